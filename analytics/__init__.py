@@ -1,0 +1,1 @@
+"""KPIs, profiles, origin and campaign effects, computed from consented, pseudonymous data only."""

@@ -1,0 +1,1 @@
+"""The Wagtail website of each shopping area."""

@@ -1,0 +1,1 @@
+"""The city pass: points ledger, campaigns, rewards, vouchers, gift cards and the merchant till."""

@@ -1,0 +1,1 @@
+"""The neighbourhood parcel point: intake, shelving, notification, pickup, returns and carriers."""

@@ -1,0 +1,1 @@
+"""People: the custom user (e-mail login), roles, allauth wiring and the permission helper."""

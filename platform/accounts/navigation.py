@@ -1,0 +1,56 @@
+"""Navigation that adapts to the person's roles. Domain apps add entries with `register_entry`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+
+from .permissions import can, is_platform_admin
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str | Promise
+    url_name: str
+    #: who sees it: a predicate on the request
+    visible: Callable
+
+
+_ENTRIES: list[Entry] = []
+
+
+def register_entry(label, url_name: str, visible: Callable) -> None:
+    if all(entry.url_name != url_name for entry in _ENTRIES):
+        _ENTRIES.append(Entry(label, url_name, visible))
+
+
+def navigation_for(request) -> list[dict]:
+    items = []
+    for entry in _ENTRIES:
+        try:
+            if not entry.visible(request):
+                continue
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
+    return items
+
+
+def for_signed_in(request) -> bool:
+    return request.user.is_authenticated
+
+
+def for_area_action(action: str) -> Callable:
+    def visible(request) -> bool:
+        area = getattr(request, "area", None)
+        return bool(area) and can(request.user, action, area)
+
+    return visible
+
+
+def for_platform_admin(request) -> bool:
+    return is_platform_admin(request.user)

@@ -1,0 +1,1 @@
+"""Shopping areas (collectives), their merchants, opening hours and staff memberships."""

@@ -1,0 +1,1 @@
+"""Registers this app's personal data with the privacy registry."""

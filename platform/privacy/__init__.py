@@ -1,0 +1,1 @@
+"""Privacy by design: consent registry, data-subject rights (export, erasure, retention), audit log."""

@@ -1,0 +1,1 @@
+"""The collective webshop: catalogue, one cart across merchants, Stripe checkout, fulfilment."""
