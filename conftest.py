@@ -1,5 +1,45 @@
-"""Test-wide setup: the test profile of the settings (fast hashing, in-memory e-mail)."""
+"""Test-wide setup: the test profile of the settings, and fixtures shared by every app."""
 
 import os
 
+import pytest
+
 os.environ.setdefault("AGORA_ENV", "test")
+
+
+def _factories():
+    from areas.tests import factories  # imported late: Django is set up by then
+
+    return factories
+
+
+@pytest.fixture
+def area(db):
+    return _factories().ShoppingAreaFactory()
+
+
+@pytest.fixture
+def flemish_area(db):
+    return _factories().FlemishAreaFactory()
+
+
+@pytest.fixture
+def merchant(area):
+    return _factories().MerchantFactory(area=area)
+
+
+@pytest.fixture
+def person(db):
+    return _factories().UserFactory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` skip with a reason on SQLite; `browser` ones where no Chromium exists."""
+    from django.db import connection
+
+    chromium = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
+        if "browser" in item.keywords and not os.path.exists(chromium):
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {chromium} (apt install chromium)"))
