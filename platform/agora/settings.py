@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The API of Agora: shopping areas, merchants, consents and the member's own data.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["agora.api.only_our_api"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     # Swagger UI assets are served by us (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
