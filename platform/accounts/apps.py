@@ -8,3 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import personal_data  # noqa: F401  (registers the user's personal data with privacy)
+        from .permissions import register_action
+
+        # A person sees their own account; only platform admins see or change other people's.
+        register_action("account.view", self_service=True)
+        register_action("account.change")

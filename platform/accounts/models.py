@@ -56,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Permission scope (see accounts.permissions): a person owns their own account.
+    scope_owner_path = "pk"
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

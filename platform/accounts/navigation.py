@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
-from .permissions import can, is_platform_admin
+from .permissions import can, has_staff_role, is_platform_admin
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,7 @@ def for_area_action(action: str) -> Callable:
 
 def for_platform_admin(request) -> bool:
     return is_platform_admin(request.user)
+
+
+def for_role_holder(request) -> bool:
+    return has_staff_role(request.user)

@@ -21,6 +21,7 @@ from operator import or_
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from .roles import AREA_ROLES, MERCHANT_ROLES, Role
 
@@ -76,14 +77,16 @@ def scope_of(obj: Model | None) -> Scope:
 
     if isinstance(obj, get_user_model()):
         return Scope(None, None, owner_id=obj.pk)
+    # obj.__class__, not type(obj): a lazily resolved object (request.area) reports the class it wraps.
+    model = obj.__class__
     try:
-        area_path = type(obj).scope_area_path
-        merchant_path = type(obj).scope_merchant_path
+        area_path = model.scope_area_path
+        merchant_path = model.scope_merchant_path
     except AttributeError as error:
         raise ImproperlyConfigured(
-            f"{type(obj).__name__} has no scope_area_path/scope_merchant_path: permissions cannot scope it."
+            f"{model.__name__} has no scope_area_path/scope_merchant_path: permissions cannot scope it."
         ) from error
-    owner_path = getattr(type(obj), "scope_owner_path", None)
+    owner_path = getattr(model, "scope_owner_path", None)
     return Scope(_resolve(obj, area_path), _resolve(obj, merchant_path), _resolve(obj, owner_path))
 
 
@@ -96,6 +99,11 @@ def memberships_of(user) -> list:
         cached = list(StaffMembership.objects.active().filter(user=user).values("role", "area_id", "merchant_id"))
         user._agora_memberships = cached
     return cached
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships after a role changed, so the next check reads them again."""
+    user.__dict__.pop("_agora_memberships", None)
 
 
 def is_platform_admin(user) -> bool:
@@ -179,3 +187,11 @@ def areas_where(user, action: str) -> set[int]:
     from areas.models import ShoppingArea
 
     return set(visible(user, action, ShoppingArea.objects.all()).values_list("pk", flat=True))
+
+
+def get_for_action_or_404(user, action: str, queryset: QuerySet, *, view_action: str, **lookup) -> Model:
+    """The object for `action`: 404 when the person may not even view it (its existence is not leaked), 403
+    when they may view but not do `action`."""
+    obj = get_object_or_404(visible(user, view_action, queryset), **lookup)
+    require(user, action, obj)
+    return obj

@@ -7,6 +7,7 @@ secrets have no defaults and the process refuses to start without them.
 See docs/configuration.md for the full list.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -19,7 +20,8 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-AGORA_ENV = env.str("AGORA_ENV", default="development")
+# Under pytest the test profile applies unless told otherwise (fast hashing, in-memory e-mail).
+AGORA_ENV = env.str("AGORA_ENV", default="test" if "pytest" in sys.modules else "development")
 if AGORA_ENV not in {"development", "test", "production"}:
     raise environ.ImproperlyConfigured(f"AGORA_ENV must be development, test or production, not {AGORA_ENV!r}")
 PRODUCTION = AGORA_ENV == "production"
@@ -87,7 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "agora.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

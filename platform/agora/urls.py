@@ -15,6 +15,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from . import views
 
 api_v1 = [
+    path("", include("accounts.api_urls")),
     path("", include("areas.api_urls")),
     path("", include("privacy.api_urls")),
 ]

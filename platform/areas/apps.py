@@ -7,6 +7,7 @@ class AreasConfig(AppConfig):
     verbose_name = _("Shopping areas")
 
     def ready(self) -> None:
+        from accounts.navigation import for_role_holder, register_entry
         from accounts.permissions import register_action
         from accounts.roles import Role
 
@@ -21,3 +22,5 @@ class AreasConfig(AppConfig):
         register_action("merchant.manage_staff", roles={Role.AREA_MANAGER, Role.MERCHANT_OWNER})
         register_action("merchant.operate_till", roles={Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
         register_action("parcels.operate_desk", roles={Role.PARCEL_STAFF, Role.AREA_MANAGER})  # on an area
+
+        register_entry(_("Staff"), "areas:dashboard", for_role_holder)

@@ -286,6 +286,23 @@ class StaffMembership(models.Model):
     merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="staff")
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Who gave and who took the role: access to a merchant's customers must be traceable.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = StaffMembershipQuerySet.as_manager()
 

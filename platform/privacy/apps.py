@@ -7,6 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privacy")
 
     def ready(self) -> None:
+        from accounts.navigation import for_signed_in, register_entry
         from accounts.permissions import register_action
         from accounts.roles import Role
 
@@ -19,3 +20,8 @@ class PrivacyConfig(AppConfig):
         register_action("person.manage_consent", self_service=True)
         # On an area: the audit log of staff access in that area.
         register_action("privacy.view_audit_log", roles={Role.AREA_MANAGER})
+
+        from .views import audit_log_is_visible
+
+        register_entry(_("My privacy"), "privacy:consents", for_signed_in)
+        register_entry(_("Audit log"), "privacy:audit_log", audit_log_is_visible)

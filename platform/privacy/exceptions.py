@@ -8,8 +8,16 @@ class AppendOnlyViolation(ApplicationError):
 
 
 class UnknownPurpose(ApplicationError):
-    pass
+    """There is no purpose with that code, or it has no published text yet."""
 
 
 class ConsentNotApplicable(ApplicationError):
     """The purpose rests on contract or legitimate interest: there is nothing to give or withdraw."""
+
+
+class PurposeNotOffered(ApplicationError):
+    """The purpose is no longer offered: consent cannot be given to it (withdrawing still works)."""
+
+
+class ConsentTextChanged(ApplicationError):
+    """The purpose text changed after it was shown: consent must be asked again with the new text."""

@@ -181,6 +181,11 @@ class ConsentEvent(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Permission scope (see accounts.permissions): the area's collective, and the person.
+    scope_area_path = "area"
+    scope_merchant_path = None
+    scope_owner_path = "subject"
+
     class Meta:
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
@@ -200,6 +205,10 @@ class CurrentConsent(models.Model):
     state = models.CharField(max_length=10, choices=ConsentState.choices)
     event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField()
+
+    scope_area_path = "area"
+    scope_merchant_path = None
+    scope_owner_path = "subject"
 
     class Meta:
         verbose_name = _("current consent")
@@ -227,6 +236,11 @@ class DataSubjectRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    # A request concerns the whole account, in every area.
+    scope_area_path = None
+    scope_merchant_path = None
+    scope_owner_path = "subject"
 
     class Meta:
         verbose_name = _("data-subject request")
@@ -261,6 +275,12 @@ class AuditEntry(AppendOnlyModel):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     via = models.CharField(_("via"), max_length=20, default="web")
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    # Area managers read the entries of their area (privacy.view_audit_log); entries without an
+    # area (a person's own export or erasure) are for platform admins only.
+    scope_area_path = "area"
+    scope_merchant_path = None
+    scope_owner_path = "subject"
 
     class Meta:
         verbose_name = _("audit entry")

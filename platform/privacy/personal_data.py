@@ -1,1 +1,40 @@
-"""Registers this app's personal data with the privacy registry."""
+"""Registers this app's personal data with the privacy registry.
+
+Everything here is kept on erasure: it is the proof the collective must be able to show
+(GDPR art. 7(1) for consent, art. 5(2) for handled requests and access), and it holds no name or
+e-mail address — only ids, codes and times, linked to the anonymised account.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEntry, ConsentEvent, CurrentConsent, DataSubjectRequest
+from .registry import register
+
+register(
+    ConsentEvent,
+    label=_("Your consent decisions"),
+    subject_path="subject",
+    fields=["record_id", "area", "purpose", "purpose_version", "state", "method", "language", "occurred_at"],
+    on_erase="keep",
+)
+register(
+    CurrentConsent,
+    label=_("Your current consent choices"),
+    subject_path="subject",
+    fields=["area", "purpose", "state", "updated_at"],
+    on_erase="keep",
+)
+register(
+    DataSubjectRequest,
+    label=_("Your privacy requests"),
+    subject_path="subject",
+    fields=["kind", "requested_at", "completed_at", "summary"],
+    on_erase="keep",
+)
+register(
+    AuditEntry,
+    label=_("Who looked at or changed your data"),
+    subject_path="subject",
+    fields=["action", "area", "object_type", "object_id", "fields", "via", "occurred_at"],
+    on_erase="keep",
+)

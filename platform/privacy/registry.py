@@ -2,11 +2,99 @@
 
     register(Model, label=_("…"), subject_path="user", fields=[...], on_erase="delete")
 
-- `subject_path`: lookup from the model to the person (``"pk"`` for the user itself).
-- `fields`: the personal fields exported for the person (and checked by the tests).
-- `on_erase`: ``"delete"`` (the rows go), ``"anonymise"`` (the `anonymise` mapping of field to
-  value — or callable taking the row — is written), or ``"keep"`` (bookkeeping that holds no
-  identifying text; it stays, linked only to the anonymised account).
-- `order`: erasure runs in ascending order; the user row itself goes last.
+- `subject_path`: lookup from the model to the person (``"pk"`` for the user itself), or a
+  callable taking the person and returning a ``Q`` (for rows that name the person without a
+  foreign key, such as admin log entries about the account).
+- `fields`: the personal fields exported for the person (and checked by the tests). Secrets
+  (password hashes, token keys, TOTP seeds) are never listed: an export is a file people e-mail.
+- `on_erase`: ``"delete"`` (the rows go, with their files), ``"anonymise"`` (the `anonymise`
+  mapping of field to value — or callable taking the row — is written), or ``"keep"``
+  (bookkeeping that holds no identifying text; it stays, linked only to the anonymised account).
+- `order`: erasure runs in ascending order; the user row itself goes last (`LAST`).
+
+Each app calls `register` from its ``personal_data.py``, imported by its ``AppConfig.ready()``.
 """
-# (filled in by the privacy work; see privacy/services.py)
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
+from django.utils.functional import Promise
+
+OnErase = Literal["delete", "anonymise", "keep"]
+ON_ERASE_CHOICES = ("delete", "anonymise", "keep")
+#: The order of the user row itself: everything that points at the account is handled first.
+LAST = 1000
+
+
+@dataclass(frozen=True)
+class PersonalDataSpec:
+    model: type[Model]
+    label: str | Promise
+    subject_path: str | Callable[[Any], Q]
+    fields: tuple[str, ...]
+    on_erase: OnErase
+    anonymise: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+    @property
+    def key(self) -> str:
+        """Stable name of the section in exports and erasure summaries, e.g. ``accounts.user``."""
+        return self.model._meta.label_lower
+
+    def subject_filter(self, subject) -> Q:
+        if callable(self.subject_path):
+            return self.subject_path(subject)
+        return Q(**{self.subject_path: subject.pk})
+
+    def rows_of(self, subject) -> QuerySet:
+        """The rows of this model that hold the person's data."""
+        return self.model._default_manager.filter(self.subject_filter(subject)).order_by("pk")
+
+
+_SPECS: dict[str, PersonalDataSpec] = {}
+
+
+def register(
+    model: type[Model],
+    *,
+    label: str | Promise,
+    subject_path: str | Callable[[Any], Q],
+    fields: list[str] | tuple[str, ...],
+    on_erase: OnErase,
+    anonymise: Mapping[str, Any] | None = None,
+    order: int = 100,
+) -> PersonalDataSpec:
+    """Declare a model holding personal data. Misdeclarations fail at start-up, not at erasure time."""
+    if on_erase not in ON_ERASE_CHOICES:
+        raise ImproperlyConfigured(f"{model.__name__}: on_erase must be one of {ON_ERASE_CHOICES}, not {on_erase!r}.")
+    if (on_erase == "anonymise") != bool(anonymise):
+        raise ImproperlyConfigured(f"{model.__name__}: give an `anonymise` mapping exactly when on_erase='anonymise'.")
+    for name in [*fields, *(anonymise or {})]:
+        try:
+            model._meta.get_field(name)
+        except FieldDoesNotExist as error:
+            raise ImproperlyConfigured(f"{model.__name__} has no field {name!r} to export or anonymise.") from error
+    spec = PersonalDataSpec(
+        model=model,
+        label=label,
+        subject_path=subject_path,
+        fields=tuple(fields),
+        on_erase=on_erase,
+        anonymise=dict(anonymise or {}),
+        order=order,
+    )
+    existing = _SPECS.get(spec.key)
+    if existing is not None and existing != spec:
+        raise ImproperlyConfigured(f"{spec.key} is registered twice with different personal-data specs.")
+    _SPECS[spec.key] = spec
+    return spec
+
+
+def registered() -> list[PersonalDataSpec]:
+    """Every spec, in erasure order (ascending `order`, the user row last)."""
+    return sorted(_SPECS.values(), key=lambda spec: (spec.order, spec.key))

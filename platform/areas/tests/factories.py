@@ -68,3 +68,22 @@ class StaffMembershipFactory(factory.django.DjangoModelFactory):
     role = Role.MERCHANT_STAFF
     merchant = None
     area = factory.LazyAttribute(lambda o: o.merchant.area if o.merchant else None)
+
+
+def give_totp(user) -> str:
+    """Set up a TOTP authenticator for the person through allauth's own API; returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app would show now for this secret."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))

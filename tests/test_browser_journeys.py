@@ -1,0 +1,77 @@
+"""Journeys in a real browser (the system Chromium driven by Playwright) against a live server."""
+
+import os
+import re
+
+import pytest
+from django.core import mail
+
+from cms.services import create_area_site
+from privacy.models import ConsentEvent
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are
+    # still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(locale="nl-NL")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_a_shopper_signs_up_confirms_and_gives_and_withdraws_consent(live_server, browser_page, area):
+    from privacy.default_purposes import ensure_default_purposes
+
+    # given: an area with its site, and the published purposes
+    ensure_default_purposes()
+    create_area_site(area=area, hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1]), is_default=True)
+    page = browser_page
+
+    # when: they sign up with only an e-mail address and a password
+    page.goto(f"{live_server.url}/nl/accounts/signup/")
+    page.get_by_label("E-mail").first.fill("sanne@example.org")
+    page.locator("input[name=password1]").fill("kaasmarkt-2026!")
+    page.locator("input[name=password2]").fill("kaasmarkt-2026!")
+    page.locator("form").get_by_role("button").last.click()
+
+    # then: a confirmation mail arrives; following it signs them in
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link.replace("http://testserver", live_server.url))
+    page.locator("main form").get_by_role("button").click()
+
+    # when: they open their privacy choices
+    page.goto(f"{live_server.url}/nl/privacy/consents/")
+    analytics = page.locator("#purpose-analytics")
+    # then: nothing is on until they switch it on
+    assert page.locator(".badge--given").count() == 0
+    analytics.get_by_role("button").click()
+    assert page.locator("#purpose-analytics .badge--given").is_visible()
+
+    # and withdrawing is one click on the same page
+    page.locator("#purpose-analytics").get_by_role("button").click()
+    assert page.locator("#purpose-analytics .badge--withdrawn").is_visible()
+    states = list(ConsentEvent.objects.filter(subject__email="sanne@example.org").values_list("state", flat=True))
+    assert states == ["given", "withdrawn"]
