@@ -18,8 +18,9 @@ def create_area_site(
 
     Replaces Wagtail's placeholder site when this becomes the default site.
     """
-    root = Page.get_first_root_node()
     locale_nl, _created = Locale.objects.get_or_create(language_code="nl")
+    # Wagtail's migrations make the tree's root; a flushed database (transactional tests) has none.
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale_nl))
     Locale.objects.get_or_create(language_code="en")
     home = root.add_child(
         instance=HomePage(title=area.name, slug=area.slug, intro=intro or area.tagline, locale=locale_nl)

@@ -72,8 +72,9 @@ def test_environment_selects_postgresql_and_redis_workers():
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_"))}
     env = {
-        **os.environ,
+        **clean,
         "DJANGO_SETTINGS_MODULE": "agora.settings",
         "DATABASE_URL": "postgres://agora@db.example.org:5432/agora",
         "REDIS_URL": "redis://cache.example.org:6379/0",
@@ -81,3 +82,18 @@ def test_environment_selects_postgresql_and_redis_workers():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "False", "redis://cache.example.org:6379/0"]
+
+
+def test_every_stylesheet_a_template_links_is_found_by_staticfiles():
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    linked = set()
+    for template in ROOT.glob("**/templates/**/*.html"):
+        if ".venv" in template.parts:
+            continue
+        linked |= set(re.findall(r"{% static '([^']+)' %}", template.read_text()))
+    assert "agora/agora.css" in linked
+    missing = sorted(path for path in linked if not finders.find(path))
+    assert not missing

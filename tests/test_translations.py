@@ -9,7 +9,11 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUES = sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(
+    path
+    for path in ROOT.glob("**/locale/*/LC_MESSAGES/django.po")
+    if not path.is_relative_to(ROOT / ".venv") and "node_modules" not in path.parts
+)
 
 
 def _read_po(path: Path):
@@ -17,11 +21,16 @@ def _read_po(path: Path):
         return read_po(handle)
 
 
+def _key(value):
+    # plural entries come back as lists from .mo and tuples from .po
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_there_is_a_dutch_catalogue():
     assert ROOT / "locale/nl/LC_MESSAGES/django.po" in CATALOGUES
 
 
-@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parts[-3])
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_message_is_translated_and_not_fuzzy(po_path):
     catalogue = _read_po(po_path)
     missing = [
@@ -32,11 +41,11 @@ def test_every_message_is_translated_and_not_fuzzy(po_path):
     assert not fuzzy, f"{len(fuzzy)} fuzzy in {po_path}: {fuzzy[:10]}"
 
 
-@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parts[-3])
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_compiled_catalogue_matches_its_source(po_path):
     source = _read_po(po_path)
     with po_path.with_suffix(".mo").open("rb") as handle:
         compiled = read_mo(io.BytesIO(handle.read()))
-    expected = {m.id: m.string for m in source if m.id}
-    actual = {m.id: m.string for m in compiled if m.id}
+    expected = {_key(m.id): _key(m.string) for m in source if m.id}
+    actual = {_key(m.id): _key(m.string) for m in compiled if m.id}
     assert actual == expected, "run: .venv/bin/python manage.py compilemessages --ignore .venv"

@@ -8,8 +8,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import personal_data  # noqa: F401  (registers the user's personal data with privacy)
+        from .navigation import for_platform_admin, for_signed_in, register_entry
         from .permissions import register_action
 
         # A person sees their own account; only platform admins see or change other people's.
         register_action("account.view", self_service=True)
         register_action("account.change")
+
+        register_entry(_("Account"), "account_email", for_signed_in)
+        register_entry(_("Website editor"), "wagtailadmin_home", for_platform_admin)
+        register_entry(_("Platform admin"), "admin:index", for_platform_admin)

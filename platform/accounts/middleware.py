@@ -1,12 +1,15 @@
-"""Staff roles need a second factor: anyone holding a role must set up TOTP before anything else."""
+"""Account middleware: staff need a second factor; activity is recorded for the retention job."""
 
+import datetime as dt
 import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .permissions import has_staff_role
@@ -64,3 +67,34 @@ def user_has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+ACTIVITY_RESOLUTION = dt.timedelta(days=1)
+
+
+class RecordActivityMiddleware:
+    """Keeps `User.last_seen_at` within a day of the person's last request (the retention job reads it).
+
+    One conditional UPDATE a day per person: the filter is the compare-and-set, so concurrent
+    requests write once and no request reads the row first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            record_activity(user)
+        return self.get_response(request)
+
+
+def record_activity(user) -> None:
+    from .models import User
+
+    now = timezone.now()
+    if user.last_seen_at and now - user.last_seen_at < ACTIVITY_RESOLUTION:
+        return
+    stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - ACTIVITY_RESOLUTION)
+    User.objects.filter(stale, pk=user.pk).update(last_seen_at=now)
+    user.last_seen_at = now

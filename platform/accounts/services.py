@@ -36,6 +36,6 @@ def obtain_api_token(*, request, email: str, password: str, otp_code: str = "") 
             raise SecondFactorNotSetUp(_("Set up two-factor authentication in your account before using the API."))
         # validate_code also marks the code as used, so a code seen once cannot be replayed.
         if not (otp_code and TOTP(authenticator).validate_code(otp_code.strip())):
-            raise SecondFactorInvalid(_("Give the current code from your authenticator app."))
+            raise SecondFactorInvalid(_("Enter the current code from your authenticator app."))
     token, _created = Token.objects.get_or_create(user=user)
     return token

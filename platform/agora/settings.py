@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RecordActivityMiddleware",
     "areas.middleware.CurrentAreaMiddleware",
     "accounts.middleware.RequireStaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -186,6 +187,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 
 # --- Static and media -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+# The project package is not an app: its base styles are found here.
+STATICFILES_DIRS = [BASE_DIR / "platform" / "agora" / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
@@ -311,4 +314,7 @@ if PRODUCTION:
 # --- Tests ------------------------------------------------------------------------------------------
 if AGORA_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A cache per test process: rate limits and cached lookups must not leak between tests,
+    # parallel workers or earlier runs (a shared Redis would keep them).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -105,7 +105,7 @@ class OpeningHoursForm(ServiceErrorsMixin, forms.Form):
                 if (opens is None) != (closes is None):
                     self.add_error(
                         self.field_name(weekday, n, "opens" if opens is None else "closes"),
-                        _("Give both the opening and the closing time, or neither."),
+                        _("Enter both the opening and the closing time, or neither."),
                     )
         return cleaned
 

@@ -184,7 +184,7 @@ class Merchant(models.Model):
                 except ValidationError as error:
                     errors.setdefault(field, []).extend(error.messages)
         if self.status == MerchantStatus.LEFT and not self.left_on:
-            errors.setdefault("left_on", []).append(_("Give the date the merchant left."))
+            errors.setdefault("left_on", []).append(_("Enter the date the merchant left."))
         if errors:
             raise ValidationError(errors)
 

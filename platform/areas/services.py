@@ -196,7 +196,7 @@ def set_merchant_status(*, merchant: Merchant, status: str, left_on: dt.date | N
         raise MerchantInvalid(errors={"status": [_("Unknown status.")]})
     if status == MerchantStatus.LEFT:
         if left_on is None:
-            raise MerchantInvalid(errors={"left_on": [_("Give the date the merchant left.")]})
+            raise MerchantInvalid(errors={"left_on": [_("Enter the date the merchant left.")]})
         if merchant.joined_on and left_on < merchant.joined_on:
             raise MerchantInvalid(errors={"left_on": [_("A merchant cannot leave before joining.")]})
     elif left_on is not None:
@@ -325,7 +325,7 @@ def add_opening_exception(
         if opens_at or closes_at:
             errors[NON_FIELD_ERRORS] = [_("A closed day has no opening times.")]
     elif not (opens_at and closes_at):
-        errors[NON_FIELD_ERRORS] = [_("Give the opening and the closing time.")]
+        errors[NON_FIELD_ERRORS] = [_("Enter the opening and the closing time.")]
     elif opens_at >= closes_at:
         errors["closes_at"] = [_("The closing time must come after the opening time.")]
     if errors:

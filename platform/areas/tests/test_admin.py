@@ -140,6 +140,7 @@ def test_a_rule_only_the_service_knows_becomes_a_message(client, platform_admin,
         reverse("admin:areas_merchant_change", args=[merchant.pk]),
         _merchant_post(merchant, joined_on="2024-05-01", status="left", left_on="2024-04-01", trade_name="Renamed"),
         follow=True,
+        headers={"accept-language": "en"},
     )
     assert response.status_code == 200
     assert any("cannot leave before joining" in str(m) for m in response.context["messages"])

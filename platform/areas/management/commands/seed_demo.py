@@ -86,6 +86,6 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins:\n" + "\n".join("  " + line for line in lines))
         self.stdout.write(
             "\nStaff logins ask for a second factor (TOTP). The current code:\n"
-            "    python manage.py demo_totp [e-mail]\n"
+            "    .venv/bin/python manage.py demo_totp [e-mail]\n"
             f"or add this key once to an authenticator app (it serves every demo staff login): {DEMO_TOTP_SECRET}\n"
         )
