@@ -54,7 +54,11 @@ def test_a_shopper_signs_up_confirms_and_gives_and_withdraws_consent(live_server
     page.get_by_label("E-mail").first.fill("sanne@example.org")
     page.locator("input[name=password1]").fill("kaasmarkt-2026!")
     page.locator("input[name=password2]").fill("kaasmarkt-2026!")
-    page.locator("form").get_by_role("button").last.click()
+    # the optional consents are offered with their texts, none of them ticked
+    boxes = page.locator("main input[type=checkbox]")
+    assert boxes.count() == 3
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.locator("main form").get_by_role("button").click()
 
     # then: a confirmation mail arrives; following it signs them in
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))

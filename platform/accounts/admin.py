@@ -12,6 +12,8 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from agora.exceptions import ApplicationError
+from privacy.models import AuditAction
+from privacy.services import log_access
 
 from .permissions import can, is_platform_admin, visible
 
@@ -122,3 +124,25 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ("date_joined", "last_login", "last_seen_at", "erased_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    # Looking at or changing someone's account is access to personal data: both go into the audit log.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", None) == 200:
+            person = self.get_object(request, object_id)
+            if person is not None and person.pk != request.user.pk:
+                log_access(
+                    actor=request.user,
+                    action=AuditAction.VIEW,
+                    subject=person,
+                    via="admin",
+                    fields=["email", "first_name", "last_name", "preferred_language"],
+                )
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            log_access(
+                actor=request.user, action=AuditAction.CHANGE, subject=obj, fields=form.changed_data, via="admin"
+            )

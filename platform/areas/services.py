@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import forget_memberships
 from accounts.roles import AREA_ROLES, MERCHANT_ROLES, Role
+from privacy.models import AuditAction
+from privacy.services import log_access
 
 from . import validators
 from .exceptions import AreaInvalid, MerchantInvalid, OpeningHoursInvalid, RoleNotGrantable, RoleScopeMismatch
@@ -392,9 +394,12 @@ def grant_role(
             raise RoleNotGrantable(_("This merchant has left the collective."))
     # The partial unique constraints make this safe when two requests grant the same role at once:
     # get_or_create falls back to reading the row the other request inserted.
-    membership, _created = StaffMembership.objects.get_or_create(
+    membership, created = StaffMembership.objects.get_or_create(
         user=user, role=role, area=area, merchant=merchant, ended_at=None, defaults={"granted_by": granted_by}
     )
+    if created:
+        # A role opens access to other people's data: who gave it is part of the audit trail.
+        log_access(actor=granted_by, action=AuditAction.CHANGE, subject=user, obj=membership, fields=["role"])
     forget_memberships(user)
     return membership
 
@@ -407,6 +412,7 @@ def end_role(*, membership: StaffMembership, by=None) -> StaffMembership:
         membership.ended_at = timezone.now()
         membership.ended_by = by
         membership.save(update_fields=["ended_at", "ended_by"])
+        log_access(actor=by, action=AuditAction.CHANGE, subject=membership.user, obj=membership, fields=["ended_at"])
         forget_memberships(membership.user)
     return membership
 

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_action_or_404, has_staff_role
 from accounts.roles import Role
+from privacy.models import AuditAction
+from privacy.services import log_access
 
 from . import selectors, services
 from .exceptions import InvalidInput, RoleNotGrantable
@@ -125,6 +127,8 @@ def team(request, pk: int):
         (membership, membership.role in {role.value for role in roles} and membership.user_id != request.user.pk)
         for membership in selectors.team_of(merchant)
     ]
+    # The page shows colleagues' e-mail addresses: that access is audited.
+    log_access(actor=request.user, action=AuditAction.VIEW, obj=merchant, fields=["team e-mail addresses"])
     return render(request, "areas/team.html", {"merchant": merchant, "form": form, "members": members})
 
 

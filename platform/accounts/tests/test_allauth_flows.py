@@ -22,7 +22,37 @@ def _link_in(message) -> str:
 
 def test_sign_up_asks_for_nothing_but_an_email_address_and_a_password(client):
     form = client.get("/en/accounts/signup/").context["form"]
-    assert set(form.fields) == {"email", "password1", "password2"}
+    required = {name for name, field in form.fields.items() if field.required}
+    assert required == {"email", "password1", "password2"}
+    # the optional consents: one box per consent purpose, none of them ticked
+    boxes = {
+        name: field for name, field in form.fields.items() if name.startswith("consent_") and "version" not in name
+    }
+    assert set(boxes) == {"consent_analytics", "consent_marketing", "consent_share_with_merchants"}
+    assert not any(field.initial for field in boxes.values())
+
+
+def test_consent_ticked_at_sign_up_is_recorded_and_unticked_ones_are_not(client, area):
+    from cms.services import create_area_site
+    from privacy.models import ConsentEvent
+    from privacy.selectors import has_consent
+
+    create_area_site(area=area, hostname="testserver", is_default=True)
+    client.post(
+        "/nl/accounts/signup/",
+        {
+            "email": "joost@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "consent_analytics": "on",
+            "consent_analytics_version": "1",
+        },
+    )
+    person = get_user_model().objects.get(email="joost@example.org")
+    event = ConsentEvent.objects.get(subject=person)
+    assert (event.purpose.code, event.state, event.method, event.language) == ("analytics", "given", "signup", "nl")
+    assert has_consent(person, "analytics", area=area)
+    assert not has_consent(person, "marketing", area=area)
 
 
 def test_sign_up_then_verify_by_email_then_signed_in(client):
