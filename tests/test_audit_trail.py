@@ -7,8 +7,8 @@ from django.urls import reverse
 from accounts.roles import Role
 from areas import services as area_services
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory
-from privacy.tests.factories import with_totp
 from privacy.models import AuditAction, AuditEntry
+from privacy.tests.factories import with_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -60,9 +60,9 @@ def test_a_celery_worker_on_redis_runs_the_retention_job(settings):
     )
     try:
         # when: the beat job is sent to the broker
-        from privacy.tasks import anonymise_inactive_accounts_task
-
         from celery.result import EagerResult
+
+        from privacy.tasks import anonymise_inactive_accounts_task
 
         sent = anonymise_inactive_accounts_task.apply_async(queue=queue)
         assert not isinstance(sent, EagerResult), "the task must go through the broker, not run in this process"
