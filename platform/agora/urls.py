@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("privacy/", include("privacy.urls")),
     path("staff/", include("areas.urls")),
+    path("", include("loyalty.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
