@@ -5,13 +5,16 @@
     python3 dev.py test   install from the lock file, run the checks and the test suite
 
 Everything is installed into `.venv/` from `requirements.lock` (hashes checked); a stamp file
-keeps the install from running again while the lock file is unchanged.
+keeps the install from running again while the lock file is unchanged. The few third-party browser
+scripts (QR drawing and decoding) come from npm: `npm ci` installs exactly `package-lock.json` into
+`node_modules/` when it is missing or the lock changed (Node.js and npm are needed for that only).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -23,6 +26,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".agora-lock-sha256"
+NPM_LOCK = ROOT / "package-lock.json"
+NODE_MODULES = ROOT / "node_modules"
+NPM_STAMP = NODE_MODULES / ".agora-lock-sha256"
 
 
 def run(*args: str | os.PathLike, env: dict | None = None) -> None:
@@ -58,6 +64,20 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_node_modules() -> None:
+    """`npm ci` from package-lock.json when node_modules/ is missing or the lock changed."""
+    if not NPM_LOCK.exists():
+        return
+    wanted = hashlib.sha256(NPM_LOCK.read_bytes()).hexdigest()
+    if NPM_STAMP.exists() and NPM_STAMP.read_text().strip() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("Agora's browser scripts come from npm: install Node.js and npm (e.g. apt install nodejs npm).")
+    run(npm, "ci", "--no-audit", "--no-fund")
+    NPM_STAMP.write_text(wanted)
+
+
 def demo(args: list[str]) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     manage = [PYTHON, "manage.py"]
@@ -82,6 +102,7 @@ def main() -> None:
         sys.exit(__doc__)
     os.chdir(ROOT)
     ensure_environment()
+    ensure_node_modules()
     commands[sys.argv[1]](sys.argv[2:])
 
 

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Loyalty")
+
+    def ready(self) -> None:
+        from accounts.navigation import register_entry
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+
+        from . import personal_data  # noqa: F401  (registers passes and the ledger with privacy)
+
+        # On a pass: the member themselves, or the area's manager (a member's pass is personal data).
+        register_action("loyalty.view_pass", roles={Role.AREA_MANAGER}, self_service=True)
+        register_action("loyalty.block_pass", roles={Role.AREA_MANAGER}, self_service=True)
+        # On a pass: manual corrections (above the area's threshold a second manager approves).
+        register_action("loyalty.adjust_points", roles={Role.AREA_MANAGER})
+        # On an area (LoyaltySettings) or a merchant's multiplier (MerchantLoyalty): the programme's rules.
+        register_action("loyalty.change_settings", roles={Role.AREA_MANAGER})
+        # The till itself uses areas' `merchant.operate_till` (merchant owner and staff, own merchant only).
+
+        from .views import pass_entry_is_visible, till_entry_is_visible
+
+        register_entry(_("My pass"), "loyalty:pass", pass_entry_is_visible)
+        register_entry(_("Till"), "loyalty:till_start", till_entry_is_visible)

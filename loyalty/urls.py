@@ -1,2 +1,21 @@
+"""The member app (/<lang>/mijn/…) and the merchant till (/<lang>/kassa/…)."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "loyalty"
-urlpatterns: list = []
+urlpatterns = [
+    # Member app: everything under mijn/, so the service worker's scope covers it and nothing else.
+    path("mijn/", views.pass_screen, name="pass"),
+    path("mijn/join/", views.join, name="join"),
+    path("mijn/history/", views.history, name="history"),
+    path("mijn/key/", views.pass_key, name="pass_key"),
+    path("mijn/sw.js", views.service_worker, name="service_worker"),
+    path("mijn/manifest.webmanifest", views.manifest, name="manifest"),
+    path("mijn/icon.svg", views.icon, name="icon"),
+    # Till
+    path("kassa/", views.till_start, name="till_start"),
+    path("kassa/<int:merchant_pk>/", views.till, name="till"),
+    path("kassa/<int:merchant_pk>/undo/", views.till_undo, name="till_undo"),
+]

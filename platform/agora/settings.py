@@ -106,7 +106,7 @@ if PRODUCTION:
     # Static files served by the app itself behind the proxy (collected, hashed, compressed).
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-ROOT_URLCONF = "agora.urls"
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="agora.urls")  # bench/ swaps in its own
 WSGI_APPLICATION = "agora.wsgi.application"
 
 TEMPLATES = [
@@ -188,8 +188,13 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 
 # --- Static and media -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-# The project package is not an app: its base styles are found here.
-STATICFILES_DIRS = [BASE_DIR / "platform" / "agora" / "static"]
+# The project package is not an app: its base styles are found here. Third-party JavaScript comes from npm
+# (package.json, installed by dev.py): only each package's built files, under static/vendor/<package>/.
+STATICFILES_DIRS = [
+    BASE_DIR / "platform" / "agora" / "static",
+    ("vendor/qrcode-generator", BASE_DIR / "node_modules" / "qrcode-generator" / "dist"),
+    ("vendor/jsqr", BASE_DIR / "node_modules" / "jsqr" / "dist"),
+]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")

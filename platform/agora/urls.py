@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("areas.api_urls")),
     path("", include("privacy.api_urls")),
+    path("", include("loyalty.api_urls")),
 ]
 
 urlpatterns = [

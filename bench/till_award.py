@@ -1,0 +1,279 @@
+#!/usr/bin/env python
+"""Scan-to-award at the till: PostgreSQL behind gunicorn, many tills at once, against the stack's floor.
+
+    .venv/bin/python bench/till_award.py [--tills 50] [--seconds 20] [--workers 5] [--passes 3000]
+
+Sets up a fresh database (AGORA_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
+agora_bench_till): one area, one merchant per till with its own cashier and API token, `--passes`
+members. Starts gunicorn (sync workers) and drives it with one thread per till, each sending the next
+request as soon as the previous one answered (a closed loop: the harshest load 50 tills can make):
+
+- award: POST /api/v1/merchants/<id>/till/awards/ with a printed card number, an amount and a fresh
+  request key — the full path: token auth, MFA check, permission, pass row lock, velocity checks,
+  ledger entry, lot, till transaction;
+- floor: POST /bench/floor/, a bare Django view doing one INSERT in one transaction.
+
+The area's velocity limits are raised for the run (a real till scans a few times a minute; here every
+till scans back to back). Prints latency percentiles, throughput, the ratio award/floor, and as the
+last line one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/agora_bench_till"
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(tills: int, passes: int) -> dict:
+    """Area, merchants, cashiers with tokens, passes; returns what the load threads need."""
+    import django
+
+    django.setup()
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from accounts.roles import Role
+    from areas.models import Merchant, ShoppingArea, StaffMembership
+    from loyalty import services
+    from loyalty.models import LoyaltySettings, Pass
+
+    User = get_user_model()
+    area = ShoppingArea.objects.create(
+        name="Bench",
+        slug="bench",
+        country="NL",
+        time_zone="Europe/Amsterdam",
+        pass_name="Benchpas",
+        collective_name="Bench",
+        collective_address="Markt 1",
+        privacy_email="privacy@bench.example",
+        centre_latitude="52.156100",
+        centre_longitude="5.387800",
+    )
+    rules = LoyaltySettings.for_area(area)
+    for field in (
+        "max_scans_per_member_per_hour",
+        "max_scans_per_member_per_merchant_per_day",
+        "max_scans_per_merchant_per_hour",
+        "max_scans_per_device_per_hour",
+    ):
+        setattr(rules, field, 30_000)
+    rules.daily_cap_points = 10_000_000
+    rules.save()
+    tokens, merchant_ids = [], []
+    for n in range(tills):
+        merchant = Merchant.objects.create(
+            area=area,
+            trade_name=f"Winkel {n}",
+            legal_name=f"Winkel {n} B.V.",
+            slug=f"winkel-{n}",
+            registration_number=f"{10_000_000 + n}",
+            sector="fashion",
+            street=f"Langestraat {n + 1}",
+            postcode="3811 AB",
+            city="Amersfoort",
+        )
+        cashier = User.objects.create_user(f"kassa{n}@bench.example", "bench-password")
+        StaffMembership.objects.create(user=cashier, role=Role.MERCHANT_STAFF, area=area, merchant=merchant)
+        Authenticator.objects.create(user=cashier, type=Authenticator.Type.TOTP, data={"secret": "unused"})
+        tokens.append(Token.objects.create(user=cashier).key)
+        merchant_ids.append(merchant.pk)
+    members = User.objects.bulk_create(
+        [User(email=f"lid{n}@bench.example", first_name=f"Lid{n}", password="!") for n in range(passes)]
+    )
+    for member in members:
+        services.join_pass(user=member, area=area)
+    cards = list(Pass.objects.filter(area=area).values_list("card_number", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL)")
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+    return {"tokens": tokens, "merchants": merchant_ids, "cards": cards}
+
+
+def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "agora.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(port: int, tills: int, seconds: float, make_request) -> dict:
+    """One thread per till, back to back for `seconds` after a one-second warm-up."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    start_at = time.monotonic() + 1.0
+    stop_at = start_at + seconds
+
+    def till(n: int) -> None:
+        rng = random.Random(n)
+        mine, counts = [], {}
+        while (now := time.monotonic()) < stop_at:
+            method, path, body, headers = make_request(n, rng)
+            began = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            took = time.perf_counter() - began
+            if now >= start_at:
+                mine.append(took)
+                counts[response.status] = counts.get(response.status, 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for code, count in counts.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=till, args=(n,)) for n in range(tills)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+
+    def percentile(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    ok = sum(count for code, count in statuses.items() if 200 <= code < 300)
+    return {
+        "requests": len(latencies),
+        "ok": ok,
+        "statuses": statuses,
+        "throughput_rps": round(ok / seconds, 1),
+        "p50_ms": round(percentile(0.50), 1),
+        "p95_ms": round(percentile(0.95), 1),
+        "p99_ms": round(percentile(0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tills", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--passes", type=int, default=3000)
+    parser.add_argument("--port", type=int, default=8799)
+    args = parser.parse_args()
+
+    url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "AGORA_ENV"))}
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SETTINGS_MODULE": "agora.settings",
+            "DJANGO_ROOT_URLCONF": "floor_urls",
+            "PYTHONPATH": str(ROOT / "bench"),
+            "DJANGO_CONN_MAX_AGE": "60",
+        }
+    )
+    print(f"Preparing {url}: {args.tills} tills, {args.passes} passes …", flush=True)
+    recreate_database(url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    os.environ.update(env)
+    fixture = prepare(args.tills, args.passes)
+
+    server = start_gunicorn(args.port, args.workers, env)
+    try:
+
+        def award(n, rng):
+            body = json.dumps(
+                {
+                    "code": rng.choice(fixture["cards"]),
+                    "amount_cents": rng.randint(150, 12_000),
+                    "request_key": str(uuid.uuid4()),
+                    "device_id": f"till-{n}",
+                }
+            )
+            headers = {"Authorization": f"Token {fixture['tokens'][n]}", "Content-Type": "application/json"}
+            return "POST", f"/api/v1/merchants/{fixture['merchants'][n]}/till/awards/", body, headers
+
+        def floor(n, rng):
+            return "POST", "/bench/floor/", b"", {"Content-Length": "0"}
+
+        print("Floor: bare view, one INSERT …", flush=True)
+        floor_figures = load(args.port, args.tills, args.seconds, floor)
+        print("Award: scan-to-award through the till API …", flush=True)
+        award_figures = load(args.port, args.tills, args.seconds, award)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    ratio = round(award_figures["throughput_rps"] / floor_figures["throughput_rps"], 3)
+    for name, figures in (("floor", floor_figures), ("award", award_figures)):
+        print(
+            f"{name:6} {figures['throughput_rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
+            f"p95 {figures['p95_ms']:6.1f} ms   p99 {figures['p99_ms']:6.1f} ms   statuses {figures['statuses']}"
+        )
+    print(f"award/floor throughput: {ratio:.0%}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "till_award",
+                "tills": args.tills,
+                "seconds": args.seconds,
+                "gunicorn_workers": args.workers,
+                "award": award_figures,
+                "floor": floor_figures,
+                "throughput_ratio": ratio,
+                "database": "postgresql",
+                "python": sys.version.split()[0],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

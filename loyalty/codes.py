@@ -1,0 +1,89 @@
+"""Card numbers and what the till reads: the QR payload, a typed code, or a printed card's number.
+
+A card number has 12 digits; the last is a Luhn (mod 10) check digit, so a mistyped digit or two
+swapped neighbours are caught at the till before any database lookup. It is shown grouped in
+fours ("1234 5678 9012").
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from .exceptions import InvalidPassCode
+from .totp import DIGITS
+
+CARD_NUMBER_LENGTH = 12
+QR_PREFIX = "AGORA1"
+_SEPARATORS = re.compile(r"[\s\-.]+")
+_QR = re.compile(rf"{QR_PREFIX}\W?(\d{{{CARD_NUMBER_LENGTH}}})\W?(\d{{{DIGITS}}})", re.IGNORECASE)
+
+
+def luhn_check_digit(payload: str) -> str:
+    """The digit that makes `payload + digit` pass the Luhn check."""
+    total = 0
+    # From the right of the payload, every first digit is doubled (it will sit second from the right).
+    for index, char in enumerate(reversed(payload)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_card_number(number: str) -> bool:
+    return (
+        len(number) == CARD_NUMBER_LENGTH
+        and number.isascii()
+        and number.isdigit()
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
+
+
+def new_card_number() -> str:
+    """A random card number (11 random digits, the first not 0, and the check digit)."""
+    payload = str(1 + secrets.randbelow(9))
+    payload += "".join(str(secrets.randbelow(10)) for _ in range(CARD_NUMBER_LENGTH - 2))
+    return payload + luhn_check_digit(payload)
+
+
+def group_card_number(number: str) -> str:
+    """Groups of four for people to read: 123456789012 → 1234 5678 9012."""
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+def qr_payload(card_number: str, otp: str) -> str:
+    """What the member's app encodes in the QR code."""
+    return f"{QR_PREFIX}:{card_number}:{otp}"
+
+
+@dataclass(frozen=True)
+class PassCode:
+    """What the till read. `otp` is None for a printed card's number (earning only, or with a PIN)."""
+
+    card_number: str
+    otp: str | None = None
+
+
+def parse_pass_code(raw: str) -> PassCode:
+    """Read a scanned QR payload ("AGORA1:<card>:<otp>"), a typed "<card> <otp>" (any spaces or dashes)
+    or a card number alone. Raises InvalidPassCode for anything else, including a wrong check digit."""
+    text = (raw or "").strip()
+    if match := _QR.fullmatch(text):
+        card_number, otp = match.group(1), match.group(2)
+    else:
+        digits = _SEPARATORS.sub("", text)
+        if not digits.isascii() or not digits.isdigit():
+            raise InvalidPassCode()
+        if len(digits) == CARD_NUMBER_LENGTH:
+            card_number, otp = digits, None
+        elif len(digits) == CARD_NUMBER_LENGTH + DIGITS:
+            card_number, otp = digits[:CARD_NUMBER_LENGTH], digits[CARD_NUMBER_LENGTH:]
+        else:
+            raise InvalidPassCode()
+    if not is_valid_card_number(card_number):
+        raise InvalidPassCode()
+    return PassCode(card_number=card_number, otp=otp)

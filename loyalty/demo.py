@@ -1,0 +1,550 @@
+"""Demo data for the pass: each area's rules, a pass for every demo member, and a year of till activity.
+
+Visits follow the member's own propensity (from the members step), the merchants' opening hours and
+the calendar: busy Saturdays, quiet Mondays, a December peak and a January dip, shopping Sundays and
+Christmas late nights, closed holidays. On top: first-visit bonuses, a few typos undone at the till,
+refunds some days later, rewards spent, and points expiring lot by lot.
+
+The ledger is simulated here in memory with the same rules as the services (lots, allocations
+oldest-expiring first, pro-rata refunds, the daily cap) and written with bulk inserts: calling the
+services per visit would take an hour for the large demo. `check_ledger()` finds it consistent.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import heapq
+import math
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import accumulate, count
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from accounts.roles import Role
+from areas.demo import DemoContext, WipeScope, demo_step, demo_wipe
+from areas.demo.dates import public_holidays, shopping_sundays
+
+# The areas' own demo helpers for deleting many rows at once (append-only ones with their guard off).
+from areas.demo.runner import _delete_append_only, _delete_many
+from areas.models import Merchant, MerchantStatus, OpeningHours, StaffMembership
+from areas.sectors import Sector
+from privacy.models import CurrentConsent, Purpose
+
+from .codes import CARD_NUMBER_LENGTH, luhn_check_digit
+from .models import (
+    WELCOME_REASON,
+    EntryKind,
+    LedgerEntry,
+    LotAllocation,
+    LoyaltySettings,
+    MerchantLoyalty,
+    Pass,
+    PointLot,
+    TillKind,
+    TillTransaction,
+)
+from .services import calculate_points
+from .services.ledger import add_months
+
+#: Each demo area's programme: Amersfoort generous and long, Mechelen with a year's expiry.
+RULES = {
+    "NL": {"points_per_euro": 1, "welcome_bonus_points": 50, "first_visit_bonus_points": 10, "expiry_months": 24},
+    "BE": {"points_per_euro": 1, "welcome_bonus_points": 25, "first_visit_bonus_points": 0, "expiry_months": 12},
+}
+#: The demo's age bands (from the members step) as the pass stores them.
+AGE_BAND = {"18-24": "<25", "65-74": "65+", "75+": "65+"}
+#: Median spend (cents) and its spread per sector: a coffee, a loaf, a pair of jeans, a watch.
+SPEND = {
+    Sector.GROCERIES: (2400, 0.6),
+    Sector.FOOD_SPECIALTY: (1500, 0.5),
+    Sector.HEALTH_BEAUTY: (2200, 0.6),
+    Sector.FASHION: (6500, 0.6),
+    Sector.JEWELLERY: (11000, 0.8),
+    Sector.BOOKS_TOYS: (2600, 0.6),
+    Sector.SPORTS: (5500, 0.7),
+    Sector.ELECTRONICS: (8500, 0.9),
+    Sector.HOME_LIVING: (4000, 0.7),
+    Sector.FLOWERS: (1800, 0.5),
+    Sector.OTHER_RETAIL: (3000, 0.7),
+    Sector.HOSPITALITY: (2400, 0.6),
+    Sector.SERVICES: (3500, 0.5),
+    Sector.LEISURE: (2200, 0.5),
+}
+#: How likely a member is to count a shop of this sector among their regular ones.
+POPULARITY = {
+    Sector.GROCERIES: 3.0,
+    Sector.FOOD_SPECIALTY: 3.0,
+    Sector.HOSPITALITY: 2.5,
+    Sector.HEALTH_BEAUTY: 2.0,
+    Sector.FASHION: 1.6,
+    Sector.FLOWERS: 1.2,
+}
+WEEKDAY_WEIGHT = (0.65, 0.85, 0.95, 1.05, 1.2, 1.7, 0.8)  # Monday … Sunday (when open)
+MONTH_WEIGHT = (0.75, 0.8, 0.95, 1.0, 1.0, 0.95, 0.9, 0.9, 0.95, 1.0, 1.1, 1.45)
+SHOPPING_SUNDAY_WEIGHT = 1.6
+LATE_NIGHT_WEIGHT = 2.0
+HISTORY_DAYS = 365
+TYPO_SHARE = 0.01  # scans with a mistyped amount, undone at once and scanned again
+REFUND_SHARE = 0.006
+REWARDS = ((250, "Beloning: € 12,50 korting"), (100, "Beloning: € 5 korting"))
+
+
+@dataclass(eq=False)  # compared and hashed by identity: one object per merchant
+class _Shop:
+    id: int
+    sector: str
+    multiplier: int
+    by_id: int
+    weekly: dict[int, list[tuple[int, int]]]  # weekday → [(opens, closes)] in minutes
+    open_until: date | None  # a merchant that left the collective takes no passes after it left
+
+
+@dataclass
+class _AreaPlan:
+    area_id: int
+    country: str
+    tz: ZoneInfo
+    rules: LoyaltySettings
+    shops: list[_Shop]
+    shop_weights: list[float]
+    days: list[date]
+    cum_weights: list[float]
+    special: dict[date, list[tuple[int, int]] | None]  # area-wide hours on a day (None: closed)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _area_plan(ctx: DemoContext, slug: str, rng: random.Random) -> _AreaPlan:
+    area = ctx.areas[slug]
+    rules, _created = LoyaltySettings.objects.update_or_create(area=area, defaults=RULES[area.country])
+    merchants = list(Merchant.objects.filter(pk__in=ctx.merchant_ids[slug]).order_by("pk"))
+    # A few merchants pay for extra points: one and a half or double.
+    multipliers = {m.pk: 1000 for m in merchants}
+    for merchant in rng.sample(merchants, 3):
+        multipliers[merchant.pk] = rng.choice((1500, 2000))
+    MerchantLoyalty.objects.bulk_create(
+        MerchantLoyalty(merchant_id=pk, multiplier_permille=permille)
+        for pk, permille in multipliers.items()
+        if permille != 1000
+    )
+    # Who stands at the till: the merchant's own staff login where the demo has one, else (a stand-in
+    # for the shop's own people, who have no demo logins) the area manager.
+    staff = dict(
+        StaffMembership.objects.filter(merchant__in=merchants, role__in=[Role.MERCHANT_STAFF, Role.MERCHANT_OWNER])
+        .order_by("role", "pk")
+        .values_list("merchant_id", "user_id")
+    )
+    manager_id = (
+        StaffMembership.objects.filter(area=area, role=Role.AREA_MANAGER).order_by("pk").values_list("user_id")[0][0]
+    )
+    weekly: dict[int, dict[int, list[tuple[int, int]]]] = {m.pk: {} for m in merchants}
+    for hours in OpeningHours.objects.filter(merchant__in=merchants).order_by("merchant_id", "weekday", "opens_at"):
+        weekly[hours.merchant_id].setdefault(hours.weekday, []).append(
+            (_minutes(hours.opens_at), _minutes(hours.closes_at))
+        )
+    shops = []
+    for merchant in merchants:
+        if merchant.status == MerchantStatus.PAUSED:
+            open_until = ctx.today - timedelta(days=30)
+        elif merchant.status == MerchantStatus.LEFT:
+            open_until = merchant.left_on
+        else:
+            open_until = None
+        shops.append(
+            _Shop(
+                merchant.pk,
+                merchant.sector,
+                multipliers[merchant.pk],
+                staff.get(merchant.pk, manager_id),
+                weekly[merchant.pk],
+                open_until,
+            )
+        )
+
+    start = ctx.today - timedelta(days=HISTORY_DAYS)
+    sunday_hours = [(12 * 60, 17 * 60)] if area.country == "NL" else [(13 * 60, 18 * 60)]
+    special: dict[date, list[tuple[int, int]] | None] = {}
+    weight_of: dict[date, float] = {}
+    for day, _label in shopping_sundays(area.country, start, ctx.today):
+        special[day] = sunday_hours
+        weight_of[day] = SHOPPING_SUNDAY_WEIGHT
+    for year in (start.year, ctx.today.year):
+        for christmas_evening in (date(year, 12, 21), date(year, 12, 22)):
+            if start <= christmas_evening < ctx.today and christmas_evening.weekday() < 5:
+                special[christmas_evening] = [(10 * 60, 21 * 60)]
+                weight_of[christmas_evening] = LATE_NIGHT_WEIGHT
+    for holiday in public_holidays(area.country, start, ctx.today):
+        if holiday.custom == "closed":
+            special[holiday.date] = None
+        elif holiday.custom == "sunday":
+            special[holiday.date] = sunday_hours
+        else:
+            special[holiday.date] = [(9 * 60 + 30, 16 * 60)]
+    days = [start + timedelta(days=n) for n in range(HISTORY_DAYS)]
+    weights = [
+        0.0
+        if special.get(day, ()) is None
+        else WEEKDAY_WEIGHT[day.weekday()] * MONTH_WEIGHT[day.month - 1] * weight_of.get(day, 1.0)
+        for day in days
+    ]
+    return _AreaPlan(
+        area_id=area.pk,
+        country=area.country,
+        tz=ZoneInfo(area.time_zone),
+        rules=rules,
+        shops=shops,
+        shop_weights=[POPULARITY.get(shop.sector, 1.0) for shop in shops],
+        days=days,
+        cum_weights=list(accumulate(weights)),
+        special=special,
+    )
+
+
+def _hours_on(plan: _AreaPlan, shop: _Shop, day: date) -> list[tuple[int, int]]:
+    if shop.open_until and day > shop.open_until:
+        return []
+    if day in plan.special:
+        area_hours = plan.special[day]
+        if area_hours is None:
+            return []
+        # Hospitality keeps its own hours on a shopping Sunday; shops open with the area.
+        return shop.weekly.get(day.weekday(), []) if shop.sector == Sector.HOSPITALITY else area_hours
+    return shop.weekly.get(day.weekday(), [])
+
+
+# --- The in-memory ledger --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lot:
+    row: PointLot
+    remaining: int
+    expired: int = 0
+
+
+@dataclass
+class _Purchase:
+    row: TillTransaction
+    lot: _Lot | None
+    shop: _Shop
+    refunded_cents: int = 0
+    due: int = 0  # points the reversals so far should have taken back
+    drawn: int = 0  # points they did take back
+    undone: bool = False
+
+
+@dataclass
+class _Rows:
+    passes: list = field(default_factory=list)
+    purchases: list = field(default_factory=list)
+    reversals: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+    lots: list = field(default_factory=list)
+    allocations: list = field(default_factory=list)
+
+
+class _Member:
+    """One member's pass, replayed event by event with the services' rules."""
+
+    def __init__(self, member_pass: Pass, plan: _AreaPlan, rows: _Rows, rng: random.Random):
+        self.member_pass, self.plan, self.rows, self.rng = member_pass, plan, rows, rng
+        self.lots: list[_Lot] = []
+        self.balance = 0
+        self.points_by_day: dict[date, int] = {}
+        self.visits_at: dict[int, int] = {}  # shop → purchases not undone (for the first-visit bonus)
+
+    def _key(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _entry(self, kind: str, points: int, at: datetime, **fields) -> LedgerEntry:
+        entry = LedgerEntry(member_pass=self.member_pass, kind=kind, points=points, occurred_at=at, **fields)
+        entry.request_key = fields.get("request_key") or self._key()
+        self.rows.entries.append(entry)
+        return entry
+
+    def credit(self, points: int, at: datetime, kind: str, **fields) -> _Lot:
+        entry = self._entry(kind, points, at, **fields)
+        lot_row = PointLot(
+            member_pass=self.member_pass,
+            entry=entry,
+            points=points,
+            earned_at=at,
+            expires_at=add_months(at.astimezone(self.plan.tz), self.plan.rules.expiry_months),
+        )
+        self.rows.lots.append(lot_row)
+        lot = _Lot(lot_row, points)
+        bisect.insort(self.lots, lot, key=lambda item: item.row.expires_at)
+        self.balance += points
+        return lot
+
+    def debit(self, points: int, at: datetime, kind: str, first: _Lot | None = None, **fields) -> None:
+        entry = self._entry(kind, -points, at, **fields)
+        order = ([first] if first else []) + [lot for lot in self.lots if lot is not first]
+        left = points
+        for lot in order:
+            take = min(left, lot.remaining)
+            if take <= 0:
+                continue
+            self.rows.allocations.append(LotAllocation(entry=entry, lot=lot.row, points=take))
+            lot.remaining -= take
+            left -= take
+            if not left:
+                break
+        assert left == 0, "the demo ledger overdrew a pass"
+        self.balance -= points
+
+    def expire_until(self, moment: datetime) -> None:
+        for lot in self.lots:
+            if lot.row.expires_at > moment:
+                break
+            if lot.remaining:
+                entry = self._entry(EntryKind.EXPIRE, -lot.remaining, lot.row.expires_at)
+                self.rows.allocations.append(LotAllocation(entry=entry, lot=lot.row, points=lot.remaining))
+                lot.expired, self.balance, lot.remaining = lot.remaining, self.balance - lot.remaining, 0
+
+    def _till(self, kind: str, shop: _Shop, at: datetime, amount: int, points: int, **fields) -> TillTransaction:
+        row = TillTransaction(
+            merchant_id=shop.id,
+            member_pass=self.member_pass,
+            kind=kind,
+            amount_cents=amount,
+            points=points,
+            balance_after=self.balance + points,
+            occurred_at=at,
+            request_key=self._key(),
+            device_id=f"kassa-{shop.id}-1",
+            by_id=shop.by_id,
+            **fields,
+        )
+        (self.rows.purchases if kind == TillKind.PURCHASE else self.rows.reversals).append(row)
+        day = at.astimezone(self.plan.tz).date()
+        self.points_by_day[day] = self.points_by_day.get(day, 0) + points
+        return row
+
+    def purchase(self, shop: _Shop, at: datetime, amount: int, receipt: str) -> _Purchase:
+        rules = self.plan.rules
+        points = calculate_points(
+            amount_cents=amount, points_per_euro=rules.points_per_euro, multiplier_permille=shop.multiplier
+        )
+        bonus = 0 if self.visits_at.get(shop.id) else rules.first_visit_bonus_points
+        points += bonus
+        if rules.daily_cap_points:
+            today = self.points_by_day.get(at.astimezone(self.plan.tz).date(), 0)
+            points = max(0, min(points, rules.daily_cap_points - today))
+            bonus = min(bonus, points)
+        self.visits_at[shop.id] = self.visits_at.get(shop.id, 0) + 1
+        row = self._till(
+            TillKind.PURCHASE, shop, at, amount, points, bonus_points=bonus, receipt_number=receipt, reverses=None
+        )
+        lot = None
+        if points:
+            lot = self.credit(points, at, EntryKind.EARN, merchant_id=shop.id, till_transaction=row, by_id=shop.by_id)
+            lot.row.entry.request_key = row.request_key
+        return _Purchase(row, lot, shop)
+
+    def reverse(self, purchase: _Purchase, at: datetime, kind: str, refund_cents: int = 0) -> None:
+        if purchase.undone or purchase.refunded_cents >= purchase.row.amount_cents:
+            return
+        if kind == TillKind.UNDO:
+            amount = purchase.row.amount_cents - purchase.refunded_cents
+            due = purchase.row.points - purchase.due
+            purchase.undone = True
+            self.visits_at[purchase.shop.id] -= 1
+        else:
+            amount = min(refund_cents, purchase.row.amount_cents - purchase.refunded_cents)
+            total = purchase.row.points * (purchase.refunded_cents + amount) // purchase.row.amount_cents
+            due = total - purchase.due
+        drawn = 0
+        if due > 0 and purchase.lot:
+            recoverable = purchase.lot.row.points - purchase.lot.expired - purchase.drawn
+            drawn = max(0, min(due, recoverable, self.balance))
+        row = self._till(
+            kind,
+            purchase.shop,
+            at,
+            -amount,
+            -drawn,
+            points_unrecovered=max(0, due - drawn),
+            receipt_number=purchase.row.receipt_number,
+            reverses=purchase.row,
+        )
+        if drawn:
+            self.debit(
+                drawn,
+                at,
+                EntryKind.REVERSE,
+                first=purchase.lot,
+                merchant_id=purchase.shop.id,
+                till_transaction=row,
+                by_id=purchase.shop.by_id,
+                request_key=row.request_key,
+            )
+        purchase.refunded_cents += amount
+        purchase.due += max(0, due)
+        purchase.drawn += drawn
+
+
+# --- The step ------------------------------------------------------------------------------------------------
+
+
+def _visit_count(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method for small means, a rounded normal for large ones)."""
+    if mean > 50:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, n, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        n += 1
+        product *= rng.random()
+    return n
+
+
+def _random_pass(rng: random.Random, taken: set[str]) -> tuple[str, str]:
+    while True:
+        payload = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(CARD_NUMBER_LENGTH - 2))
+        number = payload + luhn_check_digit(payload)
+        if number not in taken:
+            taken.add(number)
+            return number, base64.b32encode(rng.randbytes(20)).decode("ascii")
+
+
+def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: random.Random, keys, receipts) -> None:
+    card_number, secret = _random_pass(keys, ctx.extra.setdefault("loyalty.card_numbers", set()))
+    with_profile = (profile.user_id, plan.area_id) in ctx.extra["loyalty.profile_consent"]
+    member_pass = Pass(
+        area_id=plan.area_id,
+        member_id=profile.user_id,
+        card_number=card_number,
+        totp_secret=secret,
+        postcode=profile.postcode if with_profile else "",
+        age_band=AGE_BAND.get(profile.age_band, profile.age_band) if with_profile else "",
+        joined_at=profile.joined_at,
+    )
+    rows.passes.append(member_pass)
+    member = _Member(member_pass, plan, rows, keys)
+    if plan.rules.welcome_bonus_points:
+        member.credit(plan.rules.welcome_bonus_points, profile.joined_at, EntryKind.EARN, reason=WELCOME_REASON)
+
+    # A handful of regular shops, plus the odd visit anywhere.
+    favourites = list(dict.fromkeys(rng.choices(plan.shops, weights=plan.shop_weights, k=rng.randint(3, 7))))
+    end = datetime.combine(ctx.today, time(3), tzinfo=plan.tz)  # as the nightly expiry job left it
+    first_day = max(0, (profile.joined_at.astimezone(plan.tz).date() - plan.days[0]).days + 1)
+    low = plan.cum_weights[min(first_day, len(plan.days)) - 1] if first_day else 0.0
+    high = plan.cum_weights[-1]
+    months = max(0, len(plan.days) - first_day) / 30.4
+    events: list = []
+    sequence = count()
+    for _visit in range(_visit_count(rng, profile.visits_per_month * months) if high > low else 0):
+        index = min(bisect.bisect_right(plan.cum_weights, rng.uniform(low, high)), len(plan.days) - 1)
+        day = plan.days[max(index, first_day)]
+        candidates = favourites if rng.random() < 0.8 else plan.shops
+        open_shops = [(shop, hours) for shop in candidates if (hours := _hours_on(plan, shop, day))]
+        if not open_shops:
+            continue
+        shop, hours = rng.choice(open_shops)
+        opens, closes = rng.choice(hours)
+        minute = int(opens + (closes - opens - 2) * rng.triangular(0, 1, 0.55))
+        at = datetime.combine(day, time(minute // 60, minute % 60, rng.randint(0, 59)), tzinfo=plan.tz)
+        median, spread = SPEND[shop.sector]
+        amount = max(150, int(rng.lognormvariate(math.log(median), spread)))
+        heapq.heappush(events, (at, next(sequence), "visit", (shop, amount)))
+
+    while events:
+        at, _seq, kind, payload = heapq.heappop(events)
+        if at >= end:
+            continue
+        member.expire_until(at)
+        if kind == "visit":
+            shop, amount = payload
+            receipts[shop.id] = receipts.get(shop.id, 0) + 1
+            receipt = f"{receipts[shop.id]:06d}" if rng.random() < 0.4 else ""
+            if rng.random() < TYPO_SHARE:
+                # €45,50 typed as €455,00: undone a minute later, then scanned again with the right amount.
+                typo = member.purchase(shop, at, amount * 10, receipt)
+                heapq.heappush(events, (at + timedelta(minutes=1), next(sequence), "undo", typo))
+                heapq.heappush(events, (at + timedelta(minutes=2), next(sequence), "visit", (shop, amount)))
+                continue
+            purchase = member.purchase(shop, at, amount, receipt)
+            if rng.random() < REFUND_SHARE:
+                cents = amount if rng.random() < 0.4 else int(amount * rng.uniform(0.2, 0.8))
+                later = at + timedelta(days=rng.randint(1, 14), minutes=rng.randint(-60, 60))
+                heapq.heappush(events, (later, next(sequence), "refund", (purchase, max(1, cents))))
+            spend_at = at + timedelta(seconds=40)
+            member.expire_until(spend_at)
+            for cost, reason in REWARDS:
+                if member.balance >= cost and rng.random() < 0.12:
+                    member.debit(cost, spend_at, EntryKind.SPEND, merchant_id=shop.id, reason=reason)
+                    break
+        elif kind == "undo":
+            member.reverse(payload, at, TillKind.UNDO)
+        else:
+            purchase, cents = payload
+            member.reverse(purchase, at, TillKind.REFUND, cents)
+    member.expire_until(end)
+    member_pass.points_balance = member.balance
+    for lot in member.lots:
+        lot.row.remaining = lot.remaining
+
+
+def _write(rows: _Rows) -> None:
+    Pass.objects.bulk_create(rows.passes)
+    # Instances, not ids, link the rows: each is saved before the rows that point at it.
+    TillTransaction.objects.bulk_create(rows.purchases)
+    TillTransaction.objects.bulk_create(rows.reversals)
+    LedgerEntry.objects.bulk_create(rows.entries)
+    PointLot.objects.bulk_create(rows.lots)
+    LotAllocation.objects.bulk_create(rows.allocations)
+
+
+@demo_step(order=100, name="loyalty.passes")
+def create_passes(ctx: DemoContext) -> None:
+    """Each area's rules and multipliers, a pass for every member (the profile only for those who consented
+    to analytics), and a year of visits with undos, refunds, rewards and expiries."""
+    rng, keys = ctx.rng("loyalty.visits"), ctx.rng("loyalty.keys")
+    plans = {slug: _area_plan(ctx, slug, ctx.rng(f"loyalty.area.{slug}")) for slug in ctx.areas}
+    ctx.extra["loyalty.profile_consent"] = set(
+        CurrentConsent.objects.filter(purpose__code=Purpose.ANALYTICS, state="given").values_list(
+            "subject_id", "area_id"
+        )
+    )
+    receipts: dict[int, int] = {}
+    for batch in ctx.member_batches():
+        rows = _Rows()
+        for profile in batch:
+            _simulate(profile, plans[profile.area_slug], ctx, rows, rng, keys, receipts)
+        _write(rows)
+        ctx.count("passes", len(rows.passes))
+        ctx.count("till transactions", len(rows.purchases) + len(rows.reversals))
+        ctx.count("ledger entries", len(rows.entries))
+
+
+@demo_wipe(order=100, name="loyalty.passes")
+def wipe_passes(scope: WipeScope) -> None:
+    """Every pass in a demo area or of a demo person, or touched by one, with its whole history."""
+    users = scope.users
+    pass_ids = (
+        Pass.objects.filter(
+            Q(area_id__in=scope.area_ids)
+            | Q(member__in=users)
+            | Q(entries__by__in=users)
+            | Q(entries__approved_by__in=users)
+            | Q(till_transactions__by__in=users)
+            | Q(till_transactions__merchant__area_id__in=scope.area_ids)
+        )
+        .values("pk")
+        .distinct()
+    )
+    pass_ids = list(pass_ids.values_list("pk", flat=True))
+    for start in range(0, len(pass_ids), 5_000):
+        chunk = pass_ids[start : start + 5_000]
+        _delete_append_only(LotAllocation, Q(entry__member_pass_id__in=chunk))
+        _delete_many(PointLot.objects.filter(member_pass_id__in=chunk))
+        _delete_append_only(LedgerEntry, Q(member_pass_id__in=chunk))
+        _delete_append_only(TillTransaction, Q(member_pass_id__in=chunk))
+        _delete_many(Pass.objects.filter(pk__in=chunk))

@@ -1,0 +1,118 @@
+"""Errors raised by the loyalty services. Each carries a message fit to show at the till or in the app.
+
+Interfaces catch `LoyaltyError` (or the `ApplicationError` base) and show `error.message`; the
+class tells them which HTTP status fits (not found, conflict, unprocessable).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+
+
+class LoyaltyError(ApplicationError):
+    """Base of the loyalty errors. `default_message` is translated when the error is raised."""
+
+    default_message = _("This cannot be done with the pass.")
+
+    def __init__(self, message: str = "", **extra):
+        super().__init__(str(message or self.default_message), **extra)
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+
+class InvalidPassCode(LoyaltyError):
+    default_message = _("This is not a valid pass code. Scan the pass again or type the number on the card.")
+
+
+class PassNotFound(LoyaltyError):
+    default_message = _("No pass with this number in this shopping area.")
+
+
+class PassBlocked(LoyaltyError):
+    default_message = _("This pass is blocked. The member can contact the collective.")
+
+
+class CodeAlreadyUsed(LoyaltyError):
+    default_message = _("This code was used already. Ask the member to show the pass again for a fresh code.")
+
+
+class CodeExpired(InvalidPassCode):
+    default_message = _("This code is not valid (any more). Ask the member to show the pass again.")
+
+
+class InvalidAmount(LoyaltyError):
+    default_message = _("Enter an amount greater than zero and within the limit for one purchase.")
+
+
+class InvalidPoints(LoyaltyError):
+    default_message = _("Enter a whole number of points greater than zero.")
+
+
+class VelocityLimitExceeded(LoyaltyError):
+    """Too many scans in a short time; `limit` says which (member, member_merchant, merchant or device)."""
+
+    default_message = _("Too many scans in a short time. Try again later or contact the collective.")
+
+
+class DuplicateReceipt(LoyaltyError):
+    default_message = _("Points were already awarded for this receipt number.")
+
+
+class TransactionNotFound(LoyaltyError):
+    default_message = _("This transaction does not exist at this shop.")
+
+
+class UndoWindowClosed(LoyaltyError):
+    default_message = _("This transaction is too old to undo. Record a refund instead.")
+
+
+class AlreadyUndone(LoyaltyError):
+    default_message = _("This transaction has already been undone or fully refunded.")
+
+
+class RefundTooLarge(InvalidAmount):
+    default_message = _("The refund is larger than what is left of the purchase.")
+
+
+class InsufficientPoints(LoyaltyError):
+    """`needed` and `available` say by how much."""
+
+    default_message = _("Not enough points on this pass.")
+
+
+class RequestKeyReused(LoyaltyError):
+    """The same request key came with a different request: a client bug, never retried."""
+
+    default_message = _("This request was already used for something else. Start again.")
+
+
+class NotAllowed(LoyaltyError):
+    default_message = _("You may not do this for this shop or pass.")
+
+
+class SecondApprovalRequired(LoyaltyError):
+    default_message = _("An adjustment this large needs the approval of a second manager.")
+
+
+class InvalidAdjustment(LoyaltyError):
+    default_message = _("Give a reason and a number of points other than zero.")
+
+
+class InvalidProfile(LoyaltyError):
+    """`errors` maps the field (postcode, age_band) to its messages."""
+
+    default_message = _("Check the postcode and the age group.")
+
+
+class InvalidPin(LoyaltyError):
+    default_message = _("The PIN is not correct.")
+
+
+class PinLocked(LoyaltyError):
+    default_message = _("The PIN was entered wrongly too often. The member can set a new PIN in the app.")
+
+
+class ProgrammeClosed(LoyaltyError):
+    default_message = _("This shopping area's pass is not open for new members.")

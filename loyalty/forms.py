@@ -1,0 +1,181 @@
+"""Forms of the member app and the till. They check shape only (an amount in euros, a UUID, a choice); the
+services enforce the rules, and their errors are put back on the matching field here."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils import formats, translation
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+
+from .codes import parse_pass_code
+from .models import Pass
+
+#: The largest purchase a till form accepts as input; the services apply the real limits.
+MAX_AMOUNT_CENTS = 100_000_00
+
+_AMOUNT = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
+
+
+def format_euros(cents: int) -> str:
+    """€ 12,50 in Dutch, €12.50 in English (the same as Intl.NumberFormat in the browser)."""
+    number = formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
+    if (translation.get_language() or "nl").startswith("nl"):
+        return f"€\u00a0{number}"
+    return f"€{number}"
+
+
+def parse_euros(raw: str) -> int:
+    """'12,50', '12.50', '€ 12', '12,5' → cents. Raises ValueError for anything else (no thousands separators:
+    at a till '1.250' is too easily a typo for 12,50)."""
+    value = re.sub(r"[\s\u00a0€]", "", raw or "")
+    match = _AMOUNT.match(value)
+    if not match:
+        raise ValueError(raw)
+    euros, decimals = match.group(1), (match.group(2) or "").ljust(2, "0")
+    try:
+        return int(Decimal(f"{euros}.{decimals}") * 100)
+    except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
+        raise ValueError(raw) from error
+
+
+def age_band_choices() -> list[tuple[str, str]]:
+    """The age bands the pass stores (the model's choices), with an empty "not given" first."""
+    field = Pass._meta.get_field("age_band")
+    return [("", _("I'd rather not say"))] + [(value, label) for value, label in field.choices if value]
+
+
+class ServiceErrorsMixin:
+    """Puts a service's error back on the form: on the field it names (`errors` per field, as InvalidProfile
+    carries them) or that its class belongs to (`error_fields`), else at the top."""
+
+    #: exception class name → the field its message belongs on
+    error_fields: dict[str, str] = {}
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        per_field = error.extra.get("errors") or {}
+        if per_field:
+            for field, messages in per_field.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+            return
+        field = self.error_fields.get(type(error).__name__)
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+class JoinForm(ServiceErrorsMixin, forms.Form):
+    """Joining the area's pass: both profile fields are optional and stored only when given. The service checks
+    the postcode (and keeps its 4 digits only); its errors come back on the fields."""
+
+    postcode = forms.CharField(
+        label=_("The 4 digits of your postcode (optional)"),
+        required=False,
+        max_length=10,
+        help_text=_("Only the digits, for example 3811. We never ask for your street or house number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
+    )
+    age_band = forms.ChoiceField(label=_("Your age group (optional)"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].choices = age_band_choices()
+
+
+class AmountField(forms.Field):
+    """An amount in euros typed at a till ('12,50' or '12.50'); cleans to integer cents."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": _("Enter the amount in euros, for example 12,50."),
+        "too_small": _("The amount must be more than € 0,00."),
+        "too_large": _("That amount is too large for one purchase."),
+    }
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        try:
+            cents = parse_euros(value[:20])
+        except ValueError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+        if cents <= 0:
+            raise forms.ValidationError(self.error_messages["too_small"], code="too_small")
+        if cents > MAX_AMOUNT_CENTS:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+        return cents
+
+    def widget_attrs(self, widget):
+        # A decimal keypad on phones; a text field so "12,50" is not refused by the browser.
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "20"}
+
+
+class TillForm(ServiceErrorsMixin, forms.Form):
+    """One purchase at the till: the member's code (scanned, wedge-typed or typed), the amount, a receipt number.
+
+    `request_key` is generated by the till page and sent back unchanged on a retry, so a double tap or a resent
+    request returns the first result instead of awarding twice.
+    """
+
+    code = forms.CharField(
+        label=_("Pass code"),
+        max_length=80,
+        help_text=_("Scan the QR code, or type the 6-digit code and the card number."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autocorrect": "off",
+                "enterkeyhint": "next",
+            }
+        ),
+    )
+    amount = AmountField(label=_("Amount"))
+    receipt_number = forms.CharField(
+        label=_("Receipt number (optional)"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "done"}),
+    )
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+    device_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    error_fields = {
+        "InvalidPassCode": "code",
+        "PassNotFound": "code",
+        "CodeAlreadyUsed": "code",
+        "PassBlocked": "code",
+        "CodeExpired": "code",
+        "InvalidAmount": "amount",
+        "DuplicateReceipt": "receipt_number",
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = " ".join(self.cleaned_data["code"].split())
+        try:
+            parse_pass_code(code)  # the shape only, so a mistyped code shows with any other error at once
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code="invalid_code") from error
+        return code
+
+    def clean_device_id(self) -> str:
+        value = self.cleaned_data["device_id"].strip()
+        # An opaque id the till page keeps in the browser; anything odd is dropped rather than refused.
+        return value if re.fullmatch(r"[A-Za-z0-9-]{1,64}", value) else ""
+
+
+class UndoForm(forms.Form):
+    """Undo one till transaction (a reversal entry, never an edit). `request_key` as for TillForm."""
+
+    transaction_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    request_key = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,0 +1,54 @@
+"""Registers the loyalty app's personal data with the privacy registry.
+
+The pass holds the profile the member chose to give (postcode, age band) and the card number.
+On erasure the profile is emptied, the pass blocked, and its secrets replaced, so neither the app's
+codes nor the printed card work again. The ledger and the till transactions are bookkeeping:
+they name no one (ids, amounts, points, times) and stay for the collective's settlement and books,
+linked only to the anonymised account through the blocked pass.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from privacy.registry import register
+
+from . import totp
+from .models import LedgerEntry, Pass, PassStatus, PointLot, TillTransaction
+
+register(
+    Pass,
+    label=_("Your city passes"),
+    subject_path="member",
+    fields=["area", "card_number", "postcode", "age_band", "status", "joined_at", "points_balance"],
+    on_erase="anonymise",
+    anonymise={
+        "postcode": "",
+        "age_band": "",
+        "status": PassStatus.BLOCKED,
+        "pin_hash": "",
+        "failed_pin_attempts": 0,
+        # A new secret nobody has: the installed app's codes stop working.
+        "totp_secret": lambda member_pass: totp.new_secret(),
+    },
+    order=50,
+)
+register(
+    LedgerEntry,
+    label=_("Points history"),
+    subject_path="member_pass__member",
+    fields=["kind", "points", "occurred_at", "merchant", "reason"],
+    on_erase="keep",
+)
+register(
+    PointLot,
+    label=_("Points and when they expire"),
+    subject_path="member_pass__member",
+    fields=["points", "remaining", "earned_at", "expires_at"],
+    on_erase="keep",
+)
+register(
+    TillTransaction,
+    label=_("Purchases scanned at the till"),
+    subject_path="member_pass__member",
+    fields=["kind", "merchant", "amount_cents", "points", "receipt_number", "occurred_at"],
+    on_erase="keep",
+)

@@ -1,0 +1,226 @@
+"""Reads of the loyalty app: the member's pass screen, the till's lists and summary, visits for analytics.
+
+Each selector runs a fixed number of queries, whatever the number of rows (tests assert the counts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import totp
+from .codes import qr_payload
+from .models import (
+    WELCOME_REASON,
+    EntryKind,
+    LedgerEntry,
+    LoyaltySettings,
+    Pass,
+    PassStatus,
+    PointLot,
+    TillKind,
+    TillTransaction,
+)
+
+EXPIRING_SOON_DAYS = 60
+
+
+def pass_for_member(user, area) -> Pass | None:
+    """The person's pass in this area, or None (also for anonymous visitors)."""
+    if not (user and user.is_authenticated):
+        return None
+    return Pass.objects.filter(area=area, member=user).select_related("area").first()
+
+
+def current_pass_code(pass_: Pass, *, at: datetime | None = None) -> str:
+    """The QR payload the member's app shows at `at` ("AGORA1:<card>:<code>"): for a server-rendered
+    fallback and for tests. The app computes the same offline from the secret."""
+    return qr_payload(pass_.card_number, totp.code_at(pass_.totp_secret, at or timezone.now()))
+
+
+def _label(entry: LedgerEntry) -> str:
+    till_kind = entry.till_transaction.kind if entry.till_transaction_id else None
+    if entry.kind == EntryKind.EARN:
+        if entry.reason == WELCOME_REASON:
+            return str(_("Welcome bonus"))
+        return str(_("Purchase")) if till_kind else str(_("Earned"))
+    if entry.kind == EntryKind.REVERSE:
+        if till_kind == TillKind.UNDO:
+            return str(_("Purchase undone"))
+        return str(_("Refund")) if till_kind == TillKind.REFUND else str(_("Reversed"))
+    if entry.kind == EntryKind.SPEND:
+        return entry.reason or str(_("Spent"))
+    if entry.kind == EntryKind.EXPIRE:
+        return str(_("Expired"))
+    return str(_("Correction"))
+
+
+def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: int = 50) -> dict:
+    """The member's pass screen: balance, points expiring within 60 days per day, and the latest history.
+
+    `balance` leaves out points past their date that the nightly job has not expired yet.
+    `expiring_soon`: [(date in the area's zone, points)], soonest first. `history`: newest first, dicts
+    with kind, label, points, merchant (name or ""), occurred_at, amount_cents (of a till transaction).
+    Two queries.
+    """
+    now = now or timezone.now()
+    tz = pass_.area.tz
+    overdue = 0
+    soon: dict[date, int] = defaultdict(int)
+    lots = PointLot.objects.filter(
+        member_pass=pass_, remaining__gt=0, expires_at__lte=now + timedelta(days=EXPIRING_SOON_DAYS)
+    ).values_list("expires_at", "remaining")
+    for expires_at, remaining in lots:
+        if expires_at <= now:
+            overdue += remaining
+        else:
+            soon[expires_at.astimezone(tz).date()] += remaining
+    entries = (
+        LedgerEntry.objects.filter(member_pass=pass_)
+        .select_related("merchant", "till_transaction")
+        .order_by("-occurred_at", "-pk")[:history_limit]
+    )
+    history = [
+        {
+            "id": entry.pk,
+            "kind": entry.kind,
+            "label": _label(entry),
+            "points": entry.points,
+            "merchant": entry.merchant.trade_name if entry.merchant_id else "",
+            "occurred_at": entry.occurred_at,
+            "amount_cents": abs(entry.till_transaction.amount_cents) if entry.till_transaction_id else None,
+        }
+        for entry in entries
+    ]
+    return {
+        "balance": max(0, pass_.points_balance - overdue),
+        "expiring_soon": sorted(soon.items()),
+        "history": history,
+    }
+
+
+def _day_bounds(area, day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=area.tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=area.tz)
+    return start, end
+
+
+def till_summary(merchant, day: date) -> dict:
+    """The merchant's day at the till, in the area's time zone: a Z-report for the pass.
+
+    `count` is purchases less the undone ones; `amount_cents` and `points` are net of that day's undos
+    and refunds. Also `purchases`, `undone`, `refunds`. One query (plus the area when not loaded).
+    """
+    start, end = _day_bounds(merchant.area, day)
+    totals = TillTransaction.objects.filter(merchant=merchant, occurred_at__gte=start, occurred_at__lt=end).aggregate(
+        purchases=Count("pk", filter=Q(kind=TillKind.PURCHASE)),
+        undone=Count("pk", filter=Q(kind=TillKind.UNDO)),
+        refunds=Count("pk", filter=Q(kind=TillKind.REFUND)),
+        amount_cents=Coalesce(Sum("amount_cents"), 0),
+        points=Coalesce(Sum("points"), 0),
+    )
+    return {"day": day, "count": totals["purchases"] - totals["undone"], **totals}
+
+
+@dataclass(frozen=True)
+class RecentTillTransaction:
+    id: int
+    kind: str
+    member_first_name: str
+    amount_cents: int
+    points: int
+    occurred_at: datetime
+    receipt_number: str
+    can_undo: bool
+    is_undone: bool
+    refundable_cents: int  # what may still be refunded (purchases only)
+
+    @property
+    def kind_label(self) -> str:
+        return str(TillKind(self.kind).label)
+
+
+def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None = None) -> list[RecentTillTransaction]:
+    """The merchant's latest till transactions, newest first, each saying whether it can still be undone.
+
+    Only this merchant's own rows: staff never see other shops' scans. Two queries.
+    """
+    now = now or timezone.now()
+    window = timedelta(minutes=LoyaltySettings.for_area(merchant.area_id).undo_window_minutes)
+    rows = (
+        TillTransaction.objects.filter(merchant=merchant)
+        .select_related("member_pass__member")
+        .annotate(
+            undo_count=Count("reversals", filter=Q(reversals__kind=TillKind.UNDO)),
+            reversed_cents=Coalesce(-Sum("reversals__amount_cents"), 0),
+        )
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    result = []
+    for row in rows:
+        is_purchase = row.kind == TillKind.PURCHASE
+        refundable = row.amount_cents - row.reversed_cents if is_purchase and not row.undo_count else 0
+        result.append(
+            RecentTillTransaction(
+                id=row.pk,
+                kind=row.kind,
+                member_first_name=row.member_pass.member.first_name,
+                amount_cents=row.amount_cents,
+                points=row.points,
+                occurred_at=row.occurred_at,
+                receipt_number=row.receipt_number,
+                can_undo=refundable > 0 and now - row.occurred_at <= window,
+                is_undone=bool(row.undo_count),
+                refundable_cents=max(0, refundable),
+            )
+        )
+    return result
+
+
+def visits(area, start: datetime, end: datetime) -> QuerySet:
+    """Pass scans in the area in [start, end) for analytics: rows (pass_id, merchant_id, occurred_at,
+    amount_cents), oldest first. Undone scans (till mistakes) are left out; refunds do not undo a visit.
+
+    A lazy queryset of named tuples: iterate with `.iterator()` over long periods. It holds no consent
+    filter: analytics keeps only passes whose member consented (privacy.selectors.consented_subject_ids).
+    """
+    return (
+        TillTransaction.objects.filter(
+            member_pass__area=area, kind=TillKind.PURCHASE, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .exclude(reversals__kind=TillKind.UNDO)
+        .annotate(pass_id=F("member_pass_id"))
+        .order_by("occurred_at", "pk")
+        .values_list("pass_id", "merchant_id", "occurred_at", "amount_cents", named=True)
+    )
+
+
+def expiring_points(area, *, start: datetime, end: datetime) -> QuerySet:
+    """Per pass of the area, the points in lots expiring in [start, end): rows (pass_id, member_id, points,
+    first_expires_at). For the notice members get at least 30 days ahead (run daily over [now + 30 d,
+    now + 31 d)); blocked and closed passes are left out. One query, a lazy queryset of named tuples.
+    """
+    return (
+        PointLot.objects.filter(
+            member_pass__area=area,
+            member_pass__status=PassStatus.ACTIVE,
+            remaining__gt=0,
+            expires_at__gte=start,
+            expires_at__lt=end,
+        )
+        .values("member_pass_id")
+        .annotate(
+            pass_id=F("member_pass_id"),
+            member_id=F("member_pass__member_id"),
+            points=Sum("remaining"),
+            first_expires_at=Min("expires_at"),
+        )
+        .order_by("member_pass_id")
+        .values_list("pass_id", "member_id", "points", "first_expires_at", named=True)
+    )

@@ -1,0 +1,168 @@
+"""Joining, the member's profile on the pass, blocking a lost pass, and the printed card's PIN."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import can
+from privacy.models import AuditAction
+from privacy.services import log_access
+
+from ..codes import new_card_number, parse_pass_code
+from ..exceptions import InvalidPin, InvalidProfile, NotAllowed, PassBlocked, PassNotFound, PinLocked, ProgrammeClosed
+from ..models import WELCOME_REASON, AgeBand, EntryKind, LoyaltySettings, Pass, PassStatus
+from .ledger import credit, derived_key, lock_pass
+from .till import _accept_code, _require_till
+
+#: Wrong PINs in a row before the printed card's PIN stops working (the member sets a new one in the app).
+MAX_PIN_ATTEMPTS = 5
+_POSTCODE = re.compile(r"([1-9]\d{3})(?:\s?[A-Z]{2})?")
+_PIN = re.compile(r"\d{4,6}")
+_CARD_NUMBER_ATTEMPTS = 5
+
+
+def clean_profile(*, postcode: str = "", age_band: str = "") -> tuple[str, str]:
+    """The 4-digit postcode (a Dutch "3811 AB" keeps only 3811: the area, not the street) and the age band.
+
+    Raises InvalidProfile with `errors` per field.
+    """
+    errors: dict[str, list[str]] = {}
+    postcode = re.sub(r"\s+", " ", (postcode or "").strip().upper())
+    if postcode:
+        match = _POSTCODE.fullmatch(postcode)
+        if match:
+            postcode = match.group(1)
+        else:
+            errors["postcode"] = [str(_("Enter the four digits of your postcode, for example 3811 or 2800."))]
+    age_band = (age_band or "").strip()
+    if age_band and age_band not in AgeBand.values:
+        errors["age_band"] = [str(_("Choose one of the age groups."))]
+    if errors:
+        raise InvalidProfile(errors=errors)
+    return postcode, age_band
+
+
+def join_pass(*, user, area, postcode: str = "", age_band: str = "", now: datetime | None = None) -> Pass:
+    """The person's pass in this area, made on the first call (with the welcome bonus as an earn entry).
+
+    Idempotent per person and area: a second call, or a concurrent one, returns the same pass
+    unchanged. The profile fields are stored only when given. Raises ProgrammeClosed, InvalidProfile.
+    """
+    if existing := Pass.objects.filter(area=area, member=user).first():
+        return existing
+    if not area.is_active:
+        raise ProgrammeClosed()
+    postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
+    now = now or timezone.now()
+    rules = LoyaltySettings.for_area(area)
+    for _attempt in range(_CARD_NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                member_pass = Pass.objects.create(
+                    area=area,
+                    member=user,
+                    card_number=new_card_number(),
+                    postcode=postcode,
+                    age_band=age_band,
+                    joined_at=now,
+                )
+                if rules.welcome_bonus_points:
+                    credit(
+                        member_pass,
+                        points=rules.welcome_bonus_points,
+                        kind=EntryKind.EARN,
+                        request_key=derived_key(f"welcome:{member_pass.pk}"),
+                        now=now,
+                        rules=rules,
+                        reason=WELCOME_REASON,
+                        by=user,
+                    )
+                return member_pass
+        except IntegrityError:
+            # Either the person joined at the same moment elsewhere (the unique pair), or the random
+            # card number was taken: then draw another.
+            if existing := Pass.objects.filter(area=area, member=user).first():
+                return existing
+    raise RuntimeError("No free card number after several attempts: is the number space exhausted?")
+
+
+@transaction.atomic
+def update_pass_profile(*, pass_id: int, by, postcode: str = "", age_band: str = "") -> Pass:
+    """The member changes (or clears, with "") the optional profile fields. Only the member may."""
+    postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
+    member_pass = lock_pass(pk=pass_id)
+    if member_pass is None:
+        raise PassNotFound()
+    if not (by and by.pk == member_pass.member_id):
+        raise NotAllowed()
+    Pass.objects.filter(pk=pass_id).update(postcode=postcode, age_band=age_band)
+    member_pass.postcode, member_pass.age_band = postcode, age_band
+    return member_pass
+
+
+@transaction.atomic
+def block_pass(*, pass_id: int, by) -> Pass:
+    """Block a pass (lost phone or card): it earns and spends nothing until unblocked. Member or area manager."""
+    member_pass = lock_pass(pk=pass_id)
+    if member_pass is None:
+        raise PassNotFound()
+    if not can(by, "loyalty.block_pass", member_pass):
+        raise NotAllowed()
+    if member_pass.status == PassStatus.ACTIVE:
+        Pass.objects.filter(pk=pass_id).update(status=PassStatus.BLOCKED)
+        member_pass.status = PassStatus.BLOCKED
+        if by.pk != member_pass.member_id:
+            log_access(
+                actor=by, action=AuditAction.CHANGE, subject=member_pass.member, obj=member_pass, fields=["status"]
+            )
+    return member_pass
+
+
+@transaction.atomic
+def set_pin(*, pass_id: int, pin: str, by) -> None:
+    """The member sets the printed card's PIN (4 to 6 digits), which also unlocks it after wrong attempts."""
+    if not _PIN.fullmatch(pin or ""):
+        raise InvalidPin(_("A PIN has 4 to 6 digits."))
+    member_pass = lock_pass(pk=pass_id)
+    if member_pass is None:
+        raise PassNotFound()
+    if not (by and by.pk == member_pass.member_id):
+        raise NotAllowed()
+    Pass.objects.filter(pk=pass_id).update(pin_hash=make_password(pin), failed_pin_attempts=0)
+
+
+def identify_pass_for_spend(*, merchant, code: str, by, pin: str = "", now: datetime | None = None) -> Pass:
+    """The pass behind a code read at `merchant`'s till, proven fit for spending: a fresh TOTP code (its
+    step is burnt), or a printed card's number with its PIN. Then call `spend_points(pass_id=…)`.
+
+    Raises InvalidPassCode, PassNotFound, PassBlocked, CodeAlreadyUsed, InvalidPin, PinLocked, NotAllowed.
+    """
+    parsed = parse_pass_code(code)
+    _require_till(by, merchant)
+    now = now or timezone.now()
+    with transaction.atomic():
+        member_pass = lock_pass(area_id=merchant.area_id, card_number=parsed.card_number)
+        if member_pass is None:
+            raise PassNotFound()
+        if not member_pass.is_active:
+            raise PassBlocked()
+        if parsed.otp is not None:
+            _accept_code(member_pass, parsed.otp, now)
+            return member_pass
+        if not member_pass.pin_hash:
+            raise InvalidPin(_("This card has no PIN. Ask the member to show the pass in the app."))
+        if member_pass.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
+            raise PinLocked()
+        if check_password(pin or "", member_pass.pin_hash):
+            if member_pass.failed_pin_attempts:
+                Pass.objects.filter(pk=member_pass.pk).update(failed_pin_attempts=0)
+            return member_pass
+        # A wrong PIN is counted in a transaction that commits (raising here would roll the count back).
+        Pass.objects.filter(pk=member_pass.pk).update(failed_pin_attempts=member_pass.failed_pin_attempts + 1)
+    raise InvalidPin()

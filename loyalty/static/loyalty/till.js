@@ -1,0 +1,221 @@
+/* The till: keyboard and scanner first, the camera where there is one. Without this script the form works as is.
+ *
+ * - A keyboard-wedge scanner types the code and presses Enter: with an amount already typed that submits,
+ *   otherwise the cursor moves to the amount. Enter in the amount submits (or goes back to an empty code).
+ * - The idempotency key is made here, fresh for every form the server sends. A double tap is stopped, and a
+ *   resent request (a reload after a lost answer, or the form again via Back) keeps its key, so the server
+ *   answers it with the first result instead of awarding twice.
+ * - The camera button appears only where a camera exists; jsQR is loaded when it is first used.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var form = document.querySelector("[data-till-form]");
+  if (!form) return;
+
+  var codeInput = form.querySelector("[data-code-input]");
+  var amountInput = form.querySelector("[data-amount-input]");
+  var preview = form.querySelector("[data-amount-preview]");
+  var language = document.documentElement.lang || "nl";
+  var euros = new Intl.NumberFormat(language, { style: "currency", currency: "EUR" });
+
+  // --- Keys ---------------------------------------------------------------------------------------------------
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function freshKeys() {
+    var fields = document.querySelectorAll('input[name="request_key"]');
+    Array.prototype.forEach.call(fields, function (field) { field.value = newKey(); });
+  }
+
+  function ready() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-submitting]"), function (f) {
+      delete f.dataset.submitting;
+      f.removeAttribute("aria-busy");
+    });
+  }
+
+  function deviceId() {
+    // Which till this is, for the per-device limits: a random id this browser keeps.
+    try {
+      var id = localStorage.getItem("agora.till.device");
+      if (!id) {
+        id = newKey();
+        localStorage.setItem("agora.till.device", id);
+      }
+      return id;
+    } catch (error) {
+      return "";
+    }
+  }
+
+  freshKeys();
+  var deviceField = form.querySelector('input[name="device_id"]');
+  if (deviceField) deviceField.value = deviceId();
+  // Back to this page from the back/forward cache: usable again, with the same key (its first answer may
+  // have been lost; sending it again must not award twice).
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) ready();
+  });
+
+  // One submission per form: a second tap while the first is on its way does nothing.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-till-form], form[data-once]"), function (f) {
+    f.addEventListener("submit", function (event) {
+      if (f.dataset.submitting) {
+        event.preventDefault();
+        return;
+      }
+      f.dataset.submitting = "1";
+      f.setAttribute("aria-busy", "true");
+    });
+  });
+
+  // --- Amount -------------------------------------------------------------------------------------------------
+
+  function cents(raw) {
+    var value = String(raw || "").replace(/[\s\u00a0€]/g, "");
+    var match = /^(\d{1,7})(?:[.,](\d{1,2}))?$/.exec(value);
+    if (!match) return null;
+    var total = Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0"));
+    return total > 0 ? total : null;
+  }
+
+  function showAmount() {
+    var value = cents(amountInput.value);
+    preview.textContent = value ? euros.format(value / 100) : "";
+  }
+  amountInput.addEventListener("input", showAmount);
+  showAmount();
+
+  function submit() {
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  }
+
+  // --- Enter, the scanner's last key ----------------------------------------------------------------------
+
+  codeInput.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (!codeInput.value.trim()) return;
+    if (cents(amountInput.value)) submit();
+    else amountInput.focus();
+  });
+
+  amountInput.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (!codeInput.value.trim()) codeInput.focus();
+    else submit();
+  });
+
+  // A scan while nothing is focused (after a tap elsewhere) still lands in the code field.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName))) return;
+    codeInput.focus();
+  });
+
+  // --- Camera ---------------------------------------------------------------------------------------------------
+
+  var cameraButton = form.querySelector("[data-camera]");
+  var dialog = document.querySelector("[data-camera-dialog]");
+  if (!cameraButton || !dialog || !dialog.showModal || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return;
+  }
+  var video = dialog.querySelector("[data-camera-video]");
+  var cameraStatus = dialog.querySelector("[data-camera-status]");
+  var canvas = document.createElement("canvas");
+  var context = canvas.getContext("2d", { willReadFrequently: true });
+  var stream = null;
+  var scanning = false;
+
+  navigator.mediaDevices
+    .enumerateDevices()
+    .then(function (devices) {
+      if (devices.some(function (device) { return device.kind === "videoinput"; })) cameraButton.hidden = false;
+    })
+    .catch(function () {});
+
+  function loadDecoder() {
+    if (window.jsQR) return Promise.resolve(window.jsQR);
+    return new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = script.dataset.jsqr;
+      tag.onload = function () { resolve(window.jsQR); };
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+  }
+
+  function stopCamera() {
+    scanning = false;
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.srcObject = null;
+    if (dialog.open) dialog.close();
+  }
+
+  function scan(decode) {
+    if (!scanning) return;
+    if (video.readyState >= 2 && video.videoWidth) {
+      var scale = Math.min(1, 640 / video.videoWidth);
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var image = context.getImageData(0, 0, canvas.width, canvas.height);
+      var found = decode(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+      if (found && found.data) {
+        codeInput.value = found.data;
+        stopCamera();
+        if (cents(amountInput.value)) submit();
+        else amountInput.focus();
+        return;
+      }
+    }
+    requestAnimationFrame(function () { scan(decode); });
+  }
+
+  cameraButton.addEventListener("click", function () {
+    cameraStatus.textContent = form.dataset.msgScanning;
+    Promise.all([
+      loadDecoder(),
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false }),
+    ])
+      .then(function (results) {
+        stream = results[1];
+        video.srcObject = stream;
+        dialog.showModal();
+        return video.play().then(function () {
+          scanning = true;
+          scan(results[0]);
+        });
+      })
+      .catch(function () {
+        stopCamera();
+        cameraButton.hidden = true;
+        codeInput.focus();
+        var note = document.createElement("p");
+        note.className = "errorlist";
+        note.setAttribute("role", "alert");
+        note.textContent = form.dataset.msgCameraError;
+        codeInput.closest(".field").appendChild(note);
+      });
+  });
+
+  dialog.querySelector("[data-camera-close]").addEventListener("click", function () {
+    stopCamera();
+    codeInput.focus();
+  });
+  dialog.addEventListener("close", stopCamera);
+})();

@@ -1,0 +1,29 @@
+"""Background jobs of the loyalty app (scheduled by Celery beat, see settings.CELERY_BEAT_SCHEDULE)."""
+
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def expire_points_task() -> int:
+    """Nightly: expire every lot past its date. Safe to run twice (or at once): a lot expires once."""
+    return services.expire_points()
+
+
+@shared_task(acks_late=True)
+def check_ledger_task() -> int:
+    """Nightly: compare every pass's balance and lots with its ledger; returns (and logs) the mismatches.
+
+    Read-only: a mismatch is a bug to look into, so it is repaired by a person (`check_ledger(fix=True)`).
+    """
+    mismatches = services.check_ledger()
+    if mismatches:
+        logger.error(
+            "check_ledger found %d mismatches on %d passes", len(mismatches), len({m.pass_id for m in mismatches})
+        )
+    return len(mismatches)

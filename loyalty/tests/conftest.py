@@ -1,0 +1,38 @@
+"""Fixtures of the loyalty service tests: a fixed clock, a cashier, a member's pass."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from areas.tests.factories import MerchantFactory, UserFactory
+
+from .factories import PassFactory, cashier_for
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def now():
+    """A Wednesday afternoon in June: every service call in these tests passes its own time."""
+    return datetime(2026, 6, 10, 14, 0, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def cashier(merchant):
+    return cashier_for(merchant)
+
+
+@pytest.fixture
+def other_merchant(area):
+    return MerchantFactory(area=area)
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(first_name="Sanne")
+
+
+@pytest.fixture
+def member_pass(area, member, now):
+    return PassFactory(area=area, member=member, now=now)

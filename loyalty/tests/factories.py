@@ -1,0 +1,71 @@
+"""Factories and helpers for loyalty tests. State is set up through the real services where that is cheap."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import factory
+
+from accounts.roles import Role
+from areas.tests.factories import ShoppingAreaFactory, StaffMembershipFactory, UserFactory
+from loyalty import services, totp
+from loyalty.codes import qr_payload
+from loyalty.models import LoyaltySettings, MerchantLoyalty, Pass
+
+
+class PassFactory(factory.django.DjangoModelFactory):
+    """A pass made by `services.join_pass` (with the area's welcome bonus, if any)."""
+
+    class Meta:
+        model = Pass
+
+    area = factory.SubFactory(ShoppingAreaFactory)
+    member = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, area, member, **profile):
+        return services.join_pass(user=member, area=area, **profile)
+
+
+def rules_for(area, **values) -> LoyaltySettings:
+    """The area's loyalty settings, with `values` changed."""
+    rules = LoyaltySettings.for_area(area)
+    for name, value in values.items():
+        setattr(rules, name, value)
+    rules.save()
+    return rules
+
+
+def set_multiplier(merchant, permille: int) -> None:
+    MerchantLoyalty.objects.update_or_create(merchant=merchant, defaults={"multiplier_permille": permille})
+
+
+def cashier_for(merchant, role: str = Role.MERCHANT_STAFF):
+    return StaffMembershipFactory(role=role, merchant=merchant).user
+
+
+def manager_for(area):
+    return StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user
+
+
+def qr(member_pass: Pass, at: datetime) -> str:
+    """What the member's app shows at `at`, as the till's scanner reads it."""
+    return qr_payload(member_pass.card_number, totp.code_at(member_pass.totp_secret, at))
+
+
+def key() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def award(merchant, member_pass: Pass, amount_cents: int, *, at: datetime, by, code: str | None = None, **extra):
+    """Scan the pass (a fresh code at `at`, unless `code` is given) and award points for the purchase."""
+    return services.award_for_purchase(
+        merchant=merchant,
+        code=code if code is not None else qr(member_pass, at),
+        amount_cents=amount_cents,
+        request_key=extra.pop("request_key", None) or key(),
+        by=by,
+        now=at,
+        **extra,
+    )

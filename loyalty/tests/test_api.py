@@ -1,0 +1,108 @@
+"""The till API: same services as the till screen, statuses a till app can act on."""
+
+import uuid
+
+import pytest
+
+from areas.tests.factories import MerchantFactory, UserFactory
+from loyalty.models import TillTransaction
+from loyalty.selectors import current_pass_code
+from privacy.tests.factories import with_totp
+
+from .factories import PassFactory, cashier_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def till(client, merchant):
+    client.force_login(with_totp(cashier_for(merchant)))
+    return client
+
+
+@pytest.fixture
+def shopper_pass(area):
+    return PassFactory(area=area, member=UserFactory(first_name="Sanne"))
+
+
+def _award(client, merchant, **body):
+    return client.post(f"/api/v1/merchants/{merchant.pk}/till/awards/", body, content_type="application/json")
+
+
+def test_an_award_answers_with_the_points_and_a_retry_returns_the_same_answer(till, merchant, shopper_pass):
+    body = {"code": current_pass_code(shopper_pass), "amount_cents": 2350, "request_key": str(uuid.uuid4())}
+
+    first = _award(till, merchant, **body)
+    retry = _award(till, merchant, **body)
+
+    assert first.status_code == 201, first.json()
+    assert first.json()["member_first_name"] == "Sanne"
+    assert first.json()["points_awarded"] > 0
+    assert retry.status_code == 200
+    assert retry.json() == {**first.json(), "is_replay": True}
+    assert TillTransaction.objects.filter(member_pass=shopper_pass).count() == 1
+
+
+def test_a_used_code_with_a_new_key_is_a_conflict(till, merchant, shopper_pass):
+    code = current_pass_code(shopper_pass)
+    assert _award(till, merchant, code=code, amount_cents=1000, request_key=str(uuid.uuid4())).status_code == 201
+
+    again = _award(till, merchant, code=code, amount_cents=1000, request_key=str(uuid.uuid4()))
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "CodeAlreadyUsed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "123", "amount_cents": 0, "request_key": "not-a-uuid"},
+        {"amount_cents": 1000, "request_key": str(uuid.uuid4())},
+        {"code": "123456789012", "amount_cents": "twelve", "request_key": str(uuid.uuid4())},
+    ],
+)
+def test_bad_input_is_a_400_with_errors_per_field(till, merchant, body):
+    response = _award(till, merchant, **body)
+    assert response.status_code == 400
+    assert set(response.json()) <= {"code", "amount_cents", "request_key"}
+
+
+def test_an_unknown_card_is_a_404_with_a_message(till, merchant):
+    response = _award(till, merchant, code="0000 0000 0000", amount_cents=500, request_key=str(uuid.uuid4()))
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+def test_staff_of_merchant_b_cannot_use_merchant_a_s_till(client, area, merchant, shopper_pass):
+    other = MerchantFactory(area=area)
+    client.force_login(with_totp(cashier_for(other)))
+
+    response = _award(
+        client, merchant, code=current_pass_code(shopper_pass), amount_cents=500, request_key=str(uuid.uuid4())
+    )
+
+    assert response.status_code == 404
+    assert not TillTransaction.objects.exists()
+
+
+def test_a_member_cannot_call_the_till(client, merchant, shopper_pass):
+    client.force_login(shopper_pass.member)
+    response = _award(
+        client, merchant, code=current_pass_code(shopper_pass), amount_cents=500, request_key=str(uuid.uuid4())
+    )
+    assert response.status_code == 404
+
+
+def test_undo_through_the_api_reverses_the_points_once(till, merchant, shopper_pass):
+    award = _award(
+        till, merchant, code=current_pass_code(shopper_pass), amount_cents=4000, request_key=str(uuid.uuid4())
+    ).json()
+    url = f"/api/v1/merchants/{merchant.pk}/till/transactions/{award['transaction_id']}/undo/"
+
+    undo = till.post(url, {"request_key": str(uuid.uuid4())}, content_type="application/json")
+    twice = till.post(url, {"request_key": str(uuid.uuid4())}, content_type="application/json")
+
+    assert undo.status_code == 201, undo.json()
+    assert undo.json()["points_awarded"] == -award["points_awarded"]
+    assert undo.json()["balance"] == award["balance"] - award["points_awarded"]
+    assert twice.status_code == 409

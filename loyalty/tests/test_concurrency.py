@@ -1,0 +1,186 @@
+"""Concurrent requests on PostgreSQL: the row locks and unique keys the loyalty services rely on.
+
+Each call runs in its own thread with its own database connection, started together at a barrier.
+The 100-spend test runs on a pool of threads (PostgreSQL's default of 100 connections is shared with
+the test run itself), each thread taking its next call as soon as the previous one returned.
+"""
+
+import queue
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from areas.tests.factories import MerchantFactory, UserFactory
+from loyalty import services
+from loyalty.exceptions import CodeAlreadyUsed, InsufficientPoints
+from loyalty.models import EntryKind, LedgerEntry, Pass, PointLot, TillKind, TillTransaction
+
+from .factories import PassFactory, award, cashier_for, qr, rules_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+MAX_THREADS = 50
+
+
+def run_together(calls, *, threads: int = MAX_THREADS) -> list:
+    """Run the calls concurrently on up to `threads` threads; return each call's result or exception, in order."""
+    results: list = [None] * len(calls)
+    work: queue.Queue = queue.Queue()
+    for index, call in enumerate(calls):
+        work.put((index, call))
+    pool = min(threads, len(calls))
+    barrier = threading.Barrier(pool)
+
+    def worker():
+        try:
+            barrier.wait()
+            while True:
+                try:
+                    index, call = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[index] = call()
+                except Exception as error:  # handed to the test, which reports it
+                    results[index] = error
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=worker) for _ in range(pool)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def till(area, now):
+    merchant = MerchantFactory(area=area)
+    return merchant, cashier_for(merchant)
+
+
+def test_fifty_identical_award_requests_make_exactly_one_entry(area, till, now):
+    merchant, cashier = till
+    member_pass = PassFactory(area=area, now=now)
+    request_key, code = uuid.uuid4(), qr(member_pass, now)
+
+    def scan():
+        return services.award_for_purchase(
+            merchant=merchant, code=code, amount_cents=2750, request_key=request_key, by=cashier, now=now
+        )
+
+    results = run_together([scan] * 50)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.transaction_id for r in results}) == 1
+    assert sorted(r.is_replay for r in results) == [False] + [True] * 49
+    assert {(r.points_awarded, r.balance) for r in results} == {(27, 27)}
+    assert TillTransaction.objects.count() == 1
+    assert LedgerEntry.objects.filter(member_pass=member_pass).count() == 1
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 27
+
+
+def test_one_code_scanned_at_fifty_tills_at_once_earns_once(area, now):
+    member_pass = PassFactory(area=area, now=now)
+    code = qr(member_pass, now)
+    tills = [(m, cashier_for(m)) for m in (MerchantFactory(area=area) for _ in range(5))]
+
+    def scan(merchant, cashier):
+        return lambda: services.award_for_purchase(
+            merchant=merchant, code=code, amount_cents=1000, request_key=uuid.uuid4(), by=cashier, now=now
+        )
+
+    results = run_together([scan(*tills[i % 5]) for i in range(50)])
+
+    assert len([r for r in results if not isinstance(r, Exception)]) == 1
+    assert all(isinstance(r, CodeAlreadyUsed) for r in results if isinstance(r, Exception)), results
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 10
+
+
+def test_a_hundred_concurrent_spends_against_a_balance_for_one_leave_one_success(area, till, now):
+    merchant, cashier = till
+    member_pass = PassFactory(area=area, now=now)
+    award(merchant, member_pass, 1000, at=now, by=cashier)  # 10 points: enough for one spend of 10
+    member = member_pass.member
+
+    def spend():
+        return services.spend_points(pass_id=member_pass.pk, points=10, request_key=uuid.uuid4(), by=member, now=now)
+
+    results = run_together([spend] * 100)
+
+    successes = [r for r in results if isinstance(r, LedgerEntry)]
+    refused = [r for r in results if isinstance(r, InsufficientPoints)]
+    assert (len(successes), len(refused)) == (1, 99), [r for r in results if isinstance(r, Exception)][:3]
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 0
+    assert LedgerEntry.objects.filter(kind=EntryKind.SPEND).count() == 1
+    assert services.check_ledger() == []
+
+
+def test_identical_concurrent_spends_make_one_entry(area, till, now):
+    merchant, cashier = till
+    member_pass = PassFactory(area=area, now=now)
+    award(merchant, member_pass, 10000, at=now, by=cashier)
+    request_key, member = uuid.uuid4(), member_pass.member
+
+    def spend():
+        return services.spend_points(pass_id=member_pass.pk, points=30, request_key=request_key, by=member, now=now)
+
+    results = run_together([spend] * 30)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.pk for r in results}) == 1
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 70
+
+
+def test_concurrent_partial_refunds_never_reverse_more_than_was_awarded(area, till, now):
+    merchant, cashier = till
+    member_pass = PassFactory(area=area, now=now)
+    purchase = award(merchant, member_pass, 10000, at=now, by=cashier)  # 100 points
+
+    def refund():
+        return services.refund_purchase(
+            merchant=merchant,
+            transaction_id=purchase.transaction_id,
+            refund_cents=3000,
+            request_key=uuid.uuid4(),
+            by=cashier,
+            now=now,
+        )
+
+    results = run_together([refund] * 20)
+
+    assert len([r for r in results if not isinstance(r, Exception)]) == 3  # 3 × €30 fit in €100, a 4th does not
+    refunds = TillTransaction.objects.filter(kind=TillKind.REFUND)
+    assert sum(-r.amount_cents for r in refunds) == 9000 and sum(-r.points for r in refunds) == 90
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 10
+
+
+def test_two_expiry_runs_at_once_expire_each_lot_once(area, till, now):
+    merchant, cashier = till
+    rules_for(area, expiry_months=1)
+    passes = [PassFactory(area=area, now=now) for _ in range(30)]
+    for member_pass in passes:
+        award(merchant, member_pass, 1500, at=now, by=cashier, code=member_pass.card_number)
+    later = now + timedelta(days=40)
+
+    results = run_together([lambda: services.expire_points(now=later, chunk_size=7)] * 4)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(results) == 30
+    assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRE).count() == 30
+    assert not PointLot.objects.filter(remaining__gt=0).exists()
+    assert services.check_ledger() == []
+
+
+def test_joining_twice_at_once_makes_one_pass(area, now):
+    rules_for(area, welcome_bonus_points=20)
+    person = UserFactory()
+    results = run_together([lambda: services.join_pass(user=person, area=area, now=now)] * 10)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.pk for r in results}) == 1
+    assert Pass.objects.get(member=person).points_balance == 20
+    assert LedgerEntry.objects.count() == 1

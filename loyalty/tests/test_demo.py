@@ -1,0 +1,84 @@
+"""The demo seed's loyalty step: a pass per member and a year of till activity whose ledger adds up."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db.models import Count
+
+from areas.demo import seed_demo
+from loyalty import services
+from loyalty.models import EntryKind, LedgerEntry, LoyaltySettings, MerchantLoyalty, Pass, TillKind, TillTransaction
+from privacy.default_purposes import ensure_default_purposes
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def purposes(db):
+    ensure_default_purposes()
+
+
+def seed(seed=1, size="tiny", **options):
+    return seed_demo(seed=seed, size=size, today=TODAY, log=lambda _line: None, **options)
+
+
+def fingerprint() -> list:
+    return [
+        list(Pass.objects.order_by("card_number").values_list("card_number", "member__email", "points_balance")),
+        list(
+            TillTransaction.objects.order_by("request_key").values_list(
+                "request_key", "kind", "amount_cents", "points", "occurred_at"
+            )
+        ),
+    ]
+
+
+def test_every_member_gets_a_pass_and_the_ledger_adds_up(purposes):
+    ctx = seed(size="small")
+    assert Pass.objects.count() == len(ctx.members)
+    assert services.check_ledger() == []
+    assert LoyaltySettings.objects.count() == 2 and MerchantLoyalty.objects.count() == 6
+    kinds = Counter(TillTransaction.objects.values_list("kind", flat=True))
+    assert kinds[TillKind.PURCHASE] > 20 * len(ctx.members) // 2
+    assert kinds[TillKind.UNDO] > 0 and kinds[TillKind.REFUND] > 0
+    entries = Counter(LedgerEntry.objects.values_list("kind", flat=True))
+    assert entries[EntryKind.SPEND] > 0 and entries[EntryKind.EXPIRE] > 0
+    assert not Pass.objects.filter(points_balance__lt=0).exists()
+
+
+def test_visits_follow_the_week_and_the_opening_hours(purposes):
+    seed(size="small")
+    by_weekday = Counter(
+        t.occurred_at.astimezone(t.merchant.area.tz).weekday()
+        for t in TillTransaction.objects.filter(kind=TillKind.PURCHASE).select_related("merchant__area")
+    )
+    assert by_weekday[5] > by_weekday[0]  # Saturday is busier than Monday
+    # nobody scans at a till on Christmas Day, when every shop is closed
+    christmas = TillTransaction.objects.filter(occurred_at__date=date(2025, 12, 25)).count()
+    assert christmas == 0
+
+
+def test_only_members_who_consented_to_analytics_have_a_profile_on_the_pass(purposes):
+    seed(size="small")
+    with_profile = Pass.objects.exclude(postcode="")
+    assert with_profile.exists() and Pass.objects.filter(postcode="").exists()
+    assert set(with_profile.values_list("age_band", flat=True)) <= {"<25", "25-34", "35-44", "45-54", "55-64", "65+"}
+    from privacy.selectors import has_consent
+
+    for member_pass in with_profile.select_related("member", "area")[:20]:
+        assert has_consent(member_pass.member, "analytics", area=member_pass.area)
+
+
+def test_the_demo_is_the_same_for_the_same_seed_and_can_be_replaced(purposes):
+    seed(1)
+    first = fingerprint()
+    seed(1, reset=True)
+    assert fingerprint() == first
+    seed(2, reset=True)
+    assert fingerprint() != first
+    assert services.check_ledger() == []
+    counts = Pass.objects.values("area").annotate(n=Count("pk"))
+    assert sum(row["n"] for row in counts) == 100

@@ -1,0 +1,409 @@
+"""The member app (/<lang>/mijn/) and the till (/<lang>/kassa/): pages over the real services."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.roles import Role
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory
+from loyalty import services, totp
+from loyalty.codes import new_card_number
+from loyalty.exceptions import PassNotFound
+from loyalty.forms import format_euros, parse_euros
+from loyalty.models import Pass, TillTransaction
+from privacy.tests.factories import with_totp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(first_name="Sanne")
+
+
+@pytest.fixture
+def member_pass(member, area):
+    return services.join_pass(user=member, area=area)
+
+
+@pytest.fixture
+def cashier(merchant):
+    return with_totp(StaffMembershipFactory(role=Role.MERCHANT_STAFF, merchant=merchant).user)
+
+
+@pytest.fixture
+def till_client(client, cashier):
+    client.force_login(cashier)
+    return client
+
+
+def current_code(member_pass: Pass) -> str:
+    """What the member's app shows now, as the till's scanner reads it."""
+    return f"AGORA1:{member_pass.card_number}:{totp.code_at(member_pass.totp_secret, time.time())}"
+
+
+def purchase(merchant, **fields) -> dict:
+    return {"code": "", "amount": "", "receipt_number": "", "request_key": str(uuid.uuid4()), "device_id": "", **fields}
+
+
+# --- Joining -----------------------------------------------------------------------------------------------------
+
+
+def test_visitors_see_the_terms_and_are_sent_to_sign_up_or_log_in(client, area):
+    response = client.get(reverse("loyalty:join"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Running your city pass" in page  # the contract's text, as published by privacy
+    assert f"{reverse('account_signup')}?next={reverse('loyalty:join')}" in page.replace("%2F", "/")
+    assert 'name="postcode"' not in page
+
+
+def test_the_join_form_shows_each_profile_field_with_its_purpose_and_nothing_chosen(client, area, member):
+    client.force_login(member)
+    response = client.get(reverse("loyalty:join"))
+    page = response.content.decode()
+    assert "Statistics about visitors to the town centre" in page  # the purpose the fields serve
+    assert "customer origin" in page and "which age groups" in page
+    assert 'name="postcode"' in page and 'value=""' in page
+    assert "selected" not in page.split('name="age_band"')[1].split("</select>")[0]
+    assert reverse("privacy:consents") in page  # consents stay on the privacy page
+
+
+def test_joining_creates_the_pass_through_the_service_with_the_profile_given(client, area, member):
+    client.force_login(member)
+    response = client.post(reverse("loyalty:join"), {"postcode": "3811 AB", "age_band": "35-44"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("loyalty:pass")
+    member_pass = Pass.objects.get(member=member, area=area)
+    assert member_pass.postcode == "3811"  # only the 4 digits are kept
+    assert member_pass.age_band == "35-44"
+    assert len(member_pass.card_number) == 12
+
+
+def test_profile_fields_are_optional_and_not_stored_when_left_empty(client, area, member):
+    client.force_login(member)
+    client.post(reverse("loyalty:join"), {"postcode": "", "age_band": ""})
+    member_pass = Pass.objects.get(member=member, area=area)
+    assert (member_pass.postcode, member_pass.age_band) == ("", "")
+
+
+def test_a_wrong_postcode_is_refused_and_kept_for_correction(client, area, member):
+    client.force_login(member)
+    response = client.post(reverse("loyalty:join"), {"postcode": "38", "age_band": "<25"})
+    assert response.status_code == 200
+    assert "Enter the four digits of your postcode" in response.content.decode()
+    assert 'value="38"' in response.content.decode()
+    assert not Pass.objects.filter(member=member).exists()
+
+
+def test_joining_twice_keeps_one_pass(client, area, member):
+    client.force_login(member)
+    client.post(reverse("loyalty:join"), {"postcode": "3811"})
+    response = client.post(reverse("loyalty:join"), {"postcode": "1234"})
+    assert response.status_code == 302 and response["Location"] == reverse("loyalty:pass")
+    assert Pass.objects.filter(member=member, area=area).count() == 1
+    assert Pass.objects.get(member=member).postcode == "3811"
+    assert client.get(reverse("loyalty:join"))["Location"] == reverse("loyalty:pass")
+
+
+# --- The pass ------------------------------------------------------------------------------------------------------
+
+
+def test_the_pass_page_of_someone_without_a_pass_sends_them_to_join(client, area, member):
+    client.force_login(member)
+    response = client.get(reverse("loyalty:pass"))
+    assert response.status_code == 302 and response["Location"] == reverse("loyalty:join")
+    assert client.get(reverse("loyalty:history"))["Location"] == reverse("loyalty:join")
+
+
+def test_the_pass_page_needs_a_login(client, area):
+    response = client.get(reverse("loyalty:pass"))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_the_pass_page_shows_name_pass_balance_and_card_number_but_never_the_secret(client, member_pass):
+    client.force_login(member_pass.member)
+    response = client.get(reverse("loyalty:pass"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Sanne" in page and member_pass.area.pass_name in page
+    assert member_pass.card_number_display in page
+    assert f'data-card-number="{member_pass.card_number}"' in page
+    assert member_pass.totp_secret not in page
+    assert reverse("loyalty:manifest") in page and "loyalty/pass.js" in page and "vendor/qrcode-generator" in page
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_pass_key_is_handed_to_the_members_app_by_post_only_and_never_cached(client, member_pass, person):
+    url = reverse("loyalty:pass_key")
+    assert client.post(url).status_code == 403  # not logged in
+    client.force_login(member_pass.member)
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 200
+    assert response.json() == {
+        "card_number": member_pass.card_number,
+        "secret": member_pass.totp_secret,
+        "algorithm": "SHA-1",
+        "digits": 6,
+        "period": 30,
+    }
+    assert "no-store" in response["Cache-Control"]
+    client.force_login(person)  # someone without a pass
+    assert client.post(url).status_code == 404
+
+
+def test_the_pass_key_needs_the_csrf_token(member_pass):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(member_pass.member)
+    assert strict.post(reverse("loyalty:pass_key")).status_code == 403
+
+
+def test_the_service_worker_and_manifest_cover_the_member_app(client, area):
+    scope = reverse("loyalty:pass")
+    worker = client.get(reverse("loyalty:service_worker"))
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker.request["PATH_INFO"].startswith(scope)  # served inside its own scope
+    body = worker.content.decode()
+    assert f'"{scope}"' in body and "loyalty/pass.js" in body and "&quot;" not in body
+    manifest = client.get(reverse("loyalty:manifest")).json()
+    assert manifest["scope"] == scope and manifest["start_url"] == scope
+    assert manifest["name"] == area.pass_name and manifest["display"] == "standalone"
+    icon = client.get(manifest["icons"][0]["src"])
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+
+
+def test_history_shows_each_merchant_and_kind_in_a_constant_number_of_queries(client, area, member_pass, cashier):
+    client.force_login(member_pass.member)
+
+    def award_at_new_merchant():
+        shop = MerchantFactory(area=area)
+        StaffMembershipFactory(user=cashier, role=Role.MERCHANT_STAFF, merchant=shop)
+        cashier.__dict__.pop("_agora_memberships", None)
+        services.award_for_purchase(
+            merchant=shop, code=member_pass.card_number, amount_cents=2000, request_key=uuid.uuid4(), by=cashier
+        )
+        return shop
+
+    first = award_at_new_merchant()
+    client.get(reverse("loyalty:history"))  # the day's first request also records activity: not measured
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("loyalty:history"))
+    assert first.trade_name in response.content.decode()
+    shops = [award_at_new_merchant() for _ in range(4)]
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("loyalty:history"))
+    page = response.content.decode()
+    assert all(shop.trade_name in page for shop in shops)
+    assert "Purchase" in page  # the kind of each entry
+    assert len(many) == len(few), "\n".join(q["sql"] for q in many)
+
+
+# --- The till: who may use it --------------------------------------------------------------------------------------
+
+
+def test_the_till_of_merchant_a_is_not_found_for_merchant_b_staff_and_for_members(client, area, merchant, member):
+    other_shop = MerchantFactory(area=area)
+    staff_b = with_totp(StaffMembershipFactory(role=Role.MERCHANT_STAFF, merchant=other_shop).user)
+    url = reverse("loyalty:till", args=[merchant.pk])
+    for person in (staff_b, member):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+        assert client.post(url, purchase(merchant, code="123456789012", amount="10")).status_code == 404
+        assert client.post(reverse("loyalty:till_undo", args=[merchant.pk]), {}).status_code == 404
+    assert not TillTransaction.objects.exists()
+
+
+def test_members_have_no_till(client, member):
+    client.force_login(member)
+    assert client.get(reverse("loyalty:till_start")).status_code == 403
+
+
+def test_the_till_needs_a_login(client, merchant):
+    response = client.get(reverse("loyalty:till", args=[merchant.pk]))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_an_area_manager_may_see_the_shop_but_not_work_its_till(client, area, merchant):
+    manager = with_totp(StaffMembershipFactory(role=Role.AREA_MANAGER, area=area).user)
+    client.force_login(manager)
+    assert client.get(reverse("loyalty:till", args=[merchant.pk])).status_code == 403
+
+
+def test_staff_of_one_shop_go_straight_to_its_till_and_others_choose(client, area, merchant, cashier):
+    client.force_login(cashier)
+    response = client.get(reverse("loyalty:till_start"))
+    assert response["Location"] == reverse("loyalty:till", args=[merchant.pk])
+    second = MerchantFactory(area=area, trade_name="Boekhandel Veenendaal")
+    StaffMembershipFactory(user=cashier, role=Role.MERCHANT_OWNER, merchant=second)
+    response = client.get(reverse("loyalty:till_start"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert reverse("loyalty:till", args=[merchant.pk]) in page and "Boekhandel Veenendaal" in page
+
+
+# --- The till: awarding -----------------------------------------------------------------------------------------------
+
+
+def test_the_till_form_is_ready_for_a_scanner(till_client, merchant):
+    page = till_client.get(reverse("loyalty:till", args=[merchant.pk])).content.decode()
+    code_input = page.split('name="code"')[1].split(">")[0]
+    assert "autofocus" in code_input
+    assert 'name="request_key"' in page and 'name="device_id"' in page
+    assert 'inputmode="decimal"' in page
+
+
+def test_a_purchase_awards_points_and_shows_name_points_and_balance(till_client, merchant, member_pass):
+    response = till_client.post(
+        reverse("loyalty:till", args=[merchant.pk]), purchase(merchant, code=current_code(member_pass), amount="12,50")
+    )
+    assert response.status_code == 200
+    transaction = TillTransaction.objects.get()
+    member_pass.refresh_from_db()
+    assert transaction.amount_cents == 1250 and transaction.points > 0
+    result = response.context["result"]
+    assert (result.member_first_name, result.points_awarded, result.balance) == (
+        "Sanne",
+        transaction.points,
+        member_pass.points_balance,
+    )
+    page = response.content.decode()
+    assert "Sanne" in page and f"+{transaction.points} point" in page and "€12.50" in page
+    # a fresh form for the next customer, with a new key; today's summary counts the purchase
+    assert response.context["form"]["request_key"].value() != transaction.request_key
+    assert response.context["summary"]["count"] == 1
+    assert response.context["recent"][0]["transaction"].member_first_name == "Sanne"
+
+
+def test_a_retry_with_the_same_key_shows_the_first_result_and_awards_once(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    data = purchase(merchant, code=current_code(member_pass), amount="20")
+    first = till_client.post(url, data)
+    second = till_client.post(url, data)  # a double tap, or the browser sending the form again
+    assert TillTransaction.objects.count() == 1
+    assert second.status_code == 200 and second.context["result"].is_replay
+    assert second.context["result"].balance == first.context["result"].balance
+    assert second.context["result"].transaction_id == first.context["result"].transaction_id
+    assert "already been recorded" in second.content.decode()
+
+
+def test_a_bad_amount_shows_an_error_and_keeps_what_was_typed(till_client, merchant, member_pass):
+    code = current_code(member_pass)
+    url = reverse("loyalty:till", args=[merchant.pk])
+    for amount in ("12,345", "abc", "0", ""):
+        response = till_client.post(url, purchase(merchant, code=code, amount=amount, receipt_number="R-77"))
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.errors["amount"]
+        page = response.content.decode()
+        assert f'value="{code}"' in page and 'value="R-77"' in page
+        assert response.context["focus"] == "amount"
+    assert not TillTransaction.objects.exists()
+
+
+def test_amounts_in_euros_with_comma_or_dot():
+    assert parse_euros("12,50") == parse_euros("12.50") == parse_euros("€ 12,5") == 1250
+    assert parse_euros("7") == 700
+    with pytest.raises(ValueError):
+        parse_euros("1.234,56")
+    with translation.override("nl"):
+        assert format_euros(1250) == "€\u00a012,50"
+        assert format_euros(123456) == "€\u00a01.234,56"
+    assert format_euros(1250) == "€12.50"
+
+
+def test_service_errors_are_shown_on_the_code_field_in_the_users_language(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    response = till_client.post(url, purchase(merchant, code="123", amount="10"))
+    assert response.context["form"].errors["code"]
+    assert response.context["focus"] == "code"
+    assert 'value="10"' in response.content.decode()
+    # a well-formed number that is no pass here: the service says so, on the same field
+    response = till_client.post(url, purchase(merchant, code=new_card_number(), amount="10"))
+    assert response.context["form"].errors["code"] == [str(PassNotFound.default_message)]
+    with translation.override("nl"):
+        url = reverse("loyalty:till", args=[merchant.pk])
+        response = till_client.post(url, purchase(merchant, code=new_card_number(), amount="10"))
+        assert str(PassNotFound.default_message) in response.content.decode()
+        assert response["Content-Language"] == "nl"
+
+
+def test_a_code_used_once_is_refused_the_second_time(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    code = current_code(member_pass)
+    till_client.post(url, purchase(merchant, code=code, amount="10"))
+    response = till_client.post(url, purchase(merchant, code=code, amount="10"))  # a new key: a new request
+    assert response.context["result"] is None
+    assert response.context["form"].errors["code"]
+    assert TillTransaction.objects.count() == 1
+
+
+# --- The till: undo -------------------------------------------------------------------------------------------------
+
+
+def test_undo_takes_the_points_back_once(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    response = till_client.post(url, purchase(merchant, code=member_pass.card_number, amount="30"))
+    result = response.context["result"]
+    assert result.balance > 0
+    page = response.content.decode()
+    assert reverse("loyalty:till_undo", args=[merchant.pk]) in page and f'value="{result.transaction_id}"' in page
+
+    undo = {"transaction_id": result.transaction_id, "request_key": str(uuid.uuid4())}
+    response = till_client.post(reverse("loyalty:till_undo", args=[merchant.pk]), undo, follow=True)
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == 0
+    assert "Undone" in response.content.decode()
+
+    again = {"transaction_id": result.transaction_id, "request_key": str(uuid.uuid4())}
+    response = till_client.post(reverse("loyalty:till_undo", args=[merchant.pk]), again, follow=True)
+    assert "already been undone" in response.content.decode()
+    assert TillTransaction.objects.filter(kind="undo").count() == 1
+
+
+def test_the_last_transaction_can_be_undone_from_the_list(till_client, merchant, member_pass):
+    till_client.post(
+        reverse("loyalty:till", args=[merchant.pk]), purchase(merchant, code=member_pass.card_number, amount="30")
+    )
+    response = till_client.get(reverse("loyalty:till", args=[merchant.pk]))
+    assert response.context["recent"][0]["transaction"].can_undo
+    assert reverse("loyalty:till_undo", args=[merchant.pk]) in response.content.decode()
+
+
+# --- Navigation ---------------------------------------------------------------------------------------------------
+
+
+def test_navigation_shows_my_pass_to_signed_in_people_and_the_till_to_till_operators(rf, area, member, cashier):
+    from django.contrib.auth.models import AnonymousUser
+
+    from loyalty.views import pass_entry_is_visible, till_entry_is_visible
+
+    def request_of(user):
+        request = rf.get("/en/")
+        request.user, request.area = user, area
+        return request
+
+    manager = StaffMembershipFactory(role=Role.AREA_MANAGER, area=area).user
+    assert [pass_entry_is_visible(request_of(u)) for u in (member, cashier, AnonymousUser())] == [True, True, False]
+    assert [till_entry_is_visible(request_of(u)) for u in (member, cashier, manager, AnonymousUser())] == [
+        False,
+        True,
+        False,
+        False,
+    ]

@@ -1,0 +1,366 @@
+"""Pages of the city pass: the member app under /<lang>/mijn/ and the merchant till under /<lang>/kassa/.
+
+Each view parses its input, asks accounts.permissions, calls one service or selector, and renders. The rotating
+code is computed in the member's browser (static/loyalty/pass.js) from a secret the page fetches once from
+`pass_key`; the server never renders the secret into a page, so the page the service worker caches holds none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import get_for_action_or_404, is_platform_admin, memberships_of, registered_actions, visible
+from agora.exceptions import ApplicationError
+from areas.models import Merchant, ShoppingArea
+from privacy.selectors import published_purposes
+
+from . import selectors, services, totp
+from .codes import group_card_number
+from .forms import JoinForm, TillForm, UndoForm, format_euros
+
+TILL_ACTION = "merchant.operate_till"
+#: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
+SERVICE_WORKER_REVISION = 1
+#: The privacy purposes the join page shows: the contract, and the one the optional profile fields serve.
+CONTRACT_PURPOSE = "operate_pass"
+PROFILE_PURPOSE = "analytics"
+
+
+# --- Navigation predicates (registered by LoyaltyConfig.ready) ----------------------------------------------
+
+
+def pass_entry_is_visible(request) -> bool:
+    """The "My pass" entry: for signed-in people on an area's site."""
+    return request.user.is_authenticated and bool(getattr(request, "area", None))
+
+
+def till_entry_is_visible(request) -> bool:
+    """The "Till" entry: for holders of a role that operates a till (from the memberships already loaded)."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    roles = registered_actions()[TILL_ACTION].roles
+    return is_platform_admin(user) or any(m["role"] in roles for m in memberships_of(user))
+
+
+# --- Member app --------------------------------------------------------------------------------------------
+
+
+def _area_or_404(request) -> ShoppingArea:
+    area = getattr(request, "area", None)
+    if not area:
+        raise Http404(_("This site has no shopping area."))
+    return area
+
+
+def _purpose_texts() -> dict:
+    return {purpose.code: version for purpose, version in published_purposes()}
+
+
+@require_http_methods(["GET", "POST"])
+def join(request):
+    """The area's pass: its terms, two optional profile fields with their purpose, and one button.
+
+    Visitors without an account are sent to sign up (which offers the consents) or log in, and come back here.
+    """
+    area = _area_or_404(request)
+    texts = _purpose_texts()
+    context = {"area": area, "contract": texts.get(CONTRACT_PURPOSE), "profile_purpose": texts.get(PROFILE_PURPOSE)}
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect(f"{reverse('account_login')}?next={reverse('loyalty:join')}")
+        return render(request, "loyalty/join.html", {**context, "form": None})
+    if selectors.pass_for_member(request.user, area) is not None:
+        # Joining twice is a no-op: the member already has this area's pass.
+        return redirect("loyalty:pass")
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.join_pass(
+                user=request.user,
+                area=area,
+                postcode=form.cleaned_data["postcode"],
+                age_band=form.cleaned_data["age_band"],
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Welcome! This is your %(pass_name)s.") % {"pass_name": area.pass_name})
+            return redirect("loyalty:pass")
+    return render(request, "loyalty/join.html", {**context, "form": form})
+
+
+def _member_pass(request):
+    area = _area_or_404(request)
+    return area, selectors.pass_for_member(request.user, area)
+
+
+@login_required
+@require_GET
+def pass_screen(request):
+    """The pass: name, balance, and the rotating QR the browser draws (it also works offline, from the cache)."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    overview = selectors.pass_overview(member_pass)
+    response = render(
+        request,
+        "loyalty/pass.html",
+        {
+            "area": area,
+            "member_pass": member_pass,
+            "overview": overview,
+            "card_number_grouped": group_card_number(member_pass.card_number),
+            "rendered_at": timezone.now(),
+            "period": totp.STEP_SECONDS,
+            "digits": totp.DIGITS,
+        },
+    )
+    # Personal: never in a shared cache. The service worker keeps its own copy for offline use.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_GET
+def history(request):
+    """Balance, points expiring soon, and every entry (earned, spent, expired, reversed) with its merchant."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    overview = selectors.pass_overview(member_pass)
+    history = [
+        {**entry, "amount": format_euros(entry["amount_cents"]) if entry["amount_cents"] else ""}
+        for entry in overview["history"]
+    ]
+    response = render(
+        request,
+        "loyalty/history.html",
+        {"area": area, "member_pass": member_pass, "overview": overview, "history": history},
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@never_cache
+@require_POST
+def pass_key(request):
+    """The pass's TOTP secret for the member's installed app, which asks once and keeps it on the device.
+
+    POST with the CSRF token, JSON out, never cached: the secret must not sit in an HTTP cache or a cached page.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Log in to load your pass.")}, status=403)
+    _area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return JsonResponse({"detail": _("You have no pass here yet.")}, status=404)
+    return JsonResponse(
+        {
+            "card_number": member_pass.card_number,
+            "secret": member_pass.totp_secret,
+            "algorithm": f"SHA-{totp.ALGORITHM.removeprefix('SHA')}",
+            "digits": totp.DIGITS,
+            "period": totp.STEP_SECONDS,
+        }
+    )
+
+
+@require_GET
+def service_worker(request):
+    """The member app's service worker. Served from /<lang>/mijn/ so that its scope is the member app."""
+    scope = reverse("loyalty:pass")
+    assets = [
+        static("agora/agora.css"),
+        static("loyalty/loyalty.css"),
+        static("loyalty/pass.js"),
+        static("vendor/qrcode-generator/qrcode.js"),
+        reverse("loyalty:manifest"),
+        reverse("loyalty:icon"),
+    ]
+    pages = [scope, reverse("loyalty:history")]
+    offline = render_to_string("loyalty/offline.html", {"scope": scope})
+    # A new asset URL (hashed names in production) gives a new cache and drops the old one.
+    version = hashlib.sha256(json.dumps([assets, pages, SERVICE_WORKER_REVISION]).encode()).hexdigest()[:12]
+    context = {
+        "scope": scope,
+        "scope_json": json.dumps(scope),
+        "pages_json": json.dumps(pages),
+        "assets_json": json.dumps(assets),
+        "offline_html_json": json.dumps(offline),
+        "timeout_ms": 3000,
+        "version": version,
+    }
+    response = HttpResponse(render_to_string("loyalty/sw.js", context), content_type="text/javascript; charset=utf-8")
+    # Browsers re-check a worker at least daily; no-cache makes a new release reach members at once.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest: the area's pass, installable, opening on the pass screen."""
+    area = _area_or_404(request)
+    scope = reverse("loyalty:pass")
+    icon_url = reverse("loyalty:icon")
+    data = {
+        "id": scope,
+        "name": area.pass_name,
+        "short_name": area.pass_name[:12],
+        "description": _("Your %(pass_name)s: show it at the till to collect points.") % {"pass_name": area.pass_name},
+        "lang": request.LANGUAGE_CODE,
+        "start_url": scope,
+        "scope": scope,
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": area.primary_colour,
+        "icons": [
+            {"src": icon_url, "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {"src": f"{icon_url}?maskable=1", "sizes": "any", "type": "image/svg+xml", "purpose": "maskable"},
+        ],
+    }
+    response = JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def icon(request):
+    """The app icon: the area's initial on its colour (SVG, so one file serves every size)."""
+    area = _area_or_404(request)
+    body = render_to_string(
+        "loyalty/icon.svg", {"area": area, "initial": area.name[:1].upper(), "maskable": "maskable" in request.GET}
+    )
+    response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- Till -------------------------------------------------------------------------------------------------
+
+
+def _till_merchants(user):
+    return visible(user, TILL_ACTION, Merchant.objects.select_related("area")).order_by("area__name", "trade_name")
+
+
+def _till_merchant(request, merchant_pk: int) -> Merchant:
+    # 404 for merchants the person may not even view (another shop's staff, members); 403 for those they may view
+    # but not operate (an area manager), as on the staff pages.
+    return get_for_action_or_404(
+        request.user, TILL_ACTION, Merchant.objects.select_related("area"), view_action="merchant.view", pk=merchant_pk
+    )
+
+
+@login_required
+@require_GET
+def till_start(request):
+    """The merchants this person operates a till for: straight to the till when there is one, else a choice."""
+    merchants = list(_till_merchants(request.user)[:200])
+    if not merchants:
+        raise PermissionDenied
+    if len(merchants) == 1:
+        return redirect("loyalty:till", merchant_pk=merchants[0].pk)
+    return render(request, "loyalty/till_start.html", {"merchants": merchants})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def till(request, merchant_pk: int):
+    """One screen: code + amount (+ receipt) → award; the result with its Undo; today's figures and the last ones."""
+    merchant = _till_merchant(request, merchant_pk)
+    form = TillForm(request.POST or None)
+    result, amount_cents = None, None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.award_for_purchase(
+                merchant=merchant,
+                code=data["code"],
+                amount_cents=data["amount"],
+                receipt_number=data["receipt_number"],
+                request_key=data["request_key"],
+                by=request.user,
+                device_id=data["device_id"],
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            amount_cents = data["amount"]
+            form = TillForm()  # a fresh form, with a new request key, for the next customer
+    return _render_till(request, merchant, form, result=result, amount_cents=amount_cents)
+
+
+@login_required
+@require_POST
+def till_undo(request, merchant_pk: int):
+    """Undo a till transaction within the window: the service writes a reversal entry."""
+    merchant = _till_merchant(request, merchant_pk)
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That could not be undone. Please try again."))
+        return redirect("loyalty:till", merchant_pk=merchant.pk)
+    try:
+        result = services.undo_till_transaction(
+            merchant=merchant,
+            transaction_id=form.cleaned_data["transaction_id"],
+            request_key=form.cleaned_data["request_key"],
+            by=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Undone: %(points)s points taken back. New balance: %(balance)s points.")
+            % {"points": abs(result.points_awarded), "balance": result.balance},
+        )
+        if result.points_unrecovered:
+            messages.warning(
+                request,
+                _("%(points)s points could not be taken back: the member had already spent them.")
+                % {"points": result.points_unrecovered},
+            )
+    return redirect("loyalty:till", merchant_pk=merchant.pk)
+
+
+def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, amount_cents=None):
+    today = timezone.localdate(timezone=merchant.area.tz)
+    summary = selectors.till_summary(merchant, today)
+    recent = [
+        {"transaction": item, "amount": format_euros(item.amount_cents), "undo_key": uuid.uuid4()}
+        for item in selectors.recent_till_transactions(merchant, limit=10)
+    ]
+    # The cursor goes where the cashier must act: the first field with an error, else the code (for the scanner).
+    focus = next((name for name in ("code", "amount", "receipt_number") if form.errors.get(name)), "code")
+    return render(
+        request,
+        "loyalty/till.html",
+        {
+            "merchant": merchant,
+            "form": form,
+            "focus": focus,
+            "result": result,
+            # A replay shows the first request's amount: the stored answer, not what was typed this time.
+            "result_amount": format_euros(result.amount_cents or amount_cents or 0) if result else "",
+            "result_undo_key": uuid.uuid4(),
+            "summary": summary,
+            "summary_amount": format_euros(summary["amount_cents"]),
+            "recent": recent,
+            "today": today,
+        },
+    )

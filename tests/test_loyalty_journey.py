@@ -1,0 +1,216 @@
+"""The city pass in a real browser (the system Chromium driven by Playwright) against a live server:
+the shopper's rotating code is made in the browser and must be the server's RFC 6238 code; a merchant who
+logged in with a second factor types it at the till; the shopper sees the points."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.roles import Role
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, current_totp_code, give_totp
+from cms.services import create_area_site
+from loyalty import services, totp
+from loyalty.models import Pass, TillTransaction
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are
+    # still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def new_page(browser, **options):
+    context = browser.new_context(locale="nl-NL", **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def site(live_server, area):
+    from privacy.default_purposes import ensure_default_purposes
+
+    ensure_default_purposes()  # a transactional test starts from an empty database
+    create_area_site(area=area, hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1]), is_default=True)
+    return live_server.url
+
+
+def verified(user):
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def log_in(page, base: str, user, *, next_url: str, totp_secret: str | None = None) -> None:
+    """Through the login form, and allauth's second step with a real code from the authenticator."""
+    page.goto(f"{base}/nl/accounts/login/?next={next_url}")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    if totp_secret:
+        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+        page.locator("input[name=code]").fill(current_totp_code(totp_secret))
+        page.locator("input[name=code]").press("Enter")
+    page.wait_for_url(re.compile(re.escape(next_url)))
+
+
+# Resolves once the service worker is active and holds a copy of this page (evaluate awaits the promise).
+WAIT_FOR_OFFLINE_COPY = """async () => {
+    const registration = await navigator.serviceWorker.ready;
+    for (let attempt = 0; attempt < 100; attempt++) {
+        if (registration.active && registration.active.state === "activated") {
+            for (const name of await caches.keys()) {
+                if (await (await caches.open(name)).match(location.href)) return true;
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("the service worker kept no copy of the pass");
+}"""
+
+
+# The key the pass page keeps in IndexedDB: a WebCrypto key object, not the secret.
+STORED_KEY = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("agora-pass");
+    open.onerror = reject;
+    open.onsuccess = () => {
+        const card = document.querySelector("[data-pass]").dataset.cardNumber;
+        const get = open.result.transaction("keys").objectStore("keys").get(card);
+        get.onsuccess = () => {
+            const key = get.result.key;
+            resolve({extractable: key.extractable, hash: key.algorithm.hash.name, usages: key.usages});
+        };
+    };
+})"""
+
+
+def shown_code(page) -> str:
+    page.locator("[data-code][data-value]").wait_for()
+    return page.locator("[data-code]").get_attribute("data-value")
+
+
+def test_a_shopper_joins_a_merchant_awards_points_at_the_till_and_the_shopper_sees_them(site, browser, area):
+    # given: a shop whose owner has an authenticator app, and a shopper with an account
+    merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
+    owner = verified(UserFactory(first_name="Pieter"))
+    StaffMembershipFactory(user=owner, role=Role.MERCHANT_OWNER, merchant=merchant)
+    owner_secret = give_totp(owner)
+    shopper = verified(UserFactory(first_name="Sanne"))
+
+    # when: the shopper logs in and joins, giving only an age group
+    shop_page = new_page(browser)
+    log_in(shop_page, site, shopper, next_url="/nl/mijn/join/")
+    shop_page.locator("select[name=age_band]").select_option("35-44")
+    shop_page.locator("main form button[type=submit]").click()
+    shop_page.wait_for_url(re.compile(r"/nl/mijn/$"))
+
+    # then: the pass shows their name, the card number and a rotating code made in the browser
+    member_pass = Pass.objects.get(member=shopper, area=area)
+    assert (member_pass.postcode, member_pass.age_band) == ("", "35-44")
+    assert "Sanne" in shop_page.locator(".pass").inner_text()
+    assert shop_page.locator("[data-card]").inner_text() == member_pass.card_number_display
+    code = shown_code(shop_page)
+    assert re.fullmatch(r"\d{6}", code)
+    now = time.time()
+    assert code in {totp.code_at(member_pass.totp_secret, now + drift) for drift in (-30, 0, 30)}
+    payload = shop_page.locator(".pass__qr svg").get_attribute("data-payload")
+    assert payload == f"AGORA1:{member_pass.card_number}:{code}"
+    balance_before = int(shop_page.locator("[data-balance] strong").inner_text())
+
+    # when: the owner logs in with password and authenticator code, opens the till, and types the
+    # shopper's card number and current code (as read off the shopper's screen) and an amount
+    till_page = new_page(browser)
+    log_in(till_page, site, owner, next_url="/nl/kassa/", totp_secret=owner_secret)
+    till_page.wait_for_url(re.compile(rf"/nl/kassa/{merchant.pk}/$"))
+    code_now = shown_code(shop_page)
+    card_now = shop_page.locator("[data-card]").inner_text()
+    till_page.locator("[data-code-input]").fill(f"{card_now} {code_now}")
+    till_page.locator("[data-code-input]").press("Enter")  # as a scanner ends: no amount yet, so on to it
+    assert till_page.evaluate("document.activeElement.name") == "amount"
+    till_page.locator("[data-amount-input]").fill("12,50")
+    assert till_page.locator("[data-amount-preview]").inner_text().replace("\u00a0", " ") == "€ 12,50"
+    till_page.locator("[data-amount-input]").press("Enter")
+
+    # then: the till shows the shopper's name, the points and the new balance
+    result = till_page.locator("[data-result]")
+    result.wait_for()
+    purchase = TillTransaction.objects.get()
+    assert purchase.amount_cents == 1250 and purchase.points > 0
+    assert "Sanne" in result.inner_text()
+    assert str(purchase.balance_after) in result.inner_text()
+    # ready for the next customer: the cursor is back in the code field, with a new key
+    assert till_page.evaluate("document.activeElement.name") == "code"
+    assert till_page.locator("input[name=request_key]").first.input_value() != str(purchase.request_key)
+
+    # and: the shopper's page, reloaded, shows the new balance
+    shop_page.reload()
+    assert int(shop_page.locator("[data-balance] strong").inner_text()) == balance_before + purchase.points
+    assert shop_page.locator("[data-balance] strong").inner_text() == str(purchase.balance_after)
+
+
+def test_the_code_made_in_the_browser_is_the_servers_totp_and_rotates_every_30_seconds(site, browser, area):
+    shopper = verified(UserFactory(first_name="Sanne"))
+    member_pass = services.join_pass(user=shopper, area=area)
+    page = new_page(browser)
+    moment = datetime(2026, 3, 14, 12, 0, 10, tzinfo=UTC)
+    page.clock.set_fixed_time(moment)
+    log_in(page, site, shopper, next_url="/nl/mijn/")
+
+    assert shown_code(page) == totp.code_at(member_pass.totp_secret, moment)
+    assert page.locator("[data-seconds]").inner_text() == "20"  # 10 s into the step: 20 s left
+
+    later = moment + timedelta(seconds=30)
+    page.clock.set_fixed_time(later)
+    expected = totp.code_at(member_pass.totp_secret, later)
+    page.wait_for_function("code => document.querySelector('[data-code]').dataset.value === code", arg=expected)
+    payload = page.locator(".pass__qr svg").get_attribute("data-payload")
+    assert payload == f"AGORA1:{member_pass.card_number}:{expected}"
+    assert services.parse_pass_code(payload).otp == expected
+    # the secret stays out of the page: the browser keeps a non-extractable key
+    assert member_pass.totp_secret not in page.content()
+    assert page.evaluate(STORED_KEY) == {"extractable": False, "hash": "SHA-1", "usages": ["sign"]}
+
+
+def test_the_pass_shows_its_code_without_network_once_installed(site, browser, area):
+    shopper = verified(UserFactory(first_name="Sanne"))
+    member_pass = services.join_pass(user=shopper, area=area)
+    page = new_page(browser)
+    log_in(page, site, shopper, next_url="/nl/mijn/")
+    shown_code(page)
+    # the service worker takes over and keeps a copy of the pass screen
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+
+    page.context.set_offline(True)
+    page.reload()
+    code = shown_code(page)
+    assert code in {totp.code_at(member_pass.totp_secret, time.time() + drift) for drift in (-30, 0, 30)}
+    assert page.locator("[data-card]").inner_text() == member_pass.card_number_display
+    assert page.locator("[data-offline-note]").is_visible()
