@@ -147,8 +147,9 @@ def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def load(port: int, tills: int, seconds: float, make_request) -> dict:
-    """One thread per till, back to back for `seconds` after a one-second warm-up."""
+def load(port: int, tills: int, seconds: float, make_request, think: float = 0.0) -> dict:
+    """One thread per till for `seconds` after a one-second warm-up; each waits `think` seconds
+    (randomised ±50 %) between answer and next request — 0 is back to back."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -170,6 +171,8 @@ def load(port: int, tills: int, seconds: float, make_request) -> dict:
             if now >= start_at:
                 mine.append(took)
                 counts[response.status] = counts.get(response.status, 0) + 1
+            if think:
+                time.sleep(think * rng.uniform(0.5, 1.5))
         with lock:
             latencies.extend(mine)
             for code, count in counts.items():
@@ -205,6 +208,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--passes", type=int, default=3000)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds each till waits between scans (0: back to back)"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -244,9 +250,9 @@ def main() -> None:
             return "POST", "/bench/floor/", b"", {"Content-Length": "0"}
 
         print("Floor: bare view, one INSERT …", flush=True)
-        floor_figures = load(args.port, args.tills, args.seconds, floor)
+        floor_figures = load(args.port, args.tills, args.seconds, floor, args.think)
         print("Award: scan-to-award through the till API …", flush=True)
-        award_figures = load(args.port, args.tills, args.seconds, award)
+        award_figures = load(args.port, args.tills, args.seconds, award, args.think)
     finally:
         server.terminate()
         server.wait(timeout=30)

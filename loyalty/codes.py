@@ -70,7 +70,11 @@ class PassCode:
 
 def parse_pass_code(raw: str) -> PassCode:
     """Read a scanned QR payload ("AGORA1:<card>:<otp>"), a typed "<card> <otp>" (any spaces or dashes)
-    or a card number alone. Raises InvalidPassCode for anything else, including a wrong check digit."""
+    or a card number alone. Raises InvalidPassCode for anything else, including a wrong check digit.
+
+    The separators of the QR payload may be any one non-word character: a keyboard-wedge scanner set
+    to another keyboard layout than the till's types ":" as something else.
+    """
     text = (raw or "").strip()
     if match := _QR.fullmatch(text):
         card_number, otp = match.group(1), match.group(2)

@@ -365,7 +365,8 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
     # The pass lock serialises the reversals of one purchase: two refunds never both see "enough left".
     member_pass = lock_pass(pk=purchase.member_pass_id)
     if previous := _previous(request_key):
-        return _replay(previous, merchant_id=merchant.pk, kind=kind, reverses_id=purchase.pk)
+        same_amount = {"amount_cents": -refund_cents} if kind == TillKind.REFUND else {}
+        return _replay(previous, merchant_id=merchant.pk, kind=kind, reverses_id=purchase.pk, **same_amount)
     rules = LoyaltySettings.for_area(merchant.area_id)
     before = purchase.reversals.aggregate(
         undone=Count("pk", filter=Q(kind=TillKind.UNDO)),

@@ -82,3 +82,15 @@ def test_the_demo_is_the_same_for_the_same_seed_and_can_be_replaced(purposes):
     assert services.check_ledger() == []
     counts = Pass.objects.values("area").annotate(n=Count("pk"))
     assert sum(row["n"] for row in counts) == 100
+
+
+def test_a_reset_keeps_the_passes_of_other_areas(purposes, area, merchant, now):
+    from .factories import PassFactory, award, cashier_for
+
+    kept = PassFactory(area=area)
+    award(merchant, kept, 1000, at=now, by=cashier_for(merchant))
+    seed(1)
+    seed(1, reset=True)
+    kept.refresh_from_db()
+    assert kept.points_balance == 10 and kept.till_transactions.count() == 1
+    assert Pass.objects.filter(area__slug__in=["amersfoort", "mechelen"]).count() == 100

@@ -207,3 +207,13 @@ def test_a_purchase_without_points_can_still_be_refunded_and_undone(merchant, ca
     assert refund(merchant, purchase.transaction_id, 25, by=cashier, at=now).points_awarded == 0
     assert undo(merchant, purchase.transaction_id, by=cashier, at=now).amount_cents == -25
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_retried_refund_returns_the_first_result_and_a_changed_one_is_refused(merchant, cashier, member_pass, now):
+    purchase = award(merchant, member_pass, 10000, at=now, by=cashier)
+    request_key = key()
+    first = refund(merchant, purchase.transaction_id, 4000, by=cashier, at=now, request_key=request_key)
+    again = refund(merchant, purchase.transaction_id, 4000, by=cashier, at=now, request_key=request_key)
+    assert again.is_replay and again.transaction_id == first.transaction_id and balance(member_pass) == 60
+    with pytest.raises(RequestKeyReused):
+        refund(merchant, purchase.transaction_id, 5000, by=cashier, at=now, request_key=request_key)

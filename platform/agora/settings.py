@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -248,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.anonymise_inactive_accounts_task",
         "schedule": 24 * 60 * 60,
     },
+    "expire-points": {"task": "loyalty.tasks.expire_points_task", "schedule": crontab(hour=2, minute=15)},
+    "check-points-ledger": {"task": "loyalty.tasks.check_ledger_task", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------
