@@ -333,7 +333,11 @@ class TillTransaction(AppendOnlyModel):
         "areas.Merchant", verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="till_transactions"
     )
     member_pass = models.ForeignKey(
-        Pass, verbose_name=_("pass"), on_delete=models.PROTECT, related_name="till_transactions"
+        Pass,
+        verbose_name=_("pass"),
+        on_delete=models.PROTECT,
+        related_name="till_transactions",
+        db_index=False,  # the indexes below start with the pass
     )
     kind = models.CharField(_("kind"), max_length=10, choices=TillKind.choices, default=TillKind.PURCHASE)
     amount_cents = models.IntegerField(_("amount (cents)"))
@@ -366,6 +370,8 @@ class TillTransaction(AppendOnlyModel):
         indexes = [
             models.Index(fields=["merchant", "occurred_at"], name="till_merchant_time"),
             models.Index(fields=["member_pass", "occurred_at"], name="till_pass_time"),
+            # The member's purchases (and undos) at a merchant: the first-visit bonus.
+            models.Index(fields=["member_pass", "merchant"], name="till_pass_merchant"),
             models.Index(fields=["merchant", "device_id", "occurred_at"], name="till_device_time"),
             # A receipt earns once per merchant: looked up at every scan that carries a receipt number.
             models.Index(

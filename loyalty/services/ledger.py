@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -470,6 +470,54 @@ def _repair(pass_id: int) -> None:
     Pass.objects.filter(pk=pass_id).update(points_balance=total)
 
 
+def _suspects(rows: list[tuple[int, int]]) -> set[int]:
+    """Passes of the chunk whose totals disagree, in three grouped queries: the balance against the
+    entries; the lots' remainders against their points less what was drawn from them; the credits
+    against the lots they opened and the debits against what they drew. Any single wrong row shows up
+    in one of these sums; `_mismatches_in` then says which row."""
+    ids = [pk for pk, _balance in rows]
+    positive, negative = Q(points__gt=0), Q(points__lt=0)
+    entries = {
+        row["member_pass_id"]: row
+        for row in LedgerEntry.objects.filter(member_pass_id__in=ids)
+        .order_by()
+        .values("member_pass_id")
+        .annotate(
+            total=Sum("points"),
+            credits=Coalesce(Sum("points", filter=positive), 0),
+            credit_count=Count("pk", filter=positive),
+            debits=Coalesce(-Sum("points", filter=negative), 0),
+        )
+    }
+    lots = {
+        row["member_pass_id"]: row
+        for row in PointLot.objects.filter(member_pass_id__in=ids)
+        .order_by()
+        .values("member_pass_id")
+        .annotate(remaining=Sum("remaining"), points=Sum("points"), count=Count("pk"))
+    }
+    drawn = dict(
+        LotAllocation.objects.filter(lot__member_pass_id__in=ids)
+        .order_by()
+        .values("lot__member_pass_id")
+        .annotate(total=Sum("points"))
+        .values_list("lot__member_pass_id", "total")
+    )
+    no_entries = {"total": 0, "credits": 0, "credit_count": 0, "debits": 0}
+    no_lots = {"remaining": 0, "points": 0, "count": 0}
+    suspects = set()
+    for pk, balance in rows:
+        entry, lot, allocated = entries.get(pk, no_entries), lots.get(pk, no_lots), drawn.get(pk, 0)
+        if (
+            balance != entry["total"]
+            or lot["remaining"] != lot["points"] - allocated
+            or (lot["points"], lot["count"]) != (entry["credits"], entry["credit_count"])
+            or allocated != entry["debits"]
+        ):
+            suspects.add(pk)
+    return suspects
+
+
 def _confirmed(pass_id: int) -> list[LedgerMismatch]:
     """The pass's mismatches, read again under its lock: a spend committing while the chunk was read
     can make a pass look wrong for a moment, and the nightly check must not cry wolf."""
@@ -478,11 +526,11 @@ def _confirmed(pass_id: int) -> list[LedgerMismatch]:
         return _mismatches_in([(member_pass.pk, member_pass.points_balance)]) if member_pass else []
 
 
-def check_ledger(*, fix: bool = False, chunk_size: int = 2000, pass_ids: Iterable[int] | None = None) -> list:
+def check_ledger(*, fix: bool = False, chunk_size: int = 10_000, pass_ids: Iterable[int] | None = None) -> list:
     """Compare every pass's projections with its ledger; returns the LedgerMismatch rows found.
 
-    Reads the passes in chunks by primary key (a few grouped queries per chunk), so memory stays flat
-    however many passes there are; a pass that looks wrong is read again under its lock. With `fix`,
+    Reads the passes in chunks by primary key (three grouped queries per chunk), so memory stays flat
+    however many passes there are; a pass that looks wrong is read again, row by row, under its lock. With `fix`,
     balances and lot remainders are recomputed from the entries (each pass under its lock); entries
     themselves are never changed: an unallocated debit or a credit without its lot is only reported.
     """
@@ -496,7 +544,7 @@ def check_ledger(*, fix: bool = False, chunk_size: int = 2000, pass_ids: Iterabl
         if not rows:
             break
         after = rows[-1][0]
-        for pass_id in sorted({mismatch.pass_id for mismatch in _mismatches_in(rows)}):
+        for pass_id in sorted(_suspects(rows)):
             found += _confirmed(pass_id)
     for mismatch in found:
         logger.error("Ledger mismatch: %s", mismatch)
