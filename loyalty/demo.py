@@ -28,11 +28,10 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.roles import Role
-from areas.demo import DemoContext, WipeScope, demo_step, demo_wipe
-from areas.demo.dates import public_holidays, shopping_sundays
 
 # The areas' own demo helpers for deleting many rows at once (append-only ones with their guard off).
-from areas.demo.runner import _delete_append_only, _delete_many
+from areas.demo import DemoContext, WipeScope, delete_append_only, delete_many, demo_step, demo_wipe
+from areas.demo.dates import public_holidays, shopping_sundays
 from areas.models import Merchant, MerchantStatus, OpeningHours, StaffMembership
 from areas.sectors import Sector
 from privacy.models import CurrentConsent, Purpose
@@ -560,8 +559,8 @@ def wipe_passes(scope: WipeScope) -> None:
             cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t._meta.db_table) for t in tables)}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return
-    _delete_append_only(LotAllocation, Q(entry__member_pass__in=pass_ids))
-    _delete_many(PointLot.objects.filter(member_pass__in=pass_ids))
-    _delete_append_only(LedgerEntry, Q(member_pass__in=pass_ids))
-    _delete_append_only(TillTransaction, Q(member_pass__in=pass_ids))
-    _delete_many(passes)
+    delete_append_only(LotAllocation, Q(entry__member_pass__in=pass_ids))
+    delete_many(PointLot.objects.filter(member_pass__in=pass_ids))
+    delete_append_only(LedgerEntry, Q(member_pass__in=pass_ids))
+    delete_append_only(TillTransaction, Q(member_pass__in=pass_ids))
+    delete_many(passes)

@@ -19,7 +19,7 @@ from .registry import (
     registered_steps,
     registered_wipes,
 )
-from .runner import demo_users, seed_demo, wipe_demo
+from .runner import delete_append_only, delete_many, demo_users, seed_demo, wipe_demo
 from .towns import DEMO_AREA_SLUGS, TOWNS
 
 __all__ = [
@@ -36,6 +36,8 @@ __all__ = [
     "DemoSize",
     "MemberProfile",
     "WipeScope",
+    "delete_append_only",
+    "delete_many",
     "demo_step",
     "demo_users",
     "demo_wipe",

@@ -96,7 +96,7 @@ def wipe_demo(*, log: Callable[[str], None] = print) -> None:
 # --- The areas' own wipes: run last (lowest order), after the modules built on them -------------------
 
 
-def _delete_append_only(model, condition: Q) -> int:
+def delete_append_only(model, condition: Q) -> int:
     """Delete rows of an append-only model (consent events, audit entries) — for the demo only.
 
     Evidence is never deleted in normal operation: the model's manager refuses it, and on
@@ -122,7 +122,7 @@ def _delete_append_only(model, condition: Q) -> int:
     return deleted
 
 
-def _delete_many(queryset) -> int:
+def delete_many(queryset) -> int:
     """Delete many rows (100,000 demo members) in one statement, after what refers to them.
 
     Django's own delete() loads every row and walks its relations row batch by row batch: a minute
@@ -163,8 +163,8 @@ def wipe_privacy(scope: WipeScope) -> None:
     in_areas = Q(area_id__in=scope.area_ids)
     of_users = Q(subject__in=scope.users)
     CurrentConsent.objects.filter(in_areas | of_users).delete()
-    _delete_append_only(ConsentEvent, in_areas | of_users | Q(recorded_by__in=scope.users))
-    _delete_append_only(AuditEntry, in_areas | of_users | Q(actor__in=scope.users))
+    delete_append_only(ConsentEvent, in_areas | of_users | Q(recorded_by__in=scope.users))
+    delete_append_only(AuditEntry, in_areas | of_users | Q(actor__in=scope.users))
     DataSubjectRequest.objects.filter(of_users).delete()
 
 
@@ -173,4 +173,4 @@ def wipe_areas(scope: WipeScope) -> None:
     areas = ShoppingArea.objects.filter(pk__in=scope.area_ids)
     Merchant.objects.filter(area__in=areas).delete()  # with hours, exceptions and memberships
     areas.delete()
-    _delete_many(scope.users)
+    delete_many(scope.users)
