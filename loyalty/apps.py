@@ -20,6 +20,16 @@ class LoyaltyConfig(AppConfig):
         register_action("loyalty.adjust_points", roles={Role.AREA_MANAGER})
         # On an area (LoyaltySettings) or a merchant's multiplier (MerchantLoyalty): the programme's rules.
         register_action("loyalty.change_settings", roles={Role.AREA_MANAGER})
+        # On an area: campaigns, the rewards catalogue, vouchers handed out by the collective.
+        register_action("loyalty.manage_campaigns", roles={Role.AREA_MANAGER})
+        register_action("loyalty.manage_rewards", roles={Role.AREA_MANAGER})
+        register_action("loyalty.issue_vouchers", roles={Role.AREA_MANAGER})
+        # On an area: selling gift cards at the collective's desk (and looking a card up there).
+        register_action("loyalty.sell_gift_cards", roles={Role.AREA_MANAGER})
+        # On a merchant: its settlement statements (the merchant's owner, the area's manager);
+        # on an area: the overview of every merchant's settlement.
+        register_action("loyalty.view_settlement", roles={Role.AREA_MANAGER, Role.MERCHANT_OWNER})
+        register_action("loyalty.view_settlement_overview", roles={Role.AREA_MANAGER})
         # The till itself uses areas' `merchant.operate_till` (merchant owner and staff, own merchant only).
 
         from .views import pass_entry_is_visible, till_entry_is_visible

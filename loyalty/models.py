@@ -68,6 +68,30 @@ class LoyaltySettings(models.Model):
     adjustment_approval_threshold = models.PositiveIntegerField(
         _("adjustments above this need a second person (points)"), default=200
     )
+    expiry_notice_days = models.PositiveSmallIntegerField(
+        _("tell members about expiring points (days before)"),
+        default=30,
+        validators=[MinValueValidator(30), MaxValueValidator(180)],
+        help_text=_("At least 30 days."),
+    )
+    # Gift cards ("cadeaukaart"): valid at least two years (Dutch rule for gift cards since 2022).
+    giftcard_validity_months = models.PositiveSmallIntegerField(
+        _("gift cards valid for (months)"), default=24, validators=[MinValueValidator(24), MaxValueValidator(120)]
+    )
+    giftcard_max_load_cents = models.PositiveIntegerField(
+        _("largest gift card value (cents)"), default=50_000, validators=[MinValueValidator(500)]
+    )
+    # Settlement: merchants pay the scheme per point issued at their till; the scheme pays them back per
+    # point redeemed there, and for every gift-card euro they took (less a commission, if any).
+    issue_fee_millicents_per_point = models.PositiveIntegerField(
+        _("merchant pays per point issued (1/1000 cent)"), default=1000, help_text=_("1000 = 1 cent per point.")
+    )
+    redeem_refund_millicents_per_point = models.PositiveIntegerField(
+        _("scheme pays back per point redeemed (1/1000 cent)"), default=1000
+    )
+    giftcard_commission_permille = models.PositiveSmallIntegerField(
+        _("commission on gift-card takings (‰)"), default=0, validators=[MaxValueValidator(200)]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     scope_area_path = "area"
@@ -79,6 +103,10 @@ class LoyaltySettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(expiry_months__gte=1), name="loyalty_expiry_at_least_a_month"),
             models.CheckConstraint(condition=Q(max_purchase_cents__gte=100), name="loyalty_max_purchase_sane"),
+            models.CheckConstraint(
+                condition=Q(giftcard_validity_months__gte=24), name="loyalty_giftcard_valid_two_years"
+            ),
+            models.CheckConstraint(condition=Q(expiry_notice_days__gte=30), name="loyalty_expiry_notice_30_days"),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +299,8 @@ class PointLot(models.Model):
     remaining = models.PositiveIntegerField(_("remaining"), editable=False)
     earned_at = models.DateTimeField(_("earned at"))
     expires_at = models.DateTimeField(_("expires at"))
+    # When the member was told that these points will expire (the notice job sets it once).
+    expiry_notified_at = models.DateTimeField(_("expiry notice sent at"), null=True, blank=True, editable=False)
 
     scope_area_path = "member_pass__area"
     scope_merchant_path = None
@@ -345,6 +375,37 @@ class TillTransaction(AppendOnlyModel):
     points = models.IntegerField(_("points"))
     bonus_points = models.PositiveIntegerField(_("of which first-visit bonus"), default=0)
     points_unrecovered = models.PositiveIntegerField(_("points not recovered"), default=0)
+    # The campaign whose extra points are part of `points` (at most one campaign per purchase: the best).
+    campaign = models.ForeignKey(
+        "Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="till_transactions",
+    )
+    campaign_points = models.IntegerField(_("of which campaign points"), default=0)
+    # The parts of the amount not paid in money at the till: they earn no points. Signed like the amount.
+    voucher = models.ForeignKey(
+        "Voucher",
+        verbose_name=_("voucher"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="till_transactions",
+    )
+    voucher_cents = models.IntegerField(_("paid with a voucher (cents)"), default=0)
+    reward = models.ForeignKey(
+        "Reward",
+        verbose_name=_("reward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="till_transactions",
+    )
+    reward_cents = models.IntegerField(_("paid with points (cents)"), default=0)
+    points_spent = models.IntegerField(_("points spent"), default=0)
+    giftcard_cents = models.IntegerField(_("paid with gift card (cents)"), default=0)
     balance_after = models.IntegerField(_("balance after"))
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     request_key = models.UUIDField(_("request key"), unique=True, editable=False)
@@ -393,7 +454,413 @@ class TillTransaction(AppendOnlyModel):
                 name="till_signs_match_kind",
             ),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="till_balance_after_not_negative"),
+            # The parts paid otherwise have the amount's sign and never exceed it.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=TillKind.PURCHASE, voucher_cents__gte=0, reward_cents__gte=0, giftcard_cents__gte=0)
+                    & Q(points_spent__gte=0, campaign_points__gte=0)
+                )
+                | (
+                    Q(kind__in=[TillKind.UNDO, TillKind.REFUND], voucher_cents__lte=0, reward_cents__lte=0)
+                    & Q(giftcard_cents__lte=0, points_spent__lte=0, campaign_points__lte=0)
+                ),
+                name="till_parts_signs_match_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[TillKind.UNDO, TillKind.REFUND])
+                | Q(amount_cents__gte=F("voucher_cents") + F("reward_cents") + F("giftcard_cents")),
+                name="till_parts_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_cents / 100:.2f} € {self.points:+d}"
+
+    @property
+    def earning_cents(self) -> int:
+        """The part of the amount paid in money at the till: the only part that earns points."""
+        return self.amount_cents - self.voucher_cents - self.reward_cents - self.giftcard_cents
+
+
+# --- Campaigns -------------------------------------------------------------------------------------------
+
+
+class CampaignKind(models.TextChoices):
+    MULTIPLIER = "multiplier", _("Multiplier on the points")
+    BONUS = "bonus", _("Fixed bonus per purchase")
+
+
+class Funder(models.TextChoices):
+    COLLECTIVE = "collective", _("The collective")
+    MERCHANT = "merchant", _("The merchant")
+
+
+class Campaign(models.Model):
+    """Extra points for purchases in a period, at some merchants or sectors, optionally for one segment.
+
+    A segment (`segments.SEGMENTS`) only ever includes members who consented to offers chosen for them
+    (the "marketing" purpose); without a segment the campaign is for every member.
+    """
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea", verbose_name=_("shopping area"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    merchants = models.ManyToManyField(
+        "areas.Merchant",
+        verbose_name=_("merchants"),
+        blank=True,
+        related_name="campaigns",
+        help_text=_("Leave empty (and no sectors) for every merchant of the area."),
+    )
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=CampaignKind.choices, default=CampaignKind.MULTIPLIER)
+    multiplier_permille = models.PositiveIntegerField(
+        _("multiplier (‰)"), default=2000, validators=[MinValueValidator(1000), MaxValueValidator(10_000)]
+    )
+    bonus_points = models.PositiveIntegerField(_("bonus points per purchase"), default=0)
+    min_amount_cents = models.PositiveIntegerField(_("smallest purchase (cents)"), default=0)
+    segment = models.CharField(_("segment"), max_length=40, blank=True)
+    funded_by = models.CharField(
+        _("extra points paid by"), max_length=12, choices=Funder.choices, default=Funder.COLLECTIVE
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_area_path = "area"
+    scope_merchant_path = None
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_at", "pk"]
+        indexes = [models.Index(fields=["area", "ends_at"], name="campaign_area_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(kind=CampaignKind.MULTIPLIER, multiplier_permille__gt=1000, multiplier_permille__lte=10_000)
+                | Q(kind=CampaignKind.BONUS, bonus_points__gt=0),
+                name="campaign_gives_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Rewards and vouchers --------------------------------------------------------------------------------
+
+
+class Reward(models.Model):
+    """Something a member chooses for points: funded by the collective (any merchant) or by one merchant."""
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea", verbose_name=_("shopping area"), on_delete=models.PROTECT, related_name="rewards"
+    )
+    merchant = models.ForeignKey(
+        "areas.Merchant",
+        verbose_name=_("merchant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rewards",
+        help_text=_("Empty: funded by the collective and valid at every merchant."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    cost_points = models.PositiveIntegerField(_("cost (points)"), validators=[MinValueValidator(1)])
+    value_cents = models.PositiveIntegerField(
+        _("value (cents)"), validators=[MinValueValidator(1)], help_text=_("What it is worth at the till.")
+    )
+    stock = models.PositiveIntegerField(_("stock"), null=True, blank=True, help_text=_("Empty: no limit."))
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    voucher_valid_days = models.PositiveSmallIntegerField(
+        _("voucher valid for (days)"), default=90, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_area_path = "area"
+    scope_merchant_path = "merchant"
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["cost_points", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost_points__gt=0, value_cents__gt=0), name="reward_cost_and_value"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="reward_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def funded_by(self) -> str:
+        return Funder.MERCHANT if self.merchant_id else Funder.COLLECTIVE
+
+
+class VoucherKind(models.TextChoices):
+    FIXED = "fixed", _("Fixed amount")
+    PERCENT = "percent", _("Percentage")
+    REWARD = "reward", _("Reward")
+
+
+class Voucher(models.Model):
+    """A single-use code: a fixed amount or a percentage off, at some merchants, until it expires.
+
+    A reward the member chose in the app becomes a voucher (kind "reward") in their wallet. `redeemed_by`
+    is the till purchase that used it; an undo of that purchase makes the voucher usable again (the
+    undo row in the till's history says so), so single use is enforced by a conditional update of this row.
+    """
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea", verbose_name=_("shopping area"), on_delete=models.PROTECT, related_name="vouchers"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True, editable=False)
+    member_pass = models.ForeignKey(
+        Pass,
+        verbose_name=_("pass"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        help_text=_("Empty: anyone holding the code may use it."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=VoucherKind.choices)
+    value_cents = models.PositiveIntegerField(_("value (cents)"), default=0)
+    percent = models.PositiveSmallIntegerField(
+        _("percentage"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    max_discount_cents = models.PositiveIntegerField(
+        _("at most (cents)"), null=True, blank=True, help_text=_("For a percentage: the largest discount.")
+    )
+    merchants = models.ManyToManyField(
+        "areas.Merchant",
+        verbose_name=_("valid at"),
+        blank=True,
+        related_name="vouchers",
+        help_text=_("Empty: every merchant of the area."),
+    )
+    # Who pays for the discount: the collective (reimbursed in the settlement) or the merchant itself.
+    funded_by_merchant = models.ForeignKey(
+        "areas.Merchant",
+        verbose_name=_("funded by merchant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funded_vouchers",
+        help_text=_("Empty: funded by the collective."),
+    )
+    reward = models.ForeignKey(
+        Reward, verbose_name=_("reward"), null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers"
+    )
+    # The points spent on the reward (kind "reward"): what an undone redemption gives back, and what the settlement
+    # reimburses per point.
+    spend_entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="voucher", editable=False
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers"
+    )
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    request_key = models.UUIDField(_("request key"), unique=True, editable=False)
+    redeemed_by = models.ForeignKey(
+        TillTransaction,
+        verbose_name=_("redeemed with"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True, editable=False)
+
+    scope_area_path = "area"
+    scope_merchant_path = "funded_by_merchant"
+    scope_owner_path = "member_pass__member"
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["expires_at", "pk"]
+        indexes = [models.Index(fields=["member_pass", "expires_at"], name="voucher_pass_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[VoucherKind.FIXED, VoucherKind.REWARD], value_cents__gt=0, percent=0)
+                | Q(kind=VoucherKind.PERCENT, value_cents=0, percent__gt=0, percent__lte=100),
+                name="voucher_value_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("valid_from")), name="voucher_expires_after_start"),
+            models.CheckConstraint(
+                condition=Q(redeemed_by__isnull=True, redeemed_at__isnull=True)
+                | Q(redeemed_by__isnull=False, redeemed_at__isnull=False),
+                name="voucher_redeemed_with_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=VoucherKind.REWARD) | Q(reward__isnull=False, member_pass__isnull=False),
+                name="voucher_reward_has_reward_and_pass",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def discount_for(self, amount_cents: int) -> int:
+        """The discount on a purchase of `amount_cents`: never more than the purchase."""
+        if self.kind == VoucherKind.PERCENT:
+            discount = amount_cents * self.percent // 100
+            if self.max_discount_cents is not None:
+                discount = min(discount, self.max_discount_cents)
+        else:
+            discount = self.value_cents
+        return max(0, min(discount, amount_cents))
+
+
+# --- Gift cards ------------------------------------------------------------------------------------------
+
+
+class GiftCardStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class GiftCard(models.Model):
+    """Stored value in cents ("cadeaukaart"): on a member's pass or a standalone card with its own number and PIN.
+
+    Its own ledger (`GiftCardEntry`), separate from points; `balance_cents` is a projection changed only under
+    the card's row lock, like a pass's points balance.
+    """
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea", verbose_name=_("shopping area"), on_delete=models.PROTECT, related_name="gift_cards"
+    )
+    number = models.CharField(_("card number"), max_length=16, unique=True, editable=False)
+    pin_hash = models.CharField(_("PIN"), max_length=128, blank=True, editable=False)
+    failed_pin_attempts = models.PositiveSmallIntegerField(_("failed PIN attempts"), default=0, editable=False)
+    member_pass = models.ForeignKey(
+        Pass,
+        verbose_name=_("on pass"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="gift_cards",
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    balance_cents = models.IntegerField(_("balance (cents)"), default=0, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=GiftCardStatus.choices, default=GiftCardStatus.ACTIVE)
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sold by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sold_via = models.CharField(_("sold via"), max_length=20, default="desk")
+
+    scope_area_path = "area"
+    scope_merchant_path = None
+    scope_owner_path = "member_pass__member"
+
+    class Meta:
+        verbose_name = _("gift card")
+        verbose_name_plural = _("gift cards")
+        ordering = ["-issued_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_cents__gte=0), name="giftcard_balance_not_negative"),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("issued_at")), name="giftcard_expires_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(self.number[i : i + 4] for i in range(0, len(self.number), 4))
+
+
+class GiftCardEntryKind(models.TextChoices):
+    LOAD = "load", _("Loaded")
+    SPEND = "spend", _("Spent")
+    REVERSE = "reverse", _("Reversed")
+    EXPIRE = "expire", _("Expired")
+    ADJUST = "adjust", _("Correction")
+
+
+class GiftCardEntry(AppendOnlyModel):
+    """One change of a gift card's value, in cents. `merchant` is where it was spent (what the settlement pays)."""
+
+    card = models.ForeignKey(GiftCard, verbose_name=_("gift card"), on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=GiftCardEntryKind.choices)
+    amount_cents = models.IntegerField(_("amount (cents)"))
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    request_key = models.UUIDField(_("request key"), unique=True, editable=False)
+    merchant = models.ForeignKey(
+        "areas.Merchant",
+        verbose_name=_("merchant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="gift_card_entries",
+    )
+    till_transaction = models.ForeignKey(
+        TillTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="gift_card_entries"
+    )
+    reverses = models.ForeignKey(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_area_path = "card__area"
+    scope_merchant_path = "merchant"
+    scope_owner_path = "card__member_pass__member"
+
+    class Meta:
+        verbose_name = _("gift card entry")
+        verbose_name_plural = _("gift card entries")
+        ordering = ["occurred_at", "pk"]
+        indexes = [
+            models.Index(fields=["card", "occurred_at"], name="giftcard_entry_card_time"),
+            models.Index(fields=["merchant", "occurred_at"], name="giftcard_entry_merchant_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=GiftCardEntryKind.LOAD, amount_cents__gt=0)
+                | Q(kind__in=[GiftCardEntryKind.SPEND, GiftCardEntryKind.EXPIRE], amount_cents__lt=0)
+                | (Q(kind__in=[GiftCardEntryKind.REVERSE, GiftCardEntryKind.ADJUST]) & ~Q(amount_cents=0)),
+                name="giftcard_entry_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_cents / 100:+.2f} €"

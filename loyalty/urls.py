@@ -1,6 +1,6 @@
 """The member app (/<lang>/mijn/…) and the merchant till (/<lang>/kassa/…)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("kassa/", views.till_start, name="till_start"),
     path("kassa/<int:merchant_pk>/", views.till, name="till"),
     path("kassa/<int:merchant_pk>/undo/", views.till_undo, name="till_undo"),
+    # Rewards, vouchers and campaigns (member app and management), the collective's desk (gift cards),
+    # settlement statements: each in its own module.
+    path("", include("loyalty.urls_rewards")),
+    path("", include("loyalty.urls_desk")),
+    path("", include("loyalty.urls_settlement")),
 ]

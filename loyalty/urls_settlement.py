@@ -1,0 +1,3 @@
+"""URLs of the loyalty app's settlement pages (included by loyalty.urls, in its namespace)."""
+
+urlpatterns: list = []
