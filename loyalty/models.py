@@ -864,3 +864,82 @@ class GiftCardEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_cents / 100:+.2f} €"
+
+
+# --- Settlement ------------------------------------------------------------------------------------------
+
+
+class SettlementStatement(AppendOnlyModel):
+    """An issued settlement statement of one merchant for a closed period of whole local days: stored once.
+
+    The rates, the quantities and the rounded amounts are a snapshot taken when it was issued, so a later
+    change of the area's rates (or of the merchant's address) never changes a statement already sent.
+    `sequence` numbers the statements of an area without gaps (issuing holds the area's settings row lock).
+    The rules themselves are in `loyalty.services.settlement`.
+    """
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea",
+        verbose_name=_("shopping area"),
+        on_delete=models.PROTECT,
+        related_name="settlement_statements",
+    )
+    merchant = models.ForeignKey(
+        "areas.Merchant", verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="settlement_statements"
+    )
+    sequence = models.PositiveIntegerField(_("statement number"))
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    time_zone = models.CharField(_("time zone"), max_length=40)
+    # The area's rates when the statement was issued.
+    issue_fee_millicents_per_point = models.PositiveIntegerField(_("fee per point issued (1/1000 cent)"))
+    redeem_refund_millicents_per_point = models.PositiveIntegerField(_("refund per point redeemed (1/1000 cent)"))
+    giftcard_commission_permille = models.PositiveSmallIntegerField(_("commission on gift-card takings (‰)"))
+    # Quantities and amounts, signed: a positive amount is owed by the merchant to the collective.
+    points_issued = models.IntegerField(_("points issued"))
+    issue_fee_cents = models.IntegerField(_("fee for points issued (cents)"))
+    points_redeemed = models.IntegerField(_("points redeemed"))
+    redeem_refund_cents = models.IntegerField(_("refund for points redeemed (cents)"))
+    voucher_cents = models.IntegerField(_("collective vouchers taken (cents)"))
+    voucher_refund_cents = models.IntegerField(_("refund for collective vouchers (cents)"))
+    giftcard_cents = models.IntegerField(_("gift cards taken (cents)"))
+    giftcard_refund_cents = models.IntegerField(_("refund for gift cards taken (cents)"))
+    giftcard_commission_cents = models.IntegerField(_("commission on gift cards (cents)"))
+    net_cents = models.IntegerField(_("net (cents)"))
+    # The merchant's name, address and registration numbers as printed on the statement.
+    merchant_details = models.JSONField(_("merchant details"), default=dict)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_area_path = "area"
+    scope_merchant_path = "merchant"
+
+    class Meta:
+        verbose_name = _("settlement statement")
+        verbose_name_plural = _("settlement statements")
+        ordering = ["-first_day", "merchant_id"]
+        constraints = [
+            # Issuing twice returns the first statement: the constraint, not a lookup, is what makes it safe.
+            models.UniqueConstraint(fields=["merchant", "first_day", "last_day"], name="settlement_once_per_period"),
+            models.UniqueConstraint(fields=["area", "sequence"], name="settlement_number_unique_per_area"),
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="settlement_period_not_empty"),
+            models.CheckConstraint(
+                condition=Q(
+                    net_cents=F("issue_fee_cents")
+                    + F("redeem_refund_cents")
+                    + F("voucher_refund_cents")
+                    + F("giftcard_refund_cents")
+                    + F("giftcard_commission_cents")
+                ),
+                name="settlement_net_is_sum_of_lines",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.first_day:%Y-%m-%d}…{self.last_day:%Y-%m-%d}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.sequence:06d}"

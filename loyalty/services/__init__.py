@@ -3,6 +3,8 @@
 - passes: `join_pass`, `update_pass_profile`, `block_pass`, `set_pin`, `identify_pass_for_spend`
 - till: `parse_pass_code`, `award_for_purchase`, `undo_till_transaction`, `refund_purchase`
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
+- settlement: `compute_statement`, `get_statement`, `statement_detail_rows`, `issue_statement`,
+  `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
 
 See each module's docstring for the locking and idempotency rules they share.
 """
@@ -10,11 +12,37 @@ See each module's docstring for the locking and idempotency rules they share.
 from ..codes import PassCode, parse_pass_code
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
+from .settlement import (
+    DetailRow,
+    InvalidPeriod,
+    OverlappingStatement,
+    Overview,
+    PeriodNotClosed,
+    Quantities,
+    Rates,
+    Statement,
+    StatementLine,
+    compute_statement,
+    get_statement,
+    issue_statement,
+    month_period,
+    settlement_overview,
+    statement_detail_rows,
+)
 from .till import TillResult, award_for_purchase, calculate_points, refund_purchase, undo_till_transaction
 
 __all__ = [
+    "DetailRow",
+    "InvalidPeriod",
     "LedgerMismatch",
+    "OverlappingStatement",
+    "Overview",
     "PassCode",
+    "PeriodNotClosed",
+    "Quantities",
+    "Rates",
+    "Statement",
+    "StatementLine",
     "TillResult",
     "adjust_points",
     "award_for_purchase",
@@ -22,13 +50,19 @@ __all__ = [
     "calculate_points",
     "check_ledger",
     "clean_profile",
+    "compute_statement",
     "expire_points",
+    "get_statement",
     "identify_pass_for_spend",
+    "issue_statement",
     "join_pass",
+    "month_period",
     "parse_pass_code",
     "refund_purchase",
     "set_pin",
+    "settlement_overview",
     "spend_points",
+    "statement_detail_rows",
     "undo_till_transaction",
     "update_pass_profile",
 ]

@@ -1,0 +1,614 @@
+"""Settlement between the collective and its merchants: what each merchant owes or is owed for a period.
+
+For merchant M and a period of whole local days [first_day, last_day] in the area's time zone (`area.tz`),
+rows count by their `occurred_at` in [first_day 00:00, last_day + 1 00:00) local time:
+
+1. **Points issued** (M pays the scheme): Σ `TillTransaction.points` over M's till transactions (undo and
+   refund rows are negative, so reversals net out), minus Σ `campaign_points` of the rows whose campaign is
+   funded by the collective (the collective pays for its own campaigns).
+   Fee = points × `issue_fee_millicents_per_point`.
+2. **Points redeemed** (the scheme pays M back): Σ `points_spent` over M's till transactions whose reward is
+   funded by the collective (`reward.merchant` empty); rewards a merchant funds are not reimbursed.
+   Refund = points × `redeem_refund_millicents_per_point`.
+3. **Collective vouchers** (paid back in full): Σ `voucher_cents` over M's till transactions whose voucher is
+   not a reward voucher (`kind != "reward"`) and is funded by the collective (`funded_by_merchant` empty).
+4. **Gift cards taken** (paid back, less a commission): −Σ `GiftCardEntry.amount_cents` over the entries with
+   `merchant = M` and kind spend or reverse, with or without a till transaction (standalone card spends
+   count). Commission = takings × `giftcard_commission_permille` / 1000, on a line of its own.
+
+Money: every line is computed in integer millicents (1/1000 cent) and rounded once, to whole cents, half up
+(away from zero, so a line's size does not depend on its sign). No floats anywhere. The net is the exact sum
+of the lines' cents: positive, the merchant owes the collective; negative, the collective pays the merchant.
+
+Every line is traceable: `statement_detail_rows` yields each till transaction and gift-card entry with its
+share of each quantity, computed by the same database expressions as the totals, so the rows always add up
+to the lines.
+
+Rates are the area's rates when a statement is computed. `issue_statement` stores a closed period's
+statement once (`SettlementStatement`, append-only) with its rates and amounts; later it is shown from the
+stored numbers. An open period, or one not issued yet, is a draft computed live.
+
+Every read runs a fixed number of queries, whatever the number of rows (sums in the database; detail rows
+are streamed with `.iterator()`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import can
+
+from ..exceptions import LoyaltyError, NotAllowed
+from ..models import (
+    Funder,
+    GiftCardEntry,
+    GiftCardEntryKind,
+    LoyaltySettings,
+    SettlementStatement,
+    TillTransaction,
+    VoucherKind,
+)
+
+#: Issuing a statement is the area manager's (the people who see the collective's overview).
+ISSUE_ACTION = "loyalty.view_settlement_overview"
+#: The longest period one statement may cover.
+MAX_PERIOD_DAYS = 366
+MILLICENTS_PER_CENT = 1000
+
+
+class InvalidPeriod(LoyaltyError):
+    default_message = _("Choose a period of whole days: the first day on or before the last, at most a year.")
+
+
+class PeriodNotClosed(LoyaltyError):
+    default_message = _("A statement can be issued only after the last day of its period.")
+
+
+class OverlappingStatement(LoyaltyError):
+    default_message = _("Another issued statement of this merchant covers part of this period.")
+
+
+# --- Periods --------------------------------------------------------------------------------------------
+
+
+def check_period(first_day: date, last_day: date) -> None:
+    """Raise InvalidPeriod unless [first_day, last_day] is a period of 1 to 366 whole days."""
+    if last_day < first_day or (last_day - first_day).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidPeriod()
+
+
+def month_period(year: int, month: int) -> tuple[date, date]:
+    """The first and last day of a calendar month."""
+    first_day = date(year, month, 1)
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    return first_day, next_month - timedelta(days=1)
+
+
+def local_window(area, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """[start, end) of the period in the area's zone: local midnight of the first day to that after the last."""
+    tz = area.tz
+    return datetime.combine(first_day, time.min, tzinfo=tz), datetime.combine(
+        last_day + timedelta(days=1), time.min, tzinfo=tz
+    )
+
+
+def is_closed(area, last_day: date, *, now: datetime | None = None) -> bool:
+    """Has the period's last local day ended?"""
+    return last_day < timezone.localdate(now or timezone.now(), timezone=area.tz)
+
+
+# --- Rates, quantities and lines (pure) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rates:
+    issue_fee_millicents_per_point: int
+    redeem_refund_millicents_per_point: int
+    giftcard_commission_permille: int
+
+    @classmethod
+    def of_area(cls, area) -> Rates:
+        rules = LoyaltySettings.for_area(area)
+        return cls(
+            rules.issue_fee_millicents_per_point,
+            rules.redeem_refund_millicents_per_point,
+            rules.giftcard_commission_permille,
+        )
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """What the four rules count for one merchant and period (points, or cents)."""
+
+    points_issued: int = 0
+    points_redeemed: int = 0
+    voucher_cents: int = 0
+    giftcard_cents: int = 0
+
+    def __add__(self, other: Quantities) -> Quantities:
+        return Quantities(
+            self.points_issued + other.points_issued,
+            self.points_redeemed + other.points_redeemed,
+            self.voucher_cents + other.voucher_cents,
+            self.giftcard_cents + other.giftcard_cents,
+        )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line: `quantity` units × `millicents_per_unit`, signed by `direction` (+1: the merchant owes)."""
+
+    code: str
+    label: str
+    quantity: int
+    unit: str  # "points" or "cents"
+    millicents_per_unit: int
+    direction: int
+    amount_cents: int
+
+    @property
+    def amount_millicents(self) -> int:
+        return self.direction * self.quantity * self.millicents_per_unit
+
+
+def round_millicents(millicents: int) -> int:
+    """Whole cents, half up (away from zero): 1500 → 2, 1499 → 1, −1500 → −2."""
+    return int((Decimal(millicents) / MILLICENTS_PER_CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+#: code, label, unit, direction, which quantity, which rate (None: 1000 millicents per cent, i.e. 100 %)
+LINE_DEFINITIONS = (
+    ("points_issued", _("Points issued"), "points", +1, "points_issued", "issue_fee_millicents_per_point"),
+    (
+        "points_redeemed",
+        _("Points redeemed for rewards"),
+        "points",
+        -1,
+        "points_redeemed",
+        "redeem_refund_millicents_per_point",
+    ),
+    ("collective_vouchers", _("Vouchers of the collective"), "cents", -1, "voucher_cents", None),
+    ("gift_cards", _("Gift cards taken"), "cents", -1, "giftcard_cents", None),
+    (
+        "gift_card_commission",
+        _("Commission on gift cards"),
+        "cents",
+        +1,
+        "giftcard_cents",
+        "giftcard_commission_permille",
+    ),
+)
+#: The SettlementStatement field that stores each line's amount.
+AMOUNT_FIELDS = {
+    "points_issued": "issue_fee_cents",
+    "points_redeemed": "redeem_refund_cents",
+    "collective_vouchers": "voucher_refund_cents",
+    "gift_cards": "giftcard_refund_cents",
+    "gift_card_commission": "giftcard_commission_cents",
+}
+
+
+def _rate(rates: Rates, name: str | None) -> int:
+    # A commission of n ‰ on cents is n millicents per cent: cents × n / 1000 cents.
+    return MILLICENTS_PER_CENT if name is None else getattr(rates, name)
+
+
+def statement_lines(quantities: Quantities, rates: Rates) -> tuple[StatementLine, ...]:
+    """The statement's lines, each rounded once to cents."""
+    lines = []
+    for code, label, unit, direction, quantity_name, rate_name in LINE_DEFINITIONS:
+        quantity, rate = getattr(quantities, quantity_name), _rate(rates, rate_name)
+        amount = direction * round_millicents(quantity * rate)
+        lines.append(StatementLine(code, str(label), quantity, unit, rate, direction, amount))
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A merchant's statement for a period: issued (`stored` set, numbers from the stored row) or a draft."""
+
+    merchant: object
+    first_day: date
+    last_day: date
+    rates: Rates
+    quantities: Quantities
+    lines: tuple[StatementLine, ...]
+    computed_at: datetime
+    stored: SettlementStatement | None = None
+    is_closed: bool = True
+    merchant_details: dict = field(default_factory=dict)
+
+    @property
+    def net_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.stored is None
+
+    @property
+    def number(self) -> str:
+        return self.stored.number if self.stored else ""
+
+    @property
+    def area(self):
+        return self.merchant.area
+
+    def line(self, code: str) -> StatementLine:
+        return next(line for line in self.lines if line.code == code)
+
+
+def merchant_details(merchant) -> dict:
+    """The merchant's name, address and numbers as a statement prints them."""
+    return {
+        "trade_name": merchant.trade_name,
+        "legal_name": merchant.legal_name,
+        "street": merchant.street,
+        "postcode": merchant.postcode,
+        "city": merchant.city,
+        "registration_number": merchant.registration_number,
+        "vat_number": merchant.vat_number,
+    }
+
+
+def _from_stored(merchant, row: SettlementStatement, *, now: datetime) -> Statement:
+    rates = Rates(
+        row.issue_fee_millicents_per_point, row.redeem_refund_millicents_per_point, row.giftcard_commission_permille
+    )
+    quantities = Quantities(row.points_issued, row.points_redeemed, row.voucher_cents, row.giftcard_cents)
+    # The stored amounts, not recomputed ones: an issued statement never changes.
+    lines = tuple(
+        StatementLine(
+            line.code,
+            line.label,
+            line.quantity,
+            line.unit,
+            line.millicents_per_unit,
+            line.direction,
+            getattr(row, AMOUNT_FIELDS[line.code]),
+        )
+        for line in statement_lines(quantities, rates)
+    )
+    return Statement(
+        merchant, row.first_day, row.last_day, rates, quantities, lines, now, row, True, row.merchant_details
+    )
+
+
+# --- Database expressions: the same ones for totals and for detail rows ---------------------------------
+
+_ZERO = Value(0, output_field=IntegerField())
+
+
+def _till_parts() -> dict:
+    """Each till transaction's share of rules 1–3, as expressions over the row and its campaign/reward/voucher."""
+    non_reward_kinds = [kind for kind in VoucherKind.values if kind != VoucherKind.REWARD]
+    return {
+        "issued": F("points")
+        - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO),
+        "redeemed": Case(
+            When(Q(reward__isnull=False, reward__merchant__isnull=True), then=F("points_spent")), default=_ZERO
+        ),
+        "vouchers": Case(
+            When(
+                Q(voucher__kind__in=non_reward_kinds, voucher__funded_by_merchant__isnull=True),
+                then=F("voucher_cents"),
+            ),
+            default=_ZERO,
+        ),
+    }
+
+
+def _giftcard_taken() -> F:
+    return -F("amount_cents")
+
+
+TAKEN_GIFTCARD_KINDS = [GiftCardEntryKind.SPEND, GiftCardEntryKind.REVERSE]
+
+
+def _till_rows(area, first_day: date, last_day: date):
+    start, end = local_window(area, first_day, last_day)
+    return TillTransaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+
+
+def _giftcard_rows(area, first_day: date, last_day: date):
+    start, end = local_window(area, first_day, last_day)
+    return GiftCardEntry.objects.filter(
+        kind__in=TAKEN_GIFTCARD_KINDS, occurred_at__gte=start, occurred_at__lt=end, merchant__isnull=False
+    ).order_by()
+
+
+def _sum(expression):
+    return Coalesce(Sum(expression), _ZERO)
+
+
+def merchant_quantities(merchant, first_day: date, last_day: date) -> Quantities:
+    """The four rules' quantities for one merchant and period. Two queries."""
+    parts = _till_parts()
+    till = (
+        _till_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .aggregate(**{name: _sum(expression) for name, expression in parts.items()})
+    )
+    giftcards = (
+        _giftcard_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .aggregate(taken=_sum(_giftcard_taken()))
+    )
+    return Quantities(till["issued"], till["redeemed"], till["vouchers"], giftcards["taken"])
+
+
+def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantities]:
+    """Quantities per merchant id of the area. Two queries."""
+    parts = _till_parts()
+    result: dict[int, Quantities] = {}
+    till = (
+        _till_rows(area, first_day, last_day)
+        .filter(merchant__area=area)
+        .values("merchant_id")
+        .annotate(**{name: _sum(expression) for name, expression in parts.items()})
+    )
+    for row in till:
+        result[row["merchant_id"]] = Quantities(row["issued"], row["redeemed"], row["vouchers"], 0)
+    giftcards = (
+        _giftcard_rows(area, first_day, last_day)
+        .filter(merchant__area=area)
+        .values("merchant_id")
+        .annotate(taken=_sum(_giftcard_taken()))
+    )
+    for row in giftcards:
+        result[row["merchant_id"]] = result.get(row["merchant_id"], Quantities()) + Quantities(
+            giftcard_cents=row["taken"]
+        )
+    return result
+
+
+# --- Statements -----------------------------------------------------------------------------------------
+
+
+def compute_statement(
+    *, merchant, first_day: date, last_day: date, rates: Rates | None = None, now: datetime | None = None
+) -> Statement:
+    """A live (draft) statement with the area's current rates (or `rates`). Three queries.
+
+    Raises InvalidPeriod.
+    """
+    check_period(first_day, last_day)
+    now = now or timezone.now()
+    rates = rates or Rates.of_area(merchant.area)
+    quantities = merchant_quantities(merchant, first_day, last_day)
+    return Statement(
+        merchant,
+        first_day,
+        last_day,
+        rates,
+        quantities,
+        statement_lines(quantities, rates),
+        now,
+        None,
+        is_closed(merchant.area, last_day, now=now),
+        merchant_details(merchant),
+    )
+
+
+def get_statement(*, merchant, first_day: date, last_day: date, now: datetime | None = None) -> Statement:
+    """The issued statement of exactly this period (its stored numbers), else a live draft. Raises InvalidPeriod."""
+    check_period(first_day, last_day)
+    now = now or timezone.now()
+    stored = (
+        SettlementStatement.objects.filter(merchant=merchant, first_day=first_day, last_day=last_day)
+        .select_related("created_by")
+        .first()
+    )
+    if stored is not None:
+        return _from_stored(merchant, stored, now=now)
+    return compute_statement(merchant=merchant, first_day=first_day, last_day=last_day, now=now)
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    """One till transaction or gift-card entry and its share of each quantity."""
+
+    occurred_at: datetime
+    source: str  # "till" or "gift_card"
+    reference: int  # the TillTransaction's or GiftCardEntry's id
+    kind: str
+    receipt_number: str
+    till_transaction_id: int | None
+    points_issued: int = 0
+    points_redeemed: int = 0
+    voucher_cents: int = 0
+    giftcard_cents: int = 0
+
+    @property
+    def sort_key(self):
+        return (self.occurred_at, self.source != "till", self.reference)
+
+
+def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_size: int = 2000) -> Iterator[DetailRow]:
+    """Every till transaction and taken gift-card entry of the merchant in the period, oldest first, with its
+    share of each line's quantity: they add up to `merchant_quantities` exactly. Two queries, streamed.
+    Raises InvalidPeriod."""
+    check_period(first_day, last_day)
+    till = (
+        _till_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .annotate(**{f"part_{name}": expression for name, expression in _till_parts().items()})
+        .order_by("occurred_at", "pk")
+        .values_list("occurred_at", "pk", "kind", "receipt_number", "part_issued", "part_redeemed", "part_vouchers")
+    )
+    giftcards = (
+        _giftcard_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .annotate(taken=_giftcard_taken())
+        .order_by("occurred_at", "pk")
+        .values_list("occurred_at", "pk", "kind", "till_transaction_id", "taken")
+    )
+    till_rows = (
+        DetailRow(at, "till", pk, kind, receipt, pk, issued, redeemed, vouchers)
+        for at, pk, kind, receipt, issued, redeemed, vouchers in till.iterator(chunk_size=chunk_size)
+    )
+    giftcard_rows = (
+        DetailRow(at, "gift_card", pk, kind, "", till_id, giftcard_cents=taken)
+        for at, pk, kind, till_id, taken in giftcards.iterator(chunk_size=chunk_size)
+    )
+    yield from heapq.merge(till_rows, giftcard_rows, key=lambda row: row.sort_key)
+
+
+def issue_statement(
+    *, merchant, first_day: date, last_day: date, by, now: datetime | None = None
+) -> SettlementStatement:
+    """Store the statement of a closed period with the area's current rates, once: issuing the same period
+    again returns the first statement. Numbers run per area without gaps.
+
+    Raises NotAllowed (not the area's manager), InvalidPeriod, PeriodNotClosed, OverlappingStatement.
+    """
+    check_period(first_day, last_day)
+    if not can(by, ISSUE_ACTION, merchant.area):
+        raise NotAllowed()
+    now = now or timezone.now()
+    if not is_closed(merchant.area, last_day, now=now):
+        raise PeriodNotClosed()
+    try:
+        return _issue(merchant=merchant, first_day=first_day, last_day=last_day, by=by, now=now)
+    except IntegrityError:
+        # Another request issued the same period at the same moment (SQLite has no row lock): return theirs.
+        previous = SettlementStatement.objects.filter(merchant=merchant, first_day=first_day, last_day=last_day).first()
+        if previous is None:
+            raise
+        return previous
+
+
+@transaction.atomic
+def _issue(*, merchant, first_day, last_day, by, now) -> SettlementStatement:
+    area = merchant.area
+    LoyaltySettings.for_area(area)
+    # The area's settings row lock serialises issuing in the area: the overlap check and the next number are
+    # read and written by one request at a time (the unique constraints back both).
+    rules = LoyaltySettings.objects.select_for_update().get(area_id=area.pk)
+    statements = SettlementStatement.objects.filter(merchant=merchant)
+    if previous := statements.filter(first_day=first_day, last_day=last_day).first():
+        return previous
+    if statements.filter(first_day__lte=last_day, last_day__gte=first_day).exists():
+        raise OverlappingStatement()
+    rates = Rates(
+        rules.issue_fee_millicents_per_point,
+        rules.redeem_refund_millicents_per_point,
+        rules.giftcard_commission_permille,
+    )
+    statement = compute_statement(merchant=merchant, first_day=first_day, last_day=last_day, rates=rates, now=now)
+    last_number = SettlementStatement.objects.filter(area=area).aggregate(last=Max("sequence"))["last"] or 0
+    amounts = {AMOUNT_FIELDS[line.code]: line.amount_cents for line in statement.lines}
+    return SettlementStatement.objects.create(
+        area=area,
+        merchant=merchant,
+        sequence=last_number + 1,
+        first_day=first_day,
+        last_day=last_day,
+        time_zone=area.time_zone,
+        issue_fee_millicents_per_point=rates.issue_fee_millicents_per_point,
+        redeem_refund_millicents_per_point=rates.redeem_refund_millicents_per_point,
+        giftcard_commission_permille=rates.giftcard_commission_permille,
+        points_issued=statement.quantities.points_issued,
+        points_redeemed=statement.quantities.points_redeemed,
+        voucher_cents=statement.quantities.voucher_cents,
+        giftcard_cents=statement.quantities.giftcard_cents,
+        net_cents=statement.net_cents,
+        merchant_details=merchant_details(merchant),
+        created_at=now,
+        created_by=by,
+        **amounts,
+    )
+
+
+# --- The collective's overview --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    merchant: object
+    statement: Statement
+
+    @property
+    def amounts(self) -> dict[str, int]:
+        return {line.code: line.amount_cents for line in self.statement.lines}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every merchant's statement for a period (issued ones from their stored numbers), their totals, and the
+    area's gift-card float: sold in the period, and outstanding (all entries) at the period's end."""
+
+    area: object
+    first_day: date
+    last_day: date
+    rates: Rates
+    rows: tuple[OverviewRow, ...]
+    giftcards_sold_cents: int
+    giftcards_outstanding_cents: int
+    is_closed: bool
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals = {code: 0 for code, *_rest in LINE_DEFINITIONS}
+        for row in self.rows:
+            for code, amount in row.amounts.items():
+                totals[code] += amount
+        return totals
+
+    @property
+    def total_quantities(self) -> Quantities:
+        total = Quantities()
+        for row in self.rows:
+            total += row.statement.quantities
+        return total
+
+    @property
+    def net_cents(self) -> int:
+        return sum(row.statement.net_cents for row in self.rows)
+
+
+def settlement_overview(*, area, first_day: date, last_day: date, now: datetime | None = None) -> Overview:
+    """One row per merchant of the area (those without activity too), with totals that are the sums of the
+    rows. Seven queries at most, whatever the number of merchants and rows. Raises InvalidPeriod."""
+    from areas.models import Merchant
+
+    check_period(first_day, last_day)
+    now = now or timezone.now()
+    rates = Rates.of_area(area)
+    closed = is_closed(area, last_day, now=now)
+    merchants = list(Merchant.objects.filter(area=area).order_by("trade_name", "pk"))
+    for merchant in merchants:
+        merchant.area = area  # no query per merchant for its area
+    stored = {
+        row.merchant_id: row
+        for row in SettlementStatement.objects.filter(area=area, first_day=first_day, last_day=last_day)
+    }
+    live = _area_quantities(area, first_day, last_day)
+    rows = []
+    for merchant in merchants:
+        if merchant.pk in stored:
+            statement = _from_stored(merchant, stored[merchant.pk], now=now)
+        else:
+            quantities = live.get(merchant.pk, Quantities())
+            lines = statement_lines(quantities, rates)
+            details = merchant_details(merchant)
+            statement = Statement(merchant, first_day, last_day, rates, quantities, lines, now, None, closed, details)
+        rows.append(OverviewRow(merchant, statement))
+    start, end = local_window(area, first_day, last_day)
+    float_ = GiftCardEntry.objects.filter(card__area=area, occurred_at__lt=end).aggregate(
+        sold=_sum(
+            Case(When(kind=GiftCardEntryKind.LOAD, occurred_at__gte=start, then=F("amount_cents")), default=_ZERO)
+        ),
+        outstanding=_sum(F("amount_cents")),
+    )
+    return Overview(area, first_day, last_day, rates, tuple(rows), float_["sold"], float_["outstanding"], closed)

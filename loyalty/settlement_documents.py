@@ -1,0 +1,404 @@
+"""Settlement statements and the collective's overview as files: CSV (for the books) and PDF (one A4 to send).
+
+CSV is written for Dutch and Flemish Excel, which opens it with a double click: UTF-8 with a byte-order mark
+(else Excel reads it as Windows-1252), `;` between fields and a decimal comma in amounts (`-12,50`, no
+currency sign, no thousands separator), dates as YYYY-MM-DD. A statement's CSV has a header block (collective,
+merchant, KvK or enterprise number, period, status, rates), the lines, the net, and then every detail row with
+its share of each line and a total row, so that every cent can be traced. Labels follow the active language.
+
+The PDF has the collective, the merchant's name and address, the period, the lines with quantity, rate and
+amount, the net in words, the statement number (or "draft") and the date it was made. Rendered with ReportLab's
+built-in Helvetica (Windows-1252 glyphs: € and the accented letters of Dutch and French).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .forms import format_euros
+from .models import GiftCardEntryKind, TillKind
+from .services.settlement import LINE_DEFINITIONS, DetailRow, Overview, Quantities, Statement, StatementLine
+
+BOM = "\ufeff"
+DELIMITER = ";"
+
+
+# --- Numbers ------------------------------------------------------------------------------------------------
+
+
+def csv_euros(cents: int) -> str:
+    """Cents as euros for a spreadsheet: -1250 → '-12,50'."""
+    return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
+
+
+def rate_euros(millicents: int) -> str:
+    """A rate per point in euros, to the 1/1000 cent: 1500 → '0,01500'."""
+    return f"{Decimal(millicents) / 100_000:.5f}".replace(".", ",")
+
+
+def _percent(permille: int) -> str:
+    return f"{Decimal(permille) / 10:f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+
+
+def line_rate(line: StatementLine) -> str:
+    """The rate as people read it: € per point, or a percentage of the euros taken."""
+    if line.unit == "points":
+        return _("%(amount)s per point") % {"amount": f"€ {rate_euros(line.millicents_per_unit)}"}
+    return _percent(line.millicents_per_unit)  # millicents per cent = ‰
+
+
+def line_quantity(line: StatementLine, *, spreadsheet: bool = False) -> str:
+    if line.unit == "points":
+        return str(line.quantity) if spreadsheet else formats.number_format(line.quantity, force_grouping=True)
+    return csv_euros(line.quantity) if spreadsheet else format_euros(line.quantity)
+
+
+def line_unit(line: StatementLine) -> str:
+    return _("points") if line.unit == "points" else _("EUR")
+
+
+def net_in_words(net_cents: int) -> str:
+    """What the net means for whom: "to be paid to the collective" / "to be paid out to the merchant"."""
+    if net_cents > 0:
+        return _("%(amount)s to be paid to the collective") % {"amount": format_euros(net_cents)}
+    if net_cents < 0:
+        return _("%(amount)s to be paid out to the merchant") % {"amount": format_euros(-net_cents)}
+    return _("Nothing to be paid: the lines balance.")
+
+
+def status_text(statement: Statement) -> str:
+    if statement.stored:
+        return _("Issued statement %(number)s") % {"number": statement.number}
+    if statement.is_closed:
+        return _("Draft: not issued yet")
+    return _("Draft: the period has not ended yet")
+
+
+def registration_label(area) -> str:
+    return _("KvK number") if area.country == "NL" else _("Enterprise number")
+
+
+def detail_kind(row: DetailRow) -> str:
+    choices = TillKind if row.source == "till" else GiftCardEntryKind
+    try:
+        return str(choices(row.kind).label)
+    except ValueError:
+        return row.kind
+
+
+def detail_source(row: DetailRow) -> str:
+    return _("Till") if row.source == "till" else _("Gift card")
+
+
+# --- CSV ----------------------------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, so csv.writer can feed a StreamingHttpResponse."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _lines(rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=DELIMITER, lineterminator="\r\n")
+    yield BOM
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _local(moment, area) -> str:
+    return timezone.localtime(moment, area.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _header(statement: Statement) -> list[list]:
+    area, details = statement.area, statement.merchant_details
+    rates = statement.rates
+    rows = [
+        [_("Settlement statement")],
+        [_("Collective"), area.collective_name],
+        [_("Shopping area"), area.name],
+        [_("Merchant"), details.get("trade_name", "")],
+        [_("Legal name"), details.get("legal_name", "")],
+        [_("Address"), f"{details.get('street', '')}, {details.get('postcode', '')} {details.get('city', '')}"],
+    ]
+    if details.get("registration_number"):
+        rows.append([registration_label(area), details["registration_number"]])
+    if details.get("vat_number"):
+        rows.append([_("VAT number"), details["vat_number"]])
+    rows += [
+        [_("Period"), statement.first_day.isoformat(), statement.last_day.isoformat()],
+        [_("Time zone"), area.time_zone],
+        [_("Status"), status_text(statement)],
+    ]
+    if statement.stored:
+        rows += [
+            [_("Statement number"), statement.number],
+            [_("Issued at"), _local(statement.stored.created_at, area)],
+        ]
+    rows += [
+        [_("Made at"), _local(statement.computed_at, area)],
+        [_("Fee per point issued (EUR)"), rate_euros(rates.issue_fee_millicents_per_point)],
+        [_("Refund per point redeemed (EUR)"), rate_euros(rates.redeem_refund_millicents_per_point)],
+        [_("Commission on gift cards (‰)"), str(rates.giftcard_commission_permille)],
+        [],
+        [_("Line"), _("Quantity"), _("Unit"), _("Rate"), _("Amount (EUR)")],
+    ]
+    for line in statement.lines:
+        rows.append(
+            [
+                line.label,
+                line_quantity(line, spreadsheet=True),
+                line_unit(line),
+                line_rate(line),
+                csv_euros(line.amount_cents),
+            ]
+        )
+    rows += [
+        [_("Net (EUR)"), "", "", "", csv_euros(statement.net_cents)],
+        [_("Net"), net_in_words(statement.net_cents)],
+        [_("A positive amount is owed by the merchant to the collective; a negative one is paid to the merchant.")],
+    ]
+    return rows
+
+
+DETAIL_HEADER_COUNT = 10
+
+
+def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
+    yield []
+    yield [
+        _("Time"),
+        _("Source"),
+        _("Reference"),
+        _("Kind"),
+        _("Receipt number"),
+        _("Till transaction"),
+        _("Points issued"),
+        _("Points redeemed"),
+        _("Vouchers of the collective (EUR)"),
+        _("Gift cards taken (EUR)"),
+    ]
+    total = Quantities()
+    for row in rows:
+        total += Quantities(row.points_issued, row.points_redeemed, row.voucher_cents, row.giftcard_cents)
+        yield [
+            _local(row.occurred_at, statement.area),
+            detail_source(row),
+            row.reference,
+            detail_kind(row),
+            row.receipt_number,
+            row.till_transaction_id or "",
+            row.points_issued,
+            row.points_redeemed,
+            csv_euros(row.voucher_cents),
+            csv_euros(row.giftcard_cents),
+        ]
+    yield [
+        _("Total"),
+        "",
+        "",
+        "",
+        "",
+        "",
+        total.points_issued,
+        total.points_redeemed,
+        csv_euros(total.voucher_cents),
+        csv_euros(total.giftcard_cents),
+    ]
+    if total != statement.quantities:
+        # Only possible for an issued statement: rows dated in its period were booked after it was issued.
+        yield [
+            _("Booked after the statement was issued; not in its amounts"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            total.points_issued - statement.quantities.points_issued,
+            total.points_redeemed - statement.quantities.points_redeemed,
+            csv_euros(total.voucher_cents - statement.quantities.voucher_cents),
+            csv_euros(total.giftcard_cents - statement.quantities.giftcard_cents),
+        ]
+
+
+def statement_csv(statement: Statement, detail_rows: Iterable[DetailRow]) -> Iterator[str]:
+    """The statement as CSV text, streamed line by line (the BOM first)."""
+
+    def rows():
+        yield from _header(statement)
+        yield from _details(statement, detail_rows)
+
+    return _lines(rows())
+
+
+def overview_csv(overview: Overview) -> Iterator[str]:
+    """The collective's overview as CSV text: one row per merchant, the totals, the gift-card float."""
+    area = overview.area
+    codes = [code for code, *_rest in LINE_DEFINITIONS]
+    labels = [str(label) for _code, label, *_rest in LINE_DEFINITIONS]
+
+    def rows():
+        yield [_("Settlement overview")]
+        yield [_("Collective"), area.collective_name]
+        yield [_("Shopping area"), area.name]
+        yield [_("Period"), overview.first_day.isoformat(), overview.last_day.isoformat()]
+        yield [_("Time zone"), area.time_zone]
+        yield [_("Gift cards sold in the period (EUR)"), csv_euros(overview.giftcards_sold_cents)]
+        yield [
+            _("Gift-card value outstanding at the end of the period (EUR)"),
+            csv_euros(overview.giftcards_outstanding_cents),
+        ]
+        yield []
+        yield [
+            _("Merchant"),
+            registration_label(area),
+            _("Status"),
+            _("Points issued"),
+            _("Points redeemed"),
+            *[_("%(line)s (EUR)") % {"line": label} for label in labels],
+            _("Net (EUR)"),
+        ]
+        for row in overview.rows:
+            statement = row.statement
+            yield [
+                row.merchant.trade_name,
+                row.merchant.registration_number,
+                status_text(statement),
+                statement.quantities.points_issued,
+                statement.quantities.points_redeemed,
+                *[csv_euros(row.amounts[code]) for code in codes],
+                csv_euros(statement.net_cents),
+            ]
+        totals, quantities = overview.totals, overview.total_quantities
+        yield [
+            _("Total"),
+            "",
+            "",
+            quantities.points_issued,
+            quantities.points_redeemed,
+            *[csv_euros(totals[code]) for code in codes],
+            csv_euros(overview.net_cents),
+        ]
+
+    return _lines(rows())
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    """One A4 page: who, what period, the lines, the net in words, number or draft, and when it was made."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    area, details = statement.area, statement.merchant_details
+    styles = getSampleStyleSheet()
+    body, small = styles["BodyText"], ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
+    right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT)
+
+    def p(text, style=body):
+        return Paragraph(escape(str(text)), style)
+
+    def day(value):
+        return formats.date_format(value, "DATE_FORMAT")
+
+    story = [
+        Paragraph(f"<b>{escape(area.collective_name)}</b>", styles["Heading2"]),
+        p(area.collective_address, small),
+        Spacer(1, 8 * mm),
+        Paragraph(escape(_("Settlement statement")), styles["Title"]),
+        p(status_text(statement), right),
+        Spacer(1, 4 * mm),
+    ]
+    address = [
+        details.get("legal_name", ""),
+        details.get("trade_name", "") if details.get("trade_name") != details.get("legal_name") else "",
+        details.get("street", ""),
+        f"{details.get('postcode', '')} {details.get('city', '')}".strip(),
+    ]
+    if details.get("registration_number"):
+        address.append(f"{registration_label(area)}: {details['registration_number']}")
+    if details.get("vat_number"):
+        address.append(f"{_('VAT number')}: {details['vat_number']}")
+    story.append(Paragraph("<br/>".join(escape(line) for line in address if line), body))
+    story += [
+        Spacer(1, 4 * mm),
+        p(_("Period: %(first)s – %(last)s") % {"first": day(statement.first_day), "last": day(statement.last_day)}),
+        Spacer(1, 4 * mm),
+    ]
+    table = [[p(_("Line")), p(_("Quantity"), right), p(_("Rate"), right), p(_("Amount"), right)]]
+    for line in statement.lines:
+        table.append(
+            [
+                p(line.label),
+                p(line_quantity(line), right),
+                p(line_rate(line), right),
+                p(format_euros(line.amount_cents), right),
+            ]
+        )
+    table.append(
+        [
+            Paragraph(f"<b>{escape(_('Net'))}</b>", body),
+            "",
+            "",
+            Paragraph(f"<b>{escape(format_euros(statement.net_cents))}</b>", right),
+        ]
+    )
+    grid = Table(table, colWidths=[70 * mm, 32 * mm, 40 * mm, 28 * mm], repeatRows=1)
+    grid.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [
+        grid,
+        Spacer(1, 6 * mm),
+        Paragraph(f"<b>{escape(net_in_words(statement.net_cents))}</b>", styles["Heading3"]),
+        Spacer(1, 6 * mm),
+        p(
+            _(
+                "Points issued are charged at the fee per point; points redeemed for rewards of the collective, "
+                "vouchers of the collective and gift cards taken are paid back, gift cards less the commission. "
+                "Each line is rounded once to whole cents. Every transaction behind these lines is in the CSV file "
+                "of this statement."
+            ),
+            small,
+        ),
+        Spacer(1, 2 * mm),
+    ]
+    made = [_("Made on %(date)s") % {"date": day(timezone.localdate(statement.computed_at, area.tz))}]
+    if statement.stored:
+        made.append(_("issued on %(date)s") % {"date": day(timezone.localdate(statement.stored.created_at, area.tz))})
+    story.append(p(" · ".join(made), small))
+
+    buffer = io.BytesIO()
+    title = f"{_('Settlement statement')} {details.get('trade_name', '')} {statement.first_day}–{statement.last_day}"
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=area.collective_name,
+        invariant=1,  # the same statement gives the same bytes (no creation time or random id in the file)
+    )
+    document.build(story)
+    return buffer.getvalue()

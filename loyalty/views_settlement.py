@@ -1,0 +1,281 @@
+"""Settlement pages under /<lang>/afrekening/: a merchant's statement (page, CSV, PDF, issuing) and the
+collective's overview of an area (page, CSV).
+
+Who sees what (accounts.permissions): a merchant's statements need `loyalty.view_settlement` (the area's
+manager, the merchant's owner); people who may not even view the merchant get a 404, its staff a 403. The
+overview needs `loyalty.view_settlement_overview` on the area (its manager), and so does issuing a statement.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import can, get_for_action_or_404, visible
+from agora.exceptions import ApplicationError
+from areas.models import Merchant, ShoppingArea
+
+from . import settlement_documents as documents
+from .forms import format_euros
+from .forms_settlement import PeriodForm
+from .services import settlement
+
+STATEMENT_ACTION = "loyalty.view_settlement"
+OVERVIEW_ACTION = "loyalty.view_settlement_overview"
+#: Detail rows shown on the page; the CSV has them all.
+PAGE_DETAIL_ROWS = 200
+
+
+def _merchant(request, merchant_pk: int) -> Merchant:
+    return get_for_action_or_404(
+        request.user,
+        STATEMENT_ACTION,
+        Merchant.objects.select_related("area"),
+        view_action="merchant.view",
+        pk=merchant_pk,
+    )
+
+
+def _area(request, area_ref: str) -> ShoppingArea:
+    lookup = {"pk": int(area_ref)} if area_ref.isdigit() else {"slug": area_ref}
+    return get_for_action_or_404(
+        request.user, OVERVIEW_ACTION, ShoppingArea.objects.all(), view_action="area.view", **lookup
+    )
+
+
+def _period_form(request, area) -> PeriodForm:
+    return PeriodForm(request.GET or None, default_month=timezone.localdate(timezone=area.tz))
+
+
+def _period_query(first: date, last: date) -> str:
+    if first.day == 1 and (last + timedelta(days=1)).day == 1 and (first.year, first.month) == (last.year, last.month):
+        return urlencode({"month": f"{first:%Y-%m}"})
+    return urlencode({"first": first.isoformat(), "last": last.isoformat()})
+
+
+def _months_around(first: date) -> dict:
+    previous = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return {"previous_month": f"{previous:%Y-%m}", "next_month": f"{following:%Y-%m}"}
+
+
+def _bad_period(form: PeriodForm) -> HttpResponse:
+    errors = [str(error) for errors in form.errors.values() for error in errors]
+    return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+
+
+def _private(response):
+    # Business figures: never in a shared cache.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- Start ---------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def start(request):
+    """The merchants whose statements this person may see, and the areas whose overview they may see."""
+    merchants = list(
+        visible(request.user, STATEMENT_ACTION, Merchant.objects.select_related("area")).order_by(
+            "area__name", "trade_name"
+        )[:500]
+    )
+    areas = list(visible(request.user, OVERVIEW_ACTION, ShoppingArea.objects.all()).order_by("name"))
+    if not merchants and not areas:
+        raise PermissionDenied
+    if len(merchants) == 1 and not areas:
+        return redirect("loyalty:settlement_statement", merchant_pk=merchants[0].pk)
+    return render(request, "loyalty/settlement/start.html", {"merchants": merchants, "areas": areas})
+
+
+# --- A merchant's statement -----------------------------------------------------------------------------------------
+
+
+def _line_rows(statement) -> list[dict]:
+    return [
+        {
+            "label": line.label,
+            "quantity": documents.line_quantity(line),
+            "rate": documents.line_rate(line),
+            "amount": format_euros(line.amount_cents),
+            "amount_cents": line.amount_cents,
+        }
+        for line in statement.lines
+    ]
+
+
+@login_required
+@require_GET
+def statement(request, merchant_pk: int):
+    """The statement of a period: issued (stored numbers) or a live draft, its lines, and the first detail rows."""
+    merchant = _merchant(request, merchant_pk)
+    area = merchant.area
+    form = _period_form(request, area)
+    context = {"merchant": merchant, "area_of_merchant": area, "form": form}
+    if not form.is_valid():
+        return _private(render(request, "loyalty/settlement/statement.html", context, status=400))
+    first, last = form.period
+    current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
+    rows = settlement.statement_detail_rows(merchant=merchant, first_day=first, last_day=last)
+    try:
+        shown = list(itertools.islice(rows, PAGE_DETAIL_ROWS + 1))
+    finally:
+        rows.close()
+    late = None
+    if current.stored:
+        live = settlement.merchant_quantities(merchant, first, last)
+        late = live if live != current.quantities else None
+    context.update(
+        {
+            "statement": current,
+            "lines": _line_rows(current),
+            "net": format_euros(current.net_cents),
+            "net_in_words": documents.net_in_words(current.net_cents),
+            "status": documents.status_text(current),
+            "details": [
+                {
+                    "row": row,
+                    "source": documents.detail_source(row),
+                    "kind": documents.detail_kind(row),
+                    "vouchers": format_euros(row.voucher_cents) if row.voucher_cents else "",
+                    "gift_cards": format_euros(row.giftcard_cents) if row.giftcard_cents else "",
+                }
+                for row in shown[:PAGE_DETAIL_ROWS]
+            ],
+            "more_details": len(shown) > PAGE_DETAIL_ROWS,
+            "late_rows": late,
+            "period_query": _period_query(first, last),
+            "can_issue": current.is_draft and current.is_closed and can(request.user, settlement.ISSUE_ACTION, area),
+            "registration_label": documents.registration_label(area),
+            "first": first,
+            "last": last,
+            **_months_around(first),
+        }
+    )
+    return _private(render(request, "loyalty/settlement/statement.html", context))
+
+
+def _filename(merchant, first: date, last: date, extension: str) -> str:
+    return f"afrekening-{merchant.slug}-{first:%Y%m%d}-{last:%Y%m%d}.{extension}"
+
+
+@login_required
+@require_GET
+def statement_csv(request, merchant_pk: int):
+    """The statement and every detail row as CSV (streamed; see settlement_documents for the format)."""
+    merchant = _merchant(request, merchant_pk)
+    form = _period_form(request, merchant.area)
+    if not form.is_valid():
+        return _bad_period(form)
+    first, last = form.period
+    current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
+    rows = settlement.statement_detail_rows(merchant=merchant, first_day=first, last_day=last)
+    response = StreamingHttpResponse(documents.statement_csv(current, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(merchant, first, last, "csv")}"'
+    return _private(response)
+
+
+@login_required
+@require_GET
+def statement_pdf(request, merchant_pk: int):
+    """The statement on one A4 page."""
+    merchant = _merchant(request, merchant_pk)
+    form = _period_form(request, merchant.area)
+    if not form.is_valid():
+        return _bad_period(form)
+    first, last = form.period
+    current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
+    response = HttpResponse(documents.statement_pdf(current), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(merchant, first, last, "pdf")}"'
+    return _private(response)
+
+
+@login_required
+@require_POST
+def issue(request, merchant_pk: int):
+    """Issue the statement of a closed period (the area's manager): stored once, with today's rates."""
+    merchant = _merchant(request, merchant_pk)
+    if not can(request.user, settlement.ISSUE_ACTION, merchant.area):
+        raise PermissionDenied
+    form = PeriodForm(request.POST, default_month=timezone.localdate(timezone=merchant.area.tz))
+    if not form.is_valid():
+        return _bad_period(form)
+    first, last = form.period
+    try:
+        stored = settlement.issue_statement(merchant=merchant, first_day=first, last_day=last, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Statement %(number)s has been issued.") % {"number": stored.number})
+    url = reverse("loyalty:settlement_statement", kwargs={"merchant_pk": merchant.pk})
+    return redirect(f"{url}?{_period_query(first, last)}")
+
+
+# --- The collective's overview ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def overview(request, area: str):
+    """Every merchant's statement for a period, the totals, and the gift-card float."""
+    area_ = _area(request, area)
+    form = _period_form(request, area_)
+    context = {"overview_area": area_, "form": form}
+    if not form.is_valid():
+        return _private(render(request, "loyalty/settlement/overview.html", context, status=400))
+    first, last = form.period
+    result = settlement.settlement_overview(area=area_, first_day=first, last_day=last)
+    codes = [code for code, *_rest in settlement.LINE_DEFINITIONS]
+    context.update(
+        {
+            "overview": result,
+            "headers": [str(label) for _code, label, *_rest in settlement.LINE_DEFINITIONS],
+            "rows": [
+                {
+                    "merchant": row.merchant,
+                    "status": documents.status_text(row.statement),
+                    "is_draft": row.statement.is_draft,
+                    "amounts": [format_euros(row.amounts[code]) for code in codes],
+                    "net": format_euros(row.statement.net_cents),
+                }
+                for row in result.rows
+            ],
+            "totals": [format_euros(result.totals[code]) for code in codes],
+            "net": format_euros(result.net_cents),
+            "giftcards_sold": format_euros(result.giftcards_sold_cents),
+            "giftcards_outstanding": format_euros(result.giftcards_outstanding_cents),
+            "period_query": _period_query(first, last),
+            "first": first,
+            "last": last,
+            **_months_around(first),
+        }
+    )
+    return _private(render(request, "loyalty/settlement/overview.html", context))
+
+
+@login_required
+@require_GET
+def overview_csv(request, area: str):
+    area_ = _area(request, area)
+    form = _period_form(request, area_)
+    if not form.is_valid():
+        return _bad_period(form)
+    first, last = form.period
+    result = settlement.settlement_overview(area=area_, first_day=first, last_day=last)
+    response = StreamingHttpResponse(documents.overview_csv(result), content_type="text/csv; charset=utf-8")
+    filename = f"afrekening-overzicht-{area_.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
