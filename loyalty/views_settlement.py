@@ -55,7 +55,7 @@ def _area(request, area_ref: str) -> ShoppingArea:
 
 
 def _period_form(request, area) -> PeriodForm:
-    return PeriodForm(request.GET or None, default_month=timezone.localdate(timezone=area.tz))
+    return PeriodForm(request.GET, default_month=timezone.localdate(timezone=area.tz))
 
 
 def _period_query(first: date, last: date) -> str:
