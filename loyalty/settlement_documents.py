@@ -44,7 +44,9 @@ def rate_euros(millicents: int) -> str:
 
 
 def _percent(permille: int) -> str:
-    return f"{Decimal(permille) / 10:f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+    """‰ as a percentage: 1000 → '100 %', 25 → '2,5 %'."""
+    whole, tenths = divmod(permille, 10)
+    return (f"{whole},{tenths}" if tenths else f"{whole}") + " %"
 
 
 def line_rate(line: StatementLine) -> str:

@@ -315,3 +315,22 @@ def test_the_start_page_lists_what_the_person_may_see(client, area, merchant, ma
     assert area.name in page and merchant.trade_name in page
     client.force_login(person_with(Role.MERCHANT_STAFF, merchant=merchant))
     assert client.get(reverse("loyalty:settlement_start")).status_code == 403
+
+
+# --- Formats ------------------------------------------------------------------------------------------------
+
+
+def test_amounts_and_rates_are_written_for_dutch_spreadsheets():
+    from loyalty.services.settlement import Quantities, Rates, statement_lines
+    from loyalty.settlement_documents import csv_euros, line_rate, net_in_words, rate_euros
+
+    assert (csv_euros(-1250), csv_euros(5), csv_euros(0)) == ("-12,50", "0,05", "0,00")
+    assert rate_euros(1500) == "0,01500"
+    lines = {line.code: line for line in statement_lines(Quantities(1, 1, 1, 1), Rates(1500, 1000, 25))}
+    assert line_rate(lines["points_issued"]) == "€ 0,01500 per point"
+    assert line_rate(lines["gift_cards"]) == "100 %"
+    assert line_rate(lines["gift_card_commission"]) == "2,5 %"
+    assert net_in_words(1900) == "€19.00 to be paid to the collective"
+    assert net_in_words(-1900) == "€19.00 to be paid out to the merchant"
+    with translation.override("nl"):
+        assert net_in_words(-1900).startswith("€\u00a019,00")
