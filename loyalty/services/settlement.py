@@ -461,7 +461,8 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         DetailRow(at, "gift_card", pk, kind, "", till_id, giftcard_cents=taken)
         for at, pk, kind, till_id, taken in giftcards.iterator(chunk_size=chunk_size)
     )
-    yield from heapq.merge(till_rows, giftcard_rows, key=lambda row: row.sort_key)
+    # heapq.merge is a generator: nothing is queried until the first row is asked for.
+    return heapq.merge(till_rows, giftcard_rows, key=lambda row: row.sort_key)
 
 
 def issue_statement(

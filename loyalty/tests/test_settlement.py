@@ -291,6 +291,8 @@ def test_a_period_must_be_whole_days_in_order_and_at_most_a_year(merchant):
         services.compute_statement(merchant=merchant, first_day=date(2026, 5, 2), last_day=date(2026, 5, 1))
     with pytest.raises(services.InvalidPeriod):
         services.compute_statement(merchant=merchant, first_day=date(2025, 1, 1), last_day=date(2026, 1, 2))
+    with pytest.raises(services.InvalidPeriod):
+        services.statement_detail_rows(merchant=merchant, first_day=date(2026, 5, 2), last_day=date(2026, 5, 1))
     assert services.month_period(2024, 2) == (date(2024, 2, 1), date(2024, 2, 29))
     assert services.month_period(2026, 12) == (date(2026, 12, 1), date(2026, 12, 31))
 
