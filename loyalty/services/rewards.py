@@ -166,9 +166,11 @@ def _cancel(voucher_id: int, pass_id: int, by, request_key: uuid.UUID, now: date
         reason=(_("Reward given back: %(title)s") % {"title": reward.title})[:200],
         by=by,
     )
-    # The voucher ends now (never before it started: the row's own check). A `returned_at` field would say it
+    # The voucher ends now (and, if given back the instant it was chosen, started a microsecond earlier: the row
+    # checks that it ends after it starts). A `returned_at` field would say it
     # more plainly; this keeps the model as it is.
-    voucher.expires_at = max(now, voucher.valid_from + timedelta(microseconds=1))
-    Voucher.objects.filter(pk=voucher.pk).update(expires_at=voucher.expires_at)
+    voucher.expires_at = now
+    voucher.valid_from = min(voucher.valid_from, now - timedelta(microseconds=1))
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=voucher.expires_at, valid_from=voucher.valid_from)
     Reward.objects.filter(pk=reward.pk, stock__isnull=False).update(stock=F("stock") + 1)
     return voucher
