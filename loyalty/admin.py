@@ -4,17 +4,33 @@ Rules and multipliers are plain settings. Passes, the ledger and till transactio
 points change only through the services (a correction is `services.adjust_points`, never an edit).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import ScopedModelAdmin
+from accounts.permissions import areas_where, is_platform_admin
 from agora.exceptions import ApplicationError
+from areas.models import Merchant, ShoppingArea
+from areas.sectors import Sector
 from privacy.models import AuditAction
 from privacy.services import log_access
 
 from . import services
-from .models import LedgerEntry, LoyaltySettings, MerchantLoyalty, Pass, TillTransaction
+from .models import (
+    Campaign,
+    CampaignKind,
+    LedgerEntry,
+    LoyaltySettings,
+    MerchantLoyalty,
+    Pass,
+    Reward,
+    TillTransaction,
+    Voucher,
+)
+from .segments import segment_choices
+from .services.vouchers import group_voucher_code, normalise_voucher_code
 
 
 @admin.register(LoyaltySettings)
@@ -99,3 +115,180 @@ class TillTransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("merchant", "member_pass")
     search_fields = ("=member_pass__card_number", "receipt_number")
     date_hierarchy = "occurred_at"
+
+
+# --- Campaigns, rewards, vouchers --------------------------------------------------------------------------
+
+
+class AreaScopedAddMixin:
+    """Area managers add rows in their own areas: the area and merchant choices are narrowed to those."""
+
+    def has_add_permission(self, request, *args):
+        return is_platform_admin(request.user) or bool(areas_where(request.user, self.change_action))
+
+    def _areas(self, request):
+        if is_platform_admin(request.user):
+            return ShoppingArea.objects.all()
+        return ShoppingArea.objects.filter(pk__in=areas_where(request.user, self.change_action))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area":
+            kwargs["queryset"] = self._areas(request)
+        elif db_field.remote_field.model is Merchant:
+            kwargs["queryset"] = Merchant.objects.filter(area__in=self._areas(request)).select_related("area")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.remote_field.model is Merchant:
+            kwargs["queryset"] = Merchant.objects.filter(area__in=self._areas(request)).select_related("area")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _check_merchants_in_area(form, area, field: str, merchants) -> None:
+    if area is not None and any(merchant.area_id != area.pk for merchant in merchants):
+        form.add_error(field, _("Choose merchants of the campaign's shopping area."))
+
+
+class CampaignForm(forms.ModelForm):
+    segment = forms.ChoiceField(
+        label=_("segment"),
+        required=False,
+        help_text=_("Empty: every member. A segment only includes members who consented to personal offers."),
+    )
+    sectors = forms.MultipleChoiceField(
+        label=_("sectors"),
+        choices=Sector.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Merchants of these sectors take part as well."),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "area",
+            "name",
+            "description",
+            "starts_at",
+            "ends_at",
+            "kind",
+            "multiplier_permille",
+            "bonus_points",
+            "min_amount_cents",
+            "merchants",
+            "sectors",
+            "segment",
+            "funded_by",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("Every member")), *segment_choices()]
+
+    def clean(self):
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The campaign must end after it starts."))
+        kind = data.get("kind")
+        if kind == CampaignKind.MULTIPLIER and (data.get("multiplier_permille") or 0) <= 1000:
+            self.add_error("multiplier_permille", _("A multiplier campaign needs more than 1000 ‰ (×1)."))
+        if kind == CampaignKind.BONUS and not data.get("bonus_points"):
+            self.add_error("bonus_points", _("A bonus campaign needs a number of bonus points."))
+        _check_merchants_in_area(self, data.get("area"), "merchants", data.get("merchants") or [])
+        return data
+
+
+@admin.register(Campaign)
+class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
+    view_action = "loyalty.manage_campaigns"
+    change_action = "loyalty.manage_campaigns"
+    form = CampaignForm
+    list_display = ("name", "area", "kind", "starts_at", "ends_at", "segment", "is_active")
+    list_filter = ("kind", "is_active", "area")
+    list_select_related = ("area",)
+    search_fields = ("name",)
+    date_hierarchy = "starts_at"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class RewardForm(forms.ModelForm):
+    class Meta:
+        model = Reward
+        fields = [
+            "area",
+            "title",
+            "description",
+            "merchant",
+            "cost_points",
+            "value_cents",
+            "stock",
+            "valid_from",
+            "valid_until",
+            "voucher_valid_days",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+        if valid_from and valid_until and valid_until <= valid_from:
+            self.add_error("valid_until", _("The reward must end after it starts."))
+        merchant = data.get("merchant")
+        _check_merchants_in_area(self, data.get("area"), "merchant", [merchant] if merchant else [])
+        return data
+
+
+@admin.register(Reward)
+class RewardAdmin(AreaScopedAddMixin, ScopedModelAdmin):
+    view_action = "loyalty.manage_rewards"
+    change_action = "loyalty.manage_rewards"
+    form = RewardForm
+    list_display = ("title", "area", "merchant", "cost_points", "value_cents", "stock", "is_active")
+    list_filter = ("is_active", "area")
+    list_select_related = ("area", "merchant")
+    search_fields = ("title",)
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    """Read-only: vouchers are issued by `services.vouchers.issue_voucher` (or chosen as rewards), never typed in."""
+
+    view_action = "loyalty.issue_vouchers"
+    change_action = "loyalty.issue_vouchers"
+    list_display = ("grouped_code", "area", "kind", "value_cents", "percent", "expires_at", "redeemed_at")
+    list_filter = ("kind", "area")
+    list_select_related = ("area",)
+    search_fields = ("=code",)
+    readonly_fields = (
+        "area",
+        "code",
+        "member_pass",
+        "kind",
+        "value_cents",
+        "percent",
+        "max_discount_cents",
+        "merchants",
+        "funded_by_merchant",
+        "reward",
+        "campaign",
+        "valid_from",
+        "expires_at",
+        "issued_at",
+        "issued_by",
+        "redeemed_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description=_("code"), ordering="code")
+    def grouped_code(self, obj):
+        return group_voucher_code(obj.code)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff type codes as printed (grouped, any case): search the stored form.
+        return super().get_search_results(request, queryset, normalise_voucher_code(search_term))

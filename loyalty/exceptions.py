@@ -116,3 +116,60 @@ class PinLocked(LoyaltyError):
 
 class ProgrammeClosed(LoyaltyError):
     default_message = _("This shopping area's pass is not open for new members.")
+
+
+# --- Vouchers, rewards, campaigns (services/vouchers.py, services/rewards.py, services/campaigns.py) ---------
+
+
+class VoucherNotUsable(LoyaltyError):
+    """Base of the reasons a voucher is refused at the till: catch this to show `error.message`."""
+
+    default_message = _("This voucher cannot be used.")
+
+
+class VoucherNotFound(VoucherNotUsable):
+    default_message = _("No voucher with this code in this shopping area. Check the code and type it again.")
+
+
+class VoucherAlreadyUsed(VoucherNotUsable):
+    default_message = _("This voucher was used already.")
+
+
+class VoucherExpired(VoucherNotUsable):
+    default_message = _("This voucher has expired.")
+
+
+class VoucherNotYetValid(VoucherNotUsable):
+    default_message = _("This voucher is not valid yet.")
+
+
+class VoucherNotValidHere(VoucherNotUsable):
+    default_message = _("This voucher is not valid at this shop.")
+
+
+class VoucherForAnotherPass(VoucherNotUsable):
+    default_message = _("This voucher belongs to a member's pass. Scan that pass together with the voucher.")
+
+
+class InvalidVoucher(LoyaltyError):
+    """A voucher that cannot be issued as asked; `errors` maps the field to its messages."""
+
+    default_message = _("Check the voucher's value, period and merchants.")
+
+
+class RewardNotAvailable(LoyaltyError):
+    default_message = _("This reward is not available (any more).")
+
+
+class RewardOutOfStock(RewardNotAvailable):
+    default_message = _("This reward is sold out.")
+
+
+class VoucherNotReturnable(LoyaltyError):
+    default_message = _("Only an unused reward voucher that has not expired can be given back.")
+
+
+class UnknownSegment(LoyaltyError):
+    """A segment code nobody registered (a typo, or the module that registers it is not installed)."""
+
+    default_message = _("Unknown segment.")

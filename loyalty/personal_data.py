@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import register
 
 from . import totp
-from .models import LedgerEntry, Pass, PassStatus, PointLot, TillTransaction
+from .models import LedgerEntry, Pass, PassStatus, PointLot, TillTransaction, Voucher
 
 register(
     Pass,
@@ -50,5 +50,16 @@ register(
     label=_("Purchases scanned at the till"),
     subject_path="member_pass__member",
     fields=["kind", "merchant", "amount_cents", "points", "receipt_number", "occurred_at"],
+    on_erase="keep",
+)
+
+# Vouchers: the member sees theirs in the export (the code included: it is theirs and names no one). Kept on
+# erasure as bookkeeping (the settlement reimburses redeemed ones); the pass they are bound to is blocked, so
+# an unused pass-bound voucher cannot be used any more.
+register(
+    Voucher,
+    label=_("Your vouchers"),
+    subject_path="member_pass__member",
+    fields=["code", "kind", "value_cents", "percent", "reward", "valid_from", "expires_at", "issued_at", "redeemed_at"],
     on_erase="keep",
 )

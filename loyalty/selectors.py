@@ -9,24 +9,31 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from areas.models import Merchant
+
 from . import totp
 from .codes import qr_payload
+from .exceptions import UnknownSegment
 from .models import (
     WELCOME_REASON,
+    Campaign,
     EntryKind,
     LedgerEntry,
     LoyaltySettings,
     Pass,
     PassStatus,
     PointLot,
+    Reward,
     TillKind,
     TillTransaction,
+    Voucher,
 )
+from .segments import is_in_segment
 
 EXPIRING_SOON_DAYS = 60
 
@@ -224,3 +231,89 @@ def expiring_points(area, *, start: datetime, end: datetime) -> QuerySet:
         .order_by("member_pass_id")
         .values_list("pass_id", "member_id", "points", "first_expires_at", named=True)
     )
+
+
+# --- Rewards, vouchers, campaigns --------------------------------------------------------------------------
+
+
+def available_rewards_filter(now: datetime) -> Q:
+    """The rewards a member may choose at `now`: active, in their period, in stock."""
+    return (
+        Q(is_active=True)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        & (Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        & (Q(stock__isnull=True) | Q(stock__gt=0))
+    )
+
+
+def rewards_for(area, *, now: datetime | None = None) -> QuerySet:
+    """The area's rewards a member may choose now (active, in their period, in stock), cheapest first. One query."""
+    now = now or timezone.now()
+    return (
+        Reward.objects.filter(available_rewards_filter(now), area=area)
+        .select_related("merchant")
+        .order_by("cost_points", "title", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class VoucherWallet:
+    """`usable`: not used and not ended, soonest-ending first (including ones that start later).
+    `past`: used or ended in the last `recent_days`, newest first."""
+
+    usable: list
+    past: list
+
+
+def voucher_wallet(member_pass: Pass, *, now: datetime | None = None, recent_days: int = 30) -> VoucherWallet:
+    """The member's vouchers for the wallet screen, each with its merchants and reward. Two queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=recent_days)
+    vouchers = (
+        Voucher.objects.filter(member_pass=member_pass)
+        .filter(
+            Q(redeemed_at__isnull=True, expires_at__gt=since) | Q(redeemed_at__gte=since),
+        )
+        .select_related("reward", "funded_by_merchant")
+        .prefetch_related(Prefetch("merchants", queryset=Merchant.objects.order_by("trade_name")))
+        .order_by("expires_at", "pk")
+    )
+    usable, past = [], []
+    for voucher in vouchers:
+        (usable if voucher.redeemed_at is None and voucher.expires_at > now else past).append(voucher)
+    past.sort(key=lambda voucher: voucher.redeemed_at or voucher.expires_at, reverse=True)
+    return VoucherWallet(usable=usable, past=past)
+
+
+def campaigns_between(area, start: datetime, end: datetime) -> QuerySet:
+    """The area's campaigns running at any moment of [start, end) (active or not), oldest first, with their
+    merchants: for analytics' campaign effects. Two queries when iterated."""
+    return (
+        Campaign.objects.filter(area=area, starts_at__lt=end, ends_at__gt=start)
+        .prefetch_related("merchants")
+        .order_by("starts_at", "pk")
+    )
+
+
+def offers_for(member_pass: Pass, *, now: datetime | None = None) -> list:
+    """The campaigns running now that the member may benefit from: those for everyone, and segment ones only
+    when the member is in the segment (and so consents to marketing). Two queries, plus two per segment."""
+    now = now or timezone.now()
+    campaigns = (
+        Campaign.objects.filter(area_id=member_pass.area_id, is_active=True, starts_at__lte=now, ends_at__gt=now)
+        .prefetch_related("merchants")
+        .order_by("ends_at", "pk")
+    )
+    membership: dict[str, bool] = {}
+    offers = []
+    for campaign in campaigns:
+        if campaign.segment:
+            if campaign.segment not in membership:
+                try:
+                    membership[campaign.segment] = is_in_segment(member_pass, campaign.segment, now=now)
+                except UnknownSegment:
+                    membership[campaign.segment] = False
+            if not membership[campaign.segment]:
+                continue
+        offers.append(campaign)
+    return offers

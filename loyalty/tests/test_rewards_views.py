@@ -1,0 +1,155 @@
+"""The member app's rewards, wallet and offers pages, over the real services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from areas.tests.factories import UserFactory
+from loyalty import services
+from loyalty.models import Pass, Voucher
+from loyalty.services.rewards import choose_reward
+from loyalty.services.vouchers import group_voucher_code
+
+from .rewards_helpers import consent, give_points, make_campaign, make_reward
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def member_pass(area) -> Pass:
+    return services.join_pass(user=UserFactory(first_name="Sanne"), area=area)
+
+
+@pytest.fixture
+def app(client, member_pass):
+    client.force_login(member_pass.member)
+    return client
+
+
+def test_pages_need_a_login_and_a_pass(client, area):
+    for name in ("loyalty:rewards", "loyalty:wallet", "loyalty:offers"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "login" in response["Location"]
+    client.force_login(UserFactory())
+    assert client.get(reverse("loyalty:wallet"))["Location"] == reverse("loyalty:join")
+
+
+def test_the_catalogue_shows_balance_cost_value_and_stock(app, area, merchant, member_pass):
+    give_points(member_pass, 120, now=timezone.now())
+    make_reward(area, title="Cinnamon roll", merchant=merchant, cost_points=100, value_cents=350, stock=7)
+    make_reward(area, title="Dinner", cost_points=1000, value_cents=5000)
+
+    response = app.get(reverse("loyalty:rewards"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "<strong>120</strong> points" in page
+    assert "Cinnamon roll" in page and merchant.trade_name in page and "7" in page
+    assert "You need 1000 points for this." in page
+
+
+def test_choosing_asks_to_confirm_then_the_voucher_is_in_the_wallet(app, area, member_pass):
+    give_points(member_pass, 120, now=timezone.now())
+    reward = make_reward(area, title="Cinnamon roll", cost_points=100)
+    url = reverse("loyalty:reward_choose", args=[reward.pk])
+
+    confirm = app.get(url)
+    assert "Yes, spend 100 points" in confirm.content.decode()
+    assert not Voucher.objects.exists()
+
+    key = str(uuid.uuid4())
+    response = app.post(url, {"request_key": key}, follow=True)
+    app.post(url, {"request_key": key})  # a double tap
+
+    voucher = Voucher.objects.get()
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("loyalty:wallet")
+    assert group_voucher_code(voucher.code) in page
+    assert '<svg class="voucher__qr" role="img"' in page
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == 20
+
+
+def test_not_enough_points_says_so(app, area, member_pass):
+    reward = make_reward(area, cost_points=100)
+
+    response = app.post(reverse("loyalty:reward_choose", args=[reward.pk]), {"request_key": uuid.uuid4()}, follow=True)
+
+    assert "Not enough points on this pass." in response.content.decode()
+    assert not Voucher.objects.exists()
+
+
+def test_a_voucher_can_be_given_back_from_the_wallet(app, area, member_pass):
+    give_points(member_pass, 100, now=timezone.now())
+    voucher = choose_reward(
+        pass_id=member_pass.pk,
+        reward_id=make_reward(area).pk,
+        by=member_pass.member,
+        request_key=uuid.uuid4(),
+    )
+
+    response = app.post(
+        reverse("loyalty:voucher_give_back", args=[voucher.pk]), {"request_key": uuid.uuid4()}, follow=True
+    )
+
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == 100
+    assert "given back" in response.content.decode()
+
+
+def test_someone_else_cannot_give_my_voucher_back(client, area, member_pass):
+    give_points(member_pass, 100, now=timezone.now())
+    voucher = choose_reward(
+        pass_id=member_pass.pk, reward_id=make_reward(area).pk, by=member_pass.member, request_key=uuid.uuid4()
+    )
+    other = services.join_pass(user=UserFactory(), area=area)
+    client.force_login(other.member)
+
+    client.post(reverse("loyalty:voucher_give_back", args=[voucher.pk]), {"request_key": uuid.uuid4()})
+
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == 0
+
+
+def test_offers_show_segment_campaigns_only_with_consent(app, area, member_pass):
+    now = timezone.now()
+    make_campaign(area, now=now, name="Double points week")
+    make_campaign(area, now=now, name="Welcome bonus for new members", segment="new")
+
+    page = app.get(reverse("loyalty:offers")).content.decode()
+    assert "Double points week" in page and "Welcome bonus for new members" not in page
+
+    consent(member_pass)
+    page = app.get(reverse("loyalty:offers")).content.decode()
+    assert "Welcome bonus for new members" in page
+
+
+def test_the_pass_screen_links_to_the_new_pages(app):
+    page = app.get(reverse("loyalty:pass")).content.decode()
+    for name in ("loyalty:rewards", "loyalty:wallet", "loyalty:offers"):
+        assert reverse(name) in page
+
+
+def test_the_wallet_page_takes_a_fixed_number_of_queries(app, area, member_pass, django_assert_max_num_queries):
+    give_points(member_pass, 1000, now=timezone.now() - timedelta(seconds=1))
+    for index in range(5):
+        choose_reward(
+            pass_id=member_pass.pk,
+            reward_id=make_reward(area, title=f"R{index}").pk,
+            by=member_pass.member,
+            request_key=uuid.uuid4(),
+        )
+    with django_assert_max_num_queries(12):
+        assert app.get(reverse("loyalty:wallet")).status_code == 200
