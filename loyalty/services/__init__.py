@@ -3,16 +3,34 @@
 - passes: `join_pass`, `update_pass_profile`, `block_pass`, `set_pin`, `identify_pass_for_spend`
 - till: `parse_pass_code`, `award_for_purchase`, `undo_till_transaction`, `refund_purchase`
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
+- giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
+  and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
+  `reverse_gift_card_entries`
 
 See each module's docstring for the locking and idempotency rules they share.
 """
 
-from ..codes import PassCode, parse_pass_code
+from ..codes import PassCode, new_gift_card_number, parse_gift_card_number, parse_pass_code
+from .giftcards import (
+    GiftCardMismatch,
+    GiftCardResult,
+    check_gift_cards,
+    debit_gift_cards,
+    expire_gift_cards,
+    gift_cards_of_pass,
+    lock_gift_card,
+    reverse_gift_card_entries,
+    sell_gift_card,
+    spend_gift_card,
+    undo_gift_card_spend,
+)
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
 from .till import TillResult, award_for_purchase, calculate_points, refund_purchase, undo_till_transaction
 
 __all__ = [
+    "GiftCardMismatch",
+    "GiftCardResult",
     "LedgerMismatch",
     "PassCode",
     "TillResult",
@@ -20,15 +38,26 @@ __all__ = [
     "award_for_purchase",
     "block_pass",
     "calculate_points",
+    "check_gift_cards",
     "check_ledger",
     "clean_profile",
+    "debit_gift_cards",
+    "expire_gift_cards",
     "expire_points",
+    "gift_cards_of_pass",
     "identify_pass_for_spend",
     "join_pass",
+    "lock_gift_card",
+    "new_gift_card_number",
+    "parse_gift_card_number",
     "parse_pass_code",
     "refund_purchase",
+    "reverse_gift_card_entries",
+    "sell_gift_card",
     "set_pin",
+    "spend_gift_card",
     "spend_points",
+    "undo_gift_card_spend",
     "undo_till_transaction",
     "update_pass_profile",
 ]
