@@ -21,6 +21,8 @@ from . import services
 from .models import (
     Campaign,
     CampaignKind,
+    GiftCard,
+    GiftCardEntry,
     LedgerEntry,
     LoyaltySettings,
     MerchantLoyalty,
@@ -292,3 +294,41 @@ class VoucherAdmin(ReadOnlyAdmin):
     def get_search_results(self, request, queryset, search_term):
         # Staff type codes as printed (grouped, any case): search the stored form.
         return super().get_search_results(request, queryset, normalise_voucher_code(search_term))
+
+
+# Gift cards: read-only here as well. Value changes only through the services (sold at the desk, spent at a till,
+# expired by the nightly job); the PIN's hash is never shown.
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(ReadOnlyAdmin):
+    view_action = "loyalty.sell_gift_cards"
+    change_action = "loyalty.sell_gift_cards"
+    list_display = ("__str__", "area", "status", "balance_cents", "issued_at", "expires_at")
+    list_filter = ("area", "status")
+    list_select_related = ("area",)
+    search_fields = ("=number",)
+    fields = (
+        "area",
+        "number",
+        "member_pass",
+        "status",
+        "balance_cents",
+        "issued_at",
+        "expires_at",
+        "sold_by",
+        "sold_via",
+        "failed_pin_attempts",
+    )
+    readonly_fields = fields
+
+
+@admin.register(GiftCardEntry)
+class GiftCardEntryAdmin(ReadOnlyAdmin):
+    view_action = "loyalty.sell_gift_cards"
+    change_action = "loyalty.sell_gift_cards"
+    list_display = ("occurred_at", "card", "kind", "amount_cents", "merchant", "reason")
+    list_filter = ("kind",)
+    list_select_related = ("card", "merchant")
+    search_fields = ("=card__number",)
+    date_hierarchy = "occurred_at"

@@ -91,3 +91,40 @@ def parse_pass_code(raw: str) -> PassCode:
     if not is_valid_card_number(card_number):
         raise InvalidPassCode()
     return PassCode(card_number=card_number, otp=otp)
+
+
+# --- Gift cards ----------------------------------------------------------------------------------------------
+
+#: A gift card's number: 16 digits, the first a 9, the last a Luhn check digit. A pass number has 12 digits,
+#: so the till tells them apart by length alone.
+GIFT_CARD_NUMBER_LENGTH = 16
+GIFT_CARD_PREFIX = "9"
+
+
+def is_valid_gift_card_number(number: str) -> bool:
+    return (
+        len(number) == GIFT_CARD_NUMBER_LENGTH
+        and number.isascii()
+        and number.isdigit()
+        and number.startswith(GIFT_CARD_PREFIX)
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
+
+
+def new_gift_card_number() -> str:
+    """A random gift card number: "9", 14 random digits and the check digit."""
+    payload = GIFT_CARD_PREFIX + "".join(str(secrets.randbelow(10)) for _ in range(GIFT_CARD_NUMBER_LENGTH - 2))
+    return payload + luhn_check_digit(payload)
+
+
+def parse_gift_card_number(raw: str) -> str:
+    """The 16 digits of a typed or scanned gift card number (any spaces, dashes or dots between them).
+
+    Raises InvalidGiftCardNumber for anything else, including a wrong check digit.
+    """
+    from .exceptions import InvalidGiftCardNumber  # defined after the pass errors, at the end of the module
+
+    digits = _SEPARATORS.sub("", (raw or "").strip())
+    if not is_valid_gift_card_number(digits):
+        raise InvalidGiftCardNumber()
+    return digits

@@ -173,3 +173,61 @@ class UnknownSegment(LoyaltyError):
     """A segment code nobody registered (a typo, or the module that registers it is not installed)."""
 
     default_message = _("Unknown segment.")
+
+
+# --- Gift cards ------------------------------------------------------------------------------------------
+
+
+class GiftCardError(LoyaltyError):
+    """Base of the gift-card errors."""
+
+    default_message = _("This cannot be done with the gift card.")
+
+
+class InvalidGiftCardNumber(GiftCardError):
+    default_message = _("This is not a valid gift card number. Scan the card again or type its 16 digits.")
+
+
+class GiftCardNotFound(GiftCardError):
+    default_message = _("No gift card with this number in this shopping area.")
+
+
+class GiftCardBlocked(GiftCardError):
+    default_message = _("This gift card is blocked. The holder can contact the collective's desk.")
+
+
+class GiftCardExpired(GiftCardError):
+    default_message = _("This gift card has expired.")
+
+
+class InvalidGiftCardAmount(InvalidAmount):
+    """`minimum_cents` and `maximum_cents` say what is allowed."""
+
+    default_message = _("A gift card's value must be at least € 5 and at most the area's limit.")
+
+
+class InsufficientGiftCardBalance(GiftCardError):
+    """`needed` and `available` (cents) say by how much. The message shows the balance available."""
+
+    default_message = _("There is not enough value on the gift card.")
+
+    def __init__(self, message: str = "", **extra):
+        if not message and "available" in extra:
+            from .forms import format_euros  # late: forms imports this module through codes
+
+            message = _("Not enough value on the gift card: %(available)s is available.") % {
+                "available": format_euros(extra["available"])
+            }
+        super().__init__(message, **extra)
+
+
+class GiftCardPinLocked(PinLocked):
+    default_message = _("The PIN was entered wrongly too often: the card is locked. The holder can go to the desk.")
+
+
+class GiftCardUndoWindowClosed(UndoWindowClosed):
+    default_message = _("This gift card payment is too old to undo. The collective's desk can correct it.")
+
+
+class GiftCardNoPin(InvalidPin):
+    default_message = _("This gift card has no PIN: it is on a pass. Ask the member to pay with the pass.")

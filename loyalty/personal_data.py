@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import register
 
 from . import totp
-from .models import LedgerEntry, Pass, PassStatus, PointLot, TillTransaction, Voucher
+from .models import GiftCard, GiftCardEntry, LedgerEntry, Pass, PassStatus, PointLot, TillTransaction, Voucher
 
 register(
     Pass,
@@ -61,5 +61,23 @@ register(
     label=_("Your vouchers"),
     subject_path="member_pass__member",
     fields=["code", "kind", "value_cents", "percent", "reward", "valid_from", "expires_at", "issued_at", "redeemed_at"],
+    on_erase="keep",
+)
+
+# Gift cards on a member's pass: the value is the collective's bookkeeping (and may be a gift from someone
+# else), so the card stays; its PIN goes, so only the (blocked) pass could ever have used it.
+register(
+    GiftCard,
+    label=_("Gift cards on your pass"),
+    subject_path="member_pass__member",
+    fields=["area", "number", "issued_at", "expires_at", "balance_cents", "status"],
+    on_erase="anonymise",
+    anonymise={"pin_hash": "", "failed_pin_attempts": 0},
+)
+register(
+    GiftCardEntry,
+    label=_("Gift card history"),
+    subject_path="card__member_pass__member",
+    fields=["kind", "amount_cents", "occurred_at", "merchant"],
     on_erase="keep",
 )

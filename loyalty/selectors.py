@@ -17,12 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from areas.models import Merchant
 
 from . import totp
-from .codes import qr_payload
+from .codes import group_card_number, qr_payload
 from .exceptions import UnknownSegment
 from .models import (
     WELCOME_REASON,
     Campaign,
     EntryKind,
+    GiftCard,
+    GiftCardEntryKind,
+    GiftCardStatus,
     LedgerEntry,
     LoyaltySettings,
     Pass,
@@ -317,3 +320,42 @@ def offers_for(member_pass: Pass, *, now: datetime | None = None) -> list:
                 continue
         offers.append(campaign)
     return offers
+
+
+# --- Gift cards ------------------------------------------------------------------------------------------
+
+
+def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> list[dict]:
+    """The gift cards on a member's pass that are still valid (expiring after `now`), soonest-expiring first.
+
+    Dicts with id, number_display, balance_cents, expires_at, status, is_usable (active, with value left).
+    One query.
+    """
+    now = now or timezone.now()
+    rows = (
+        GiftCard.objects.filter(member_pass=member_pass, expires_at__gt=now)
+        .order_by("expires_at", "pk")
+        .values_list("pk", "number", "balance_cents", "expires_at", "status")
+    )
+    return [
+        {
+            "id": pk,
+            "number_display": group_card_number(number),
+            "balance_cents": balance,
+            "expires_at": expires_at,
+            "status": status,
+            "is_usable": status == GiftCardStatus.ACTIVE and balance > 0,
+        }
+        for pk, number, balance, expires_at, status in rows
+    ]
+
+
+def gift_card_statement(area, number: str) -> dict | None:
+    """A gift card of the area by its number, for the collective's desk: the card (with its pass) and every
+    entry with its merchant, oldest first. None when there is no such card. Two queries."""
+    card = GiftCard.objects.filter(area=area, number=number).select_related("member_pass", "area").first()
+    if card is None:
+        return None
+    entries = list(card.entries.select_related("merchant").order_by("occurred_at", "pk"))
+    loaded = sum(entry.amount_cents for entry in entries if entry.kind == GiftCardEntryKind.LOAD)
+    return {"card": card, "entries": entries, "loaded_cents": loaded}

@@ -17,13 +17,24 @@ def expire_points_task() -> int:
 
 @shared_task(acks_late=True)
 def check_ledger_task() -> int:
-    """Nightly: compare every pass's balance and lots with its ledger; returns (and logs) the mismatches.
+    """Nightly: compare every pass's balance and lots with its ledger, and every gift card's balance with its
+    entries; returns (and logs) the number of mismatches.
 
-    Read-only: a mismatch is a bug to look into, so it is repaired by a person (`check_ledger(fix=True)`).
+    Read-only: a mismatch is a bug to look into, so it is repaired by a person (`check_ledger(fix=True)`,
+    `check_gift_cards(fix=True)`).
     """
     mismatches = services.check_ledger()
     if mismatches:
         logger.error(
             "check_ledger found %d mismatches on %d passes", len(mismatches), len({m.pass_id for m in mismatches})
         )
-    return len(mismatches)
+    card_mismatches = services.check_gift_cards()
+    if card_mismatches:
+        logger.error("check_gift_cards found %d gift cards whose balance disagrees", len(card_mismatches))
+    return len(mismatches) + len(card_mismatches)
+
+
+@shared_task(acks_late=True)
+def expire_gift_cards_task() -> int:
+    """Nightly: expire the value left on gift cards past their date. Safe to run twice (or at once)."""
+    return services.expire_gift_cards()

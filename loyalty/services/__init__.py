@@ -5,11 +5,27 @@
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
 - settlement: `compute_statement`, `get_statement`, `statement_detail_rows`, `issue_statement`,
   `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
+- giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
+  and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
+  `reverse_gift_card_entries`
 
 See each module's docstring for the locking and idempotency rules they share.
 """
 
-from ..codes import PassCode, parse_pass_code
+from ..codes import PassCode, new_gift_card_number, parse_gift_card_number, parse_pass_code
+from .giftcards import (
+    GiftCardMismatch,
+    GiftCardResult,
+    check_gift_cards,
+    debit_gift_cards,
+    expire_gift_cards,
+    gift_cards_of_pass,
+    lock_gift_card,
+    reverse_gift_card_entries,
+    sell_gift_card,
+    spend_gift_card,
+    undo_gift_card_spend,
+)
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
 from .settlement import (
@@ -33,6 +49,8 @@ from .till import TillResult, award_for_purchase, calculate_points, refund_purch
 
 __all__ = [
     "DetailRow",
+    "GiftCardMismatch",
+    "GiftCardResult",
     "InvalidPeriod",
     "LedgerMismatch",
     "OverlappingStatement",
@@ -48,21 +66,32 @@ __all__ = [
     "award_for_purchase",
     "block_pass",
     "calculate_points",
+    "check_gift_cards",
     "check_ledger",
     "clean_profile",
     "compute_statement",
+    "debit_gift_cards",
+    "expire_gift_cards",
     "expire_points",
     "get_statement",
+    "gift_cards_of_pass",
     "identify_pass_for_spend",
     "issue_statement",
     "join_pass",
+    "lock_gift_card",
     "month_period",
+    "new_gift_card_number",
+    "parse_gift_card_number",
     "parse_pass_code",
     "refund_purchase",
+    "reverse_gift_card_entries",
+    "sell_gift_card",
     "set_pin",
     "settlement_overview",
+    "spend_gift_card",
     "spend_points",
     "statement_detail_rows",
+    "undo_gift_card_spend",
     "undo_till_transaction",
     "update_pass_profile",
 ]

@@ -1,0 +1,147 @@
+"""Forms of the gift cards: selling at the collective's desk, looking a card up, paying with one at a till.
+
+Shape only (an amount in euros, digits, a UUID); the services enforce the rules and their errors are put
+back on the matching field (`ServiceErrorsMixin`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+
+from .codes import parse_gift_card_number, parse_pass_code
+from .forms import AmountField, ServiceErrorsMixin
+
+_PIN = re.compile(r"\d{4,6}")
+
+_NUMBER_ATTRS = {
+    "autocomplete": "off",
+    "autocapitalize": "off",
+    "autocorrect": "off",
+    "spellcheck": "false",
+    "inputmode": "numeric",
+    "enterkeyhint": "next",
+}
+_PIN_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "maxlength": "6", "enterkeyhint": "next"}
+
+
+def _clean_pin(value: str) -> str:
+    value = (value or "").strip()
+    if value and not _PIN.fullmatch(value):
+        raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="invalid_pin")
+    return value
+
+
+class GiftCardNumberField(forms.CharField):
+    """A gift card's 16 digits, typed in groups or read by a scanner; cleans to the digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs=_NUMBER_ATTRS))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return parse_gift_card_number(value)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code="invalid_number") from error
+
+
+class SellGiftCardForm(ServiceErrorsMixin, forms.Form):
+    """A gift card sold at the desk: its value, and either a member's pass to put it on or a PIN for a card
+    of its own. `request_key` is made with the page and sent again on a retry: a double click sells one card."""
+
+    amount = AmountField(label=_("Value"))
+    pass_number = forms.CharField(
+        label=_("Member's pass number (optional)"),
+        required=False,
+        max_length=80,
+        help_text=_("To put the value on a member's pass. Leave empty for a gift card of its own."),
+        widget=forms.TextInput(attrs={**_NUMBER_ATTRS, "inputmode": "text"}),
+    )
+    pin = forms.CharField(
+        label=_("PIN (4 to 6 digits)"),
+        required=False,
+        max_length=6,
+        help_text=_("Needed for a gift card of its own: the buyer chooses it and tells the recipient."),
+        widget=forms.PasswordInput(attrs=_PIN_ATTRS),
+    )
+    pin_again = forms.CharField(
+        label=_("PIN again"), required=False, max_length=6, widget=forms.PasswordInput(attrs=_PIN_ATTRS)
+    )
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    error_fields = {
+        "InvalidAmount": "amount",
+        "InvalidGiftCardAmount": "amount",
+        "InvalidPin": "pin",
+        "PassNotFound": "pass_number",
+        "PassBlocked": "pass_number",
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+    def clean_pass_number(self) -> str:
+        raw = self.cleaned_data["pass_number"].strip()
+        if not raw:
+            return ""
+        try:
+            return parse_pass_code(raw).card_number  # the printed number, or the app's QR code
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code="invalid_pass") from error
+
+    def clean_pin(self) -> str:
+        return _clean_pin(self.cleaned_data["pin"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pin") and data.get("pin") != (data.get("pin_again") or "").strip():
+            self.add_error("pin_again", _("The two PINs are not the same."))
+        return data
+
+
+class GiftCardLookupForm(forms.Form):
+    number = GiftCardNumberField(label=_("Gift card number"))
+
+
+class GiftCardSpendForm(ServiceErrorsMixin, forms.Form):
+    """Paying with a gift card at the till: its number (scanned or typed), the PIN, the amount."""
+
+    number = GiftCardNumberField(label=_("Gift card number"), help_text=_("Scan the card, or type its 16 digits."))
+    pin = forms.CharField(label=_("PIN"), max_length=6, widget=forms.PasswordInput(attrs=_PIN_ATTRS))
+    amount = AmountField(label=_("Amount"))
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    error_fields = {
+        "InvalidGiftCardNumber": "number",
+        "GiftCardNotFound": "number",
+        "GiftCardBlocked": "number",
+        "GiftCardExpired": "number",
+        "InvalidPin": "pin",
+        "GiftCardNoPin": "number",
+        "GiftCardPinLocked": "pin",
+        "InvalidAmount": "amount",
+        "InsufficientGiftCardBalance": "amount",
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+    def clean_pin(self) -> str:
+        return _clean_pin(self.cleaned_data["pin"])
+
+
+class GiftCardUndoForm(forms.Form):
+    entry_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    request_key = forms.UUIDField(widget=forms.HiddenInput)

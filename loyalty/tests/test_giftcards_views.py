@@ -1,0 +1,206 @@
+"""Gift-card pages: the collective's desk (/<lang>/balie/) and the till's gift-card screen, over the real services."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.roles import Role
+from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
+from loyalty import services
+from loyalty.models import GiftCard, GiftCardEntry
+from privacy.models import AuditEntry
+from privacy.tests.factories import with_totp
+
+from .giftcard_factories import PIN, balance, sell
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def manager(area):
+    return with_totp(StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user)
+
+
+@pytest.fixture
+def desk_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def cashier(merchant):
+    return with_totp(StaffMembershipFactory(role=Role.MERCHANT_STAFF, merchant=merchant).user)
+
+
+@pytest.fixture
+def till_client(client, cashier):
+    client.force_login(cashier)
+    return client
+
+
+def sale(**fields) -> dict:
+    return {"amount": "", "pass_number": "", "pin": "", "pin_again": "", "request_key": str(uuid.uuid4()), **fields}
+
+
+def payment(**fields) -> dict:
+    return {"number": "", "pin": "", "amount": "", "request_key": str(uuid.uuid4()), **fields}
+
+
+# --- Desk --------------------------------------------------------------------------------------------------------
+
+
+def test_a_manager_of_one_area_goes_straight_to_selling(desk_client, area):
+    response = desk_client.get(reverse("loyalty:desk_start"))
+    assert response["Location"] == reverse("loyalty:desk_sell", args=[area.pk])
+
+
+def test_the_desk_sells_a_card_and_shows_it_ready_to_print(desk_client, area, manager):
+    page = desk_client.get(reverse("loyalty:desk_sell", args=[area.pk])).content.decode()
+    assert 'name="request_key"' in page and 'inputmode="decimal"' in page
+
+    data = sale(amount="25,00", pin="2468", pin_again="2468")
+    response = desk_client.post(reverse("loyalty:desk_sell", args=[area.pk]), data)
+    card = GiftCard.objects.get()
+    assert response["Location"] == reverse("loyalty:desk_gift_card", args=[area.pk, card.pk])
+    assert (card.balance_cents, card.sold_by, card.member_pass) == (2500, manager, None)
+    # a double click (the same key) sells one card and shows the same one
+    assert desk_client.post(reverse("loyalty:desk_sell", args=[area.pk]), data)["Location"] == response["Location"]
+    assert GiftCard.objects.count() == 1
+
+    page = desk_client.get(response["Location"]).content.decode()
+    grouped = " ".join(card.number[i : i + 4] for i in range(0, 16, 4))
+    assert grouped in page and "€25.00" in page
+    assert f"Valid until {card.expires_at.astimezone(area.tz):%-d %B %Y}" in page
+    assert "<svg" in page and "<path" in page  # the QR code, drawn on the server
+    assert "2468" not in page and '<script src="http' not in page
+
+
+def test_selling_onto_a_members_pass_by_its_number(desk_client, area, member_pass):
+    response = desk_client.post(
+        reverse("loyalty:desk_sell", args=[area.pk]), sale(amount="40", pass_number=member_pass.card_number)
+    )
+    assert response.status_code == 302
+    assert GiftCard.objects.get().member_pass == member_pass
+
+
+def test_desk_errors_are_shown_on_their_fields(desk_client, area):
+    url = reverse("loyalty:desk_sell", args=[area.pk])
+    response = desk_client.post(url, sale(amount="25"))  # no pass and no PIN
+    assert response.status_code == 200 and "needs a PIN" in response.content.decode()
+    response = desk_client.post(url, sale(amount="2", pin="1234", pin_again="1234"))
+    assert response.context["form"].errors["amount"]
+    response = desk_client.post(url, sale(amount="25", pin="1234", pin_again="1243"))
+    assert response.context["form"].errors["pin_again"]
+    response = desk_client.post(url, sale(amount="25", pass_number="123456789012"))
+    assert response.context["form"].errors["pass_number"]
+    assert not GiftCard.objects.exists()
+
+
+def test_the_lookup_shows_balance_validity_status_and_entries(desk_client, area, merchant, cashier, now):
+    card = sell(area, 2500, at=now)
+    services.spend_gift_card(
+        merchant=merchant, number=card.number, pin=PIN, amount_cents=1000, request_key=uuid.uuid4(), by=cashier
+    )
+    response = desk_client.get(reverse("loyalty:desk_lookup", args=[area.pk]), {"number": str(card)})
+    page = response.content.decode()
+    assert "€15.00" in page and "Active" in page and merchant.trade_name in page and "Loaded" in page
+    assert response.context["statement"]["card"] == card
+    response = desk_client.get(
+        reverse("loyalty:desk_lookup", args=[area.pk]), {"number": sell(ShoppingAreaFactory(), at=now).number}
+    )
+    assert response.context["not_found"]
+
+
+def test_looking_up_a_card_on_a_pass_is_audited(desk_client, area, manager, member_pass, now):
+    card = sell(area, 2500, at=now, member_pass=member_pass)
+    before = AuditEntry.objects.filter(action="view").count()
+    desk_client.get(reverse("loyalty:desk_lookup", args=[area.pk]), {"number": card.number})
+    assert AuditEntry.objects.filter(action="view", actor=manager, subject=member_pass.member).count() == before + 1
+
+
+def test_the_desk_is_not_found_for_other_areas_managers_merchant_staff_and_members(client, area, merchant, member, now):
+    card = sell(area, at=now)
+    other_manager = with_totp(StaffMembershipFactory(role=Role.AREA_MANAGER, area=ShoppingAreaFactory()).user)
+    owner = with_totp(StaffMembershipFactory(role=Role.MERCHANT_OWNER, merchant=merchant).user)
+    urls = [
+        reverse("loyalty:desk_sell", args=[area.pk]),
+        reverse("loyalty:desk_lookup", args=[area.pk]),
+        reverse("loyalty:desk_gift_card", args=[area.pk, card.pk]),
+    ]
+    for person in (other_manager, owner, member):
+        client.force_login(person)
+        for url in urls:
+            assert client.get(url).status_code == 404, (person, url)
+        assert client.post(urls[0], sale(amount="25", pin="1234", pin_again="1234")).status_code == 404
+    client.force_login(owner)
+    assert client.get(reverse("loyalty:desk_start")).status_code == 404
+    assert GiftCard.objects.count() == 1
+
+
+# --- Till ----------------------------------------------------------------------------------------------------
+
+
+def test_the_till_links_to_the_gift_card_screen_which_is_ready_for_a_scanner(till_client, merchant):
+    page = till_client.get(reverse("loyalty:till", args=[merchant.pk])).content.decode()
+    assert reverse("loyalty:till_gift_card", args=[merchant.pk]) in page
+    page = till_client.get(reverse("loyalty:till_gift_card", args=[merchant.pk])).content.decode()
+    number_input = page.split('name="number"')[1].split(">")[0]
+    assert "autofocus" in number_input and 'autocomplete="off"' in number_input
+    assert 'type="password"' in page and 'name="request_key"' in page
+
+
+def test_paying_with_a_gift_card_at_the_till_and_undoing_it(till_client, area, merchant, now):
+    card = sell(area, 2500, at=now)
+    url = reverse("loyalty:till_gift_card", args=[merchant.pk])
+    data = payment(number=str(card), pin=PIN, amount="10,00")
+    response = till_client.post(url, data)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert (result.amount_cents, result.balance_after_cents) == (1000, 1500)
+    page = response.content.decode()
+    assert "€10.00 paid" in page and "€15.00" in page and "Undo" in page
+    assert response.context["form"]["request_key"].value() != data["request_key"]
+    # a resent request (the same key) is answered, not paid twice
+    assert till_client.post(url, data).context["result"].is_replay and balance(card) == 1500
+
+    undo = {"entry_id": result.entry_id, "request_key": str(uuid.uuid4())}
+    response = till_client.post(reverse("loyalty:till_gift_card_undo", args=[merchant.pk]), undo, follow=True)
+    assert "Undone: €10.00 given back" in response.content.decode()
+    assert balance(card) == 2500
+    till_client.post(
+        reverse("loyalty:till_gift_card_undo", args=[merchant.pk]), {**undo, "request_key": str(uuid.uuid4())}
+    )
+    assert balance(card) == 2500 and GiftCardEntry.objects.filter(kind="reverse").count() == 1
+
+
+def test_till_errors_are_shown_on_their_fields(till_client, area, merchant, now):
+    card = sell(area, 2500, at=now)
+    url = reverse("loyalty:till_gift_card", args=[merchant.pk])
+    response = till_client.post(url, payment(number=str(card), pin="0000", amount="5"))
+    assert response.context["form"].errors["pin"] and response.context["focus"] == "pin"
+    response = till_client.post(url, payment(number=str(card), pin=PIN, amount="30"))
+    assert "€25.00 is available" in response.context["form"].errors["amount"][0]
+    response = till_client.post(url, payment(number="9" * 16, pin=PIN, amount="5"))
+    assert response.context["form"].errors["number"]
+    assert balance(card) == 2500
+
+
+def test_the_gift_card_screen_of_merchant_a_is_not_found_for_merchant_b_staff(client, area, merchant, now):
+    card = sell(area, 2500, at=now)
+    staff_b = with_totp(StaffMembershipFactory(role=Role.MERCHANT_STAFF, merchant=MerchantFactory(area=area)).user)
+    client.force_login(staff_b)
+    url = reverse("loyalty:till_gift_card", args=[merchant.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, payment(number=card.number, pin=PIN, amount="5")).status_code == 404
+    assert client.post(reverse("loyalty:till_gift_card_undo", args=[merchant.pk]), {}).status_code == 404
+    assert balance(card) == 2500

@@ -1,0 +1,247 @@
+"""Gift cards ("cadeaukaart"): the collective's desk under /<lang>/balie/ and the till's gift-card screen.
+
+- Desk (area managers, `loyalty.sell_gift_cards`): choose the area, sell a card, print it (number, value,
+  valid-until date and a QR code of the number drawn here as inline SVG: no script, no third party), look a
+  card up. Anyone without the action gets a 404, so the pages do not tell which areas exist.
+- Till (`merchant.operate_till`): number + PIN + amount → one payment, with an Undo while the window is open.
+
+Each view parses its input, checks permission, calls one service or selector, and renders.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import get_for_action_or_404, visible
+from agora.exceptions import ApplicationError
+from areas.models import ShoppingArea
+from privacy.models import AuditAction
+from privacy.services import log_access
+
+from . import selectors, services
+from .exceptions import PassNotFound
+from .forms import format_euros
+from .forms_giftcards import GiftCardLookupForm, GiftCardSpendForm, GiftCardUndoForm, SellGiftCardForm
+from .models import GiftCard, GiftCardEntryKind, LoyaltySettings, Pass
+from .views import _till_merchant
+
+SELL_ACTION = "loyalty.sell_gift_cards"
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of `text` as an inline SVG element (drawn on the server; scales with its box when printed)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    # Only digits go in, and the library writes the markup itself.
+    return mark_safe(image.to_string(encoding="unicode"))
+
+
+# --- Desk ---------------------------------------------------------------------------------------------------
+
+
+def _desk_area(request, area_pk: int) -> ShoppingArea:
+    # 404, not 403, for anyone who may not sell in this area: the desk is not a public page.
+    return get_for_action_or_404(
+        request.user, SELL_ACTION, ShoppingArea.objects.all(), view_action=SELL_ACTION, pk=area_pk
+    )
+
+
+@login_required
+@require_GET
+def desk_start(request):
+    """The areas whose desk this person staffs: straight to selling when there is one, else a choice."""
+    areas = list(visible(request.user, SELL_ACTION, ShoppingArea.objects.order_by("name"))[:200])
+    if not areas:
+        raise Http404(_("There is no desk for you here."))
+    if len(areas) == 1:
+        return redirect("loyalty:desk_sell", area_pk=areas[0].pk)
+    return render(request, "loyalty/desk/start.html", {"areas": areas})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_sell(request, area_pk: int):
+    """Sell a gift card: value, and a member's pass or a PIN. Then the card to print (POST, redirect, GET)."""
+    area = _desk_area(request, area_pk)
+    form = SellGiftCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member_pass = None
+        if data["pass_number"]:
+            member_pass = (
+                Pass.objects.filter(area=area, card_number=data["pass_number"]).select_related("member").first()
+            )
+            if member_pass is None:
+                form.add_service_error(PassNotFound())
+        if not form.errors:
+            try:
+                card = services.sell_gift_card(
+                    area=area,
+                    amount_cents=data["amount"],
+                    by=request.user,
+                    request_key=data["request_key"],
+                    member_pass=member_pass,
+                    pin=data["pin"],
+                )
+            except ApplicationError as error:
+                form.add_service_error(error)
+            else:
+                return redirect("loyalty:desk_gift_card", area_pk=area.pk, card_pk=card.pk)
+    rules = LoyaltySettings.for_area(area)
+    return render(
+        request,
+        "loyalty/desk/sell.html",
+        {
+            "area": area,
+            "form": form,
+            "min_amount": format_euros(services.giftcards.MIN_LOAD_CENTS),
+            "max_amount": format_euros(rules.giftcard_max_load_cents),
+            "validity_months": rules.giftcard_validity_months,
+        },
+    )
+
+
+@login_required
+@require_GET
+def desk_gift_card(request, area_pk: int, card_pk: int):
+    """A card just sold (or found): the printable card with its number, value, valid-until date and QR code."""
+    area = _desk_area(request, area_pk)
+    card = get_object_or_404(GiftCard.objects.select_related("member_pass"), area=area, pk=card_pk)
+    loaded = card.entries.filter(kind=GiftCardEntryKind.LOAD).values_list("amount_cents", flat=True).first() or 0
+    return render(
+        request,
+        "loyalty/desk/card.html",
+        {
+            "area": area,
+            "card": card,
+            "value": format_euros(loaded),
+            "balance": format_euros(card.balance_cents),
+            "qr_svg": qr_svg(card.number),
+        },
+    )
+
+
+@login_required
+@require_GET
+def desk_lookup(request, area_pk: int):
+    """A card by its number: balance, valid until, status, and every entry."""
+    area = _desk_area(request, area_pk)
+    form = GiftCardLookupForm(request.GET if "number" in request.GET else None)
+    statement, not_found = None, False
+    if form.is_bound and form.is_valid():
+        statement = selectors.gift_card_statement(area, form.cleaned_data["number"])
+        not_found = statement is None
+        if statement and statement["card"].member_pass_id:
+            card = statement["card"]
+            # A card on a pass tells staff about a member: noted as any look at a member's records.
+            log_access(
+                actor=request.user,
+                action=AuditAction.VIEW,
+                subject=card.member_pass.member,
+                obj=card,
+                fields=["balance_cents", "member_pass"],
+                via="desk",
+            )
+    rows = []
+    if statement:
+        rows = [
+            {
+                "entry": entry,
+                "amount": format_euros(abs(entry.amount_cents)),
+                "sign": "−" if entry.amount_cents < 0 else "+",
+            }
+            for entry in statement["entries"]
+        ]
+    return render(
+        request,
+        "loyalty/desk/lookup.html",
+        {
+            "area": area,
+            "form": form,
+            "statement": statement,
+            "rows": rows,
+            "not_found": not_found,
+            "balance": format_euros(statement["card"].balance_cents) if statement else "",
+        },
+    )
+
+
+# --- Till ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def till_gift_card(request, merchant_pk: int):
+    """Pay with a gift card: number (scanner first), PIN, amount → amount taken and what is left, with Undo."""
+    merchant = _till_merchant(request, merchant_pk)
+    form = GiftCardSpendForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.spend_gift_card(
+                merchant=merchant,
+                number=data["number"],
+                pin=data["pin"],
+                amount_cents=data["amount"],
+                request_key=data["request_key"],
+                by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            form = GiftCardSpendForm()  # a fresh form, with a new key, for the next customer
+    focus = next((name for name in ("number", "pin", "amount") if form.errors.get(name)), "number")
+    return render(
+        request,
+        "loyalty/till_giftcard.html",
+        {
+            "merchant": merchant,
+            "form": form,
+            "focus": focus,
+            "result": result,
+            "result_amount": format_euros(result.amount_cents) if result else "",
+            "result_balance": format_euros(result.balance_after_cents) if result else "",
+            "undo_key": uuid.uuid4(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def till_gift_card_undo(request, merchant_pk: int):
+    """Undo a gift-card payment within the window: the service writes a reversal entry."""
+    merchant = _till_merchant(request, merchant_pk)
+    form = GiftCardUndoForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That could not be undone. Please try again."))
+        return redirect("loyalty:till_gift_card", merchant_pk=merchant.pk)
+    try:
+        result = services.undo_gift_card_spend(
+            merchant=merchant,
+            entry_id=form.cleaned_data["entry_id"],
+            request_key=form.cleaned_data["request_key"],
+            by=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Undone: %(amount)s given back to gift card %(card)s. Balance: %(balance)s.")
+            % {
+                "amount": format_euros(result.amount_cents),
+                "card": result.card_number_display,
+                "balance": format_euros(result.balance_after_cents),
+            },
+        )
+    return redirect("loyalty:till_gift_card", merchant_pk=merchant.pk)
