@@ -46,6 +46,13 @@ class TillResultSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     is_replay = serializers.BooleanField(help_text="True when this answers an earlier request with the same key.")
     occurred_at = serializers.DateTimeField()
+    voucher_cents = serializers.IntegerField(help_text="Paid with the voucher.")
+    reward_cents = serializers.IntegerField(help_text="Paid with a reward (for points).")
+    giftcard_cents = serializers.IntegerField(help_text="Paid with gift-card value.")
+    points_spent = serializers.IntegerField(help_text="Points the reward cost.")
+    campaign_points = serializers.IntegerField(help_text="Of the points awarded, those from a campaign.")
+    campaign_name = serializers.CharField(allow_blank=True)
+    to_pay_cents = serializers.IntegerField(help_text="What is left to pay in money (the part that earns points).")
 
 
 def _till_merchant(request, pk: int) -> Merchant:
@@ -67,6 +74,10 @@ class TillAwardApi(ApiAuthMixin, APIView):
         receipt_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
         request_key = serializers.UUIDField()
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+        reward_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+        giftcard_cents = serializers.IntegerField(min_value=0, required=False, default=0)
+        pin = serializers.CharField(max_length=6, required=False, allow_blank=True, default="", write_only=True)
 
         class Meta:
             ref_name = "TillAward"

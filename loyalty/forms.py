@@ -143,6 +143,22 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "done"}),
     )
+    # Paid otherwise (optional, folded away at the till): these parts earn no points.
+    voucher_code = forms.CharField(
+        label=_("Voucher code"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    reward = forms.TypedChoiceField(label=_("Reward (paid with points)"), required=False, coerce=int, empty_value=None)
+    giftcard = AmountField(label=_("Pay with the gift card on the pass"), required=False)
+    pin = forms.CharField(
+        label=_("PIN of the printed card"),
+        required=False,
+        max_length=6,
+        help_text=_("Only for a printed card without the app's code: spending points or gift-card value needs it."),
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     request_key = forms.UUIDField(widget=forms.HiddenInput)
     device_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -154,11 +170,41 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         "CodeExpired": "code",
         "InvalidAmount": "amount",
         "DuplicateReceipt": "receipt_number",
+        "RewardNotAvailable": "reward",
+        "RewardOutOfStock": "reward",
+        "VoucherNotUsable": "voucher_code",
+        "VoucherNotFound": "voucher_code",
+        "VoucherAlreadyUsed": "voucher_code",
+        "VoucherExpired": "voucher_code",
+        "VoucherNotYetValid": "voucher_code",
+        "VoucherNotValidHere": "voucher_code",
+        "VoucherForAnotherPass": "voucher_code",
+        "InsufficientGiftCardBalance": "giftcard",
+        "GiftCardNotFound": "giftcard",
+        "GiftCardExpired": "giftcard",
+        "GiftCardBlocked": "giftcard",
+        "InsufficientPoints": "reward",
+        "InvalidPin": "pin",
+        "PinLocked": "pin",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rewards=(), **kwargs):
+        """`rewards`: the catalogue's rewards to offer at this till, as (id, label) pairs."""
         kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        self.fields["reward"].choices = [("", _("No reward")), *rewards]
+
+    OTHERWISE = ("voucher_code", "reward", "giftcard", "pin")
+
+    @property
+    def otherwise_fields(self) -> list:
+        """The folded-away fields: what is paid otherwise than in money."""
+        return [self[name] for name in self.OTHERWISE]
+
+    @property
+    def pays_otherwise(self) -> bool:
+        """Whether the folded-away part was used (it opens again when the form comes back)."""
+        return any(self[name].value() or self[name].errors for name in self.OTHERWISE)
 
     def clean_code(self) -> str:
         code = " ".join(self.cleaned_data["code"].split())

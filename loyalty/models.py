@@ -222,6 +222,8 @@ class EntryKind(models.TextChoices):
 
 #: Reasons the services write on entries they make themselves.
 WELCOME_REASON = "welcome"
+#: The privacy purpose under which merchants may see the first name of a member at their till.
+NAME_PURPOSE = "share_with_merchants"
 
 
 class LedgerEntry(AppendOnlyModel):

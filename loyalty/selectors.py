@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import Merchant
+from privacy.selectors import consented_subject_ids
 
 from . import totp
 from .codes import group_card_number, qr_payload
 from .exceptions import UnknownSegment
 from .models import (
+    NAME_PURPOSE,
     WELCOME_REASON,
     Campaign,
     EntryKind,
@@ -159,7 +161,8 @@ class RecentTillTransaction:
 def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None = None) -> list[RecentTillTransaction]:
     """The merchant's latest till transactions, newest first, each saying whether it can still be undone.
 
-    Only this merchant's own rows: staff never see other shops' scans. Two queries.
+    Only this merchant's own rows: staff never see other shops' scans. A member's first name only when they
+    consented to merchants recognising them (`share_with_merchants`). Four queries.
     """
     now = now or timezone.now()
     window = timedelta(minutes=LoyaltySettings.for_area(merchant.area_id).undo_window_minutes)
@@ -172,6 +175,10 @@ def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None 
         )
         .order_by("-occurred_at", "-pk")[:limit]
     )
+    rows = list(rows)
+    named = set(
+        consented_subject_ids(merchant.area, NAME_PURPOSE).filter(pk__in={row.member_pass.member_id for row in rows})
+    )
     result = []
     for row in rows:
         is_purchase = row.kind == TillKind.PURCHASE
@@ -180,7 +187,7 @@ def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None 
             RecentTillTransaction(
                 id=row.pk,
                 kind=row.kind,
-                member_first_name=row.member_pass.member.first_name,
+                member_first_name=row.member_pass.member.first_name if row.member_pass.member_id in named else "",
                 amount_cents=row.amount_cents,
                 points=row.points,
                 occurred_at=row.occurred_at,
@@ -359,3 +366,21 @@ def gift_card_statement(area, number: str) -> dict | None:
     entries = list(card.entries.select_related("merchant").order_by("occurred_at", "pk"))
     loaded = sum(entry.amount_cents for entry in entries if entry.kind == GiftCardEntryKind.LOAD)
     return {"card": card, "entries": entries, "loaded_cents": loaded}
+
+
+def till_reward_choices(merchant, *, now: datetime | None = None) -> list[tuple[int, str]]:
+    """The rewards a till may redeem for points: the collective's and this merchant's own, active, in their
+    period and in stock, as (id, "title · cost") pairs for the till's choice. One query."""
+    now = now or timezone.now()
+    rewards = (
+        Reward.objects.filter(area_id=merchant.area_id, is_active=True)
+        .filter(Q(merchant__isnull=True) | Q(merchant=merchant))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .exclude(stock=0)
+        .order_by("cost_points", "title")
+    )
+    return [
+        (reward.pk, _("%(title)s · %(points)s points") % {"title": reward.title, "points": reward.cost_points})
+        for reward in rewards
+    ]

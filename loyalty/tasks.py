@@ -38,3 +38,9 @@ def check_ledger_task() -> int:
 def expire_gift_cards_task() -> int:
     """Nightly: expire the value left on gift cards past their date. Safe to run twice (or at once)."""
     return services.expire_gift_cards()
+
+
+@shared_task(acks_late=True)
+def send_expiry_notices_task() -> int:
+    """Daily: tell members about points that expire within their area's notice period (each lot once)."""
+    return services.send_expiry_notices()

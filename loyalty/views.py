@@ -283,7 +283,8 @@ def till_start(request):
 def till(request, merchant_pk: int):
     """One screen: code + amount (+ receipt) → award; the result with its Undo; today's figures and the last ones."""
     merchant = _till_merchant(request, merchant_pk)
-    form = TillForm(request.POST or None)
+    rewards = selectors.till_reward_choices(merchant)
+    form = TillForm(request.POST or None, rewards=rewards)
     result, amount_cents = None, None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -296,12 +297,16 @@ def till(request, merchant_pk: int):
                 request_key=data["request_key"],
                 by=request.user,
                 device_id=data["device_id"],
+                voucher_code=data["voucher_code"],
+                reward_id=data["reward"],
+                giftcard_cents=data["giftcard"] or 0,
+                pin=data["pin"],
             )
         except ApplicationError as error:
             form.add_service_error(error)
         else:
             amount_cents = data["amount"]
-            form = TillForm()  # a fresh form, with a new request key, for the next customer
+            form = TillForm(rewards=rewards)  # a fresh form, with a new request key, for the next customer
     return _render_till(request, merchant, form, result=result, amount_cents=amount_cents)
 
 
@@ -338,6 +343,16 @@ def till_undo(request, merchant_pk: int):
     return redirect("loyalty:till", merchant_pk=merchant.pk)
 
 
+def _result_parts(result) -> list[tuple[str, str]]:
+    """What the purchase was paid with, besides money: (label, euros) lines for the till's result."""
+    parts = [
+        (_("Voucher"), result.voucher_cents),
+        (_("Reward"), result.reward_cents),
+        (_("Gift card"), result.giftcard_cents),
+    ]
+    return [(label, format_euros(abs(cents))) for label, cents in parts if cents]
+
+
 def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, amount_cents=None):
     today = timezone.localdate(timezone=merchant.area.tz)
     summary = selectors.till_summary(merchant, today)
@@ -346,7 +361,8 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
         for item in selectors.recent_till_transactions(merchant, limit=10)
     ]
     # The cursor goes where the cashier must act: the first field with an error, else the code (for the scanner).
-    focus = next((name for name in ("code", "amount", "receipt_number") if form.errors.get(name)), "code")
+    fields = ("code", "amount", "receipt_number", "voucher_code", "reward", "giftcard", "pin")
+    focus = next((name for name in fields if form.errors.get(name)), "code")
     return render(
         request,
         "loyalty/till.html",
@@ -358,6 +374,8 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
             # A replay shows the first request's amount: the stored answer, not what was typed this time.
             "result_amount": format_euros(result.amount_cents or amount_cents or 0) if result else "",
             "result_undo_key": uuid.uuid4(),
+            "result_parts": _result_parts(result) if result else [],
+            "result_to_pay": format_euros(result.to_pay_cents) if result else "",
             "summary": summary,
             "summary_amount": format_euros(summary["amount_cents"]),
             "recent": recent,

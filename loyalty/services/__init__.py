@@ -8,11 +8,17 @@
 - giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
   and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
   `reverse_gift_card_entries`
+- notices: `send_expiry_notices`
+- campaigns: `active_campaigns`, `campaign_extra`, `issue_campaign_vouchers`
+- rewards: `choose_reward`, `cancel_reward_voucher`
+- vouchers: `issue_voucher`, and for the till's checkout `voucher_for_till`, `mark_voucher_redeemed`,
+  `release_voucher`
 
 See each module's docstring for the locking and idempotency rules they share.
 """
 
 from ..codes import PassCode, new_gift_card_number, parse_gift_card_number, parse_pass_code
+from .campaigns import active_campaigns, campaign_extra, issue_campaign_vouchers
 from .giftcards import (
     GiftCardMismatch,
     GiftCardResult,
@@ -27,7 +33,9 @@ from .giftcards import (
     undo_gift_card_spend,
 )
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
+from .notices import send_expiry_notices
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
+from .rewards import cancel_reward_voucher, choose_reward
 from .settlement import (
     DetailRow,
     InvalidPeriod,
@@ -46,6 +54,7 @@ from .settlement import (
     statement_detail_rows,
 )
 from .till import TillResult, award_for_purchase, calculate_points, refund_purchase, undo_till_transaction
+from .vouchers import issue_voucher, mark_voucher_redeemed, release_voucher, voucher_for_till
 
 __all__ = [
     "DetailRow",
@@ -62,12 +71,16 @@ __all__ = [
     "Statement",
     "StatementLine",
     "TillResult",
+    "active_campaigns",
     "adjust_points",
     "award_for_purchase",
     "block_pass",
     "calculate_points",
+    "campaign_extra",
+    "cancel_reward_voucher",
     "check_gift_cards",
     "check_ledger",
+    "choose_reward",
     "clean_profile",
     "compute_statement",
     "debit_gift_cards",
@@ -76,16 +89,21 @@ __all__ = [
     "get_statement",
     "gift_cards_of_pass",
     "identify_pass_for_spend",
+    "issue_campaign_vouchers",
     "issue_statement",
+    "issue_voucher",
     "join_pass",
     "lock_gift_card",
+    "mark_voucher_redeemed",
     "month_period",
     "new_gift_card_number",
     "parse_gift_card_number",
     "parse_pass_code",
     "refund_purchase",
+    "release_voucher",
     "reverse_gift_card_entries",
     "sell_gift_card",
+    "send_expiry_notices",
     "set_pin",
     "settlement_overview",
     "spend_gift_card",
@@ -94,4 +112,5 @@ __all__ = [
     "undo_gift_card_spend",
     "undo_till_transaction",
     "update_pass_profile",
+    "voucher_for_till",
 ]

@@ -53,9 +53,8 @@ from ..exceptions import (
     TransactionNotFound,
 )
 from ..models import GiftCard, GiftCardEntry, GiftCardEntryKind, GiftCardStatus, LoyaltySettings
+from .guards import MAX_PIN_ATTEMPTS, PIN_PATTERN, require_till
 from .ledger import add_months, derived_key
-from .passes import _PIN, MAX_PIN_ATTEMPTS
-from .till import _require_till
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ def sell_gift_card(
     if not can(by, SELL_ACTION, area):
         raise NotAllowed()
     pin = (pin or "").strip()
-    if pin and not _PIN.fullmatch(pin):
+    if pin and not PIN_PATTERN.fullmatch(pin):
         raise InvalidPin(_("A PIN has 4 to 6 digits."))
     if member_pass is None and not pin:
         raise InvalidPin(_("A gift card without a pass needs a PIN of 4 to 6 digits."))
@@ -385,7 +384,7 @@ def spend_gift_card(
     number = parse_gift_card_number(number)
     if not _valid_amount(amount_cents):
         raise InvalidAmount()
-    _require_till(by, merchant)
+    require_till(by, merchant)
     request = {
         "merchant": merchant,
         "number": number,
@@ -461,7 +460,7 @@ def undo_gift_card_spend(
     till checkout is undone with its till transaction.) A retry with the same key returns the first result.
     Raises NotAllowed, TransactionNotFound, GiftCardUndoWindowClosed, AlreadyUndone.
     """
-    _require_till(by, merchant)
+    require_till(by, merchant)
     now = now or timezone.now()
     try:
         return _undo_spend(merchant=merchant, entry_id=entry_id, request_key=request_key, by=by, now=now)

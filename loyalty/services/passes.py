@@ -17,13 +17,10 @@ from privacy.services import log_access
 from ..codes import new_card_number, parse_pass_code
 from ..exceptions import InvalidPin, InvalidProfile, NotAllowed, PassBlocked, PassNotFound, PinLocked, ProgrammeClosed
 from ..models import WELCOME_REASON, AgeBand, EntryKind, LoyaltySettings, Pass, PassStatus
+from .guards import MAX_PIN_ATTEMPTS, PIN_PATTERN, accept_code, require_till
 from .ledger import credit, derived_key, lock_pass
-from .till import _accept_code, _require_till
 
-#: Wrong PINs in a row before the printed card's PIN stops working (the member sets a new one in the app).
-MAX_PIN_ATTEMPTS = 5
 _POSTCODE = re.compile(r"([1-9]\d{3})(?:\s?[A-Z]{2})?")
-_PIN = re.compile(r"\d{4,6}")
 _CARD_NUMBER_ATTEMPTS = 5
 
 
@@ -127,7 +124,7 @@ def block_pass(*, pass_id: int, by) -> Pass:
 @transaction.atomic
 def set_pin(*, pass_id: int, pin: str, by) -> None:
     """The member sets the printed card's PIN (4 to 6 digits), which also unlocks it after wrong attempts."""
-    if not _PIN.fullmatch(pin or ""):
+    if not PIN_PATTERN.fullmatch(pin or ""):
         raise InvalidPin(_("A PIN has 4 to 6 digits."))
     member_pass = lock_pass(pk=pass_id)
     if member_pass is None:
@@ -144,7 +141,7 @@ def identify_pass_for_spend(*, merchant, code: str, by, pin: str = "", now: date
     Raises InvalidPassCode, PassNotFound, PassBlocked, CodeAlreadyUsed, InvalidPin, PinLocked, NotAllowed.
     """
     parsed = parse_pass_code(code)
-    _require_till(by, merchant)
+    require_till(by, merchant)
     now = now or timezone.now()
     with transaction.atomic():
         member_pass = lock_pass(area_id=merchant.area_id, card_number=parsed.card_number)
@@ -153,7 +150,7 @@ def identify_pass_for_spend(*, merchant, code: str, by, pin: str = "", now: date
         if not member_pass.is_active:
             raise PassBlocked()
         if parsed.otp is not None:
-            _accept_code(member_pass, parsed.otp, now)
+            accept_code(member_pass, parsed.otp, now)
             return member_pass
         if not member_pass.pin_hash:
             raise InvalidPin(_("This card has no PIN. Ask the member to show the pass in the app."))

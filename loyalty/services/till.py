@@ -1,5 +1,11 @@
 """The merchant's till: award points for a purchase, undo a scan, refund (part of) a purchase.
 
+A purchase may be paid in part otherwise than in money: with a voucher (or a reward the member chose in
+the app, which is a voucher), with a reward chosen at the till (paid with points), or with gift-card
+value on the pass. Only the rest (`TillTransaction.earning_cents`) earns points. Spending points or
+gift-card value needs proof that the member is there: a fresh code from the app, or the printed card's
+number with its PIN. Campaigns add points (the best one for the purchase), within the daily cap.
+
 Each call carries the till's `request_key` (a UUID made once per button press and sent again on a
 retry). The TillTransaction's unique key makes a retry safe; the lookup under the pass's row lock
 only hands back the first answer. The pass lock also serialises everything else about one member
@@ -13,21 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import can
 from areas.models import MerchantStatus
+from privacy.selectors import has_consent
 
-from .. import totp
 from ..codes import parse_pass_code
 from ..exceptions import (
     AlreadyUndone,
-    CodeAlreadyUsed,
-    CodeExpired,
     DuplicateReceipt,
+    InsufficientPoints,
     InvalidAmount,
     LoyaltyError,
     NotAllowed,
@@ -35,21 +39,32 @@ from ..exceptions import (
     PassNotFound,
     RefundTooLarge,
     RequestKeyReused,
+    RewardNotAvailable,
+    RewardOutOfStock,
     TransactionNotFound,
     UndoWindowClosed,
     VelocityLimitExceeded,
 )
 from ..models import (
+    NAME_PURPOSE,
     EntryKind,
+    GiftCardEntryKind,
     LedgerEntry,
     LotAllocation,
     LoyaltySettings,
     MerchantLoyalty,
     Pass,
+    Reward,
     TillKind,
     TillTransaction,
+    VoucherKind,
 )
-from .ledger import credit, debit, expire_overdue, lock_pass, open_lots
+from .campaigns import active_campaigns, campaign_extra
+from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries
+from .guards import check_code, require_till
+from .ledger import credit, debit, derived_key, expire_overdue, lock_pass, open_lots
+from .passes import identify_pass_for_spend
+from .vouchers import mark_voucher_redeemed, release_voucher, voucher_for_till
 
 RECEIPT_MAX_LENGTH = 40
 DEVICE_MAX_LENGTH = 64
@@ -59,8 +74,10 @@ DEVICE_MAX_LENGTH = 64
 class TillResult:
     """What the till shows after a scan, an undo or a refund.
 
-    `points_awarded` is the change of the balance: negative for an undo or a refund. `is_replay` is
-    True when this is the stored answer to an earlier request with the same key.
+    `points_awarded` is the change of the balance by earning: negative for an undo or a refund.
+    `points_spent` are the points a reward took (given back, negative, by an undo). `to_pay_cents` is what
+    the customer still pays in money after the voucher, the reward and the gift card. `is_replay` is True
+    when this is the stored answer to an earlier request with the same key.
     """
 
     transaction_id: int
@@ -72,6 +89,13 @@ class TillResult:
     amount_cents: int = 0
     points_unrecovered: int = 0
     occurred_at: datetime | None = None
+    voucher_cents: int = 0
+    reward_cents: int = 0
+    giftcard_cents: int = 0
+    points_spent: int = 0
+    campaign_points: int = 0
+    campaign_name: str = ""
+    to_pay_cents: int = 0
 
 
 def _result(transaction_: TillTransaction, *, first_name: str, is_replay: bool = False) -> TillResult:
@@ -85,24 +109,35 @@ def _result(transaction_: TillTransaction, *, first_name: str, is_replay: bool =
         amount_cents=transaction_.amount_cents,
         points_unrecovered=transaction_.points_unrecovered,
         occurred_at=transaction_.occurred_at,
+        voucher_cents=transaction_.voucher_cents,
+        reward_cents=transaction_.reward_cents,
+        giftcard_cents=transaction_.giftcard_cents,
+        points_spent=transaction_.points_spent,
+        campaign_points=transaction_.campaign_points,
+        campaign_name=transaction_.campaign.name if transaction_.campaign_id else "",
+        to_pay_cents=transaction_.earning_cents,
     )
+
+
+def name_for_till(member_pass: Pass) -> str:
+    """The member's first name for the till, only if they consented to merchants recognising them; else ""
+    (the till then says "Pass holder")."""
+    member = member_pass.member
+    if not member.first_name or not has_consent(member, NAME_PURPOSE, area=member_pass.area):
+        return ""
+    return member.first_name
 
 
 def _replay(previous: TillTransaction, **expected) -> TillResult:
     """The first answer for this request key, if the request is really the same one."""
     if any(getattr(previous, field) != value for field, value in expected.items()):
         raise RequestKeyReused()
-    return _result(previous, first_name=previous.member_pass.member.first_name, is_replay=True)
+    return _result(previous, first_name=name_for_till(previous.member_pass), is_replay=True)
 
 
 def _previous(request_key: uuid.UUID) -> TillTransaction | None:
     """The transaction made for this request key, if any: asked on every scan, found only on a retry."""
     return TillTransaction.objects.filter(request_key=request_key).first()
-
-
-def _require_till(by, merchant) -> None:
-    if not can(by, "merchant.operate_till", merchant):
-        raise NotAllowed()
 
 
 def calculate_points(*, amount_cents: int, points_per_euro: int, multiplier_permille: int = 1000) -> int:
@@ -113,25 +148,6 @@ def calculate_points(*, amount_cents: int, points_per_euro: int, multiplier_perm
 def _day_start(area, moment: datetime) -> datetime:
     local_day = moment.astimezone(area.tz).date()
     return datetime.combine(local_day, time.min, tzinfo=area.tz)
-
-
-def _check_code(member_pass: Pass, otp: str, now: datetime) -> int:
-    """The step of a valid, unused TOTP code (the server's step ±1). The caller burns it (`last_totp_step`)
-    in the same transaction: each step is accepted once per pass."""
-    step = totp.matching_step(member_pass.totp_secret, otp, now)
-    if step is None:
-        raise CodeExpired()
-    # Not only this step but every earlier one is spent: an older screenshot is refused as well.
-    if step <= member_pass.last_totp_step:
-        raise CodeAlreadyUsed()
-    return step
-
-
-def _accept_code(member_pass: Pass, otp: str, now: datetime) -> None:
-    """Check the TOTP code and burn its step at once."""
-    step = _check_code(member_pass, otp, now)
-    Pass.objects.filter(pk=member_pass.pk).update(last_totp_step=step)
-    member_pass.last_totp_step = step
 
 
 def _lock_for_till(merchant, card_number: str) -> Pass | None:
@@ -259,24 +275,38 @@ def award_for_purchase(
     request_key: uuid.UUID,
     by,
     device_id: str = "",
+    voucher_code: str = "",
+    reward_id: int | None = None,
+    giftcard_cents: int = 0,
+    pin: str = "",
     now: datetime | None = None,
 ) -> TillResult:
-    """Award points for a purchase of `amount_cents` at `merchant` to the pass the till read.
+    """Record a purchase of `amount_cents` at `merchant` by the pass the till read, and award its points.
 
     `code` is a QR payload or a typed card number with its 6-digit code (checked: the current step ±1,
-    each step once per pass), or a printed card's number alone (earning needs no code). Points are
-    whole euros × area rate × merchant multiplier, plus the first-visit bonus, within the daily cap.
+    each step once per pass), or a printed card's number alone (earning needs no code; spending needs
+    its `pin`). Optionally part of the amount is paid with a voucher (`voucher_code`), a reward from
+    the catalogue paid with points (`reward_id`), or `giftcard_cents` of the gift-card value on the pass.
+    Points are the whole euros of the rest × area rate × merchant multiplier, plus the best campaign's
+    extra and the first-visit bonus, within the daily cap. All of it happens together or not at all.
     A retry with the same request_key returns the first result (is_replay=True).
     Raises InvalidPassCode (CodeExpired), PassNotFound, PassBlocked, CodeAlreadyUsed, InvalidAmount,
-    VelocityLimitExceeded, DuplicateReceipt, NotAllowed (not this merchant's till), RequestKeyReused.
+    VelocityLimitExceeded, DuplicateReceipt, NotAllowed (not this merchant's till), RequestKeyReused,
+    InvalidPin, PinLocked, the voucher, reward and gift-card errors, InsufficientPoints.
     """
     parsed = parse_pass_code(code)
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise InvalidAmount()
+    if isinstance(giftcard_cents, bool) or not isinstance(giftcard_cents, int) or giftcard_cents < 0:
+        raise InvalidAmount()
     receipt_number = (receipt_number or "").strip()
     if len(receipt_number) > RECEIPT_MAX_LENGTH:
         raise LoyaltyError(_("A receipt number has at most 40 characters."))
-    _require_till(by, merchant)
+    require_till(by, merchant)
+    spends = reward_id is not None or giftcard_cents > 0
+    if spends and parsed.otp is None and _previous(request_key) is None:
+        # A printed card spends with its PIN, checked (and a wrong one counted) in a transaction of its own.
+        identify_pass_for_spend(merchant=merchant, code=code, by=by, pin=pin, now=now)
     request = {
         "merchant": merchant,
         "card_number": parsed.card_number,
@@ -286,6 +316,9 @@ def award_for_purchase(
         "request_key": request_key,
         "by": by,
         "device_id": (device_id or "").strip()[:DEVICE_MAX_LENGTH],
+        "voucher_code": (voucher_code or "").strip(),
+        "reward_id": reward_id,
+        "giftcard_cents": giftcard_cents,
         "now": now or timezone.now(),
     }
     try:
@@ -298,8 +331,38 @@ def award_for_purchase(
         return _replay(previous, merchant_id=merchant.pk, kind=TillKind.PURCHASE, amount_cents=amount_cents)
 
 
+def _lock_reward(reward_id: int, merchant, now: datetime) -> Reward:
+    """The catalogue's reward, locked (its stock), if it can be had at this merchant now."""
+    reward = Reward.objects.select_for_update().filter(pk=reward_id, area_id=merchant.area_id).first()
+    if (
+        reward is None
+        or not reward.is_active
+        or (reward.merchant_id is not None and reward.merchant_id != merchant.pk)
+        or (reward.valid_from is not None and now < reward.valid_from)
+        or (reward.valid_until is not None and now >= reward.valid_until)
+    ):
+        raise RewardNotAvailable()
+    if reward.stock is not None and reward.stock <= 0:
+        raise RewardOutOfStock()
+    return reward
+
+
 @transaction.atomic
-def _award(*, merchant, card_number, otp, amount_cents, receipt_number, request_key, by, device_id, now):
+def _award(
+    *,
+    merchant,
+    card_number,
+    otp,
+    amount_cents,
+    receipt_number,
+    request_key,
+    by,
+    device_id,
+    voucher_code,
+    reward_id,
+    giftcard_cents,
+    now,
+):
     member_pass = _lock_for_till(merchant, card_number)
     if member_pass is None:
         raise PassNotFound()
@@ -320,21 +383,58 @@ def _award(*, merchant, card_number, otp, amount_cents, receipt_number, request_
     if amount_cents > rules.max_purchase_cents:
         raise InvalidAmount()
     # The step is burnt with the new balance below (one UPDATE), or alone when nothing is credited.
-    step = _check_code(member_pass, otp, now) if otp is not None else None
+    step = check_code(member_pass, otp, now) if otp is not None else None
     facts = _till_facts(member_pass, merchant, device_id=device_id, receipt_number=receipt_number, now=now)
     _check_velocity(facts, rules, device_id)
     if receipt_number and facts["receipt_uses"]:
         raise DuplicateReceipt()
 
+    # What is paid otherwise than in money: a voucher, a reward (for points), gift-card value.
+    voucher, voucher_cents, reward, reward_cents, points_spent, spent_here = None, 0, None, 0, 0, 0
+    if voucher_code:
+        voucher = voucher_for_till(code=voucher_code, merchant=merchant, member_pass=member_pass, now=now)
+        voucher_cents = voucher.discount_for(amount_cents)
+        if voucher.kind == VoucherKind.REWARD:
+            # A reward the member chose in the app: its points were spent then, and are reimbursed now.
+            reward, points_spent = voucher.reward, -voucher.spend_entry.points
+    if reward_id is not None:
+        if reward is not None:
+            raise LoyaltyError(_("Redeem one reward at a time."))
+        reward = _lock_reward(reward_id, merchant, now)
+        reward_cents = min(reward.value_cents, amount_cents - voucher_cents)
+        points_spent = spent_here = reward.cost_points
+        expire_overdue(member_pass, now)
+        if member_pass.points_balance < spent_here:
+            raise InsufficientPoints(needed=spent_here, available=member_pass.points_balance)
+    cards = []
+    if giftcard_cents:
+        if giftcard_cents > amount_cents - voucher_cents - reward_cents:
+            raise InvalidAmount(_("The gift card cannot pay more than what is left to pay."))
+        cards = gift_cards_of_pass(member_pass, now=now, lock=True)
+    earning_cents = amount_cents - voucher_cents - reward_cents - giftcard_cents
+
     multiplier = 1000 if member_pass.merchant_multiplier is None else member_pass.merchant_multiplier
-    points = calculate_points(
-        amount_cents=amount_cents, points_per_euro=rules.points_per_euro, multiplier_permille=multiplier
+    base = calculate_points(
+        amount_cents=earning_cents, points_per_euro=rules.points_per_euro, multiplier_permille=multiplier
     )
-    bonus = rules.first_visit_bonus_points if not facts["visits_here"] else 0
-    points += bonus
+    campaign, extra = None, 0
+    if earning_cents and (campaigns := active_campaigns(area_id=member_pass.area_id, merchant=merchant, now=now)):
+        campaign, extra = campaign_extra(
+            campaigns=campaigns,
+            member_pass=member_pass,
+            merchant=merchant,
+            earning_cents=earning_cents,
+            base_points=base,
+            now=now,
+        )
+    bonus = rules.first_visit_bonus_points if not facts["visits_here"] and earning_cents else 0
+    points = base + extra + bonus
     if rules.daily_cap_points:
         points = max(0, min(points, rules.daily_cap_points - facts["points_today"]))
-        bonus = min(bonus, points)
+    campaign_points = min(extra, points)
+    bonus = min(bonus, points - campaign_points)
+    if not campaign_points:
+        campaign = None
 
     purchase = TillTransaction.objects.create(
         merchant=merchant,
@@ -344,12 +444,46 @@ def _award(*, merchant, card_number, otp, amount_cents, receipt_number, request_
         receipt_number=receipt_number,
         points=points,
         bonus_points=bonus,
-        balance_after=member_pass.points_balance + points,
+        campaign=campaign,
+        campaign_points=campaign_points,
+        voucher=voucher,
+        voucher_cents=voucher_cents,
+        reward=reward,
+        reward_cents=reward_cents,
+        points_spent=points_spent,
+        giftcard_cents=giftcard_cents,
+        balance_after=member_pass.points_balance - spent_here + points,
         occurred_at=now,
         request_key=request_key,
         device_id=device_id,
         by=by,
     )
+    if voucher is not None:
+        mark_voucher_redeemed(voucher, till_transaction=purchase, now=now)
+    if spent_here:
+        debit(
+            member_pass,
+            points=spent_here,
+            kind=EntryKind.SPEND,
+            request_key=derived_key(f"till-reward:{request_key}"),
+            now=now,
+            merchant=merchant,
+            till_transaction=purchase,
+            reason=reward.title[:200],
+            by=by,
+        )
+        if reward.stock is not None:
+            Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+    if giftcard_cents:
+        debit_gift_cards(
+            cards,
+            giftcard_cents,
+            merchant=merchant,
+            request_key=request_key,
+            by=by,
+            now=now,
+            till_transaction=purchase,
+        )
     burn = {"last_totp_step": step} if step is not None else {}
     if points:
         credit(
@@ -368,7 +502,7 @@ def _award(*, merchant, card_number, otp, amount_cents, receipt_number, request_
         Pass.objects.filter(pk=member_pass.pk).update(**burn)
     if step is not None:
         member_pass.last_totp_step = step
-    return _result(purchase, first_name=member_pass.member.first_name)
+    return _result(purchase, first_name=name_for_till(member_pass))
 
 
 # --- Reversals ---------------------------------------------------------------------------------------
@@ -379,10 +513,12 @@ def undo_till_transaction(
 ) -> TillResult:
     """Undo a purchase scanned at this merchant within the area's undo window: a reversal, never an edit.
 
-    Takes back what is left of the purchase's points (after any partial refunds). Never twice.
+    Takes back what is left of the purchase's points (after any partial refunds), and undoes what was paid
+    otherwise: the voucher can be used again, a reward's points come back (in a new lot), the gift-card value
+    goes back on the card. Never twice.
     Raises TransactionNotFound (not this merchant's purchase), UndoWindowClosed, AlreadyUndone, NotAllowed.
     """
-    _require_till(by, merchant)
+    require_till(by, merchant)
     return _reverse_guarded(
         merchant=merchant,
         purchase_id=transaction_id,
@@ -406,12 +542,14 @@ def refund_purchase(
     """Reverse the points of (part of) a purchase at this merchant, pro rata to the amount refunded.
 
     Over several partial refunds the total taken back is floor(points × refunded ÷ amount), so a full
-    refund takes back exactly what was awarded and never more. Raises TransactionNotFound,
+    refund takes back exactly what was awarded and never more. A refund is about money: a voucher, a
+    reward or gift-card value used on the purchase stays used (the merchant settles that with the
+    customer); to take those back too, undo the purchase within the window. Raises TransactionNotFound,
     InvalidAmount, RefundTooLarge (more than is left of the purchase), AlreadyUndone, NotAllowed.
     """
     if isinstance(refund_cents, bool) or not isinstance(refund_cents, int) or refund_cents <= 0:
         raise InvalidAmount()
-    _require_till(by, merchant)
+    require_till(by, merchant)
     return _reverse_guarded(
         merchant=merchant,
         purchase_id=transaction_id,
@@ -465,7 +603,26 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         # Cumulative, so rounding never adds up over partial refunds: at a full refund it is exactly the award.
         due = purchase.points * (before["refunded"] + refund_cents) // purchase.amount_cents - due_before
 
-    drawn, lots = 0, []
+    parts = {}
+    given_back = 0
+    if kind == TillKind.UNDO:
+        # Everything the purchase used comes back; the reversal row mirrors the parts, with their links.
+        parts = {
+            "voucher_id": purchase.voucher_id,
+            "voucher_cents": -purchase.voucher_cents,
+            "reward_id": purchase.reward_id,
+            "reward_cents": -purchase.reward_cents,
+            "points_spent": -purchase.points_spent,
+            "giftcard_cents": -purchase.giftcard_cents,
+        }
+        # Points spent at this till on a reward (not a voucher's, which were spent in the app and stay so).
+        given_back = purchase.points_spent if purchase.reward_id and not purchase.voucher_id else 0
+        if given_back:
+            Reward.objects.filter(pk=purchase.reward_id, stock__isnull=False).update(stock=F("stock") + 1)
+        if purchase.voucher_id:
+            release_voucher(purchase.voucher_id, redeemed_by=purchase)
+
+    drawn, earned_lot = 0, None
     if due > 0:
         expire_overdue(member_pass, now)
         earned = LedgerEntry.objects.select_related("lot").get(till_transaction=purchase, kind=EntryKind.EARN)
@@ -476,9 +633,12 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         )["total"]
         recoverable = lot.points - expired - before["drawn"]
         # Spent points are taken back from the balance as far as it goes; the rest is recorded as unrecovered.
-        drawn = max(0, min(due, recoverable, member_pass.points_balance))
-        lots = [lot, *(other for other in open_lots(member_pass, now) if other.pk != lot.pk)]
+        # (The reward's points given back below count as balance: they come back before the award is taken.)
+        drawn = max(0, min(due, recoverable, member_pass.points_balance + given_back))
+        earned_lot = lot
 
+    # The campaign's share of what is taken back, for the settlement (the collective may pay for campaigns).
+    campaign_share = purchase.campaign_points * drawn // purchase.points if purchase.points else 0
     reversal = TillTransaction.objects.create(
         merchant=merchant,
         member_pass=member_pass,
@@ -487,14 +647,32 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         receipt_number=purchase.receipt_number,
         points=-drawn,
         points_unrecovered=max(0, due - drawn),
-        balance_after=member_pass.points_balance - drawn,
+        campaign_id=purchase.campaign_id if campaign_share else None,
+        campaign_points=-campaign_share,
+        **parts,
+        balance_after=member_pass.points_balance + given_back - drawn,
         occurred_at=now,
         request_key=request_key,
         device_id=purchase.device_id,
         by=by,
         reverses=purchase,
     )
+    if given_back:
+        credit(
+            member_pass,
+            points=given_back,
+            kind=EntryKind.REVERSE,
+            request_key=derived_key(f"till-reward-back:{request_key}"),
+            now=now,
+            rules=rules,
+            merchant=merchant,
+            till_transaction=reversal,
+            reason=str(_("Reward undone")),
+            by=by,
+        )
     if drawn:
+        # From the purchase's own lot first, then the others (read after the reward's points came back).
+        lots = [earned_lot, *(other for other in open_lots(member_pass, now) if other.pk != earned_lot.pk)]
         debit(
             member_pass,
             points=drawn,
@@ -506,4 +684,13 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
             till_transaction=reversal,
             by=by,
         )
-    return _result(reversal, first_name=member_pass.member.first_name)
+    if kind == TillKind.UNDO and purchase.giftcard_cents:
+        reverse_gift_card_entries(
+            list(purchase.gift_card_entries.filter(kind=GiftCardEntryKind.SPEND)),
+            request_key=request_key,
+            by=by,
+            now=now,
+            till_transaction=reversal,
+            merchant=merchant,
+        )
+    return _result(reversal, first_name=name_for_till(member_pass))

@@ -7,7 +7,7 @@ import pytest
 
 from areas.tests.factories import MerchantFactory, UserFactory
 
-from .factories import PassFactory, cashier_for
+from .factories import PassFactory, cashier_for, recognisable
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -29,8 +29,9 @@ def other_merchant(area):
 
 
 @pytest.fixture
-def member(db):
-    return UserFactory(first_name="Sanne")
+def member(area):
+    """Sanne, who lets the merchants she visits see her first name."""
+    return recognisable(UserFactory(first_name="Sanne"), area)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from areas.tests.factories import ShoppingAreaFactory, StaffMembershipFactory, U
 from loyalty import services, totp
 from loyalty.codes import qr_payload
 from loyalty.models import LoyaltySettings, MerchantLoyalty, Pass
+from privacy.services import give_consent
 
 
 class PassFactory(factory.django.DjangoModelFactory):
@@ -26,6 +27,12 @@ class PassFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *, area, member, **profile):
         return services.join_pass(user=member, area=area, **profile)
+
+
+def recognisable(user, area):
+    """The member consents to merchants seeing their first name at the till (`share_with_merchants`)."""
+    give_consent(subject=user, area=area, purpose_code="share_with_merchants", method="settings", language="nl")
+    return user
 
 
 def rules_for(area, **values) -> LoyaltySettings:

@@ -9,7 +9,7 @@ from loyalty.models import TillTransaction
 from loyalty.selectors import current_pass_code
 from privacy.tests.factories import with_totp
 
-from .factories import PassFactory, cashier_for
+from .factories import PassFactory, cashier_for, recognisable
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def till(client, merchant):
 
 @pytest.fixture
 def shopper_pass(area):
-    return PassFactory(area=area, member=UserFactory(first_name="Sanne"))
+    return PassFactory(area=area, member=recognisable(UserFactory(first_name="Sanne"), area))
 
 
 def _award(client, merchant, **body):

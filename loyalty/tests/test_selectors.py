@@ -11,7 +11,7 @@ from loyalty import selectors, services, totp
 from loyalty.codes import parse_pass_code
 
 from .conftest import AMSTERDAM
-from .factories import PassFactory, award, cashier_for, key, rules_for
+from .factories import PassFactory, award, cashier_for, key, recognisable, rules_for
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,7 @@ def test_recent_till_transactions_are_the_merchants_own_with_what_can_be_undone(
 ):
     rules_for(area, undo_window_minutes=10)
     first, second = PassFactory(area=area), PassFactory(area=area)
+    recognisable(first.member, area)  # the second member keeps their name to themselves
     old = award(merchant, first, 1000, at=now - timedelta(minutes=30), by=cashier)
     undone = award(merchant, second, 2000, at=now - timedelta(minutes=5), by=cashier)
     services.undo_till_transaction(
@@ -112,7 +113,7 @@ def test_recent_till_transactions_are_the_merchants_own_with_what_can_be_undone(
     fresh = award(merchant, first, 3000, at=now - timedelta(minutes=2), by=cashier)
     award(other_merchant, second, 4000, at=now, by=cashier_for(other_merchant))  # another shop's
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         recent = selectors.recent_till_transactions(merchant, now=now)
 
     assert [(r.kind, r.amount_cents, r.can_undo, r.is_undone) for r in recent] == [
@@ -123,6 +124,7 @@ def test_recent_till_transactions_are_the_merchants_own_with_what_can_be_undone(
     ]
     assert [r.id for r in recent][1:] == [fresh.transaction_id, undone.transaction_id, old.transaction_id]
     assert recent[1].member_first_name == first.member.first_name and recent[1].points == 30
+    assert recent[0].member_first_name == recent[2].member_first_name == ""
     assert recent[1].refundable_cents == 3000 and recent[2].refundable_cents == 0
     assert len(selectors.recent_till_transactions(merchant, limit=2, now=now)) == 2
 

@@ -7,7 +7,7 @@ import pytest
 from accounts.roles import Role
 from areas.models import MerchantStatus
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory, UserFactory
-from loyalty import services, totp
+from loyalty import selectors, services, totp
 from loyalty.codes import qr_payload
 from loyalty.exceptions import (
     CodeAlreadyUsed,
@@ -22,6 +22,7 @@ from loyalty.exceptions import (
     VelocityLimitExceeded,
 )
 from loyalty.models import EntryKind, LedgerEntry, Pass, PassStatus, PointLot, TillTransaction
+from privacy.services import withdraw_consent
 
 from .factories import PassFactory, award, cashier_for, key, manager_for, qr, rules_for, set_multiplier
 
@@ -354,3 +355,12 @@ def test_a_paused_merchant_awards_nothing(merchant, cashier, member_pass, now):
     merchant.save()
     with pytest.raises(NotAllowed):
         award(merchant, member_pass, 1000, at=now, by=cashier)
+
+
+def test_the_till_sees_the_first_name_only_with_the_members_consent(area, merchant, cashier, member, member_pass, now):
+    assert award(merchant, member_pass, 1000, at=now, by=cashier).member_first_name == "Sanne"
+
+    withdraw_consent(subject=member, area=area, purpose_code="share_with_merchants", method="settings", language="nl")
+    later = now + timedelta(minutes=1)
+    assert award(merchant, member_pass, 1000, at=later, by=cashier).member_first_name == ""
+    assert selectors.recent_till_transactions(merchant, now=later)[0].member_first_name == ""

@@ -20,6 +20,8 @@ from loyalty.forms import format_euros, parse_euros
 from loyalty.models import Pass, TillTransaction
 from privacy.tests.factories import with_totp
 
+from .factories import recognisable
+
 pytestmark = pytest.mark.django_db
 
 
@@ -30,8 +32,8 @@ def _english():
 
 
 @pytest.fixture
-def member(db):
-    return UserFactory(first_name="Sanne")
+def member(area):
+    return recognisable(UserFactory(first_name="Sanne"), area)
 
 
 @pytest.fixture

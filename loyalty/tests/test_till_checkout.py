@@ -1,0 +1,247 @@
+"""A purchase at the till paid partly otherwise than in money: voucher, reward for points, gift card; campaigns.
+
+Only the part paid in money earns points; everything happens together or not at all; an undo gives
+every part back.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from areas.tests.factories import MerchantFactory
+from loyalty import services
+from loyalty.exceptions import (
+    InsufficientGiftCardBalance,
+    InsufficientPoints,
+    InvalidPin,
+    RewardNotAvailable,
+    VoucherAlreadyUsed,
+)
+from loyalty.models import (
+    Campaign,
+    CampaignKind,
+    EntryKind,
+    Funder,
+    GiftCard,
+    GiftCardEntry,
+    LedgerEntry,
+    Reward,
+    TillTransaction,
+    Voucher,
+    VoucherKind,
+)
+from privacy.services import give_consent
+
+from .factories import award, key, manager_for, rules_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(area):
+    return manager_for(area)
+
+
+def _voucher(area, manager, now, **terms):
+    terms = {"kind": VoucherKind.FIXED, "value_cents": 500, **terms}
+    return services.issue_voucher(
+        area=area, expires_at=now + timedelta(days=30), by=manager, request_key=key(), valid_from=now, **terms
+    )
+
+
+def _campaign(area, now, **fields):
+    fields = {"kind": CampaignKind.MULTIPLIER, "multiplier_permille": 2000, **fields}
+    return Campaign.objects.create(
+        area=area, name="Koopavond", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1), **fields
+    )
+
+
+def _earn(merchant, member_pass, cashier, now, euros):
+    award(merchant, member_pass, euros * 100, at=now, by=cashier)
+    member_pass.refresh_from_db()
+
+
+def test_a_voucher_pays_part_and_only_the_rest_earns(area, merchant, cashier, member_pass, manager, now):
+    voucher = _voucher(area, manager, now)
+
+    result = award(merchant, member_pass, 3000, at=now, by=cashier, voucher_code=voucher.code)
+
+    assert (result.voucher_cents, result.to_pay_cents, result.points_awarded) == (500, 2500, 25)
+    voucher.refresh_from_db()
+    assert voucher.redeemed_by_id == result.transaction_id
+    with pytest.raises(VoucherAlreadyUsed):
+        award(merchant, member_pass, 3000, at=now + timedelta(minutes=1), by=cashier, voucher_code=voucher.code)
+    # the refused second purchase left nothing behind
+    assert TillTransaction.objects.count() == 1
+
+
+def test_a_percentage_voucher_is_capped(area, merchant, cashier, member_pass, manager, now):
+    voucher = _voucher(area, manager, now, kind=VoucherKind.PERCENT, value_cents=0, percent=20, max_discount_cents=400)
+
+    result = award(merchant, member_pass, 5000, at=now, by=cashier, voucher_code=voucher.code)
+
+    assert (result.voucher_cents, result.points_awarded) == (400, 46)
+
+
+def test_a_reward_at_the_till_spends_points_and_the_rest_earns(area, merchant, cashier, member_pass, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 80)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300, stock=2)
+
+    result = award(merchant, member_pass, 1000, at=now, by=cashier, reward_id=reward.pk)
+
+    assert (result.reward_cents, result.points_spent, result.points_awarded) == (300, 50, 7)
+    assert result.balance == 80 - 50 + 7
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == result.balance
+    spend = LedgerEntry.objects.get(member_pass=member_pass, kind=EntryKind.SPEND)
+    assert (spend.points, spend.till_transaction_id, spend.merchant_id) == (-50, result.transaction_id, merchant.pk)
+    reward.refresh_from_db()
+    assert reward.stock == 1
+    assert services.check_ledger() == []
+
+
+def test_a_reward_needs_enough_points_and_nothing_is_written_otherwise(area, merchant, cashier, member_pass, now):
+    reward = Reward.objects.create(area=area, title="Taart", cost_points=500, value_cents=1500)
+
+    with pytest.raises(InsufficientPoints):
+        award(merchant, member_pass, 2000, at=now, by=cashier, reward_id=reward.pk)
+
+    assert not TillTransaction.objects.exists()
+
+
+def test_another_merchants_reward_cannot_be_redeemed_here(area, merchant, cashier, member_pass, now):
+    reward = Reward.objects.create(
+        area=area, merchant=MerchantFactory(area=area), title="Bloemen", cost_points=1, value_cents=100
+    )
+    with pytest.raises(RewardNotAvailable):
+        award(merchant, member_pass, 2000, at=now, by=cashier, reward_id=reward.pk)
+
+
+def test_a_printed_card_spends_only_with_its_pin(area, merchant, cashier, member_pass, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 80)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)
+    services.set_pin(pass_id=member_pass.pk, pin="4711", by=member_pass.member)
+
+    with pytest.raises(InvalidPin):
+        award(merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number, reward_id=reward.pk)
+    result = award(
+        merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number, reward_id=reward.pk, pin="4711"
+    )
+    assert result.points_spent == 50
+
+
+def test_the_gift_card_on_the_pass_pays_part_without_points(area, merchant, cashier, member_pass, manager, now):
+    card = services.sell_gift_card(
+        area=area, amount_cents=2500, by=manager, request_key=key(), member_pass=member_pass, now=now
+    )
+
+    result = award(merchant, member_pass, 4000, at=now, by=cashier, giftcard_cents=2500)
+
+    assert (result.giftcard_cents, result.to_pay_cents, result.points_awarded) == (2500, 1500, 15)
+    card.refresh_from_db()
+    assert card.balance_cents == 0
+    entry = GiftCardEntry.objects.get(card=card, kind="spend")
+    assert (entry.amount_cents, entry.merchant_id, entry.till_transaction_id) == (
+        -2500,
+        merchant.pk,
+        result.transaction_id,
+    )
+    with pytest.raises(InsufficientGiftCardBalance):
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=1), by=cashier, giftcard_cents=100)
+
+
+def test_undo_gives_every_part_back(area, merchant, cashier, member_pass, manager, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 100)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300, stock=5)
+    services.sell_gift_card(
+        area=area, amount_cents=1000, by=manager, request_key=key(), member_pass=member_pass, now=now
+    )
+    purchase = award(merchant, member_pass, 5000, at=now, by=cashier, reward_id=reward.pk, giftcard_cents=1000)
+    assert purchase.balance == 100 - 50 + 37
+
+    undone = services.undo_till_transaction(
+        merchant=merchant, transaction_id=purchase.transaction_id, request_key=key(), by=cashier, now=now
+    )
+
+    assert undone.balance == 100
+    assert (undone.points_spent, undone.giftcard_cents, undone.reward_cents) == (-50, -1000, -300)
+    assert GiftCard.objects.get(member_pass=member_pass).balance_cents == 1000
+    reward.refresh_from_db()
+    assert reward.stock == 5
+    assert services.check_ledger() == [] and services.check_gift_cards() == []
+
+
+def test_undo_makes_the_voucher_usable_again(area, merchant, cashier, member_pass, manager, now):
+    voucher = _voucher(area, manager, now)
+    purchase = award(merchant, member_pass, 3000, at=now, by=cashier, voucher_code=voucher.code)
+
+    services.undo_till_transaction(
+        merchant=merchant, transaction_id=purchase.transaction_id, request_key=key(), by=cashier, now=now
+    )
+
+    assert Voucher.objects.get(pk=voucher.pk).redeemed_by_id is None
+    again = award(merchant, member_pass, 3000, at=now + timedelta(minutes=1), by=cashier, voucher_code=voucher.code)
+    assert again.voucher_cents == 500
+
+
+def test_a_chosen_reward_is_a_voucher_whose_points_the_till_records(area, merchant, cashier, member_pass, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 80)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)
+    voucher = services.choose_reward(
+        pass_id=member_pass.pk, reward_id=reward.pk, by=member_pass.member, request_key=key(), now=now
+    )
+
+    result = award(merchant, member_pass, 1000, at=now + timedelta(minutes=5), by=cashier, voucher_code=voucher.code)
+
+    purchase = TillTransaction.objects.get(pk=result.transaction_id)
+    assert (purchase.voucher_cents, purchase.points_spent, purchase.reward_id) == (300, 50, reward.pk)
+    assert result.balance == 80 - 50 + 7  # the points went when the reward was chosen, not again now
+
+
+def test_the_best_campaign_adds_its_points_and_is_recorded(area, merchant, cashier, member_pass, now):
+    _campaign(area, now, multiplier_permille=2000, funded_by=Funder.COLLECTIVE)
+    _campaign(area, now, kind=CampaignKind.BONUS, bonus_points=5, multiplier_permille=1000)
+
+    result = award(merchant, member_pass, 2000, at=now, by=cashier)
+
+    assert (result.points_awarded, result.campaign_points, result.campaign_name) == (40, 20, "Koopavond")
+
+
+def test_campaign_points_stay_within_the_daily_cap(area, merchant, cashier, member_pass, now):
+    rules_for(area, daily_cap_points=30)
+    _campaign(area, now, multiplier_permille=3000)
+
+    result = award(merchant, member_pass, 2000, at=now, by=cashier)
+
+    assert (result.points_awarded, result.campaign_points) == (30, 30)
+
+
+def test_a_segment_campaign_only_counts_for_members_who_consented(area, merchant, cashier, member_pass, now):
+    _campaign(area, now, segment="new", multiplier_permille=2000)
+
+    assert award(merchant, member_pass, 2000, at=now, by=cashier).campaign_points == 0
+
+    give_consent(subject=member_pass.member, area=area, purpose_code="marketing", method="settings", language="nl")
+    assert award(merchant, member_pass, 2000, at=now + timedelta(minutes=1), by=cashier).campaign_points == 20
+
+
+def test_no_campaign_points_on_what_a_gift_card_paid(area, merchant, cashier, member_pass, manager, now):
+    _campaign(area, now, kind=CampaignKind.BONUS, bonus_points=25, multiplier_permille=1000, min_amount_cents=1000)
+    services.sell_gift_card(
+        area=area, amount_cents=2000, by=manager, request_key=key(), member_pass=member_pass, now=now
+    )
+
+    result = award(merchant, member_pass, 2500, at=now, by=cashier, giftcard_cents=2000)
+
+    assert (result.points_awarded, result.campaign_points) == (5, 0)
+
+
+def test_a_retried_checkout_is_applied_once(area, merchant, cashier, member_pass, manager, now):
+    voucher = _voucher(area, manager, now)
+    request_key = uuid.uuid4()
+    first = award(merchant, member_pass, 3000, at=now, by=cashier, voucher_code=voucher.code, request_key=request_key)
+    again = award(
+        merchant, member_pass, 3000, at=now, by=cashier, voucher_code=voucher.code, request_key=request_key, code=None
+    )
+    assert again.is_replay and again.transaction_id == first.transaction_id
