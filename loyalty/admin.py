@@ -122,7 +122,16 @@ class TillTransactionAdmin(ReadOnlyAdmin):
 # --- Campaigns, rewards, vouchers --------------------------------------------------------------------------
 
 
-class AreaScopedAddMixin:
+class AreaViewMixin:
+    """The list opens for anyone who may do the action in some area, even while it is still empty there."""
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None and areas_where(request.user, self.view_action):
+            return True
+        return super().has_view_permission(request, obj)
+
+
+class AreaScopedAddMixin(AreaViewMixin):
     """Area managers add rows in their own areas: the area and merchant choices are narrowed to those."""
 
     def has_add_permission(self, request, *args):
@@ -258,7 +267,7 @@ class RewardAdmin(AreaScopedAddMixin, ScopedModelAdmin):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(ReadOnlyAdmin):
+class VoucherAdmin(AreaViewMixin, ReadOnlyAdmin):
     """Read-only: vouchers are issued by `services.vouchers.issue_voucher` (or chosen as rewards), never typed in."""
 
     view_action = "loyalty.issue_vouchers"

@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from areas.tests.factories import UserFactory
+from accounts.roles import Role
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, give_totp
 from loyalty import services
-from loyalty.models import Pass, Voucher
+from loyalty.models import Campaign, Pass, Voucher
 from loyalty.services.rewards import choose_reward
 from loyalty.services.vouchers import group_voucher_code
 
@@ -153,3 +154,88 @@ def test_the_wallet_page_takes_a_fixed_number_of_queries(app, area, member_pass,
         )
     with django_assert_max_num_queries(12):
         assert app.get(reverse("loyalty:wallet")).status_code == 200
+
+
+# --- Management (Django admin) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager_client(client, area):
+    manager = StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user
+    manager.is_staff = True
+    manager.save()
+    give_totp(manager)
+    client.force_login(manager)
+    return client
+
+
+def campaign_form(area, merchants=(), **fields) -> dict:
+    return {
+        "area": area.pk,
+        "name": "Autumn",
+        "description": "",
+        "starts_at_0": "2026-10-01",
+        "starts_at_1": "09:00",
+        "ends_at_0": "2026-10-31",
+        "ends_at_1": "18:00",
+        "kind": "multiplier",
+        "multiplier_permille": "2000",
+        "bonus_points": "0",
+        "min_amount_cents": "0",
+        "merchants": [m.pk for m in merchants],
+        "segment": "",
+        "funded_by": "collective",
+        "is_active": "on",
+        **fields,
+    }
+
+
+def test_a_manager_adds_a_campaign_in_their_area(manager_client, area, merchant):
+    response = manager_client.post(
+        reverse("admin:loyalty_campaign_add"), campaign_form(area, [merchant], segment="regular", sectors=["fashion"])
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get()
+    assert (campaign.segment, campaign.sectors, list(campaign.merchants.all())) == ("regular", ["fashion"], [merchant])
+    assert campaign.created_by is not None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ends_at_0": "2026-09-01"},
+        {"kind": "bonus", "bonus_points": "0"},
+        {"multiplier_permille": "1000"},
+        {"segment": "everyone_i_like"},
+    ],
+)
+def test_the_campaign_form_refuses_what_makes_no_sense(manager_client, area, fields):
+    response = manager_client.post(reverse("admin:loyalty_campaign_add"), campaign_form(area, **fields))
+
+    assert response.status_code == 200
+    assert not Campaign.objects.exists()
+
+
+def test_a_manager_cannot_use_another_area_or_its_merchants(manager_client, area, flemish_area):
+    elsewhere = MerchantFactory(area=flemish_area)
+    manager_client.post(reverse("admin:loyalty_campaign_add"), campaign_form(area, [elsewhere]))
+    manager_client.post(reverse("admin:loyalty_campaign_add"), campaign_form(flemish_area))
+
+    assert not Campaign.objects.exists()
+
+
+def test_rewards_are_managed_and_vouchers_are_read_only(manager_client, area, member_pass):
+    give_points(member_pass, 100, now=timezone.now())
+    reward = make_reward(area)
+    voucher = choose_reward(
+        pass_id=member_pass.pk, reward_id=reward.pk, by=member_pass.member, request_key=uuid.uuid4()
+    )
+    for name in ("campaign", "reward", "voucher"):
+        assert manager_client.get(reverse(f"admin:loyalty_{name}_changelist")).status_code == 200
+    assert manager_client.get(reverse("admin:loyalty_reward_change", args=[reward.pk])).status_code == 200
+    page = manager_client.get(reverse("admin:loyalty_voucher_change", args=[voucher.pk]))
+    assert page.status_code == 200 and 'name="value_cents"' not in page.content.decode()
+    assert manager_client.get(reverse("admin:loyalty_voucher_add")).status_code == 403
+    found = manager_client.get(reverse("admin:loyalty_voucher_changelist"), {"q": group_voucher_code(voucher.code)})
+    assert voucher.code[:4] in found.content.decode()
