@@ -93,7 +93,8 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "check", ".", env=env)
     run(PYTHON, "manage.py", "makemigrations", "--check", "--dry-run", env=env)
     run(PYTHON, "manage.py", "check", env=env)
-    run(PYTHON, "-m", "pytest", *(args or ["-n", "auto", "-q"]), env=env)
+    # loadgroup: the PostgreSQL concurrency tests (50–100 connections each) share one worker, one at a time.
+    run(PYTHON, "-m", "pytest", *(args or ["-n", "auto", "--dist", "loadgroup", "-q"]), env=env)
 
 
 def main() -> None:

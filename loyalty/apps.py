@@ -32,7 +32,14 @@ class LoyaltyConfig(AppConfig):
         register_action("loyalty.view_settlement_overview", roles={Role.AREA_MANAGER})
         # The till itself uses areas' `merchant.operate_till` (merchant owner and staff, own merchant only).
 
-        from .views import pass_entry_is_visible, till_entry_is_visible
+        from .views import (
+            desk_entry_is_visible,
+            pass_entry_is_visible,
+            settlement_entry_is_visible,
+            till_entry_is_visible,
+        )
 
         register_entry(_("My pass"), "loyalty:pass", pass_entry_is_visible)
         register_entry(_("Till"), "loyalty:till_start", till_entry_is_visible)
+        register_entry(_("Desk"), "loyalty:desk_start", desk_entry_is_visible)
+        register_entry(_("Settlement"), "loyalty:settlement_start", settlement_entry_is_visible)

@@ -34,20 +34,29 @@ from areas.demo import DemoContext, WipeScope, delete_append_only, delete_many, 
 from areas.demo.dates import public_holidays, shopping_sundays
 from areas.models import Merchant, MerchantStatus, OpeningHours, StaffMembership
 from areas.sectors import Sector
-from privacy.models import CurrentConsent, Purpose
+from privacy.models import AppendOnlyModel, CurrentConsent, Purpose
 
 from .codes import CARD_NUMBER_LENGTH, luhn_check_digit
 from .models import (
     WELCOME_REASON,
+    Campaign,
+    CampaignKind,
     EntryKind,
+    Funder,
+    GiftCard,
+    GiftCardEntry,
     LedgerEntry,
     LotAllocation,
     LoyaltySettings,
     MerchantLoyalty,
     Pass,
     PointLot,
+    Reward,
+    SettlementStatement,
     TillKind,
     TillTransaction,
+    Voucher,
+    VoucherKind,
 )
 from .services import calculate_points
 from .services.ledger import add_months
@@ -549,18 +558,174 @@ def wipe_passes(scope: WipeScope) -> None:
     }
     passes = Pass.objects.filter(Q(area_id__in=in_areas) | Q(member__in=users) | Q(pk__in=touched))
     pass_ids = passes.values("pk")
-    if connection.vendor == "postgresql" and not Pass.objects.exclude(pk__in=pass_ids).exists():
+    # What hangs off the passes and the areas: gift cards, vouchers, the catalogue, campaigns, statements.
+    offers = [
+        (SettlementStatement, Q(area_id__in=in_areas)),
+        (GiftCardEntry, Q(card__area_id__in=in_areas) | Q(card__member_pass__in=pass_ids)),
+        (GiftCard, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
+        (Voucher, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
+        (Reward, Q(area_id__in=in_areas)),
+        (Campaign, Q(area_id__in=in_areas)),
+    ]
+    only_demo = not Pass.objects.exclude(pk__in=pass_ids).exists() and not any(
+        model._base_manager.exclude(condition).exists() for model, condition in offers
+    )
+    if connection.vendor == "postgresql" and only_demo:
         # Only demo passes exist (the usual case): empty the tables at once. TRUNCATE skips the per-row
         # foreign-key checks (minutes for the large demo) and the append-only triggers, which are per row.
         tables = [LotAllocation, PointLot, LedgerEntry, TillTransaction, Pass]
+        tables += [model for model, _condition in offers]
+        tables += [Voucher.merchants.through, Campaign.merchants.through]
         with connection.cursor() as cursor:
             # TRUNCATE refuses while deferred foreign-key checks are pending: run them first.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t._meta.db_table) for t in tables)}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return
+    # Row by row (foreign keys are checked at commit, so the order within the wipe's transaction is free).
+    Voucher._base_manager.filter(offers[3][1]).update(redeemed_by=None, redeemed_at=None)
+    for model, condition in offers:
+        if issubclass(model, AppendOnlyModel):
+            delete_append_only(model, condition)
+        else:
+            delete_many(model._base_manager.filter(condition))
     delete_append_only(LotAllocation, Q(entry__member_pass__in=pass_ids))
     delete_many(PointLot.objects.filter(member_pass__in=pass_ids))
     delete_append_only(LedgerEntry, Q(member_pass__in=pass_ids))
     delete_append_only(TillTransaction, Q(member_pass__in=pass_ids))
     delete_many(passes)
+
+
+# --- Campaigns, rewards, vouchers and gift cards ----------------------------------------------------------------
+
+#: Each area's catalogue: (title, cost in points, value in cents, stock or None, funded by a merchant of this sector).
+CATALOGUE = [
+    ("€ 5 korting bij elke deelnemende ondernemer", 500, 500, None, None),
+    ("2 uur gratis parkeren in de binnenstad", 300, 400, 200, None),
+    ("Koffie met gebak", 250, 450, 50, Sector.HOSPITALITY),
+    ("Bos seizoensbloemen", 400, 995, 30, Sector.FLOWERS),
+]
+
+
+def _demo_key(ctx: DemoContext, slug: str, what: str) -> uuid.UUID:
+    """A request key that is the same for the same seed: seeding twice never makes a second of anything."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"agora-demo/{ctx.seed}/{slug}/{what}")
+
+
+def _manager_of(area):
+    membership = (
+        StaffMembership.objects.filter(area=area, role=Role.AREA_MANAGER, ended_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
+    """A past late-night shopping campaign, a current one for a sector and one for lapsed members, a future one."""
+    today = ctx.today
+    last_december = date(today.year - 1 if today.month < 12 else today.year, 12, 1)
+    specs = [
+        ("Koopavonden december: dubbele punten", CampaignKind.MULTIPLIER, 2000, 0, last_december, 31, [], ""),
+        (
+            "Versweken: dubbele punten bij de speciaalzaak",
+            CampaignKind.MULTIPLIER,
+            2000,
+            0,
+            today - timedelta(days=7),
+            28,
+            [Sector.FOOD_SPECIALTY, Sector.GROCERIES],
+            "",
+        ),
+        ("We missen je: 50 extra punten", CampaignKind.BONUS, 1000, 50, today - timedelta(days=3), 30, [], "lapsed"),
+        ("Zomermarkt: drie keer punten", CampaignKind.MULTIPLIER, 3000, 0, today + timedelta(days=60), 3, [], ""),
+    ]
+    made = []
+    for name, kind, multiplier, bonus, first_day, days, sectors, segment in specs:
+        made.append(
+            Campaign.objects.create(
+                area=area,
+                name=name,
+                description=name,
+                starts_at=ctx.at(area, first_day, 9),
+                ends_at=ctx.at(area, first_day + timedelta(days=days), 3),
+                sectors=[str(sector) for sector in sectors],
+                kind=kind,
+                multiplier_permille=multiplier,
+                bonus_points=bonus,
+                segment=segment,
+                funded_by=Funder.COLLECTIVE,
+                created_by=manager,
+            )
+        )
+    return made
+
+
+@demo_step(order=110, name="loyalty.offers")
+def create_offers(ctx: DemoContext) -> None:
+    """Per area: campaigns, a rewards catalogue, rewards chosen by members, vouchers, gift cards sold at the
+    desk and paid with at the till, all through the services (a few dozen calls)."""
+    from . import services
+
+    rng = ctx.rng("loyalty.offers")
+    for slug, area in ctx.areas.items():
+        manager = _manager_of(area)
+        if manager is None:
+            continue
+        now = ctx.at(area, ctx.today, 11)
+        campaigns = _campaigns(area, ctx, manager)
+        ctx.count("campaigns", len(campaigns))
+        merchants = list(Merchant.objects.filter(area=area, status=MerchantStatus.ACTIVE).order_by("pk"))
+        rewards = []
+        for title, cost, value, stock, sector in CATALOGUE:
+            funder = next((m for m in merchants if m.sector == sector), None) if sector else None
+            if sector and funder is None:
+                continue
+            rewards.append(
+                Reward.objects.create(
+                    area=area, merchant=funder, title=title, cost_points=cost, value_cents=value, stock=stock
+                )
+            )
+        ctx.count("rewards", len(rewards))
+        # Vouchers for the lapsed members who consented to offers, and a few printed in the local paper.
+        issued = services.issue_campaign_vouchers(
+            campaign=campaigns[2], kind=VoucherKind.FIXED, value_cents=500, valid_days=30, by=manager, now=now
+        )
+        for number in range(3):
+            services.issue_voucher(
+                area=area,
+                kind=VoucherKind.FIXED,
+                value_cents=250,
+                expires_at=now + timedelta(days=60),
+                by=manager,
+                request_key=_demo_key(ctx, slug, f"paper-voucher-{number}"),
+                valid_from=now - timedelta(days=1),
+            )
+        ctx.count("vouchers", issued + 3)
+        # Members with points choose a reward in the app.
+        rich = list(Pass.objects.filter(area=area, points_balance__gte=600).order_by("-points_balance", "pk")[:12])
+        for member_pass in rich:
+            reward = rng.choice(rewards[:2])
+            services.choose_reward(
+                pass_id=member_pass.pk,
+                reward_id=reward.pk,
+                by=member_pass.member,
+                request_key=_demo_key(ctx, slug, f"reward-{member_pass.pk}"),
+                now=now,
+            )
+        ctx.count("rewards chosen", len(rich))
+        # Gift cards sold at the desk over the last weeks: some on a member's pass, some standalone with a PIN.
+        holders = list(Pass.objects.filter(area=area).order_by("pk")[:200])
+        for number in range(10):
+            sold_at = now - timedelta(days=rng.randint(3, 40), hours=rng.randint(0, 5))
+            on_pass = holders and number % 2 == 0
+            services.sell_gift_card(
+                area=area,
+                amount_cents=rng.choice([1000, 2000, 2500, 5000]),
+                by=manager,
+                request_key=_demo_key(ctx, slug, f"giftcard-{number}"),
+                member_pass=rng.choice(holders) if on_pass else None,
+                pin="" if on_pass else "1234",
+                now=sold_at,
+            )
+        ctx.count("gift cards", 10)

@@ -225,3 +225,32 @@ class UndoForm(forms.Form):
 
     transaction_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class PinForm(ServiceErrorsMixin, forms.Form):
+    """The member sets the PIN of the printed card (the service checks it: 4 to 6 digits)."""
+
+    pin = forms.CharField(
+        label=_("New PIN (4 to 6 digits)"),
+        min_length=4,
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+    )
+    pin_again = forms.CharField(
+        label=_("The same PIN again"),
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+    )
+    error_fields = {"InvalidPin": "pin"}
+
+    def clean_pin(self) -> str:
+        pin = self.cleaned_data["pin"].strip()
+        if not pin.isdigit():
+            raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="digits")
+        return pin
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pin") and data.get("pin") != (data.get("pin_again") or "").strip():
+            self.add_error("pin_again", _("The two PINs differ."))
+        return data

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import Merchant
+from privacy.exceptions import UnknownPurpose
 from privacy.selectors import consented_subject_ids
 
 from . import totp
@@ -176,9 +177,12 @@ def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None 
         .order_by("-occurred_at", "-pk")[:limit]
     )
     rows = list(rows)
-    named = set(
-        consented_subject_ids(merchant.area, NAME_PURPOSE).filter(pk__in={row.member_pass.member_id for row in rows})
-    )
+    try:
+        consenting = consented_subject_ids(merchant.area, NAME_PURPOSE)
+    except UnknownPurpose:  # a database without the purposes (never in production: a migration makes them)
+        consenting = None
+    members = {row.member_pass.member_id for row in rows}
+    named = set(consenting.filter(pk__in=members)) if consenting is not None and members else set()
     result = []
     for row in rows:
         is_purchase = row.kind == TillKind.PURCHASE

@@ -30,8 +30,8 @@ from areas.models import Merchant, ShoppingArea
 from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
-from .codes import group_card_number
-from .forms import JoinForm, TillForm, UndoForm, format_euros
+from .codes import card_barcode_svg, group_card_number
+from .forms import JoinForm, PinForm, TillForm, UndoForm, format_euros
 
 TILL_ACTION = "merchant.operate_till"
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
@@ -56,6 +56,24 @@ def till_entry_is_visible(request) -> bool:
         return False
     roles = registered_actions()[TILL_ACTION].roles
     return is_platform_admin(user) or any(m["role"] in roles for m in memberships_of(user))
+
+
+def _holds_role_for(request, action: str) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    roles = registered_actions()[action].roles
+    return is_platform_admin(user) or any(m["role"] in roles for m in memberships_of(user))
+
+
+def desk_entry_is_visible(request) -> bool:
+    """The "Desk" entry (gift cards): for those who sell them at the collective's desk."""
+    return _holds_role_for(request, "loyalty.sell_gift_cards")
+
+
+def settlement_entry_is_visible(request) -> bool:
+    """The "Settlement" entry: merchant owners and area managers."""
+    return _holds_role_for(request, "loyalty.view_settlement")
 
 
 # --- Member app --------------------------------------------------------------------------------------------
@@ -118,6 +136,9 @@ def pass_screen(request):
     if member_pass is None:
         return redirect("loyalty:join")
     overview = selectors.pass_overview(member_pass)
+    gift_cards = [
+        {**card, "balance": format_euros(card["balance_cents"])} for card in selectors.gift_cards_for_pass(member_pass)
+    ]
     response = render(
         request,
         "loyalty/pass.html",
@@ -125,6 +146,7 @@ def pass_screen(request):
             "area": area,
             "member_pass": member_pass,
             "overview": overview,
+            "gift_cards": gift_cards,
             "card_number_grouped": group_card_number(member_pass.card_number),
             "rendered_at": timezone.now(),
             "period": totp.STEP_SECONDS,
@@ -152,6 +174,37 @@ def history(request):
         request,
         "loyalty/history.html",
         {"area": area, "member_pass": member_pass, "overview": overview, "history": history},
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card(request):
+    """The printable card (its number as a barcode, for a phone-less day) and its PIN, which spending needs."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_pin(pass_id=member_pass.pk, pin=form.cleaned_data["pin"], by=request.user)
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Your PIN is set. With it, the printed card can also spend points."))
+            return redirect("loyalty:card")
+    response = render(
+        request,
+        "loyalty/card.html",
+        {
+            "area": area,
+            "member_pass": member_pass,
+            "card_number_grouped": group_card_number(member_pass.card_number),
+            "barcode_svg": card_barcode_svg(member_pass.card_number),
+            "form": form,
+        },
     )
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -192,7 +245,7 @@ def service_worker(request):
         reverse("loyalty:manifest"),
         reverse("loyalty:icon"),
     ]
-    pages = [scope, reverse("loyalty:history")]
+    pages = [scope, reverse("loyalty:history"), reverse("loyalty:wallet")]
     offline = render_to_string("loyalty/offline.html", {"scope": scope})
     # A new asset URL (hashed names in production) gives a new cache and drops the old one.
     version = hashlib.sha256(json.dumps([assets, pages, SERVICE_WORKER_REVISION]).encode()).hexdigest()[:12]

@@ -20,7 +20,12 @@ from loyalty.models import EntryKind, LedgerEntry, Pass, PointLot, TillKind, Til
 
 from .factories import PassFactory, award, cashier_for, qr, rules_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# One group: on one xdist worker, so two of these never hold 50+ connections each at the same time.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("postgres_concurrency"),
+]
 
 MAX_THREADS = 50
 

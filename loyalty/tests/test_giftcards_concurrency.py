@@ -21,7 +21,12 @@ from .factories import PassFactory, cashier_for, manager_for
 from .giftcard_factories import PIN, balance, sell
 from .test_concurrency import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# One group: on one xdist worker, so two of these never hold 50+ connections each at the same time.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("postgres_concurrency"),
+]
 
 THREADS = 20
 

@@ -16,7 +16,12 @@ from .factories import PassFactory, award, cashier_for, manager_for
 from .rewards_helpers import give_points, make_reward
 from .test_concurrency import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# One group: on one xdist worker, so two of these never hold 50+ connections each at the same time.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("postgres_concurrency"),
+]
 
 
 def test_a_hundred_choices_on_a_balance_for_one_make_one_voucher(area, now):

@@ -409,3 +409,31 @@ def test_navigation_shows_my_pass_to_signed_in_people_and_the_till_to_till_opera
         False,
         False,
     ]
+
+
+def test_the_member_prints_the_card_and_sets_its_pin(client, member, member_pass):
+    client.force_login(member)
+
+    page = client.get(reverse("loyalty:card"))
+    assert page.status_code == 200 and b"<svg" in page.content
+    assert member_pass.card_number_display.encode() in page.content
+
+    refused = client.post(reverse("loyalty:card"), {"pin": "12", "pin_again": "12"})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    different = client.post(reverse("loyalty:card"), {"pin": "4711", "pin_again": "4712"})
+    assert "pin_again" in different.context["form"].errors
+
+    assert client.post(reverse("loyalty:card"), {"pin": "4711", "pin_again": "4711"}).status_code == 302
+    member_pass.refresh_from_db()
+    assert member_pass.has_pin
+
+
+def test_the_pass_screen_shows_the_gift_card_balance(client, area, member, member_pass):
+    from loyalty.tests.factories import manager_for
+
+    services.sell_gift_card(
+        area=area, amount_cents=2500, by=manager_for(area), request_key=uuid.uuid4(), member_pass=member_pass
+    )
+    client.force_login(member)
+    page = client.get(reverse("loyalty:pass")).content.decode()
+    assert "25.00" in page or "25,00" in page

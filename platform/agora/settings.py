@@ -251,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-points": {"task": "loyalty.tasks.expire_points_task", "schedule": crontab(hour=2, minute=15)},
     "check-points-ledger": {"task": "loyalty.tasks.check_ledger_task", "schedule": crontab(hour=3, minute=30)},
+    "expire-gift-cards": {"task": "loyalty.tasks.expire_gift_cards_task", "schedule": crontab(hour=2, minute=45)},
     "points-expiry-notices": {"task": "loyalty.tasks.send_expiry_notices_task", "schedule": crontab(hour=9, minute=0)},
 }
 

@@ -366,7 +366,7 @@ def test_later_modules_add_steps_that_see_the_members(purposes, monkeypatch):
     monkeypatch.setattr(registry, "_STEPS", dict(registry._STEPS))
     seen = {}
 
-    @demo_step(order=100, name="tests.passes")
+    @demo_step(order=900, name="tests.passes")
     def passes(ctx):
         seen["members"] = sum(len(batch) for batch in ctx.member_batches())
         seen["areas"] = sorted(ctx.areas)
