@@ -13,6 +13,15 @@ def _factories():
     return factories
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the test profile's is in memory): nothing cached by an earlier test,
+    whose rows may have had the same ids, leaks into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def area(db):
     return _factories().ShoppingAreaFactory()

@@ -30,6 +30,8 @@ class LoyaltyConfig(AppConfig):
         # on an area: the overview of every merchant's settlement.
         register_action("loyalty.view_settlement", roles={Role.AREA_MANAGER, Role.MERCHANT_OWNER})
         register_action("loyalty.view_settlement_overview", roles={Role.AREA_MANAGER})
+        # On an area: issuing (storing for good) the statements of a closed period.
+        register_action("loyalty.issue_settlement", roles={Role.AREA_MANAGER})
         # The till itself uses areas' `merchant.operate_till` (merchant owner and staff, own merchant only).
 
         from .views import (

@@ -3,7 +3,8 @@ collective's overview of an area (page, CSV).
 
 Who sees what (accounts.permissions): a merchant's statements need `loyalty.view_settlement` (the area's
 manager, the merchant's owner); people who may not even view the merchant get a 404, its staff a 403. The
-overview needs `loyalty.view_settlement_overview` on the area (its manager), and so does issuing a statement.
+overview needs `loyalty.view_settlement_overview` on the area (its manager); issuing a statement needs
+`loyalty.issue_settlement` on the area (also its manager).
 """
 
 from __future__ import annotations

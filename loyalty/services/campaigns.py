@@ -12,8 +12,9 @@ nothing about the member was used to choose them: it is the same offer for every
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -32,12 +33,13 @@ logger = logging.getLogger(__name__)
 ISSUE_CHUNK = 500
 
 
-def active_campaigns(*, area_id: int, merchant, now: datetime) -> list[Campaign]:
-    """The area's campaigns running at `now` that apply at `merchant`: no merchants and no sectors means
-    every merchant; otherwise the merchant is one of them or in one of the sectors. One query."""
+def active_campaigns(*, area_id: int, merchant, now: datetime, until: datetime | None = None) -> list[Campaign]:
+    """The area's campaigns running at `now` (or starting before `until`) that apply at `merchant`: no
+    merchants and no sectors means every merchant; otherwise the merchant is one of them or in one of the
+    sectors. One query."""
     through = Campaign.merchants.through
     rows = (
-        Campaign.objects.filter(area_id=area_id, is_active=True, starts_at__lte=now, ends_at__gt=now)
+        Campaign.objects.filter(area_id=area_id, is_active=True, starts_at__lte=until or now, ends_at__gt=now)
         .annotate(
             has_merchant=Exists(through.objects.filter(campaign_id=OuterRef("pk"), merchant_id=merchant.pk)),
             has_any_merchant=Exists(through.objects.filter(campaign_id=OuterRef("pk"))),
@@ -51,6 +53,29 @@ def active_campaigns(*, area_id: int, merchant, now: datetime) -> list[Campaign]
         or merchant.sector in (campaign.sectors or [])
         or (not campaign.has_any_merchant and not campaign.sectors)
     ]
+
+
+#: How long the till keeps an area's list of running campaigns (seconds): a new or changed campaign reaches the
+#: tills within this time. Each campaign's own period is still checked per purchase (`campaign_extra`).
+CAMPAIGN_CACHE_SECONDS = 60
+
+
+def campaigns_for_till(*, area_id: int, merchant, now: datetime) -> list[Campaign]:
+    """`active_campaigns` as the till reads it on every scan: cached per merchant for up to a minute.
+
+    The list is the campaigns running at the start of the minute or starting within it; `campaign_extra`
+    then keeps only those running at the purchase's own time, so a campaign starts and ends on the second.
+    """
+    bucket = int(now.timestamp()) // CAMPAIGN_CACHE_SECONDS * CAMPAIGN_CACHE_SECONDS
+    key = f"loyalty:campaigns:{area_id}:{merchant.pk}:{bucket}"
+    campaigns = cache.get(key)
+    if campaigns is None:
+        start = datetime.fromtimestamp(bucket, tz=UTC)
+        campaigns = active_campaigns(
+            area_id=area_id, merchant=merchant, now=start, until=start + timedelta(seconds=CAMPAIGN_CACHE_SECONDS)
+        )
+        cache.set(key, campaigns, CAMPAIGN_CACHE_SECONDS)
+    return campaigns
 
 
 def campaign_points(campaign: Campaign, *, earning_cents: int, base_points: int) -> int:

@@ -60,7 +60,7 @@ from ..models import (
 )
 
 #: Issuing a statement is the area manager's (the people who see the collective's overview).
-ISSUE_ACTION = "loyalty.view_settlement_overview"
+ISSUE_ACTION = "loyalty.issue_settlement"
 #: The longest period one statement may cover.
 MAX_PERIOD_DAYS = 366
 MILLICENTS_PER_CENT = 1000

@@ -245,3 +245,70 @@ def test_a_retried_checkout_is_applied_once(area, merchant, cashier, member_pass
         merchant, member_pass, 3000, at=now, by=cashier, voucher_code=voucher.code, request_key=request_key, code=None
     )
     assert again.is_replay and again.transaction_id == first.transaction_id
+
+
+def test_a_campaign_starts_and_ends_on_the_second_though_the_till_caches_the_list(
+    area, merchant, cashier, member_pass, now
+):
+    starts = now.replace(second=30)
+    Campaign.objects.create(
+        area=area,
+        name="Happy hour",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        kind=CampaignKind.BONUS,
+        bonus_points=7,
+        multiplier_permille=1000,
+    )
+
+    assert award(merchant, member_pass, 1000, at=starts - timedelta(seconds=20), by=cashier).campaign_points == 0
+    assert award(merchant, member_pass, 1000, at=starts + timedelta(seconds=1), by=cashier).campaign_points == 7
+    late = starts + timedelta(minutes=30, seconds=5)
+    assert award(merchant, member_pass, 1000, at=late, by=cashier).campaign_points == 0
+
+
+def test_the_settlement_counts_a_checkout_through_the_real_till(area, merchant, cashier, member_pass, manager, now):
+    """One purchase with every part, one undone, one standalone gift-card payment: the four rules' quantities."""
+    from loyalty.services.settlement import merchant_quantities
+
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 100)  # 100 points issued here
+    _campaign(area, now, multiplier_permille=2000, funded_by=Funder.COLLECTIVE)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)  # the collective's
+    services.sell_gift_card(
+        area=area, amount_cents=1000, by=manager, request_key=key(), member_pass=member_pass, now=now
+    )
+    voucher = _voucher(area, manager, now)
+    # 60.00 − 5.00 voucher − 3.00 reward − 10.00 gift card = 42.00 in money: 42 points, 42 more from the campaign
+    purchase = award(
+        merchant,
+        member_pass,
+        6000,
+        at=now,
+        by=cashier,
+        voucher_code=voucher.code,
+        reward_id=reward.pk,
+        giftcard_cents=1000,
+    )
+    assert (purchase.points_awarded, purchase.campaign_points) == (84, 42)
+    # A second purchase, undone: it nets out everywhere.
+    undone = award(merchant, member_pass, 2000, at=now + timedelta(minutes=1), by=cashier)
+    services.undo_till_transaction(
+        merchant=merchant,
+        transaction_id=undone.transaction_id,
+        request_key=key(),
+        by=cashier,
+        now=now + timedelta(minutes=2),
+    )
+    # A standalone gift card paid with by number and PIN.
+    card = services.sell_gift_card(area=area, amount_cents=2000, by=manager, request_key=key(), pin="4711", now=now)
+    services.spend_gift_card(
+        merchant=merchant, number=card.number, pin="4711", amount_cents=750, request_key=key(), by=cashier, now=now
+    )
+
+    day = now.astimezone(area.tz).date()
+    quantities = merchant_quantities(merchant, day - timedelta(days=1), day)
+    # Points the merchant pays for: 100 + 84 − 42 of the collective's campaign; the undone purchase nets to 0.
+    assert quantities.points_issued == 100 + 84 - 42
+    assert quantities.points_redeemed == 50
+    assert quantities.voucher_cents == 500
+    assert quantities.giftcard_cents == 1000 + 750

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -104,6 +105,32 @@ def has_consent(person, purpose_code: str, *, area: ShoppingArea, at: datetime |
         )
     return bool(
         event and event.state == ConsentState.GIVEN and event.purpose_version.version >= purpose.reconsent_floor
+    )
+
+
+def consent_exists(purpose_code: str, *, subject, area, at: datetime | None = None) -> Exists:
+    """`has_consent` (now) as a query expression, for a consent-based purpose: to annotate rows of another
+    query with it (e.g. `subject=OuterRef("member_id")`) instead of asking per row. An unknown code is False.
+
+    Counts as has_consent does: the current decision is "given", for a version at or above the latest one
+    that requires re-consent, of an offered purpose. Whether the account is active and not erased is the
+    caller's to check on the subject it already has.
+    """
+    at = at or timezone.now()
+    floor = (
+        PurposeVersion.objects.filter(purpose=OuterRef("purpose"), requires_reconsent=True, published_at__lte=at)
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return Exists(
+        CurrentConsent.objects.filter(
+            subject=subject,
+            area=area,
+            purpose__code=purpose_code,
+            purpose__is_active=True,
+            state=ConsentState.GIVEN,
+            event__purpose_version__version__gte=Coalesce(Subquery(floor), 0),
+        )
     )
 
 

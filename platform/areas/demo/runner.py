@@ -8,6 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
@@ -104,7 +105,10 @@ def delete_append_only(model, condition: Q) -> int:
     this goes around both: a plain DELETE, with the table's own triggers off for the transaction.
     """
     pks = model._base_manager.filter(condition).values("pk")  # the base manager has no guard
-    sql, params = pks.query.sql_with_params()
+    try:
+        sql, params = pks.query.sql_with_params()
+    except EmptyResultSet:  # the condition matches nothing (e.g. no demo areas yet)
+        return 0
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
@@ -148,7 +152,10 @@ def delete_many(queryset) -> int:
                 f"{related._meta.label}.{field.name} still refers to demo {model._meta.verbose_name_plural}: "
                 "its module must register a demo_wipe that removes those rows first."
             )
-    sql, params = pks.query.sql_with_params()
+    try:
+        sql, params = pks.query.sql_with_params()
+    except EmptyResultSet:  # nothing to delete
+        return 0
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
