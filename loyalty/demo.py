@@ -36,7 +36,8 @@ from areas.models import Merchant, MerchantStatus, OpeningHours, StaffMembership
 from areas.sectors import Sector
 from privacy.models import AppendOnlyModel, CurrentConsent, Purpose
 
-from .codes import CARD_NUMBER_LENGTH, luhn_check_digit
+from . import totp
+from .codes import CARD_NUMBER_LENGTH, luhn_check_digit, qr_payload
 from .models import (
     WELCOME_REASON,
     Campaign,
@@ -732,3 +733,31 @@ def create_offers(ctx: DemoContext) -> None:
                 now=sold_at,
             )
         ctx.count("gift cards", 10)
+        # A few purchases at the till paid partly with a gift card on the pass or a voucher from the paper.
+        cashiers = {
+            membership.merchant_id: membership.user
+            for membership in StaffMembership.objects.filter(
+                merchant__area=area, role=Role.MERCHANT_OWNER, ended_at__isnull=True
+            ).select_related("user")
+        }
+        tills = [m for m in merchants if m.pk in cashiers]
+        paper = list(Voucher.objects.filter(area=area, member_pass__isnull=True, kind=VoucherKind.FIXED).order_by("pk"))
+        carded = list(GiftCard.objects.filter(area=area, member_pass__isnull=False).order_by("pk"))
+        checkouts = [(card.member_pass, card.balance_cents // 2, None) for card in carded[:3]]
+        checkouts += [(holders[index], 0, voucher.code) for index, voucher in enumerate(paper[:2])]
+        for number, (member_pass, giftcard_cents, voucher_code) in enumerate(checkouts):
+            if not tills:
+                break
+            merchant = tills[number % len(tills)]
+            at = now - timedelta(hours=number + 1)
+            services.award_for_purchase(
+                merchant=merchant,
+                code=qr_payload(member_pass.card_number, totp.code_at(member_pass.totp_secret, at)),
+                amount_cents=giftcard_cents + rng.randint(800, 4000),
+                request_key=_demo_key(ctx, slug, f"checkout-{number}"),
+                by=cashiers[merchant.pk],
+                giftcard_cents=giftcard_cents,
+                voucher_code=voucher_code or "",
+                now=at,
+            )
+        ctx.count("checkouts with a gift card or voucher", len(checkouts) if tills else 0)
