@@ -128,7 +128,9 @@ def till_summary(merchant, day: date) -> dict:
     """The merchant's day at the till, in the area's time zone: a Z-report for the pass.
 
     `count` is purchases less the undone ones; `amount_cents` and `points` are net of that day's undos
-    and refunds. Also `purchases`, `undone`, `refunds`. One query (plus the area when not loaded).
+    and refunds, as are the parts paid otherwise (`voucher_cents`, `reward_cents`, `giftcard_cents`: what
+    the till takes in vouchers and gift cards, for the cash-up). Also `purchases`, `undone`, `refunds`.
+    One query (plus the area when not loaded).
     """
     start, end = _day_bounds(merchant.area, day)
     totals = TillTransaction.objects.filter(merchant=merchant, occurred_at__gte=start, occurred_at__lt=end).aggregate(
@@ -137,6 +139,9 @@ def till_summary(merchant, day: date) -> dict:
         refunds=Count("pk", filter=Q(kind=TillKind.REFUND)),
         amount_cents=Coalesce(Sum("amount_cents"), 0),
         points=Coalesce(Sum("points"), 0),
+        voucher_cents=Coalesce(Sum("voucher_cents"), 0),
+        reward_cents=Coalesce(Sum("reward_cents"), 0),
+        giftcard_cents=Coalesce(Sum("giftcard_cents"), 0),
     )
     return {"day": day, "count": totals["purchases"] - totals["undone"], **totals}
 

@@ -431,6 +431,15 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
             "result_to_pay": format_euros(result.to_pay_cents) if result else "",
             "summary": summary,
             "summary_amount": format_euros(summary["amount_cents"]),
+            "summary_parts": [
+                (label, format_euros(summary[key]))
+                for label, key in (
+                    (_("Vouchers"), "voucher_cents"),
+                    (_("Rewards"), "reward_cents"),
+                    (_("Gift cards"), "giftcard_cents"),
+                )
+                if summary[key]
+            ],
             "recent": recent,
             "today": today,
         },
