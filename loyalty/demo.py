@@ -586,6 +586,8 @@ def wipe_passes(scope: WipeScope) -> None:
     # Statement by statement, in an order the PROTECT checks of `delete_many` accept (the raw deletes of the
     # append-only tables are checked by the database at commit).
     first, later = offers[:3], offers[3:]  # statements and gift cards; then vouchers, rewards, campaigns
+    # Vouchers point at ledger entries and till transactions: let go of them first (vouchers are not append-only).
+    Voucher._base_manager.filter(offers[3][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
     for model, condition in first:
         if issubclass(model, AppendOnlyModel):
             delete_append_only(model, condition)
