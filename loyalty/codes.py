@@ -130,11 +130,12 @@ def parse_gift_card_number(raw: str) -> str:
     return digits
 
 
-def card_barcode_svg(card_number: str) -> str:
-    """The printed card's static number as a QR code (inline SVG): earns at any till's scanner, never spends
-    without the PIN. Made on the server with the `qrcode` library."""
+def qr_svg(text: str) -> str:
+    """A QR code of `text` as an inline SVG element, drawn on the server with the `qrcode` library (no
+    third-party request; scales with its box when printed). For a printed card's number, a gift card's
+    number, a voucher's code."""
     import qrcode
     import qrcode.image.svg
 
-    image = qrcode.make(card_number, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     return image.to_string(encoding="unicode")

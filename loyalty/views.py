@@ -30,7 +30,7 @@ from areas.models import Merchant, ShoppingArea
 from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
-from .codes import card_barcode_svg, group_card_number
+from .codes import group_card_number, qr_svg
 from .forms import JoinForm, PinForm, TillForm, UndoForm, format_euros
 
 TILL_ACTION = "merchant.operate_till"
@@ -202,7 +202,7 @@ def card(request):
             "area": area,
             "member_pass": member_pass,
             "card_number_grouped": group_card_number(member_pass.card_number),
-            "barcode_svg": card_barcode_svg(member_pass.card_number),
+            "barcode_svg": qr_svg(member_pass.card_number),
             "form": form,
         },
     )

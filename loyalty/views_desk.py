@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import uuid
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -28,7 +26,7 @@ from areas.models import ShoppingArea
 from privacy.models import AuditAction
 from privacy.services import log_access
 
-from . import selectors, services
+from . import codes, selectors, services
 from .exceptions import PassNotFound
 from .forms import format_euros
 from .forms_giftcards import GiftCardLookupForm, GiftCardSpendForm, GiftCardUndoForm, SellGiftCardForm
@@ -39,10 +37,8 @@ SELL_ACTION = "loyalty.sell_gift_cards"
 
 
 def qr_svg(text: str) -> str:
-    """A QR code of `text` as an inline SVG element (drawn on the server; scales with its box when printed)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    # Only digits go in, and the library writes the markup itself.
-    return mark_safe(image.to_string(encoding="unicode"))
+    """The QR code of a card number as inline SVG, safe to put in a page (only digits go in)."""
+    return mark_safe(codes.qr_svg(text))
 
 
 # --- Desk ---------------------------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +24,7 @@ from agora.exceptions import ApplicationError
 from areas.sectors import Sector
 
 from . import selectors
+from .codes import qr_svg
 from .forms import format_euros
 from .models import CampaignKind, VoucherKind
 from .segments import segment_choices
@@ -49,8 +48,7 @@ def _private(response):
 
 def voucher_qr_svg(code: str, *, label: str) -> str:
     """The code as an inline SVG QR code (drawn here: no third-party request, works offline once cached)."""
-    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    svg = _SVG_SIZE.sub("", image.to_string(encoding="unicode"), count=2)
+    svg = _SVG_SIZE.sub("", qr_svg(code), count=2)
     # Safe to mark: the SVG is the library's paths for a code of our own alphabet, and the label is escaped.
     opening = format_html('<svg class="voucher__qr" role="img" aria-label="{}" ', label)
     return mark_safe(svg.replace("<svg ", opening, 1))
