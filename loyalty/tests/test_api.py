@@ -1,8 +1,10 @@
 """The till API: same services as the till screen, statuses a till app can act on."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from areas.tests.factories import MerchantFactory, UserFactory
 from loyalty.models import TillTransaction
@@ -106,3 +108,44 @@ def test_undo_through_the_api_reverses_the_points_once(till, merchant, shopper_p
     assert undo.json()["points_awarded"] == -award["points_awarded"]
     assert undo.json()["balance"] == award["balance"] - award["points_awarded"]
     assert twice.status_code == 409
+
+
+def test_a_till_with_an_api_token_pays_part_with_a_voucher_and_reads_its_token_once(
+    client, area, merchant, shopper_pass
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from loyalty import services
+
+    from .factories import manager_for
+
+    token = Token.objects.create(user=with_totp(cashier_for(merchant)))
+    voucher = services.issue_voucher(
+        area=area,
+        kind="fixed",
+        value_cents=500,
+        expires_at=timezone.now() + timedelta(days=30),
+        by=manager_for(area),
+        request_key=uuid.uuid4(),
+    )
+    body = {
+        "code": current_pass_code(shopper_pass),
+        "amount_cents": 2350,
+        "voucher_code": voucher.code,
+        "request_key": str(uuid.uuid4()),
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/merchants/{merchant.pk}/till/awards/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token.key}",
+        )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["voucher_cents"], response.json()["to_pay_cents"]) == (500, 1850)
+    assert response.json()["points_awarded"] == 18
+    assert sum('"authtoken_token"' in query["sql"] for query in queries.captured_queries) == 1

@@ -60,6 +60,8 @@ def _api_token_user(request):
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.select_related("user").filter(key=key.strip()).first()
+    # Kept for the API view's own authentication (accounts.authentication.TokenAuthentication): read once.
+    request._agora_api_token = token
     return token.user if token and token.user.is_active else None
 
 
