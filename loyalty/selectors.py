@@ -382,11 +382,8 @@ def till_reward_choices(merchant, *, now: datetime | None = None) -> list[tuple[
     period and in stock, as (id, "title · cost") pairs for the till's choice. One query."""
     now = now or timezone.now()
     rewards = (
-        Reward.objects.filter(area_id=merchant.area_id, is_active=True)
+        Reward.objects.filter(available_rewards_filter(now), area_id=merchant.area_id)
         .filter(Q(merchant__isnull=True) | Q(merchant=merchant))
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        .exclude(stock=0)
         .order_by("cost_points", "title")
     )
     return [

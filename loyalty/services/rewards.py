@@ -73,7 +73,7 @@ def _choose(pass_id: int, reward_id: int, by, request_key: uuid.UUID, now: datet
         .filter(pk=reward_id, area_id=member_pass.area_id)
         .first()
     )
-    if reward is None or not _is_available(reward, now):
+    if reward is None or not is_available(reward, now):
         raise RewardNotAvailable()
     if reward.stock is not None and reward.stock <= 0:
         raise RewardOutOfStock()
@@ -113,7 +113,8 @@ def _choose(pass_id: int, reward_id: int, by, request_key: uuid.UUID, now: datet
     return voucher
 
 
-def _is_available(reward: Reward, now: datetime) -> bool:
+def is_available(reward: Reward, now: datetime) -> bool:
+    """Active and in its period at `now` (stock is checked apart: it has its own error)."""
     return (
         reward.is_active
         and (reward.valid_from is None or reward.valid_from <= now)

@@ -65,6 +65,7 @@ from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_e
 from .guards import check_code, require_till
 from .ledger import credit, debit, derived_key, expire_overdue, lock_pass, open_lots
 from .passes import identify_pass_for_spend
+from .rewards import is_available
 from .vouchers import mark_voucher_redeemed, release_voucher, voucher_for_till
 
 RECEIPT_MAX_LENGTH = 40
@@ -339,13 +340,7 @@ def award_for_purchase(
 def _lock_reward(reward_id: int, merchant, now: datetime) -> Reward:
     """The catalogue's reward, locked (its stock), if it can be had at this merchant now."""
     reward = Reward.objects.select_for_update().filter(pk=reward_id, area_id=merchant.area_id).first()
-    if (
-        reward is None
-        or not reward.is_active
-        or (reward.merchant_id is not None and reward.merchant_id != merchant.pk)
-        or (reward.valid_from is not None and now < reward.valid_from)
-        or (reward.valid_until is not None and now >= reward.valid_until)
-    ):
+    if reward is None or not is_available(reward, now) or reward.merchant_id not in (None, merchant.pk):
         raise RewardNotAvailable()
     if reward.stock is not None and reward.stock <= 0:
         raise RewardOutOfStock()
