@@ -108,20 +108,20 @@ def iso7064_mod37_36_check_char(text: str) -> str:
 # --- Carrier rules -------------------------------------------------------------------------------------------
 # One function per format: it gets the cleaned scan and returns what fits, or None.
 
-_DPD_LABEL = re.compile(r"(\d{7})(\d{14})(\d{3})(\d{3})([0-9A-Z])")
-_UPS = re.compile(r"1Z([0-9A-Z]{15})([0-9])")
-_S10 = re.compile(r"([A-Z]{2})(\d{8})(\d)([A-Z]{2})")
-_WEBSHOP = re.compile(r"AG(\d{10})(\d)")
-_SSCC = re.compile(r"(00)?(\d{17})(\d)")
-_DHL_EXPRESS = re.compile(r"(\d{9,10})(\d)")
-_GLS = re.compile(r"(\d{11})(\d)?")
-_THREE_S = re.compile(r"3S([A-Z]{1,4})\d+")
-_DHL_PREFIXED = re.compile(r"JVGL[0-9A-Z]{8,30}|JJD\d{9,25}")
-_DHL_MDP = re.compile(r"MDP[0-9A-Z]{5,15}")
-_AMAZON = re.compile(r"TBA\d{12}")
-_AMAZON_ELSEWHERE = re.compile(r"TB[CM]\d{12}")
-_DPD_PARCEL = re.compile(r"(\d{14})[0-9A-Z]?")
-_BPOST_DOMESTIC = re.compile(r"32\d{22}")
+_DPD_LABEL = re.compile(r"(\d{7})(\d{14})(\d{3})(\d{3})([0-9A-Z])", re.ASCII)
+_UPS = re.compile(r"1Z([0-9A-Z]{15})([0-9])", re.ASCII)
+_S10 = re.compile(r"([A-Z]{2})(\d{8})(\d)([A-Z]{2})", re.ASCII)
+_WEBSHOP = re.compile(r"AG(\d{10})(\d)", re.ASCII)
+_SSCC = re.compile(r"(00)?(\d{17})(\d)", re.ASCII)
+_DHL_EXPRESS = re.compile(r"(\d{9,10})(\d)", re.ASCII)
+_GLS = re.compile(r"(\d{11})(\d)?", re.ASCII)
+_THREE_S = re.compile(r"3S([A-Z]{1,4})\d+", re.ASCII)
+_DHL_PREFIXED = re.compile(r"JVGL[0-9A-Z]{8,30}|JJD\d{9,25}", re.ASCII)
+_DHL_MDP = re.compile(r"MDP[0-9A-Z]{5,15}", re.ASCII)
+_AMAZON = re.compile(r"TBA\d{12}", re.ASCII)
+_AMAZON_ELSEWHERE = re.compile(r"TB[CM]\d{12}", re.ASCII)
+_DPD_PARCEL = re.compile(r"(\d{14})[0-9A-Z]?", re.ASCII)
+_BPOST_DOMESTIC = re.compile(r"32\d{22}", re.ASCII)
 
 # Inbound international post is delivered by the destination's postal operator (PostNL in NL, bpost in BE);
 # the research ties only the NL and BE suffixes to a carrier.
@@ -256,23 +256,24 @@ _RULES: tuple[Callable[[str], _Fit | None], ...] = (
 
 # --- Normalising and recognising -----------------------------------------------------------------------------
 
-# AIM symbology identifiers a scanner may put in front ("]C1" GS1-128, "]C0" Code 128, "]d2" GS1 DataMatrix …).
-_SYMBOLOGY_ID = re.compile(r"\][A-Za-z][0-9A-Za-z]")
-_GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]d2", "]Q3", "]J1"})
+# In front of the data a scanner may send an AIM symbology identifier ("]C1" GS1-128, "]C0" Code 128, "]D2" GS1
+# DataMatrix, …; compared upper-cased); DPD's labels start with "%" (§3 scanning notes).
+_LEADING_NOISE = re.compile(r"\][A-Z][0-9A-Z]|%", re.ASCII)
+_GS1_SYMBOLOGIES = frozenset({"]C1", "]E0", "]D2", "]Q3", "]J1"})
 _GROUP_SEPARATOR = "\x1d"  # what FNC1 between GS1 element strings arrives as
-_SSCC_ELEMENT = re.compile(r"00(\d{18})")
+_SSCC_ELEMENT = re.compile(r"00\d{18}", re.ASCII)
 
 
 def _clean(raw: str) -> str:
-    """The scan without scanner noise: symbology identifier, control characters, spaces, lower case, DPD's
-    leading "%" (§3 scanning notes); a GS1 element string starting with AI 00 reduced to that SSCC element."""
-    text = (raw or "").lstrip()
-    symbology = ""
-    if match := _SYMBOLOGY_ID.match(text):
-        symbology, text = match[0], text[match.end() :]
-    is_gs1 = symbology in _GS1_SYMBOLOGIES or _GROUP_SEPARATOR in text
-    text = "".join(char for char in text if not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf"))
-    text = text.upper().removeprefix("%")
+    """The scan without scanner noise (control characters, spaces, lower case, leading symbology identifiers and
+    "%"); a GS1 element string starting with AI 00 reduced to that SSCC element."""
+    raw = raw or ""
+    is_gs1 = _GROUP_SEPARATOR in raw
+    text = "".join(char for char in raw if not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf"))
+    text = text.upper()
+    while match := _LEADING_NOISE.match(text):  # repeated, so that cleaning a cleaned scan changes nothing
+        is_gs1 = is_gs1 or match[0] in _GS1_SYMBOLOGIES
+        text = text[match.end() :]
     if text.startswith("(00)"):  # the human-readable GS1 form, typed from the label
         text, is_gs1 = "00" + text[4:], True
     # AI 00 has a fixed length, so anything after its 18 digits is further element strings (postcode, …).
