@@ -3,8 +3,8 @@
 Pure functions, no database: the parcel services call `recognise()` at intake with the point's enabled
 carriers and its learned customer-code table. The rules, their sources and how sure each one is are in
 `../shared/research/parcels.md` §3 ("the research" below). Formats with a check digit are tried first, then
-prefixes, then bare formats (§3 "Detection order"): a bare number is only ever a candidate for staff to
-confirm, never a certain answer.
+prefixes, then bare formats (§3 "Detection order"): a number proven by neither a check digit nor a unique
+prefix is only ever a candidate for staff to confirm.
 """
 
 from __future__ import annotations
@@ -329,7 +329,9 @@ def recognise(
     return Recognition(raw, best.code, allowed, False, AMBIGUOUS)
 
 
-_SSCC_ISSUER_LENGTH = 8  # the extension digit and the shortest GS1 company prefix (7 digits)
+# The extension digit and the shortest GS1 company prefix (7 digits). That one issuer's SSCCs travel with one
+# carrier is an assumption (the research says nothing about SSCC); staff's answer is asked for again otherwise.
+_SSCC_ISSUER_LENGTH = 8
 
 
 def learned_key(code: str) -> str:
