@@ -330,7 +330,8 @@ def recognise(
 
 
 # The extension digit and the shortest GS1 company prefix (7 digits). That one issuer's SSCCs travel with one
-# carrier is an assumption (the research says nothing about SSCC); staff's answer is asked for again otherwise.
+# carrier is an assumption (the research says nothing about SSCC): where it fails, a learned answer is wrong for
+# some parcels, so the desk must let staff change the carrier of a "learned" recognition.
 _SSCC_ISSUER_LENGTH = 8
 
 
