@@ -185,9 +185,12 @@ def _rules_of(member_pass: Pass) -> LoyaltySettings:
         return LoyaltySettings.for_area(member_pass.area_id)
 
 
-def _till_facts(member_pass: Pass, merchant, *, device_id: str, receipt_number: str, now: datetime) -> dict:
+def _till_facts(
+    member_pass: Pass, merchant, *, device_id: str, receipt_number: str, request_key: uuid.UUID, now: datetime
+) -> dict:
     """What the rules of one scan need from earlier till transactions, in one query read under the pass lock:
 
+    - the transaction already made for this request key, if any (`previous_id`: a retry gets its first answer);
     - scans of the member in the last hour, and at this merchant today (velocity);
     - points the member got at tills today, net of today's undos and refunds (the daily cap: an undone
       typo does not eat into it);
@@ -209,6 +212,7 @@ def _till_facts(member_pass: Pass, merchant, *, device_id: str, receipt_number: 
         at.get_db_prep_value(moment, connection) for moment in (hour_ago, day_start, min(hour_ago, day_start))
     )
     p, m, purchase, undo = member_pass.pk, merchant.pk, TillKind.PURCHASE.value, TillKind.UNDO.value
+    key = TillTransaction._meta.get_field("request_key").get_db_prep_value(request_key, connection)
     # Plain SQL on the hottest path: building this from nine filtered aggregates took the ORM longer than
     # PostgreSQL takes to run it. CASE rather than FILTER, so that SQLite runs it too.
     sql = f"""
@@ -222,12 +226,14 @@ def _till_facts(member_pass: Pass, merchant, *, device_id: str, receipt_number: 
             SUM(CASE WHEN member_pass_id = %s AND merchant_id = %s AND kind = %s THEN 1 ELSE 0 END),
             SUM(CASE WHEN member_pass_id = %s AND merchant_id = %s AND kind = %s THEN 1 ELSE 0 END),
             SUM(CASE WHEN merchant_id = %s AND receipt_number = %s AND kind = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN merchant_id = %s AND receipt_number = %s AND kind = %s THEN 1 ELSE 0 END)
+            SUM(CASE WHEN merchant_id = %s AND receipt_number = %s AND kind = %s THEN 1 ELSE 0 END),
+            MAX(CASE WHEN request_key = %s THEN id END)
         FROM {connection.ops.quote_name(TillTransaction._meta.db_table)}
         WHERE (member_pass_id = %s AND occurred_at >= %s)
            OR (merchant_id = %s AND kind = %s AND occurred_at >= %s)
            OR (member_pass_id = %s AND merchant_id = %s AND kind IN (%s, %s))
            OR (merchant_id = %s AND receipt_number = %s AND receipt_number <> '' AND kind IN (%s, %s))
+           OR request_key = %s
     """
     params = [
         *(p, purchase, hour_ago),
@@ -239,10 +245,12 @@ def _till_facts(member_pass: Pass, merchant, *, device_id: str, receipt_number: 
         *(p, m, undo),
         *(m, receipt_number, purchase),
         *(m, receipt_number, undo),
+        key,
         *(p, window),
         *(m, purchase, hour_ago),
         *(p, m, purchase, undo),
         *(m, receipt_number, purchase, undo),
+        key,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -257,6 +265,7 @@ def _till_facts(member_pass: Pass, merchant, *, device_id: str, receipt_number: 
         "undone_here",
         "receipt_purchases",
         "receipt_undone",
+        "previous_id",
     )
     facts = dict(zip(names, values, strict=True))
     facts["visits_here"] = facts["purchases_here"] - facts["undone_here"]
@@ -371,10 +380,13 @@ def _award(
     member_pass = _lock_for_till(merchant, card_number)
     if member_pass is None:
         raise PassNotFound()
-    # Under the lock: an identical request that got the lock first has committed by now.
-    if previous := _previous(request_key):
+    facts = _till_facts(
+        member_pass, merchant, device_id=device_id, receipt_number=receipt_number, request_key=request_key, now=now
+    )
+    # Read under the lock: an identical request that got the lock first has committed by now.
+    if facts["previous_id"]:
         return _replay(
-            previous,
+            TillTransaction.objects.get(pk=facts["previous_id"]),
             merchant_id=merchant.pk,
             member_pass_id=member_pass.pk,
             kind=TillKind.PURCHASE,
@@ -389,7 +401,6 @@ def _award(
         raise InvalidAmount()
     # The step is burnt with the new balance below (one UPDATE), or alone when nothing is credited.
     step = check_code(member_pass, otp, now) if otp is not None else None
-    facts = _till_facts(member_pass, merchant, device_id=device_id, receipt_number=receipt_number, now=now)
     _check_velocity(facts, rules, device_id)
     if receipt_number and facts["receipt_uses"]:
         raise DuplicateReceipt()
