@@ -59,7 +59,7 @@ def _till_merchant(request, pk: int) -> Merchant:
     return get_for_action_or_404(
         request.user,
         "merchant.operate_till",
-        Merchant.objects.select_related("area"),
+        Merchant.objects.select_related("area", "area__loyalty_settings"),
         view_action="merchant.view",
         pk=pk,
     )

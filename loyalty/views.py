@@ -315,7 +315,11 @@ def _till_merchant(request, merchant_pk: int) -> Merchant:
     # 404 for merchants the person may not even view (another shop's staff, members); 403 for those they may view
     # but not operate (an area manager), as on the staff pages.
     return get_for_action_or_404(
-        request.user, TILL_ACTION, Merchant.objects.select_related("area"), view_action="merchant.view", pk=merchant_pk
+        request.user,
+        TILL_ACTION,
+        Merchant.objects.select_related("area", "area__loyalty_settings"),
+        view_action="merchant.view",
+        pk=merchant_pk,
     )
 
 

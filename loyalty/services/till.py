@@ -155,8 +155,8 @@ def _day_start(area, moment: datetime) -> datetime:
 
 
 def _lock_for_till(merchant, card_number: str) -> Pass | None:
-    """The pass with this number in the merchant's area, locked, with its member, area, the area's rules
-    and the merchant's multiplier: all in one query, as it is the hot path of every scan.
+    """The pass with this number in the merchant's area, locked, with its member and the merchant's multiplier:
+    all in one query, as it is the hot path of every scan. The area is the merchant's own object.
 
     Rules and multiplier may ride along in the locking query because scans never change them. What scans do
     change (the pass's own transactions) is read after the lock, in `_till_facts`.
@@ -164,13 +164,18 @@ def _lock_for_till(merchant, card_number: str) -> Pass | None:
     multiplier = MerchantLoyalty.objects.filter(merchant=merchant).values("multiplier_permille")[:1]
     # Whether the till may show the member's first name rides along too (one query less per scan).
     recognised = consent_exists(NAME_PURPOSE, subject=OuterRef("member_id"), area=OuterRef("area_id"))
-    return (
+    member_pass = (
         Pass.objects.select_for_update(of=("self",))
-        .select_related("member", "area", "area__loyalty_settings")
+        .select_related("member")
         .annotate(merchant_multiplier=Subquery(multiplier), name_consent=recognised)
         .filter(area_id=merchant.area_id, card_number=card_number)
         .first()
     )
+    if member_pass is not None:
+        # The pass is in the merchant's area: its area (and the area's rules, when the caller read the
+        # merchant with them) need not be joined again under the lock.
+        member_pass.area = merchant.area
+    return member_pass
 
 
 def _rules_of(member_pass: Pass) -> LoyaltySettings:

@@ -149,3 +149,23 @@ def test_a_till_with_an_api_token_pays_part_with_a_voucher_and_reads_its_token_o
     assert (response.json()["voucher_cents"], response.json()["to_pay_cents"]) == (500, 1850)
     assert response.json()["points_awarded"] == 18
     assert sum('"authtoken_token"' in query["sql"] for query in queries.captured_queries) == 1
+
+
+def test_an_award_with_an_api_token_takes_a_fixed_number_of_queries(
+    client, merchant, shopper_pass, django_assert_num_queries
+):
+    from rest_framework.authtoken.models import Token
+
+    cashier = with_totp(cashier_for(merchant))
+    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=cashier).key}"}
+    body = {"code": shopper_pass.card_number, "amount_cents": 2350, "request_key": str(uuid.uuid4())}
+    url = f"/api/v1/merchants/{merchant.pk}/till/awards/"
+    client.post(url, {**body, "request_key": str(uuid.uuid4())}, content_type="application/json", **headers)
+
+    # token (with its owner and whether they have TOTP), memberships, merchant (with its area and rules),
+    # savepoint, pass lock (member, multiplier, name consent), replay lookup, till facts, till transaction,
+    # ledger entry, lot, balance, savepoint release
+    with django_assert_num_queries(12):
+        response = client.post(url, body, content_type="application/json", **headers)
+
+    assert response.status_code == 201, response.json()

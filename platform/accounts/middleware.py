@@ -5,7 +5,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -59,13 +59,25 @@ def _api_token_user(request):
         return None
     from rest_framework.authtoken.models import Token
 
-    token = Token.objects.select_related("user").filter(key=key.strip()).first()
+    # Whether the owner has a TOTP authenticator rides along (the check below needs it for every role holder).
+    token = Token.objects.select_related("user").annotate(owner_has_totp=_totp_exists()).filter(key=key.strip()).first()
+    if token is not None:
+        token.user._agora_has_totp = token.owner_has_totp
     # Kept for the API view's own authentication (accounts.authentication.TokenAuthentication): read once.
     request._agora_api_token = token
     return token.user if token and token.user.is_active else None
 
 
+def _totp_exists():
+    from allauth.mfa.models import Authenticator
+
+    return Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP))
+
+
 def user_has_totp(user) -> bool:
+    known = getattr(user, "_agora_has_totp", None)
+    if known is not None:  # read with the API token
+        return known
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

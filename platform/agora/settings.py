@@ -140,6 +140,11 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", d
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a seed or a task writes.
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+elif env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=False):
+    # Server-side parameters and prepared statements (psycopg prepares a query from its 5th run on a
+    # connection): PostgreSQL then plans the till's hot queries once per connection, not on every scan.
+    # Needs persistent connections (DJANGO_CONN_MAX_AGE) and no transaction-pooling proxy in between.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------------
