@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial
 
@@ -64,8 +64,9 @@ class IntakeResult:
     """What the intake screen shows after a scan.
 
     `parcel` is None only when `needs_carrier_choice` (ask "which carrier?" among `candidates`, then scan again
-    with `carrier_code=`). `is_duplicate`: the parcel was scanned in before (or this was a retry). A parcel whose
-    `state` is refused was recorded but must not be taken.
+    with `carrier_code=`); `reason` is the barcode module's (e.g. a wrong check digit: better scan again).
+    `is_duplicate`: the parcel was scanned in before (or this was a retry). A parcel whose `state` is refused was
+    recorded but must not be taken.
     """
 
     parcel: Parcel | None
@@ -75,7 +76,7 @@ class IntakeResult:
     suggested_location: StorageLocation | None = None
     announcement: Announcement | None = None
     tracking_code: str = ""
-    notes: tuple[str, ...] = field(default=())
+    reason: str = ""
 
     @property
     def is_refused(self) -> bool:
@@ -128,7 +129,13 @@ def receive_parcel(
             carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
             if carrier_code is None:
                 candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
-                return IntakeResult(parcel=None, needs_carrier_choice=True, candidates=candidates, tracking_code=code)
+                return IntakeResult(
+                    parcel=None,
+                    needs_carrier_choice=True,
+                    candidates=candidates,
+                    tracking_code=code,
+                    reason=recognition.reason,
+                )
         agreement = agreements.get(carrier_code)
         if agreement is None:
             raise UnknownCarrier()

@@ -1,17 +1,16 @@
 """Two desks at once, on PostgreSQL: the parcel's row lock lets exactly one hand it out; one scan makes one parcel.
 
-Each call runs in its own thread with its own database connection, started together at a barrier.
+Each call runs in its own thread with its own database connection, started together at a barrier
+(`tests.concurrency.run_together`).
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from parcels import services
 from parcels.exceptions import ParcelNotWaiting
 from parcels.models import Parcel, ParcelEvent
 from parcels.states import ParcelState
+from tests.concurrency import run_together
 
 from .factories import key, receive, webshop_code
 
@@ -20,27 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.xdist_group("postgres_concurrency"),
 ]
-
-
-def run_together(calls) -> list:
-    results: list = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # handed to the test, which reports it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_desks_handing_out_the_same_parcel_at_once_exactly_one_succeeds(point, staff, now):

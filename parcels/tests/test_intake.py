@@ -117,7 +117,7 @@ def test_an_ambiguous_code_asks_which_carrier_and_the_answer_is_learned(point, s
     # given a 3S code, which PostNL and DHL both print
     asked = scan(point, staff, THREE_S_CODE, now=now)
     assert asked.parcel is None and asked.needs_carrier_choice
-    assert set(asked.candidates) == {"postnl", "dhl"}
+    assert set(asked.candidates) == {"postnl", "dhl"} and asked.reason == "ambiguous"
     # when staff answer DHL
     answered = scan(
         point, staff, THREE_S_CODE, now=now, carrier_code="dhl", recipient_name="Ada", recipient_email="ada@example.org"

@@ -136,3 +136,12 @@ def test_staff_of_another_area_cannot_hand_out(point, staff, now, flemish_area):
         hand_out(point, desk_staff(flemish_area), [parcel], parcel.pickup_code, now=now)
     with pytest.raises(NotAllowed):
         services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=desk_staff(flemish_area))
+
+
+def test_finding_a_recipients_parcels_is_one_query(point, staff, now, django_assert_num_queries):
+    shelf = slot(point, "A", "1", "1")
+    parcels = [receive(point, staff, at=now, location=shelf) for _ in range(3)]
+    with django_assert_num_queries(1):
+        found = list(selectors.find_waiting_parcels(point=point, pickup_code=parcels[0].pickup_code))
+        assert [parcel.location.name for parcel in found] == ["A1-1"] * 3
+        assert {parcel.carrier.code for parcel in found} == {"webshop"}
