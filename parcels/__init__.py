@@ -1,1 +1,1 @@
-"""The neighbourhood parcel point: intake, shelving, notification, pickup, returns and carriers."""
+"""The neighbourhood parcel point: intake of every carrier, shelving, pickup, returns, handover, fees."""

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ParcelsConfig(AppConfig):
     name = "parcels"
     verbose_name = _("Parcels")
+
+    def ready(self) -> None:
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+
+        from . import personal_data  # noqa: F401  (registers recipients' data with privacy)
+
+        # The desk itself (intake, shelving, pickup) is areas' `parcels.operate_desk` (parcel staff, area manager).
+        # On a parcel (or an area): seeing parcels and their history; a recipient sees their own.
+        register_action("parcels.view_parcels", roles={Role.PARCEL_STAFF, Role.AREA_MANAGER}, self_service=True)
+        # On a parcel: writing it off as lost, with a reason.
+        register_action("parcels.declare_lost", roles={Role.AREA_MANAGER})
+        # On an area (its points, slots, carrier agreements and fees): configuration.
+        register_action("parcels.manage_points", roles={Role.AREA_MANAGER})

@@ -8,6 +8,8 @@ and A's people must never reach B through the staff pages, the API or the admin.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
@@ -130,6 +132,37 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    # The parcel point's own actions (parcels/apps.py): area roles, on objects of their area.
+    "parcels.view_parcels": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   "Y . Y Y .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "parcels.declare_lost": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "parcels.manage_points": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]
@@ -165,9 +198,9 @@ def _row(answers) -> str:
     return " ".join("Y" if allowed else "." for allowed in answers)
 
 
-def test_the_table_covers_every_registered_area_and_merchant_action():
-    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant."))}
-    assert applies | {"parcels.operate_desk"} == set(EXPECTED)
+def test_the_table_covers_every_registered_area_merchant_and_parcel_action():
+    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels."))}
+    assert applies == set(EXPECTED)
     assert all(set(rows) == set(PEOPLE) for rows in EXPECTED.values())
 
 
@@ -291,3 +324,71 @@ def test_a_former_owner_has_no_access_anywhere(client, world, signed_in):
     assert client.get(reverse("areas:dashboard")).status_code == 403
     assert client.get(reverse("areas:merchant_detail", kwargs={"pk": objects["A"].pk})).status_code == 404
     assert client.get(reverse("api:merchant-detail", kwargs={"pk": objects["A"].pk})).status_code == 404
+
+
+# --- Parcel staff of area 1 never reach area 2's parcel point ----------------------------------------
+
+
+@pytest.fixture
+def parcel_points(world):
+    from parcels import services
+    from parcels.models import Carrier, CarrierAgreement, ParcelPoint
+
+    objects, people = world
+    points = {}
+    for name in ("area1", "area2"):
+        point = ParcelPoint.objects.create(area=objects[name], name=f"Pakketpunt {name}")
+        carrier, _created = Carrier.objects.get_or_create(code="webshop", defaults={"name": "Webshop"})
+        CarrierAgreement.objects.create(point=point, carrier=carrier)
+        points[name] = point
+    desk = {
+        "area1": people["parcel_staff"],
+        "area2": StaffMembershipFactory(role=Role.PARCEL_STAFF, area=objects["area2"]).user,
+    }
+    parcels = {
+        name: services.receive_parcel(
+            point=point,
+            raw_code=f"AG000000{index}00{index}",
+            by=desk[name],
+            request_key=uuid.uuid4(),
+            recipient_name="Ada",
+            recipient_email="ada@example.org",
+            carrier_code="webshop",
+        ).parcel
+        for index, (name, point) in enumerate(points.items(), start=1)
+    }
+    return points, parcels
+
+
+def test_parcel_staff_see_only_their_own_areas_parcels(world, parcel_points):
+    from parcels.models import Parcel, ParcelEvent
+
+    _points, parcels = parcel_points
+    staff = world[1]["parcel_staff"]
+    assert list(visible(staff, "parcels.view_parcels", Parcel.objects.all())) == [parcels["area1"]]
+    assert set(visible(staff, "parcels.view_parcels", ParcelEvent.objects.all())) == set(parcels["area1"].events.all())
+    assert not can(staff, "parcels.view_parcels", parcels["area2"])
+    assert not visible(world[1]["owner_A"], "parcels.view_parcels", Parcel.objects.all()).exists()
+
+
+def test_parcel_staff_cannot_work_at_another_areas_desk(world, parcel_points):
+    from parcels import services
+    from parcels.exceptions import NotAllowed
+
+    points, parcels = parcel_points
+    staff = world[1]["parcel_staff"]
+    other = parcels["area2"]
+    with pytest.raises(NotAllowed):
+        services.hand_out_parcels(
+            point=points["area2"],
+            parcel_ids=[other.pk],
+            pickup_code_or_token=other.pickup_code,
+            by=staff,
+            request_key=uuid.uuid4(),
+        )
+    with pytest.raises(NotAllowed):
+        services.receive_parcel(
+            point=points["area2"], raw_code="AG00000000990", by=staff, request_key=uuid.uuid4(), carrier_code="webshop"
+        )
+    with pytest.raises(NotAllowed):
+        services.declare_lost(parcel=other, reason="gone", by=world[1]["area_manager"])

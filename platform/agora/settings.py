@@ -258,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
     "check-points-ledger": {"task": "loyalty.tasks.check_ledger_task", "schedule": crontab(hour=3, minute=30)},
     "expire-gift-cards": {"task": "loyalty.tasks.expire_gift_cards_task", "schedule": crontab(hour=2, minute=45)},
     "points-expiry-notices": {"task": "loyalty.tasks.send_expiry_notices_task", "schedule": crontab(hour=9, minute=0)},
+    # Before the parcel points open: yesterday's last storage day is over, the return lists are ready.
+    "expire-parcels": {"task": "parcels.tasks.expire_overdue_parcels_task", "schedule": crontab(hour=4, minute=0)},
+    "erase-parcel-recipients": {
+        "task": "parcels.tasks.erase_recipient_data_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------

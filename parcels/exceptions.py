@@ -1,0 +1,102 @@
+"""Errors raised by the parcel services. Each carries a message fit to show at the desk.
+
+Interfaces catch `ParcelError` (or the `ApplicationError` base) and show `error.message`; extra keyword
+arguments become attributes (e.g. `InvalidTransition.from_state`, `WrongPickupCode.attempts_left`).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+
+
+class ParcelError(ApplicationError):
+    """Base of the parcel errors. `default_message` is translated when the error is raised."""
+
+    default_message = _("This cannot be done with the parcel.")
+
+    def __init__(self, message: str = "", **extra):
+        super().__init__(str(message or self.default_message), **extra)
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+
+class InvalidTransition(ParcelError):
+    """`from_state` and `to_state` say which move was refused."""
+
+    default_message = _("This parcel cannot go to that state from where it is now.")
+
+
+class NotAllowed(ParcelError):
+    default_message = _("You may not do this at this parcel point.")
+
+
+class PointClosed(ParcelError):
+    default_message = _("This parcel point is not active.")
+
+
+class UnknownCarrier(ParcelError):
+    default_message = _("This carrier is not known at this parcel point.")
+
+
+class InvalidTrackingCode(ParcelError):
+    default_message = _("Scan the parcel's barcode again: nothing readable was scanned.")
+
+
+class RecipientRequired(ParcelError):
+    """An unknown parcel: the desk asks for the recipient's name and e-mail from the label."""
+
+    default_message = _("This parcel was not announced. Enter the recipient's name and e-mail from the label.")
+
+
+class InvalidRecipient(ParcelError):
+    default_message = _("Enter the recipient's name and a valid e-mail address.")
+
+
+class RequestKeyReused(ParcelError):
+    """The same request key came with a different request: a client bug, never retried."""
+
+    default_message = _("This request was already used for something else. Start again.")
+
+
+class UnknownLocation(ParcelError):
+    default_message = _("No slot with this label at this parcel point. Scan the slot's label again.")
+
+
+class LocationTooSmall(ParcelError):
+    default_message = _("This parcel is too large for that slot. Choose a larger one.")
+
+
+class LocationFull(ParcelError):
+    default_message = _("That slot is full. Choose another one.")
+
+
+class ParcelNotWaiting(ParcelError):
+    """The parcel is not (any more) waiting for pickup: handed out, expired, or never here."""
+
+    default_message = _("This parcel is not waiting for pickup (any more).")
+
+
+class WrongPickupCode(ParcelError):
+    """`attempts_left` says how many wrong codes this desk may still try before it is paused."""
+
+    default_message = _("This pickup code is not right for these parcels.")
+
+
+class TooManyWrongCodes(ParcelError):
+    default_message = _("Too many wrong pickup codes at this desk. Wait a few minutes and try again.")
+
+
+class IdCheckRequired(ParcelError):
+    default_message = _("This carrier requires an ID check: check the recipient's ID and tick the box.")
+
+
+class ReasonRequired(ParcelError):
+    default_message = _("Give a reason.")
+
+
+class AnnouncementConflict(ParcelError):
+    """The same parcel was announced before for someone else."""
+
+    default_message = _("This parcel was already announced for another recipient.")

@@ -1,0 +1,352 @@
+"""Intake at the desk: scan → carrier → pre-announcement or recipient → slot → recipient told.
+
+- Carrier recognition is one call, `barcodes.recognise`, told which carriers the point takes and the prefixes
+  staff taught it. An uncertain code is settled by a pre-announcement or an earlier scan of the same code, or
+  else the desk asks "which carrier?" (`IntakeResult.needs_carrier_choice`); the answer comes back as
+  `carrier_code=` and its prefix is remembered for the next parcel (`LearnedCarrierPrefix`).
+- A second scan of a parcel returns it (`is_duplicate`), never a second parcel: the unique constraint on
+  (point, carrier, code) decides, also when two desks scan it at once. A retried request (same
+  `request_key`) returns the parcel of the first.
+- One pickup code (and QR token) per recipient per point: a new parcel for someone who already has parcels
+  waiting takes their code, so one code releases them all.
+- The recipient is told after the commit (`tasks.notify_parcel_ready_task`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..exceptions import (
+    InvalidRecipient,
+    InvalidTrackingCode,
+    InvalidTransition,
+    LocationFull,
+    LocationTooSmall,
+    RecipientRequired,
+    UnknownCarrier,
+    UnknownLocation,
+)
+from ..models import (
+    Announcement,
+    Carrier,
+    CarrierAgreement,
+    Direction,
+    LearnedCarrierPrefix,
+    Parcel,
+    ParcelEvent,
+    ParcelPoint,
+    RefusalReason,
+    StorageLocation,
+    size_rank,
+)
+from ..selectors import location_occupancy, suggest_location
+from ..states import IN_HOUSE_STATES, ParcelState
+from .access import require_desk
+from .transitions import lock_parcels, record_move, transition
+
+#: Pickup codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B — they are read aloud and typed from a phone screen.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What the intake screen shows after a scan.
+
+    `parcel` is None only when `needs_carrier_choice` (ask "which carrier?" among `candidates`, then scan again
+    with `carrier_code=`); `reason` is the barcode module's (e.g. a wrong check digit: better scan again).
+    `is_duplicate`: the parcel was scanned in before (or this was a retry). A parcel whose `state` is refused was
+    recorded but must not be taken.
+    """
+
+    parcel: Parcel | None
+    is_duplicate: bool = False
+    needs_carrier_choice: bool = False
+    candidates: tuple[str, ...] = ()
+    suggested_location: StorageLocation | None = None
+    announcement: Announcement | None = None
+    tracking_code: str = ""
+    reason: str = ""
+
+    @property
+    def is_refused(self) -> bool:
+        return self.parcel is not None and self.parcel.state == ParcelState.REFUSED
+
+
+def receive_parcel(
+    *,
+    point: ParcelPoint,
+    raw_code: str,
+    by,
+    request_key: uuid.UUID,
+    device: str = "",
+    carrier_code: str | None = None,
+    size_class: str | None = None,
+    weight_grams: int | None = None,
+    recipient_name: str | None = None,
+    recipient_email: str | None = None,
+    location: StorageLocation | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Scan a parcel in (see the module docstring). Beyond the carrier's size or weight it is refused and
+    recorded as such, unless the agreement takes oversize parcels (then marked oversize). With `location`,
+    it goes straight onto that slot.
+
+    Raises NotAllowed, PointClosed, InvalidTrackingCode, UnknownCarrier, RecipientRequired (an unannounced
+    parcel: ask for the name and e-mail on the label), InvalidRecipient, LocationTooSmall, LocationFull.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        require_desk(by, point)
+        if previous := ParcelEvent.objects.select_related("parcel").filter(request_key=request_key).first():
+            return _result(previous.parcel, is_duplicate=True)
+        agreements = {
+            agreement.carrier.code: agreement
+            for agreement in CarrierAgreement.objects.filter(point=point, is_active=True).select_related("carrier")
+        }
+        recognition = _recognise(point, raw_code, agreements=agreements)
+        code = recognition.code
+        if not code:
+            raise InvalidTrackingCode()
+        if carrier_code:
+            if carrier_code not in agreements:
+                raise UnknownCarrier()
+            if not (recognition.is_certain and tuple(recognition.candidates) == (carrier_code,)):
+                _learn_prefix(point, code, agreements[carrier_code].carrier, by=by, now=now)
+        elif recognition.is_certain and recognition.candidates:
+            carrier_code = recognition.candidates[0]
+        else:
+            carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
+            if carrier_code is None:
+                candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
+                return IntakeResult(
+                    parcel=None,
+                    needs_carrier_choice=True,
+                    candidates=candidates,
+                    tracking_code=code,
+                    reason=recognition.reason,
+                )
+        agreement = agreements.get(carrier_code)
+        if agreement is None:
+            raise UnknownCarrier()
+
+        existing = Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
+        if existing is not None:
+            return _result(existing, is_duplicate=True)
+        try:
+            # A savepoint: a desk scanning the same parcel at this moment wins the unique constraint, and this
+            # scan shows its parcel instead of failing.
+            with transaction.atomic():
+                parcel = _take_in(
+                    point=point,
+                    agreement=agreement,
+                    code=code,
+                    by=by,
+                    device=device,
+                    request_key=request_key,
+                    size_class=size_class or "",
+                    weight_grams=weight_grams,
+                    recipient_name=recipient_name,
+                    recipient_email=recipient_email,
+                    now=now,
+                )
+        except IntegrityError:
+            existing = Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
+            if existing is None:
+                raise
+            return _result(existing, is_duplicate=True)
+        if parcel.state == ParcelState.REFUSED:
+            return _result(parcel)
+        if location is not None:
+            _put_on(parcel, location, by=by, device=device, now=now)
+        from ..tasks import notify_parcel_ready_task
+
+        transaction.on_commit(partial(notify_parcel_ready_task.delay, parcel_id=parcel.pk))
+        return _result(parcel)
+
+
+def _recognise(point: ParcelPoint, raw_code: str, *, agreements: dict):
+    """The one call into the barcode module: which carrier(s) this scan may be, and the tracking code in it."""
+    from .. import barcodes
+
+    learned = dict(LearnedCarrierPrefix.objects.filter(point=point).values_list("prefix", "carrier__code"))
+    return barcodes.recognise(raw_code or "", enabled=tuple(agreements), learned=learned)
+
+
+def _learn_prefix(point: ParcelPoint, code: str, carrier: Carrier, *, by, now: datetime) -> None:
+    from .. import barcodes
+
+    prefix = barcodes.learned_key(code)
+    if prefix:
+        LearnedCarrierPrefix.objects.update_or_create(
+            point=point, prefix=prefix, defaults={"carrier": carrier, "learned_by": by, "learned_at": now}
+        )
+
+
+def _carrier_known_for(point: ParcelPoint, code: str, *, candidates) -> str | None:
+    """The carrier of an uncertain code, if exactly one pre-announcement or earlier parcel has the code."""
+    known = set(Announcement.objects.filter(point=point, tracking_code=code).values_list("carrier__code", flat=True))
+    known |= set(Parcel.objects.filter(point=point, tracking_code=code).values_list("carrier__code", flat=True))
+    if candidates:
+        known &= set(candidates) or known
+    return known.pop() if len(known) == 1 else None
+
+
+def _take_in(
+    *,
+    point: ParcelPoint,
+    agreement: CarrierAgreement,
+    code: str,
+    by,
+    device: str,
+    request_key: uuid.UUID,
+    size_class: str,
+    weight_grams: int | None,
+    recipient_name: str | None,
+    recipient_email: str | None,
+    now: datetime,
+) -> Parcel:
+    parcel = Parcel(
+        point=point,
+        carrier=agreement.carrier,
+        tracking_code=code,
+        direction=Direction.INBOUND,
+        size_class=size_class,
+        weight_grams=weight_grams,
+        received_at=now,
+    )
+    if _is_oversize(agreement, size_class, weight_grams):
+        parcel.is_oversize = True
+        if not agreement.accept_oversize:
+            parcel.refused_reason = RefusalReason.OVERSIZE
+            parcel.left_at = now
+            transition(parcel, ParcelState.REFUSED, by=by, device=device, at=now, request_key=request_key)
+            return parcel
+    announcement = (
+        Announcement.objects.select_related("member")
+        .filter(point=point, carrier=agreement.carrier, tracking_code=code, parcel__isnull=True)
+        .first()
+    )
+    name = (recipient_name or "").strip() or (announcement.recipient_name if announcement else "")
+    email = ((recipient_email or "").strip() or (announcement.recipient_email if announcement else "")).lower()
+    if not name and not email:
+        raise RecipientRequired()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise InvalidRecipient() from error
+    if not name:
+        raise InvalidRecipient()
+    parcel.recipient_name, parcel.recipient_email = name[:150], email
+    parcel.announcement = announcement
+    parcel.recipient = announcement.member if announcement else None
+    parcel.storage_until = storage_until(now, days=agreement.effective_storage_days, zone=point.area.tz)
+    parcel.pickup_code, parcel.pickup_token = _pickup_credentials(point, email=email, member=parcel.recipient)
+    transition(parcel, ParcelState.RECEIVED, by=by, device=device, at=now, request_key=request_key, agreement=agreement)
+    return parcel
+
+
+def _is_oversize(agreement: CarrierAgreement, size_class: str, weight_grams: int | None) -> bool:
+    too_big = bool(size_class) and size_rank(size_class) > size_rank(agreement.effective_max_size_class)
+    too_heavy = weight_grams is not None and weight_grams > agreement.effective_max_weight_grams
+    return too_big or too_heavy
+
+
+def storage_until(received_at: datetime, *, days: int, zone) -> datetime:
+    """The end of the last day a parcel waits: midnight after day `days` counted from intake, in the area's zone
+    (received Monday with 7 days: waits through next Monday, expires on Tuesday's morning run)."""
+    last_day = received_at.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _pickup_credentials(point: ParcelPoint, *, email: str, member) -> tuple[str, str]:
+    """The recipient's code and token: those of their parcels already waiting here, or new ones."""
+    same_recipient = Q(recipient_email__iexact=email)
+    if member is not None:
+        same_recipient |= Q(recipient=member)
+    waiting = (
+        Parcel.objects.waiting()
+        .filter(same_recipient, point=point)
+        .exclude(pickup_code="")
+        .values_list("pickup_code", "pickup_token")
+        .first()
+    )
+    if waiting:
+        return waiting
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        # Unique among the codes waiting here: a code typed at the desk must name one recipient.
+        if not Parcel.objects.waiting().filter(point=point, pickup_code=code).exists():
+            return code, secrets.token_urlsafe(24)
+
+
+def _result(parcel: Parcel, *, is_duplicate: bool = False) -> IntakeResult:
+    suggestion = None
+    if parcel.state == ParcelState.RECEIVED and parcel.location_id is None:
+        suggestion = suggest_location(
+            point=parcel.point,
+            size_class=parcel.size_class,
+            recipient_email=parcel.recipient_email,
+            is_oversize=parcel.is_oversize,
+        )
+    return IntakeResult(
+        parcel=parcel,
+        is_duplicate=is_duplicate,
+        suggested_location=suggestion,
+        announcement=parcel.announcement,
+        tracking_code=parcel.tracking_code,
+    )
+
+
+@transaction.atomic
+def store_parcel(
+    *, parcel: Parcel, location_label_code: str, by, device: str = "", now: datetime | None = None
+) -> Parcel:
+    """Put a received parcel on the slot whose label was scanned (or the suggested one); scanning another slot
+    for a parcel on a shelf records a move. Raises UnknownLocation, LocationTooSmall, LocationFull,
+    InvalidTransition (a parcel that left), NotAllowed."""
+    now = now or timezone.now()
+    require_desk(by, parcel.point)
+    location = (
+        StorageLocation.objects.select_for_update()
+        .filter(point_id=parcel.point_id, label_code=(location_label_code or "").strip().upper(), is_active=True)
+        .first()
+    )
+    if location is None:
+        raise UnknownLocation()
+    (locked,) = lock_parcels([parcel.pk])
+    _put_on(locked, location, by=by, device=device, now=now, location_locked=True)
+    return locked
+
+
+def _put_on(
+    parcel: Parcel, location: StorageLocation, *, by, device: str, now: datetime, location_locked: bool = False
+) -> None:
+    if location.point_id != parcel.point_id:
+        raise UnknownLocation()
+    if parcel.location_id == location.pk and parcel.state != ParcelState.RECEIVED:
+        return
+    if parcel.state not in IN_HOUSE_STATES:
+        raise InvalidTransition(from_state=parcel.state, to_state=ParcelState.STORED)
+    if not location_locked:
+        # The slot's row lock serialises two desks filling the same slot (capacity is counted under it).
+        location = StorageLocation.objects.select_for_update().get(pk=location.pk)
+    if size_rank(parcel.size_class) > size_rank(location.size_class):
+        raise LocationTooSmall()
+    if location_occupancy(location, excluding=parcel) >= location.capacity:
+        raise LocationFull()
+    parcel.location = location
+    if parcel.state == ParcelState.RECEIVED:
+        transition(parcel, ParcelState.STORED, by=by, device=device, at=now)
+    else:
+        record_move(parcel, by=by, device=device, at=now)
