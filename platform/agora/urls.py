@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("areas.api_urls")),
     path("", include("privacy.api_urls")),
     path("", include("loyalty.api_urls")),
+    path("", include("parcels.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("privacy/", include("privacy.urls")),
     path("staff/", include("areas.urls")),
     path("", include("loyalty.urls")),
+    path("", include("parcels.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

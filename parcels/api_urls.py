@@ -1,0 +1,3 @@
+"""The parcel point's API (/api/v1/parcel-points/…): pre-announcements from carriers and shops."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Parcel-point URLs: backoffice (see parcels/urls.py)."""
+
+urlpatterns: list = []

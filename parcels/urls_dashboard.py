@@ -1,0 +1,3 @@
+"""Parcel-point URLs: dashboard (see parcels/urls.py)."""
+
+urlpatterns: list = []

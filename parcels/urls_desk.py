@@ -1,0 +1,3 @@
+"""Parcel-point URLs: desk (see parcels/urls.py)."""
+
+urlpatterns: list = []

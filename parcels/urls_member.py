@@ -1,0 +1,3 @@
+"""Parcel-point URLs: member (see parcels/urls.py)."""
+
+urlpatterns: list = []
