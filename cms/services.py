@@ -100,7 +100,8 @@ def ensure_editor_group(*, area: ShoppingArea | None) -> Group:
 
 
 def _collection_for(area: ShoppingArea | None) -> Collection:
-    root = Collection.get_first_root_node()
+    # Wagtail's migrations make the root collection; a flushed database (transactional tests) has none.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
     if area is None:
         return root
     existing = root.get_children().filter(name=area.name).first()

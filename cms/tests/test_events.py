@@ -88,6 +88,7 @@ def test_naive_bounds_are_refused():
         )
 
 
+@pytest.mark.django_db
 def test_a_recurring_event_needs_an_end_date():
     event = EventPage(
         title="Markt",
