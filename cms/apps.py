@@ -1,3 +1,5 @@
+"""The Wagtail website of each shopping area."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,16 @@ from django.utils.translation import gettext_lazy as _
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Website")
+
+    def ready(self) -> None:
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+        from areas.services import on_role_change
+
+        from .services import sync_editor_groups
+
+        # On an area: edit its website. Wagtail's own check agrees through the area's editor group, whose
+        # members sync_editor_groups keeps equal to the area's managers.
+        register_action("cms.edit_site", roles={Role.AREA_MANAGER})
+        register_action("cms.view_survey_summary", roles={Role.AREA_MANAGER})
+        on_role_change(sync_editor_groups)

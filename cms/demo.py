@@ -1,12 +1,70 @@
-"""Demo data for the websites: each demo area's Wagtail site (found by areas.demo's autodiscovery)."""
+"""Demo data for the websites (found by areas.demo's autodiscovery): each demo area's Wagtail site, then its
+content — events with the weekly market, offers tied to the pass campaigns, news, practical pages with parking
+rates, the pass, contact and feedback pages — in Dutch with English translations, and images drawn here."""
 
-from wagtail.models import Page, Site
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.contrib.auth.models import Group
+from django.core.files.images import ImageFile
+from wagtail.images.models import Image
+from wagtail.models import Collection, Locale, Page, Site
 
 from areas.demo import DemoContext, WipeScope, demo_step, demo_wipe
 from areas.demo.shops import SITE_PORT
 from areas.demo.towns import TOWNS
+from loyalty import selectors as loyalty_selectors
 
+from .models import (
+    ContactPage,
+    DirectoryPage,
+    EditorGroup,
+    EventCategory,
+    EventIndexPage,
+    EventPage,
+    FeedbackPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    OfferIndexPage,
+    OfferPage,
+    PassSignupPage,
+    PracticalPage,
+    SurveyResponse,
+)
+from .recurrence import Recurrence
 from .services import create_area_site
+
+# Per town: the weekly market, car parks (name, hourly and day rate in cents, spaces), stops, toilets.
+CONTENT = {
+    "amersfoort": {
+        "market": ("Weekmarkt op het Hof", "Hof", 4, dt.time(8), dt.time(16)),  # Friday
+        "late_night": ("Koopavond", 3),  # Thursday
+        "garages": [
+            ("Parkeergarage Stadhuisplein", 330, 2400, 325),
+            ("Parkeergarage Flint", 320, 2200, 410),
+            ("P+R Amersfoort Centraal", 100, 600, 600),
+        ],
+        "stops": [("Amersfoort Centraal", "trein; bus 1, 2, 3, 4", 10), ("Hof / Lieve Vrouwekerkhof", "bus 2, 4", 1)],
+        "toilets": [("Stadhuis, Stadhuisplein 1", "ma–za 9:00–17:00", True, 0), ("Hof (urinoir)", "altijd", False, 0)],
+    },
+    "mechelen": {
+        "market": ("Zaterdagmarkt op de Grote Markt", "Grote Markt", 5, dt.time(8), dt.time(13)),  # Saturday
+        "late_night": ("Shoppen tot 21 uur", 4),  # Friday
+        "garages": [
+            ("Parking Grote Markt", 280, 1800, 230),
+            ("Parking Kathedraal", 260, 1700, 440),
+            ("Randparking Douaneplein", 0, 0, 300),
+        ],
+        "stops": [("Station Mechelen", "trein; De Lijn 1, 4, 500", 15), ("Grote Markt", "De Lijn 1, 4, 5", 0)],
+        "toilets": [
+            ("Stadhuis, Grote Markt 21", "ma–za 9:00–18:00", True, 50),
+            ("Vleeshuis", "za 10:00–17:00", True, 50),
+        ],
+    },
+}
 
 
 @demo_step(order=15, name="cms.sites")
@@ -22,8 +80,243 @@ def create_sites(ctx: DemoContext) -> None:
         )
 
 
+@demo_step(order=400, name="cms.content")
+def create_content(ctx: DemoContext) -> None:
+    """The pages of each demo site, published, with English translations of the section pages."""
+    english = Locale.objects.get(language_code="en")
+    for town in TOWNS:
+        area = ctx.areas[town.slug]
+        home = HomePage.objects.get(pk=Site.objects.get(pk=area.site_id).root_page_id)
+        data = CONTENT[town.slug]
+        banner = _banner(area, ctx)
+        home.shop_text = "Bestel bij de zelfstandige winkels van de binnenstad, in één winkelmandje."
+        home.parcel_point_text = f"Pakketten van alle vervoerders ophalen in het centrum ({town.city})."
+        home.save_revision().publish()
+        sections = [
+            _publish(home, EventIndexPage(title="Agenda", slug="agenda", intro="Markten, festivals en koopavonden.")),
+            _publish(home, OfferIndexPage(title="Aanbiedingen", slug="aanbiedingen", intro="Nu in de binnenstad.")),
+            _publish(home, NewsIndexPage(title="Nieuws", slug="nieuws")),
+            _publish(home, DirectoryPage(title="Winkels", slug="winkels", intro="Alle winkels en horeca.")),
+            _publish(home, PracticalPage(title="Bereikbaarheid", slug="bereikbaarheid", body=_practical(data, banner))),
+            _publish(
+                home,
+                PassSignupPage(
+                    title=area.pass_name,
+                    slug="stadspas",
+                    intro="Spaar punten bij elke deelnemende winkel en besteed ze in de stad.",
+                    button_label="Meld je gratis aan",
+                ),
+            ),
+            _publish(home, ContactPage(title="Contact", slug="contact", email=area.privacy_email)),
+            _publish(home, FeedbackPage(title="Hoe was uw bezoek?", slug="enquete", thank_you="Dank u wel!")),
+        ]
+        events, offers, news = sections[0], sections[1], sections[2]
+        _events(events, data, ctx.today)
+        _offers(offers, area, ctx)
+        _publish(
+            news,
+            NewsPage(
+                title="Nieuwe fietsenstalling bij de markt",
+                slug="fietsenstalling",
+                date=ctx.today - dt.timedelta(days=6),
+                intro="Gratis en bewaakt, zes dagen per week.",
+                body=[("paragraph", "<p>Vanaf deze maand staat uw fiets gratis en droog vlak bij de markt.</p>")],
+            ),
+        )
+        for page in [home.specific, *sections]:
+            _translate(page, english)
+        _survey_answers(area, ctx)
+        ctx.count("cms pages", Page.objects.descendant_of(home).count())
+
+
+def _publish(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _translate(page, english) -> None:
+    if page.get_translations().filter(locale=english).exists():
+        return
+    translation = page.copy_for_translation(english, copy_parents=True)
+    translation.save_revision().publish()
+
+
+def _practical(data: dict, banner: Image) -> list:
+    return [
+        ("image", {"image": banner, "alt_text": "Het logo van de binnenstad in de kleuren van de stad", "caption": ""}),
+        (
+            "parking",
+            {
+                "heading": "Parkeren",
+                "text": "<p>Tip: met de stadspas krijgt u bij deelnemende winkels een uur parkeren terug.</p>",
+                "garages": [
+                    {
+                        "name": n,
+                        "address": "",
+                        "hourly_rate_cents": h,
+                        "day_rate_cents": d,
+                        "spaces": s,
+                        "opening": "24/7",
+                    }
+                    for n, h, d, s in data["garages"]
+                ],
+            },
+        ),
+        (
+            "public_transport",
+            {
+                "heading": "Openbaar vervoer",
+                "text": "",
+                "stops": [{"name": n, "lines": lines, "walking_minutes": m} for n, lines, m in data["stops"]],
+            },
+        ),
+        (
+            "toilets",
+            {
+                "heading": "Toiletten",
+                "toilets": [
+                    {"name": n, "opening": o, "is_accessible": a, "fee_cents": f} for n, o, a, f in data["toilets"]
+                ],
+            },
+        ),
+        (
+            "accessibility",
+            {
+                "heading": "Toegankelijkheid",
+                "text": "",
+                "features": ["Invalidenparkeerplaatsen in elke garage", "Vlakke looproutes door het centrum"],
+            },
+        ),
+    ]
+
+
+def _events(index, data: dict, today: dt.date) -> None:
+    title, place, weekday, start, end = data["market"]
+    first = today - dt.timedelta(days=(today.weekday() - weekday) % 7 + 7 * 26)
+    _publish(
+        index,
+        EventPage(
+            title=title,
+            slug="weekmarkt",
+            category=EventCategory.MARKET,
+            intro="Groente, fruit, kaas, vis en bloemen.",
+            starts_on=first,
+            start_time=start,
+            end_time=end,
+            place=place,
+            recurrence=Recurrence.WEEKLY,
+            repeat_until=today + dt.timedelta(days=365),
+        ),
+    )
+    late_title, late_weekday = data["late_night"]
+    _publish(
+        index,
+        EventPage(
+            title=late_title,
+            slug="koopavond",
+            category=EventCategory.LATE_NIGHT,
+            starts_on=today - dt.timedelta(days=(today.weekday() - late_weekday) % 7),
+            start_time=dt.time(18),
+            end_time=dt.time(21),
+            place="Binnenstad",
+            recurrence=Recurrence.WEEKLY,
+            repeat_until=today + dt.timedelta(days=180),
+        ),
+    )
+    for offset, name, category, slug in (
+        (12, "Zomerfestival", EventCategory.FESTIVAL, "zomerfestival"),
+        (20, "Stadsloop", EventCategory.SPORT, "stadsloop"),
+        (-10, "Herbestrating winkelstraat", EventCategory.STREET_WORKS, "herbestrating"),
+    ):
+        _publish(
+            index,
+            EventPage(
+                title=name,
+                slug=slug,
+                category=category,
+                starts_on=today + dt.timedelta(days=offset),
+                ends_on=today + dt.timedelta(days=offset + (1 if category == EventCategory.FESTIVAL else 0)),
+                start_time=dt.time(10),
+                end_time=dt.time(18),
+                place="Centrum",
+            ),
+        )
+
+
+def _offers(index, area, ctx: DemoContext) -> None:
+    start, end = (
+        ctx.at(area, ctx.today - dt.timedelta(days=60), 12),
+        ctx.at(area, ctx.today + dt.timedelta(days=60), 12),
+    )
+    for campaign in loyalty_selectors.campaigns_between(area, start, end):
+        if campaign.segment or not campaign.is_active:
+            continue
+        _publish(
+            index,
+            OfferPage(
+                title=campaign.name,
+                slug=f"campagne-{campaign.pk}",
+                intro=campaign.description[:250],
+                valid_from=campaign.starts_at.astimezone(area.tz).date(),
+                valid_until=campaign.ends_at.astimezone(area.tz).date(),
+                campaign_id=campaign.pk,
+            ),
+        )
+    _publish(
+        index,
+        OfferPage(
+            title="Gratis koffie bij de markt",
+            slug="koffie",
+            intro="Laat uw stadspas zien bij de koffiekar.",
+            valid_from=ctx.today - dt.timedelta(days=3),
+            valid_until=ctx.today + dt.timedelta(days=25),
+        ),
+    )
+
+
+def _banner(area, ctx: DemoContext) -> Image:
+    """A 1200×500 banner in the area's colours with simple shapes, drawn with Pillow (never downloaded)."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    rng = ctx.rng(f"cms.banner.{area.slug}")
+    canvas = PILImage.new("RGB", (1200, 500), area.primary_colour)
+    draw = ImageDraw.Draw(canvas)
+    for _n in range(14):
+        x, y, r = rng.randint(0, 1200), rng.randint(0, 500), rng.randint(30, 140)
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=area.accent_colour, width=10)
+    draw.rectangle((0, 420, 1200, 500), fill=area.accent_colour)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    collection = Collection.get_first_root_node().get_children().filter(name=area.name).first()
+    image = Image(title=f"{area.name} banner", collection=collection or Collection.get_first_root_node())
+    image.file = ImageFile(buffer, name=f"{area.slug}-banner.png")
+    image.save()
+    return image
+
+
+def _survey_answers(area, ctx: DemoContext) -> None:
+    rng = ctx.rng(f"cms.survey.{area.slug}")
+    SurveyResponse.objects.bulk_create(
+        SurveyResponse(
+            area=area,
+            rating=rng.choice([3, 4, 4, 4, 5, 5]),
+            cleanliness=rng.choice([2, 3, 4, 4, 5]),
+            atmosphere=rng.choice([3, 4, 5, 5]),
+            offer=rng.choice([3, 3, 4, 5]),
+            accessibility=rng.choice([None, 3, 4, 4]),
+            visit_date=ctx.today - dt.timedelta(days=rng.randint(0, 60)),
+        )
+        for _n in range(60)
+    )
+
+
 @demo_wipe(order=400, name="cms.sites")
 def wipe_sites(scope: WipeScope) -> None:
+    SurveyResponse.objects.filter(area_id__in=scope.area_ids).delete()
+    groups = EditorGroup.objects.filter(area_id__in=scope.area_ids).values_list("group_id", flat=True)
+    Group.objects.filter(pk__in=list(groups)).delete()
     root_pages = Site.objects.filter(shopping_area__in=scope.area_ids).values_list("root_page_id", flat=True)
     for page in Page.objects.filter(pk__in=list(root_pages)):
         for translation in page.get_translations(inclusive=True):

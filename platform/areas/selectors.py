@@ -115,6 +115,31 @@ def list_merchants(
     return result
 
 
+def list_merchant_sectors(area: ShoppingArea) -> list[str]:
+    """The sectors of the area's active merchants (for the directory's filter). One query."""
+    return list(
+        Merchant.objects.active().filter(area=area).order_by("sector").values_list("sector", flat=True).distinct()
+    )
+
+
+def get_listed_merchant(area: ShoppingArea, *, slug: str) -> Merchant | None:
+    """An active merchant of the area by its slug, with its hours loaded (for the public directory); else None."""
+    merchant = Merchant.objects.active().filter(area=area, slug=slug).prefetch_related("opening_hours").first()
+    if merchant is not None:
+        merchant.area = area
+    return merchant
+
+
+def search_merchants(area: ShoppingArea, *, query: str) -> QuerySet[Merchant]:
+    """The area's active merchants whose name, description or street contains every word of `query`."""
+    merchants = Merchant.objects.active().filter(area=area)
+    for word in query.split()[:5]:
+        merchants = merchants.filter(
+            Q(trade_name__icontains=word) | Q(description__icontains=word) | Q(street__icontains=word)
+        )
+    return merchants.order_by("trade_name")
+
+
 def weekly_hours(merchant: Merchant) -> dict[int, list[Period]]:
     """The regular week as {weekday: [(opens, closes), …]}, every weekday present (empty when closed)."""
     week: dict[int, list[Period]] = {weekday: [] for weekday in range(7)}

@@ -7,7 +7,7 @@ traceable to a person.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -375,6 +375,24 @@ def resolve_role_scope(
     return None, None
 
 
+#: Callables `listener(user=…)` run inside the transaction that granted or ended a role (`on_role_change`).
+_ROLE_LISTENERS: list[Callable] = []
+
+
+def on_role_change(listener: Callable) -> None:
+    """Register a function called with `user=` in the same transaction whenever a role of that person is
+    granted or ended: the website gives area managers their site's Wagtail editor group this way, so that
+    Wagtail's permissions and `accounts.permissions` cannot disagree after a commit."""
+    if listener not in _ROLE_LISTENERS:
+        _ROLE_LISTENERS.append(listener)
+
+
+def _roles_changed(user) -> None:
+    forget_memberships(user)
+    for listener in _ROLE_LISTENERS:
+        listener(user=user)
+
+
 @transaction.atomic
 def grant_role(
     *, user, role: str, area: ShoppingArea | None = None, merchant: Merchant | None = None, granted_by
@@ -400,6 +418,7 @@ def grant_role(
     if created:
         # A role opens access to other people's data: who gave it is part of the audit trail.
         log_access(actor=granted_by, action=AuditAction.CHANGE, subject=user, obj=membership, fields=["role"])
+        _roles_changed(user)
     forget_memberships(user)
     return membership
 
@@ -413,7 +432,7 @@ def end_role(*, membership: StaffMembership, by=None) -> StaffMembership:
         membership.ended_by = by
         membership.save(update_fields=["ended_at", "ended_by"])
         log_access(actor=by, action=AuditAction.CHANGE, subject=membership.user, obj=membership, fields=["ended_at"])
-        forget_memberships(membership.user)
+        _roles_changed(membership.user)
     return membership
 
 

@@ -1,0 +1,275 @@
+"""Reads of the area websites: the event calendar (also for analytics), offers, the merchant directory, search,
+and the feedback survey's summary with small-group suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from areas import selectors as area_selectors
+from areas.models import Merchant, ShoppingArea, Weekday
+from areas.sectors import Sector
+from loyalty import selectors as loyalty_selectors
+
+from .models import (
+    ContactPage,
+    DirectoryPage,
+    EventCategory,
+    EventIndexPage,
+    EventPage,
+    FeedbackPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    OfferIndexPage,
+    OfferPage,
+    PassSignupPage,
+    PracticalPage,
+    SurveyResponse,
+)
+
+#: Never publish a survey figure resting on fewer answers than this, whatever the area says (ARCHITECTURE §6).
+MIN_SUPPRESSION_K = 10
+
+
+def area_of_page(page: Page) -> ShoppingArea | None:
+    """The area whose site holds the page (in any language): its home page shares a translation key with the
+    site's root page. One query."""
+    home_path = page.path[: Page.steplen * 2]
+    home_key = Page.objects.filter(path=home_path).values("translation_key")[:1]
+    return ShoppingArea.objects.filter(site__root_page__translation_key=Subquery(home_key)).first()
+
+
+# --- Events -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of an event: what analytics' intervention calendar reads. `id` is stable per occurrence
+    ("<page id>:<start in UTC>"); times are aware."""
+
+    id: str
+    page_id: int
+    title: str
+    category: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    page: EventPage | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def category_label(self) -> str:
+        return EventCategory(self.category).label
+
+
+def _occurrences(events, *, tz, start: dt.datetime, end: dt.datetime, category: str | None = None) -> list[Occurrence]:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValueError("start and end must be aware datetimes")
+    events = events.live().public().filter(starts_on__lte=end.astimezone(tz).date())
+    events = events.filter(
+        Q(repeat_until__isnull=True) | Q(repeat_until__gte=start.astimezone(tz).date() - dt.timedelta(days=31))
+    )
+    if category:
+        events = events.filter(category=category)
+    found = []
+    for event in events:
+        for starts_at, ends_at in event.occurrences(start, end, tz=tz):
+            found.append(
+                Occurrence(
+                    id=f"{event.pk}:{starts_at.astimezone(dt.UTC):%Y%m%dT%H%MZ}",
+                    page_id=event.pk,
+                    title=event.title,
+                    category=event.category,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    place=event.place,
+                    page=event,
+                )
+            )
+    found.sort(key=lambda occurrence: (occurrence.starts_at, occurrence.page_id))
+    return found
+
+
+def list_events(*, area: ShoppingArea, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
+    """The area's event occurrences overlapping [start, end), soonest first: the intervention calendar analytics
+    reads. Published, public pages of the area's site only, in its main language (so nothing counts twice);
+    recurrences are expanded on the area's wall clock. Two queries."""
+    if area.site_id is None:
+        return []
+    root = Page.objects.filter(sites_rooted_here__id=area.site_id).first()
+    if root is None:
+        return []
+    return _occurrences(EventPage.objects.descendant_of(root), tz=area.tz, start=start, end=end)
+
+
+def upcoming_occurrences(index: Page, *, days: int, category: str | None = None, now=None) -> list[Occurrence]:
+    """The occurrences of the events below `index` (a home or events page, in its language) in the next days."""
+    now = now or timezone.now()
+    area = index.specific.area if hasattr(index.specific, "area") else area_of_page(index)
+    if area is None:
+        return []
+    return _occurrences(
+        EventPage.objects.descendant_of(index),
+        tz=area.tz,
+        start=now,
+        end=now + dt.timedelta(days=days),
+        category=category,
+    )
+
+
+# --- Offers, news, the home page ----------------------------------------------------------------------------
+
+
+def current_offers(index: Page, *, today: dt.date):
+    """The published offers below `index` valid on `today` (the area's date), ending soonest first."""
+    return (
+        OfferPage.objects.descendant_of(index)
+        .live()
+        .public()
+        .filter(valid_from__lte=today, valid_until__gte=today)
+        .order_by("valid_until", "pk")
+    )
+
+
+def campaign_for_offer(offer: OfferPage):
+    """The loyalty campaign an offer page presents, if it belongs to the page's area and runs while the offer is
+    valid; else None. Read through loyalty.selectors (the website never writes loyalty's tables)."""
+    if not offer.campaign_id or offer.area is None:
+        return None
+    tz = offer.area.tz
+    start = dt.datetime.combine(offer.valid_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(offer.valid_until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return loyalty_selectors.campaigns_between(offer.area, start, end).filter(pk=offer.campaign_id).first()
+
+
+def public_campaigns_for(merchant: Merchant, *, now: dt.datetime) -> list:
+    """The pass campaigns running now that apply to this merchant and are for every member (campaigns for a
+    segment are personal offers, shown only in the member's app)."""
+    running = loyalty_selectors.campaigns_between(merchant.area, now, now + dt.timedelta(seconds=1))
+    found = []
+    for campaign in running:
+        if not campaign.is_active or campaign.segment:
+            continue
+        merchant_ids = {m.pk for m in campaign.merchants.all()}
+        everyone = not merchant_ids and not campaign.sectors
+        if everyone or merchant.pk in merchant_ids or merchant.sector in (campaign.sectors or []):
+            found.append(campaign)
+    return found
+
+
+def home_overview(home: HomePage, *, now: dt.datetime) -> dict:
+    """What the home page shows: this week's events, current offers, the latest news and the site's sections."""
+    area = home.area
+    children = {type(page): page for page in home.get_children().live().public().specific()}
+    today = now.astimezone(area.tz).date() if area else now.date()
+    return {
+        "events": upcoming_occurrences(home, days=7, now=now)[:6] if area else [],
+        "offers": list(current_offers(home, today=today)[:4]),
+        "news": list(NewsPage.objects.descendant_of(home).live().public().order_by("-date", "-pk")[:3]),
+        "event_index": children.get(EventIndexPage),
+        "offer_index": children.get(OfferIndexPage),
+        "news_index": children.get(NewsIndexPage),
+        "directory": children.get(DirectoryPage),
+        "pass_page": children.get(PassSignupPage),
+        "contact_page": children.get(ContactPage),
+        "feedback_page": children.get(FeedbackPage),
+        "practical_pages": [page for page in home.get_children().live().public().type(PracticalPage).specific()],
+    }
+
+
+# --- The merchant directory ---------------------------------------------------------------------------------
+
+
+def directory(area: ShoppingArea, *, sector: str = "", open_now: bool = False, now=None) -> dict:
+    """The directory's list: the area's active merchants, by sector and/or open now (the area's wall clock,
+    exceptions included), and the sectors to choose from. Four queries."""
+    now = now or timezone.now()
+    if sector not in Sector.values:
+        sector = ""
+    merchants = area_selectors.list_merchants(area, sector=sector or None, open_at=now if open_now else None)
+    present = set(area_selectors.list_merchant_sectors(area))
+    return {
+        "merchants": merchants,
+        "sector": sector,
+        "open_now": open_now,
+        "sectors": [(value, label) for value, label in Sector.choices if value in present],
+    }
+
+
+def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict | None:
+    """A merchant's public page: address, this week's hours, today's (exceptions included), upcoming exceptions
+    and current offers. None when no active merchant of the area has this slug."""
+    merchant = area_selectors.get_listed_merchant(area, slug=slug)
+    if merchant is None:
+        return None
+    hours = area_selectors.weekly_hours(merchant)
+    local = now.astimezone(area.tz)
+    today = area_selectors.opening_hours_on(merchant, local.date())
+    campaigns = public_campaigns_for(merchant, now=now)
+    return {
+        "merchant": merchant,
+        "week": [(day.label, hours[day]) for day in Weekday],
+        "today": today,
+        "is_open_now": today.is_open_at(local.time()),
+        "exceptions": area_selectors.upcoming_exceptions(merchant, days=30),
+        "campaigns": campaigns,
+    }
+
+
+# --- Search -------------------------------------------------------------------------------------------------
+
+
+def search_site(*, home: Page, query: str) -> dict:
+    """Pages of this site (in the home page's language) and the area's merchants matching `query`."""
+    pages = Page.objects.live().public().descendant_of(home, inclusive=True).search(query)[:20]
+    area = area_of_page(home)
+    merchants = area_selectors.search_merchants(area, query=query)[:20] if area else []
+    directory_page = DirectoryPage.objects.child_of(home).live().first()
+    return {"pages": list(pages), "merchants": list(merchants), "directory": directory_page}
+
+
+# --- The feedback survey ------------------------------------------------------------------------------------
+
+SURVEY_QUESTIONS = ("rating", "cleanliness", "atmosphere", "offer", "accessibility")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An average rating, or None with the reason when it rests on too few answers."""
+
+    average: float | None
+    responses: int | None
+    suppressed_reason: str = ""
+
+
+def survey_summary(*, area: ShoppingArea, start: dt.date, end: dt.date) -> dict:
+    """Average ratings per question for visits in [start, end] (the area's dates). Each figure resting on fewer
+    than K answers (K = the area's suppression_k, never below 10) is None with the reason: a handful of answers
+    could identify who gave them. One query."""
+    k = max(area.suppression_k, MIN_SUPPRESSION_K)
+    aggregates = {}
+    for question in SURVEY_QUESTIONS:
+        aggregates[f"{question}_avg"] = Avg(question)
+        aggregates[f"{question}_n"] = Count(question)
+    row = SurveyResponse.objects.filter(area=area, visit_date__range=(start, end)).aggregate(**aggregates)
+    figures = {}
+    for question in SURVEY_QUESTIONS:
+        n = row[f"{question}_n"]
+        if n < k:
+            reason = str(_("Fewer than %(k)s answers: not shown, to protect who answered.") % {"k": k})
+            figures[question] = Figure(None, None, reason)
+        else:
+            figures[question] = Figure(round(float(row[f"{question}_avg"]), 2), n)
+    return {"k": k, "start": start, "end": end, "figures": figures}
+
+
+def survey_qr_svg(url: str) -> str:
+    """The survey's address as a printable QR code (drawn on the server, no third-party request)."""
+    from loyalty.codes import qr_svg
+
+    return qr_svg(url)
