@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,7 +163,8 @@ def _lock_for_till(merchant, card_number: str) -> Pass | None:
     """
     multiplier = MerchantLoyalty.objects.filter(merchant=merchant).values("multiplier_permille")[:1]
     # Whether the till may show the member's first name rides along too (one query less per scan).
-    recognised = consent_exists(NAME_PURPOSE, subject=OuterRef("member_id"), area=OuterRef("area_id"))
+    member_column = f"{connection.ops.quote_name(Pass._meta.db_table)}.{connection.ops.quote_name('member_id')}"
+    recognised = consent_exists(NAME_PURPOSE, subject_column=member_column, area_id=merchant.area_id)
     member_pass = (
         Pass.objects.select_for_update(of=("self",))
         .select_related("member")

@@ -248,3 +248,46 @@ def test_concurrent_first_clicks_keep_every_event_and_a_consistent_projection(ar
     events = list(ConsentEvent.objects.filter(subject=person).order_by("occurred_at", "pk"))
     assert len(events) == 2
     assert _current(person, area, "analytics").event_id == events[-1].pk
+
+
+def test_consent_exists_agrees_with_has_consent(area, flemish_area, decide):
+    """The SQL form of the rule (for annotating other queries) and has_consent give the same answer."""
+    # given: people with every kind of history for `marketing` in `area`
+    never, given, withdrawn, refused, elsewhere, before_reconsent, after_reconsent = (
+        UserFactory() for _ in range(7)
+    )
+    decide(given, area, "analytics", GIVEN)  # (asked about `analytics` below)
+    decide(given, area, "marketing", GIVEN)
+    decide(withdrawn, area, "marketing", GIVEN)
+    decide(withdrawn, area, "marketing", WITHDRAWN)
+    decide(refused, area, "marketing", REFUSED)
+    decide(elsewhere, flemish_area, "marketing", GIVEN)
+    decide(before_reconsent, area, "marketing", GIVEN)
+    v1 = PurposeVersion.objects.get(purpose__code="marketing", version=1)
+    services.publish_purpose_version(
+        purpose_code="marketing",
+        **{field: getattr(v1, field) + " (changed)" for field in ("title_nl", "title_en", "text_nl", "text_en")},
+        **{field: getattr(v1, field) for field in ("personal_data_nl", "personal_data_en")},
+        retention_nl=v1.retention_nl,
+        retention_en=v1.retention_en,
+        requires_reconsent=True,
+    )
+    decide(after_reconsent, area, "marketing", GIVEN)
+    people = [never, given, withdrawn, refused, elsewhere, before_reconsent, after_reconsent]
+
+    def by_sql(code):
+        column = f"{connection.ops.quote_name('accounts_user')}.{connection.ops.quote_name('id')}"
+        rows = type(never).objects.filter(pk__in=[p.pk for p in people]).annotate(
+            ok=selectors.consent_exists(code, subject_column=column, area_id=area.pk)
+        )
+        return {row.pk: row.ok for row in rows}
+
+    # then: the same answers, and (an offered purpose withdrawn from offer) none at all
+    expected = {p.pk: selectors.has_consent(p, "marketing", area=area) for p in people}
+    assert by_sql("marketing") == expected
+    assert [pk for pk, ok in expected.items() if ok] == [after_reconsent.pk]  # the new text asked again
+    assert by_sql("analytics") == {p.pk: selectors.has_consent(p, "analytics", area=area) for p in people}
+    assert by_sql("analytics")[given.pk]
+    Purpose.objects.filter(code="marketing").update(is_active=False)
+    assert not any(by_sql("marketing").values())
+    assert not any(by_sql("no_such_purpose").values())
