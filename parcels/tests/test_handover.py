@@ -162,3 +162,27 @@ def test_the_handover_is_the_points(point, staff, now, flemish_area, leaving):
         scan(handover, outsider, UPS_CODES[0])
     with pytest.raises(NotAllowed):
         services.close_handover(handover=handover, driver_name="Jan", by=outsider, now=now)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("postgres_concurrency")
+def test_two_desks_closing_the_same_handover_at_once_one_wins(point, staff, now):
+    from tests.concurrency import run_together
+
+    drop(point, staff, UPS_CODES[0], now)
+    drop(point, staff, UPS_CODES[1], now)
+    handover = services.open_handover(point=point, carrier_code="ups", by=staff)
+    scan(handover, staff, UPS_CODES[0])
+    scan(handover, staff, UPS_CODES[1])
+
+    def desk(n):
+        return lambda: services.close_handover(handover=handover, driver_name=f"Driver {n}", by=staff, now=now)
+
+    results = run_together([desk(n) for n in range(6)])
+    closed = [r for r in results if not isinstance(r, Exception)]
+    assert len(closed) == 1, results
+    assert all(isinstance(r, HandoverClosed) for r in results if isinstance(r, Exception)), results
+    assert Handover.objects.get(pk=handover.pk).driver_name == closed[0].driver_name
+    assert Parcel.objects.filter(state=ParcelState.HANDED_TO_CARRIER).count() == 2
+    assert handover.events.count() == 2
