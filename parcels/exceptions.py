@@ -100,3 +100,52 @@ class AnnouncementConflict(ParcelError):
     """The same parcel was announced before for someone else."""
 
     default_message = _("This parcel was already announced for another recipient.")
+
+
+# --- Back office: returns drop-off, carrier handover, inventory ---------------------------------------------
+
+
+class NotAReturn(ParcelError):
+    """The code is a parcel for a recipient at this point (scanned at the returns screen by mistake)."""
+
+    default_message = _("This is a parcel for a recipient, not a return. Use the pickup or intake screen.")
+
+
+class ReturnTooLarge(ParcelError):
+    """Beyond the carrier's size or weight limit here (and its agreement takes no oversize parcels)."""
+
+    default_message = _("This return is larger or heavier than this carrier takes here. Nothing was recorded.")
+
+
+class InvalidReceiptEmail(ParcelError):
+    default_message = _("Enter a valid e-mail address for the receipt, or leave it empty.")
+
+
+class NotOnHandoverList(ParcelError):
+    """A scan at the handover that is not on its list: another carrier's parcel, one not leaving, or unknown."""
+
+    default_message = _("This parcel is not on this carrier's list: it is not for this carrier or not leaving.")
+
+
+class HandoverClosed(ParcelError):
+    default_message = _("This handover is closed already. Open a new one for the next driver.")
+
+
+class NothingScanned(ParcelError):
+    default_message = _("Scan the parcels the driver takes before closing: nothing leaves unscanned.")
+
+
+class DriverNameRequired(ParcelError):
+    default_message = _("Enter the driver's name.")
+
+
+class InventoryFinished(ParcelError):
+    default_message = _("This inventory is finished. Start a new one.")
+
+
+class InventoryNotFinished(ParcelError):
+    default_message = _("Finish the inventory first.")
+
+
+class SlotFirst(ParcelError):
+    default_message = _("Scan a slot label first, then the parcels in that slot.")

@@ -89,3 +89,82 @@ def suggest_location(
 def parcel_history(parcel: Parcel) -> QuerySet[ParcelEvent]:
     """Every event of the parcel, oldest first, with who and where (for the "history" view)."""
     return parcel.events.select_related("by", "location").order_by("at", "pk")
+
+
+# --- Back office: handover lists, manifests and inventory results -------------------------------------------
+
+#: What leaves with a carrier's driver (the handover list).
+LEAVING_STATES = ("return_received", "expired")
+
+
+def as_of(parcels: QuerySet[Parcel], at, *, strictly_before: bool = False) -> QuerySet[Parcel]:
+    """The parcels with `state_then` and `location_then_id`: their state and slot after their last event at `at`
+    (or before it), read from the append-only events, so a manifest or an inventory result stays as it was."""
+    from django.db.models import OuterRef, Subquery
+
+    lookup = {"at__lt": at} if strictly_before else {"at__lte": at}
+    last = ParcelEvent.objects.filter(parcel=OuterRef("pk"), **lookup).order_by("-at", "-pk")
+    return parcels.annotate(
+        state_then=Subquery(last.values("to_state")[:1]),
+        location_then_id=Subquery(last.values("location")[:1]),
+    )
+
+
+def leaving_parcels(point: ParcelPoint, carrier=None) -> QuerySet[Parcel]:
+    """The parcels on a carrier's handover list now (returns dropped off, expired parcels), oldest first."""
+    parcels = Parcel.objects.filter(point=point, state__in=LEAVING_STATES).select_related("carrier", "location")
+    if carrier is not None:
+        parcels = parcels.filter(carrier=carrier)
+    return parcels.order_by("received_at", "pk")
+
+
+def leaving_counts(point: ParcelPoint) -> list[dict]:
+    """Per carrier of the point: how many returns and expired parcels are waiting for its driver (carriers
+    with an agreement, those with parcels first)."""
+    from .models import Carrier
+
+    counts = {
+        (row["carrier_id"], row["state"]): row["n"]
+        for row in Parcel.objects.filter(point=point, state__in=LEAVING_STATES)
+        .values("carrier_id", "state")
+        .annotate(n=Count("pk"))
+    }
+    carriers = Carrier.objects.filter(pk__in=point.agreements.values("carrier_id")).order_by("name")
+    rows = [
+        {
+            "carrier": carrier,
+            "returns": counts.get((carrier.pk, "return_received"), 0),
+            "expired": counts.get((carrier.pk, "expired"), 0),
+        }
+        for carrier in carriers
+    ]
+    for row in rows:
+        row["total"] = row["returns"] + row["expired"]
+    return sorted(rows, key=lambda row: (row["total"] == 0, row["carrier"].name))
+
+
+def handed_over_parcels(handover) -> QuerySet[Parcel]:
+    """The parcels a closed handover gave the driver."""
+    return (
+        Parcel.objects.filter(events__handover=handover, events__to_state="handed_to_carrier")
+        .select_related("carrier", "location")
+        .distinct()
+        .order_by("received_at", "pk")
+    )
+
+
+def kept_back_parcels(handover) -> list[Parcel]:
+    """The parcels on the list when the handover closed that were not scanned (they stayed at the point)."""
+    if handover.closed_at is None:
+        return []
+    at = handover.closed_at
+    candidates = Parcel.objects.filter(
+        Q(left_at__isnull=True) | Q(left_at__gt=at), point_id=handover.point_id, carrier_id=handover.carrier_id
+    ).filter(received_at__lte=at)
+    return list(
+        as_of(candidates, at)
+        .filter(state_then__in=LEAVING_STATES)
+        .exclude(pk__in=handed_over_parcels(handover).values("pk"))
+        .select_related("carrier", "location")
+        .order_by("received_at", "pk")
+    )

@@ -21,3 +21,9 @@ def expire_overdue_parcels_task() -> int:
 def erase_recipient_data_task() -> int:
     """Nightly: erase recipient data past each point's retention period. Safe to run twice."""
     return services.erase_recipient_data()
+
+
+@shared_task(acks_late=True)
+def send_return_receipt_task(*, parcel_id: int) -> bool:
+    """After a return drop-off: e-mail the customer the receipt. Safe to run twice (marked before it leaves)."""
+    return services.send_return_receipt(parcel_id=parcel_id)

@@ -10,32 +10,62 @@
 - notices: `send_ready_notice` (plain e-mail with the pickup code; once per parcel)
 - transitions: `transition` — the only writer of `Parcel.state`, checked against `states.TRANSITIONS`; for
   the next services (returns drop-off, handover, inventory), with `lock_parcels` and `derived_key`
+- returns: `drop_off_return` → `ReturnResult` (carrier settled as at intake, size checked, receipt e-mailed
+  after commit: `send_return_receipt`)
+- handover: `open_handover`, `scan_for_handover` → `HandoverScan`, `close_handover` (scanned items only)
+- inventory: `start_inventory`, `scan_inventory` → `InventoryScanResult`, `finish_inventory` → `InventoryResult`
+  (`inventory_result` reads it again), `mark_missing_parcels`
 
 Reads are in `parcels.selectors` (`find_waiting_parcels`, `suggest_location`, `parcel_history`, …).
 """
 
 from .announcements import announce_parcel, clean_tracking_code
+from .handover import HandoverScan, close_handover, open_handover, scan_for_handover
 from .intake import IntakeResult, receive_parcel, storage_until, store_parcel
+from .inventory import (
+    InventoryResult,
+    InventoryScanResult,
+    finish_inventory,
+    inventory_result,
+    mark_missing_parcels,
+    scan_inventory,
+    start_inventory,
+)
 from .lifecycle import declare_lost, erase_recipient_data, expire_overdue_parcels
 from .notices import send_ready_notice
 from .pickup import HandoutResult, hand_out_parcels, look_up_for_pickup
+from .returns import ReturnResult, drop_off_return, send_return_receipt
 from .transitions import derived_key, lock_parcels, record_move, transition
 
 __all__ = [
     "HandoutResult",
+    "HandoverScan",
     "IntakeResult",
+    "InventoryResult",
+    "InventoryScanResult",
+    "ReturnResult",
     "announce_parcel",
     "clean_tracking_code",
+    "close_handover",
     "declare_lost",
     "derived_key",
+    "drop_off_return",
     "erase_recipient_data",
     "expire_overdue_parcels",
+    "finish_inventory",
     "hand_out_parcels",
+    "inventory_result",
     "lock_parcels",
     "look_up_for_pickup",
+    "mark_missing_parcels",
+    "open_handover",
     "receive_parcel",
     "record_move",
+    "scan_for_handover",
+    "scan_inventory",
     "send_ready_notice",
+    "send_return_receipt",
+    "start_inventory",
     "storage_until",
     "store_parcel",
     "transition",

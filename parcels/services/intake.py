@@ -110,35 +110,16 @@ def receive_parcel(
         require_desk(by, point)
         if previous := ParcelEvent.objects.select_related("parcel").filter(request_key=request_key).first():
             return _result(previous.parcel, is_duplicate=True)
-        agreements = {
-            agreement.carrier.code: agreement
-            for agreement in CarrierAgreement.objects.filter(point=point, is_active=True).select_related("carrier")
-        }
-        recognition = _recognise(point, raw_code, agreements=agreements)
-        code = recognition.code
-        if not code:
-            raise InvalidTrackingCode()
-        if carrier_code:
-            if carrier_code not in agreements:
-                raise UnknownCarrier()
-            if not (recognition.is_certain and tuple(recognition.candidates) == (carrier_code,)):
-                _learn_prefix(point, code, agreements[carrier_code].carrier, by=by, now=now)
-        elif recognition.is_certain and recognition.candidates:
-            carrier_code = recognition.candidates[0]
-        else:
-            carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
-            if carrier_code is None:
-                candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
-                return IntakeResult(
-                    parcel=None,
-                    needs_carrier_choice=True,
-                    candidates=candidates,
-                    tracking_code=code,
-                    reason=recognition.reason,
-                )
-        agreement = agreements.get(carrier_code)
-        if agreement is None:
-            raise UnknownCarrier()
+        settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
+        if settled.agreement is None:
+            return IntakeResult(
+                parcel=None,
+                needs_carrier_choice=True,
+                candidates=settled.candidates,
+                tracking_code=settled.code,
+                reason=settled.reason,
+            )
+        agreement, code = settled.agreement, settled.code
 
         existing = Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
         if existing is not None:
@@ -173,6 +154,48 @@ def receive_parcel(
 
         transaction.on_commit(partial(notify_parcel_ready_task.delay, parcel_id=parcel.pk))
         return _result(parcel)
+
+
+@dataclass(frozen=True)
+class SettledCarrier:
+    """Which carrier a scan is (`agreement`), or None with the `candidates` the desk asks staff to choose from."""
+
+    code: str
+    agreement: CarrierAgreement | None
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | None, by, now: datetime) -> SettledCarrier:
+    """The carrier of a scan at the point (intake and return drop-off share it): the staff's answer (its prefix
+    learned), a certain recognition, or an earlier announcement or parcel with the code; else the question.
+
+    Raises InvalidTrackingCode (nothing readable), UnknownCarrier (no active agreement with that carrier).
+    """
+    agreements = {
+        agreement.carrier.code: agreement
+        for agreement in CarrierAgreement.objects.filter(point=point, is_active=True).select_related("carrier")
+    }
+    recognition = _recognise(point, raw_code, agreements=agreements)
+    code = recognition.code
+    if not code:
+        raise InvalidTrackingCode()
+    if carrier_code:
+        if carrier_code not in agreements:
+            raise UnknownCarrier()
+        if not (recognition.is_certain and tuple(recognition.candidates) == (carrier_code,)):
+            _learn_prefix(point, code, agreements[carrier_code].carrier, by=by, now=now)
+    elif recognition.is_certain and recognition.candidates:
+        carrier_code = recognition.candidates[0]
+    else:
+        carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
+        if carrier_code is None:
+            candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
+            return SettledCarrier(code=code, agreement=None, candidates=candidates, reason=recognition.reason)
+    agreement = agreements.get(carrier_code)
+    if agreement is None:
+        raise UnknownCarrier()
+    return SettledCarrier(code=code, agreement=agreement, candidates=(carrier_code,), reason=recognition.reason)
 
 
 def _recognise(point: ParcelPoint, raw_code: str, *, agreements: dict):

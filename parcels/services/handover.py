@@ -1,0 +1,155 @@
+"""Handing a carrier's outgoing parcels to its driver: the list (returns dropped off and expired parcels of that
+carrier at the point), a scan of each item, then the driver's name and the close.
+
+- One open handover per carrier per point: opening again returns it (the point's row lock serialises two desks).
+- A scan not on the list is refused with the reason (`NotOnHandoverList`: another carrier's, not leaving, or
+  unknown); a second scan of an item (or a retried request) changes nothing.
+- Closing moves every scanned item still on the list to `handed_to_carrier` (billable as a handover, the event
+  naming the handover); unscanned items stay on the list and the manifest lists them as not handed over.
+  Nothing leaves unscanned. Two desks closing the same handover: the handover's row lock lets one close it,
+  the other gets HandoverClosed.
+- The scans before the close live in the cache, one key per item (so two desks scanning at once lose nothing),
+  for a day: the models have no row for "scanned, not yet handed over" (see the report; a `HandoverItem` or an
+  event kind would make them durable). Losing one can only keep an item back, never let one leave unscanned.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..exceptions import (
+    DriverNameRequired,
+    HandoverClosed,
+    InvalidTrackingCode,
+    NothingScanned,
+    NotOnHandoverList,
+    UnknownCarrier,
+)
+from ..models import Carrier, CarrierAgreement, Handover, Parcel, ParcelPoint
+from ..states import ParcelState
+from .access import require_desk
+from .transitions import lock_parcels, transition
+
+#: What leaves with the carrier's driver.
+LEAVING_STATES = (ParcelState.RETURN_RECEIVED, ParcelState.EXPIRED)
+#: How long a scan waits in the cache for its handover to close.
+SCAN_TTL_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class HandoverScan:
+    parcel: Parcel
+    is_repeat: bool = False
+
+
+def _scan_key(handover_id: int, parcel_id: int) -> str:
+    return f"parcels:handover:{handover_id}:scanned:{parcel_id}"
+
+
+def scanned_parcel_ids(handover: Handover, parcel_ids: Iterable[int]) -> set[int]:
+    """Which of these parcels were scanned for the (open) handover."""
+    ids = list(parcel_ids)
+    found = cache.get_many([_scan_key(handover.pk, pk) for pk in ids])
+    return {pk for pk in ids if _scan_key(handover.pk, pk) in found}
+
+
+@transaction.atomic
+def open_handover(
+    *, point: ParcelPoint, carrier_code: str, by, device: str = "", now: datetime | None = None
+) -> Handover:
+    """The open handover of the carrier at the point, or a new one. Raises NotAllowed, PointClosed,
+    UnknownCarrier (no agreement with that carrier here)."""
+    require_desk(by, point)
+    carrier = Carrier.objects.filter(code=carrier_code).first()
+    if carrier is None or not CarrierAgreement.objects.filter(point=point, carrier=carrier).exists():
+        raise UnknownCarrier()
+    # Two desks opening the carrier's handover at once make one: the point's row lock serialises them.
+    ParcelPoint.objects.select_for_update().filter(pk=point.pk).first()
+    handover = Handover.objects.filter(point=point, carrier=carrier, closed_at__isnull=True).first()
+    if handover is None:
+        handover = Handover.objects.create(point=point, carrier=carrier, by=by, started_at=now or timezone.now())
+    return handover
+
+
+def scan_for_handover(
+    *, handover: Handover, raw_code: str, by, request_key: uuid.UUID, device: str = ""
+) -> HandoverScan:
+    """Tick an item of the list as scanned. A retry or a second scan is a no-op (`is_repeat`). Raises
+    NotOnHandoverList (with the reason), HandoverClosed, InvalidTrackingCode, NotAllowed, PointClosed."""
+    from .. import barcodes
+
+    handover = Handover.objects.select_related("point__area", "carrier").get(pk=handover.pk)
+    require_desk(by, handover.point)
+    if handover.closed_at is not None:
+        raise HandoverClosed()
+    code = barcodes.normalise(raw_code or "")
+    if not code:
+        raise InvalidTrackingCode()
+    candidates = list(
+        Parcel.objects.select_related("carrier").filter(point=handover.point, tracking_code=code).order_by("pk")
+    )
+    parcel = next((p for p in candidates if p.carrier_id == handover.carrier_id), None)
+    if parcel is None:
+        if candidates:
+            raise NotOnHandoverList(
+                _("Not for this carrier: this parcel is %(other)s's, not %(carrier)s's.")
+                % {"other": candidates[0].carrier.name, "carrier": handover.carrier.name}
+            )
+        raise NotOnHandoverList(
+            _("Not on the list: no parcel with this code leaves with %(carrier)s.") % {"carrier": handover.carrier.name}
+        )
+    if parcel.state not in LEAVING_STATES:
+        raise NotOnHandoverList(_("Not leaving: this parcel is “%(state)s”.") % {"state": parcel.get_state_display()})
+    # add() only writes a key that is not there: a second scan (or a retry of this one) is a no-op.
+    is_new = cache.add(_scan_key(handover.pk, parcel.pk), str(request_key), timeout=SCAN_TTL_SECONDS)
+    return HandoverScan(parcel=parcel, is_repeat=not is_new)
+
+
+def close_handover(
+    *, handover: Handover, driver_name: str, by, device: str = "", now: datetime | None = None
+) -> Handover:
+    """The driver takes the scanned items: each goes to `handed_to_carrier` (billable), the handover records the
+    driver and the time. Raises DriverNameRequired, NothingScanned, HandoverClosed (closed before, e.g. at
+    another desk), NotAllowed, PointClosed."""
+    driver = " ".join((driver_name or "").split())[:100]
+    if not driver:
+        raise DriverNameRequired()
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Handover.objects.select_for_update(of=("self",))
+            .select_related("point__area", "carrier")
+            .get(pk=handover.pk)
+        )
+        require_desk(by, locked.point)
+        # Under the handover's row lock: a second desk closing it waits here and then finds it closed.
+        if locked.closed_at is not None:
+            raise HandoverClosed()
+        listed = Parcel.objects.filter(point=locked.point, carrier=locked.carrier, state__in=LEAVING_STATES)
+        scanned = scanned_parcel_ids(locked, listed.values_list("pk", flat=True))
+        parcels = lock_parcels(scanned, point=locked.point, carrier=locked.carrier, state__in=LEAVING_STATES)
+        if not parcels:
+            raise NothingScanned()
+        agreement = CarrierAgreement.objects.filter(point=locked.point, carrier=locked.carrier).first()
+        for parcel in parcels:
+            parcel.left_at = now
+            transition(
+                parcel,
+                ParcelState.HANDED_TO_CARRIER,
+                by=by,
+                device=device,
+                at=now,
+                handover=locked,
+                agreement=agreement,
+            )
+        locked.driver_name, locked.closed_at = driver, now
+        locked.save(update_fields=["driver_name", "closed_at"])
+    return locked
