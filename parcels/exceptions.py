@@ -100,3 +100,13 @@ class AnnouncementConflict(ParcelError):
     """The same parcel was announced before for someone else."""
 
     default_message = _("This parcel was already announced for another recipient.")
+
+
+class InvalidPickupVoucher(ParcelError):
+    default_message = _("Give a voucher value of zero or more, 1 to 365 days, and merchants of this shopping area.")
+
+
+class AnnouncementsRejected(ParcelError):
+    """Pre-announcements refused as a whole: `errors` lists (line or index, field, message) per bad row."""
+
+    default_message = _("Nothing was imported: correct the rows below and try again.")
