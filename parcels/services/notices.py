@@ -143,7 +143,7 @@ def _voucher_context(voucher, zone) -> dict | None:
         return None
     from loyalty.services.vouchers import group_voucher_code
 
-    merchants = sorted(merchant.name for merchant in voucher.merchants.all())
+    merchants = sorted(merchant.trade_name for merchant in voucher.merchants.all())
     euros = f"{voucher.value_cents // 100},{voucher.value_cents % 100:02d}"
     return {
         "code": group_voucher_code(voucher.code),

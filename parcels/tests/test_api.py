@@ -33,7 +33,9 @@ def api(client, staff):
 
 
 def test_one_parcel_is_announced_and_a_retry_returns_the_first(api, point):
-    response = api.post(url(point), parcel(expected_on="2026-06-12", reference="order 1"), content_type="application/json")
+    response = api.post(
+        url(point), parcel(expected_on="2026-06-12", reference="order 1"), content_type="application/json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["carrier"] == "ups" and body["tracking_code"] == UPS_CODES[0] and body["created"] is True
@@ -71,7 +73,9 @@ def test_field_errors_come_back_per_field(api, point):
 
 def test_only_the_points_staff_may_call_it(client, point, person, flemish_area):
     assert client.post(url(point), parcel(), content_type="application/json").status_code in (401, 403)
-    other = client.post(url(point), parcel(), content_type="application/json", **token_headers(desk_staff(flemish_area)))
+    other = client.post(
+        url(point), parcel(), content_type="application/json", **token_headers(desk_staff(flemish_area))
+    )
     assert other.status_code == 404
     member = client.post(url(point), parcel(), content_type="application/json", **token_headers(person))
     assert member.status_code == 404

@@ -78,7 +78,7 @@ def test_one_bad_row_imports_nothing_and_every_problem_is_listed_by_line_in_dutc
         (4, "recipient_email", "“geen-adres” is geen geldig e-mailadres."),
         (5, "expected_on", "“31-02-2026” is geen datum (gebruik 2026-06-12)."),
         (6, "tracking_code", "Dit pakket staat twee keer in de lijst (ook op regel 2)."),
-        (7, "tracking_code", "Dit pakket is al aangekondigd voor een andere ontvanger."),
+        (7, "tracking_code", "Dit pakket is al aangemeld voor een andere ontvanger."),
         (8, "tracking_code", "De trackingcode ontbreekt."),
     ]
     assert Announcement.objects.count() == 1  # only the one from before
@@ -113,7 +113,9 @@ def test_the_upload_page_lists_the_bad_rows_and_imports_a_good_file(client, poin
     bad = SimpleUploadedFile("ups.csv", csv_bytes(f"{UPS_CODES[0]};;sanne@example.org;;"), content_type="text/csv")
     response = client.post(url, {"carrier": "ups", "file": bad})
     assert response.status_code == 400 and "recipient_name" in response.content.decode()
-    good = SimpleUploadedFile("ups.csv", csv_bytes(f"{UPS_CODES[0]};Sanne;sanne@example.org;;"), content_type="text/csv")
+    good = SimpleUploadedFile(
+        "ups.csv", csv_bytes(f"{UPS_CODES[0]};Sanne;sanne@example.org;;"), content_type="text/csv"
+    )
     response = client.post(url, {"carrier": "ups", "file": good}, follow=True)
     assert response.status_code == 200 and Announcement.objects.count() == 1
 
