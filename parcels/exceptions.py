@@ -149,3 +149,13 @@ class InventoryNotFinished(ParcelError):
 
 class SlotFirst(ParcelError):
     default_message = _("Scan a slot label first, then the parcels in that slot.")
+
+
+class InvalidPickupVoucher(ParcelError):
+    default_message = _("Give a voucher value of zero or more, 1 to 365 days, and merchants of this shopping area.")
+
+
+class AnnouncementsRejected(ParcelError):
+    """Pre-announcements refused as a whole: `errors` lists (line or index, field, message) per bad row."""
+
+    default_message = _("Nothing was imported: correct the rows below and try again.")

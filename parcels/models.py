@@ -103,6 +103,30 @@ class ParcelPoint(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Conversion: a voucher for the area's shops when a member picks up (0: none). The area manager who switched
+    # it on is the voucher's issuer (loyalty's `issue_vouchers` right); set through `services.set_pickup_voucher`.
+    pickup_voucher_value_cents = models.PositiveIntegerField(
+        _("pickup voucher (cents)"), default=0, help_text=_("A voucher for members who pick up a parcel; 0: none.")
+    )
+    pickup_voucher_valid_days = models.PositiveSmallIntegerField(
+        _("pickup voucher valid for (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    pickup_voucher_merchants = models.ManyToManyField(
+        "areas.Merchant",
+        verbose_name=_("pickup voucher valid at"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every participating merchant of the area."),
+    )
+    pickup_voucher_authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pickup voucher authorised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     scope_area_path = "area"
     scope_merchant_path = None
@@ -604,3 +628,37 @@ class ParcelEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class NoticeKind(models.TextChoices):
+    READY = "ready", _("Ready for pickup")
+    REMINDER = "reminder", _("Reminder")
+    LAST_DAY = "last_day", _("Last day")
+    PICKED_UP = "picked_up", _("Picked up")
+
+
+class ParcelNotice(models.Model):
+    """One message to a parcel's recipient. (parcel, kind, day) is unique: the row is claimed before the e-mail
+    leaves, so each notice goes at most once per parcel, however often the jobs run. Names no recipient."""
+
+    parcel = models.ForeignKey(Parcel, verbose_name=_("parcel"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=12, choices=NoticeKind.choices)
+    day = models.PositiveSmallIntegerField(
+        _("day"), default=0, help_text=_("For a reminder: the day after intake it is for.")
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    scope_area_path = "parcel__point__area"
+    scope_merchant_path = None
+
+    class Meta:
+        verbose_name = _("notice to a recipient")
+        verbose_name_plural = _("notices to recipients")
+        ordering = ["claimed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["parcel", "kind", "day"], name="parcels_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.parcel_id}"

@@ -168,3 +168,89 @@ def kept_back_parcels(handover) -> list[Parcel]:
         .select_related("carrier", "location")
         .order_by("received_at", "pk")
     )
+
+
+# --- The member's parcels, and pickups for analytics ---------------------------------------------------------
+
+
+def _verified_emails(user) -> list[str]:
+    """The account's confirmed e-mail addresses: a parcel sent to one of them is the member's."""
+    from allauth.account.models import EmailAddress
+
+    return [
+        email.lower() for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    ]
+
+
+def _of_member(user, *, user_field: str) -> Q:
+    emails = _verified_emails(user)
+    mine = Q(**{user_field: user.pk})
+    if emails:
+        mine |= Q(recipient_email__in=emails)
+    return mine
+
+
+def member_parcels(user) -> QuerySet[Parcel]:
+    """The member's parcels at every point: linked to the account or sent to one of its confirmed e-mail
+    addresses (an unconfirmed address shows nothing: it could be someone else's). Newest first."""
+    if not (user and user.is_authenticated):
+        return Parcel.objects.none()
+    return (
+        Parcel.objects.filter(_of_member(user, user_field="recipient"), direction="inbound")
+        .select_related("point__area", "carrier", "location")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def member_expected_parcels(user):
+    """The member's pre-announcements whose parcel has not arrived yet, newest first."""
+    from .models import Announcement
+
+    if not (user and user.is_authenticated):
+        return Announcement.objects.none()
+    return (
+        Announcement.objects.filter(_of_member(user, user_field="member"), parcel__isnull=True)
+        .select_related("point__area", "carrier")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def member_of_parcel(parcel: Parcel):
+    """The account a parcel belongs to: its recipient, or the account with the parcel's e-mail confirmed."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    if parcel.recipient_id:
+        return parcel.recipient
+    if not parcel.recipient_email:
+        return None
+    user_id = (
+        EmailAddress.objects.filter(email__iexact=parcel.recipient_email, verified=True)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+
+def pickups(*, area, start, end) -> list[tuple]:
+    """The area's pickups with `start <= picked_up_at < end`, for analytics (shop visits after a pickup):
+    rows of (recipient's pseudonym or None, point id, carrier code, picked_up_at). No names or e-mails; a
+    parcel whose recipient data was erased (after the retention period) has no pseudonym."""
+    from allauth.account.models import EmailAddress
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import EventKind
+
+    by_email = EmailAddress.objects.filter(email__iexact=OuterRef("parcel__recipient_email"), verified=True).exclude(
+        email=""
+    )
+    rows = (
+        ParcelEvent.objects.filter(kind=EventKind.PICKED_UP, parcel__point__area=area, at__gte=start, at__lt=end)
+        .annotate(
+            pseudonym=Coalesce(F("parcel__recipient__pseudonym"), Subquery(by_email.values("user__pseudonym")[:1]))
+        )
+        .order_by("at", "pk")
+        .values_list("pseudonym", "parcel__point_id", "parcel__carrier__code", "at")
+    )
+    return list(rows)

@@ -7,7 +7,10 @@
   → `HandoutResult` (row locks; one desk wins)
 - lifecycle: `expire_overdue_parcels` (each morning), `declare_lost` (area managers, with a reason),
   `erase_recipient_data` (after the point's retention period)
-- notices: `send_ready_notice` (plain e-mail with the pickup code; once per parcel)
+- notices: `send_ready_notice` (at intake), `send_due_reminders` (hourly: reminders, last day),
+  `send_pickup_notice` (after a handout, with the pickup voucher): rich e-mails with the QR, each once
+- imports: `announce_batch` (all-or-nothing, errors per row: the API and members), `import_announcements_csv`
+- conversion: `set_pickup_voucher`, `issue_pickup_voucher` (loyalty's voucher service, once per handout)
 - transitions: `transition` — the only writer of `Parcel.state`, checked against `states.TRANSITIONS`; for
   the next services (returns drop-off, handover, inventory), with `lock_parcels` and `derived_key`
 - returns: `drop_off_return` → `ReturnResult` (carrier settled as at intake, size checked, receipt e-mailed
@@ -20,7 +23,9 @@ Reads are in `parcels.selectors` (`find_waiting_parcels`, `suggest_location`, `p
 """
 
 from .announcements import announce_parcel, clean_tracking_code
+from .conversion import issue_pickup_voucher, set_pickup_voucher
 from .handover import HandoverScan, close_handover, open_handover, scan_for_handover
+from .imports import AnnouncementRow, BatchResult, announce_batch, import_announcements_csv
 from .intake import IntakeResult, receive_parcel, storage_until, store_parcel
 from .inventory import (
     InventoryResult,
@@ -32,18 +37,21 @@ from .inventory import (
     start_inventory,
 )
 from .lifecycle import declare_lost, erase_recipient_data, expire_overdue_parcels
-from .notices import send_ready_notice
+from .notices import send_due_reminders, send_pickup_notice, send_ready_notice
 from .pickup import HandoutResult, hand_out_parcels, look_up_for_pickup
 from .returns import ReturnResult, drop_off_return, send_return_receipt
 from .transitions import derived_key, lock_parcels, record_move, transition
 
 __all__ = [
+    "AnnouncementRow",
+    "BatchResult",
     "HandoutResult",
     "HandoverScan",
     "IntakeResult",
     "InventoryResult",
     "InventoryScanResult",
     "ReturnResult",
+    "announce_batch",
     "announce_parcel",
     "clean_tracking_code",
     "close_handover",
@@ -54,7 +62,9 @@ __all__ = [
     "expire_overdue_parcels",
     "finish_inventory",
     "hand_out_parcels",
+    "import_announcements_csv",
     "inventory_result",
+    "issue_pickup_voucher",
     "lock_parcels",
     "look_up_for_pickup",
     "mark_missing_parcels",
@@ -63,8 +73,11 @@ __all__ = [
     "record_move",
     "scan_for_handover",
     "scan_inventory",
+    "send_due_reminders",
+    "send_pickup_notice",
     "send_ready_notice",
     "send_return_receipt",
+    "set_pickup_voucher",
     "start_inventory",
     "storage_until",
     "store_parcel",

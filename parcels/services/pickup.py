@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -147,4 +148,8 @@ def hand_out_parcels(
                 request_key=keys[parcel.pk],
                 agreement=agreements.get(parcel.carrier_id),
             )
+        from ..tasks import parcels_picked_up_task
+
+        # The receipt (and the pickup voucher, where the point gives one) leaves after the commit.
+        transaction.on_commit(partial(parcels_picked_up_task.delay, parcel_ids=ids))
         return HandoutResult(parcels=tuple(parcels), handed_out_at=now)

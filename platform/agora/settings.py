@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parcels.tasks.erase_recipient_data_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Reminders and last-day notices: hourly (each goes once; none before 08:00 in the area's zone).
+    "parcel-reminders": {"task": "parcels.tasks.send_parcel_reminders_task", "schedule": crontab(minute=5)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------
