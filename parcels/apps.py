@@ -19,3 +19,9 @@ class ParcelsConfig(AppConfig):
         register_action("parcels.declare_lost", roles={Role.AREA_MANAGER})
         # On an area (its points, slots, carrier agreements and fees): configuration.
         register_action("parcels.manage_points", roles={Role.AREA_MANAGER})
+
+        from accounts.navigation import register_entry
+
+        from .views_desk import desk_entry_is_visible
+
+        register_entry(_("Parcel point"), "parcels:desk_start", desk_entry_is_visible)
