@@ -124,9 +124,8 @@ def test_an_announced_parcel_is_scanned_in_and_put_on_the_suggested_slot(
     page = desk.get(url("desk_intake", point)).content.decode()
     assert "autofocus" in page and 'name="request_key"' in page
     # when the scanner types the code and Enter
-    with django_capture_on_commit_callbacks(execute=True):
-        with django_assert_num_queries(24):
-            response = desk.post(url("desk_intake", point), scan(code=UPS_CODES[0]))
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(24):
+        response = desk.post(url("desk_intake", point), scan(code=UPS_CODES[0]))
     # then the desk shows the carrier, the recipient and the suggested slot
     parcel = Parcel.objects.get()
     assert response.status_code == 302
@@ -244,9 +243,7 @@ def test_the_fetch_variant_answers_json_with_the_panel_and_a_fresh_key(desk, poi
     assert answer["suggested"] == shelf.label_code and answer["request_key"] != data["request_key"]
     assert shelf.name in answer["panel"] and UPS_CODES[0] in answer["recent"]
     # Enter accepts the slot
-    answer = desk.post(
-        url("desk_intake", point), scan(pending=parcel.pk, suggested=shelf.label_code), **JSON
-    ).json()
+    answer = desk.post(url("desk_intake", point), scan(pending=parcel.pk, suggested=shelf.label_code), **JSON).json()
     assert answer["kind"] == "stored" and answer["pending"] == ""
     # an unreadable scan is a clear error
     response = desk.post(url("desk_intake", point), scan(code="  "), **JSON)
@@ -264,9 +261,7 @@ def test_the_intake_lists_the_last_ten_scans_of_this_desk_session(desk, point, s
 # --- Pickup -----------------------------------------------------------------------------------------------
 
 
-def test_the_pickup_code_lists_the_parcels_and_hands_them_out(
-    desk, point, shelf, clerk, django_assert_num_queries
-):
+def test_the_pickup_code_lists_the_parcels_and_hands_them_out(desk, point, shelf, clerk, django_assert_num_queries):
     mine = [receive(point, clerk, location=shelf), receive(point, clerk)]
     code = mine[0].pickup_code
     page = desk.post(url("desk_pickup", point), {"code": code.lower(), "name": ""}).content.decode()
@@ -363,10 +358,15 @@ def test_the_history_page_shows_every_event(desk, point, shelf, clerk):
 
 def test_only_managers_may_declare_a_parcel_lost_with_a_reason(client, desk, point, clerk, manager):
     parcel = receive(point, clerk)
-    assert url("desk_declare_lost", point, parcel.pk) not in desk.get(url("desk_parcel", point, parcel.pk)).content.decode()
+    assert (
+        url("desk_declare_lost", point, parcel.pk)
+        not in desk.get(url("desk_parcel", point, parcel.pk)).content.decode()
+    )
     assert desk.post(url("desk_declare_lost", point, parcel.pk), {"reason": "kwijt"}).status_code == 404
     client.force_login(with_totp(manager))
-    assert url("desk_declare_lost", point, parcel.pk) in client.get(url("desk_parcel", point, parcel.pk)).content.decode()
+    assert (
+        url("desk_declare_lost", point, parcel.pk) in client.get(url("desk_parcel", point, parcel.pk)).content.decode()
+    )
     client.post(url("desk_declare_lost", point, parcel.pk), {"reason": ""})
     parcel.refresh_from_db()
     assert parcel.state == ParcelState.RECEIVED
