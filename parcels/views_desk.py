@@ -14,6 +14,7 @@ Each view parses its input, checks permission, calls one service or selector, an
 from __future__ import annotations
 
 import secrets
+import uuid
 from decimal import Decimal
 from functools import wraps
 
@@ -224,7 +225,7 @@ def _intake_answer(request, point, outcome: dict, *, status: int = 200):
                 "kind": outcome["kind"],
                 "panel": render_to_string("parcels/desk/_intake_result.html", context),
                 "recent": render_to_string("parcels/desk/_intake_recent.html", context),
-                "request_key": str(ScanForm().initial["request_key"]),
+                "request_key": str(uuid.uuid4()),
                 "pending": pending.pk if pending else "",
                 "suggested": outcome["suggestion"].label_code if outcome.get("suggestion") else "",
             },
@@ -400,9 +401,7 @@ def desk_pickup(request, point):
         except ApplicationError as error:
             form.add_error("code", _pickup_error(error))
         else:
-            hand_out = HandOutForm(
-                initial={**form.cleaned_data, "request_key": ScanForm().initial["request_key"]},
-            )
+            hand_out = HandOutForm(initial={**form.cleaned_data, "request_key": uuid.uuid4()})
             return _pickup_list(request, point, form=hand_out, parcels=parcels, ticked=set())
     return render(
         request, "parcels/desk/pickup.html", {"point": point, "form": form}, status=400 if form.errors else 200

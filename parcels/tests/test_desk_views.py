@@ -13,7 +13,7 @@ from parcels import selectors, services
 from parcels.models import AnnouncementSource, Parcel, ParcelEvent, SizeClass
 from parcels.services.pickup import MAX_WRONG_CODES
 from parcels.states import ParcelState
-from parcels.views_desk import DEVICE_COOKIE
+from parcels.views_desk import DEVICE_COOKIE, desk_entry_is_visible
 from privacy.tests.factories import with_totp
 
 from .factories import THREE_S_CODE, UPS_CODES, ParcelPointFactory, agree, desk_staff, receive, slot, webshop_code
@@ -86,8 +86,11 @@ def test_staff_with_several_points_choose_one(desk, point, area):
     assert url("desk_home", point) in page and url("desk_home", second) in page
 
 
-def test_the_navigation_offers_the_parcel_point_to_desk_staff_only(desk, client, point):
+def test_the_navigation_offers_the_parcel_point_to_desk_staff_only(desk, point, person, rf):
     assert reverse("parcels:desk_start") in desk.get(url("desk_home", point)).content.decode()
+    request = rf.get("/nl/")
+    request.user = person
+    assert not desk_entry_is_visible(request)
 
 
 def test_staff_of_another_area_get_a_404_on_every_desk_page(client, point, shelf):

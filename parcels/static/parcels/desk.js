@@ -29,6 +29,7 @@
     var pendingField = scanForm.querySelector("[data-pending]");
     var suggestedField = scanForm.querySelector("[data-suggested]");
     var help = scanForm.querySelector("[data-scan-help]");
+    var size = scanForm.querySelector("select[name=size_class]");
     var panel = document.querySelector("[data-result]");
     var recent = document.querySelector("[data-recent]");
     var busy = false;
@@ -52,6 +53,8 @@
       pendingField.value = answer.pending || "";
       suggestedField.value = answer.suggested || "";
       help.textContent = answer.pending ? scanForm.dataset.msgSlot : scanForm.dataset.msgScan;
+      // A size chosen for one parcel is not the next one's (a question carries it in its own form).
+      if (size && answer.kind !== "error") size.value = "";
       focusAfter(answer.kind);
     };
 
