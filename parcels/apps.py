@@ -25,3 +25,7 @@ class ParcelsConfig(AppConfig):
         from .views_member import parcels_entry_is_visible
 
         register_entry(_("My parcels"), "parcels:my_parcels", parcels_entry_is_visible)
+
+        from .views_desk import desk_entry_is_visible
+
+        register_entry(_("Parcel point"), "parcels:desk_start", desk_entry_is_visible)

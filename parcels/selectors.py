@@ -254,3 +254,24 @@ def pickups(*, area, start, end) -> list[tuple]:
         .values_list("pseudonym", "parcel__point_id", "parcel__carrier__code", "at")
     )
     return list(rows)
+
+
+def search_parcels(*, area_id: int, query: str, limit: int = 50) -> QuerySet[Parcel]:
+    """The desk's parcel search in an area's points: by tracking code (as scanned, or its start), pickup code,
+    or recipient's name (at least 3 letters); newest first. An empty or too short query gives nothing."""
+    from .barcodes import normalise
+
+    query = (query or "").strip()
+    parcels = Parcel.objects.filter(point__area_id=area_id).select_related("carrier", "location", "point")
+    if len(query) < 3:
+        return parcels.none()
+    code = normalise(query)
+    matches = Q(tracking_code=code) | Q(tracking_code__startswith=query.upper().replace(" ", ""))
+    matches |= Q(pickup_code=normalise_pickup_code(query)) | Q(recipient_name__icontains=query)
+    return parcels.filter(matches).order_by("-received_at", "-pk")[:limit]
+
+
+def parcels_by_ids(*, point: ParcelPoint, ids: list[int]) -> list[Parcel]:
+    """The point's parcels with these ids, in the order given (the desk's list of recent scans)."""
+    found = {p.pk: p for p in Parcel.objects.filter(point=point, pk__in=ids).select_related("carrier", "location")}
+    return [found[pk] for pk in ids if pk in found]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,13 +45,8 @@ def _point(request, point_pk: int) -> ParcelPoint:
 
 
 def history_url(parcel: Parcel) -> str:
-    """The parcel's history page (the desk's); the admin's page of the parcel until the desk's exists."""
-    for name, args in (("parcels:parcel_history", [parcel.point_id, parcel.pk]), ("parcels:history", [parcel.pk])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return reverse("admin:parcels_parcel_change", args=[parcel.pk])
+    """The parcel's history page at the desk."""
+    return reverse("parcels:desk_parcel", kwargs={"point_pk": parcel.point_id, "parcel_pk": parcel.pk})
 
 
 def _with_history(parcels):
