@@ -1,7 +1,9 @@
 """Registers the parcel point's personal data with the privacy registry.
 
 A parcel and its pre-announcement hold the recipient's name and e-mail (and their account, when a member).
-They are the person's own when linked to the account or sent to its e-mail address. On erasure (and by
+They are the person's own when linked to the account or sent to one of its confirmed e-mail addresses (an
+address typed at sign-up but never confirmed could be someone else's: their parcels are not this person's to
+export or erase). On erasure (and by
 `services.erase_recipient_data` after each point's retention period) the name, e-mail, account link and
 QR token are blanked; the parcel itself stays, as the carriers' bookkeeping (codes, states, fees). Events
 name staff and desk devices, never the recipient.
@@ -14,10 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import register
 
 from .models import Announcement, Parcel
+from .selectors import verified_emails
 
 
 def _by_email(person) -> Q:
-    return Q(recipient_email__iexact=person.email) if person.email else Q(pk__in=[])
+    emails = verified_emails(person)  # stored lower-cased, as the intake and announcements store them
+    return Q(recipient_email__in=emails) if emails else Q(pk__in=[])
 
 
 def _parcels_of(person) -> Q:

@@ -173,7 +173,7 @@ def kept_back_parcels(handover) -> list[Parcel]:
 # --- The member's parcels, and pickups for analytics ---------------------------------------------------------
 
 
-def _verified_emails(user) -> list[str]:
+def verified_emails(user) -> list[str]:
     """The account's confirmed e-mail addresses: a parcel sent to one of them is the member's."""
     from allauth.account.models import EmailAddress
 
@@ -183,7 +183,7 @@ def _verified_emails(user) -> list[str]:
 
 
 def _of_member(user, *, user_field: str) -> Q:
-    emails = _verified_emails(user)
+    emails = verified_emails(user)
     mine = Q(**{user_field: user.pk})
     if emails:
         mine |= Q(recipient_email__in=emails)

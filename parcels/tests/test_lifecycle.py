@@ -112,3 +112,23 @@ def test_a_members_parcels_are_exported_and_erased_with_them(point, staff, now, 
     parcel = Parcel.objects.get(pk=parcel.pk)
     assert (parcel.recipient_id, parcel.recipient_name, parcel.recipient_email) == (None, "", "")
     assert Announcement.objects.get().member_id is None
+
+
+def test_parcels_sent_to_an_address_count_as_the_persons_only_once_it_is_confirmed(point, staff, now, person):
+    from allauth.account.models import EmailAddress
+
+    # given a walk-in parcel for the person's address, not linked to the account
+    parcel = receive(point, staff, at=now, name="Someone", email=person.email.upper())
+    EmailAddress.objects.filter(user=person).delete()
+    address = EmailAddress.objects.create(user=person, email=person.email, verified=False, primary=True)
+
+    # an address typed at sign-up but never confirmed may be someone else's: nothing to export or erase
+    assert export_personal_data(subject=person, requested_by=person)["data"].get("parcels.parcel", {}).get(
+        "rows", []
+    ) == []
+
+    # once confirmed, the parcel is theirs
+    address.verified = True
+    address.save()
+    rows = export_personal_data(subject=person, requested_by=person)["data"]["parcels.parcel"]["rows"]
+    assert [row["tracking_code"] for row in rows] == [parcel.tracking_code]
