@@ -536,6 +536,28 @@ class Handover(models.Model):
         return f"{self.carrier} {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class HandoverItem(models.Model):
+    """An item of a handover's list scanned before the close: nothing leaves unscanned, and a scan survives a
+    restart. Unique per handover and parcel: a second scan (or a retry) finds the first."""
+
+    handover = models.ForeignKey(Handover, verbose_name=_("handover"), on_delete=models.PROTECT, related_name="items")
+    parcel = models.ForeignKey("Parcel", verbose_name=_("parcel"), on_delete=models.PROTECT, related_name="+")
+    scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    device = models.CharField(_("desk device"), max_length=64, blank=True)
+
+    scope_area_path = "handover__point__area"
+    scope_merchant_path = None
+
+    class Meta:
+        verbose_name = _("scanned handover item")
+        verbose_name_plural = _("scanned handover items")
+        constraints = [models.UniqueConstraint(fields=["handover", "parcel"], name="handover_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.handover} · {self.parcel_id}"
+
+
 class InventoryCount(models.Model):
     """A shelf inventory: staff scan every slot and parcel; what is missing or unexpected shows after."""
 

@@ -8,9 +8,8 @@ carrier at the point), a scan of each item, then the driver's name and the close
   naming the handover); unscanned items stay on the list and the manifest lists them as not handed over.
   Nothing leaves unscanned. Two desks closing the same handover: the handover's row lock lets one close it,
   the other gets HandoverClosed.
-- The scans before the close live in the cache, one key per item (so two desks scanning at once lose nothing),
-  for a day: the models have no row for "scanned, not yet handed over" (see the report; a `HandoverItem` or an
-  event kind would make them durable). Losing one can only keep an item back, never let one leave unscanned.
+- Each scan is a `HandoverItem` row, unique per handover and parcel: two desks scanning the same item at once
+  record it once, and the list survives a restart.
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,15 +31,13 @@ from ..exceptions import (
     NotOnHandoverList,
     UnknownCarrier,
 )
-from ..models import Carrier, CarrierAgreement, Handover, Parcel, ParcelPoint
+from ..models import Carrier, CarrierAgreement, Handover, HandoverItem, Parcel, ParcelPoint
 from ..states import ParcelState
 from .access import require_desk
 from .transitions import lock_parcels, transition
 
 #: What leaves with the carrier's driver.
 LEAVING_STATES = (ParcelState.RETURN_RECEIVED, ParcelState.EXPIRED)
-#: How long a scan waits in the cache for its handover to close.
-SCAN_TTL_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -50,15 +46,13 @@ class HandoverScan:
     is_repeat: bool = False
 
 
-def _scan_key(handover_id: int, parcel_id: int) -> str:
-    return f"parcels:handover:{handover_id}:scanned:{parcel_id}"
-
-
 def scanned_parcel_ids(handover: Handover, parcel_ids: Iterable[int]) -> set[int]:
-    """Which of these parcels were scanned for the (open) handover."""
-    ids = list(parcel_ids)
-    found = cache.get_many([_scan_key(handover.pk, pk) for pk in ids])
-    return {pk for pk in ids if _scan_key(handover.pk, pk) in found}
+    """Which of these parcels were scanned for the handover."""
+    return set(
+        HandoverItem.objects.filter(handover=handover, parcel_id__in=list(parcel_ids)).values_list(
+            "parcel_id", flat=True
+        )
+    )
 
 
 @transaction.atomic
@@ -108,9 +102,13 @@ def scan_for_handover(
         )
     if parcel.state not in LEAVING_STATES:
         raise NotOnHandoverList(_("Not leaving: this parcel is “%(state)s”.") % {"state": parcel.get_state_display()})
-    # add() only writes a key that is not there: a second scan (or a retry of this one) is a no-op.
-    is_new = cache.add(_scan_key(handover.pk, parcel.pk), str(request_key), timeout=SCAN_TTL_SECONDS)
-    return HandoverScan(parcel=parcel, is_repeat=not is_new)
+    # The unique (handover, parcel) makes a second scan, a retry or another desk's simultaneous scan a no-op.
+    try:
+        with transaction.atomic():
+            HandoverItem.objects.create(handover=handover, parcel=parcel, by=by, device=(device or "")[:64])
+    except IntegrityError:
+        return HandoverScan(parcel=parcel, is_repeat=True)
+    return HandoverScan(parcel=parcel, is_repeat=False)
 
 
 def close_handover(

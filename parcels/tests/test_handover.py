@@ -86,6 +86,21 @@ def test_a_second_scan_is_a_no_op(point, staff, now, leaving):
     assert services.handover.scanned_parcel_ids(handover, [first.parcel.pk]) == {first.parcel.pk}
 
 
+def test_scans_are_kept_in_the_database_until_the_close(point, staff, now, leaving):
+    from django.core.cache import cache
+
+    from parcels.models import HandoverItem
+
+    handover = services.open_handover(point=point, carrier_code="ups", by=staff)
+    scanned = scan(handover, staff, UPS_CODES[0]).parcel
+    cache.clear()  # a restart of the cache loses nothing
+
+    services.close_handover(handover=handover, driver_name="Driver", by=staff)
+
+    assert HandoverItem.objects.filter(handover=handover).count() == 1
+    assert Parcel.objects.get(pk=scanned.pk).state == ParcelState.HANDED_TO_CARRIER
+
+
 def test_closing_hands_over_only_the_scanned_items_with_the_fee(point, staff, now, leaving):
     # given two of the three UPS items scanned
     handover = services.open_handover(point=point, carrier_code="ups", by=staff)
