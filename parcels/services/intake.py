@@ -176,6 +176,8 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
         agreement.carrier.code: agreement
         for agreement in CarrierAgreement.objects.filter(point=point, is_active=True).select_related("carrier")
     }
+    for agreement in agreements.values():
+        agreement.point = point  # the caller's object: its storage days need no second read of the point
     recognition = _recognise(point, raw_code, agreements=agreements)
     code = recognition.code
     if not code:
