@@ -9,7 +9,7 @@ staff login with TOTP and a signed-in session. Starts gunicorn (sync workers; it
 request's time inside the server) and drives it with one thread per desk, each going round a closed loop:
 
 - intake: scan a new parcel in (`receive_parcel`: carrier recognised, duplicate check, recipient, pickup code,
-  the intake event with its fee, the notice queued after commit);
+  the intake event with its fee, the notice queued after commit — to an in-memory broker: a worker sends it);
 - store: scan the slot label (`store_parcel`: slot lock, capacity, the stored event);
 - pickup: the customer's code (`look_up_for_pickup` and `hand_out_parcels`: row locks, the pickup event).
 
@@ -202,7 +202,7 @@ class PickupCodes(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.codes: dict[int, str] = {}
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def get(self, parcel_id: int) -> str | None:
         for _attempt in range(40):
@@ -217,7 +217,7 @@ class PickupCodes(threading.Thread):
         from parcels.models import Parcel
 
         last = 0
-        while not self._stop.is_set():
+        while not self._done.is_set():
             for pk, code in Parcel.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "pickup_code"):
                 self.codes[pk] = code
                 last = pk
@@ -225,7 +225,7 @@ class PickupCodes(threading.Thread):
         connection.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join(timeout=5)
 
 
@@ -264,7 +264,9 @@ def main() -> None:
             "DJANGO_ROOT_URLCONF": "parcels_urls",
             "PYTHONPATH": str(ROOT / "bench"),
             "DJANGO_CONN_MAX_AGE": "60",
-            "CELERY_TASK_ALWAYS_EAGER": "1",  # the ready notice after commit, in the request (locmem e-mail)
+            # The ready notice is queued after commit (in memory, never sent): a worker sends it, not the request.
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_BROKER_URL": "memory://",
             "EMAIL_URL": "memorymail://",
         }
     )
