@@ -19,13 +19,15 @@ class ParcelsConfig(AppConfig):
         register_action("parcels.declare_lost", roles={Role.AREA_MANAGER})
         # On an area (its points, slots, carrier agreements and fees): configuration.
         register_action("parcels.manage_points", roles={Role.AREA_MANAGER})
+        # On a point: the carriers' monthly statements (fees per billable scan).
+        register_action("parcels.view_statements", roles={Role.AREA_MANAGER})
 
         from accounts.navigation import register_entry
 
+        from .views_dashboard import dashboard_entry_is_visible
+        from .views_desk import desk_entry_is_visible
         from .views_member import parcels_entry_is_visible
 
         register_entry(_("My parcels"), "parcels:my_parcels", parcels_entry_is_visible)
-
-        from .views_desk import desk_entry_is_visible
-
         register_entry(_("Parcel point"), "parcels:desk_start", desk_entry_is_visible)
+        register_entry(_("Parcel point overview"), "parcels:dashboard_start", dashboard_entry_is_visible)

@@ -114,12 +114,13 @@ def desk_start(request):
 def _back_office_links(point: ParcelPoint) -> list[dict]:
     """The back office's screens of this point, for the desk home's buttons."""
     return [
-        {"label": label, "url": reverse(name, kwargs={"point_pk": point.pk})}
-        for label, name in (
-            (_("Returns"), "parcels:returns"),
-            (_("Handover to a carrier"), "parcels:handovers"),
-            (_("Inventory"), "parcels:inventory_start"),
-            (_("Pre-announcements"), "parcels:upload_announcements"),
+        {"label": label, "url": reverse(name, kwargs={argument: point.pk})}
+        for label, name, argument in (
+            (_("Returns"), "parcels:returns", "point_pk"),
+            (_("Handover to a carrier"), "parcels:handovers", "point_pk"),
+            (_("Inventory"), "parcels:inventory_start", "point_pk"),
+            (_("Pre-announcements"), "parcels:upload_announcements", "point_pk"),
+            (_("Overview"), "parcels:dashboard", "point"),
         )
     ]
 

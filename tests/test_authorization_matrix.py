@@ -163,6 +163,16 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    "parcels.view_statements": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]

@@ -1,0 +1,329 @@
+#!/usr/bin/env python
+"""The parcel desk under load: intake and pickup on PostgreSQL behind gunicorn, 20 desks at once.
+
+    .venv/bin/python bench/parcels_desk.py [--desks 20] [--seconds 20] [--workers 5]
+
+Sets up a fresh database (AGORA_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
+agora_bench_parcels): one area, one parcel point taking all eight carriers, 60 slots, and per desk its own parcel
+staff login with TOTP and a signed-in session. Starts gunicorn (sync workers; its access log records each
+request's time inside the server) and drives it with one thread per desk, each going round a closed loop:
+
+- intake: scan a new parcel in (`receive_parcel`: carrier recognised, duplicate check, recipient, pickup code,
+  the intake event with its fee, the notice queued after commit — to an in-memory broker: a worker sends it);
+- store: scan the slot label (`store_parcel`: slot lock, capacity, the stored event);
+- pickup: the customer's code (`look_up_for_pickup` and `hand_out_parcels`: row locks, the pickup event).
+
+The desk's own screens are not on main yet, so `bench/parcels_urls.py` calls the same services from small JSON
+views (session auth, like the desk). Prints per request kind the server-side p50/p95/p99 (gunicorn's request
+time) and the client's; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from till_award import recreate_database, start_gunicorn
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/agora_bench_parcels"
+KINDS = ("intake", "store", "pickup")
+
+
+def prepare(desks: int) -> dict:
+    """Area, point, agreements, slots, desk staff with TOTP and sessions; returns what the threads need."""
+    import django
+
+    django.setup()
+    from allauth.mfa.models import Authenticator
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.roles import Role
+    from areas.models import ShoppingArea, StaffMembership
+    from parcels.barcodes import CARRIERS
+    from parcels.models import Carrier, CarrierAgreement, ParcelPoint, StorageLocation
+
+    User = get_user_model()
+    area = ShoppingArea.objects.create(
+        name="Bench",
+        slug="bench",
+        country="NL",
+        time_zone="Europe/Amsterdam",
+        pass_name="Benchpas",
+        collective_name="Bench",
+        collective_address="Markt 1",
+        privacy_email="privacy@bench.example",
+        centre_latitude="52.156100",
+        centre_longitude="5.387800",
+    )
+    point = ParcelPoint.objects.create(area=area, name="Bench pakketpunt", street="Markt 1", city="Amersfoort")
+    for code in CARRIERS:
+        carrier, _created = Carrier.objects.get_or_create(code=code, defaults={"name": code})
+        CarrierAgreement.objects.create(point=point, carrier=carrier, intake_fee_cents=25, pickup_fee_cents=10)
+    slots = []
+    for zone in "ABC":
+        for n in range(20):
+            slots.append(
+                StorageLocation.objects.create(
+                    point=point, zone=zone, shelf=str(n // 5 + 1), slot=str(n % 5 + 1), size_class="L", capacity=100
+                ).label_code
+            )
+    cookies = []
+    for n in range(desks):
+        user = User.objects.create_user(f"balie{n}@bench.example", "bench-password")
+        StaffMembership.objects.create(user=user, role=Role.PARCEL_STAFF, area=area)
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "unused"})
+        client = Client()
+        client.force_login(user)
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+    return {"point": point.pk, "slots": slots, "cookies": cookies}
+
+
+def run(port: int, fixture: dict, desks: int, seconds: float) -> dict:
+    from parcels.barcodes import make_webshop_code
+
+    client_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    start_at = time.monotonic() + 1.0
+    stop_at = start_at + seconds
+
+    def post(path: str, cookie: str, body: dict) -> tuple[int, dict, float]:
+        began = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(
+            "POST", path, body=json.dumps(body), headers={"Cookie": cookie, "Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        payload = response.read()
+        connection.close()
+        took = time.perf_counter() - began
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = {}
+        return response.status, data, took
+
+    def desk(n: int) -> None:
+        rng = random.Random(n)
+        cookie, device = fixture["cookies"][n], f"balie-{n}"
+        mine = {kind: [] for kind in KINDS}
+        failures: dict[str, int] = {}
+        waiting: list[str] = []
+        serial = 0
+        while (now := time.monotonic()) < stop_at:
+            serial += 1
+            code = make_webshop_code(n * 10_000_000 + serial)
+            steps = [
+                (
+                    "intake",
+                    {
+                        "code": code,
+                        "name": f"Klant {n}-{serial}",
+                        "email": f"k{n}-{serial}@bench.example",
+                        "size": rng.choice("SML"),
+                        "request_key": str(uuid.uuid4()),
+                    },
+                )
+            ]
+            status, data, took = post(
+                "/bench/parcels/intake/", cookie, {"point": fixture["point"], "device": device, **steps[0][1]}
+            )
+            outcomes = [("intake", status, took)]
+            if status == 201:
+                status, _data, took = post(
+                    "/bench/parcels/store/",
+                    cookie,
+                    {"parcel": data["parcel"], "slot": rng.choice(fixture["slots"]), "device": device},
+                )
+                outcomes.append(("store", status, took))
+                waiting.append(data["parcel"])
+            if len(waiting) > 2:
+                parcel_id = waiting.pop(0)
+                from_db = pickup_codes.get(parcel_id)
+                if from_db:
+                    status, _data, took = post(
+                        "/bench/parcels/pickup/",
+                        cookie,
+                        {
+                            "point": fixture["point"],
+                            "code": from_db,
+                            "device": device,
+                            "request_key": str(uuid.uuid4()),
+                        },
+                    )
+                    outcomes.append(("pickup", status, took))
+            if now >= start_at:
+                for kind, status, took in outcomes:
+                    if 200 <= status < 300:
+                        mine[kind].append(took)
+                    else:
+                        failures[f"{kind}:{status}"] = failures.get(f"{kind}:{status}", 0) + 1
+        with lock:
+            for kind in KINDS:
+                client_times[kind].extend(mine[kind])
+            for key, count in failures.items():
+                errors[key] = errors.get(key, 0) + count
+
+    # The pickup code is what the recipient's e-mail carries: read it from the database as the customer would.
+    pickup_codes = PickupCodes()
+    pickup_codes.start()
+    threads = [threading.Thread(target=desk, args=(n,)) for n in range(desks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pickup_codes.stop()
+    return {"client": client_times, "errors": errors}
+
+
+class PickupCodes(threading.Thread):
+    """Reads the pickup codes of new parcels every 50 ms (stands in for the customer's e-mail)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.codes: dict[int, str] = {}
+        self._done = threading.Event()
+
+    def get(self, parcel_id: int) -> str | None:
+        for _attempt in range(40):
+            if parcel_id in self.codes:
+                return self.codes[parcel_id]
+            time.sleep(0.05)
+        return None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from parcels.models import Parcel
+
+        last = 0
+        while not self._done.is_set():
+            for pk, code in Parcel.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "pickup_code"):
+                self.codes[pk] = code
+                last = pk
+            time.sleep(0.05)
+        connection.close()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=5)
+
+
+def percentiles(values: list[float]) -> dict:
+    values = sorted(values)
+    if not values:
+        return {"n": 0}
+
+    def at(p: float) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
+
+    return {
+        "n": len(values),
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "mean_ms": round(statistics.fmean(values) * 1000, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--desks", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=8797)
+    args = parser.parse_args()
+
+    url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "AGORA_ENV"))}
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SETTINGS_MODULE": "agora.settings",
+            "DJANGO_ROOT_URLCONF": "parcels_urls",
+            "PYTHONPATH": str(ROOT / "bench"),
+            "DJANGO_CONN_MAX_AGE": "60",
+            # The ready notice is queued after commit (in memory, never sent): a worker sends it, not the request.
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_BROKER_URL": "memory://",
+            "EMAIL_URL": "memorymail://",
+        }
+    )
+    print(f"Preparing {url}: {args.desks} desks …", flush=True)
+    recreate_database(url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    os.environ.update(env)
+    fixture = prepare(args.desks)
+    load_before = os.getloadavg()
+
+    access_log = Path(tempfile.mkstemp(prefix="parcels-desk-", suffix=".log")[1])
+    env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(U)s %(s)s %(L)s'"
+    server = start_gunicorn(args.port, args.workers, env)
+    try:
+        print(f"Load: {args.desks} desks for {args.seconds:.0f} s …", flush=True)
+        began = time.monotonic()
+        figures = run(args.port, fixture, args.desks, args.seconds)
+        elapsed = time.monotonic() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    load_after = os.getloadavg()
+
+    server_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for line in access_log.read_text().splitlines():
+        parts = line.strip("'").split()
+        if len(parts) == 3 and parts[0].startswith("/bench/parcels/") and parts[1].startswith("2"):
+            server_times[parts[0].split("/")[3]].append(float(parts[2]))
+    access_log.unlink()
+    result = {}
+    for kind in KINDS:
+        result[kind] = {"server": percentiles(server_times[kind]), "client": percentiles(figures["client"][kind])}
+        server, client = result[kind]["server"], result[kind]["client"]
+        print(
+            f"{kind:7} {client.get('n', 0):6} ok   server p50 {server.get('p50_ms')} ms  p95 {server.get('p95_ms')} ms"
+            f"  p99 {server.get('p99_ms')} ms   client p95 {client.get('p95_ms')} ms"
+        )
+    print(
+        f"errors: {figures['errors'] or 'none'}   load average before/after: {load_before[0]:.1f}/{load_after[0]:.1f}"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "parcels_desk",
+                "desks": args.desks,
+                "seconds": args.seconds,
+                "elapsed_s": round(elapsed, 1),
+                "gunicorn_workers": args.workers,
+                **result,
+                "errors": figures["errors"],
+                "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
+                "database": "postgresql",
+                "python": sys.version.split()[0],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
