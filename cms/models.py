@@ -460,6 +460,33 @@ class FeedbackPage(RoutablePageMixin, AreaPage):
         response.status_code = status
         return response
 
+    @path("resultaten/", name="results")
+    def results(self, request):
+        """The survey's results for the area's managers: averages per question for a period of whole months,
+        each suppressed below K answers."""
+        from django.contrib.auth.views import redirect_to_login
+        from django.core.exceptions import PermissionDenied
+        from django.utils.cache import add_never_cache_headers
+
+        from accounts.permissions import can
+
+        from .forms import SurveyPeriodForm
+        from .selectors import survey_results
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if self.area is None or not can(request.user, "cms.view_survey_results", self.area):
+            raise PermissionDenied
+        form = SurveyPeriodForm(request.GET or None, today=timezone.now().astimezone(self.area.tz).date())
+        start, end = form.period()
+        response = self.render(
+            request,
+            template="cms/feedback_results.html",
+            context_overrides={"form": form, **survey_results(area=self.area, start=start, end=end)},
+        )
+        add_never_cache_headers(response)  # figures for the area's managers only: no shared caches
+        return response
+
     @path("poster/", name="poster")
     def poster(self, request):
         from .selectors import survey_qr_svg

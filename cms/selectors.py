@@ -268,6 +268,14 @@ def survey_summary(*, area: ShoppingArea, start: dt.date, end: dt.date) -> dict:
     return {"k": k, "start": start, "end": end, "figures": figures}
 
 
+def survey_results(*, area: ShoppingArea, start: dt.date, end: dt.date) -> dict:
+    """`survey_summary` with a row per question (its label and figure), in the survey's order. One query."""
+    summary = survey_summary(area=area, start=start, end=end)
+    labels = {question: SurveyResponse._meta.get_field(question).verbose_name for question in SURVEY_QUESTIONS}
+    summary["rows"] = [(labels[question], summary["figures"][question]) for question in SURVEY_QUESTIONS]
+    return summary
+
+
 def survey_qr_svg(url: str) -> str:
     """The survey's address as a printable QR code (drawn on the server, no third-party request)."""
     from loyalty.codes import qr_svg

@@ -57,3 +57,38 @@ def test_a_platform_admin_role_edits_every_site(area, site_pages):
     grant_role(user=platform_admin, role=Role.PLATFORM_ADMIN, granted_by=admin)
     assert _wagtail_can_edit(platform_admin, site_pages["news"]) is True
     assert can(platform_admin, "cms.edit_site", area) is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        ("area_manager", True),
+        ("platform_admin", True),
+        ("other_area_manager", False),
+        ("merchant_owner", False),
+        ("member", False),
+        ("anonymous", False),
+    ],
+)
+def test_the_website_editor_entry_shows_for_whoever_may_edit_this_areas_site(
+    client, area, flemish_area, site_pages, who, shown
+):
+    from areas.tests.factories import give_totp
+
+    roles = {
+        "area_manager": {"role": Role.AREA_MANAGER, "area": area},
+        "platform_admin": {"role": Role.PLATFORM_ADMIN},
+        "other_area_manager": {"role": Role.AREA_MANAGER, "area": flemish_area},
+        "merchant_owner": {"role": Role.MERCHANT_OWNER, "merchant": MerchantFactory(area=area)},
+    }
+    user = None if who == "anonymous" else UserFactory()
+    if who in roles:
+        grant_role(user=user, granted_by=UserFactory(is_superuser=True), **roles[who])
+    if user is not None:
+        give_totp(user)
+        client.force_login(user)
+    html = client.get("/nl/", HTTP_HOST="amersfoort.localhost").content.decode()
+    assert ('<a href="/cms/"' in html) is shown
+    if shown:
+        assert client.get("/cms/", HTTP_HOST="amersfoort.localhost").status_code == 200
