@@ -92,3 +92,24 @@ def test_the_website_editor_entry_shows_for_whoever_may_edit_this_areas_site(
     assert ('<a href="/cms/"' in html) is shown
     if shown:
         assert client.get("/cms/", HTTP_HOST="amersfoort.localhost").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_wagtail_login_form_cannot_skip_the_second_factor(client, area, site_pages):
+    # given: a manager with a password and an authenticator app
+    from areas.tests.factories import give_totp
+
+    manager = UserFactory()
+    manager.set_password("correct horse battery")
+    manager.save()
+    grant_role(user=manager, role=Role.AREA_MANAGER, area=area, granted_by=UserFactory(is_superuser=True))
+    give_totp(manager)
+
+    # when: they post their password to Wagtail's own login form
+    response = client.post("/cms/login/?next=/cms/", {"username": manager.email, "password": "correct horse battery"})
+
+    # then: they are sent to the site's login (password, then the code) and are not signed in
+    assert response.status_code == 302 and response["Location"].startswith("/nl/accounts/login/")
+    assert "next=/cms/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+    assert client.get("/cms/")["Location"].startswith("/nl/accounts/login/")
