@@ -91,12 +91,12 @@ class HomePage(RoutablePageMixin, AreaPage):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request, *args, **kwargs):
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        # The overview is read here, not in get_context(), so that the search route does not read it too.
         from .selectors import home_overview
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(home_overview(self, now=timezone.now()))
-        return context
+        return self.render(request, context_overrides=home_overview(self, now=timezone.now()))
 
     @path("search/", name="search")
     def search(self, request):
