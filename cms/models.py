@@ -456,9 +456,14 @@ class FeedbackPage(RoutablePageMixin, AreaPage):
                 status = 429
             else:
                 return self.render(request, template="cms/feedback_thanks.html")
-        response = self.render(request, context_overrides={"form": form})
+        response = self.render(request, context_overrides={"form": form, "shows_results": self._shows_results(request)})
         response.status_code = status
         return response
+
+    def _shows_results(self, request) -> bool:
+        from accounts.permissions import can
+
+        return request.user.is_authenticated and can(request.user, "cms.view_survey_results", self.area)
 
     @path("resultaten/", name="results")
     def results(self, request):
@@ -468,14 +473,12 @@ class FeedbackPage(RoutablePageMixin, AreaPage):
         from django.core.exceptions import PermissionDenied
         from django.utils.cache import add_never_cache_headers
 
-        from accounts.permissions import can
-
         from .forms import SurveyPeriodForm
         from .selectors import survey_results
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.area is None or not can(request.user, "cms.view_survey_results", self.area):
+        if self.area is None or not self._shows_results(request):
             raise PermissionDenied
         form = SurveyPeriodForm(request.GET or None, today=timezone.now().astimezone(self.area.tz).date())
         start, end = form.period()

@@ -138,3 +138,11 @@ def test_only_the_areas_managers_see_the_results(client, area, flemish_area, sit
 def test_a_platform_admin_sees_the_results(client, site_pages):
     _signed_in(client, StaffMembershipFactory(role=Role.PLATFORM_ADMIN).user)
     assert client.get(URL, **HOST).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_survey_links_to_the_results_for_the_managers_only(client, site_pages, manager):
+    link = 'href="/nl/enquete/resultaten/"'
+    assert link not in client.get("/nl/enquete/", **HOST).content.decode()
+    _signed_in(client, manager)
+    assert link in client.get("/nl/enquete/", **HOST).content.decode()
