@@ -9,14 +9,18 @@ class CmsConfig(AppConfig):
     verbose_name = _("Website")
 
     def ready(self) -> None:
+        from accounts.navigation import register_entry
         from accounts.permissions import register_action
         from accounts.roles import Role
         from areas.services import on_role_change
 
+        from .navigation import editor_entry_is_visible
         from .services import sync_editor_groups
 
         # On an area: edit its website. Wagtail's own check agrees through the area's editor group, whose
         # members sync_editor_groups keeps equal to the area's managers.
         register_action("cms.edit_site", roles={Role.AREA_MANAGER})
-        register_action("cms.view_survey_summary", roles={Role.AREA_MANAGER})
+        # On an area: the feedback survey's results (suppressed below K answers) at /<lang>/enquete/resultaten/.
+        register_action("cms.view_survey_results", roles={Role.AREA_MANAGER})
         on_role_change(sync_editor_groups)
+        register_entry(_("Website editor"), "wagtailadmin_home", editor_entry_is_visible)

@@ -9,12 +9,14 @@ import io
 
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
+from django.db.models import Q
 from wagtail.images.models import Image
 from wagtail.models import Collection, Locale, Page, Site
 
 from areas.demo import DemoContext, WipeScope, demo_step, demo_wipe
 from areas.demo.shops import SITE_PORT
 from areas.demo.towns import TOWNS
+from areas.models import ShoppingArea
 from loyalty import selectors as loyalty_selectors
 
 from .models import (
@@ -314,6 +316,16 @@ def _survey_answers(area, ctx: DemoContext) -> None:
 
 @demo_wipe(order=400, name="cms.sites")
 def wipe_sites(scope: WipeScope) -> None:
+    # The banners drawn for the demo, and anything else in the demo areas' collections: the rows here, their
+    # files and renditions by Wagtail's post_delete handlers once the wipe commits.
+    names = list(ShoppingArea.objects.filter(pk__in=scope.area_ids).values_list("name", flat=True))
+    root = Collection.get_first_root_node()
+    collections = root.get_children().filter(name__in=names) if root else Collection.objects.none()
+    banners = Q(collection__in=collections) | Q(title__in=[f"{name} banner" for name in names])
+    for image in Image.objects.filter(banners):
+        image.delete()
+    for collection in collections:
+        collection.delete()
     SurveyResponse.objects.filter(area_id__in=scope.area_ids).delete()
     groups = EditorGroup.objects.filter(area_id__in=scope.area_ids).values_list("group_id", flat=True)
     Group.objects.filter(pk__in=list(groups)).delete()

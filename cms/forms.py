@@ -45,3 +45,49 @@ class SurveyForm(forms.Form):
         if visit_date > today + dt.timedelta(days=1) or visit_date < today - dt.timedelta(days=90):
             raise forms.ValidationError(_("Enter a date within the last three months."))
         return visit_date
+
+
+def _month_field(label) -> forms.DateField:
+    return forms.DateField(
+        label=label, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class SurveyPeriodForm(forms.Form):
+    """The period of the survey results, in whole months (default: this month and the two before).
+
+    Whole months, not any two dates: with day-precise periods, comparing two overlapping periods would reveal
+    the answers of a single day, which small-group suppression is there to hide."""
+
+    MAX_MONTHS = 24
+
+    start = _month_field(_("From (month)"))
+    end = _month_field(_("Up to and including (month)"))
+
+    def __init__(self, data=None, *, today: dt.date):
+        this_month = today.replace(day=1)
+        self.default_period = (_add_months(this_month, -2), this_month)
+        super().__init__(data, initial={"start": self.default_period[0], "end": self.default_period[1]})
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The period cannot end before it starts."))
+            if _add_months(start, self.MAX_MONTHS) <= end:
+                raise forms.ValidationError(_("Choose at most %(months)s months.") % {"months": self.MAX_MONTHS})
+        return cleaned
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The first and last day of the chosen months; the default period when nothing (valid) was chosen."""
+        if self.is_bound and self.is_valid():
+            start, end = self.cleaned_data["start"].replace(day=1), self.cleaned_data["end"].replace(day=1)
+        else:
+            start, end = self.default_period
+        return start, _add_months(end, 1) - dt.timedelta(days=1)

@@ -91,12 +91,12 @@ class HomePage(RoutablePageMixin, AreaPage):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request, *args, **kwargs):
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        # The overview is read here, not in get_context(), so that the search route does not read it too.
         from .selectors import home_overview
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(home_overview(self, now=timezone.now()))
-        return context
+        return self.render(request, context_overrides=home_overview(self, now=timezone.now()))
 
     @path("search/", name="search")
     def search(self, request):
@@ -456,8 +456,38 @@ class FeedbackPage(RoutablePageMixin, AreaPage):
                 status = 429
             else:
                 return self.render(request, template="cms/feedback_thanks.html")
-        response = self.render(request, context_overrides={"form": form})
+        response = self.render(request, context_overrides={"form": form, "shows_results": self._shows_results(request)})
         response.status_code = status
+        return response
+
+    def _shows_results(self, request) -> bool:
+        from accounts.permissions import can
+
+        return request.user.is_authenticated and can(request.user, "cms.view_survey_results", self.area)
+
+    @path("resultaten/", name="results")
+    def results(self, request):
+        """The survey's results for the area's managers: averages per question for a period of whole months,
+        each suppressed below K answers."""
+        from django.contrib.auth.views import redirect_to_login
+        from django.core.exceptions import PermissionDenied
+        from django.utils.cache import add_never_cache_headers
+
+        from .forms import SurveyPeriodForm
+        from .selectors import survey_results
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if self.area is None or not self._shows_results(request):
+            raise PermissionDenied
+        form = SurveyPeriodForm(request.GET or None, today=timezone.now().astimezone(self.area.tz).date())
+        start, end = form.period()
+        response = self.render(
+            request,
+            template="cms/feedback_results.html",
+            context_overrides={"form": form, **survey_results(area=self.area, start=start, end=end)},
+        )
+        add_never_cache_headers(response)  # figures for the area's managers only: no shared caches
         return response
 
     @path("poster/", name="poster")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,20 +166,29 @@ def public_campaigns_for(merchant: Merchant, *, now: dt.datetime) -> list:
 def home_overview(home: HomePage, *, now: dt.datetime) -> dict:
     """What the home page shows: this week's events, current offers, the latest news and the site's sections."""
     area = home.area
-    children = {type(page): page for page in home.get_children().live().public().specific()}
+    # Plain Page rows (links and titles are all the page shows): one query, not one per page type.
+    children = list(home.get_children().live().public())
+    section = {}
+    for page in reversed(children):  # the first of each type wins
+        section[page.content_type_id] = page
+
+    def first(model):
+        return section.get(ContentType.objects.get_for_model(model).pk)  # content types are cached
+
     today = now.astimezone(area.tz).date() if area else now.date()
+    practical_type = ContentType.objects.get_for_model(PracticalPage).pk
     return {
         "events": upcoming_occurrences(home, days=7, now=now)[:6] if area else [],
         "offers": list(current_offers(home, today=today)[:4]),
         "news": list(NewsPage.objects.descendant_of(home).live().public().order_by("-date", "-pk")[:3]),
-        "event_index": children.get(EventIndexPage),
-        "offer_index": children.get(OfferIndexPage),
-        "news_index": children.get(NewsIndexPage),
-        "directory": children.get(DirectoryPage),
-        "pass_page": children.get(PassSignupPage),
-        "contact_page": children.get(ContactPage),
-        "feedback_page": children.get(FeedbackPage),
-        "practical_pages": [page for page in home.get_children().live().public().type(PracticalPage).specific()],
+        "event_index": first(EventIndexPage),
+        "offer_index": first(OfferIndexPage),
+        "news_index": first(NewsIndexPage),
+        "directory": first(DirectoryPage),
+        "pass_page": first(PassSignupPage),
+        "contact_page": first(ContactPage),
+        "feedback_page": first(FeedbackPage),
+        "practical_pages": [page for page in children if page.content_type_id == practical_type],
     }
 
 
@@ -266,6 +276,14 @@ def survey_summary(*, area: ShoppingArea, start: dt.date, end: dt.date) -> dict:
         else:
             figures[question] = Figure(round(float(row[f"{question}_avg"]), 2), n)
     return {"k": k, "start": start, "end": end, "figures": figures}
+
+
+def survey_results(*, area: ShoppingArea, start: dt.date, end: dt.date) -> dict:
+    """`survey_summary` with a row per question (its label and figure), in the survey's order. One query."""
+    summary = survey_summary(area=area, start=start, end=end)
+    labels = {question: SurveyResponse._meta.get_field(question).verbose_name for question in SURVEY_QUESTIONS}
+    summary["rows"] = [(labels[question], summary["figures"][question]) for question in SURVEY_QUESTIONS]
+    return summary
 
 
 def survey_qr_svg(url: str) -> str:

@@ -173,6 +173,27 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    # The area's website (cms/apps.py): editing it in Wagtail, and the feedback survey's results.
+    "cms.edit_site": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "cms.view_survey_results": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]
@@ -208,8 +229,8 @@ def _row(answers) -> str:
     return " ".join("Y" if allowed else "." for allowed in answers)
 
 
-def test_the_table_covers_every_registered_area_merchant_and_parcel_action():
-    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels."))}
+def test_the_table_covers_every_registered_area_merchant_parcel_and_website_action():
+    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels.", "cms."))}
     assert applies == set(EXPECTED)
     assert all(set(rows) == set(PEOPLE) for rows in EXPECTED.values())
 

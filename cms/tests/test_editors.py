@@ -57,3 +57,59 @@ def test_a_platform_admin_role_edits_every_site(area, site_pages):
     grant_role(user=platform_admin, role=Role.PLATFORM_ADMIN, granted_by=admin)
     assert _wagtail_can_edit(platform_admin, site_pages["news"]) is True
     assert can(platform_admin, "cms.edit_site", area) is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        ("area_manager", True),
+        ("platform_admin", True),
+        ("other_area_manager", False),
+        ("merchant_owner", False),
+        ("member", False),
+        ("anonymous", False),
+    ],
+)
+def test_the_website_editor_entry_shows_for_whoever_may_edit_this_areas_site(
+    client, area, flemish_area, site_pages, who, shown
+):
+    from areas.tests.factories import give_totp
+
+    roles = {
+        "area_manager": {"role": Role.AREA_MANAGER, "area": area},
+        "platform_admin": {"role": Role.PLATFORM_ADMIN},
+        "other_area_manager": {"role": Role.AREA_MANAGER, "area": flemish_area},
+        "merchant_owner": {"role": Role.MERCHANT_OWNER, "merchant": MerchantFactory(area=area)},
+    }
+    user = None if who == "anonymous" else UserFactory()
+    if who in roles:
+        grant_role(user=user, granted_by=UserFactory(is_superuser=True), **roles[who])
+    if user is not None:
+        give_totp(user)
+        client.force_login(user)
+    html = client.get("/nl/", HTTP_HOST="amersfoort.localhost").content.decode()
+    assert ('<a href="/cms/"' in html) is shown
+    if shown:
+        assert client.get("/cms/", HTTP_HOST="amersfoort.localhost").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_wagtail_login_form_cannot_skip_the_second_factor(client, area, site_pages):
+    # given: a manager with a password and an authenticator app
+    from areas.tests.factories import give_totp
+
+    manager = UserFactory()
+    manager.set_password("correct horse battery")
+    manager.save()
+    grant_role(user=manager, role=Role.AREA_MANAGER, area=area, granted_by=UserFactory(is_superuser=True))
+    give_totp(manager)
+
+    # when: they post their password to Wagtail's own login form
+    response = client.post("/cms/login/?next=/cms/", {"username": manager.email, "password": "correct horse battery"})
+
+    # then: they are sent to the site's login (password, then the code) and are not signed in
+    assert response.status_code == 302 and response["Location"].startswith("/nl/accounts/login/")
+    assert "next=/cms/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+    assert client.get("/cms/")["Location"].startswith("/nl/accounts/login/")

@@ -92,3 +92,35 @@ def test_english_translation_has_its_own_url(site_pages):
     dutch = Client().get("/nl/bereikbaarheid/", HTTP_HOST="amersfoort.localhost").content.decode()
     assert 'hreflang="en"' in dutch
     assert "Garage Stadhuisplein" in dutch and "€ 2,90" in dutch
+
+
+@pytest.mark.django_db
+def test_every_page_type_and_route_renders_in_english(area, site_pages):
+    from wagtail.models import Locale
+
+    # given: the English translation of every page, and a shop
+    english = Locale.objects.get(language_code="en")
+    MerchantFactory(area=area, trade_name="Boekhandel Veenendaal", slug="boekhandel")
+    pages = {name: page for name, page in site_pages.items() if name != "site"}
+    for page in pages.values():
+        if not page.get_translations().filter(locale=english).exists():
+            page.copy_for_translation(english, copy_parents=True).save_revision().publish()
+    client = Client(HTTP_HOST="amersfoort.localhost")
+    urls = {name: page.get_translation(english).get_url_parts()[2] for name, page in pages.items()}
+    urls |= {
+        "merchant": "/en/winkels/boekhandel/",
+        "directory, open now": "/en/winkels/?open=1",
+        "poster": "/en/enquete/poster/",
+        "search": "/en/search/?q=boek",
+    }
+    # then: each English page answers in English, with its Dutch original as the alternate
+    assert set(pages) <= set(urls) and all(url.startswith("/en/") for url in urls.values())
+    for name, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert response.headers["Content-Language"] == "en", name
+        html = response.content.decode()
+        assert '<html lang="en"' in html, name
+        if name in pages:
+            assert 'hreflang="nl"' in html, name
+    assert "Opening hours" in client.get("/en/winkels/boekhandel/").content.decode()

@@ -16,5 +16,5 @@ class AccountsConfig(AppConfig):
         register_action("account.change")
 
         register_entry(_("Account"), "account_email", for_signed_in)
-        register_entry(_("Website editor"), "wagtailadmin_home", for_platform_admin)
+        # "Website editor" (/cms/) is registered by the cms app, which owns who may edit a site.
         register_entry(_("Platform admin"), "admin:index", for_platform_admin)

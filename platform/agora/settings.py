@@ -272,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Wagtail ----------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Agora"
+# Editors log in through allauth, with the second factor (Wagtail's own /cms/login/ redirects there).
+WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]

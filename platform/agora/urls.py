@@ -6,6 +6,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -24,6 +25,9 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Wagtail's own login form knows nothing of the second factor: editors log in through allauth (password,
+    # then the TOTP code), like everyone else. WAGTAILADMIN_LOGIN_URL sends Wagtail's redirects there too.
+    path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="cms_login"),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
