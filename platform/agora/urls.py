@@ -24,9 +24,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Django's and Wagtail's own login forms know nothing of the second factor: staff log in through allauth
+    # (password, then the TOTP code), like everyone else. WAGTAILADMIN_LOGIN_URL sends Wagtail's redirects there too.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
-    # Wagtail's own login form knows nothing of the second factor: editors log in through allauth (password,
-    # then the TOTP code), like everyone else. WAGTAILADMIN_LOGIN_URL sends Wagtail's redirects there too.
     path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="cms_login"),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

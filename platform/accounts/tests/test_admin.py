@@ -50,3 +50,19 @@ def test_members_cannot_reach_the_admin(client, db):
     client.force_login(member)
     response = client.get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_the_admin_login_form_cannot_skip_the_second_factor(client, db):
+    # given: a platform admin with a password and an authenticator app
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    admin.set_password("correct horse battery")
+    admin.save()
+    give_totp(admin)
+
+    # when: they post their password to Django's own admin login form
+    response = client.post("/admin/login/?next=/admin/", {"username": admin.email, "password": "correct horse battery"})
+
+    # then: they are sent to the site's login (password, then the code) and are not signed in
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert "next=/admin/" in response["Location"]
+    assert "_auth_user_id" not in client.session
