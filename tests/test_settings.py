@@ -75,6 +75,7 @@ def test_environment_selects_postgresql_and_redis_workers():
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_"))}
     env = {
         **clean,
+        "AGORA_ENV": "development",  # the test profile runs tasks in-process whatever the broker
         "DJANGO_SETTINGS_MODULE": "agora.settings",
         "DATABASE_URL": "postgres://agora@db.example.org:5432/agora",
         "REDIS_URL": "redis://cache.example.org:6379/0",

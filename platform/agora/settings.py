@@ -346,3 +346,7 @@ if AGORA_ENV == "test":
     # parallel workers or earlier runs (a shared Redis would keep them).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks queued in a test run in-process right after commit, broker or not: what a test queues is what it
+    # checks, and nothing is left on a shared Redis without a worker. tests/test_processes.py proves the broker
+    # path itself with a real worker on Redis.
+    CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
