@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The parcel desk under load: intake and pickup on PostgreSQL behind gunicorn, 20 desks at once.
 
-    .venv/bin/python bench/parcels_desk.py [--desks 20] [--seconds 20] [--workers 5]
+    .venv/bin/python bench/parcels_desk.py [--desks 20] [--seconds 20] [--workers 5] [--think 3]
 
 Sets up a fresh database (AGORA_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 agora_bench_parcels): one area, one parcel point taking all eight carriers, 60 slots, and per desk its own parcel
@@ -98,7 +98,7 @@ def prepare(desks: int) -> dict:
     return {"point": point.pk, "slots": slots, "cookies": cookies}
 
 
-def run(port: int, fixture: dict, desks: int, seconds: float) -> dict:
+def run(port: int, fixture: dict, desks: int, seconds: float, think: float = 0.0) -> dict:
     from parcels.barcodes import make_webshop_code
 
     client_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
@@ -172,6 +172,8 @@ def run(port: int, fixture: dict, desks: int, seconds: float) -> dict:
                         },
                     )
                     outcomes.append(("pickup", status, took))
+            if think:  # a real desk: the next parcel is picked up, turned, scanned (randomised ±50 %)
+                time.sleep(think * rng.uniform(0.5, 1.5))
             if now >= start_at:
                 for kind, status, took in outcomes:
                     if 200 <= status < 300:
@@ -252,6 +254,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds each desk waits between parcels (0: back to back)"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -283,7 +288,7 @@ def main() -> None:
     try:
         print(f"Load: {args.desks} desks for {args.seconds:.0f} s …", flush=True)
         began = time.monotonic()
-        figures = run(args.port, fixture, args.desks, args.seconds)
+        figures = run(args.port, fixture, args.desks, args.seconds, args.think)
         elapsed = time.monotonic() - began
     finally:
         server.terminate()
@@ -312,6 +317,7 @@ def main() -> None:
             {
                 "benchmark": "parcels_desk",
                 "desks": args.desks,
+                "think_s": args.think,
                 "seconds": args.seconds,
                 "elapsed_s": round(elapsed, 1),
                 "gunicorn_workers": args.workers,
