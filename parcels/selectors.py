@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from .models import SIZE_ORDER, Parcel, ParcelEvent, ParcelPoint, StorageLocation, size_rank
 from .states import IN_HOUSE_STATES
@@ -77,13 +77,13 @@ def suggest_location(
     to the shelf at pickup), else the smallest size class that takes it, the emptiest first. None: all full."""
     rank = max(size_rank(size_class), len(SIZE_ORDER) - 1 if is_oversize else 0)
     free = locations_with_occupancy(point).filter(size_rank__gte=rank, occupied__lt=F("capacity"))
-    if recipient_email:
-        together = free.filter(
-            parcels__recipient_email__iexact=recipient_email, parcels__state__in=IN_HOUSE_STATES
-        ).first()
-        if together is not None:
-            return together
-    return free.order_by("size_rank", "occupied", "zone", "shelf", "slot").first()
+    # One query: slots holding the recipient's waiting parcels first (addresses are stored lower-cased).
+    email = (recipient_email or "").strip().lower()
+    together = Exists(
+        Parcel.objects.filter(location=OuterRef("pk"), recipient_email=email, state__in=IN_HOUSE_STATES)
+    )
+    free = free.annotate(together=together if email else Value(False, output_field=BooleanField()))
+    return free.order_by("-together", "size_rank", "occupied", "zone", "shelf", "slot").first()
 
 
 def parcel_history(parcel: Parcel) -> QuerySet[ParcelEvent]:
