@@ -301,6 +301,12 @@ def main() -> None:
         if len(parts) == 3 and parts[0].startswith("/bench/parcels/") and parts[1].startswith("2"):
             server_times[parts[0].split("/")[3]].append(float(parts[2]))
     access_log.unlink()
+    for kind in KINDS:
+        # The log also holds the warm-up second's requests (each worker's first, cold ones), which the client does
+        # not count: they are the earliest lines, as many as the server has more than the client.
+        warm_up = len(server_times[kind]) - len(figures["client"][kind])
+        if warm_up > 0:
+            server_times[kind] = server_times[kind][warm_up:]
     result = {}
     for kind in KINDS:
         result[kind] = {"server": percentiles(server_times[kind]), "client": percentiles(figures["client"][kind])}
