@@ -84,11 +84,6 @@ class HandoverOpenForm(BackofficeForm):
 
 class HandoverScanForm(BackofficeForm):
     code = ScanField(label=_("Scan each parcel the driver takes"))
-    request_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
 
 
 class HandoverCloseForm(BackofficeForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from .models import SIZE_ORDER, Parcel, ParcelEvent, ParcelPoint, StorageLocation, size_rank
-from .states import IN_HOUSE_STATES
+from .states import IN_HOUSE_STATES, LEAVING_STATES
 
 #: What the QR in the recipient's e-mail encodes: this prefix and the parcel's `pickup_token`.
 QR_PREFIX = "AGORA-PARCEL:"
@@ -93,8 +93,6 @@ def parcel_history(parcel: Parcel) -> QuerySet[ParcelEvent]:
 
 # --- Back office: handover lists, manifests and inventory results -------------------------------------------
 
-#: What leaves with a carrier's driver (the handover list).
-LEAVING_STATES = ("return_received", "expired")
 
 
 def as_of(parcels: QuerySet[Parcel], at, *, strictly_before: bool = False) -> QuerySet[Parcel]:

@@ -52,6 +52,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 WAITING_STATES: frozenset[str] = frozenset({S.RECEIVED, S.STORED})
 #: Physically at the point: these take up room on a shelf.
 IN_HOUSE_STATES: frozenset[str] = frozenset({S.RECEIVED, S.STORED, S.EXPIRED, S.RETURN_RECEIVED})
+#: What leaves with a carrier's driver: the handover list.
+LEAVING_STATES: tuple[str, ...] = (S.RETURN_RECEIVED, S.EXPIRED)
 #: No way out.
 TERMINAL_STATES: frozenset[str] = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 

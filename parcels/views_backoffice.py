@@ -208,7 +208,6 @@ def handover_scan(request, point_pk: int, handover_pk: int):
                 handover=handover,
                 raw_code=form.cleaned_data["code"],
                 by=request.user,
-                request_key=form.cleaned_data["request_key"],
                 device=form.cleaned_data["device"],
             )
         except ApplicationError as error:

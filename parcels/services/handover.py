@@ -14,7 +14,6 @@ carrier at the point), a scan of each item, then the driver's name and the close
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +31,9 @@ from ..exceptions import (
     UnknownCarrier,
 )
 from ..models import Carrier, CarrierAgreement, Handover, HandoverItem, Parcel, ParcelPoint
-from ..states import ParcelState
+from ..states import LEAVING_STATES, ParcelState
 from .access import require_desk
 from .transitions import lock_parcels, transition
-
-#: What leaves with the carrier's driver.
-LEAVING_STATES = (ParcelState.RETURN_RECEIVED, ParcelState.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -73,10 +69,9 @@ def open_handover(
     return handover
 
 
-def scan_for_handover(
-    *, handover: Handover, raw_code: str, by, request_key: uuid.UUID, device: str = ""
-) -> HandoverScan:
-    """Tick an item of the list as scanned. A retry or a second scan is a no-op (`is_repeat`). Raises
+def scan_for_handover(*, handover: Handover, raw_code: str, by, device: str = "") -> HandoverScan:
+    """Tick an item of the list as scanned. A retry or a second scan is a no-op (`is_repeat`): the scan is unique
+    per handover and parcel, so it needs no request key. Raises
     NotOnHandoverList (with the reason), HandoverClosed, InvalidTrackingCode, NotAllowed, PointClosed."""
     from .. import barcodes
 

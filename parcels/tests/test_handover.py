@@ -42,7 +42,7 @@ def expired(point, staff, now, **extra):
 
 
 def scan(handover, staff, code, **extra):
-    return services.scan_for_handover(handover=handover, raw_code=code, by=staff, request_key=key(), **extra)
+    return services.scan_for_handover(handover=handover, raw_code=code, by=staff, **extra)
 
 
 @pytest.fixture
