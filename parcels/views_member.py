@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from loyalty.codes import qr_svg  # the one server-side QR drawer (the pass card, gift cards, vouchers)
+
 from . import selectors, services
 from .exceptions import AnnouncementsRejected, ParcelError
 from .forms_member import ExpectParcelForm
@@ -23,14 +25,6 @@ HISTORY_LENGTH = 20
 def parcels_entry_is_visible(request) -> bool:
     """The "My parcels" entry: for signed-in people on the site of an area with a parcel point."""
     return request.user.is_authenticated and bool(getattr(request, "area", None))
-
-
-def qr_svg(text: str) -> str:
-    """The pickup QR as inline SVG for the page (drawn here, no third-party request)."""
-    import qrcode
-    import qrcode.image.svg
-
-    return qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string(encoding="unicode")
 
 
 def _points(request):
