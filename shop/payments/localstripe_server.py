@@ -14,6 +14,7 @@ import argparse
 import pickle
 import sys
 import tempfile
+from pathlib import Path
 
 
 def main() -> None:
@@ -24,6 +25,9 @@ def main() -> None:
     args = parser.parse_args()
     state_file = args.state_file or tempfile.mkstemp(prefix="localstripe-", suffix=".pickle")[1]
 
+    # This script's folder is first on the path; nothing in it may shadow the `localstripe` package.
+    here = str(Path(__file__).resolve().parent)
+    sys.path[:] = [entry for entry in sys.path if str(Path(entry or ".").resolve()) != here]
     from localstripe import resources, server
 
     def load(self):
