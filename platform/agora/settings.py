@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders and last-day notices: hourly (each goes once; none before 08:00 in the area's zone).
     "parcel-reminders": {"task": "parcels.tasks.send_parcel_reminders_task", "schedule": crontab(minute=5)},
+    # The webshop: lapsed stock reservations released and unpaid orders expired, every minute.
+    "shop-release-reservations": {"task": "shop.tasks.release_lapsed_reservations_task", "schedule": 60},
+    "shop-expire-unpaid": {"task": "shop.tasks.expire_unpaid_orders_task", "schedule": 60},
+    "shop-erase-contacts": {"task": "shop.tasks.erase_contact_data_task", "schedule": crontab(hour=3, minute=20)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------
