@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
     # Shop payments: re-fetch payments whose webhook has not come; the nightly money invariant per order.
     "shop-reconcile-payments": {"task": "shop.tasks_payments.reconcile_payments_task", "schedule": 5 * 60},
     "shop-check-orders": {"task": "shop.tasks_payments.check_orders_task", "schedule": crontab(hour=3, minute=45)},
+    # The webshop: lapsed stock reservations released and unpaid orders expired, every minute.
+    "shop-release-reservations": {"task": "shop.tasks.release_lapsed_reservations_task", "schedule": 60},
+    "shop-expire-unpaid": {"task": "shop.tasks.expire_unpaid_orders_task", "schedule": 60},
+    "shop-erase-contacts": {"task": "shop.tasks.erase_contact_data_task", "schedule": crontab(hour=3, minute=20)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------
