@@ -104,7 +104,12 @@ def sync_payment(*, payment_id: int, intent: Intent, at=None) -> Payment:
             if not payment.method_type:
                 payment.method_type = "card"
                 payment.save(update_fields=["method_type"])
-            orders.mark_order_paid(order=payment.order, at=at)
+            order = orders.mark_order_paid(order=payment.order, at=at)
+            if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+                # Paid after the order expired, and it could not be revived: the money goes back.
+                from ..tasks_payments import refund_late_payment_task
+
+                transaction.on_commit(lambda: refund_late_payment_task.delay(order.pk))
         return payment
 
 
@@ -254,4 +259,8 @@ def reconcile_payments(*, now=None) -> int:
             process_webhook_event(event_id=event_id)
         except Exception:
             logger.exception("reconciliation could not apply webhook event %s", event_id)
+    from . import refunds, transfers
+
+    refunds.send_pending_refunds(before=cutoff)
+    transfers.send_pending_transfers(before=cutoff)
     return changed

@@ -16,6 +16,8 @@ transfer reversal queued (`transfers.reverse_for_refund`).
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -35,6 +37,8 @@ from ..models import (
 from ..payments import get_gateway, keys
 from ..payments.exceptions import NotRefundable, RefundTooLarge
 
+logger = logging.getLogger(__name__)
+
 REFUNDABLE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.COMPLETED)
 
 
@@ -53,7 +57,7 @@ def refund_lines(
     Raises `NotRefundable` (order not paid, lines of several parts or of another order), `RefundTooLarge`.
     """
     refund = _record(order=order, lines=lines, reason=reason, by=by, idempotency_key=idempotency_key, restock=restock)
-    return _send(refund)
+    return _send_after_commit(refund)
 
 
 def refund_part(*, part: MerchantOrder, reason: str, by, idempotency_key: str, restock: bool = True) -> Refund | None:
@@ -64,7 +68,28 @@ def refund_part(*, part: MerchantOrder, reason: str, by, idempotency_key: str, r
     refund = _record(
         order=part.order, lines=None, part=part, reason=reason, by=by, idempotency_key=idempotency_key, restock=restock
     )
-    return _send(refund) if refund else None
+    return _send_after_commit(refund) if refund else None
+
+
+def refund_late_payment(*, order_id: int) -> Refund | None:
+    """A payment that succeeded after its order expired or was cancelled unpaid (and could not be revived by
+    `orders.mark_order_paid`) goes back in full, key `late:<order>`. Idempotent."""
+    order = Order.objects.get(pk=order_id)
+    payment = Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).first()
+    if payment is None or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) or order.paid_at:
+        return None
+    with transaction.atomic():
+        Order.objects.select_for_update().get(pk=order.pk)
+        refund, _created = Refund.objects.get_or_create(
+            idempotency_key=f"late:{order.public_id}",
+            defaults={
+                "order": order,
+                "amount_cents": payment.amount_cents,
+                "card_cents": payment.amount_cents,
+                "reason": _("The payment came after the order had expired."),
+            },
+        )
+    return _send_after_commit(refund)
 
 
 def cancel_order(*, order: Order, by, reason: str) -> list[Refund]:
@@ -188,6 +213,21 @@ def _split(order: Order, amount: int) -> tuple[int, int]:
     return max(card, 0), max(gift_card, 0)
 
 
+def _send_after_commit(refund: Refund) -> Refund:
+    """Step 2 now, or — when the caller's own transaction is still open (a merchant marking a line unavailable
+    holds the order's lock) — right after it commits, so no lock is held while Stripe is asked."""
+    from ..tasks_payments import send_refund_task
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: send_refund_task.delay(refund.pk))
+        return refund
+    return _send(refund)
+
+
+def send_refund(*, refund_id: int) -> Refund:
+    return _send(Refund.objects.get(pk=refund_id))
+
+
 def _send(refund: Refund) -> Refund:
     """Step 2: the card part to Stripe (key `re:<refund key>`), then the transfer reversal."""
     from ..tasks_payments import reverse_transfer_task
@@ -210,10 +250,15 @@ def _send(refund: Refund) -> Refund:
     return refund
 
 
-def send_pending_refunds() -> int:
+def send_pending_refunds(*, before) -> int:
     """Reconciliation: card refunds written but never confirmed by Stripe (an outage, a crash) are sent again."""
     sent = 0
-    for refund in Refund.objects.filter(provider_refund_id="", card_cents__gt=0).order_by("pk"):
-        _send(refund)
+    pending = Refund.objects.filter(provider_refund_id="", card_cents__gt=0, created_at__lt=before).order_by("pk")
+    for refund in pending:
+        try:
+            _send(refund)
+        except Exception:
+            logger.exception("refund %s could not be sent; the next run tries again", refund.idempotency_key)
+            continue
         sent += 1
     return sent

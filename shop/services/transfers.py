@@ -156,15 +156,20 @@ def _new_reversal(refund: Refund) -> TransferReversal | None:
     )
 
 
-def send_pending_transfers() -> int:
+def send_pending_transfers(*, before) -> int:
     """Reconciliation: transfers and reversals written but never confirmed by Stripe are sent again."""
     if not get_gateway().supports_connect:
         return 0
     sent = 0
-    for transfer in Transfer.objects.filter(provider_transfer_id="").select_related("part__order"):
-        _send_transfer(transfer)
-        sent += 1
-    for refund_id in TransferReversal.objects.filter(provider_reversal_id="").values_list("refund_id", flat=True):
-        reverse_for_refund(refund_id=refund_id)
-        sent += 1
+    pending = Transfer.objects.filter(provider_transfer_id="", created_at__lt=before).select_related("part__order")
+    reversals = TransferReversal.objects.filter(provider_reversal_id="", created_at__lt=before)
+    try:
+        for transfer in pending:
+            _send_transfer(transfer)
+            sent += 1
+        for refund_id in reversals.values_list("refund_id", flat=True):
+            reverse_for_refund(refund_id=refund_id)
+            sent += 1
+    except Exception:
+        logger.exception("payouts could not be sent; the next run tries again")
     return sent
