@@ -46,6 +46,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("areas.urls")),
     path("", include("loyalty.urls")),
     path("", include("parcels.urls")),
+    path("", include("shop.urls_shop")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
