@@ -49,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("", include("loyalty.urls")),
     path("", include("parcels.urls")),
     path("", include("shop.urls_merchant")),
+    path("", include("shop.urls_shop")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

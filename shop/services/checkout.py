@@ -226,6 +226,8 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
         raise ShopClosed()
     # The cart is locked: two checkouts of one cart (two tabs) make one order; the second finds it empty.
     Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if previous := Order.objects.filter(request_key=request_key).first():
+        return previous  # the same request got the lock first and has committed: its order is the answer
     lines = list(
         cart.lines.select_related("variant__product__merchant__shop", "variant__product__merchant__area").order_by("pk")
     )
