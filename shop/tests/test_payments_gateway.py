@@ -102,7 +102,7 @@ def test_the_payment_element_loads_stripe_js_and_our_script(fake, area, baker, s
     settings.STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
     request = RequestFactory().get("/")
 
-    html = Template("{% load shop_payments %}{% payment_element payment url %}").render(
+    html = Template('{% include "shop/payments/payment_element.html" with payment=payment return_url=url %}').render(
         Context({"payment": payment, "url": "/nl/shop/bedankt/", "request": request})
     )
 
@@ -110,4 +110,5 @@ def test_the_payment_element_loads_stripe_js_and_our_script(fake, area, baker, s
     assert "shop/payment.js" in html
     assert f'data-client-secret="{payment.client_secret}"' in html
     assert reverse("shop_payments:confirm_card", args=[order.public_id]) in html
-    assert "10,00" in html or "10.00" in html
+    assert 'data-return-url="/nl/shop/bedankt/"' in html
+    assert "10,00" in html
