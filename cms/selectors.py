@@ -16,6 +16,7 @@ from areas import selectors as area_selectors
 from areas.models import Merchant, ShoppingArea, Weekday
 from areas.sectors import Sector
 from loyalty import selectors as loyalty_selectors
+from shop import selectors as shop_selectors
 
 from .models import (
     ContactPage,
@@ -36,6 +37,8 @@ from .models import (
 
 #: Never publish a survey figure resting on fewer answers than this, whatever the area says (ARCHITECTURE §6).
 MIN_SUPPRESSION_K = 10
+#: How many of a merchant's web-shop products their page shows (newest first; the shop lists them all).
+MERCHANT_PAGE_PRODUCTS = 8
 
 
 def area_of_page(page: Page) -> ShoppingArea | None:
@@ -213,7 +216,8 @@ def directory(area: ShoppingArea, *, sector: str = "", open_now: bool = False, n
 
 def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict | None:
     """A merchant's public page: address, this week's hours, today's (exceptions included), upcoming exceptions
-    and current offers. None when no active merchant of the area has this slug."""
+    and current offers, and the newest products of their web shop (none when they do not sell online). None when
+    no active merchant of the area has this slug."""
     merchant = area_selectors.get_listed_merchant(area, slug=slug)
     if merchant is None:
         return None
@@ -223,6 +227,7 @@ def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict
     campaigns = public_campaigns_for(merchant, now=now)
     return {
         "merchant": merchant,
+        "products": shop_selectors.products_of_merchant(merchant, limit=MERCHANT_PAGE_PRODUCTS),
         "week": [(day.label, hours[day]) for day in Weekday],
         "today": today,
         "is_open_now": today.is_open_at(local.time()),
@@ -235,12 +240,14 @@ def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict
 
 
 def search_site(*, home: Page, query: str) -> dict:
-    """Pages of this site (in the home page's language) and the area's merchants matching `query`."""
+    """Pages of this site (in the home page's language), the area's merchants and the products of its web shop
+    matching `query` (the shop's own search: full text on PostgreSQL)."""
     pages = Page.objects.live().public().descendant_of(home, inclusive=True).search(query)[:20]
     area = area_of_page(home)
     merchants = area_selectors.search_merchants(area, query=query)[:20] if area else []
+    products = shop_selectors.search_products(area, query, limit=12) if area else []
     directory_page = DirectoryPage.objects.child_of(home).live().first()
-    return {"pages": list(pages), "merchants": list(merchants), "directory": directory_page}
+    return {"pages": list(pages), "merchants": list(merchants), "products": products, "directory": directory_page}
 
 
 # --- The feedback survey ------------------------------------------------------------------------------------

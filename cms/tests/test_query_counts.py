@@ -13,6 +13,7 @@ from areas.sectors import Sector
 from areas.tests.factories import MerchantFactory
 from cms.models import EventCategory, EventPage, NewsPage, OfferPage
 from loyalty.models import Campaign, CampaignKind
+from shop.tests.factories import MerchantShopFactory, variant_of
 
 from .conftest import publish
 
@@ -20,8 +21,8 @@ HOST = "amersfoort.localhost"
 
 
 def _grow(area, pages, *, n: int, first_slug: str = "") -> None:
-    """n more of everything the pages list: merchants with hours, exceptions and campaigns, events (some
-    weekly), offers and news."""
+    """n more of everything the pages list: merchants with hours, exceptions, campaigns and web-shop products
+    (a "Hof" in every title, for the search), events (some weekly), offers and news."""
     now = timezone.now()
     today = now.astimezone(area.tz).date()
     sectors = [Sector.FASHION, Sector.FOOD_SPECIALTY, Sector.BOOKS_TOYS]
@@ -41,6 +42,9 @@ def _grow(area, pages, *, n: int, first_slug: str = "") -> None:
             multiplier_permille=2000,
         )
         campaign.merchants.set([merchant])
+        MerchantShopFactory(merchant=merchant)
+        for _ in range(2):
+            variant_of(merchant, title_nl=f"Hofkaas van {merchant.slug}")
         publish(
             pages["events"],
             EventPage(
@@ -60,16 +64,17 @@ def _grow(area, pages, *, n: int, first_slug: str = "") -> None:
 
 #: Queries per page, the same for a site with one of everything and with many: the site and its root paths,
 #: the page route (with its aliases and view restrictions), the area (the request's and the page's), the
-#: page's own reads and its translations. Wagtail's `public()` reads the view restrictions once per call.
+#: page's own reads and its translations. Wagtail's `public()` reads the view restrictions once per call. The
+#: merchant page and the search read the web shop's products with their variants and photos (3 more each).
 EXPECTED = {
-    "home": ("/nl/", 17),
-    "directory": ("/nl/winkels/", 15),
-    "directory, open now": ("/nl/winkels/?open=1", 15),
-    "merchant": ("/nl/winkels/boekhandel/", 17),
-    "event": ("/nl/agenda/weekmarkt/", 13),
-    "events": ("/nl/agenda/", 13),
-    "practical": ("/nl/bereikbaarheid/", 10),
-    "search": ("/nl/search/?q=Hof", 13),
+    "home": ("/nl/", 18),
+    "directory": ("/nl/winkels/", 16),
+    "directory, open now": ("/nl/winkels/?open=1", 16),
+    "merchant": ("/nl/winkels/boekhandel/", 21),
+    "event": ("/nl/agenda/weekmarkt/", 14),
+    "events": ("/nl/agenda/", 14),
+    "practical": ("/nl/bereikbaarheid/", 11),
+    "search": ("/nl/search/?q=Hof", 17),
 }
 
 
