@@ -20,6 +20,8 @@ from shop_pages import CATEGORIES, Browser, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "amersfoort.localhost"
+# the demo's sites answer on port 8000 (areas.demo.shops.SITE_PORT); the Host header names it whatever port serves
+HOST_HEADER = f"{HOST}:8000"
 
 
 def prepare_agora(url: str, merchants: int, products: int) -> tuple[dict, dict]:
@@ -30,10 +32,11 @@ def prepare_agora(url: str, merchants: int, products: int) -> tuple[dict, dict]:
             "DJANGO_DEBUG": "0",
             "DJANGO_SETTINGS_MODULE": "agora.settings",
             "DJANGO_CONN_MAX_AGE": "60",
+            # this checkout's code, also when the virtualenv's editable install points at another checkout
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
             # the checkout is measured without the Stripe round trip, and e-mails stay in memory
             "SHOP_PAYMENT_GATEWAY": "fake",
-            "EMAIL_URL": "memory://",
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "EMAIL_URL": "memorymail://",
         }
     )
     print(f"Preparing {url}: {merchants} merchants, {products} products …", flush=True)
@@ -54,6 +57,7 @@ def seed_catalogue(merchants: int, products: int) -> dict:
     from django.utils.text import slugify
 
     from areas.models import Merchant, ShoppingArea
+    from parcels.models import ParcelPoint
     from shop.models import Category, MerchantShop, Product, ShopSettings, Variant
 
     rng = random.Random(1)
@@ -61,6 +65,7 @@ def seed_catalogue(merchants: int, products: int) -> dict:
     with transaction.atomic():
         settings = ShopSettings.for_area(area)
         settings.is_open = True
+        settings.parcel_point = ParcelPoint.objects.filter(area=area).order_by("pk").first()
         settings.save()
         categories = Category.objects.bulk_create(
             Category(area=area, slug=f"bench-{slugify(name)}", name_nl=name, name_en=name, position=100 + n)
@@ -121,7 +126,7 @@ class AgoraShopper:
     """Browse, add to the cart and check out as an anonymous shopper of Amersfoort's webshop."""
 
     def __init__(self, port: int, n: int, fixture: dict):
-        self.browser = Browser(port, host=HOST)
+        self.browser = Browser(port, host=HOST_HEADER)
         self.n, self.fixture = n, fixture
         self.merchant_slug = self.product_slug = ""
 

@@ -56,20 +56,20 @@ STEPS = ("catalogue", "product", "add_to_cart", "checkout")
 class Browser:
     """Cookies, CSRF token and redirects, over one keep-alive connection per shopper."""
 
-    def __init__(self, port: int, host: str = "localhost"):
-        self.port, self.host = port, host
+    def __init__(self, port: int, host: str = ""):
+        self.port, self.host = port, host or f"localhost:{port}"
         self.cookies: dict[str, str] = {}
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None):
         body = urlencode(data, doseq=True) if data is not None else None
-        sent = {"Host": f"{self.host}:{self.port}", "Accept-Language": "nl", **(headers or {})}
+        sent = {"Host": self.host, "Accept-Language": "nl", **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
             sent["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-            sent["Referer"] = f"http://{self.host}:{self.port}{path}"
+            sent["Referer"] = f"http://{self.host}{path}"
         for attempt in range(2):
             try:
                 self.connection.request(method, path, body=body, headers=sent)
