@@ -164,12 +164,25 @@ def receive_webhook(*, payload: bytes, signature: str) -> WebhookEvent:
         # A retried delivery finds the row (the primary key is Stripe's event id); it is queued again only
         # while it is not applied, in case the first task was lost.
         WebhookEvent.objects.bulk_create(
-            [WebhookEvent(event_id=event["id"], type=event.get("type", ""), payload=event)], ignore_conflicts=True
+            [WebhookEvent(event_id=event["id"], type=event.get("type", ""), payload=_minimal(event))],
+            ignore_conflicts=True,
         )
         stored = WebhookEvent.objects.get(pk=event["id"])
         if stored.processed_at is None:
             transaction.on_commit(lambda: process_webhook_event_task.delay(event_id=stored.event_id))
     return stored
+
+
+def _minimal(event: dict) -> dict:
+    """What the inbox keeps of an event: which object it is about, nothing more. The handlers re-fetch the object
+    from Stripe anyway, and a charge's snapshot carries the card holder's name, e-mail and address, which we do
+    not keep."""
+    obj = event.get("data", {}).get("object", {}) or {}
+    kept = {"id": event["id"], "type": event.get("type", ""), "created": event.get("created")}
+    if event.get("account"):
+        kept["account"] = event["account"]
+    kept["data"] = {"object": {"id": obj.get("id", ""), "object": obj.get("object", "")}}
+    return kept
 
 
 def _payment_of_event(payload: dict) -> Payment | None:

@@ -154,3 +154,24 @@ def test_processing_an_event_twice_by_hand_applies_it_once(fake, area, bread, dj
 
     assert (first, second) == (True, False)
     assert WebhookEvent.objects.get().attempts == 1
+
+
+def test_the_inbox_keeps_which_object_an_event_is_about_and_no_personal_data(fake, django_capture_on_commit_callbacks):
+    event = {
+        "id": "evt_charge_1",
+        "type": "charge.refunded",
+        "created": 1,
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "billing_details": {"name": "Sanne de Vries", "email": "sanne@example.org"},
+            }
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(*fake.sign(event)).status_code == 200
+
+    stored = WebhookEvent.objects.get()
+    assert stored.payload["data"] == {"object": {"id": "ch_1", "object": "charge"}}
+    assert "sanne" not in str(stored.payload).lower()
