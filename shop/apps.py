@@ -7,7 +7,24 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self) -> None:
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+
+        # On a merchant (or its products): the catalogue, photos, CSV import and export.
+        register_action("shop.manage_products", roles={Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
+        # On a merchant (or its order parts): the order queue, the pick list, accepting, handing over, lines
+        # unavailable (which refunds them).
+        register_action("shop.fulfil_orders", roles={Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
+        # On a merchant: the webshop statements (sales, VAT, commission, refunds, transfers); the area's manager too.
+        register_action("shop.view_shop_statements", roles={Role.MERCHANT_OWNER, Role.AREA_MANAGER})
+        # On a merchant: the Stripe Connect onboarding for payouts (the owner signs for the business).
+        register_action("shop.manage_payouts", roles={Role.MERCHANT_OWNER})
+
         from accounts.navigation import register_entry
+
+        from .views_merchant import merchant_entry_is_visible
+
+        register_entry(_("Webshop management"), "shop_merchant:start", merchant_entry_is_visible)
 
         from . import personal_data  # noqa: F401  (registers the customers' contact details with privacy)
         from .views_shop import my_orders_entry_is_visible, shop_entry_is_visible

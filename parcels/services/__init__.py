@@ -16,6 +16,7 @@
 - returns: `drop_off_return` → `ReturnResult` (carrier settled as at intake, size checked, receipt e-mailed
   after commit: `send_return_receipt`)
 - handover: `open_handover`, `scan_for_handover` → `HandoverScan`, `close_handover` (scanned items only)
+- webshop: `receive_announced_parcel` — a webshop parcel the merchant brings: the normal intake, no desk scan
 - inventory: `start_inventory`, `scan_inventory` → `InventoryScanResult`, `finish_inventory` → `InventoryResult`
   (`inventory_result` reads it again), `mark_missing_parcels`
 
@@ -41,6 +42,7 @@ from .notices import send_due_reminders, send_pickup_notice, send_ready_notice
 from .pickup import HandoutResult, hand_out_parcels, look_up_for_pickup
 from .returns import ReturnResult, drop_off_return, send_return_receipt
 from .transitions import derived_key, lock_parcels, record_move, transition
+from .webshop import receive_announced_parcel
 
 __all__ = [
     "AnnouncementRow",
@@ -69,6 +71,7 @@ __all__ = [
     "look_up_for_pickup",
     "mark_missing_parcels",
     "open_handover",
+    "receive_announced_parcel",
     "receive_parcel",
     "record_move",
     "scan_for_handover",

@@ -1,0 +1,56 @@
+"""Errors of the merchant side of the shop (products, imports, fulfilment, statements). Each carries a message fit
+to show merchant staff; interfaces catch `MerchantShopError` (or the `ApplicationError` base) and show
+`error.message`. Extra keyword arguments become attributes (e.g. `InvalidPartMove.from_status`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+
+
+class MerchantShopError(ApplicationError):
+    default_message = _("This cannot be done in the webshop.")
+
+    def __init__(self, message: str = "", **extra):
+        super().__init__(str(message or self.default_message), **extra)
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+
+class NotAllowed(MerchantShopError):
+    default_message = _("You may not do this for this merchant.")
+
+
+class InvalidProduct(MerchantShopError):
+    """`errors` maps a field name to its message (the form shows each at its field)."""
+
+    default_message = _("The product could not be saved: please check the fields marked.")
+
+
+class ImportInvalid(MerchantShopError):
+    """`errors` is a list of `imports.RowError` (line, column, message); nothing was written."""
+
+    default_message = _("The file was not imported: please correct the errors listed and upload it again.")
+
+
+class InvalidPartMove(MerchantShopError):
+    """`from_status` and `to_status` say which move was refused."""
+
+    default_message = _("This order cannot go to that step from where it is now.")
+
+
+class WrongPickupCode(MerchantShopError):
+    default_message = _("This is not the pickup code of this order. Ask the customer for the code in their e-mail.")
+
+
+class WrongHandover(MerchantShopError):
+    default_message = _("This order is not handed over that way: check how the customer chose to receive it.")
+
+
+class InvalidUnavailable(MerchantShopError):
+    default_message = _("That quantity cannot be marked unavailable on this line.")
+
+
+class ParcelPointMissing(MerchantShopError):
+    default_message = _("The area has no parcel point for webshop orders set up. Ask the collective.")

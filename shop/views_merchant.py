@@ -1,0 +1,559 @@
+"""The merchant's webshop pages under /<lang>/winkel-beheer/<merchant>/…: products (with photos, CSV import and
+export), the order queue with the pick list, payouts (Stripe onboarding) and statements.
+
+Who sees what (accounts.permissions, actions in `shop/apps.py`): products need `shop.manage_products`, the queue
+`shop.fulfil_orders` (the merchant's owner and staff), statements `shop.view_shop_statements` (the owner, the area's
+manager), payouts `shop.manage_payouts` (the owner). A person who may not act for the merchant gets a 404 (the
+page does not tell which merchants exist); another merchant's product or order part is a 404 too, because every
+read is narrowed to the merchant of the URL. Each view parses input, calls one service or selector, renders.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import can, get_for_action_or_404, visible
+from agora.exceptions import ApplicationError
+from areas.models import Merchant
+
+from . import selectors_merchant as selectors
+from . import statement_documents as documents
+from .exceptions_merchant import ImportInvalid, InvalidProduct
+from .forms_merchant import (
+    ConfirmImportForm,
+    HandOverForm,
+    ImportForm,
+    PeriodForm,
+    PhotoForm,
+    ProductForm,
+    UnavailableForm,
+    VariantForm,
+    VariantFormSet,
+)
+from .models import Category, MerchantOrderStatus, MerchantShop, OrderLine, ProductImage
+from .services import fulfilment, imports, products, statements
+
+PRODUCTS = "shop.manage_products"
+ORDERS = "shop.fulfil_orders"
+STATEMENTS = "shop.view_shop_statements"
+PAYOUTS = "shop.manage_payouts"
+ACTIONS = {"orders": ORDERS, "products": PRODUCTS, "statements": STATEMENTS, "payouts": PAYOUTS}
+IMPORT_SESSION_KEY = "shop_import"
+
+
+def merchant_entry_is_visible(request) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return any(visible(user, action, Merchant.objects.all()).exists() for action in (ORDERS, STATEMENTS))
+
+
+def _merchant(request, merchant_pk: int, action: str) -> Merchant:
+    # view_action = action: whoever may not do it for this merchant gets a 404, not a 403.
+    merchant = get_for_action_or_404(
+        request.user, action, Merchant.objects.select_related("area"), view_action=action, pk=merchant_pk
+    )
+    merchant.allowed = {key: can(request.user, name, merchant) for key, name in ACTIONS.items()}
+    return merchant
+
+
+def _ctx(merchant, section: str, **extra) -> dict:
+    return {"merchant": merchant, "allowed": merchant.allowed, "section": section, **extra}
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_GET
+def start(request):
+    """The merchants this person works for: straight to the one, or a choice."""
+    merchants = {
+        m.pk: m
+        for action in (ORDERS, STATEMENTS)
+        for m in visible(request.user, action, Merchant.objects.select_related("area"))
+    }
+    if not merchants:
+        raise PermissionDenied
+    if len(merchants) == 1:
+        (merchant,) = merchants.values()
+        if can(request.user, ORDERS, merchant):
+            return redirect("shop_merchant:queue", merchant_pk=merchant.pk)
+        return redirect("shop_merchant:statement", merchant_pk=merchant.pk)
+    ordered = sorted(merchants.values(), key=lambda m: (m.area.name, m.trade_name))[:500]
+    return render(request, "shop/merchant/start.html", {"merchants": ordered})
+
+
+# --- Products ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def product_list(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    query = request.GET.get("q", "").strip()[:80]
+    items = list(selectors.list_products(merchant=merchant, query=query)[:500])
+    return render(request, "shop/merchant/products.html", _ctx(merchant, "products", products=items, query=query))
+
+
+def _product_forms(request, merchant, product=None):
+    categories = Category.objects.filter(area=merchant.area)
+    kwargs = {"vat_rates": products.vat_rates_for(merchant), "categories": categories}
+    if request.method == "POST":
+        return ProductForm(request.POST, **kwargs), VariantFormSet(request.POST, prefix="variants")
+    if product is None:
+        initial = {"vat_rate_bps": products.vat_rates_for(merchant)[0], "is_active": True}
+        return ProductForm(initial=initial, **kwargs), VariantFormSet(prefix="variants", initial=[{"stock_on_hand": 0}])
+    variants = [VariantForm.initial_for(v) for v in product.variants.all()]
+    return ProductForm(initial=ProductForm.initial_for(product), **kwargs), VariantFormSet(
+        prefix="variants", initial=variants
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, merchant_pk: int, product_pk: int | None = None):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    product = None
+    if product_pk is not None:
+        product = selectors.get_product(merchant=merchant, pk=product_pk)
+        if product is None:
+            raise Http404
+    form, formset = _product_forms(request, merchant, product)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        variants = [
+            v
+            for v in (f.to_input() for f in formset.forms)
+            if v is not None and (v.id or v.label or v.stock_on_hand or v.sku)
+        ]
+        if not variants and product is None:
+            variants = [products.VariantInput()]
+        try:
+            saved = products.save_product(
+                merchant=merchant, by=request.user, data=form.to_input(variants), product=product
+            )
+        except InvalidProduct as error:
+            for name, message in getattr(error, "errors", {}).items():
+                field = {"price_cents": "price", "vat_rate_bps": "vat_rate_bps", "variants": None}.get(name, name)
+                form.add_error(field if field in form.fields else None, message)
+            if not getattr(error, "errors", None):
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, _("“%(title)s” is saved.") % {"title": saved.title_nl})
+            return redirect("shop_merchant:product_edit", merchant_pk=merchant.pk, product_pk=saved.pk)
+    return render(
+        request,
+        "shop/merchant/product_form.html",
+        _ctx(merchant, "products", product=product, form=form, formset=formset, photo_form=PhotoForm()),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def product_active(request, merchant_pk: int, product_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    product = selectors.get_product(merchant=merchant, pk=product_pk)
+    if product is None:
+        raise Http404
+    active = request.POST.get("active") == "1"
+    products.set_product_active(product=product, by=request.user, is_active=active)
+    if active:
+        messages.success(request, _("“%(title)s” is in the shop again.") % {"title": product.title_nl})
+    else:
+        messages.success(request, _("“%(title)s” is taken out of the shop.") % {"title": product.title_nl})
+    return redirect("shop_merchant:product_edit", merchant_pk=merchant.pk, product_pk=product.pk)
+
+
+@login_required
+@require_POST
+def photo_add(request, merchant_pk: int, product_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    product = selectors.get_product(merchant=merchant, pk=product_pk)
+    if product is None:
+        raise Http404
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            products.add_photo(product=product, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The photo is added."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("shop_merchant:product_edit", merchant_pk=merchant.pk, product_pk=product.pk)
+
+
+@login_required
+@require_POST
+def photo_remove(request, merchant_pk: int, product_pk: int, photo_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    photo = (
+        ProductImage.objects.select_related("product__merchant")
+        .filter(pk=photo_pk, product_id=product_pk, product__merchant=merchant)
+        .first()
+    )
+    if photo is None:
+        raise Http404
+    products.remove_photo(photo=photo, by=request.user)
+    messages.success(request, _("The photo is removed."))
+    return redirect("shop_merchant:product_edit", merchant_pk=merchant.pk, product_pk=product_pk)
+
+
+# --- CSV import and export ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_import(request, merchant_pk: int):
+    """Upload → check → preview (nothing written yet); the file waits in the session for the confirmation."""
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = _ctx(merchant, "products", form=form, columns=imports.COLUMNS)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read(imports.MAX_BYTES + 1)
+        plan = imports.parse_products_csv(merchant=merchant, content=content)
+        context["plan"] = plan
+        if not plan.errors:
+            token = str(uuid.uuid4())
+            request.session[IMPORT_SESSION_KEY] = {
+                "token": token,
+                "merchant": merchant.pk,
+                "content": imports._decode(content),
+            }
+            context["confirm_form"] = ConfirmImportForm(initial={"token": token})
+        return render(request, "shop/merchant/import.html", context, status=200 if not plan.errors else 400)
+    return render(request, "shop/merchant/import.html", context)
+
+
+@login_required
+@require_POST
+def product_import_confirm(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    form = ConfirmImportForm(request.POST)
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    if (
+        not form.is_valid()
+        or pending.get("token") != str(form.cleaned_data["token"])
+        or pending.get("merchant") != merchant.pk
+    ):
+        messages.error(request, _("This import has expired: upload the file again."))
+        return redirect("shop_merchant:product_import", merchant_pk=merchant.pk)
+    try:
+        result = imports.import_products_csv(merchant=merchant, by=request.user, content=pending["content"])
+    except ImportInvalid as error:
+        # the catalogue changed since the preview: show the new errors, nothing was written
+        plan = imports.ImportPlan(errors=error.errors)
+        return render(
+            request,
+            "shop/merchant/import.html",
+            _ctx(merchant, "products", form=ImportForm(), plan=plan, columns=imports.COLUMNS),
+            status=400,
+        )
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    messages.success(
+        request,
+        _("Imported: %(created)s new and %(updated)s updated products (%(variants)s variants).")
+        % {"created": result.created, "updated": result.updated, "variants": result.variants},
+    )
+    return redirect("shop_merchant:products", merchant_pk=merchant.pk)
+
+
+@login_required
+@require_GET
+def product_export(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, PRODUCTS)
+    rows = imports.export_products_csv(selectors.products_for_export(merchant=merchant).iterator(chunk_size=500))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate(timezone=merchant.area.tz).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="producten-{merchant.slug}-{stamp}.csv"'
+    return _private(response)
+
+
+@login_required
+@require_GET
+def product_template(request, merchant_pk: int):
+    _merchant(request, merchant_pk, PRODUCTS)
+    response = HttpResponse("".join(imports.template_csv()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="producten-sjabloon.csv"'
+    return response
+
+
+# --- The order queue ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, ORDERS)
+    status = request.GET.get("status", MerchantOrderStatus.NEW)
+    if status not in selectors.QUEUE_STATUSES:
+        status = MerchantOrderStatus.NEW
+    parts = list(selectors.order_queue(merchant=merchant, status=status)[: selectors.QUEUE_PAGE])
+    counts = selectors.queue_counts(merchant=merchant)
+    tabs = [
+        {"status": s, "label": MerchantOrderStatus(s).label, "count": counts[s], "current": s == status}
+        for s in selectors.QUEUE_STATUSES
+    ]
+    shop = MerchantShop.objects.filter(merchant=merchant).first()
+    return _private(
+        render(
+            request,
+            "shop/merchant/queue.html",
+            _ctx(merchant, "orders", parts=parts, tabs=tabs, status=status, shop=shop),
+        )
+    )
+
+
+def _part(request, merchant, part_pk: int):
+    part = selectors.get_part(merchant=merchant, pk=part_pk)
+    if part is None:
+        raise Http404
+    return part
+
+
+@login_required
+@require_GET
+def part_detail(request, merchant_pk: int, part_pk: int):
+    merchant = _merchant(request, merchant_pk, ORDERS)
+    part = _part(request, merchant, part_pk)
+    lines = list(part.lines.all())
+    forms = {
+        line.pk: UnavailableForm(
+            initial={"request_key": uuid.uuid4(), "quantity": line.quantity - line.unavailable_quantity}
+        )
+        for line in lines
+    }
+    for line in lines:
+        line.unavailable_form = forms[line.pk]
+        line.available = line.quantity - line.unavailable_quantity
+    context = _ctx(
+        merchant,
+        "orders",
+        part=part,
+        lines=lines,
+        handover_form=HandOverForm(),
+        handover_to=fulfilment.HANDOVER_TO.get(part.fulfilment),
+        is_open=part.status in fulfilment.OPEN_STATUSES,
+    )
+    return _private(render(request, "shop/merchant/part.html", context))
+
+
+def _part_action(request, merchant_pk: int, part_pk: int, call, success: str):
+    merchant = _merchant(request, merchant_pk, ORDERS)
+    part = _part(request, merchant, part_pk)
+    try:
+        call(part)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success % {"order": part.order.public_id})
+    return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
+
+
+@login_required
+@require_POST
+def part_accept(request, merchant_pk: int, part_pk: int):
+    return _part_action(
+        request, merchant_pk, part_pk, lambda part: fulfilment.accept_part(part=part, by=request.user),
+        _("Order %(order)s is accepted."),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def part_ready(request, merchant_pk: int, part_pk: int):
+    return _part_action(
+        request, merchant_pk, part_pk, lambda part: fulfilment.mark_ready(part=part, by=request.user),
+        _("Order %(order)s is ready."),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def part_hand_over(request, merchant_pk: int, part_pk: int):
+    form = HandOverForm(request.POST)
+    code = form.cleaned_data["pickup_code"] if form.is_valid() else ""
+    to = request.POST.get("to", "")
+    return _part_action(
+        request, merchant_pk, part_pk,
+        lambda part: fulfilment.hand_over_part(part=part, by=request.user, to=to, pickup_code=code),
+        _("Order %(order)s is handed over."),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def line_unavailable(request, merchant_pk: int, part_pk: int, line_pk: int):
+    merchant = _merchant(request, merchant_pk, ORDERS)
+    part = _part(request, merchant, part_pk)
+    line = OrderLine.objects.filter(pk=line_pk, part=part).first()
+    if line is None:
+        raise Http404
+    form = UnavailableForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter how many are unavailable."))
+        return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
+    try:
+        refund = fulfilment.mark_line_unavailable(
+            line=line,
+            quantity=form.cleaned_data["quantity"],
+            by=request.user,
+            request_key=form.cleaned_data["request_key"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Marked unavailable; %(amount)s is refunded to the customer.")
+            % {"amount": documents.euros(refund.amount_cents)},
+        )
+    return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
+
+
+@login_required
+@require_GET
+def pick_list(request, merchant_pk: int):
+    """Printable: one page per part (`?part=1&part=2`, or every accepted part when none is given)."""
+    merchant = _merchant(request, merchant_pk, ORDERS)
+    ids = [int(value) for value in request.GET.getlist("part") if value.isdigit()][:200]
+    if not ids:
+        ids = list(
+            selectors.order_queue(merchant=merchant, status=MerchantOrderStatus.ACCEPTED).values_list("pk", flat=True)[
+                :200
+            ]
+        )
+    parts = selectors.parts_for_pick_list(merchant=merchant, ids=ids)
+    from parcels.manifests import barcode_svg
+
+    for part in parts:
+        part.barcode = barcode_svg(part.pickup_code) if part.pickup_code else ""
+        if part.fulfilment == "parcel_point":
+            part.parcel_barcode = barcode_svg(fulfilment.parcel_code_for(part))
+    return _private(render(request, "shop/merchant/pick_list.html", _ctx(merchant, "orders", parts=parts)))
+
+
+# --- Payouts ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def payouts(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, PAYOUTS)
+    shop = MerchantShop.objects.filter(merchant=merchant).first()
+    if request.GET.get("returned") and shop and shop.stripe_account_id:
+        from .services import onboarding
+
+        try:
+            onboarding.refresh_account(merchant=merchant)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        shop.refresh_from_db()
+    return _private(render(request, "shop/merchant/payouts.html", _ctx(merchant, "payouts", shop=shop)))
+
+
+@login_required
+@require_POST
+def payouts_start(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, PAYOUTS)
+    from .services import onboarding
+
+    here = request.build_absolute_uri(reverse("shop_merchant:payouts", kwargs={"merchant_pk": merchant.pk}))
+    try:
+        link = onboarding.start_onboarding(
+            merchant=merchant, by=request.user, return_url=f"{here}?returned=1", refresh_url=here
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("shop_merchant:payouts", merchant_pk=merchant.pk)
+    return redirect(link)
+
+
+# --- Statements ------------------------------------------------------------------------------------------------
+
+
+def _statement(request, merchant_pk: int):
+    merchant = _merchant(request, merchant_pk, STATEMENTS)
+    form = PeriodForm(request.GET)
+    first, last = form.period(timezone.localdate(timezone=merchant.area.tz))
+    return merchant, statements.merchant_statement(merchant=merchant, first_day=first, last_day=last, by=request.user)
+
+
+@login_required
+@require_GET
+def statement(request, merchant_pk: int):
+    from datetime import timedelta
+
+    merchant, current = _statement(request, merchant_pk)
+    previous = (current.first_day - timedelta(days=1)).strftime("%Y-%m")
+    following = (current.last_day + timedelta(days=1)).strftime("%Y-%m")
+    totals = [{"label": label, "amount": documents.euros(cents)} for label, cents in documents.totals(current)]
+    vat = [
+        {
+            "rate": products.percent(r.rate_bps),
+            "gross": documents.euros(r.gross_cents),
+            "net": documents.euros(r.net_cents),
+            "vat": documents.euros(r.vat_cents),
+        }
+        for r in current.vat
+    ]
+    rows = [
+        {
+            "row": row,
+            "sales": documents.euros(row.sales_cents),
+            "refunded": documents.euros(row.refunded_cents),
+            "commission": documents.euros(row.commission_cents),
+            "transferred": documents.euros(row.transferred_cents),
+            "outstanding": documents.euros(row.outstanding_cents),
+        }
+        for row in current.rows[:300]
+    ]
+    context = _ctx(
+        merchant,
+        "statement",
+        statement=current,
+        totals=totals,
+        vat=vat,
+        rows=rows,
+        more_rows=len(current.rows) > 300,
+        month=current.first_day.strftime("%Y-%m"),
+        previous=previous,
+        following=following,
+    )
+    return _private(render(request, "shop/merchant/statement.html", context))
+
+
+@login_required
+@require_GET
+def statement_csv(request, merchant_pk: int):
+    merchant, current = _statement(request, merchant_pk)
+    response = StreamingHttpResponse(documents.statement_csv(current), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="webwinkel-{merchant.slug}-{current.first_day:%Y-%m}.csv"'
+    return _private(response)
+
+
+@login_required
+@require_GET
+def statement_pdf(request, merchant_pk: int):
+    merchant, current = _statement(request, merchant_pk)
+    response = HttpResponse(documents.statement_pdf(current), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="webwinkel-{merchant.slug}-{current.first_day:%Y-%m}.pdf"'
+    return _private(response)
