@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,7 +30,6 @@ from .services import loyalty_bridge
 logger = logging.getLogger(__name__)
 
 SESSION_CART = "shop_cart_{area}"
-PAYMENT_TEMPLATE = "shop/payments/payment_element.html"
 
 
 def shop_entry_is_visible(request) -> bool:
@@ -212,31 +209,19 @@ def _order_url(placed) -> str:
     return f"{url}?t={selectors.order_token(placed)}"
 
 
-def _payment_template_ready() -> bool:
-    try:
-        get_template(PAYMENT_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 def _payment_for(placed):
     """The order's payment for the payment step: confirmed from the redirect first (the webhook may not have come
-    yet), started when missing (idempotent on `pi:<order>`). None without shop-pay's service."""
-    try:
-        from .services import payments
-    except ImportError:
+    yet; `confirm_from_redirect` re-fetches the intent), started when missing (idempotent on `pi:<order>`)."""
+    from .payments import PaymentError
+    from .services import payments
+
+    if placed.status != OrderStatus.PENDING:
         return None
-    if placed.status == OrderStatus.PENDING:
-        if request_payment := getattr(placed, "payment", None):
-            payments.confirm_from_redirect(order=placed)
-            return request_payment
-        try:
-            return payments.start_payment(order=placed)
-        except ShopError as error:
-            logger.warning("Payment of %s could not start: %s", placed.public_id, error)
-            return None
-    return None
+    try:
+        return payments.confirm_from_redirect(order=placed) or payments.start_payment(order=placed)
+    except PaymentError as error:
+        logger.warning("Payment of %s not available now: %s", placed.public_id, error)
+        return None
 
 
 @require_http_methods(["GET"])
@@ -253,7 +238,6 @@ def order(request, public_id):
         request,
         order=found,
         payment=payment if found.status == OrderStatus.PENDING else None,
-        payment_template=PAYMENT_TEMPLATE if _payment_template_ready() else "",
         return_url=request.build_absolute_uri(),
         token=token or "",
         now=timezone.now(),

@@ -143,3 +143,37 @@ def test_a_part_refund_includes_its_delivery_fee_and_cancel_order_refunds_everyt
         refunds.refund_lines(
             order=order, lines={_line(order, goods["bread"]).pk: 1}, reason="", by=None, idempotency_key="late"
         )
+
+
+def test_the_card_gets_its_part_back_first_then_the_gift_card(
+    fake, area, baker, now, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from loyalty.models import GiftCard
+    from loyalty.tests.factories import PassFactory, rules_for
+    from loyalty.tests.giftcard_factories import sell
+    from shop.services import invariants
+
+    from .factories import UserFactory
+
+    member = UserFactory(email="sanne@example.org")
+    rules_for(area, welcome_bonus_points=0, points_per_euro=1, daily_cap_points=0)
+    member_pass = PassFactory(area=area, member=member, now=now - timedelta(days=30))
+    card = sell(area, 1000, at=now - timedelta(days=1), member_pass=member_pass)
+    cake = variant_of(baker, price_cents=1450, stock=5)
+    order = paid_with_card(fake, area, [(cake, 2)], user=member, gift_card=1000, fulfilment=collect())
+    assert (order.total_cents, order.gift_card_cents) == (1900, 1000)
+    line = order.parts.get().lines.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = refunds.refund_lines(order=order, lines={line.pk: 1}, reason="", by=None, idempotency_key="g1")
+        second = refunds.refund_lines(order=order, lines={line.pk: 1}, reason="", by=None, idempotency_key="g2")
+
+    assert (first.card_cents, first.gift_card_cents) == (1450, 0)
+    assert (second.card_cents, second.gift_card_cents) == (450, 1000)
+    assert sorted(r["amount"] for r in fake.refunds.values()) == [450, 1450]
+    assert GiftCard.objects.get(pk=card.pk).balance_cents == 1000
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == 0  # the points of the card payment taken back
+    assert invariants.check_orders() == []

@@ -154,3 +154,48 @@ def test_processing_an_event_twice_by_hand_applies_it_once(fake, area, bread, dj
 
     assert (first, second) == (True, False)
     assert WebhookEvent.objects.get().attempts == 1
+
+
+def test_the_inbox_keeps_which_object_an_event_is_about_and_no_personal_data(fake, django_capture_on_commit_callbacks):
+    event = {
+        "id": "evt_charge_1",
+        "type": "charge.refunded",
+        "created": 1,
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "billing_details": {"name": "Sanne de Vries", "email": "sanne@example.org"},
+            }
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(*fake.sign(event)).status_code == 200
+
+    stored = WebhookEvent.objects.get()
+    assert stored.payload["data"] == {"object": {"id": "ch_1", "object": "charge"}}
+    assert "sanne" not in str(stored.payload).lower()
+
+
+def test_a_payment_after_the_order_expired_and_its_stock_sold_is_refunded_in_full(
+    fake, area, baker, django_capture_on_commit_callbacks
+):
+    from shop.models import Refund
+    from shop.services import orders
+
+    from .factories import paid_order
+
+    last = variant_of(baker, price_cents=899, stock=1)
+    order, payment = order_with_payment(area, [(last, 1)])
+    assert orders.expire_order(order=order)  # the reservation lapsed; the intent's cancel has not reached Stripe
+    paid_order(area, [(last, 1)])  # someone else buys the last one
+    fake.pay(payment.intent_id)  # ... and the first shopper's bank still says yes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(fake)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.EXPIRED
+    refund = Refund.objects.get(order=order)
+    assert (refund.idempotency_key, refund.card_cents) == (f"late:{order.public_id}", 899)
+    assert [r["amount"] for r in fake.refunds.values()] == [899]

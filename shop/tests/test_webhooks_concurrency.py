@@ -19,7 +19,7 @@ from .payment_helpers import collect, order_with_payment, post_webhook, snapshot
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("concurrency"),
+    pytest.mark.xdist_group("postgres_concurrency"),
 ]
 
 
