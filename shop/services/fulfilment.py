@@ -106,8 +106,10 @@ def mark_ready(*, part: MerchantOrder, by) -> MerchantOrder:
 
 
 def parcel_code_for(part: MerchantOrder) -> str:
-    """The tracking code the part was announced under at the parcel point (the order number and the merchant)."""
-    return part.parcel_code or f"AG{part.order.public_id}M{part.merchant_id}"
+    """The tracking code the part was announced under at the parcel point (as `orders.mark_order_paid` makes it)."""
+    from parcels.barcodes import make_webshop_code
+
+    return part.parcel_code or make_webshop_code(part.pk)
 
 
 def hand_over_part(*, part: MerchantOrder, by, to: str, pickup_code: str = "") -> MerchantOrder:
