@@ -84,8 +84,30 @@ def demo(args: list[str]) -> None:
     run(*manage, "migrate", "--noinput", env=env)
     run(*manage, "seed_demo", "--seed", "1", "--size", "small", "--if-empty", env=env)
     address = args[0] if args else "localhost:8000"
+    stripe_stand_in = start_localstripe(address, env)
     print(f"\nAgora demo: http://{address}/  (stop with Ctrl-C)\n", flush=True)
-    run(*manage, "runserver", address, env=env)
+    try:
+        run(*manage, "runserver", address, env=env)
+    finally:
+        if stripe_stand_in is not None and stripe_stand_in.poll() is None:
+            stripe_stand_in.terminate()
+            stripe_stand_in.wait(timeout=10)
+
+
+def start_localstripe(address: str, env: dict) -> subprocess.Popen | None:
+    """localstripe (a local stand-in for Stripe) beside the demo, so a checkout works offline.
+
+    Without it the demo still runs; the shop then says payment is unavailable.
+    """
+    host, _, port = address.rpartition(":")
+    webhook_url = f"http://{host or 'localhost'}:{port or '8000'}/shop/stripe/webhook/"
+    child = subprocess.Popen([str(PYTHON), "manage.py", "localstripe", "--webhook-url", webhook_url], cwd=ROOT, env=env)
+    try:
+        child.wait(timeout=4)
+    except subprocess.TimeoutExpired:
+        return child  # still running: it is serving
+    print("Warning: localstripe could not start; the demo runs, but the shop cannot take payments.", flush=True)
+    return None
 
 
 def test(args: list[str]) -> None:

@@ -701,6 +701,8 @@ class Voucher(models.Model):
         editable=False,
     )
     redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True, editable=False)
+    # An online order that used the voucher (the webshop's order number), instead of a till purchase.
+    redeemed_online = models.CharField(_("redeemed with webshop order"), max_length=40, blank=True, editable=False)
 
     scope_area_path = "area"
     scope_merchant_path = "funded_by_merchant"
@@ -719,8 +721,9 @@ class Voucher(models.Model):
             ),
             models.CheckConstraint(condition=Q(expires_at__gt=F("valid_from")), name="voucher_expires_after_start"),
             models.CheckConstraint(
-                condition=Q(redeemed_by__isnull=True, redeemed_at__isnull=True)
-                | Q(redeemed_by__isnull=False, redeemed_at__isnull=False),
+                condition=Q(redeemed_by__isnull=True, redeemed_online="", redeemed_at__isnull=True)
+                | Q(redeemed_by__isnull=False, redeemed_online="", redeemed_at__isnull=False)
+                | (Q(redeemed_by__isnull=True, redeemed_at__isnull=False) & ~Q(redeemed_online="")),
                 name="voucher_redeemed_with_time",
             ),
             models.CheckConstraint(

@@ -754,3 +754,40 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class NoticeKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Order confirmation")
+    NEW_ORDER = "new_order", _("New order (merchant)")
+    READY = "ready", _("Ready for pickup")
+    HANDED_OVER = "handed_over", _("Handed over")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Not paid in time")
+
+
+class Notice(models.Model):
+    """An e-mail the shop sent, claimed before it leaves: `key` (kind + what it is about) is unique, so a job run
+    twice, or a webhook and the success page both confirming a payment, send it once."""
+
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="notices")
+    part = models.ForeignKey(
+        MerchantOrder,
+        verbose_name=_("merchant order"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    scope_area_path = "order__area"
+    scope_merchant_path = "part__merchant"
+
+    class Meta:
+        verbose_name = _("shop e-mail")
+        verbose_name_plural = _("shop e-mails")
+
+    def __str__(self) -> str:
+        return self.key

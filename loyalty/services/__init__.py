@@ -9,6 +9,9 @@
   and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
   `reverse_gift_card_entries`
 - notices: `send_expiry_notices`
+- online (the webshop's calls, keys derived from the order): `voucher_for_order`, `redeem_voucher_online`,
+  `release_voucher_online`, `gift_card_balance`, `spend_gift_cards_online`, `give_back_gift_cards_online`,
+  `return_to_gift_cards_online`, `award_online_points`, `reverse_online_points`, `pass_of`
 - campaigns: `active_campaigns`, `campaign_extra`, `issue_campaign_vouchers`
 - rewards: `choose_reward`, `cancel_reward_voucher`
 - vouchers: `issue_voucher`, and for the till's checkout `voucher_for_till`, `mark_voucher_redeemed`,
@@ -34,6 +37,19 @@ from .giftcards import (
 )
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .notices import send_expiry_notices
+from .online import (
+    award_online_points,
+    gift_card_balance,
+    give_back_gift_cards_online,
+    pass_of,
+    redeem_voucher_online,
+    release_voucher_online,
+    return_to_gift_cards_online,
+    reverse_online_points,
+    spend_gift_cards_online,
+    voucher_for_order,
+    voucher_merchant_ids,
+)
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
 from .rewards import cancel_reward_voucher, choose_reward
 from .settlement import (
@@ -74,6 +90,7 @@ __all__ = [
     "active_campaigns",
     "adjust_points",
     "award_for_purchase",
+    "award_online_points",
     "block_pass",
     "calculate_points",
     "campaign_extra",
@@ -87,7 +104,9 @@ __all__ = [
     "expire_gift_cards",
     "expire_points",
     "get_statement",
+    "gift_card_balance",
     "gift_cards_of_pass",
+    "give_back_gift_cards_online",
     "identify_pass_for_spend",
     "issue_campaign_vouchers",
     "issue_statement",
@@ -99,18 +118,26 @@ __all__ = [
     "new_gift_card_number",
     "parse_gift_card_number",
     "parse_pass_code",
+    "pass_of",
+    "redeem_voucher_online",
     "refund_purchase",
     "release_voucher",
+    "release_voucher_online",
+    "return_to_gift_cards_online",
     "reverse_gift_card_entries",
+    "reverse_online_points",
     "sell_gift_card",
     "send_expiry_notices",
     "set_pin",
     "settlement_overview",
     "spend_gift_card",
+    "spend_gift_cards_online",
     "spend_points",
     "statement_detail_rows",
     "undo_gift_card_spend",
     "undo_till_transaction",
     "update_pass_profile",
+    "voucher_for_order",
     "voucher_for_till",
+    "voucher_merchant_ids",
 ]

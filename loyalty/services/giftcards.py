@@ -243,7 +243,8 @@ def gift_cards_of_pass(member_pass, *, now: datetime, lock: bool = False) -> lis
     return sorted(cards.order_by("pk"), key=lambda card: (card.expires_at, card.pk))
 
 
-def _spend_key(request_key: uuid.UUID, card_pk: int) -> uuid.UUID:
+def spend_key(request_key: uuid.UUID, card_pk: int) -> uuid.UUID:
+    """The request key of the SPEND entry a checkout with `request_key` made on the card `card_pk`."""
     return derived_key(f"giftcard-spend:{request_key}:{card_pk}")
 
 
@@ -255,23 +256,30 @@ def debit_gift_cards(
     cards: Iterable[GiftCard],
     amount_cents: int,
     *,
-    merchant,
+    merchant=None,
     request_key: uuid.UUID,
     by,
     now: datetime,
     till_transaction=None,
+    area_id: int | None = None,
+    reason: str = "",
 ) -> list[GiftCardEntry]:
     """Take `amount_cents` from the given cards, soonest-expiring first: one SPEND entry per card drawn from.
 
     The caller holds the cards' locks (`gift_cards_of_pass(lock=True)` or `lock_gift_card`) and has checked
     the permission; blocked, expired and empty cards are passed over. Entry keys are derived from
-    `request_key` and the card, so the same checkout cannot draw twice (IntegrityError). Raises
-    InvalidAmount, GiftCardNotFound (a card of another area), InsufficientGiftCardBalance (needed, available).
+    `request_key` and the card, so the same checkout cannot draw twice (IntegrityError). Without a `merchant`
+    (the webshop: `area_id` and a `reason` instead) the entries name no merchant, so the till settlement
+    leaves them out. Raises InvalidAmount, GiftCardNotFound (a card of another area),
+    InsufficientGiftCardBalance (needed, available).
     """
     if not _valid_amount(amount_cents):
         raise InvalidAmount()
     cards = list(cards)
-    if any(card.area_id != merchant.area_id for card in cards):
+    area_id = merchant.area_id if merchant is not None else area_id
+    if area_id is None:
+        raise ValueError("Give the merchant or the area.")
+    if any(card.area_id != area_id for card in cards):
         raise GiftCardNotFound()
     usable = sorted(
         (c for c in cards if c.status == GiftCardStatus.ACTIVE and c.expires_at > now and c.balance_cents > 0),
@@ -291,9 +299,10 @@ def debit_gift_cards(
                 kind=GiftCardEntryKind.SPEND,
                 amount_cents=-take,
                 occurred_at=now,
-                request_key=_spend_key(request_key, card.pk),
+                request_key=spend_key(request_key, card.pk),
                 merchant=merchant,
                 till_transaction=till_transaction,
+                reason=reason[:200],
                 by=by,
             )
         )

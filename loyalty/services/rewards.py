@@ -153,7 +153,7 @@ def _cancel(voucher_id: int, pass_id: int, by, request_key: uuid.UUID, now: date
         if previous.member_pass_id != pass_id or previous.kind != EntryKind.REVERSE:
             raise RequestKeyReused()
         return voucher
-    if voucher.redeemed_by_id is not None or now >= voucher.expires_at or voucher.spend_entry is None:
+    if voucher.redeemed_at is not None or now >= voucher.expires_at or voucher.spend_entry is None:
         raise VoucherNotReturnable()
     reward = voucher.reward
     credit(

@@ -210,18 +210,25 @@ def voucher_for_till(*, code: str, merchant, member_pass: Pass | None = None, no
     )
     if voucher is None:
         raise VoucherNotFound()
-    if voucher.redeemed_by_id is not None:
+    check_voucher_usable(voucher, member_pass=member_pass, now=now)
+    merchant_ids = list(voucher.merchants.values_list("pk", flat=True))
+    if merchant_ids and merchant.pk not in merchant_ids:
+        raise VoucherNotValidHere()
+    return voucher
+
+
+def check_voucher_usable(voucher: Voucher, *, member_pass: Pass | None, now: datetime) -> None:
+    """The rules every use of a voucher shares (the till's and the webshop's): unused, within its dates, and the
+    right pass for a personal voucher. Raises VoucherAlreadyUsed, VoucherNotYetValid, VoucherExpired,
+    VoucherForAnotherPass."""
+    if voucher.redeemed_at is not None:
         raise VoucherAlreadyUsed()
     if now < voucher.valid_from:
         raise VoucherNotYetValid()
     if now >= voucher.expires_at:
         raise VoucherExpired()
-    merchant_ids = list(voucher.merchants.values_list("pk", flat=True))
-    if merchant_ids and merchant.pk not in merchant_ids:
-        raise VoucherNotValidHere()
     if voucher.member_pass_id is not None and (member_pass is None or member_pass.pk != voucher.member_pass_id):
         raise VoucherForAnotherPass()
-    return voucher
 
 
 def mark_voucher_redeemed(voucher: Voucher, *, till_transaction: TillTransaction, now: datetime) -> None:
@@ -229,7 +236,7 @@ def mark_voucher_redeemed(voucher: Voucher, *, till_transaction: TillTransaction
 
     A compare-and-set: only a row nobody redeemed yet is updated, so two checkouts can never both use it.
     """
-    updated = Voucher.objects.filter(pk=voucher.pk, redeemed_by__isnull=True).update(
+    updated = Voucher.objects.filter(pk=voucher.pk, redeemed_at__isnull=True).update(
         redeemed_by=till_transaction, redeemed_at=now
     )
     if not updated:

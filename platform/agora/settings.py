@@ -268,6 +268,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders and last-day notices: hourly (each goes once; none before 08:00 in the area's zone).
     "parcel-reminders": {"task": "parcels.tasks.send_parcel_reminders_task", "schedule": crontab(minute=5)},
+    # Shop payments: re-fetch payments whose webhook has not come; the nightly money invariant per order.
+    "shop-reconcile-payments": {"task": "shop.tasks_payments.reconcile_payments_task", "schedule": 5 * 60},
+    "shop-check-orders": {"task": "shop.tasks_payments.check_orders_task", "schedule": crontab(hour=3, minute=45)},
+    # The webshop: lapsed stock reservations released and unpaid orders expired, every minute.
+    "shop-release-reservations": {"task": "shop.tasks.release_lapsed_reservations_task", "schedule": 60},
+    "shop-expire-unpaid": {"task": "shop.tasks.expire_unpaid_orders_task", "schedule": 60},
+    "shop-erase-contacts": {"task": "shop.tasks.erase_contact_data_task", "schedule": crontab(hour=3, minute=20)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------
@@ -314,6 +321,30 @@ AGORA_MIN_SUPPRESSION_K = 10
 AGORA_RETENTION_INACTIVE_DAYS = env.int("AGORA_RETENTION_INACTIVE_DAYS", default=3 * 365)
 # Role holders must have a second factor before they reach any staff screen.
 AGORA_REQUIRE_STAFF_MFA = env.bool("AGORA_REQUIRE_STAFF_MFA", default=True)
+
+# --- Shop payments (Stripe) -------------------------------------------------------------------------
+# "stripe": the StripeGateway (against Stripe, or localstripe in the demo); "fake": in memory (tests).
+SHOP_PAYMENT_GATEWAY = env.str("SHOP_PAYMENT_GATEWAY", default="fake" if AGORA_ENV == "test" else "stripe")
+if PRODUCTION:
+    STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")  # no default: fail loudly
+    STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY")
+    STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
+else:
+    # The demo's localstripe accepts any sk_/pk_ key and signs webhooks with the secret we give it.
+    STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_localstripe")
+    STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
+    STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe_demo")
+# Empty: Stripe itself. The embedded default is a local localstripe (`manage.py localstripe`, `dev.py demo`).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="" if PRODUCTION else "http://127.0.0.1:8420")
+# Stripe Connect (transfer_group, transfers to merchants, onboarding); localstripe has none.
+STRIPE_CONNECT = env.bool("STRIPE_CONNECT", default=not STRIPE_API_BASE)
+# Stripe.js must come from Stripe (PCI); localstripe serves a stand-in at the same path.
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+)
+# Reconciliation re-fetches payments still pending after this many minutes (a webhook that never came).
+SHOP_RECONCILE_AFTER_MINUTES = env.int("SHOP_RECONCILE_AFTER_MINUTES", default=10)
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {

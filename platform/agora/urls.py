@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("sitemap.xml", sitemap),
     path("healthz", views.healthz, name="healthz"),
+    # the shop's payment endpoints: Stripe's webhook (/shop/stripe/webhook/) and the card confirm
+    path("shop/", include("shop.payments.urls")),
 ]
 
 urlpatterns += i18n_patterns(

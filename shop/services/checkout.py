@@ -1,0 +1,339 @@
+"""Checkout: a cart becomes an order with a part per merchant, in one transaction.
+
+`place_order` freezes the lines (title, unit price, VAT rate, VAT per line: `shop.vat`), makes one
+`MerchantOrder` per merchant with its fulfilment (parcel point by default, click-and-collect where the shop
+offers it, or the bike courier: the area's `CourierZone` for the postcode, its fee, one of its time slots on a
+coming day, the address), reserves the stock (`stock.reserve`: variant rows locked in pk order), takes the
+voucher and gift-card value (`loyalty_bridge`), and empties the cart. All of it or nothing. After the commit the
+payment starts (`shop.services.payments.start_payment`), or, when the voucher and gift card paid everything,
+the order is paid at once (`orders.mark_order_paid`).
+
+The order's `request_key` (a UUID made with the checkout form) is unique: a double-clicked "Pay" button, or a
+retry after a lost answer, returns the first order.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..exceptions import (
+    EmptyCart,
+    FulfilmentNotOffered,
+    InvalidAddress,
+    InvalidContact,
+    InvalidSlot,
+    MerchantCannotSell,
+    NoCourierZone,
+    NoParcelPoint,
+    ProductNotAvailable,
+    RequestKeyReused,
+    ShopClosed,
+)
+from ..models import (
+    Cart,
+    CourierZone,
+    Fulfilment,
+    MerchantOrder,
+    MerchantShop,
+    Order,
+    OrderLine,
+    ShopSettings,
+)
+from ..vat import line_vat_amounts
+from . import loyalty_bridge, stock
+
+logger = logging.getLogger(__name__)
+
+#: Courier slots are offered from tomorrow for this many days.
+COURIER_DAYS_AHEAD = 7
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str = ""
+    language: str = "nl"
+
+
+@dataclass(frozen=True)
+class FulfilmentChoice:
+    """How one part (or every part) reaches the customer. The address and slot only for the bike courier."""
+
+    kind: str = Fulfilment.PARCEL_POINT
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    slot_starts_at: datetime | None = None
+
+
+def postcode_digits(postcode: str) -> str:
+    """The 4 digits a courier zone is keyed on ("3811 AB" → "3811")."""
+    digits = "".join(ch for ch in (postcode or "") if ch.isdigit())
+    return digits[:4]
+
+
+def courier_zone_for(area, postcode: str) -> CourierZone | None:
+    digits = postcode_digits(postcode)
+    if len(digits) != 4:
+        return None
+    for zone in CourierZone.objects.filter(area=area, is_active=True).order_by("pk"):
+        if digits in {str(code)[:4] for code in zone.postcodes}:
+            return zone
+    return None
+
+
+def courier_slots(
+    zone: CourierZone, *, now: datetime, days: int = COURIER_DAYS_AHEAD
+) -> list[tuple[datetime, datetime]]:
+    """The zone's time slots from tomorrow (the area's zone) for `days` days, as aware (start, end) pairs."""
+    tz = zone.area.tz
+    today = now.astimezone(tz).date()
+    slots = []
+    for offset in range(1, days + 1):
+        day = today + timedelta(days=offset)
+        for start, end in zone.slots:
+            try:
+                start_t, end_t = time.fromisoformat(start), time.fromisoformat(end)
+            except (TypeError, ValueError):
+                continue
+            slots.append((datetime.combine(day, start_t, tzinfo=tz), datetime.combine(day, end_t, tzinfo=tz)))
+    return slots
+
+
+def _clean_contact(contact: Contact) -> Contact:
+    name, email = (contact.name or "").strip()[:120], (contact.email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise InvalidContact() from error
+    if not name:
+        raise InvalidContact()
+    language = contact.language if contact.language in ("nl", "en") else "nl"
+    return Contact(name=name, email=email, phone=(contact.phone or "").strip()[:30], language=language)
+
+
+def _new_pickup_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _fulfil(part: MerchantOrder, choice: FulfilmentChoice, *, shop: MerchantShop, rules: ShopSettings, now) -> None:
+    """Set the part's fulfilment from the choice, checked against what the shop and the area offer."""
+    part.fulfilment = choice.kind
+    if choice.kind == Fulfilment.PARCEL_POINT:
+        if rules.parcel_point_id is None:
+            raise NoParcelPoint()
+    elif choice.kind == Fulfilment.CLICK_AND_COLLECT:
+        if not shop.offers_click_and_collect:
+            raise FulfilmentNotOffered(merchant=shop.merchant)
+    elif choice.kind == Fulfilment.BIKE_COURIER:
+        street, postcode, city = (
+            (choice.street or "").strip(),
+            (choice.postcode or "").strip().upper(),
+            (choice.city or "").strip(),
+        )
+        if not (street and postcode and city):
+            raise InvalidAddress()
+        zone = courier_zone_for(rules.area, postcode)
+        if zone is None:
+            raise NoCourierZone()
+        slot = next((s for s in courier_slots(zone, now=now) if s[0] == choice.slot_starts_at), None)
+        if slot is None:
+            raise InvalidSlot()
+        part.courier_zone = zone
+        part.delivery_cents = zone.fee_cents
+        part.slot_starts_at, part.slot_ends_at = slot
+        part.delivery_street, part.delivery_postcode, part.delivery_city = street[:200], postcode[:8], city[:100]
+    else:
+        raise FulfilmentNotOffered()
+
+
+def _title(variant, language: str) -> str:
+    product = variant.product
+    title = (product.title_en if language == "en" and product.title_en else product.title_nl) or product.title_nl
+    return f"{title} – {variant.label}"[:200] if variant.label else title[:200]
+
+
+def _existing(request_key, *, cart: Cart, user) -> Order | None:
+    order = Order.objects.filter(request_key=request_key).first()
+    if order is None:
+        return None
+    if order.area_id != cart.area_id or order.user_id != getattr(user, "pk", None):
+        raise RequestKeyReused()
+    return order
+
+
+def place_order(
+    *,
+    cart: Cart,
+    contact: Contact,
+    fulfilment: FulfilmentChoice | dict[int, FulfilmentChoice] | None = None,
+    gift_card: int = 0,
+    voucher_code: str = "",
+    request_key: uuid.UUID,
+    user=None,
+    now: datetime | None = None,
+) -> Order:
+    """Turn the cart into a pending order (see the module doc); returns it.
+
+    `fulfilment` is one choice for every part, or a choice per merchant id (missing ones: the parcel point).
+    `gift_card` is the most the member wants paid with the gift-card value on their pass (the service takes
+    what the cards hold, up to what is left to pay). Raises ShopClosed, EmptyCart, InvalidContact,
+    MerchantCannotSell (`merchant`), ProductNotAvailable, FulfilmentNotOffered, NoParcelPoint, NoCourierZone,
+    InvalidAddress, InvalidSlot, OutOfStock (`variant`, `available`), VoucherNotUsable, GiftCardNotUsable,
+    RequestKeyReused.
+    """
+    now = now or timezone.now()
+    user = user if getattr(user, "is_authenticated", False) else None
+    if previous := _existing(request_key, cart=cart, user=user):
+        return previous
+    contact = _clean_contact(contact)
+    try:
+        order = _place(
+            cart=cart,
+            contact=contact,
+            fulfilment=fulfilment,
+            gift_card=max(0, int(gift_card or 0)),
+            voucher_code=(voucher_code or "").strip(),
+            request_key=request_key,
+            user=user,
+            now=now,
+        )
+    except IntegrityError:
+        # The same request at the same moment (a double click): the unique key kept one order.
+        if previous := _existing(request_key, cart=cart, user=user):
+            return previous
+        raise
+    return order
+
+
+@transaction.atomic
+def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, user, now) -> Order:
+    rules = ShopSettings.objects.select_related("area").filter(area_id=cart.area_id).first() or ShopSettings.for_area(
+        cart.area
+    )
+    if not rules.is_open:
+        raise ShopClosed()
+    # The cart is locked: two checkouts of one cart (two tabs) make one order; the second finds it empty.
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    lines = list(
+        cart.lines.select_related("variant__product__merchant__shop", "variant__product__merchant__area").order_by("pk")
+    )
+    if not lines:
+        raise EmptyCart()
+    by_merchant: dict[int, list] = defaultdict(list)
+    for line in lines:
+        variant, product = line.variant, line.variant.product
+        if not (variant.is_active and product.is_active) or product.merchant.area_id != cart.area_id:
+            raise ProductNotAvailable(variant=variant)
+        by_merchant[product.merchant_id].append(line)
+    shops = {}
+    for merchant_id, merchant_lines in by_merchant.items():
+        merchant = merchant_lines[0].variant.product.merchant
+        shop = getattr(merchant, "shop", None) if hasattr(merchant, "shop") else None
+        if shop is None or not shop.can_sell or merchant.status != "active":
+            raise MerchantCannotSell(merchant=merchant)
+        shops[merchant_id] = shop
+
+    order = Order.objects.create(
+        area_id=cart.area_id,
+        request_key=request_key,
+        user=user,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        language=contact.language,
+    )
+    goods_by_merchant: dict[int, int] = {}
+    delivery = 0
+    for merchant_id in sorted(by_merchant, key=lambda pk: shops[pk].merchant.trade_name):
+        shop = shops[merchant_id]
+        choice = fulfilment.get(merchant_id) if isinstance(fulfilment, dict) else fulfilment
+        part = MerchantOrder(
+            order=order,
+            merchant=shop.merchant,
+            commission_bps=shop.commission_bps if shop.commission_bps is not None else rules.commission_bps,
+            pickup_code=_new_pickup_code(),
+        )
+        _fulfil(part, choice or FulfilmentChoice(), shop=shop, rules=rules, now=now)
+        merchant_lines = by_merchant[merchant_id]
+        frozen = [
+            (line.variant, line.quantity, line.variant.unit_price_cents, line.variant.product.vat_rate_bps, line.box_id)
+            for line in merchant_lines
+        ]
+        vats = line_vat_amounts([(price * quantity, rate) for _v, quantity, price, rate, _b in frozen])
+        part.goods_cents = sum(price * quantity for _v, quantity, price, _r, _b in frozen)
+        part.save()
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                part=part,
+                variant=variant,
+                box_id=box_id,
+                title=_title(variant, contact.language),
+                quantity=quantity,
+                unit_price_cents=price,
+                vat_rate_bps=rate,
+                gross_cents=price * quantity,
+                vat_cents=vat,
+            )
+            for (variant, quantity, price, rate, box_id), vat in zip(frozen, vats, strict=True)
+        )
+        goods_by_merchant[merchant_id] = part.goods_cents
+        delivery += part.delivery_cents
+
+    stock.reserve(order=order, minutes=rules.reservation_minutes, now=now)
+
+    goods = sum(goods_by_merchant.values())
+    voucher_cents = 0
+    if voucher_code:
+        voucher_cents = loyalty_bridge.take_voucher(
+            order=order, code=voucher_code, user=user, goods_by_merchant=goods_by_merchant, now=now
+        )
+    gift_card_cents = 0
+    if gift_card:
+        gift_card_cents = loyalty_bridge.take_gift_card(
+            order=order, user=user, amount_cents=min(gift_card, goods + delivery - voucher_cents), now=now
+        )
+    order.goods_cents, order.delivery_cents = goods, delivery
+    order.voucher_cents, order.gift_card_cents = voucher_cents, gift_card_cents
+    order.total_cents = goods + delivery - voucher_cents - gift_card_cents
+    order.save(
+        update_fields=[
+            "goods_cents",
+            "delivery_cents",
+            "voucher_cents",
+            "voucher_code",
+            "gift_card_cents",
+            "total_cents",
+        ]
+    )
+    cart.lines.all().delete()
+    order_id = order.pk
+    transaction.on_commit(lambda: _after_commit(order_id, now), robust=True)
+    return order
+
+
+def _after_commit(order_id: int, now: datetime) -> None:
+    """Start the payment, or mark the order paid when nothing is left to pay."""
+    order = Order.objects.select_related("area").get(pk=order_id)
+    if order.total_cents == 0:
+        from .orders import mark_order_paid
+
+        mark_order_paid(order=order, at=now)
+        return
+    try:
+        from .payments import start_payment
+    except ImportError:  # shop-pay's gateway not merged yet: the payment page starts it
+        logger.info("No payments service yet for order %s", order.public_id)
+        return
+    start_payment(order=order)

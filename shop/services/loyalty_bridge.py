@@ -1,0 +1,137 @@
+"""The shop's one way into the city pass: vouchers and gift-card value pay part of an order, the paid amount earns
+points, and refunds, expiry and cancellation give back. Only `loyalty.services` is called (its `online` module);
+every key is derived from the order's number there, so each call is safe to repeat.
+
+- `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back).
+- `give_back(order=…)`: the order expired or was cancelled before payment — the voucher is usable again and the
+  gift-card value goes back on the cards. Idempotent.
+- `award_points(order=…)`: at payment; whole euros of what was paid by card or bank (`Order.total_cents`) × the
+  area's rate: nothing on what the gift card or voucher paid. Only for a customer with an active pass in the area.
+- `reverse_for_refund(order=…, refund=…)`: points back pro rata to the card part refunded (cumulative, so partial
+  refunds never take back more than was awarded); the refund's gift-card part goes back on the cards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from loyalty import services as loyalty
+from loyalty.exceptions import LoyaltyError
+
+from ..exceptions import GiftCardNotUsable, VoucherNotUsable
+from ..models import Order, Refund
+
+
+def member_pass_for(user, area):
+    return loyalty.pass_of(user, area)
+
+
+def gift_card_balance(*, user, area, now: datetime | None = None) -> int:
+    """What the gift cards on the member's pass in the area could pay now (0 without a pass)."""
+    member_pass = member_pass_for(user, area)
+    if member_pass is None or not member_pass.is_active:
+        return 0
+    return loyalty.gift_card_balance(member_pass, now=now or timezone.now())
+
+
+def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> int:
+    """Use the voucher on the order's goods of the merchants it is valid at; returns the discount in cents.
+
+    Locks the voucher; call inside the checkout's transaction. Raises VoucherNotUsable with loyalty's message.
+    """
+    member_pass = member_pass_for(user, order.area)
+    try:
+        voucher = loyalty.voucher_for_order(code=code, area=order.area, member_pass=member_pass, now=now)
+        valid_at = loyalty.voucher_merchant_ids(voucher)
+        eligible = sum(
+            cents for merchant_id, cents in goods_by_merchant.items() if valid_at is None or merchant_id in valid_at
+        )
+        discount = voucher.discount_for(eligible)
+        if discount <= 0:
+            raise VoucherNotUsable()
+        loyalty.redeem_voucher_online(voucher, order_ref=order.public_id, now=now)
+    except LoyaltyError as error:
+        raise VoucherNotUsable(error.message) from error
+    order.voucher_code = voucher.code
+    return discount
+
+
+def take_gift_card(*, order: Order, user, amount_cents: int, now: datetime) -> int:
+    """Take up to `amount_cents` of gift-card value on the member's pass; returns what was taken (maybe 0)."""
+    if amount_cents <= 0:
+        return 0
+    member_pass = member_pass_for(user, order.area)
+    if member_pass is None or not member_pass.is_active:
+        raise GiftCardNotUsable()
+    try:
+        return loyalty.spend_gift_cards_online(
+            member_pass=member_pass, amount_cents=amount_cents, order_ref=order.public_id, now=now
+        )
+    except LoyaltyError as error:
+        raise GiftCardNotUsable(error.message) from error
+
+
+def give_back(*, order: Order, now: datetime | None = None) -> None:
+    """The order will not be paid: the voucher and the gift-card value it took come back. Idempotent."""
+    now = now or timezone.now()
+    if order.voucher_cents and order.voucher_code:
+        loyalty.release_voucher_online(area=order.area, code=order.voucher_code, order_ref=order.public_id)
+    if order.gift_card_cents:
+        member_pass = member_pass_for(order.user, order.area)
+        if member_pass is not None:
+            loyalty.give_back_gift_cards_online(member_pass_id=member_pass.pk, order_ref=order.public_id, now=now)
+
+
+def award_points(*, order: Order, now: datetime | None = None) -> int:
+    """Points on what the customer paid by card or bank; stored on the order. Idempotent (the ledger key)."""
+    if order.user_id is None or order.total_cents <= 0:
+        return 0
+    points = loyalty.award_online_points(
+        member=order.user,
+        area=order.area,
+        amount_cents=order.total_cents,
+        order_ref=order.public_id,
+        now=now or timezone.now(),
+    )
+    if points != order.points_awarded:
+        Order.objects.filter(pk=order.pk).update(points_awarded=points)
+        order.points_awarded = points
+    return points
+
+
+def reverse_for_refund(*, order: Order, refund: Refund, now: datetime | None = None) -> None:
+    """After a refund: the points of its card part back (pro rata, cumulative over the order's refunds), and its
+    gift-card part back on the cards the order used. Idempotent per refund."""
+    now = now or timezone.now()
+    if order.user_id is None:
+        return
+    member_pass = member_pass_for(order.user, order.area)
+    if member_pass is None:
+        return
+    if refund.gift_card_cents:
+        loyalty.return_to_gift_cards_online(
+            member_pass_id=member_pass.pk,
+            order_ref=order.public_id,
+            amount_cents=refund.gift_card_cents,
+            refund_ref=refund.idempotency_key,
+            now=now,
+        )
+    if order.points_awarded and refund.card_cents:
+        refunded = (
+            Refund.objects.filter(order=order, created_at__lte=refund.created_at).aggregate(total=Sum("card_cents"))[
+                "total"
+            ]
+            or 0
+        )
+        loyalty.reverse_online_points(
+            member=order.user,
+            area=order.area,
+            order_ref=order.public_id,
+            paid_cents=order.total_cents,
+            refunded_cents=refunded,
+            refund_ref=refund.idempotency_key,
+            now=now,
+        )

@@ -1,0 +1,174 @@
+"""The webshop's e-mails: to the customer (confirmation, ready for pickup/collection, handed over, refunded, not
+paid in time) and to each merchant ("new order").
+
+- Each e-mail is a `Notice` row with a unique `key` (kind + what it is about), claimed *before* it leaves: a job
+  run twice, or the webhook and the success page both confirming a payment, send it once. When sending fails,
+  the claim is given back so a retry sends it.
+- HTML with a plain-text alternative (`shop/email/<template>.html|.txt`), in the customer's language (the order's
+  `language`; a merchant's e-mail in the area's first language), with the area's time zone.
+- Called after the commit of what they tell about: `send_paid_notices` by `tasks.send_paid_notices_task`;
+  `part_ready`, `part_handed_over` by shop-sell's fulfilment, `refunded` by shop-pay's refunds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ..models import Fulfilment, MerchantOrder, Notice, NoticeKind, Order
+from ..vat import vat_summary
+
+logger = logging.getLogger(__name__)
+
+
+def _claim(key: str, *, kind: str, order: Order, part: MerchantOrder | None) -> bool:
+    try:
+        with transaction.atomic():
+            Notice.objects.create(key=key[:80], kind=kind, order=order, part=part)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send(*, key, kind, order, part=None, to: str, language: str, subject, template: str, context: dict) -> bool:
+    """Claim, render in `language`, send; give the claim back when sending fails. True if it was sent now."""
+    if not to or not _claim(key, kind=kind, order=order, part=part):
+        return False
+    try:
+        with translation.override(language), timezone.override(order.area.tz):
+            context = {"order": order, "part": part, "area": order.area, "site_url": _site_url(), **context}
+            text = render_to_string(f"shop/email/{template}.txt", context)
+            html = render_to_string(f"shop/email/{template}.html", context)
+            message = EmailMultiAlternatives(
+                subject=str(subject() if callable(subject) else subject),
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[to],
+            )
+            message.attach_alternative(html, "text/html")
+            message.send()
+    except Exception:
+        Notice.objects.filter(key=key[:80]).delete()
+        logger.exception("Shop e-mail %s could not be sent", key)
+        raise
+    return True
+
+
+def _site_url() -> str:
+    return getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+
+
+def _order(order_id: int) -> Order:
+    return Order.objects.select_related("area").get(pk=order_id)
+
+
+def _parts(order: Order) -> list[MerchantOrder]:
+    return list(order.parts.select_related("merchant").prefetch_related("lines").order_by("merchant__trade_name"))
+
+
+def order_link(order: Order) -> str:
+    """The customer's link to the order page, signed (works without logging in)."""
+    from ..selectors import order_token
+
+    with translation.override(order.language):
+        from django.urls import reverse
+
+        path = reverse("shop:order", kwargs={"public_id": order.public_id})
+    return f"{_site_url()}{path}?t={order_token(order)}"
+
+
+def send_paid_notices(*, order_id: int) -> int:
+    """The customer's order confirmation and each merchant's "new order" e-mail; returns how many were sent now."""
+    order = _order(order_id)
+    parts = _parts(order)
+    sent = 0
+    sent += _send(
+        key=f"confirmation:{order.pk}",
+        kind=NoticeKind.CONFIRMATION,
+        order=order,
+        to=order.email,
+        language=order.language,
+        subject=lambda: _("Your order %(number)s at %(area)s") % {"number": order.public_id, "area": order.area.name},
+        template="confirmation",
+        context={"parts": [(part, vat_summary(part.lines.all())) for part in parts], "link": order_link(order)},
+    )
+    for part in parts:
+        merchant = part.merchant
+        to = getattr(merchant, "email", "") or ""
+        language = (order.area.languages or ["nl"])[0]
+        sent += _send(
+            key=f"new_order:{part.pk}",
+            kind=NoticeKind.NEW_ORDER,
+            order=order,
+            part=part,
+            to=to,
+            language=language,
+            subject=lambda: _("New webshop order %(number)s") % {"number": order.public_id},
+            template="new_order",
+            context={"vat": vat_summary(part.lines.all())},
+        )
+    return sent
+
+
+def part_ready(part: MerchantOrder) -> bool:
+    """The customer's "ready to collect at the shop" e-mail (click-and-collect), or "on its way" for the courier.
+    A parcel-point part is told by the parcel point itself when it arrives there (parcels' ready notice)."""
+    if part.fulfilment == Fulfilment.PARCEL_POINT:
+        return False
+    order = _order(part.order_id)
+    return _send(
+        key=f"ready:{part.pk}",
+        kind=NoticeKind.READY,
+        order=order,
+        part=part,
+        to=order.email,
+        language=order.language,
+        subject=lambda: (
+            _("Ready for you: %(merchant)s, order %(number)s")
+            % {"merchant": part.merchant.trade_name, "number": order.public_id}
+        ),
+        template="ready",
+        context={"link": order_link(order)},
+    )
+
+
+def part_handed_over(part: MerchantOrder) -> bool:
+    """The customer's "handed over" e-mail: collected at the shop, delivered by the courier, or (parcel point)
+    brought to the point — where the point's own notice with the pickup code follows at intake."""
+    order = _order(part.order_id)
+    return _send(
+        key=f"handed_over:{part.pk}",
+        kind=NoticeKind.HANDED_OVER,
+        order=order,
+        part=part,
+        to=order.email,
+        language=order.language,
+        subject=lambda: (
+            _("%(merchant)s handed over your order %(number)s")
+            % {"merchant": part.merchant.trade_name, "number": order.public_id}
+        ),
+        template="handed_over",
+        context={"link": order_link(order)},
+    )
+
+
+def refunded(refund) -> bool:
+    """The customer's "money back" e-mail for a refund (card part and gift-card part)."""
+    order = _order(refund.order_id)
+    return _send(
+        key=f"refunded:{refund.pk}",
+        kind=NoticeKind.REFUNDED,
+        order=order,
+        part=refund.part,
+        to=order.email,
+        language=order.language,
+        subject=lambda: _("Money back for order %(number)s") % {"number": order.public_id},
+        template="refunded",
+        context={"refund": refund, "lines": list(refund.lines.select_related("line")), "link": order_link(order)},
+    )

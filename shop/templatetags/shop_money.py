@@ -1,0 +1,25 @@
+"""Template filters of the webshop: money in cents, VAT rates in basis points."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def euros(cents) -> str:
+    """Integer cents as a euro amount in the active language's number format: 240 → "€ 2,40" (nl)."""
+    if cents is None or cents == "":
+        return ""
+    return f"€\u00a0{number_format(Decimal(int(cents)) / 100, 2)}"
+
+
+@register.filter
+def vat_percent(bps) -> str:
+    """A VAT rate in basis points as a percentage: 2100 → "21 %", 550 → "5,5 %"."""
+    if bps is None or bps == "":
+        return ""
+    value = Decimal(int(bps)) / 100
+    return f"{number_format(value, 0 if value == value.to_integral() else 1)}\u00a0%"
