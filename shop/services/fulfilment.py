@@ -187,7 +187,7 @@ def unavailable_key(request_key: uuid.UUID | str) -> str:
 
 def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uuid.UUID, reason: str = ""):
     """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) through Stripe and
-    restocked by shop-pay's `refund_lines`. A retry with the same request key returns the first refund. A part
+    sent to Stripe after commit by shop-pay's `refund_lines` (not restocked: it is not there). A retry with the same request key returns the first refund. A part
     whose every line is unavailable is cancelled. Raises InvalidUnavailable, NotAllowed, the refund's errors."""
     from ..models import Refund
     from . import refunds
@@ -217,6 +217,7 @@ def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uu
             reason=reason or _("Not available"),
             by=by,
             idempotency_key=key,
+            restock=False,  # the merchant does not have it: nothing goes back on the shelf
         )
         if not part.lines.filter(unavailable_quantity__lt=F("quantity")).exists():
             part.status = S.CANCELLED

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0002_membership_granted_by_ended_by'),
-        ('shop', '0001_initial'),
+        ('shop', '0002_notices'),
     ]
 
     operations = [
