@@ -186,9 +186,10 @@ def unavailable_key(request_key: uuid.UUID | str) -> str:
 
 
 def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uuid.UUID, reason: str = ""):
-    """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) through Stripe and
-    sent to Stripe after commit by shop-pay's `refund_lines` (not restocked: it is not there). A retry with the same request key returns the first refund. A part
-    whose every line is unavailable is cancelled. Raises InvalidUnavailable, NotAllowed, the refund's errors."""
+    """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) by shop-pay's
+    `refund_lines`, sent to Stripe after commit (not restocked: it is not there). A retry with the same request
+    key returns the first refund. A part whose every line is unavailable is cancelled (its delivery refunded too).
+    Raises InvalidUnavailable, NotAllowed, the refund's errors."""
     from ..models import Refund
     from . import refunds
 

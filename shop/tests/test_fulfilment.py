@@ -167,7 +167,9 @@ def test_every_line_unavailable_cancels_the_part(area, baker, books, cheese, fak
     order = _paid(area, [(cheese, 1), (novel, 1)], fake)
     part = order.parts.get(merchant=baker)
     with django_capture_on_commit_callbacks(execute=True):
-        fulfilment.mark_line_unavailable(line=part.lines.get(), quantity=1, by=staff_of(baker), request_key=uuid.uuid4())
+        fulfilment.mark_line_unavailable(
+            line=part.lines.get(), quantity=1, by=staff_of(baker), request_key=uuid.uuid4()
+        )
     part.refresh_from_db()
     order.refresh_from_db()
     assert part.status == S.CANCELLED
