@@ -112,11 +112,7 @@ def test_without_connect_no_transfer_is_attempted(stripe_gateway):
     assert stripe_gateway.supports_connect is False
     with pytest.raises(GatewayError):
         stripe_gateway.transfer(
-            amount_cents=100,
-            destination="acct_x",
-            transfer_group="G",
-            source_transaction="ch_x",
-            idempotency_key="tr:1",
+            amount_cents=100, destination="acct_x", transfer_group="G", source_transaction="ch_x", idempotency_key="tr:1"
         )
 
 
@@ -125,10 +121,8 @@ def test_localstripe_webhooks_verify_with_our_construct_event(stripe_gateway, we
     stripe_gateway.confirm_payment(intent_id=intent.id, payment_method="pm_card_visa", idempotency_key="pic:7")
 
     body, signature = webhook_receiver.wait_for(
-        lambda body: (
-            json.loads(body)["data"]["object"].get("id") == intent.id
-            and json.loads(body)["type"] == "payment_intent.succeeded"
-        )
+        lambda body: json.loads(body)["data"]["object"].get("id") == intent.id
+        and json.loads(body)["type"] == "payment_intent.succeeded"
     )
 
     event = stripe_gateway.construct_event(body, signature)
@@ -147,6 +141,8 @@ def test_a_declined_payment_sends_a_signed_failure_webhook(stripe_gateway, webho
             intent_id=intent.id, payment_method="pm_card_chargeCustomerFail", idempotency_key="pic:8"
         )
 
-    body, signature = webhook_receiver.wait_for(lambda body: json.loads(body)["data"]["object"].get("id") == intent.id)
+    body, signature = webhook_receiver.wait_for(
+        lambda body: json.loads(body)["data"]["object"].get("id") == intent.id
+    )
 
     assert stripe_gateway.construct_event(body, signature)["type"] == "payment_intent.payment_failed"
