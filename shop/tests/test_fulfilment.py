@@ -143,6 +143,7 @@ def test_a_line_unavailable_is_refunded_for_its_gross_and_left_out_of_the_transf
     with django_capture_on_commit_callbacks(execute=True):
         refund = fulfilment.mark_line_unavailable(line=cheese_line, quantity=1, by=staff, request_key=key)
     assert refund.amount_cents == 895 and refund.part_id == part.pk
+    refund.refresh_from_db()
     assert refund.provider_refund_id  # sent to Stripe after commit
     # a retry (same request key) returns the same refund and marks nothing more
     again = fulfilment.mark_line_unavailable(line=cheese_line, quantity=1, by=staff, request_key=key)
