@@ -170,3 +170,14 @@ def test_the_navigation_shows_webshop_management_to_merchant_staff(client, merch
     request = RequestFactory().get("/")
     request.user = signed_in
     assert url("start") in [item["url"] for item in navigation_for(request)]
+
+
+def test_the_area_manager_starts_at_the_statements_of_the_areas_shops(client, area, merchant, other):
+    from areas.tests.factories import StaffMembershipFactory, give_totp
+
+    manager = StaffMembershipFactory(role=Role.AREA_MANAGER, area=area).user
+    give_totp(manager)
+    client.force_login(manager)
+    page = client.get(url("start")).content.decode()
+    assert url("statement", merchant.pk) in page and url("statement", other.pk) in page
+    assert client.get(url("queue", merchant.pk)).status_code == 404
