@@ -181,3 +181,21 @@ def test_the_area_manager_starts_at_the_statements_of_the_areas_shops(client, ar
     page = client.get(url("start")).content.decode()
     assert url("statement", merchant.pk) in page and url("statement", other.pk) in page
     assert client.get(url("queue", merchant.pk)).status_code == 404
+
+
+def test_the_owner_sets_up_payouts_through_stripes_onboarding(client, merchant, settings):
+    from shop.models import MerchantShop
+    from shop.payments import use_gateway
+    from shop.payments.fake import FakeGateway
+
+    client.force_login(staff_of(merchant, Role.MERCHANT_OWNER))
+    with use_gateway(FakeGateway(webhook_secret=settings.STRIPE_WEBHOOK_SECRET)) as fake:
+        response = client.post(url("payouts_start", merchant.pk))
+        shop = MerchantShop.objects.get(merchant=merchant)
+        assert response.status_code == 302 and shop.stripe_account_id in response["Location"]
+        # Stripe is done with the owner: back on our page the status is read again
+        fake.enable_account(shop.stripe_account_id)
+        page = client.get(url("payouts", merchant.pk), {"returned": "1"}).content.decode()
+    shop.refresh_from_db()
+    assert shop.charges_enabled and shop.payouts_enabled
+    assert shop.stripe_account_id in page
