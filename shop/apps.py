@@ -31,3 +31,9 @@ class ShopConfig(AppConfig):
         from .views_merchant import merchant_entry_is_visible
 
         register_entry(_("Webshop management"), "shop_merchant:start", merchant_entry_is_visible)
+
+        from . import personal_data  # noqa: F401  (registers the customers' contact details with privacy)
+        from .views_shop import my_orders_entry_is_visible, shop_entry_is_visible
+
+        register_entry(_("Shop"), "shop:home", shop_entry_is_visible)
+        register_entry(_("My orders"), "shop:my_orders", my_orders_entry_is_visible)

@@ -252,7 +252,7 @@ def cart_summary(cart: Cart | None) -> CartSummary:
             problems.append(_("%(shop)s does not sell online at the moment.") % {"shop": part.merchant.trade_name})
     ordered = list(parts.values())
     return CartSummary(
-        ordered, sum(p.goods_cents for p in ordered), sum(l.quantity for p in ordered for l in p.lines), problems
+        ordered, sum(p.goods_cents for p in ordered), sum(line.quantity for p in ordered for line in p.lines), problems
     )
 
 

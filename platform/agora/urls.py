@@ -48,6 +48,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("areas.urls")),
     path("", include("loyalty.urls")),
     path("", include("parcels.urls")),
+    path("", include("shop.urls_shop")),
     path("", include("shop.urls_merchant")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from agora.exceptions import ApplicationError
+from ..exceptions import ShopError
 
 
-class PaymentError(ApplicationError):
-    """Base of the payment errors. `default_message` is translated when the error is raised."""
+class PaymentError(ShopError):
+    """Base of the payment errors (a `ShopError`). `default_message` is translated when the error is raised."""
 
     default_message = _("The payment could not be handled.")
-
-    def __init__(self, message: str = "", **extra):
-        super().__init__(str(message or self.default_message), **extra)
-        for name, value in extra.items():
-            setattr(self, name, value)
 
 
 class PaymentDeclined(PaymentError):

@@ -224,7 +224,7 @@ class FakeGateway:
             if destination not in self.accounts:
                 raise GatewayError(detail=f"no such account {destination}")
             charges = {pi["latest_charge"]: pi for pi in self.intents.values() if pi["latest_charge"]}
-            if source_transaction not in charges:
+            if source_transaction and source_transaction not in charges:
                 raise GatewayError(detail=f"no such charge {source_transaction}")
             transfer_id = self._id("tr")
             self.transfers[transfer_id] = {

@@ -145,19 +145,16 @@ class StripeGateway:
 
     def transfer(self, *, amount_cents, destination, transfer_group, source_transaction, idempotency_key) -> str:
         self._connect_only("A transfer")
-        transfer = self._call(
-            "transfer",
-            self.client.v1.transfers.create,
-            {
-                "amount": amount_cents,
-                "currency": "eur",
-                "destination": destination,
-                "transfer_group": transfer_group,
-                # Paid from this charge's funds when they become available, not from the platform balance.
-                "source_transaction": source_transaction,
-            },
-            {"idempotency_key": idempotency_key},
-        )
+        params = {
+            "amount": amount_cents,
+            "currency": "eur",
+            "destination": destination,
+            "transfer_group": transfer_group,
+        }
+        if source_transaction:
+            # Paid from this charge's funds when they become available, not from the platform balance.
+            params["source_transaction"] = source_transaction
+        transfer = self._call("transfer", self.client.v1.transfers.create, params, {"idempotency_key": idempotency_key})
         return transfer["id"]
 
     def reverse_transfer(self, *, transfer_id, amount_cents, idempotency_key) -> str:

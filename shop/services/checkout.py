@@ -226,6 +226,8 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
         raise ShopClosed()
     # The cart is locked: two checkouts of one cart (two tabs) make one order; the second finds it empty.
     Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if previous := Order.objects.filter(request_key=request_key).first():
+        return previous  # the same request got the lock first and has committed: its order is the answer
     lines = list(
         cart.lines.select_related("variant__product__merchant__shop", "variant__product__merchant__area").order_by("pk")
     )
@@ -324,16 +326,17 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
 
 
 def _after_commit(order_id: int, now: datetime) -> None:
-    """Start the payment, or mark the order paid when nothing is left to pay."""
+    """Start the payment, or mark the order paid when nothing is left to pay. A gateway error is logged: the
+    order page starts the payment again (`start_payment` is idempotent on `pi:<order>`)."""
+    from ..payments import PaymentError
+    from .orders import mark_order_paid
+    from .payments import start_payment
+
     order = Order.objects.select_related("area").get(pk=order_id)
     if order.total_cents == 0:
-        from .orders import mark_order_paid
-
         mark_order_paid(order=order, at=now)
         return
     try:
-        from .payments import start_payment
-    except ImportError:  # shop-pay's gateway not merged yet: the payment page starts it
-        logger.info("No payments service yet for order %s", order.public_id)
-        return
-    start_payment(order=order)
+        start_payment(order=order)
+    except PaymentError:
+        logger.warning("The payment of order %s could not start yet", order.public_id, exc_info=True)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import override as translation_override
 
 from ..models import (
     Fulfilment,
@@ -205,36 +206,40 @@ def cancel_intent(*, order_id: int) -> bool:
     payment = getattr(order, "payment", None) if order is not None else None
     if payment is None or order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
         return False
+    from ..payments import GatewayError, get_gateway, keys
+
     try:
-        from ..payments import GatewayError, get_gateway
-    except ImportError:  # shop-pay not merged
-        return False
-    try:
-        get_gateway().cancel_payment(intent_id=payment.intent_id, idempotency_key=f"cancel:{order.public_id}")
+        get_gateway().cancel_payment(intent_id=payment.intent_id, idempotency_key=keys.cancel_key(payment.intent_id))
     except GatewayError:
         logger.warning("Could not cancel the PaymentIntent of order %s", order.public_id, exc_info=True)
         return False
     return True
 
 
-def refund_short_lines(*, order_id: int, short: dict[int, int]) -> bool:
-    """Refund the lines a paid order cannot get (the stock went while the payment was under way)."""
+def refund_short_lines(*, order_id: int, short: dict[int, int]) -> int:
+    """Refund the lines a paid order cannot get (the stock went while the payment was under way): one refund per
+    part (shop-pay refunds a part at a time), key `re:short:<order>:<part>`, nothing restocked (it never left the
+    shelf for this order). Returns how many refunds."""
     from django.utils.translation import gettext
 
     from .refunds import refund_lines
 
     order = Order.objects.get(pk=order_id)
-    lines = short_lines(order, short)
-    if not lines:
-        return False
-    refund_lines(
-        order=order,
-        lines=lines,
-        reason=gettext("Sold out while you were paying"),
-        by=None,
-        idempotency_key=f"re:short:{order.public_id}",
-    )
-    return True
+    wanted = short_lines(order, short)
+    by_part: dict[int, dict[int, int]] = {}
+    for line_id, part_id in OrderLine.objects.filter(pk__in=wanted).values_list("pk", "part_id"):
+        by_part.setdefault(part_id, {})[line_id] = wanted[line_id]
+    with translation_override(order.language):
+        for part_id, lines in sorted(by_part.items()):
+            refund_lines(
+                order=order,
+                lines=lines,
+                reason=gettext("Sold out while you were paying"),
+                by=None,
+                idempotency_key=f"re:short:{order.public_id}:{part_id}",
+                restock=False,
+            )
+    return len(by_part)
 
 
 # --- Retention ----------------------------------------------------------------------------------------------

@@ -23,3 +23,9 @@ def vat_percent(bps) -> str:
         return ""
     value = Decimal(int(bps)) / 100
     return f"{number_format(value, 0 if value == value.to_integral() else 1)}\u00a0%"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

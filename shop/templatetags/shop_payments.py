@@ -1,7 +1,9 @@
-"""`{% payment_element payment return_url %}`: the payment form for an order's PaymentIntent.
+"""The payment element's settings, for `shop/payments/payment_element.html`.
 
-Renders `shop/payments/payment_element.html` with Stripe.js from `settings.STRIPE_JS_URL` (Stripe's, or
-localstripe's stand-in in the demo) and `shop/payment.js`, which works with both.
+Include the template where an order is paid: `{% include "shop/payments/payment_element.html" with
+payment=payment return_url=url %}` (or `{% payment_element payment url %}`). It loads Stripe.js from
+`settings.STRIPE_JS_URL` (Stripe's, or localstripe's stand-in in the demo) and `shop/payment.js`, which works
+with both.
 """
 
 from django import template
@@ -11,14 +13,15 @@ from django.urls import reverse
 register = template.Library()
 
 
-@register.inclusion_tag("shop/payments/payment_element.html", takes_context=True)
-def payment_element(context, payment, return_url: str):
+@register.simple_tag
+def payment_config(payment) -> dict:
     return {
-        "request": context.get("request"),
-        "payment": payment,
-        "return_url": return_url,
         "stripe_js_url": settings.STRIPE_JS_URL,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "card_url": reverse("shop_payments:confirm_card", args=[payment.order.public_id]),
-        "amount": payment.amount_cents / 100,
     }
+
+
+@register.inclusion_tag("shop/payments/payment_element.html", takes_context=True)
+def payment_element(context, payment, return_url: str):
+    return {"csrf_token": context.get("csrf_token"), "payment": payment, "return_url": return_url}

@@ -30,3 +30,8 @@ def baker(area, rules):
 @pytest.fixture
 def books(area, rules):
     return SellingMerchantFactory(area=area, trade_name="Boekhandel Blad")
+
+
+# shop-pay's fixtures: `fake` (the in-memory Stripe in use), localstripe as a process (contract tests)
+from .localstripe import localstripe_server, stripe_gateway, webhook_receiver  # noqa: E402, F401
+from .payment_helpers import fake  # noqa: E402, F401

@@ -78,5 +78,8 @@ def webhook_receiver(localstripe_server):
 def stripe_gateway(localstripe_server):
     """The real StripeGateway on localstripe (no Connect there)."""
     return StripeGateway(
-        secret_key="sk_test_contract", webhook_secret=WEBHOOK_SECRET, api_base=localstripe_server.base_url, connect=False
+        secret_key="sk_test_contract",
+        webhook_secret=WEBHOOK_SECRET,
+        api_base=localstripe_server.base_url,
+        connect=False,
     )

@@ -14,8 +14,6 @@ from shop.payments import GatewayError, InvalidSignature, PaymentDeclined
 from shop.payments.gateway import sign_payload
 from shop.services.payments import payment_status_of
 
-from .localstripe import localstripe_server, stripe_gateway, webhook_receiver  # noqa: F401
-
 pytestmark = pytest.mark.xdist_group("localstripe")
 
 
@@ -112,7 +110,11 @@ def test_without_connect_no_transfer_is_attempted(stripe_gateway):
     assert stripe_gateway.supports_connect is False
     with pytest.raises(GatewayError):
         stripe_gateway.transfer(
-            amount_cents=100, destination="acct_x", transfer_group="G", source_transaction="ch_x", idempotency_key="tr:1"
+            amount_cents=100,
+            destination="acct_x",
+            transfer_group="G",
+            source_transaction="ch_x",
+            idempotency_key="tr:1",
         )
 
 
@@ -121,8 +123,10 @@ def test_localstripe_webhooks_verify_with_our_construct_event(stripe_gateway, we
     stripe_gateway.confirm_payment(intent_id=intent.id, payment_method="pm_card_visa", idempotency_key="pic:7")
 
     body, signature = webhook_receiver.wait_for(
-        lambda body: json.loads(body)["data"]["object"].get("id") == intent.id
-        and json.loads(body)["type"] == "payment_intent.succeeded"
+        lambda body: (
+            json.loads(body)["data"]["object"].get("id") == intent.id
+            and json.loads(body)["type"] == "payment_intent.succeeded"
+        )
     )
 
     event = stripe_gateway.construct_event(body, signature)
@@ -141,8 +145,44 @@ def test_a_declined_payment_sends_a_signed_failure_webhook(stripe_gateway, webho
             intent_id=intent.id, payment_method="pm_card_chargeCustomerFail", idempotency_key="pic:8"
         )
 
-    body, signature = webhook_receiver.wait_for(
-        lambda body: json.loads(body)["data"]["object"].get("id") == intent.id
-    )
+    body, signature = webhook_receiver.wait_for(lambda body: json.loads(body)["data"]["object"].get("id") == intent.id)
 
     assert stripe_gateway.construct_event(body, signature)["type"] == "payment_intent.payment_failed"
+
+
+@pytest.mark.django_db
+def test_a_checkout_paid_on_localstripe_is_marked_paid_by_its_signed_webhook(
+    stripe_gateway, localstripe_server, webhook_receiver, area, baker, django_capture_on_commit_callbacks, settings
+):
+    """Our services end to end on localstripe: the intent, the card confirmed with 3-D Secure as the stand-in
+    Stripe.js does it, localstripe's own signed webhook through our view, the order paid."""
+    from shop.models import OrderStatus, PaymentStatus
+    from shop.payments import use_gateway
+    from shop.services import payments
+
+    from .factories import variant_of
+    from .payment_helpers import collect, order_with_payment, post_webhook
+
+    settings.STRIPE_WEBHOOK_SECRET = stripe_gateway.webhook_secret
+    with use_gateway(stripe_gateway):
+        order, payment = order_with_payment(
+            area, [(variant_of(baker, price_cents=1250, stock=3), 2)], fulfilment=collect()
+        )
+        assert payment.intent_id.startswith("pi_") and payment.amount_cents == 2500
+
+        intent = payments.confirm_card(order=order, payment_method=_card(localstripe_server, "4000002500003155"))
+        assert intent.status == "requires_action"
+        localstripe_server.authenticate(payment.intent_id, payment.client_secret, success=True)
+        body, signature = webhook_receiver.wait_for(
+            lambda body: (
+                json.loads(body)["data"]["object"].get("id") == payment.intent_id
+                and json.loads(body)["type"] == "payment_intent.succeeded"
+            )
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_webhook(body, signature).status_code == 200
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.charge_id.startswith("ch_")
+    assert order.status == OrderStatus.PAID
