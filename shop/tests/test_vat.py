@@ -1,7 +1,7 @@
 """VAT per line (half up) and per merchant receipt: the lines of one rate add up to the receipt's VAT."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shop.models import ALL_VAT_RATES
@@ -27,6 +27,8 @@ def test_many_small_lines_of_one_rate_still_add_up_to_the_receipt():
     assert set(amounts) <= {0, 1}
 
 
+# A shared, loaded machine: generation may be slow, and that is no failure of the rounding.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(1, 200_000), st.sampled_from(ALL_VAT_RATES)), min_size=1, max_size=40))
 def test_per_rate_recomputation_differs_from_the_line_sum_by_at_most_a_cent(lines):
     amounts = line_vat_amounts(lines)

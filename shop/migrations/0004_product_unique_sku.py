@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0002_membership_granted_by_ended_by'),
-        ('shop', '0002_notices'),
+        ('shop', '0003_product_search_index'),
     ]
 
     operations = [
