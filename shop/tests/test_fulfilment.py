@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 S = MerchantOrderStatus
 
 
-@pytest.fixture(autouse=True)
-def _order_links(monkeypatch):
-    # the shopper's order pages (shop-buy's URLs) are not in this branch's root URLs yet
-    monkeypatch.setattr("shop.services.notices.order_link", lambda order: f"/nl/winkel/bestelling/{order.public_id}/")
-
-
 @pytest.fixture
 def fake():
     with use_gateway(FakeGateway(webhook_secret=settings.STRIPE_WEBHOOK_SECRET)) as gateway:
