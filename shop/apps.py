@@ -10,8 +10,6 @@ class ShopConfig(AppConfig):
         from accounts.permissions import register_action
         from accounts.roles import Role
 
-        from . import personal_data  # noqa: F401  (registers orders and delivery addresses with privacy)
-
         # On a merchant (or its products): the catalogue, photos, CSV import and export.
         register_action("shop.manage_products", roles={Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
         # On a merchant (or its order parts): the order queue, the pick list, accepting, handing over, lines
