@@ -19,6 +19,10 @@ class ShopConfig(AppConfig):
         register_action("shop.view_shop_statements", roles={Role.MERCHANT_OWNER, Role.AREA_MANAGER})
         # On a merchant: the Stripe Connect onboarding for payouts (the owner signs for the business).
         register_action("shop.manage_payouts", roles={Role.MERCHANT_OWNER})
+        # On an area (its shop settings, categories, courier zones, local boxes, merchants' shops): the admin.
+        register_action("shop.manage_shop", roles={Role.AREA_MANAGER})
+        # On an area's orders and their money (payments, refunds, transfers): read-only in the admin.
+        register_action("shop.view_orders", roles={Role.AREA_MANAGER})
 
         from accounts.navigation import register_entry
 

@@ -207,6 +207,8 @@ class Product(models.Model):
         ordering = ["merchant", "title_nl"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "slug"], name="shop_product_unique_slug"),
+            # upsert by article number (CSV import) needs one product per number
+            models.UniqueConstraint(fields=["merchant", "sku"], condition=~Q(sku=""), name="shop_product_unique_sku"),
             models.CheckConstraint(condition=Q(vat_rate_bps__in=ALL_VAT_RATES), name="shop_product_known_vat_rate"),
         ]
         indexes = [models.Index(fields=["merchant", "is_active"], name="shop_product_merchant_active")]

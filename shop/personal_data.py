@@ -1,4 +1,4 @@
-"""Registers the webshop's personal data with the privacy registry (shop-sell may append its own).
+"""Registers the webshop's personal data with the privacy registry.
 
 An order holds the customer's contact details (name, e-mail, phone) and its account; a courier part holds the
 delivery address. They are the person's own when the order is linked to the account or was placed with one of
@@ -47,5 +47,5 @@ register(
     fields=["merchant", "fulfilment", "delivery_street", "delivery_postcode", "delivery_city", "slot_starts_at"],
     on_erase="anonymise",
     anonymise={"delivery_street": "", "delivery_postcode": "", "delivery_city": ""},
-    order=51,
+    order=49,  # before the orders: once an order is blanked and unlinked, its parts can no longer be found
 )

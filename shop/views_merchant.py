@@ -93,6 +93,9 @@ def start(request):
             return redirect("shop_merchant:queue", merchant_pk=merchant.pk)
         return redirect("shop_merchant:statement", merchant_pk=merchant.pk)
     ordered = sorted(merchants.values(), key=lambda m: (m.area.name, m.trade_name))[:500]
+    for merchant in ordered:
+        page = "queue" if can(request.user, ORDERS, merchant) else "statement"
+        merchant.start_url = reverse(f"shop_merchant:{page}", kwargs={"merchant_pk": merchant.pk})
     return render(request, "shop/merchant/start.html", {"merchants": ordered})
 
 

@@ -194,6 +194,68 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    # The webshop (shop/apps.py): the merchant's products and order queue (owner and staff), statements (owner,
+    # area manager), payouts (owner); the area's shop settings and its orders in the admin (area manager).
+    "shop.manage_products": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   ". . . . .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . Y . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "shop.fulfil_orders": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   ". . . . .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . Y . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "shop.view_shop_statements": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "shop.manage_payouts": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   ". . . . .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "shop.manage_shop": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "shop.view_orders": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]
@@ -230,7 +292,9 @@ def _row(answers) -> str:
 
 
 def test_the_table_covers_every_registered_area_merchant_parcel_and_website_action():
-    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels.", "cms."))}
+    applies = {
+        name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels.", "cms.", "shop."))
+    }
     assert applies == set(EXPECTED)
     assert all(set(rows) == set(PEOPLE) for rows in EXPECTED.values())
 

@@ -106,8 +106,10 @@ def mark_ready(*, part: MerchantOrder, by) -> MerchantOrder:
 
 
 def parcel_code_for(part: MerchantOrder) -> str:
-    """The tracking code the part was announced under at the parcel point (the order number and the merchant)."""
-    return part.parcel_code or f"AG{part.order.public_id}M{part.merchant_id}"
+    """The tracking code the part was announced under at the parcel point (as `orders.mark_order_paid` makes it)."""
+    from parcels.barcodes import make_webshop_code
+
+    return part.parcel_code or make_webshop_code(part.pk)
 
 
 def hand_over_part(*, part: MerchantOrder, by, to: str, pickup_code: str = "") -> MerchantOrder:
@@ -184,9 +186,10 @@ def unavailable_key(request_key: uuid.UUID | str) -> str:
 
 
 def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uuid.UUID, reason: str = ""):
-    """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) through Stripe and
-    restocked by shop-pay's `refund_lines`. A retry with the same request key returns the first refund. A part
-    whose every line is unavailable is cancelled. Raises InvalidUnavailable, NotAllowed, the refund's errors."""
+    """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) by shop-pay's
+    `refund_lines`, sent to Stripe after commit (not restocked: it is not there). A retry with the same request
+    key returns the first refund. A part whose every line is unavailable is cancelled (its delivery refunded too).
+    Raises InvalidUnavailable, NotAllowed, the refund's errors."""
     from ..models import Refund
     from . import refunds
 
@@ -215,6 +218,7 @@ def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uu
             reason=reason or _("Not available"),
             by=by,
             idempotency_key=key,
+            restock=False,  # the merchant does not have it: nothing goes back on the shelf
         )
         if not part.lines.filter(unavailable_quantity__lt=F("quantity")).exists():
             part.status = S.CANCELLED

@@ -266,13 +266,13 @@ def parse_products_csv(*, merchant, content: bytes | str) -> ImportPlan:
                 is_active=bool(active),
                 variants=[],
             )
-            if len(plan.errors) == errors_before:
-                for name, message in validate_product(
-                    merchant, replace(data, variants=[VariantInput()]), product=existing
-                ).items():
-                    column = {"price_cents": "price", "vat_rate_bps": "vat_rate"}.get(name, name)
-                    if column != "variants":
-                        error(line, column, message)
+            reported = {e.column for e in plan.errors[errors_before:]}
+            for name, message in validate_product(
+                merchant, replace(data, variants=[VariantInput()]), product=existing
+            ).items():
+                column = {"price_cents": "price", "vat_rate_bps": "vat_rate"}.get(name, name)
+                if column not in reported and column != "variants":
+                    error(line, column, message)
             planned[key] = PlannedProduct(key=key, line=line, data=data, existing=existing)
             first_values[key] = product_values
             seen_variants[key] = set()

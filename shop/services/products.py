@@ -169,7 +169,7 @@ def save_product(*, merchant, by, data: ProductInput, product: Product | None = 
         with transaction.atomic():
             product.save()
     except IntegrityError as error:  # two saves racing for one article number or address
-        raise InvalidProduct(errors={"slug": _("Another product of yours has this web address.")}) from error
+        raise InvalidProduct(_("Another product of yours has this article number or web address.")) from error
     save_variants(product, data.variants)
     return product
 
