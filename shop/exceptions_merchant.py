@@ -1,21 +1,16 @@
 """Errors of the merchant side of the shop (products, imports, fulfilment, statements). Each carries a message fit
-to show merchant staff; interfaces catch `MerchantShopError` (or the `ApplicationError` base) and show
+to show merchant staff; interfaces catch `MerchantShopError` (or the shop's `ShopError` base) and show
 `error.message`. Extra keyword arguments become attributes (e.g. `InvalidPartMove.from_status`)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from agora.exceptions import ApplicationError
+from .exceptions import ShopError
 
 
-class MerchantShopError(ApplicationError):
+class MerchantShopError(ShopError):
     default_message = _("This cannot be done in the webshop.")
-
-    def __init__(self, message: str = "", **extra):
-        super().__init__(str(message or self.default_message), **extra)
-        for name, value in extra.items():
-            setattr(self, name, value)
 
 
 class NotAllowed(MerchantShopError):
