@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -109,13 +110,23 @@ def products_in_category(area, slug: str) -> tuple[Category | None, QuerySet]:
     return category, sellable_products(area).filter(category=category)
 
 
-def products_of_merchant(merchant, limit: int | None = None) -> list[Product]:
-    """A selling merchant's active products (newest first), for their shop page and the CMS's merchant page;
-    empty when the merchant does not sell online. 3 queries."""
-    products = _with_cards(
+def merchant_products(merchant) -> QuerySet:
+    """A selling merchant's active products, newest first (none when the merchant does not sell online)."""
+    return _with_cards(
         Product.objects.filter(_selling(), merchant=merchant, is_active=True).order_by("-created_at", "pk")
     )
+
+
+def products_of_merchant(merchant, limit: int | None = None) -> list[Product]:
+    """`merchant_products` as a list, for the CMS's merchant page; 3 queries."""
+    products = merchant_products(merchant)
     return list(products[:limit] if limit else products)
+
+
+def page_of(products: QuerySet, number) -> Page:
+    """One page of PAGE_SIZE products: the first for a missing or malformed number, the last past the end. Two
+    queries for the products (the count, the page) and the card prefetches."""
+    return Paginator(products, PAGE_SIZE).get_page(number)
 
 
 def search_products(area, query: str, limit: int = 48) -> list[Product]:

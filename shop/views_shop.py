@@ -90,7 +90,8 @@ def category(request, slug):
     found, products = selectors.products_in_category(area, slug)
     if found is None:
         raise Http404
-    return render(request, "shop/shop/list.html", _base(request, title=_category_name(found), products=list(products)))
+    page = selectors.page_of(products, request.GET.get("page"))
+    return render(request, "shop/shop/list.html", _base(request, title=_category_name(found), page=page))
 
 
 def _category_name(found) -> str:
@@ -105,13 +106,13 @@ def merchant(request, merchant_slug):
     shopkeeper = Merchant.objects.filter(area=area, slug=merchant_slug).first()
     if shopkeeper is None:
         raise Http404
-    products = selectors.products_of_merchant(shopkeeper)
-    if not products:
+    page = selectors.page_of(selectors.merchant_products(shopkeeper), request.GET.get("page"))
+    if not page.object_list:
         raise Http404
     return render(
         request,
         "shop/shop/list.html",
-        _base(request, title=shopkeeper.trade_name, merchant=shopkeeper, products=products),
+        _base(request, title=shopkeeper.trade_name, merchant=shopkeeper, page=page),
     )
 
 

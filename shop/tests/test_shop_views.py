@@ -29,6 +29,29 @@ def test_browse_search_product_and_box_pages(client, area, baker, books):
     assert client.get(reverse("shop:product", args=[baker.slug, "nope"])).status_code == 404
 
 
+def test_a_category_and_a_shop_are_listed_a_page_at_a_time(client, area, baker):
+    from shop.selectors import PAGE_SIZE
+
+    category = CategoryFactory(area=area, slug="brood")
+    for n in range(PAGE_SIZE + 3):
+        variant_of(baker, title_nl=f"Brood {n:02d}", slug=f"brood-{n:02d}", category=category)
+    first = client.get(reverse("shop:category", args=["brood"])).content.decode()
+    second = client.get(reverse("shop:category", args=["brood"]), {"page": 2}).content.decode()
+    assert first.count('class="product-card"') == PAGE_SIZE and 'rel="next" href="?page=2"' in first
+    assert second.count('class="product-card"') == 3 and 'rel="prev"' in second and 'rel="next"' not in second
+    # a malformed page number shows the first page, one past the end the last
+    assert (
+        client.get(reverse("shop:category", args=["brood"]), {"page": "x"}).content.decode().count('product-card"')
+        == PAGE_SIZE
+    )
+    assert (
+        client.get(reverse("shop:merchant", args=[baker.slug]), {"page": 99})
+        .content.decode()
+        .count('class="product-card"')
+        == 3
+    )
+
+
 def test_anonymous_cart_then_login_merges_it_into_the_members_cart(client, area, baker):
     bread = variant_of(baker, slug="brood", stock=5)
     member = UserFactory()
