@@ -130,7 +130,7 @@ def period_start(dates: pd.Series, kind: str) -> pd.Series:
     if kind == DAY:
         return dates
     if kind == WEEK:
-        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     if kind == MONTH:
         return _month_start(dates)
     if kind == QUARTER:
@@ -327,7 +327,7 @@ def hour_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
         {
             "scope_id": _scope_column(visits, scope).to_numpy(),
             "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "weekday": visits["occurred_at"].dt.weekday.to_numpy(),
+            "weekday": visits["occurred_at"].dt.day_of_week.to_numpy(),
             "hour": visits["occurred_at"].dt.hour.to_numpy(),
             "subject": visits["subject"].to_numpy(),
         }
