@@ -203,9 +203,7 @@ def _week_month_relations(main: pd.DataFrame, window: tuple) -> list[Relation]:
             weeks = in_segment[in_segment["period_kind"] == WEEK]["pos"].to_numpy()
             months_ = in_segment[in_segment["period_kind"] == MONTH]["pos"].to_numpy()
             if len(weeks) and len(months_):
-                relations.append(
-                    Relation((*weeks, *months_), (*(1.0,) * len(weeks), *(-1.0,) * len(months_)))
-                )
+                relations.append(Relation((*weeks, *months_), (*(1.0,) * len(weeks), *(-1.0,) * len(months_))))
     return relations
 
 
@@ -217,9 +215,11 @@ def _hour_day_relations(table: pd.DataFrame, by_cell: dict) -> list[Relation]:
         return []
     relations = []
     day_starts = days["period_start"]
-    for (period_kind, start, weekday), index in hours.assign(weekday=hours["breakdown"].str[1]).groupby(
-        ["period_kind", "period_start", "weekday"], sort=False
-    ).indices.items():
+    for (period_kind, start, weekday), index in (
+        hours.assign(weekday=hours["breakdown"].str[1])
+        .groupby(["period_kind", "period_start", "weekday"], sort=False)
+        .indices.items()
+    ):
         end = kpis.period_end(pd.Timestamp(start), period_kind)
         chosen = days[(day_starts >= start) & (day_starts < end) & (day_starts.dt.day_of_week == int(weekday))]
         hour_pos = hours["pos"].to_numpy()[index]
@@ -263,9 +263,7 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
         table["spend_cents_top"] = np.nan
     relations = relations_for(table, sector_of, window)
     table["order"] = _order(table)
-    published = suppress(
-        table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order"
-    )
+    published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order")
     numeric = [
         c
         for c in ("visits", "first_time_visitors", "repeat_visitors", "combination_days", "member_days", "value")

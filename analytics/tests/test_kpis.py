@@ -1,6 +1,5 @@
 """Each KPI on a small hand-made frame; the expected figures are worked out by hand in the comments."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -56,7 +55,11 @@ def test_area_month_cells():
     april = cell(cells, "area", "2026-04-01")
     # Subject 1 came back (repeat), subject 3 is new.
     assert (april.visits, april.n, april.spend_cents, april.first_time_visitors, april.repeat_visitors) == (
-        2, 2, 6_000, 1, 1,
+        2,
+        2,
+        6_000,
+        1,
+        1,
     )
 
 
@@ -131,7 +134,10 @@ def test_hour_by_weekday_cells():
     cells = kpis.hour_cells(VISITS, scope="area", kind="month")
     march = cells[cells["period_start"] == pd.Timestamp("2026-03-01")]
     assert dict(zip(march["breakdown"], march["value"], strict=True)) == {
-        "d0h10": 1, "d0h15": 1, "d1h11": 1, "d1h12": 1,
+        "d0h10": 1,
+        "d0h15": 1,
+        "d1h11": 1,
+        "d1h12": 1,
     }
 
 

@@ -12,8 +12,16 @@ from .factories import withdraw
 
 
 def value(area, kpi, *, kind="month", start=date(2026, 3, 1), scope="area", scope_id="area", purpose="analytics"):
-    return KpiValue.objects.get(area=area, kpi=kpi, period_kind=kind, period_start=start, scope=scope,
-                                scope_id=scope_id, purpose=purpose, breakdown="")
+    return KpiValue.objects.get(
+        area=area,
+        kpi=kpi,
+        period_kind=kind,
+        period_start=start,
+        scope=scope,
+        scope_id=scope_id,
+        purpose=purpose,
+        breakdown="",
+    )
 
 
 def test_recompute_stores_the_figures_with_provenance(area, world):
@@ -55,8 +63,14 @@ def test_small_groups_are_hidden_and_their_sector_protected(area, world):
     assert food.is_suppressed and food.suppressed_reason == "secondary"
     assert bakery.is_suppressed and bakery.suppressed_reason == "secondary" and bakery.raw_value == 12
     # Every KPI of a hidden cell is hidden, and comparisons with it are empty.
-    hidden = KpiValue.objects.filter(area=area, scope="merchant", scope_id=str(world["bakery"].pk),
-                                     period_kind="month", period_start=date(2026, 3, 1), purpose="analytics")
+    hidden = KpiValue.objects.filter(
+        area=area,
+        scope="merchant",
+        scope_id=str(world["bakery"].pk),
+        period_kind="month",
+        period_start=date(2026, 3, 1),
+        purpose="analytics",
+    )
     assert hidden.count() > 5 and all(v.value is None for v in hidden)
     april = value(area, "visits", scope="merchant", scope_id=str(world["bakery"].pk), start=date(2026, 4, 1))
     assert april.value == 12 and april.previous_value is None
@@ -64,16 +78,19 @@ def test_small_groups_are_hidden_and_their_sector_protected(area, world):
 
 def test_a_member_who_withdraws_is_in_no_figure_computed_afterwards(area, world):
     services.recompute(area=area, today=TODAY)
-    before = {(v.purpose, v.scope, v.scope_id, v.kpi, v.breakdown, v.period_kind, v.period_start): v.raw_value
-              for v in KpiValue.objects.filter(area=area)}
+    before = {
+        (v.purpose, v.scope, v.scope_id, v.kpi, v.breakdown, v.period_kind, v.period_start): v.raw_value
+        for v in KpiValue.objects.filter(area=area)
+    }
     user, _pass = world["members"][0]  # visits the bakery twice, the boutique and the florist once
     withdraw(user, area, "analytics")
     services.recompute(area=area, today=TODAY)
     march = value(area, "visits")
     assert (march.raw_value, march.n) == (17 - 3, 11)
     assert value(area, "unique_visitors", kind="year", start=date(2026, 1, 1)).raw_value == 11
-    florist = KpiValue.objects.filter(area=area, purpose="analytics", scope="merchant",
-                                      scope_id=str(world["florist"].pk))
+    florist = KpiValue.objects.filter(
+        area=area, purpose="analytics", scope="merchant", scope_id=str(world["florist"].pk)
+    )
     assert not florist.exists()  # the florist's only visitor withdrew
     # Figures for merchants rest on the other consent, which the member still gives.
     shared = value(area, "visits", scope="merchant", scope_id=str(world["bakery"].pk), purpose="share_with_merchants")

@@ -51,9 +51,7 @@ def test_primary_hides_cells_below_k():
 
 
 def test_dominance_hides_a_money_cell_where_one_person_has_more_than_30_percent():
-    table = pd.DataFrame(
-        {"n": [40, 40], "spend_cents": [10_000, 10_000], "spend_cents_top": [3_001, 3_000]}
-    )
+    table = pd.DataFrame({"n": [40, 40], "spend_cents": [10_000, 10_000], "spend_cents_top": [3_001, 3_000]})
     result = suppress(table, k=10, count_col="n", value_cols=["spend_cents"])
     assert result["suppressed_reason"].tolist() == [DOMINANCE, ""]
     assert np.isnan(result.loc[0, "spend_cents"]) and np.isnan(result.loc[0, "spend_cents_top"])
@@ -104,8 +102,9 @@ class Attacker:
         self.sector_of = sector_of
         days = pd.date_range(WINDOW[0], WINDOW[1] - timedelta(days=1), freq="D")
         merchants = sorted(sector_of)
-        self.atoms = {(m, d, h): i for i, (m, d, h) in enumerate((m, d, h) for m in merchants for d in days
-                                                                 for h in HOURS)}
+        self.atoms = {
+            (m, d, h): i for i, (m, d, h) in enumerate((m, d, h) for m in merchants for d in days for h in HOURS)
+        }
         self.published = published[published["kind"].isin(["cell", "hour"])]
 
     def vector(self, row) -> np.ndarray:
@@ -126,11 +125,16 @@ class Attacker:
 
     def absent_cells(self) -> list:
         """Cells a reader knows to be zero: every scope × period of the window with no row."""
-        present = {(r.kind, r.scope, r.scope_id, r.period_kind, pd.Timestamp(r.period_start), r.breakdown)
-                   for r in self.published.itertuples()}
+        present = {
+            (r.kind, r.scope, r.scope_id, r.period_kind, pd.Timestamp(r.period_start), r.breakdown)
+            for r in self.published.itertuples()
+        }
         days = pd.Series(pd.date_range(WINDOW[0], WINDOW[1] - timedelta(days=1), freq="D"))
-        scopes = [("area", "area")] + [("sector", s) for s in sorted(set(self.sector_of.values()))] + [
-            ("merchant", m) for m in sorted(self.sector_of)]
+        scopes = (
+            [("area", "area")]
+            + [("sector", s) for s in sorted(set(self.sector_of.values()))]
+            + [("merchant", m) for m in sorted(self.sector_of)]
+        )
         absent = []
         for scope, scope_id in scopes:
             kinds = services.AREA_KINDS if scope == "area" else services.DETAIL_KINDS
@@ -138,17 +142,32 @@ class Attacker:
                 for start in sorted(set(kpis.period_start(days, kind))):
                     key = ("cell", scope, scope_id, kind, pd.Timestamp(start), "")
                     if key not in present:
-                        absent.append(SimpleNamespace(kind="cell", scope=scope, scope_id=scope_id,
-                                                      period_kind=kind, period_start=start, breakdown=""))
+                        absent.append(
+                            SimpleNamespace(
+                                kind="cell",
+                                scope=scope,
+                                scope_id=scope_id,
+                                period_kind=kind,
+                                period_start=start,
+                                breakdown="",
+                            )
+                        )
         for kind in services.BREAKDOWN_KINDS:
             for start in sorted(set(kpis.period_start(days, kind))):
                 for weekday in range(7):
                     for hour in HOURS:
                         breakdown = f"d{weekday}h{hour:02d}"
                         if ("hour", "area", "area", kind, pd.Timestamp(start), breakdown) not in present:
-                            absent.append(SimpleNamespace(kind="hour", scope="area", scope_id="area",
-                                                          period_kind=kind, period_start=start,
-                                                          breakdown=breakdown))
+                            absent.append(
+                                SimpleNamespace(
+                                    kind="hour",
+                                    scope="area",
+                                    scope_id="area",
+                                    period_kind=kind,
+                                    period_start=start,
+                                    breakdown=breakdown,
+                                )
+                            )
         return absent
 
     def leaked(self) -> list:
@@ -207,8 +226,12 @@ def test_no_hidden_cell_can_be_worked_back_from_the_published_tables(visits, sec
     sector_of = {str(m): sectors[m] for m in range(5)}
     frame = pd.DataFrame(
         [
-            (subject, merchant, datetime.combine(WINDOW[0] + timedelta(days=day), datetime.min.time(), AMS)
-             + timedelta(hours=hour), cents)
+            (
+                subject,
+                merchant,
+                datetime.combine(WINDOW[0] + timedelta(days=day), datetime.min.time(), AMS) + timedelta(hours=hour),
+                cents,
+            )
             for subject, merchant, day, hour, cents in visits
         ],
         columns=["subject", "merchant_id", "occurred_at", "amount_cents"],
@@ -217,8 +240,7 @@ def test_no_hidden_cell_can_be_worked_back_from_the_published_tables(visits, sec
     frame["local_date"] = frame["occurred_at"].dt.tz_localize(None).dt.normalize()
     frame["sector"] = frame["merchant_id"].astype(str).map(sector_of)
     frame["age_band"] = None
-    raw, published = services._suppressed_table(frame, k=10, sector_of=sector_of, with_area_detail=True,
-                                                window=WINDOW)
+    raw, published = services._suppressed_table(frame, k=10, sector_of=sector_of, with_area_detail=True, window=WINDOW)
     # then: every cell under K is hidden, and no hidden cell follows from the published ones
     assert published.loc[raw["n"] < 10, "is_suppressed"].all()
     leaks = Attacker(published, sector_of).leaked()
