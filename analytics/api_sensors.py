@@ -60,15 +60,20 @@ class ObservationsApi(ApiAuthMixin, APIView):
         ],
     )
     def post(self, request, pk: int):
-        area = get_for_action_or_404(request.user, IMPORT_ACTION, ShoppingArea.objects.all(), view_action=VIEW_ACTION, pk=pk)
+        area = get_for_action_or_404(
+            request.user, IMPORT_ACTION, ShoppingArea.objects.all(), view_action=VIEW_ACTION, pk=pk
+        )
         items = request.data.get("observations") if isinstance(request.data, dict) else request.data
         if isinstance(items, list) and len(items) > min(MAX_PUSH, MAX_ROWS):
-            return Response({"detail": f"At most {MAX_PUSH} observations per request."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": f"At most {MAX_PUSH} observations per request."}, status=status.HTTP_400_BAD_REQUEST
+            )
         try:
             run = push_observations(area=area, by=request.user, payload=request.data)
         except ImportRejected as error:
             return Response(
-                {"detail": error.message, "errors": [e.as_dict() for e in error.errors]}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": error.message, "errors": [e.as_dict() for e in error.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         except ImportNotAllowed as error:
             return Response({"detail": error.message}, status=status.HTTP_403_FORBIDDEN)
