@@ -246,6 +246,14 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
                 mean_uptime=float(uptime.mean()) if len(uptime) else None,
             )
         )
+    # Days inside the data's span with no observation at all: missing, coverage 0.
+    present_days = {row.date for row in days}
+    first_day, last_day = max(start, frame["date"].min()), min(end, frame["date"].max())
+    day = first_day
+    while day <= last_day:
+        if day not in present_days:
+            days.append(SensorDayQuality(sensor=sensor, date=day, flags=int(Flag.MISSING), coverage=0.0))
+        day += timedelta(days=1)
     with transaction.atomic():
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         SensorDayQuality.objects.bulk_create(days, batch_size=2000)

@@ -169,3 +169,17 @@ def test_knmi_bad_line_refuses_the_file(area, manager):
     run = import_file_now(area=area, by=manager, source="knmi", data=b"\n".join(lines))
     assert run.status == ImportStatus.FAILED and run.errors[0]["line"] == 4
     assert WeatherDay.objects.count() == 0
+
+
+def test_a_day_without_rows_inside_the_span_is_missing(door, manager):
+    rows = ["sensor;observed_property;direction;start;value"]
+    for day in (1, 3):
+        for hour in range(24):
+            rows.append(f"door-1;store_entrants;in;2026-06-0{day}T{hour:02d}:00:00+02:00;{5 + hour}")
+    run = import_file_now(area=door.area, by=manager, source="own_csv", data="\n".join(rows).encode())
+    assert run.status == ImportStatus.DONE
+    from analytics.models import SensorDayQuality
+
+    quality = {q.date: q for q in SensorDayQuality.objects.filter(sensor=door)}
+    assert quality[date(2026, 6, 2)].flags == Flag.MISSING and quality[date(2026, 6, 2)].coverage == 0
+    assert quality[date(2026, 6, 1)].flags == 0 and quality[date(2026, 6, 1)].coverage == 1
