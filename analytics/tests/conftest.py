@@ -1,13 +1,47 @@
-"""A small analytics world: an area with K = 10, three merchants in two sectors, members and their visits."""
+"""Fixtures of the analytics tests: the sensor tests' Moers counting point (an-inputs), and a small world of
+members and visits for the KPI, suppression and dashboard tests (an-kpi)."""
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from areas.tests.factories import MerchantFactory
+from accounts.roles import Role
+from analytics.models import CountingPoint, CountingPointKind, Provider, Sensor
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory
 
 from .factories import Till, member
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+MOERS = {month: DATA / "footfall" / f"hystreet_moers_{month}-2022_hourly.csv" for month in ("mai", "juni", "juli")}
+KNMI_260 = DATA / "weather" / "knmi_etmgeg_260_debilt.txt"
+
+
+@pytest.fixture
+def manager(area):
+    return StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user
+
+
+@pytest.fixture
+def moers(area):
+    """Steinstraße in Moers (NRW): a German street in the test area, controlled with German holidays."""
+    return CountingPoint.objects.create(
+        area=area,
+        name="Steinstraße, Moers",
+        kind=CountingPointKind.PEDESTRIAN_ZONE,
+        latitude="51.451400",
+        longitude="6.626700",
+        holiday_country="DE",
+        holiday_subdivision="NW",
+    )
+
+
+@pytest.fixture
+def hystreet_sensor(moers):
+    return Sensor.objects.create(counting_point=moers, provider=Provider.HYSTREET, external_id="moers-steinstrasse")
+
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2026, 5, 15)

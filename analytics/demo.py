@@ -1,0 +1,3 @@
+"""Analytics' demo steps (found by the demo runner like admin.py): each part registers its own."""
+
+from . import demo_sensors  # noqa: F401  (counting points, a year of hourly counts, weather)
