@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from agora.exceptions import ApplicationError
 
-from . import extract, kpis
+from . import extract, kpis, origin, selectors_sensors
 from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
 from .models import KpiRun, KpiValue, RunStatus, Scope
+from .quality import codes_of
 from .suppression import SECONDARY, Relation, area_k, suppress
 
 #: The version written into each figure's provenance when git cannot tell (an installed copy).
@@ -175,7 +176,7 @@ def relations_for(table: pd.DataFrame, sector_of: dict[str, str], window: tuple 
         relations += _week_month_relations(main, window)
         relations += _hour_day_relations(table, by_cell)
     # Breakdowns: a period's cells add up to the period's own (main) cell.
-    for kind_name in ("hour", "age"):
+    for kind_name in sorted(set(table["kind"]) - {"cell"}):
         frame = table[table["kind"] == kind_name]
         for (scope, scope_id, period_kind, start), positions in _groups(
             frame, ["scope", "scope_id", "period_kind", "period_start"]
@@ -247,14 +248,30 @@ def _main_table(visits: pd.DataFrame, *, with_area_detail: bool) -> pd.DataFrame
     return table
 
 
+#: Breakdowns of a period's unique visitors by a profile column: (table kind, column, breakdown prefix, KPI).
+PROFILE_BREAKDOWNS = (
+    ("age", "age_band", "", "visitors_by_age"),
+    ("band", "band", "", "visitors_by_band"),
+    ("mun", "municipality", "", "visitors_by_municipality"),
+    ("catchment", "catchment", "", "visitors_by_catchment"),
+)
+
+
 def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_area_detail: bool, window=None):
-    """All cells of one purpose (main cells, and for `analytics` the hour and age breakdowns) with their raw
-    and suppressed values."""
+    """All cells of one purpose (main cells, and for `analytics` the weekday × hour breakdown of visits and the
+    profile breakdowns of unique visitors) with their raw and suppressed values, suppressed as one system."""
     table = _main_table(visits, with_area_detail=with_area_detail)
     if with_area_detail and not visits.empty:
-        hours = _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")
-        ages = _breakdown_cells(visits, kpis.age_cells, "visitors_by_age").assign(kind="age")
-        table = pd.concat([table, hours, ages], ignore_index=True)
+        parts = [table, _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")]
+        for kind_name, column, prefix, kpi in PROFILE_BREAKDOWNS:
+            if column not in visits.columns:
+                continue
+
+            def builder(frame, *, scope, kind, column=column, prefix=prefix):
+                return kpis.profile_cells(frame, scope=scope, kind=kind, column=column, prefix=prefix)
+
+            parts.append(_breakdown_cells(visits, builder, kpi).assign(kind=kind_name))
+        table = pd.concat(parts, ignore_index=True)
     if table.empty:
         return table, table
     table["period_start"] = pd.to_datetime(table["period_start"])
@@ -287,9 +304,13 @@ def _order(table: pd.DataFrame) -> np.ndarray:
     return table["n"].fillna(0).to_numpy(dtype=float) + coarse.to_numpy(dtype=float) / 10
 
 
-def _provenance(kpi: str, *, purpose: str, kind: str, start: pd.Timestamp, k: int, reason: str) -> dict:
+def _provenance(
+    kpi: str, *, purpose: str, kind: str, start: pd.Timestamp, k: int, reason: str, quality: str = ""
+) -> dict:
     end = kpis.period_end(start, kind)
+    extra = {"quality": quality.split(",")} if quality else {}
     return {
+        **extra,
         "source": kpis.CATALOGUE[kpi].source,
         "purpose": purpose,
         "method": f"analytics.kpis {kpi} v{kpis.METHOD_VERSION}",
@@ -317,7 +338,7 @@ def _value_rows(raw: pd.DataFrame, published: pd.DataFrame, *, purpose: str) -> 
                     n=raw_main["n"].to_numpy(),
                 )
             )
-    for kind_name in ("hour", "age"):
+    for kind_name in sorted(set(published["kind"]) - {"cell"}):
         mask = (published["kind"] == kind_name).to_numpy()
         if mask.any():
             pub = published[mask]
@@ -397,6 +418,85 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
     return pd.concat(frames, ignore_index=True)
 
 
+def _sensor_rows(*, area, window: tuple, published: pd.DataFrame) -> pd.DataFrame:
+    """Counting points: passers-by and store entrants per counting point and period (counts of people passing
+    a sensor, not of members: no small-group rule applies), and per area the capture rate (entrants ÷
+    passers-by) and entrants' conversion (member visits ÷ entrants; hidden when the visits are). Each figure
+    carries the quality flags of the days it rests on."""
+    from .models import ObservedProperty
+
+    start, end = window
+    frames = []
+    totals: dict[str, pd.DataFrame] = {}
+    for prop, kpi in ((ObservedProperty.PERSONS, "footfall"), (ObservedProperty.STORE_ENTRANTS, "store_entrants")):
+        daily = selectors_sensors.counts(area=area, start=start, end=end, observed_property=prop, interval="day")
+        for kind in AREA_KINDS:
+            cells = kpis.sensor_cells(daily, kind=kind)
+            if cells.empty:
+                continue
+            quality = [",".join(codes_of(int(bits))) for bits in cells["flags"]]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scope": Scope.COUNTING_POINT.value,
+                        "scope_id": cells["scope_id"].to_numpy(),
+                        "period_kind": kind,
+                        "period_start": pd.to_datetime(cells["period_start"]).to_numpy(),
+                        "suppressed_reason": "",
+                        "kpi": kpi,
+                        "breakdown": "",
+                        "value": cells["value"].to_numpy(),
+                        "raw_value": cells["value"].to_numpy(),
+                        "n": None,
+                        "purpose": extract.ANALYTICS,
+                        "quality": quality,
+                    }
+                )
+            )
+            area_total = cells.groupby("period_start").agg(
+                value=("value", "sum"), flags=("flags", lambda bits: int(np.bitwise_or.reduce(bits.to_numpy())))
+            )
+            totals[f"{kpi}:{kind}"] = area_total
+    visits = {}
+    if not published.empty:
+        mask = (published["kind"] == "cell") & (published["scope"] == Scope.AREA)
+        for row in published[mask][["period_kind", "period_start", "visits"]].itertuples(index=False):
+            visits[(row.period_kind, pd.Timestamp(row.period_start))] = row.visits
+    for kind in AREA_KINDS:
+        passers, entrants = totals.get(f"footfall:{kind}"), totals.get(f"store_entrants:{kind}")
+        if passers is None or entrants is None:
+            continue
+        joined = entrants.join(passers, lsuffix="_in", rsuffix="_by", how="inner")
+        for start_, row in joined.iterrows():
+            stamp = pd.Timestamp(start_)
+            capture = row["value_in"] / row["value_by"] if row["value_by"] else np.nan
+            member_visits = visits.get((kind, stamp), np.nan)
+            conversion = member_visits / row["value_in"] if row["value_in"] else np.nan
+            for kpi, value, reason in (
+                ("capture_rate", capture, ""),
+                ("entrant_conversion", conversion, SECONDARY if np.isnan(member_visits) else ""),
+            ):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "scope": [Scope.AREA.value],
+                            "scope_id": ["area"],
+                            "period_kind": [kind],
+                            "period_start": [stamp],
+                            "suppressed_reason": [reason],
+                            "kpi": [kpi],
+                            "breakdown": [""],
+                            "value": [value],
+                            "raw_value": [value],
+                            "n": [None],
+                            "purpose": [extract.ANALYTICS],
+                            "quality": [",".join(codes_of(int(row["flags_in"]) | int(row["flags_by"])))],
+                        }
+                    )
+                )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = None, progress=None) -> pd.DataFrame:
     """Every figure of the area as long rows (no database writes): the heart of `recompute`, also for tests."""
     progress = progress or (lambda percent, step: None)
@@ -405,6 +505,8 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     sector_of = dict(zip(merchants["merchant_id"].astype(str), merchants["sector"].astype(str), strict=True))
     progress(5, "extract")
     visits = extract.visits_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    pairs = visits[["country", "postcode4"]].dropna().drop_duplicates().itertuples(index=False, name=None)
+    visits = kpis.with_origin(visits, origin.origins_frame(area=area, pairs=pairs))
     progress(20, "cells")
     window = (start.date(), end.date())
     raw, published = _suppressed_table(visits, k=k, sector_of=sector_of, with_area_detail=True, window=window)
@@ -431,6 +533,8 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     progress(60, "pickups")
     pickups = extract.pickups_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
     frames.append(_pickup_rows(pickups, visits, k=k, window=window))
+    progress(65, "counting points")
+    frames.append(_sensor_rows(area=area, window=window, published=published))
     del visits, raw, published
     progress(70, "merchants' own figures")
     shared = extract.visits_frame(area=area, start=start, end=end, purpose=extract.SHARE_WITH_MERCHANTS, at=at)
@@ -441,6 +545,7 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     if not frames:
         return pd.DataFrame()
     rows = pd.concat(frames, ignore_index=True)
+    rows["quality"] = rows["quality"].fillna("") if "quality" in rows.columns else ""
     rows["scope"] = rows["scope"].astype(str)
     rows["period_start"] = pd.to_datetime(rows["period_start"])
     progress(80, "comparisons")
@@ -517,6 +622,7 @@ def _store(*, area, run: KpiRun, rows: pd.DataFrame, k: int) -> int:
             "raw_value",
             "n",
             "suppressed_reason",
+            "quality",
         ]
     ].itertuples(index=False)
     for r in records:
@@ -540,7 +646,9 @@ def _store(*, area, run: KpiRun, rows: pd.DataFrame, k: int) -> int:
                 n=None if pd.isna(r.n) else int(r.n),
                 is_suppressed=bool(reason),
                 suppressed_reason=reason,
-                provenance=_provenance(r.kpi, purpose=r.purpose, kind=r.period_kind, start=start, k=k, reason=reason),
+                provenance=_provenance(
+                    r.kpi, purpose=r.purpose, kind=r.period_kind, start=start, k=k, reason=reason, quality=r.quality
+                ),
                 computed_at=computed_at,
             )
         )
