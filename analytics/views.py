@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import get_for_action_or_404, is_platform_admin, visible
@@ -36,7 +36,15 @@ __all__ = ["Figure", "figure"]
 
 AREA_ACTION = "analytics.view_area_dashboard"
 MERCHANT_ACTION = "analytics.view_merchant_dashboard"
-WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
 TREND_KPIS = (*CELL_KPIS, "active_members", "pickups", "pickup_conversion", "capture_rate", "entrant_conversion")
 #: KPIs a merchant sees as an index against its sector and the area (100 = the same).
 INDEX_KPIS = ("visit_frequency", "spend_per_visit_cents", "spend_per_visitor_cents", "combination_share")
