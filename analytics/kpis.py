@@ -8,6 +8,7 @@ figures and `n`, the number of distinct subjects behind the cell. Suppression an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -218,7 +219,12 @@ def last_year(start: pd.Timestamp, kind: str) -> pd.Timestamp:
     return start - pd.DateOffset(years=1)
 
 
-def period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
+def period_end(start, kind: str) -> pd.Timestamp:
+    return _period_end(pd.Timestamp(start), kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
     return shift(start, kind, -1)
 
 
@@ -464,8 +470,9 @@ def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
     keyed = values.set_index(["scope_id", "breakdown", "period_start"])["value"]
     keyed = keyed[~keyed.index.duplicated()]
     starts = pd.to_datetime(values["period_start"])
-    previous = [shift(s, kind) for s in starts]
-    year_ago = [last_year(s, kind) for s in starts]
+    cache = {s: (shift(s, kind), last_year(s, kind)) for s in set(starts)}  # a few hundred distinct starts
+    previous = [cache[s][0] for s in starts]
+    year_ago = [cache[s][1] for s in starts]
 
     def lookup(targets):
         index = pd.MultiIndex.from_arrays([values["scope_id"], values["breakdown"], pd.DatetimeIndex(targets)])
