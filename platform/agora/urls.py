@@ -21,6 +21,8 @@ api_v1 = [
     path("", include("privacy.api_urls")),
     path("", include("loyalty.api_urls")),
     path("", include("parcels.api_urls")),
+    path("", include("analytics.api_urls")),
+    path("", include("analytics.api_sensors_urls")),
 ]
 
 urlpatterns = [
@@ -50,6 +52,8 @@ urlpatterns += i18n_patterns(
     path("", include("parcels.urls")),
     path("", include("shop.urls_shop")),
     path("", include("shop.urls_merchant")),
+    path("", include("analytics.urls")),
+    path("", include("analytics.urls_sensors")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

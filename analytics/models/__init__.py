@@ -1,0 +1,4 @@
+"""Analytics models, one module per part (the lead merges the lines of the three analytics helpers)."""
+
+from .aggregates import *  # noqa: F403
+from .sensors import *  # noqa: F403
