@@ -186,7 +186,7 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
     """Recompute the observation flags a detector sets (zero runs, low uptime) and the `SensorDayQuality` rows
     of a sensor for the local days [start, end]. Flags set at import (shifted columns, mis-encoding, imputed)
     are kept. Runs inside the caller's transaction."""
-    from .models import Observation, SensorDayQuality
+    from .models import Observation, SensorDayQuality, SensorDayTotal
 
     tz = sensor.area.tz
     low = datetime.combine(start, time(0), tzinfo=tz) - timedelta(hours=12)
@@ -198,6 +198,7 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
     )
     if not rows:
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
+        SensorDayTotal.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         return
     frame = pd.DataFrame(rows, columns=["pk", "prop", "direction", "start", "value", "uptime", "flags"])
     frame["local"] = pd.to_datetime(frame["start"], utc=True).dt.tz_convert(tz)
@@ -249,9 +250,29 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
         if day not in present_days:
             days.append(SensorDayQuality(sensor=sensor, date=day, flags=int(Flag.MISSING), coverage=0.0))
         day += timedelta(days=1)
+    in_range = frame[(frame["date"] >= start) & (frame["date"] <= end)]
+    sums = in_range.groupby(["date", "prop", "direction"]).agg(
+        value=("value", "sum"),
+        flags=("flags", lambda values: int(np.bitwise_or.reduce(values.to_numpy()))),
+        intervals=("value", "size"),
+    )
+    totals = [
+        SensorDayTotal(
+            sensor=sensor,
+            date=day,
+            observed_property=prop,
+            direction=direction,
+            value=float(row["value"]),
+            flags=int(row["flags"]),
+            intervals=int(row["intervals"]),
+        )
+        for (day, prop, direction), row in sums.iterrows()
+    ]
     with transaction.atomic():
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         SensorDayQuality.objects.bulk_create(days, batch_size=2000)
+        SensorDayTotal.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
+        SensorDayTotal.objects.bulk_create(totals, batch_size=2000)
 
 
 # --- what a figure must carry -------------------------------------------------------------------------------

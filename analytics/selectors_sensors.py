@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDay, TruncHour
@@ -24,6 +25,7 @@ from .models import (
     ObservedProperty,
     Sensor,
     SensorDayQuality,
+    SensorDayTotal,
 )
 from .quality import Flag, codes_of
 
@@ -75,6 +77,40 @@ def _names(area) -> dict[int, str]:
     return dict(CountingPoint.objects.filter(area=area).values_list("pk", "name"))
 
 
+def _days_from_totals(*, area, start: date, end: date, observed_property, counting_point=None) -> pd.DataFrame | None:
+    """Daily sums per counting point from the stored `SensorDayTotal` rows (same direction rule)."""
+    rows = SensorDayTotal.objects.filter(
+        sensor__area=area, observed_property=observed_property, date__gte=start, date__lt=end
+    )
+    if counting_point is not None:
+        rows = rows.filter(sensor__counting_point=counting_point)
+    frame = pd.DataFrame(
+        list(rows.values_list("sensor_id", "sensor__counting_point_id", "direction", "date", "value", "flags")),
+        columns=["sensor", "counting_point", "direction", "date", "value", "flags"],
+    )
+    if frame.empty:
+        return None
+    present = frame.groupby("sensor")["direction"].agg(set)
+    chosen = {
+        sensor: {Direction.BOTH}
+        if Direction.BOTH in directions
+        else {Direction.IN}
+        if Direction.IN in directions
+        else {Direction.LEFT, Direction.RIGHT}
+        for sensor, directions in present.items()
+    }
+    keep = [direction in chosen[sensor] for sensor, direction in zip(frame["sensor"], frame["direction"], strict=True)]
+    frame = frame[keep]
+    grouped = frame.groupby(["counting_point", "date"], sort=True).agg(
+        value=("value", "sum"), flags=("flags", lambda values: int(np.bitwise_or.reduce(values.to_numpy())))
+    )
+    result = grouped.reset_index()
+    result["phenomenon_start"] = [
+        pd.Timestamp(datetime.combine(day, time(0), tzinfo=area.tz)) for day in result["date"]
+    ]
+    return result[["counting_point", "phenomenon_start", "value", "flags"]]
+
+
 def counts(
     *,
     area,
@@ -89,34 +125,43 @@ def counts(
     value, flags (Flag bits), flag_codes. Days also carry the missing-interval flag of their coverage."""
     if interval not in ("hour", "day"):
         raise ValueError("interval must be 'hour' or 'day'")
-    rows = _observations(
-        area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point
-    )
-    if rows is None:
-        return pd.DataFrame(columns=COUNT_COLUMNS)
-    # Summed in the database: days on the area's wall clock, hours in UTC (a DST hour is never merged).
-    period = (
-        TruncDay("phenomenon_start", tzinfo=area.tz) if interval == "day" else TruncHour("phenomenon_start", tzinfo=UTC)
-    )
-    sums = (
-        rows.annotate(period=period)
-        .values("sensor__counting_point_id", "period")
-        .annotate(total=Sum("value"))
-        .order_by("sensor__counting_point_id", "period")
-        .values_list("sensor__counting_point_id", "period", "total")
-    )
-    result = pd.DataFrame(list(sums), columns=["counting_point", "phenomenon_start", "value"])
-    result["phenomenon_start"] = pd.to_datetime(result["phenomenon_start"], utc=True).dt.tz_convert(area.tz)
-    flagged: dict[tuple[int, object], int] = {}
-    for cp, moment, bits in (
-        rows.filter(flags__gt=0).annotate(period=period).values_list("sensor__counting_point_id", "period", "flags")
-    ):
-        key = (cp, pd.Timestamp(moment).tz_convert(area.tz))
-        flagged[key] = flagged.get(key, 0) | bits
-    result["flags"] = [
-        flagged.get((cp, moment), 0)
-        for cp, moment in zip(result["counting_point"], result["phenomenon_start"], strict=True)
-    ]
+    if interval == "day" and not isinstance(start, datetime) and not isinstance(end, datetime):
+        result = _days_from_totals(
+            area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point
+        )
+        if result is None:
+            return pd.DataFrame(columns=COUNT_COLUMNS)
+    else:
+        rows = _observations(
+            area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point
+        )
+        if rows is None:
+            return pd.DataFrame(columns=COUNT_COLUMNS)
+        # Summed in the database: days on the area's wall clock, hours in UTC (a DST hour is never merged).
+        period = (
+            TruncDay("phenomenon_start", tzinfo=area.tz)
+            if interval == "day"
+            else TruncHour("phenomenon_start", tzinfo=UTC)
+        )
+        sums = (
+            rows.annotate(period=period)
+            .values("sensor__counting_point_id", "period")
+            .annotate(total=Sum("value"))
+            .order_by("sensor__counting_point_id", "period")
+            .values_list("sensor__counting_point_id", "period", "total")
+        )
+        result = pd.DataFrame(list(sums), columns=["counting_point", "phenomenon_start", "value"])
+        result["phenomenon_start"] = pd.to_datetime(result["phenomenon_start"], utc=True).dt.tz_convert(area.tz)
+        flagged: dict[tuple[int, object], int] = {}
+        for cp, moment, bits in (
+            rows.filter(flags__gt=0).annotate(period=period).values_list("sensor__counting_point_id", "period", "flags")
+        ):
+            key = (cp, pd.Timestamp(moment).tz_convert(area.tz))
+            flagged[key] = flagged.get(key, 0) | bits
+        result["flags"] = [
+            flagged.get((cp, moment), 0)
+            for cp, moment in zip(result["counting_point"], result["phenomenon_start"], strict=True)
+        ]
     if interval == "day":
         quality = _day_quality(area=area, start=start, end=end, counting_point=counting_point)
         if quality:
