@@ -101,13 +101,13 @@ def _days_from_totals(*, area, start: date, end: date, observed_property, counti
     }
     keep = [direction in chosen[sensor] for sensor, direction in zip(frame["sensor"], frame["direction"], strict=True)]
     frame = frame[keep]
-    grouped = frame.groupby(["counting_point", "date"], sort=True).agg(
-        value=("value", "sum"), flags=("flags", lambda values: int(np.bitwise_or.reduce(values.to_numpy())))
-    )
-    result = grouped.reset_index()
-    result["phenomenon_start"] = [
-        pd.Timestamp(datetime.combine(day, time(0), tzinfo=area.tz)) for day in result["date"]
-    ]
+    result = frame.groupby(["counting_point", "date"], sort=True)["value"].sum().reset_index()
+    flagged = frame[frame["flags"] > 0]  # few: OR them per group in Python, not every group
+    bits = flagged.groupby(["counting_point", "date"])["flags"].agg(lambda v: int(np.bitwise_or.reduce(v.to_numpy())))
+    lookup = bits.to_dict()
+    result["flags"] = [lookup.get(key, 0) for key in zip(result["counting_point"], result["date"], strict=True)]
+    # Local midnight (never in a DST gap in Europe's zones).
+    result["phenomenon_start"] = pd.to_datetime(result["date"]).dt.tz_localize(area.tz)
     return result[["counting_point", "phenomenon_start", "value", "flags"]]
 
 
