@@ -19,3 +19,15 @@ register(
     on_erase="anonymise",
     anonymise={"requested_by": None},
 )
+
+# Sensor imports (an-inputs): the person who uploaded or pushed counts; the import itself names no one.
+from .models import ImportRun  # noqa: E402
+
+register(
+    ImportRun,
+    label=_("Sensor data imports you started"),
+    subject_path="created_by",
+    fields=["area", "created_at", "source", "file_name", "status"],
+    on_erase="anonymise",
+    anonymise={"created_by": None},
+)

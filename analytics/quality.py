@@ -103,30 +103,24 @@ def zero_runs(
         daytime_values = series[np.isin(hours, list(daytime)) & (series.to_numpy() > 0)]
         typical = float(daytime_values.median()) if len(daytime_values) else 0.0
         level = dict.fromkeys(range(24), typical)
-    mask = [False] * len(values)
-    start = None
-    for position in range(len(values) + 1):
-        zero = position < len(values) and values[position] == 0
-        contiguous = (
-            position < len(values)
-            and start is not None
-            and position > 0
-            and index[position] - index[position - 1] <= pd.Timedelta(hours=1)
-        )
-        if zero and (start is None or contiguous):
-            if start is None:
-                start = position
-            continue
-        if start is not None:
-            run = range(start, position)
-            if (
-                len(run) >= min_hours
-                and any(hours[i] in daytime for i in run)
-                and sum(level.get(hours[i], 0.0) for i in run) >= min_expected
-            ):
-                for i in run:
-                    mask[i] = True
-            start = position if zero else None
+    # Runs of zeros, vectorised: a run starts at a zero after a non-zero or after a gap of over an hour.
+    is_zero = values == 0
+    moments = pd.DatetimeIndex(index)
+    if moments.tz is not None:
+        moments = moments.tz_convert("UTC").tz_localize(None)  # real durations across DST changes
+    steps = np.diff(moments.to_numpy()) if len(moments) > 1 else np.array([], dtype="timedelta64[h]")
+    gap = np.concatenate([[True], steps > np.timedelta64(1, "h")])
+    begins = is_zero & (gap | np.concatenate([[True], ~is_zero[:-1]]))
+    run_id = np.cumsum(begins)
+    run_id[~is_zero] = 0
+    if not is_zero.any():
+        return pd.Series(False, index=index, dtype=bool)
+    hour_array = np.asarray(hours)
+    expected = np.array([level.get(hour, 0.0) for hour in range(24)])[hour_array]
+    runs = pd.DataFrame({"run": run_id, "day": np.isin(hour_array, list(daytime)), "expected": expected})[is_zero]
+    summary = runs.groupby("run").agg(size=("run", "size"), day=("day", "any"), expected=("expected", "sum"))
+    bad = summary.index[(summary["size"] >= min_hours) & summary["day"] & (summary["expected"] >= min_expected)]
+    mask = np.isin(run_id, bad.to_numpy()) & is_zero
     return pd.Series(mask, index=index, dtype=bool)
 
 
@@ -192,7 +186,7 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
     """Recompute the observation flags a detector sets (zero runs, low uptime) and the `SensorDayQuality` rows
     of a sensor for the local days [start, end]. Flags set at import (shifted columns, mis-encoding, imputed)
     are kept. Runs inside the caller's transaction."""
-    from .models import Observation, SensorDayQuality
+    from .models import Observation, SensorDayQuality, SensorDayTotal
 
     tz = sensor.area.tz
     low = datetime.combine(start, time(0), tzinfo=tz) - timedelta(hours=12)
@@ -200,14 +194,13 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
     rows = list(
         Observation.objects.filter(sensor=sensor, phenomenon_start__gte=low, phenomenon_start__lt=high)
         .order_by("observed_property", "direction", "phenomenon_start")
-        .values_list(
-            "pk", "observed_property", "direction", "phenomenon_start", "phenomenon_end", "value", "uptime", "flags"
-        )
+        .values_list("pk", "observed_property", "direction", "phenomenon_start", "value", "uptime", "flags")
     )
     if not rows:
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
+        SensorDayTotal.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         return
-    frame = pd.DataFrame(rows, columns=["pk", "prop", "direction", "start", "end", "value", "uptime", "flags"])
+    frame = pd.DataFrame(rows, columns=["pk", "prop", "direction", "start", "value", "uptime", "flags"])
     frame["local"] = pd.to_datetime(frame["start"], utc=True).dt.tz_convert(tz)
     frame["uptime"] = frame["uptime"].astype(float)
     kept = frame["flags"] & ~int(Flag.ZERO_RUN | Flag.LOW_UPTIME)
@@ -223,27 +216,30 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
         Observation.objects.bulk_update(updates, ["flags"], batch_size=2000)
     frame["flags"] = new_flags
     frame["date"] = frame["local"].dt.date
-    interval = timedelta(seconds=float((frame["end"] - frame["start"]).dt.total_seconds().median()))
+    seconds = (frame["local"] - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
+    starts = np.unique(seconds.to_numpy())
+    step = float(np.median(np.diff(starts))) if len(starts) > 1 else 3600.0
+    step = step if step > 0 else 3600.0
+    per_day = frame.groupby("date").agg(
+        flags=("flags", lambda values: int(np.bitwise_or.reduce(values.to_numpy()))),
+        present=("start", "nunique"),
+        uptime=("uptime", "mean"),
+    )
     days = []
-    for day, group in frame.groupby("date"):
+    for day, row in per_day.iterrows():
         if not start <= day <= end:
             continue
-        bits = 0
-        for flag_bits in group["flags"].unique():
-            bits |= int(flag_bits)
-        present = set(group["start"])
-        expected = expected_starts(day, tz, interval)
-        missing = missing_intervals(present, day=day, tz=tz, interval=interval)
-        if missing:
-            bits |= int(Flag.MISSING)
-        uptime = group["uptime"].dropna()
+        first = datetime.combine(day, time(0), tzinfo=tz).timestamp()
+        last = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+        expected = max(1, round((last - first) / step))
+        bits = int(row["flags"]) | (int(Flag.MISSING) if row["present"] < expected else 0)
         days.append(
             SensorDayQuality(
                 sensor=sensor,
                 date=day,
                 flags=bits,
-                coverage=round(1 - len(missing) / len(expected), 4) if expected else 0.0,
-                mean_uptime=float(uptime.mean()) if len(uptime) else None,
+                coverage=round(min(1.0, row["present"] / expected), 4),
+                mean_uptime=None if pd.isna(row["uptime"]) else float(row["uptime"]),
             )
         )
     # Days inside the data's span with no observation at all: missing, coverage 0.
@@ -254,9 +250,29 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
         if day not in present_days:
             days.append(SensorDayQuality(sensor=sensor, date=day, flags=int(Flag.MISSING), coverage=0.0))
         day += timedelta(days=1)
+    in_range = frame[(frame["date"] >= start) & (frame["date"] <= end)]
+    sums = in_range.groupby(["date", "prop", "direction"]).agg(
+        value=("value", "sum"),
+        flags=("flags", lambda values: int(np.bitwise_or.reduce(values.to_numpy()))),
+        intervals=("value", "size"),
+    )
+    totals = [
+        SensorDayTotal(
+            sensor=sensor,
+            date=day,
+            observed_property=prop,
+            direction=direction,
+            value=float(row["value"]),
+            flags=int(row["flags"]),
+            intervals=int(row["intervals"]),
+        )
+        for (day, prop, direction), row in sums.iterrows()
+    ]
     with transaction.atomic():
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         SensorDayQuality.objects.bulk_create(days, batch_size=2000)
+        SensorDayTotal.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
+        SensorDayTotal.objects.bulk_create(totals, batch_size=2000)
 
 
 # --- what a figure must carry -------------------------------------------------------------------------------

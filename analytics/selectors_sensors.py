@@ -9,10 +9,12 @@ sensors at one counting point add up. `flags` is the union of the `quality.Flag`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDay, TruncHour
 
 from .models import (
     CountingPoint,
@@ -23,6 +25,7 @@ from .models import (
     ObservedProperty,
     Sensor,
     SensorDayQuality,
+    SensorDayTotal,
 )
 from .quality import Flag, codes_of
 
@@ -41,7 +44,9 @@ def _bounds(area, start, end) -> tuple[datetime, datetime]:
     return aware(start), aware(end)
 
 
-def _raw(*, area, start, end, observed_property, counting_point=None) -> pd.DataFrame:
+def _observations(*, area, start, end, observed_property, counting_point=None):
+    """The observations a figure counts, as a queryset: the property in [start, end), one direction rule per
+    sensor (both > in > left + right), decided from the directions present in the range (one small query)."""
     low, high = _bounds(area, start, end)
     rows = Observation.objects.filter(
         sensor__area=area,
@@ -51,42 +56,59 @@ def _raw(*, area, start, end, observed_property, counting_point=None) -> pd.Data
     )
     if counting_point is not None:
         rows = rows.filter(sensor__counting_point=counting_point)
-    frame = pd.DataFrame(
-        list(
-            rows.values_list(
-                "sensor_id", "sensor__counting_point_id", "direction", "phenomenon_start", "value", "flags"
-            )
-        ),
-        columns=["sensor", "counting_point", "direction", "phenomenon_start", "value", "flags"],
-    )
-    if frame.empty:
-        return frame
-    frame["phenomenon_start"] = pd.to_datetime(frame["phenomenon_start"], utc=True).dt.tz_convert(area.tz)
-    # One direction rule per sensor: both > in > left + right.
-    available = frame.groupby("sensor")["direction"].agg(set)
-    keep = []
-    for sensor_id, directions in available.items():
+    present: dict[int, set[str]] = {}
+    for sensor_id, direction in rows.order_by().values_list("sensor_id", "direction").distinct():
+        present.setdefault(sensor_id, set()).add(direction)
+    if not present:
+        return None
+    rule = Q()
+    for sensor_id, directions in present.items():
         if Direction.BOTH in directions:
-            keep.append((sensor_id, (Direction.BOTH,)))
+            chosen = [Direction.BOTH]
         elif Direction.IN in directions:
-            keep.append((sensor_id, (Direction.IN,)))
+            chosen = [Direction.IN]
         else:
-            keep.append((sensor_id, (Direction.LEFT, Direction.RIGHT)))
-    mask = pd.Series(False, index=frame.index)
-    for sensor_id, directions in keep:
-        mask |= (frame["sensor"] == sensor_id) & frame["direction"].isin([str(d) for d in directions])
-    return frame[mask]
+            chosen = [Direction.LEFT, Direction.RIGHT]
+        rule |= Q(sensor_id=sensor_id, direction__in=chosen)
+    return rows.filter(rule)
 
 
 def _names(area) -> dict[int, str]:
     return dict(CountingPoint.objects.filter(area=area).values_list("pk", "name"))
 
 
-def _or_bits(values: pd.Series) -> int:
-    bits = 0
-    for value in values.unique():
-        bits |= int(value)
-    return bits
+def _days_from_totals(*, area, start: date, end: date, observed_property, counting_point=None) -> pd.DataFrame | None:
+    """Daily sums per counting point from the stored `SensorDayTotal` rows (same direction rule)."""
+    rows = SensorDayTotal.objects.filter(
+        sensor__area=area, observed_property=observed_property, date__gte=start, date__lt=end
+    )
+    if counting_point is not None:
+        rows = rows.filter(sensor__counting_point=counting_point)
+    frame = pd.DataFrame(
+        list(rows.values_list("sensor_id", "sensor__counting_point_id", "direction", "date", "value", "flags")),
+        columns=["sensor", "counting_point", "direction", "date", "value", "flags"],
+    )
+    if frame.empty:
+        return None
+    present = frame.groupby("sensor")["direction"].agg(set)
+    chosen = {
+        sensor: {Direction.BOTH}
+        if Direction.BOTH in directions
+        else {Direction.IN}
+        if Direction.IN in directions
+        else {Direction.LEFT, Direction.RIGHT}
+        for sensor, directions in present.items()
+    }
+    keep = [direction in chosen[sensor] for sensor, direction in zip(frame["sensor"], frame["direction"], strict=True)]
+    frame = frame[keep]
+    result = frame.groupby(["counting_point", "date"], sort=True)["value"].sum().reset_index()
+    flagged = frame[frame["flags"] > 0]  # few: OR them per group in Python, not every group
+    bits = flagged.groupby(["counting_point", "date"])["flags"].agg(lambda v: int(np.bitwise_or.reduce(v.to_numpy())))
+    lookup = bits.to_dict()
+    result["flags"] = [lookup.get(key, 0) for key in zip(result["counting_point"], result["date"], strict=True)]
+    # Local midnight (never in a DST gap in Europe's zones).
+    result["phenomenon_start"] = pd.to_datetime(result["date"]).dt.tz_localize(area.tz)
+    return result[["counting_point", "phenomenon_start", "value", "flags"]]
 
 
 def counts(
@@ -103,18 +125,43 @@ def counts(
     value, flags (Flag bits), flag_codes. Days also carry the missing-interval flag of their coverage."""
     if interval not in ("hour", "day"):
         raise ValueError("interval must be 'hour' or 'day'")
-    frame = _raw(area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point)
-    if frame.empty:
-        return pd.DataFrame(columns=COUNT_COLUMNS)
-    if interval == "hour":
-        key = frame["phenomenon_start"].dt.floor("h", ambiguous="NaT", nonexistent="shift_forward")
-        key = key.fillna(frame["phenomenon_start"])
+    if interval == "day" and not isinstance(start, datetime) and not isinstance(end, datetime):
+        result = _days_from_totals(
+            area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point
+        )
+        if result is None:
+            return pd.DataFrame(columns=COUNT_COLUMNS)
     else:
-        key = frame["phenomenon_start"].dt.normalize()
-    frame = frame.assign(period=key)
-    grouped = frame.groupby(["counting_point", "period"], sort=True)
-    result = grouped.agg(value=("value", "sum"), flags=("flags", _or_bits)).reset_index()
-    result = result.rename(columns={"period": "phenomenon_start"})
+        rows = _observations(
+            area=area, start=start, end=end, observed_property=observed_property, counting_point=counting_point
+        )
+        if rows is None:
+            return pd.DataFrame(columns=COUNT_COLUMNS)
+        # Summed in the database: days on the area's wall clock, hours in UTC (a DST hour is never merged).
+        period = (
+            TruncDay("phenomenon_start", tzinfo=area.tz)
+            if interval == "day"
+            else TruncHour("phenomenon_start", tzinfo=UTC)
+        )
+        sums = (
+            rows.annotate(period=period)
+            .values("sensor__counting_point_id", "period")
+            .annotate(total=Sum("value"))
+            .order_by("sensor__counting_point_id", "period")
+            .values_list("sensor__counting_point_id", "period", "total")
+        )
+        result = pd.DataFrame(list(sums), columns=["counting_point", "phenomenon_start", "value"])
+        result["phenomenon_start"] = pd.to_datetime(result["phenomenon_start"], utc=True).dt.tz_convert(area.tz)
+        flagged: dict[tuple[int, object], int] = {}
+        for cp, moment, bits in (
+            rows.filter(flags__gt=0).annotate(period=period).values_list("sensor__counting_point_id", "period", "flags")
+        ):
+            key = (cp, pd.Timestamp(moment).tz_convert(area.tz))
+            flagged[key] = flagged.get(key, 0) | bits
+        result["flags"] = [
+            flagged.get((cp, moment), 0)
+            for cp, moment in zip(result["counting_point"], result["phenomenon_start"], strict=True)
+        ]
     if interval == "day":
         quality = _day_quality(area=area, start=start, end=end, counting_point=counting_point)
         if quality:

@@ -32,6 +32,7 @@ __all__ = [
     "SchoolRegion",
     "Sensor",
     "SensorDayQuality",
+    "SensorDayTotal",
     "WeatherDay",
     "WeatherStation",
 ]
@@ -351,3 +352,33 @@ class SensorDayQuality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.date}"
+
+
+class SensorDayTotal(models.Model):
+    """A sensor's total of one property and direction on one local day, with the union of its observations'
+    flags and how many intervals it sums: kept by `analytics.quality.assess_sensor` with the quality rows, so
+    daily figures (dashboards, open data) read a year of an area from ~36,000 rows instead of ~900,000."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="day_totals")
+    date = models.DateField(_("date"))
+    observed_property = models.CharField(_("observed property"), max_length=16, choices=ObservedProperty.choices)
+    direction = models.CharField(_("direction"), max_length=5, choices=Direction.choices)
+    value = models.FloatField(_("count"))
+    flags = models.PositiveIntegerField(_("quality flags"), default=0)
+    intervals = models.PositiveSmallIntegerField(_("intervals"), default=0)
+
+    scope_area_path = "sensor__area"
+    scope_merchant_path = "sensor__counting_point__merchant"
+
+    class Meta:
+        verbose_name = _("sensor day total")
+        verbose_name_plural = _("sensor day totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "observed_property", "direction", "date"], name="sensor_day_total_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["observed_property", "date"], name="sensor_day_total_property_date")]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.observed_property} {self.direction} {self.date}"

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.translation import override
 
 from analytics.controls import daily_controls
 from analytics.importers import hystreet
@@ -24,6 +25,7 @@ def persons(sensor, when):
     )
 
 
+@override("en")
 def test_june_is_clean_latin1_with_directions_named_from_the_header(hystreet_sensor, manager):
     run = import_file_now(
         area=hystreet_sensor.area,
@@ -46,6 +48,7 @@ def test_june_is_clean_latin1_with_directions_named_from_the_header(hystreet_sen
     assert any("Windows-1252" in note for note in run.warnings)
 
 
+@override("en")
 def test_july_shifted_columns_are_read_back_and_the_lost_column_is_computed(hystreet_sensor, manager):
     run = import_file_now(
         area=hystreet_sensor.area,
@@ -72,6 +75,7 @@ def test_july_shifted_columns_are_read_back_and_the_lost_column_is_computed(hyst
     assert "shifted_columns" in codes
 
 
+@override("en")
 def test_may_mojibake_and_the_zero_days_are_flagged(hystreet_sensor, manager):
     run = import_file_now(
         area=hystreet_sensor.area, by=manager, source="hystreet", data=MOERS["mai"].read_bytes(), sensor=hystreet_sensor

@@ -73,3 +73,10 @@ def test_zeros_of_a_small_series_are_not_an_outage_but_of_a_busy_one_are():
     outage = busy * 3 + [0] * 24 + busy
     mask = quality.zero_runs(hourly(outage))
     assert mask.sum() == 24 and mask.iloc[72:96].all()
+
+
+def test_a_run_of_zeros_across_the_dst_change_is_one_run():
+    index = pd.date_range("2022-03-26 00:00", periods=72, freq="h", tz="Europe/Amsterdam")
+    values = [0 if 24 <= i < 48 else 100 for i in range(72)]  # all of Sunday 27 March (23 hours) and more
+    mask = quality.zero_runs(pd.Series(values, index=index))
+    assert mask.sum() == 24
