@@ -331,14 +331,20 @@ def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFra
     presence = pd.DataFrame(
         {"scope_id": _scope_column(visits, scope).to_numpy(), "subject": visits["subject"].to_numpy(), "m": months}
     ).drop_duplicates()
+    # A month of presence makes the subject active in that month and the eleven after it: expand, then count
+    # distinct subjects per (scope, month) once, and read each period at its last month.
+    expanded = pd.concat([presence.assign(m=presence["m"] + lag) for lag in range(ACTIVE_MONTHS)], ignore_index=True)
+    active = expanded.drop_duplicates().groupby(["scope_id", "m"]).size()
     starts = sorted(set(period_start(visits["local_date"], kind)))
     span = {MONTH: 1, QUARTER: 3, YEAR: 12}[kind]
     rows = []
+    by_month = active.reset_index(name="count")
     for start in starts:
         last_month = (np.datetime64(start, "M").astype(int)) + span - 1
-        window = presence[(presence["m"] > last_month - ACTIVE_MONTHS) & (presence["m"] <= last_month)]
-        counts = window.groupby("scope_id")["subject"].nunique()
-        rows.extend((scope_id, start, count, count) for scope_id, count in counts.items())
+        counts = by_month[by_month["m"] == last_month]
+        rows.extend(
+            (scope_id, start, count, count) for scope_id, count in zip(counts["scope_id"], counts["count"], strict=True)
+        )
     return pd.DataFrame(rows, columns=["scope_id", "period_start", "value", "n"])
 
 
