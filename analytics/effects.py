@@ -80,12 +80,12 @@ def _features(index: pd.DatetimeIndex | pd.Index, controls: pd.DataFrame | None,
     trend fitted on a few months and extrapolated made placebo windows "significant" far too often."""
     days = pd.to_datetime(pd.Index(index))
     x = pd.DataFrame(index=index)
-    weekday = days.weekday
+    weekday = days.day_of_week
     for day in range(1, 7):
         x[f"weekday_{day}"] = (weekday == day).astype(float)
     if season:
         # Season as one yearly harmonic: months would be collinear with a window that is a month of its own.
-        angle = 2 * np.pi * days.dayofyear.to_numpy() / 365.25
+        angle = 2 * np.pi * days.day_of_year.to_numpy() / 365.25
         x["season_sin"], x["season_cos"] = np.sin(angle), np.cos(angle)
     if controls is not None:
         for column in controls.columns:

@@ -29,7 +29,7 @@ def synthetic_days(
     """(daily, controls): `daily` has `treated`, `control` and spend columns; `controls` the calendar."""
     rng = np.random.default_rng(seed)
     index = pd.date_range(first, periods=days, freq="D")
-    doy = index.dayofyear.to_numpy()
+    doy = index.day_of_year.to_numpy()
     season = 1 + 0.2 * np.sin(2 * np.pi * (doy - 80) / 365.25)
     holiday = rng.random(days) < 0.02
     school = ((doy > 180) & (doy < 230)).astype(float)
@@ -40,7 +40,7 @@ def synthetic_days(
     for t in range(1, days):
         common[t] = 0.6 * common[t - 1] + rng.normal(0, 0.08)
         own[t] = 0.5 * own[t - 1] + rng.normal(0, 0.03)
-    base = WEEKDAY[index.weekday] * season * np.exp(common - 0.01 * rain) * np.where(holiday, 0.4, 1.0)
+    base = WEEKDAY[index.day_of_week] * season * np.exp(common - 0.01 * rain) * np.where(holiday, 0.4, 1.0)
     effect = np.ones(days)
     if window:
         effect[(index >= pd.Timestamp(window[0])) & (index < pd.Timestamp(window[1]))] = 1 + lift
@@ -65,7 +65,7 @@ def synthetic_days(
     )
     controls = pd.DataFrame(
         {
-            "weekday": index.weekday,
+            "weekday": index.day_of_week,
             "month": index.month,
             "is_public_holiday": holiday,
             "holiday_name": np.where(holiday, "Feestdag", ""),

@@ -1,0 +1,1 @@
+from .effects import *  # noqa: F403  (an-effects: segments, effect reports, opening-hours advice)
