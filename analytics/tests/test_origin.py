@@ -1,0 +1,44 @@
+"""Origin lookups, offline, for Dutch and Belgian postcodes."""
+
+import pandas as pd
+import pytest
+
+from analytics.origin import origin_of, origins_frame
+from areas.geo import DistanceBand
+
+
+@pytest.mark.django_db
+def test_a_dutch_postcode_near_the_centre_is_inside_the_catchment(area):
+    origin = origin_of(area=area, country="NL", postcode="3811 AB")  # Amersfoort centre
+    assert origin.municipality == "Amersfoort" and origin.municipality_code
+    assert origin.distance_km < 5 and origin.band == DistanceBand.UNDER_5 and origin.inside_catchment
+
+
+@pytest.mark.django_db
+def test_a_far_dutch_postcode_is_outside(area):
+    origin = origin_of(area=area, country="NL", postcode="9711")  # Groningen, about 150 km
+    assert origin.band == DistanceBand.OVER_60 and not origin.inside_catchment
+    assert 120 < origin.distance_km < 180
+
+
+@pytest.mark.django_db
+def test_belgian_postcodes_resolve_for_a_flemish_area(flemish_area):
+    mechelen = origin_of(area=flemish_area, country="BE", postcode="2800")
+    assert mechelen.municipality == "Mechelen" and mechelen.inside_catchment
+    antwerp = origin_of(area=flemish_area, country="BE", postcode="2000")
+    assert antwerp.band == DistanceBand.FROM_15_TO_30 and not antwerp.inside_catchment
+
+
+@pytest.mark.django_db
+def test_unknown_postcodes_and_countries_give_none(area):
+    assert origin_of(area=area, country="NL", postcode="0000") is None
+    assert origin_of(area=area, country="DE", postcode="47441") is None
+
+
+@pytest.mark.django_db
+def test_origins_frame_has_one_row_per_distinct_postcode(area):
+    frame = origins_frame(area=area, pairs=[("NL", "3811"), ("NL", "3811"), ("BE", "2800"), ("NL", "0000")])
+    assert len(frame) == 3
+    unknown = frame[frame["postcode4"] == "0000"].iloc[0]
+    assert pd.isna(unknown["band"])
+    assert set(frame["band"].dropna()) == {"0-5", "60+"}
