@@ -77,7 +77,9 @@ def advise(
     if open_hours.empty or table["footfall"].max() <= 0:
         return []
     baseline = float(open_hours["footfall"].median())
-    candidates = table[(table["closed_share"] >= CLOSED_SHARE) & (table["footfall"] >= baseline) & (table["footfall"] > 0)]
+    candidates = table[
+        (table["closed_share"] >= CLOSED_SHARE) & (table["footfall"] >= baseline) & (table["footfall"] > 0)
+    ]
     candidates = candidates.sort_values(["footfall", "weekday", "hour"], ascending=[False, True, True]).head(top)
     return [
         Advice(

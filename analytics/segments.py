@@ -25,7 +25,15 @@ SEGMENTS = {
 }
 NEW_DAYS = 90
 LAPSED_DAYS = 180
-FEATURES = ("recency_days", "frequency", "monetary_cents", "spend_per_visit_cents", "merchants", "sectors", "weekend_share")
+FEATURES = (
+    "recency_days",
+    "frequency",
+    "monetary_cents",
+    "spend_per_visit_cents",
+    "merchants",
+    "sectors",
+    "weekend_share",
+)
 FEATURE_LABELS = {
     "recency_days": _("days since the last visit"),
     "frequency": _("visits"),
@@ -53,7 +61,7 @@ def rfm_table(visits: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
     if visits.empty:
         return pd.DataFrame(columns=[*FEATURES, "first_visit", "r", "f", "m", "segment"])
     frame = visits.assign(local_date=pd.to_datetime(visits["local_date"]))
-    frame["weekend"] = frame["local_date"].dt.weekday >= 5
+    frame["weekend"] = frame["local_date"].dt.day_of_week >= 5
     grouped = frame.groupby("subject", sort=True)
     table = pd.DataFrame(
         {

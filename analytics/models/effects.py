@@ -51,13 +51,16 @@ class SegmentRun(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["area", "status", "-computed_at"], name="segmentrun_area_latest")]
 
+    def __str__(self) -> str:
+        return f"{self.area} {self.as_of}"
+
 
 class SegmentAssignment(models.Model):
     """A pseudonymous subject's RFM scores, named segment and cluster in one run. No pass or user id is stored:
     the loyalty segment resolver recomputes the subject keys of consenting passes and matches them here."""
 
     run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="assignments")
-    subject = models.CharField(_("pseudonymous subject"), max_length=64)
+    subject = models.BigIntegerField(_("pseudonymous subject"))  # analytics.extract.subject_of(pseudonym)
     recency = models.PositiveSmallIntegerField("R")
     frequency = models.PositiveSmallIntegerField("F")
     monetary = models.PositiveSmallIntegerField("M")
@@ -69,6 +72,9 @@ class SegmentAssignment(models.Model):
         verbose_name_plural = _("segment assignments")
         constraints = [models.UniqueConstraint(fields=["run", "subject"], name="one_assignment_per_run_subject")]
         indexes = [models.Index(fields=["run", "segment"], name="assignment_run_segment")]
+
+    def __str__(self) -> str:
+        return f"{self.segment} / {self.cluster}"
 
 
 class SubjectKind(models.TextChoices):
@@ -136,6 +142,9 @@ class InjectedEffect(models.Model):
         verbose_name = _("injected effect (demo)")
         verbose_name_plural = _("injected effects (demo)")
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.lift:+.0%}"
+
 
 class AdviceRun(models.Model):
     """Opening-hours advice for an area's merchants and sectors over a period (the latest one is shown)."""
@@ -158,3 +167,6 @@ class AdviceRun(models.Model):
         verbose_name = _("opening-hours advice")
         verbose_name_plural = _("opening-hours advice")
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.start}–{self.end}"

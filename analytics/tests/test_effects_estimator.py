@@ -67,7 +67,9 @@ def test_a_window_without_enough_history_is_refused():
 
 def test_roi_is_incremental_margin_minus_cost():
     daily, controls = synthetic_days(seed=7, window=WINDOW, lift=0.15)
-    spend = daily[["treated_spend", "control_spend"]].rename(columns={"treated_spend": "treated", "control_spend": "control"})
+    spend = daily[["treated_spend", "control_spend"]].rename(
+        columns={"treated_spend": "treated", "control_spend": "control"}
+    )
     estimate = estimate_lift(spend, start=WINDOW[0], end=WINDOW[1], controls=controls, metric="spend_cents")
 
     result = roi(spend=estimate, margin_rate=0.3, cost_cents=50_000)
