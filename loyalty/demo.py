@@ -470,7 +470,8 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
         if (inject := ctx.extra.get("loyalty.visit_injector")) is not None:
             for _extra in range(inject.extra_visits(plan.area_id, shop.id, day)):
                 minute = int(opens + (closes - opens - 2) * inject.rng.random())
-                extra_at = datetime.combine(day, time(minute // 60, minute % 60, inject.rng.randint(0, 59)), tzinfo=plan.tz)
+                second = inject.rng.randint(0, 59)
+                extra_at = datetime.combine(day, time(minute // 60, minute % 60, second), tzinfo=plan.tz)
                 extra_amount = max(150, int(inject.rng.lognormvariate(math.log(median), spread)))
                 heapq.heappush(events, (extra_at, next(sequence), "visit", (shop, extra_amount)))
 
