@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from accounts.navigation import register_entry
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+
+        from . import personal_data  # noqa: F401  (registers who asked for a recomputation)
+
+        # On an area: the manager's dashboards (overview, trends, origin, comparison), their exports and the
+        # recomputation on demand. Platform admins may do everything (and see unsuppressed figures).
+        register_action("analytics.view_area_dashboard", roles={Role.AREA_MANAGER})
+        # On a merchant: its own page (own customers who consented to sharing, as an index against sector/area).
+        register_action("analytics.view_merchant_dashboard", roles={Role.MERCHANT_OWNER})
+
+        from .navigation import register_dashboard_page
+        from .views import analytics_entry_is_visible
+
+        register_entry(_("Analytics"), "analytics:start", analytics_entry_is_visible)
+        register_dashboard_page(_("Overview"), "analytics:overview", order=10)
+        register_dashboard_page(_("Trends"), "analytics:trends", order=20)
+        register_dashboard_page(_("Visitors"), "analytics:origin", order=40)
+        register_dashboard_page(_("Other areas"), "analytics:comparison", order=80)

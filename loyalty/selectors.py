@@ -227,6 +227,18 @@ def visits(area, start: datetime, end: datetime) -> QuerySet:
     )
 
 
+def pass_subjects(area, *, member_ids: QuerySet) -> QuerySet:
+    """The area's passes whose member is in `member_ids` (a values queryset, e.g. privacy's
+    `consented_subject_ids`), for analytics: rows (pass_id, pseudonym, postcode, age_band, joined_at).
+    No names, e-mails, user ids or card numbers; filtered in the database, one query."""
+    return (
+        Pass.objects.filter(area=area, member_id__in=member_ids)
+        .annotate(pass_id=F("pk"), pseudonym=F("member__pseudonym"))
+        .order_by("pk")
+        .values_list("pass_id", "pseudonym", "postcode", "age_band", "joined_at", named=True)
+    )
+
+
 def expiring_points(area, *, start: datetime, end: datetime) -> QuerySet:
     """Per pass of the area, the points in lots expiring in [start, end): rows (pass_id, member_id, points,
     first_expires_at). For the notice members get at least 30 days ahead (run daily over [now + 30 d,

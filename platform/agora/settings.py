@@ -251,6 +251,10 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Analytics: the key of the one-way subject number (HMAC of User.pseudonym). Empty: derived from SECRET_KEY.
+# Rotating it makes every stored aggregate unjoinable with the next run's (they hold no subjects anyway).
+ANALYTICS_SUBJECT_KEY = env.str("ANALYTICS_SUBJECT_KEY", default="")
+
 CELERY_BEAT_SCHEDULE = {
     "anonymise-inactive-accounts": {
         "task": "privacy.tasks.anonymise_inactive_accounts_task",
@@ -268,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders and last-day notices: hourly (each goes once; none before 08:00 in the area's zone).
     "parcel-reminders": {"task": "parcels.tasks.send_parcel_reminders_task", "schedule": crontab(minute=5)},
+    # Analytics: every area's figures, after the night's loyalty and parcel jobs.
+    "analytics-recompute": {"task": "analytics.tasks.recompute_all_areas_task", "schedule": crontab(hour=4, minute=30)},
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("privacy.api_urls")),
     path("", include("loyalty.api_urls")),
     path("", include("parcels.api_urls")),
+    path("", include("analytics.api_urls")),
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("areas.urls")),
     path("", include("loyalty.urls")),
     path("", include("parcels.urls")),
+    path("", include("analytics.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,0 +1,383 @@
+"""The KPIs: definitions (`CATALOGUE`) and their computation on the extract's frames (pandas, no database).
+
+Every definition is written out in `docs/analytics-kpis.md`; the code below follows it. The functions take the
+frames of `analytics.extract` and return one row per cell (scope × period, optionally × breakdown) with the raw
+figures and `n`, the number of distinct subjects behind the cell. Suppression and storage happen in
+`analytics.services`; comparisons (previous period, same period last year) in `with_comparisons`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext_lazy as _
+
+#: Bump when a definition changes: it is written into every figure's provenance.
+METHOD_VERSION = "1"
+
+COUNT = "count"
+CENTS = "cents"
+RATIO = "ratio"
+SHARE = "share"
+
+DAY, WEEK, MONTH, QUARTER, YEAR = "day", "week", "month", "quarter", "year"
+PERIOD_KINDS = (DAY, WEEK, MONTH, QUARTER, YEAR)
+
+#: A visit counts as "after a pickup" when the same member scans their pass within this many hours.
+PICKUP_WINDOW_HOURS = 24
+#: Active members: at least one visit in the twelve calendar months ending with the period's last month.
+ACTIVE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    label: str
+    unit: str
+    definition: str
+    source: str = "loyalty.selectors.visits"
+    #: published cells of this KPI add up along the scope and time hierarchies (so differencing applies)
+    additive: bool = False
+
+
+CATALOGUE: dict[str, Kpi] = {
+    kpi.code: kpi
+    for kpi in (
+        Kpi(
+            "visits",
+            _("Visits"),
+            COUNT,
+            _("Pass scans (purchases) in the period; undone scans excluded."),
+            additive=True,
+        ),
+        Kpi("unique_visitors", _("Unique visitors"), COUNT, _("Distinct members with at least one visit.")),
+        Kpi(
+            "first_time_visitors",
+            _("First-time visitors"),
+            COUNT,
+            _("Visitors whose first visit in this scope (since the data begin) falls in the period."),
+        ),
+        Kpi(
+            "repeat_visitors", _("Repeat visitors"), COUNT, _("Visitors who had visited this scope before the period.")
+        ),
+        Kpi("visit_frequency", _("Visits per visitor"), RATIO, _("Visits divided by unique visitors.")),
+        Kpi("spend_cents", _("Spend"), CENTS, _("Sum of the purchase amounts scanned."), additive=True),
+        Kpi("spend_per_visit_cents", _("Average spend per visit"), CENTS, _("Spend divided by visits.")),
+        Kpi("spend_per_visitor_cents", _("Average spend per visitor"), CENTS, _("Spend divided by unique visitors.")),
+        Kpi(
+            "combination_share",
+            _("Combination visits"),
+            SHARE,
+            _("Share of member-days in this scope on which the member visited two or more merchants of the area."),
+        ),
+        Kpi(
+            "active_members",
+            _("Active members"),
+            COUNT,
+            _("Members with at least one visit in the twelve months ending with the period."),
+        ),
+        Kpi(
+            "pickups",
+            _("Parcel pickups"),
+            COUNT,
+            _("Parcels picked up by members at the area's parcel points."),
+            source="parcels.selectors.pickups",
+        ),
+        Kpi(
+            "pickup_conversion",
+            _("Pickups followed by a shop visit"),
+            SHARE,
+            _("Share of pickups followed by a visit of the same member within 24 hours."),
+            source="parcels.selectors.pickups + loyalty.selectors.visits",
+        ),
+        Kpi(
+            "visits_by_hour",
+            _("Visits by weekday and hour"),
+            COUNT,
+            _("Visits per weekday (Monday = 0) and hour of the day, local time."),
+        ),
+        Kpi(
+            "visitors_by_age",
+            _("Visitors by age group"),
+            COUNT,
+            _("Unique visitors per age group given for analytics ('unknown' when not given)."),
+        ),
+    )
+}
+
+#: KPIs derived from a scope × period cell of visits (the cell's n is its unique visitors).
+CELL_KPIS = (
+    "visits",
+    "unique_visitors",
+    "first_time_visitors",
+    "repeat_visitors",
+    "visit_frequency",
+    "spend_cents",
+    "spend_per_visit_cents",
+    "spend_per_visitor_cents",
+    "combination_share",
+)
+
+
+# --- Periods ----------------------------------------------------------------------------------------------------
+
+
+def period_start(dates: pd.Series, kind: str) -> pd.Series:
+    """The first day of the period containing each (naive, midnight) date: weeks start on Monday (ISO)."""
+    if kind == DAY:
+        return dates
+    if kind == WEEK:
+        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+    if kind == MONTH:
+        return _month_start(dates)
+    if kind == QUARTER:
+        return _quarter_start(dates)
+    if kind == YEAR:
+        return pd.Series(dates.values.astype("datetime64[Y]").astype("datetime64[ns]"), index=dates.index)
+    raise ValueError(f"Unknown period kind {kind!r}")
+
+
+def _month_start(dates: pd.Series) -> pd.Series:
+    return pd.Series(dates.values.astype("datetime64[M]").astype("datetime64[ns]"), index=dates.index)
+
+
+def _quarter_start(dates: pd.Series) -> pd.Series:
+    months = dates.values.astype("datetime64[M]")
+    month_number = months.astype(int) % 12  # 0 = January
+    starts = months - (month_number % 3).astype("timedelta64[M]")
+    return pd.Series(starts.astype("datetime64[ns]"), index=dates.index)
+
+
+def shift(start: pd.Timestamp, kind: str, periods: int = 1) -> pd.Timestamp:
+    """The start of the period `periods` before `start` (of the same kind)."""
+    if kind == DAY:
+        return start - timedelta(days=periods)
+    if kind == WEEK:
+        return start - timedelta(weeks=periods)
+    months = {MONTH: 1, QUARTER: 3, YEAR: 12}[kind] * periods
+    return start - pd.DateOffset(months=months)
+
+
+def last_year(start: pd.Timestamp, kind: str) -> pd.Timestamp:
+    """The same period last year: the same weekday 52 weeks back for days and weeks (as Springboard and
+    Melbourne compare), the calendar period a year back otherwise."""
+    if kind in (DAY, WEEK):
+        return start - timedelta(weeks=52)
+    return start - pd.DateOffset(years=1)
+
+
+def period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
+    return shift(start, kind, -1)
+
+
+# --- Cells ------------------------------------------------------------------------------------------------------
+
+
+def _scope_column(frame: pd.DataFrame, scope: str) -> pd.Series:
+    if scope == "area":
+        return pd.Series("area", index=frame.index)
+    if scope == "sector":
+        return frame["sector"].astype(str)
+    if scope == "merchant":
+        return frame["merchant_id"].astype(str)
+    raise ValueError(f"Unknown scope {scope!r}")
+
+
+def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
+    """One row per (scope_id, period_start) with visits, n (= unique visitors), spend_cents, spend_cents_top
+    (the largest single subject's spend), first_time_visitors, repeat_visitors, combination_days and
+    member_days. `visits` is an `extract.visits_frame` (its whole history: first visits are found in it)."""
+    columns = [
+        "scope_id",
+        "period_start",
+        "visits",
+        "n",
+        "spend_cents",
+        "spend_cents_top",
+        "first_time_visitors",
+        "repeat_visitors",
+        "combination_days",
+        "member_days",
+    ]
+    if visits.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "scope_id": _scope_column(visits, scope).to_numpy(),
+            "period_start": period_start(visits["local_date"], kind).to_numpy(),
+            "subject": visits["subject"].to_numpy(),
+            "amount_cents": visits["amount_cents"].to_numpy(),
+            "local_date": visits["local_date"].to_numpy(),
+            "merchant_id": visits["merchant_id"].to_numpy(),
+        }
+    )
+    per_subject = frame.groupby(["scope_id", "period_start", "subject"], sort=False).agg(
+        visits=("amount_cents", "size"), spend_cents=("amount_cents", "sum")
+    )
+    cells = per_subject.groupby(level=["scope_id", "period_start"], sort=True).agg(
+        visits=("visits", "sum"),
+        n=("visits", "size"),
+        spend_cents=("spend_cents", "sum"),
+        spend_cents_top=("spend_cents", "max"),
+    )
+    # First-time visitors: the period of each subject's first visit in this scope.
+    first = frame.groupby(["scope_id", "subject"], sort=False)["local_date"].min()
+    first_period = period_start(pd.Series(first.to_numpy()), kind).to_numpy()
+    firsts = (
+        pd.DataFrame({"scope_id": first.index.get_level_values(0), "period_start": first_period})
+        .groupby(["scope_id", "period_start"])
+        .size()
+        .rename("first_time_visitors")
+    )
+    cells = cells.join(firsts, how="left")
+    cells["first_time_visitors"] = cells["first_time_visitors"].fillna(0).astype("int64")
+    cells["repeat_visitors"] = cells["n"] - cells["first_time_visitors"]
+    # Combination visits: member-days on which the member visited two or more merchants of the area.
+    days = frame[["subject", "local_date", "merchant_id"]].drop_duplicates()
+    multi = days.groupby(["subject", "local_date"], sort=False).size().rename("merchants_that_day").reset_index()
+    member_days = frame[["scope_id", "period_start", "subject", "local_date"]].drop_duplicates()
+    member_days = member_days.merge(multi, on=["subject", "local_date"], how="left")
+    member_days["is_combination"] = member_days["merchants_that_day"] >= 2
+    combined = member_days.groupby(["scope_id", "period_start"]).agg(
+        combination_days=("is_combination", "sum"), member_days=("is_combination", "size")
+    )
+    cells = cells.join(combined, how="left").reset_index()
+    return cells[columns]
+
+
+def derive(cells: pd.DataFrame) -> dict[str, pd.Series]:
+    """The cell KPIs (CELL_KPIS) from the sums of `visit_cells` (or of their suppressed copy: NaN stays NaN)."""
+    visits = cells["visits"].astype(float)
+    n = cells["n"].astype(float)
+    spend = cells["spend_cents"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "visits": visits,
+            "unique_visitors": n,
+            "first_time_visitors": cells["first_time_visitors"].astype(float),
+            "repeat_visitors": cells["repeat_visitors"].astype(float),
+            "visit_frequency": visits / n,
+            "spend_cents": spend,
+            "spend_per_visit_cents": spend / visits,
+            "spend_per_visitor_cents": spend / n,
+            "combination_share": cells["combination_days"].astype(float) / cells["member_days"].astype(float),
+        }
+
+
+def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
+    """Active members per (scope_id, period_start) for month, quarter and year periods: distinct subjects
+    with a visit in the `ACTIVE_MONTHS` calendar months ending with the period's last month. value = n."""
+    if kind not in (MONTH, QUARTER, YEAR) or visits.empty:
+        return pd.DataFrame(columns=["scope_id", "period_start", "value", "n"])
+    months = visits["local_date"].values.astype("datetime64[M]").astype(int)
+    presence = pd.DataFrame(
+        {"scope_id": _scope_column(visits, scope).to_numpy(), "subject": visits["subject"].to_numpy(), "m": months}
+    ).drop_duplicates()
+    starts = sorted(set(period_start(visits["local_date"], kind)))
+    span = {MONTH: 1, QUARTER: 3, YEAR: 12}[kind]
+    rows = []
+    for start in starts:
+        last_month = (np.datetime64(start, "M").astype(int)) + span - 1
+        window = presence[(presence["m"] > last_month - ACTIVE_MONTHS) & (presence["m"] <= last_month)]
+        counts = window.groupby("scope_id")["subject"].nunique()
+        rows.extend((scope_id, start, count, count) for scope_id, count in counts.items())
+    return pd.DataFrame(rows, columns=["scope_id", "period_start", "value", "n"])
+
+
+def pickup_cells(pickups: pd.DataFrame, visits: pd.DataFrame, *, kind: str, hours: int = PICKUP_WINDOW_HOURS):
+    """Area-level pickups and their conversion per period: rows (scope_id, period_start, pickups, converted, n)
+    where `converted` counts pickups followed by a visit of the same subject within `hours`."""
+    columns = ["scope_id", "period_start", "pickups", "converted", "n"]
+    if pickups.empty:
+        return pd.DataFrame(columns=columns)
+    left = pickups[["subject", "picked_up_at", "local_date"]].sort_values("picked_up_at").copy()
+    left["picked_up_at"] = left["picked_up_at"].dt.tz_convert("UTC")
+    right = visits[["subject", "occurred_at"]].copy()
+    right["occurred_at"] = right["occurred_at"].dt.tz_convert("UTC")
+    right = right.sort_values("occurred_at")
+    matched = pd.merge_asof(
+        left,
+        right,
+        left_on="picked_up_at",
+        right_on="occurred_at",
+        by="subject",
+        direction="forward",
+        tolerance=pd.Timedelta(hours=hours),
+        allow_exact_matches=True,
+    )
+    matched["converted"] = matched["occurred_at"].notna()
+    matched["period_start"] = period_start(matched["local_date"], kind)
+    cells = matched.groupby("period_start").agg(
+        pickups=("subject", "size"), converted=("converted", "sum"), n=("subject", "nunique")
+    )
+    cells = cells.reset_index()
+    cells.insert(0, "scope_id", "area")
+    return cells[columns]
+
+
+def hour_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
+    """Visits per (scope_id, period_start, weekday, hour): rows with breakdown `d<weekday>h<hour>`, value, n."""
+    columns = ["scope_id", "period_start", "breakdown", "value", "n"]
+    if visits.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "scope_id": _scope_column(visits, scope).to_numpy(),
+            "period_start": period_start(visits["local_date"], kind).to_numpy(),
+            "weekday": visits["occurred_at"].dt.weekday.to_numpy(),
+            "hour": visits["occurred_at"].dt.hour.to_numpy(),
+            "subject": visits["subject"].to_numpy(),
+        }
+    )
+    cells = frame.groupby(["scope_id", "period_start", "weekday", "hour"]).agg(
+        value=("subject", "size"), n=("subject", "nunique")
+    )
+    cells = cells.reset_index()
+    cells["breakdown"] = "d" + cells["weekday"].astype(str) + "h" + cells["hour"].map("{:02d}".format)
+    return cells[columns]
+
+
+def age_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
+    """Unique visitors per (scope_id, period_start, age band); 'unknown' where none was given."""
+    columns = ["scope_id", "period_start", "breakdown", "value", "n"]
+    if visits.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "scope_id": _scope_column(visits, scope).to_numpy(),
+            "period_start": period_start(visits["local_date"], kind).to_numpy(),
+            "breakdown": visits["age_band"].fillna("unknown").astype(str).to_numpy(),
+            "subject": visits["subject"].to_numpy(),
+        }
+    )
+    cells = frame.groupby(["scope_id", "period_start", "breakdown"])["subject"].nunique().rename("value")
+    cells = cells.reset_index()
+    cells["n"] = cells["value"]
+    return cells[columns]
+
+
+def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Add `previous_value` and `last_year_value` to rows (scope_id, breakdown, period_start, value) of one
+    KPI and period kind, looked up in the same (already suppressed) rows: a hidden cell compares as nothing."""
+    if values.empty:
+        values = values.copy()
+        values["previous_value"] = []
+        values["last_year_value"] = []
+        return values
+    keyed = values.set_index(["scope_id", "breakdown", "period_start"])["value"]
+    keyed = keyed[~keyed.index.duplicated()]
+    starts = pd.to_datetime(values["period_start"])
+    previous = [shift(s, kind) for s in starts]
+    year_ago = [last_year(s, kind) for s in starts]
+
+    def lookup(targets):
+        index = pd.MultiIndex.from_arrays([values["scope_id"], values["breakdown"], pd.DatetimeIndex(targets)])
+        return keyed.reindex(index).to_numpy()
+
+    result = values.copy()
+    result["previous_value"] = lookup(previous)
+    result["last_year_value"] = lookup(year_ago)
+    return result

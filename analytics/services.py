@@ -1,0 +1,484 @@
+"""Writes of the analytics app: recomputing an area's stored figures (the only thing pages read).
+
+`recompute(area=…)` reads the consented, pseudonymous frames (`extract`), computes every KPI cell (`kpis`),
+suppresses small groups with one relation system per purpose (`suppression`), and replaces the area's
+`KpiValue` rows in one transaction (delete + bulk insert): a reader sees the whole previous run or the whole
+new one. Consent is read when the run starts, so a member who withdrew is in no figure computed afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from agora.exceptions import ApplicationError
+
+from . import extract, kpis
+from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
+from .models import KpiRun, KpiValue, RunStatus, Scope
+from .suppression import Relation, area_k, suppress
+
+#: The version written into each figure's provenance when git cannot tell (an installed copy).
+CODE_VERSION = "analytics-1"
+#: How far back a run reads: this many whole calendar years before the current one (for "last year").
+YEARS_BACK = 2
+#: Period kinds per scope. Days only for the whole area: a merchant's day rests on too few people to publish.
+AREA_KINDS = (DAY, WEEK, MONTH, QUARTER, YEAR)
+DETAIL_KINDS = (WEEK, MONTH, QUARTER, YEAR)
+BREAKDOWN_KINDS = (MONTH, QUARTER, YEAR)
+#: Time relations: a parent period is the sum of its children (weeks and months of days, quarters of months…).
+TIME_CHILDREN = {WEEK: DAY, MONTH: DAY, QUARTER: MONTH, YEAR: QUARTER}
+BATCH = 5_000
+
+
+class AnalyticsError(ApplicationError):
+    """A recomputation cannot run as asked."""
+
+
+@functools.cache
+def code_version() -> str:
+    """`git describe` of the code that computes, or CODE_VERSION outside a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        return out.stdout.strip()[:80] or CODE_VERSION
+    except (OSError, subprocess.SubprocessError):
+        return CODE_VERSION
+
+
+def request_recompute(*, area, by=None, trigger: str = "on_demand") -> KpiRun:
+    """Queue a recomputation of the area's figures (after commit). One queued or running run per area at a
+    time: asking again while one is pending returns that run."""
+    from .tasks import recompute_area_task
+
+    with transaction.atomic():
+        pending = (
+            KpiRun.objects.select_for_update()
+            .filter(area=area, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+            .first()
+        )
+        if pending:
+            return pending
+        run = KpiRun.objects.create(area=area, requested_by=by, trigger=trigger)
+        transaction.on_commit(lambda: recompute_area_task.delay(run_id=run.pk))
+    return run
+
+
+# --- The computation ------------------------------------------------------------------------------------------
+
+
+def _window(area, today) -> tuple[datetime, datetime]:
+    start = datetime.combine(today.replace(year=today.year - YEARS_BACK, month=1, day=1), time(), tzinfo=area.tz)
+    end = datetime.combine(today, time(), tzinfo=area.tz)  # whole days only
+    return start, end
+
+
+def _cells_for(visits: pd.DataFrame, scope: str, kinds) -> pd.DataFrame:
+    frames = []
+    for kind in kinds:
+        cells = kpis.visit_cells(visits, scope=scope, kind=kind)
+        cells.insert(0, "period_kind", kind)
+        cells.insert(0, "scope", scope)
+        frames.append(cells)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _breakdown_cells(visits: pd.DataFrame, builder, kpi: str) -> pd.DataFrame:
+    frames = []
+    for kind in BREAKDOWN_KINDS:
+        cells = builder(visits, scope="area", kind=kind)
+        cells.insert(0, "period_kind", kind)
+        cells.insert(0, "scope", Scope.AREA.value)
+        cells["kpi"] = kpi
+        frames.append(cells)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> dict:
+    """{key tuple: array of positions} for the rows of `frame` (positions in the whole table: column `pos`)."""
+    if frame.empty:
+        return {}
+    return {
+        (key if isinstance(key, tuple) else (key,)): frame["pos"].to_numpy()[index]
+        for key, index in frame.groupby(keys, sort=False).indices.items()
+    }
+
+
+def relations_for(table: pd.DataFrame, sector_of: dict[str, str]) -> list[Relation]:
+    """The linear relations between the cells a run publishes (see docs/analytics-kpis.md §Suppression):
+    area = Σ sectors = Σ merchants, sector = Σ its merchants (same period); week, month = Σ days, quarter = Σ
+    months, year = Σ quarters (same scope); a period's visits = Σ its weekday × hour cells, its unique
+    visitors = Σ its age groups. `table` has columns pos, kind ('cell', 'hour', 'age'), scope, scope_id,
+    period_kind, period_start, breakdown."""
+    relations: list[Relation] = []
+    main = table[table["kind"] == "cell"]
+    by_cell = {
+        (row.scope, row.scope_id, row.period_kind, row.period_start): row.pos
+        for row in main[["scope", "scope_id", "period_kind", "period_start", "pos"]].itertuples(index=False)
+    }
+    # Scope: area = Σ sectors, area = Σ merchants, sector = Σ its merchants.
+    sectors = _groups(main[main["scope"] == Scope.SECTOR], ["period_kind", "period_start"])
+    merchants = main[main["scope"] == Scope.MERCHANT].copy()
+    merchants_by_period = _groups(merchants, ["period_kind", "period_start"])
+    merchants["sector"] = merchants["scope_id"].map(sector_of)
+    merchants_by_sector = _groups(merchants, ["period_kind", "period_start", "sector"])
+    for (period_kind, start), children in sectors.items():
+        parent = by_cell.get((Scope.AREA, "area", period_kind, start))
+        if parent is not None:
+            relations.append(Relation.parent(parent, children))
+    for (period_kind, start), children in merchants_by_period.items():
+        parent = by_cell.get((Scope.AREA, "area", period_kind, start))
+        if parent is not None:
+            relations.append(Relation.parent(parent, children))
+    for (period_kind, start, sector), children in merchants_by_sector.items():
+        parent = by_cell.get((Scope.SECTOR, sector, period_kind, start))
+        if parent is not None:
+            relations.append(Relation.parent(parent, children))
+    # Time: parent period = Σ child periods, per scope (and per weekday × hour for the hour cells).
+    for frame in (main, table[table["kind"] == "hour"]):
+        keyed = {
+            (row.scope, row.scope_id, row.period_kind, row.period_start, row.breakdown): row.pos
+            for row in frame[["scope", "scope_id", "period_kind", "period_start", "breakdown", "pos"]].itertuples(
+                index=False
+            )
+        }
+        for parent_kind, child_kind in TIME_CHILDREN.items():
+            children = frame[frame["period_kind"] == child_kind]
+            if children.empty:
+                continue
+            children = children.assign(
+                parent_start=kpis.period_start(pd.to_datetime(children["period_start"]), parent_kind).to_numpy()
+            )
+            for (scope, scope_id, parent_start, breakdown), positions in _groups(
+                children, ["scope", "scope_id", "parent_start", "breakdown"]
+            ).items():
+                parent = keyed.get((scope, scope_id, parent_kind, pd.Timestamp(parent_start), breakdown))
+                if parent is not None:
+                    relations.append(Relation.parent(parent, positions))
+    # Breakdowns: a period's cells add up to the period's own (main) cell.
+    for kind_name in ("hour", "age"):
+        frame = table[table["kind"] == kind_name]
+        for (scope, scope_id, period_kind, start), positions in _groups(
+            frame, ["scope", "scope_id", "period_kind", "period_start"]
+        ).items():
+            parent = by_cell.get((scope, scope_id, period_kind, start))
+            if parent is not None:
+                relations.append(Relation.parent(parent, positions))
+    return relations
+
+
+def _main_table(visits: pd.DataFrame, *, with_area_detail: bool) -> pd.DataFrame:
+    if with_area_detail:
+        parts = [
+            _cells_for(visits, Scope.AREA, AREA_KINDS),
+            _cells_for(visits, Scope.SECTOR, DETAIL_KINDS),
+            _cells_for(visits, Scope.MERCHANT, DETAIL_KINDS),
+        ]
+    else:
+        parts = [_cells_for(visits, Scope.MERCHANT, DETAIL_KINDS)]
+    table = (
+        pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        if any(not p.empty for p in parts)
+        else pd.DataFrame(columns=["scope", "period_kind", "scope_id", "period_start", "visits", "n"])
+    )
+    table["kind"] = "cell"
+    table["breakdown"] = ""
+    return table
+
+
+def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_area_detail: bool):
+    """All cells of one purpose (main cells, and for `analytics` the hour and age breakdowns) with their raw
+    and suppressed values."""
+    table = _main_table(visits, with_area_detail=with_area_detail)
+    if with_area_detail and not visits.empty:
+        hours = _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")
+        ages = _breakdown_cells(visits, kpis.age_cells, "visitors_by_age").assign(kind="age")
+        table = pd.concat([table, hours, ages], ignore_index=True)
+    if table.empty:
+        return table, table
+    table["period_start"] = pd.to_datetime(table["period_start"])
+    table["pos"] = np.arange(len(table))
+    if "spend_cents_top" not in table.columns:
+        table["spend_cents_top"] = np.nan
+    relations = relations_for(table, sector_of)
+    published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="n")
+    numeric = [
+        c
+        for c in ("visits", "first_time_visitors", "repeat_visitors", "combination_days", "member_days", "value")
+        if c in published.columns
+    ]
+    for column in numeric:
+        published[column] = published[column].astype(float)
+        published.loc[published["is_suppressed"], column] = np.nan
+    return table, published
+
+
+def _provenance(kpi: str, *, purpose: str, kind: str, start: pd.Timestamp, k: int, reason: str) -> dict:
+    end = kpis.period_end(start, kind)
+    return {
+        "source": kpis.CATALOGUE[kpi].source,
+        "purpose": purpose,
+        "method": f"analytics.kpis {kpi} v{kpis.METHOD_VERSION}",
+        "window": f"{start:%Y-%m-%d}/{end:%Y-%m-%d}",
+        "suppression": {"k": k, "applied": reason or None},
+        "code_version": code_version(),
+    }
+
+
+def _value_rows(raw: pd.DataFrame, published: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
+    """Long rows (scope, scope_id, kpi, breakdown, period_kind, period_start, value, raw_value, n, reason)."""
+    frames = []
+    main = published["kind"] == "cell"
+    if main.any():
+        raw_main, pub_main = raw[main.to_numpy()], published[main]
+        raw_kpis, pub_kpis = kpis.derive(raw_main), kpis.derive(pub_main)
+        base = pub_main[["scope", "scope_id", "period_kind", "period_start", "suppressed_reason"]]
+        for code in kpis.CELL_KPIS:
+            frames.append(
+                base.assign(
+                    kpi=code,
+                    breakdown="",
+                    value=pub_kpis[code].to_numpy(),
+                    raw_value=raw_kpis[code].to_numpy(),
+                    n=raw_main["n"].to_numpy(),
+                )
+            )
+    for kind_name in ("hour", "age"):
+        mask = (published["kind"] == kind_name).to_numpy()
+        if mask.any():
+            pub = published[mask]
+            frames.append(
+                pub[
+                    ["scope", "scope_id", "period_kind", "period_start", "suppressed_reason", "kpi", "breakdown"]
+                ].assign(
+                    value=pub["value"].to_numpy(), raw_value=raw[mask]["value"].to_numpy(), n=raw[mask]["n"].to_numpy()
+                )
+            )
+    if not frames:
+        return pd.DataFrame()
+    rows = pd.concat(frames, ignore_index=True)
+    rows["purpose"] = purpose
+    return rows
+
+
+def _simple_rows(frame: pd.DataFrame, *, kpi: str, kind: str, k: int, purpose: str, scope: str) -> pd.DataFrame:
+    """Rows of a KPI with primary suppression only (no published relations: rolling windows)."""
+    if frame.empty:
+        return pd.DataFrame()
+    published = suppress(frame.assign(value=frame["value"].astype(float)), k=k, count_col="n")
+    published.loc[published["is_suppressed"], "value"] = np.nan
+    return pd.DataFrame(
+        {
+            "scope": scope,
+            "scope_id": frame["scope_id"].to_numpy(),
+            "period_kind": kind,
+            "period_start": pd.to_datetime(frame["period_start"]).to_numpy(),
+            "suppressed_reason": published["suppressed_reason"].to_numpy(),
+            "kpi": kpi,
+            "breakdown": "",
+            "value": published["value"].to_numpy(),
+            "raw_value": frame["value"].astype(float).to_numpy(),
+            "n": frame["n"].to_numpy(),
+            "purpose": purpose,
+        }
+    )
+
+
+def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    frames = []
+    cells = []
+    for kind in AREA_KINDS:
+        part = kpis.pickup_cells(pickups, visits, kind=kind)
+        part.insert(0, "period_kind", kind)
+        cells.append(part)
+    table = pd.concat(cells, ignore_index=True)
+    if table.empty:
+        return pd.DataFrame()
+    table["period_start"] = pd.to_datetime(table["period_start"])
+    table["pos"] = np.arange(len(table))
+    table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
+    relations = relations_for(table, {})
+    published = suppress(table, k=k, count_col="n", relations=relations)
+    hidden = published["is_suppressed"].to_numpy()
+    conversion = table["converted"].astype(float) / table["pickups"].astype(float)
+    for kpi, raw in (("pickups", table["pickups"].astype(float)), ("pickup_conversion", conversion)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scope": Scope.AREA.value,
+                    "scope_id": "area",
+                    "period_kind": table["period_kind"].to_numpy(),
+                    "period_start": table["period_start"].to_numpy(),
+                    "suppressed_reason": published["suppressed_reason"].to_numpy(),
+                    "kpi": kpi,
+                    "breakdown": "",
+                    "value": np.where(hidden, np.nan, raw.to_numpy()),
+                    "raw_value": raw.to_numpy(),
+                    "n": table["n"].to_numpy(),
+                    "purpose": extract.ANALYTICS,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = None, progress=None) -> pd.DataFrame:
+    """Every figure of the area as long rows (no database writes): the heart of `recompute`, also for tests."""
+    progress = progress or (lambda percent, step: None)
+    k = area_k(area)
+    merchants = extract.merchants_frame(area=area)
+    sector_of = dict(zip(merchants["merchant_id"].astype(str), merchants["sector"].astype(str), strict=True))
+    progress(5, "extract")
+    visits = extract.visits_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    progress(20, "cells")
+    raw, published = _suppressed_table(visits, k=k, sector_of=sector_of, with_area_detail=True)
+    frames = [_value_rows(raw, published, purpose=extract.ANALYTICS)] if not raw.empty else []
+    progress(50, "active members")
+    for scope, kinds in ((Scope.AREA, AREA_KINDS), (Scope.SECTOR, DETAIL_KINDS), (Scope.MERCHANT, DETAIL_KINDS)):
+        for kind in kinds:
+            active = kpis.active_members(visits, scope=scope.value, kind=kind)
+            frames.append(
+                _simple_rows(active, kpi="active_members", kind=kind, k=k, purpose=extract.ANALYTICS, scope=scope)
+            )
+    progress(60, "pickups")
+    pickups = extract.pickups_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    frames.append(_pickup_rows(pickups, visits, k=k))
+    del visits, raw, published
+    progress(70, "merchants' own figures")
+    shared = extract.visits_frame(area=area, start=start, end=end, purpose=extract.SHARE_WITH_MERCHANTS, at=at)
+    raw, published = _suppressed_table(shared, k=k, sector_of=sector_of, with_area_detail=False)
+    if not raw.empty:
+        frames.append(_value_rows(raw, published, purpose=extract.SHARE_WITH_MERCHANTS))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    rows = pd.concat(frames, ignore_index=True)
+    rows["scope"] = rows["scope"].astype(str)
+    rows["period_start"] = pd.to_datetime(rows["period_start"])
+    progress(80, "comparisons")
+    compared = []
+    for (_purpose, _kpi, kind), group in rows.groupby(["purpose", "kpi", "period_kind"], sort=False):
+        compared.append(kpis.with_comparisons(group.reset_index(drop=True), kind))
+    return pd.concat(compared, ignore_index=True)
+
+
+def _none(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
+
+
+def recompute(
+    *,
+    area,
+    run: KpiRun | None = None,
+    at: datetime | None = None,
+    today=None,
+    progress: Callable[[int, str], None] | None = None,
+) -> KpiRun:
+    """Recompute and store every figure of the area (see the module docstring). Returns the finished run.
+    Progress goes to the run row (and to `progress`, if given), so the page can show it."""
+    today = today or timezone.localdate(timezone=area.tz)
+    run = run or KpiRun.objects.create(area=area, trigger="direct")
+    k = area_k(area)
+    KpiRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), code_version=code_version(), k=k, progress=1
+    )
+
+    def report(percent: int, step: str) -> None:
+        KpiRun.objects.filter(pk=run.pk).update(progress=percent, step=step)
+        if progress:
+            progress(percent, step)
+
+    try:
+        start, end = _window(area, today)
+        rows = compute_rows(area=area, start=start, end=end, at=at, progress=report)
+        report(90, "store")
+        written = _store(area=area, run=run, rows=rows, k=k)
+    except Exception as error:
+        KpiRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
+        )
+        raise
+    KpiRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE, finished_at=timezone.now(), progress=100, step="", rows_written=written
+    )
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def _store(*, area, run: KpiRun, rows: pd.DataFrame, k: int) -> int:
+    """Replace the area's figures with `rows`, in one transaction."""
+    KpiValue.objects.filter(area=area).delete()
+    if rows.empty:
+        return 0
+    computed_at = timezone.now()
+    objects = []
+    written = 0
+    records = rows[
+        [
+            "purpose",
+            "scope",
+            "scope_id",
+            "kpi",
+            "breakdown",
+            "period_kind",
+            "period_start",
+            "value",
+            "previous_value",
+            "last_year_value",
+            "raw_value",
+            "n",
+            "suppressed_reason",
+        ]
+    ].itertuples(index=False)
+    for r in records:
+        start = pd.Timestamp(r.period_start)
+        reason = r.suppressed_reason or ""
+        objects.append(
+            KpiValue(
+                run=run,
+                area=area,
+                purpose=r.purpose,
+                scope=r.scope,
+                scope_id=str(r.scope_id),
+                kpi=r.kpi,
+                breakdown=r.breakdown or "",
+                period_kind=r.period_kind,
+                period_start=start.date(),
+                value=_none(r.value),
+                previous_value=_none(r.previous_value),
+                last_year_value=_none(r.last_year_value),
+                raw_value=_none(r.raw_value),
+                n=None if pd.isna(r.n) else int(r.n),
+                is_suppressed=bool(reason),
+                suppressed_reason=reason,
+                provenance=_provenance(r.kpi, purpose=r.purpose, kind=r.period_kind, start=start, k=k, reason=reason),
+                computed_at=computed_at,
+            )
+        )
+        if len(objects) >= BATCH:
+            KpiValue.objects.bulk_create(objects)
+            written += len(objects)
+            objects = []
+    if objects:
+        KpiValue.objects.bulk_create(objects)
+        written += len(objects)
+    return written
+
+
+def days_between(start, end) -> list:
+    return [start + timedelta(days=i) for i in range((end - start).days)]

@@ -1,0 +1,241 @@
+"""Small-group suppression: no published cell rests on fewer than K people, and none can be worked back.
+
+Three rules, applied in this order (CBS practice, `docs/analytics-kpis.md` §Suppression):
+
+1. **Primary**: a cell whose count of distinct subjects is below K is hidden (`"small_group"`).
+2. **Dominance**: a money cell in which one subject holds more than `dominance_share` (30%) of the sum is
+   hidden (`"dominance"`); the table says who the top subject is through a `<value>_top` column (the largest
+   single subject's part of that cell).
+3. **Secondary** (`"secondary"`): the published table comes with linear relations between cells (a row or
+   column total, a parent = sum of its children: the area is the sum of its sectors, a month the sum of its
+   days). Where a relation has exactly one hidden cell, the smallest visible cell of that relation is hidden
+   too; then an exact audit solves the relations for the hidden cells (null space of the relation matrix,
+   per connected group of relations) and, while any hidden cell is still determined, hides one more cell next
+   to it. A hidden cell is never determined by the published cells and relations (`test_suppression.py`
+   attacks it with an independent exact solver over many overlapping groupings).
+
+Hidden cells keep their row; their values become NaN and `suppressed_reason` says why. The platform admin may
+see unsuppressed figures; every other viewer sees only suppressed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_K = 30
+MINIMUM_K = 10
+DOMINANCE_SHARE = 0.30
+
+SMALL_GROUP = "small_group"
+DOMINANCE = "dominance"
+SECONDARY = "secondary"
+REASONS = (SMALL_GROUP, DOMINANCE, SECONDARY)
+
+
+def area_k(area) -> int:
+    """The area's K (ShoppingArea.suppression_k, default 30), never below 10 whatever is stored."""
+    k = getattr(area, "suppression_k", None) or DEFAULT_K
+    return max(int(k), MINIMUM_K)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Σ coefficient·cell = a published constant: cells are row positions in the table.
+
+    A margin (a published row total outside the table) is all coefficients +1; a parent inside the table is
+    `parent: -1, children: +1`.
+    """
+
+    cells: tuple[int, ...]
+    coefficients: tuple[float, ...]
+
+    @classmethod
+    def total(cls, cells: Iterable[int]) -> Relation:
+        cells = tuple(cells)
+        return cls(cells, (1.0,) * len(cells))
+
+    @classmethod
+    def parent(cls, parent: int, children: Iterable[int]) -> Relation:
+        children = tuple(children)
+        return cls((parent, *children), (-1.0, *(1.0,) * len(children)))
+
+
+def relations_from_totals(table: pd.DataFrame, totals: Sequence[Sequence[str]]) -> list[Relation]:
+    """One relation per group of rows sharing the values of each tuple of columns in `totals` (the group's sum
+    is published elsewhere, e.g. the row totals of a two-way table are `totals=[("row",), ("column",)]`)."""
+    relations = []
+    positions = pd.RangeIndex(len(table))
+    for columns in totals:
+        columns = list(columns)
+        if not columns:
+            relations.append(Relation.total(positions))
+            continue
+        for _key, index in table.reset_index(drop=True).groupby(columns, sort=False, dropna=False).indices.items():
+            # A group of one cell equals its published total: that cell rests on the same people as the total
+            # and is hidden exactly when the total is, so the group adds nothing to protect.
+            if len(index) > 1:
+                relations.append(Relation.total(positions[index]))
+    return relations
+
+
+def suppress(
+    table: pd.DataFrame,
+    *,
+    k: int,
+    count_col: str,
+    value_cols: Sequence[str] = (),
+    dominance_share: float = DOMINANCE_SHARE,
+    totals: Sequence[Sequence[str]] = (),
+    relations: Sequence[Relation] = (),
+    order_col: str | None = None,
+) -> pd.DataFrame:
+    """A copy of `table` with primary, dominance and secondary suppression applied.
+
+    `count_col` holds each cell's number of distinct subjects. For each money column `v` in `value_cols` with a
+    `v_top` column (its largest single subject's part), the dominance rule applies. `totals` and `relations`
+    declare what else is published (see `Relation`). `order_col` (default `count_col`) decides which visible
+    cell is hidden next: the smallest. Hidden cells get NaN in `count_col`, `value_cols` and the `*_top`
+    columns, and a `suppressed_reason`; `is_suppressed` is added. K below 10 is refused.
+    """
+    if k < MINIMUM_K:
+        raise ValueError(f"K must be at least {MINIMUM_K}, not {k}.")
+    result = table.reset_index(drop=True).copy()
+    counts = result[count_col].fillna(0).to_numpy(dtype=float)
+    reasons = np.full(len(result), "", dtype=object)
+    reasons[counts < k] = SMALL_GROUP
+    for column in value_cols:
+        top = f"{column}_top"
+        if top not in result.columns:
+            continue
+        values = result[column].to_numpy(dtype=float)
+        tops = result[top].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dominant = (np.abs(tops) > dominance_share * np.abs(values)) & (values != 0)
+        reasons[(reasons == "") & dominant] = DOMINANCE
+    all_relations = [*relations_from_totals(result, totals), *relations]
+    order = result[order_col or count_col].fillna(0).to_numpy(dtype=float)
+    hidden = protect(reasons != "", all_relations, order=order)
+    reasons[hidden & (reasons == "")] = SECONDARY
+    result["suppressed_reason"] = reasons
+    result["is_suppressed"] = hidden
+    blank = [count_col, *value_cols, *(f"{c}_top" for c in value_cols if f"{c}_top" in result.columns)]
+    for column in blank:
+        result[column] = result[column].astype(float)
+        result.loc[hidden, column] = np.nan
+    return result
+
+
+def protect(hidden: np.ndarray, relations: Sequence[Relation], *, order: np.ndarray) -> np.ndarray:
+    """The hidden cells after secondary suppression: no relation holds exactly one hidden cell, and no hidden
+    cell is determined by the relations (exact audit). `order`: hide the smallest visible cell first."""
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    relations = [r for r in relations if len(r.cells) > 0]
+    while True:
+        _single_hidden_pass(hidden, relations, order)
+        determined = determined_cells(hidden, relations)
+        if not determined:
+            return hidden
+        for cell in determined:
+            if not _hide_neighbour(cell, hidden, relations, order):
+                # A relation of a single cell publishes that cell: nothing else to hide, keep it hidden
+                # by hiding the relation's own published constant is impossible here — refuse loudly.
+                raise ValueError(f"Cell {cell} is published by a relation of its own and cannot be hidden.")
+
+
+def _single_hidden_pass(hidden: np.ndarray, relations: Sequence[Relation], order: np.ndarray) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            cells = np.fromiter(relation.cells, dtype=int)
+            n_hidden = int(hidden[cells].sum())
+            if n_hidden == 1:
+                visible = cells[~hidden[cells]]
+                if len(visible) == 0:
+                    continue
+                hidden[visible[np.argmin(order[visible])]] = True
+                changed = True
+
+
+def _hide_neighbour(cell: int, hidden: np.ndarray, relations: Sequence[Relation], order: np.ndarray) -> bool:
+    """Hide the smallest visible cell of the relation around `cell` with the fewest hidden cells."""
+    best = None
+    for relation in relations:
+        if cell not in relation.cells:
+            continue
+        cells = np.fromiter(relation.cells, dtype=int)
+        visible = cells[~hidden[cells]]
+        if len(visible) == 0:
+            continue
+        candidate = visible[np.argmin(order[visible])]
+        key = (int(hidden[cells].sum()), order[candidate])
+        if best is None or key < best[0]:
+            best = (key, candidate)
+    if best is None:
+        return False
+    hidden[best[1]] = True
+    return True
+
+
+def determined_cells(hidden: np.ndarray, relations: Sequence[Relation], *, tolerance: float = 1e-9) -> list[int]:
+    """Hidden cells whose value the relations pin down (a row of the null space that is all zero), per
+    connected group of relations so that the linear algebra stays small."""
+    hidden_cells = np.flatnonzero(hidden)
+    if len(hidden_cells) == 0:
+        return []
+    position = {int(cell): i for i, cell in enumerate(hidden_cells)}
+    rows = []
+    for relation in relations:
+        row = {
+            position[c]: coef for c, coef in zip(relation.cells, relation.coefficients, strict=True) if c in position
+        }
+        if row:
+            rows.append(row)
+    if not rows:
+        return []
+    # Connected components of unknowns linked by a shared relation (union-find).
+    parent = list(range(len(hidden_cells)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in rows:
+        first, *rest = row
+        for other in rest:
+            parent[find(other)] = find(first)
+    groups: dict[int, list[int]] = {}
+    for unknown in range(len(hidden_cells)):
+        groups.setdefault(find(unknown), []).append(unknown)
+    rows_by_group: dict[int, list[dict]] = {}
+    for row in rows:
+        rows_by_group.setdefault(find(next(iter(row))), []).append(row)
+    determined = []
+    for root, unknowns in groups.items():
+        group_rows = rows_by_group.get(root, [])
+        if not group_rows:
+            continue
+        local = {u: j for j, u in enumerate(unknowns)}
+        matrix = np.zeros((len(group_rows), len(unknowns)))
+        for i, row in enumerate(group_rows):
+            for u, coef in row.items():
+                matrix[i, local[u]] = coef
+        # Null space basis: right singular vectors beyond the rank.
+        _u, singular, vt = np.linalg.svd(matrix)
+        rank = int((singular > tolerance * max(matrix.shape) * (singular[0] if len(singular) else 0)).sum())
+        null = vt[rank:].T  # columns span the null space
+        for u, j in local.items():
+            if null.shape[1] == 0 or np.all(np.abs(null[j]) < 1e-8):
+                determined.append(int(hidden_cells[u]))
+    return determined
+
+
+def percentage_allowed(denominator: float | None, *, k: int) -> bool:
+    """A share is published only when its denominator rests on at least K subjects."""
+    return denominator is not None and not np.isnan(denominator) and denominator >= k
