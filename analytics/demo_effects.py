@@ -1,7 +1,7 @@
 """Demo: a campaign with a known effect, so the effect report can be checked against the truth.
 
-Before loyalty simulates the year (order 95), `plan_injected_campaign` picks, per area, half of the active
-merchants and a four-week window ending about six weeks before today, and hands loyalty's simulation an
+Before loyalty simulates the year (order 95), `plan_injected_campaign` picks, per area, two thirds of the active
+merchants (not the cafés) and a four-week window ending about six weeks before today, and hands loyalty's simulation an
 injector: each simulated visit at a participating merchant on a window day brings one extra visit there that day
 with probability `LIFT` (its own random stream), so visits (and spend) at those merchants are LIFT higher in the
 window in expectation. Loyalty writes them with the year's other visits (its bulk inserts, its ledger rules).
@@ -66,7 +66,7 @@ def plan_injected_campaign(ctx: DemoContext) -> None:
         if len(shops) < 4:
             continue
         injector.windows[area.pk] = _window(ctx.today)
-        injector.merchants[area.pk] = frozenset(rng.sample(shops, len(shops) // 2))
+        injector.merchants[area.pk] = frozenset(rng.sample(shops, 2 * len(shops) // 3))
     ctx.extra["loyalty.visit_injector"] = injector
 
 

@@ -15,7 +15,7 @@ Two designs, both fitted on the pre-period only and then predicting the window:
 The lift is Σ actual ÷ Σ counterfactual − 1 over the window.
 
 The interval (95%, on the log of that ratio) adds two parts: the window's own noise, from the autocovariances of
-the pre-period's relative residuals (Bartlett weights, 7 daily lags: shop days are autocorrelated by weather
+the pre-period's standardised residuals (Bartlett weights, 7 daily lags: shop days are autocorrelated by weather
 spells, paydays and the week's rhythm, so an interval assuming independent days is too narrow), and the fitted
 model's uncertainty (delta method with its HAC covariance). Not a single fit with a window dummy and HAC
 errors: the dummy absorbs the window's noise, its score sums to zero, and such intervals covered a known
@@ -34,11 +34,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 #: Newey–West lags (days): a week of autocorrelation.
 HAC_LAGS = 7
-#: Two-sided 95% normal quantile (the GLM's Wald statistics are normal).
-Z95 = 1.959963984540054
 #: The pre-period a report looks back over, and the least one it needs.
 PRE_DAYS = 182
 MIN_PRE_DAYS = 56
@@ -120,15 +119,15 @@ def _fit(endog, x: pd.DataFrame, family):
     return result
 
 
-def _window_sum_variance(relative: np.ndarray, weights: np.ndarray, lags: int) -> float:
-    """Var(Σ weights·u) for the window, with u's autocovariances estimated on the pre-period's relative
-    residuals `relative` (Bartlett weights up to `lags`, so the estimate stays positive)."""
-    u = relative - relative.mean()
-    n = len(u)
-    gamma = [float(u @ u) / n] + [float(u[k:] @ u[:-k]) / n for k in range(1, min(lags, n - 1) + 1)]
-    total = gamma[0] * float(weights @ weights)
+def _window_sum_variance(standardised: np.ndarray, scale: np.ndarray, lags: int) -> float:
+    """Var(Σ scale·z) over the window's days, with z's autocovariances estimated on the pre-period's standardised
+    residuals (Bartlett weights up to `lags`, so the estimate stays positive)."""
+    z = standardised - standardised.mean()
+    n = len(z)
+    gamma = [float(z @ z) / n] + [float(z[k:] @ z[:-k]) / n for k in range(1, min(lags, n - 1) + 1)]
+    total = gamma[0] * float(scale @ scale)
     for k in range(1, len(gamma)):
-        total += 2 * (1 - k / (len(gamma))) * gamma[k] * float(weights[k:] @ weights[:-k])
+        total += 2 * (1 - k / len(gamma)) * gamma[k] * float(scale[k:] @ scale[:-k])
     return max(total, 0.0)
 
 
@@ -173,30 +172,43 @@ def estimate_lift(
         if treated[post].sum() <= 0 or control[~post].sum() <= 0 or treated[~post].sum() <= 0:
             raise NotEnoughData("No visits in a group.")
         result = _fit(np.column_stack([treated[~post], control[~post]]), x_pre, sm.families.Binomial())
-        eta = x.to_numpy() @ result.params.to_numpy()
-        counterfactual = control * np.exp(eta)  # the control group's day times the treated group's odds
+        odds = np.exp(x.to_numpy() @ result.params.to_numpy())
+        counterfactual = control * odds  # the control group's day times the treated group's odds
+        # Given the day's total n, treated − control·odds = (treated − n·p) / (1 − p): variance n·p / (1 − p).
+        scale = (treated + control) * odds
         design = "did"
     else:
         if treated[post].sum() <= 0 or treated[~post].sum() <= 0:
             raise NotEnoughData("No visits in the window.")
         result = _fit(treated[~post], x_pre, sm.families.Poisson())
         counterfactual = np.exp(x.to_numpy() @ result.params.to_numpy())
+        scale = counterfactual  # Poisson: variance μ (times the dispersion the residuals show)
         design = "counterfactual"
     actual_sum, cf_sum = float(treated[post].sum()), float(counterfactual[post].sum())
     if cf_sum <= 0 or actual_sum <= 0:
         raise NotEnoughData("No visits in the window.")
     log_ratio = math.log(actual_sum / cf_sum)
-    # Variance of log(Σ actual / Σ counterfactual): the window's own noise (relative residuals of the
-    # pre-period, autocorrelated) plus the uncertainty of the fitted counterfactual (delta method, HAC).
-    relative = treated[~post] / np.maximum(counterfactual[~post], 1e-9) - 1
-    noise = _window_sum_variance(relative, counterfactual[post], HAC_LAGS) / cf_sum**2
+    # Variance of log(Σ actual / Σ counterfactual): the window's own noise (the pre-period's standardised
+    # residuals, autocorrelated and over-dispersed as they are) plus the fitted model's (delta method, HAC).
+    # Day-to-day variance grows faster than the count (busy days vary by a share, not by √n): v = m·(1 + κ·m),
+    # κ ≥ 0 estimated from the pre-period by moments (the negative binomial's variance).
+    residual = treated[~post] - counterfactual[~post]
+    m_pre = scale[~post]
+    kappa = max(0.0, float(((residual**2 - m_pre) * m_pre**2).sum() / max((m_pre**4).sum(), 1e-12)))
+    scale = np.sqrt(np.maximum(scale * (1 + kappa * scale), 1e-9))
+    standardised = residual / scale[~post]
+    noise = _window_sum_variance(standardised, scale[post], HAC_LAGS) / cf_sum**2
     gradient = (counterfactual[post] @ x.to_numpy()[post]) / cf_sum
     fitted = gradient @ result.cov_params().to_numpy() @ gradient
     se = math.sqrt(noise + max(float(fitted), 0.0))
     if not math.isfinite(se) or se <= 0:
         raise NotEnoughData("The model could not be estimated on these days.")
-    low, high = math.exp(log_ratio - Z95 * se) - 1, math.exp(log_ratio + Z95 * se) - 1
-    p_value = float(2 * (1 - _normal_cdf(abs(log_ratio / se))))
+    # Small-sample correction: autocorrelated days carry about one independent observation a week, so the
+    # critical value is Student's t with (pre-period weeks − parameters) degrees of freedom, at least 4.
+    df = max(days_pre / 7 - x.shape[1], 4.0)
+    critical = float(scipy_stats.t.ppf(0.975, df))
+    low, high = math.exp(log_ratio - critical * se) - 1, math.exp(log_ratio + critical * se) - 1
+    p_value = float(2 * scipy_stats.t.sf(abs(log_ratio / se), df))
     series = (
         [
             (day.date().isoformat(), float(a), round(float(c), 3))
@@ -222,10 +234,6 @@ def estimate_lift(
         days_post=days_post,
         series=series,
     )
-
-
-def _normal_cdf(value: float) -> float:
-    return 0.5 * (1 + math.erf(value / math.sqrt(2)))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from areas.models import ShoppingArea
 
 from . import effects, opening_hours, segments
 from .exceptions_effects import EffectNotComputable
-from .models import AdviceRun, EffectReport, RunStatus, SegmentAssignment, SegmentRun, SubjectKind
+from .models import AdviceRun, EffectReport, EffectStatus, SegmentAssignment, SegmentRun, SubjectKind
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +68,9 @@ def compute_segments(
     as_of = _local_day(area, now)
     run = SegmentRun.objects.filter(pk=run_id).first() if run_id else None
     if run is None:
-        run = SegmentRun.objects.create(area=area, as_of=as_of, seed=seed, status=RunStatus.RUNNING)
+        run = SegmentRun.objects.create(area=area, as_of=as_of, seed=seed, status=EffectStatus.RUNNING)
     else:
-        SegmentRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=0, error="")
+        SegmentRun.objects.filter(pk=run.pk).update(status=EffectStatus.RUNNING, progress=0, error="")
     visits = visits_frame(
         area=area, start=_midnight(area, as_of - timedelta(days=SEGMENT_DAYS)), end=_midnight(area, as_of), at=now
     )
@@ -99,7 +99,7 @@ def compute_segments(
                 table.index, table["r"], table["f"], table["m"], table["segment"], labels, strict=True
             )
         )
-        run.status, run.progress, run.computed_at = RunStatus.DONE, 100, timezone.now()
+        run.status, run.progress, run.computed_at = EffectStatus.DONE, 100, timezone.now()
         run.members = len(table)
         run.k = clustering.k if clustering else None
         run.silhouette = clustering.silhouette if clustering else None
@@ -121,12 +121,13 @@ def compute_segments(
 
 def subjects_in_segment(*, area, code: str) -> set[int]:
     """The subjects of the area's latest done run in the segment (for the loyalty resolver)."""
-    run = SegmentRun.objects.filter(area=area, status=RunStatus.DONE).order_by("-computed_at", "-pk").first()
+    run = SegmentRun.objects.filter(area=area, status=EffectStatus.DONE).order_by("-computed_at", "-pk").first()
     if run is None:
         return set()
     return set(run.assignments.filter(segment=code).values_list("subject", flat=True))
 
 
+@cache
 def segment_resolver(code: str) -> Callable:
     """A loyalty segment resolver for an RFM segment: recomputes the subject keys of the (already consent-gated)
     passes through loyalty's `pass_subjects` and keeps those in the segment. Analytics stores no pass ids."""
@@ -152,10 +153,15 @@ def segment_resolver(code: str) -> Callable:
 
 
 def _window_of(area: ShoppingArea, starts_at: datetime, ends_at: datetime) -> tuple[date, date]:
-    """Local days touched by [starts_at, ends_at): the first day and the day after the last."""
+    """The local days whose noon falls in [starts_at, ends_at): the first and the day after the last. (A campaign
+    ending at 03:00 does not take in the morning it ends; one starting at 09:00 takes in its first day.)"""
     first = _local_day(area, starts_at)
-    last = _local_day(area, ends_at - timedelta(microseconds=1))
-    return first, last + timedelta(days=1)
+    if datetime.combine(first, time(12), tzinfo=area.tz) < starts_at:
+        first += timedelta(days=1)
+    end = _local_day(area, ends_at)
+    if datetime.combine(end, time(12), tzinfo=area.tz) < ends_at:
+        end += timedelta(days=1)
+    return first, max(end, first + timedelta(days=1))
 
 
 def request_campaign_report(
@@ -176,7 +182,7 @@ def request_campaign_report(
                 "ends_on": end,
                 "cost_cents": cost_cents,
                 "margin_permille": margin_permille,
-                "status": RunStatus.PENDING,
+                "status": EffectStatus.PENDING,
                 "progress": 0,
                 "error": "",
                 "requested_at": timezone.now(),
@@ -203,7 +209,7 @@ def request_event_report(*, area, occurrence, cost_cents: int = 0, margin_permil
                 "ends_on": end,
                 "cost_cents": cost_cents,
                 "margin_permille": margin_permille,
-                "status": RunStatus.PENDING,
+                "status": EffectStatus.PENDING,
                 "progress": 0,
                 "error": "",
                 "requested_at": timezone.now(),
@@ -243,29 +249,43 @@ def _groups(report: EffectReport, visits: pd.DataFrame):
     return pd.Series(True, index=visits.index), None, ""
 
 
-def _weekly_table(series: pd.DataFrame, rows: pd.DataFrame, *, start: date, k: int) -> list[dict]:
-    """The chart's weeks (from the window's first day backwards and on), each with actual and counterfactual
-    visits and the number of distinct members behind the actual figure; weeks resting on fewer than K members
-    are suppressed (primary and secondary, an-kpi's `suppress`)."""
+def _chart_table(series: pd.DataFrame, treated: pd.DataFrame, control: pd.DataFrame | None, *, start: date, k: int):
+    """The chart's bins (7, 14 or 28 days counted from the window's first day: the shortest for which most bins
+    rest on at least K members), each with actual and counterfactual visits. A bin is suppressed (an-kpi's
+    `suppress`, primary and secondary) when fewer than K members stand behind it in the treated group, or in the
+    control group whose visits the counterfactual is built from."""
     from .suppression import suppress
 
     frame = series.copy()
     frame.index = pd.to_datetime(frame.index)
-    offset = ((frame.index - pd.Timestamp(start)).days // 7).astype(int)
-    frame["week"] = offset
-    members = rows.assign(week=((pd.to_datetime(rows["local_date"]) - pd.Timestamp(start)).dt.days // 7).astype(int))
-    people = members.groupby("week")["subject"].nunique()
-    weekly = frame.groupby("week").agg(actual=("actual", "sum"), counterfactual=("counterfactual", "sum"))
-    weekly["members"] = people.reindex(weekly.index, fill_value=0)
-    weekly["first_day"] = [
-        (pd.Timestamp(start) + pd.Timedelta(days=7 * int(w))).date().isoformat() for w in weekly.index
-    ]
-    weekly = weekly.reset_index()
-    shown = suppress(weekly, k=k, count_col="members", value_cols=["actual"])
-    return [
+    offsets = (frame.index - pd.Timestamp(start)).days
+
+    def members(rows: pd.DataFrame, days: int) -> pd.Series:
+        bins = (pd.to_datetime(rows["local_date"]) - pd.Timestamp(start)).dt.days // days
+        return rows.assign(bin=bins).groupby("bin")["subject"].nunique()
+
+    for days in (7, 14, 28):
+        table = (
+            frame.assign(bin=offsets // days)
+            .groupby("bin")
+            .agg(actual=("actual", "sum"), counterfactual=("counterfactual", "sum"))
+        )
+        people = members(treated, days).reindex(table.index, fill_value=0)
+        if control is not None:
+            people = np.minimum(people, members(control, days).reindex(table.index, fill_value=0))
+        table["members"] = people
+        table["first_day"] = [
+            (pd.Timestamp(start) + pd.Timedelta(days=days * int(b))).date().isoformat() for b in table.index
+        ]
+        table = table.reset_index()
+        shown = suppress(table, k=k, count_col="members", value_cols=["actual"])
+        if (~shown["is_suppressed"]).mean() >= 0.75 or days == 28:
+            break
+    return days, [
         {
-            "week": int(row.week),
+            "bin": int(row.bin),
             "first_day": row.first_day,
+            "in_window": int(row.bin) >= 0,
             "actual": None if row.is_suppressed else float(row.actual),
             "counterfactual": None if row.is_suppressed else round(float(row.counterfactual), 1),
             "suppressed": bool(row.is_suppressed),
@@ -317,7 +337,7 @@ def compute_effect_report(
 
     now = now or timezone.now()
     report = EffectReport.objects.select_related("area", "campaign").get(pk=report_id)
-    EffectReport.objects.filter(pk=report.pk).update(status=RunStatus.RUNNING, progress=5, error="")
+    EffectReport.objects.filter(pk=report.pk).update(status=EffectStatus.RUNNING, progress=5, error="")
     area = report.area
     first, end = report.starts_on, report.ends_on
     if end > _local_day(area, now):
@@ -335,14 +355,15 @@ def compute_effect_report(
         treated_visits, treated_spend, treated_rows = _daily(visits, days, treated_mask)
         daily = pd.DataFrame({"treated": treated_visits}, index=days)
         spend = pd.DataFrame({"treated": treated_spend}, index=days)
+        control_rows = None
         if control_mask is not None:
-            control_visits, control_spend, _rows = _daily(visits, days, control_mask)
+            control_visits, control_spend, control_rows = _daily(visits, days, control_mask)
             daily["control"], spend["control"] = control_visits, control_spend
         else:
             other_visits, other_calendar = _with_control_area(report, start_at, end_at, now)
             if other_visits is not None:
                 all_rows = pd.Series(True, index=other_visits.index)
-                control_visits, control_spend, _rows = _daily(other_visits, days, all_rows)
+                control_visits, control_spend, control_rows = _daily(other_visits, days, all_rows)
                 daily["control"], spend["control"] = control_visits, control_spend
                 controls = controls.join(other_calendar)
                 control_kind = "area"
@@ -372,14 +393,14 @@ def compute_effect_report(
         _progress(EffectReport, report.pk, 90)
         roi = effects.roi(spend=spend_estimate, margin_rate=report.margin_permille / 1000, cost_cents=report.cost_cents)
         series = pd.DataFrame(visits_estimate.series, columns=["day", "actual", "counterfactual"]).set_index("day")
-        weeks = _weekly_table(series, treated_rows, start=first, k=k)
+        bin_days, bins = _chart_table(series, treated_rows, control_rows, start=first, k=k)
         spend_shown = top_share <= 0.30
         result = {
             "visits": _estimate_dict(visits_estimate),
             "spend": _estimate_dict(spend_estimate) if spend_shown else None,
             "roi": roi.as_dict() if spend_shown else None,
             "placebo": placebo.as_dict(),
-            "weeks": weeks,
+            "chart": {"bin_days": bin_days, "bins": bins},
             "design": visits_estimate.design,
             "control": control_kind,
             "window": [first.isoformat(), end.isoformat()],
@@ -387,7 +408,7 @@ def compute_effect_report(
             "suppression": {
                 "k": k,
                 "members_in_window": window_members if window_members >= k else None,
-                "weeks_suppressed": sum(week["suppressed"] for week in weeks),
+                "bins_suppressed": sum(item["suppressed"] for item in bins),
                 "spend_dominance": not spend_shown,
             },
             "provenance": {
@@ -400,9 +421,9 @@ def compute_effect_report(
                 "code_version": _code_version(),
             },
         }
-        status, error = RunStatus.DONE, ""
+        status, error = EffectStatus.DONE, ""
     except (EffectNotComputable, effects.NotEnoughData) as problem:
-        result, status, error = {}, RunStatus.FAILED, str(problem)
+        result, status, error = {}, EffectStatus.FAILED, str(problem)
     with transaction.atomic():
         report = EffectReport.objects.select_for_update().get(pk=report.pk)
         report.result, report.status, report.error = result, status, error
@@ -442,8 +463,9 @@ def compute_running_campaign_reports(*, now: datetime | None = None) -> int:
 # --- Opening-hours advice ----------------------------------------------------------------------------------------
 
 
-def _footfall(area, start: date, end: date, now: datetime) -> tuple[pd.DataFrame, str]:
-    """(local_date, hour, value) of persons counted by the area's sensors, else of the area's pass scans."""
+def _footfall(area, start: date, end: date, now: datetime) -> tuple[pd.DataFrame, str, dict]:
+    """(local_date, hour, value) of persons counted by the area's sensors, else of the area's pass scans; and for
+    scans, the distinct members behind each (weekday, hour) (sensors count anonymous passers-by)."""
     from .extract import visits_frame
     from .selectors_sensors import counts
 
@@ -453,7 +475,7 @@ def _footfall(area, start: date, end: date, now: datetime) -> tuple[pd.DataFrame
         frame = pd.DataFrame(
             {"local_date": [m.date() for m in moments], "hour": [m.hour for m in moments], "value": counted["value"]}
         )
-        return frame, "sensors"
+        return frame, "sensors", {}
     visits = visits_frame(area=area, start=_midnight(area, start), end=_midnight(area, end), at=now)
     frame = pd.DataFrame(
         {
@@ -462,7 +484,9 @@ def _footfall(area, start: date, end: date, now: datetime) -> tuple[pd.DataFrame
             "value": np.ones(len(visits)),
         }
     )
-    return frame, "visits"
+    slots = visits.assign(weekday=visits["occurred_at"].dt.day_of_week, hour=visits["occurred_at"].dt.hour)
+    people = slots.groupby(["weekday", "hour"])["subject"].nunique().to_dict()
+    return frame, "visits", people
 
 
 def compute_opening_hours_advice(*, area_id: int, now: datetime | None = None, run_id: int | None = None) -> AdviceRun:
@@ -475,8 +499,20 @@ def compute_opening_hours_advice(*, area_id: int, now: datetime | None = None, r
     start = end - timedelta(days=ADVICE_DAYS)
     run = AdviceRun.objects.filter(pk=run_id).first() if run_id else None
     if run is None:
-        run = AdviceRun.objects.create(area=area, start=start, end=end, source="", status=RunStatus.RUNNING)
-    footfall, source = _footfall(area, start, end, now)
+        run = AdviceRun.objects.create(area=area, start=start, end=end, source="", status=EffectStatus.RUNNING)
+    from .suppression import area_k
+
+    footfall, source, people = _footfall(area, start, end, now)
+    k = area_k(area)
+    hidden = 0
+
+    def shown(advice: list) -> list[dict]:
+        # An hour of pass scans resting on fewer than K members is not shown (sensor counts are anonymous).
+        nonlocal hidden
+        kept = [a.as_dict() for a in advice if source == "sensors" or people.get((a.weekday, a.hour), 0) >= k]
+        hidden += len(advice) - len(kept)
+        return kept
+
     _progress(AdviceRun, run.pk, 30)
     from areas.models import Merchant
 
@@ -503,23 +539,51 @@ def compute_opening_hours_advice(*, area_id: int, now: datetime | None = None, r
             str(pk): {
                 "name": names[pk][0],
                 "sector": names[pk][1],
-                "advice": [a.as_dict() for a in opening_hours.advise(footfall, days)],
+                "advice": shown(opening_hours.advise(footfall, days)),
             }
             for pk, days in merchant_days.items()
         },
-        "sectors": {
-            sector: [a.as_dict() for a in opening_hours.advise(footfall, days)] for sector, days in sector_days.items()
-        },
+        "sectors": {sector: shown(opening_hours.advise(footfall, days)) for sector, days in sector_days.items()},
         "provenance": {
             "source": source,
             "window": [start.isoformat(), end.isoformat()],
             "method": "mean footfall per weekday and hour; advised where closed on ≥ half the days and at least "
             "the median of the open hours",
             "code_version": _code_version(),
+            "suppression": {"k": k, "hidden": hidden},
         },
     }
     with transaction.atomic():
-        run.source, run.result, run.status = source, result, RunStatus.DONE
+        run.source, run.result, run.status = source, result, EffectStatus.DONE
         run.progress, run.computed_at = 100, timezone.now()
         run.save()
     return run
+
+
+def request_segments(*, area, seed: int = 0) -> SegmentRun:
+    """A waiting segment run for the area, computed after commit."""
+    from .tasks_effects import compute_segments_task
+
+    run = SegmentRun.objects.create(area=area, as_of=_local_day(area, timezone.now()), seed=seed)
+    transaction.on_commit(partial(compute_segments_task.delay, area_id=area.pk, run_id=run.pk))
+    return run
+
+
+def request_opening_hours_advice(*, area) -> AdviceRun:
+    """A waiting advice run for the area, computed after commit."""
+    from .tasks_effects import compute_opening_hours_advice_task
+
+    end = _local_day(area, timezone.now())
+    run = AdviceRun.objects.create(area=area, start=end - timedelta(days=ADVICE_DAYS), end=end, source="")
+    transaction.on_commit(partial(compute_opening_hours_advice_task.delay, area_id=area.pk, run_id=run.pk))
+    return run
+
+
+def compute_all_segments_and_advice(*, now: datetime | None = None) -> int:
+    """Nightly: each active area's segments (seed 0) and opening-hours advice."""
+    done = 0
+    for area_id in ShoppingArea.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
+        compute_segments(area_id=area_id, now=now)
+        compute_opening_hours_advice(area_id=area_id, now=now)
+        done += 2
+    return done

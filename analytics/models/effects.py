@@ -11,15 +11,15 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "AdviceRun",
     "EffectReport",
+    "EffectStatus",
     "InjectedEffect",
-    "RunStatus",
     "SegmentAssignment",
     "SegmentRun",
     "SubjectKind",
 ]
 
 
-class RunStatus(models.TextChoices):
+class EffectStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
@@ -32,7 +32,7 @@ class SegmentRun(models.Model):
     area = models.ForeignKey("areas.ShoppingArea", on_delete=models.CASCADE, related_name="segment_runs")
     as_of = models.DateField(_("as of"))
     seed = models.PositiveIntegerField(_("seed"), default=0)
-    status = models.CharField(_("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.PENDING)
+    status = models.CharField(_("status"), max_length=8, choices=EffectStatus.choices, default=EffectStatus.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     k = models.PositiveSmallIntegerField(_("clusters"), null=True, blank=True)
     silhouette = models.FloatField(_("silhouette"), null=True, blank=True)
@@ -87,8 +87,16 @@ class EffectReport(models.Model):
 
     area = models.ForeignKey("areas.ShoppingArea", on_delete=models.CASCADE, related_name="effect_reports")
     kind = models.CharField(_("kind"), max_length=8, choices=SubjectKind.choices)
+    # No database constraint: loyalty's demo wipe TRUNCATEs its campaigns, which PostgreSQL refuses while another
+    # table's foreign key points at them (even when that table is empty). Deleting a campaign through the ORM
+    # still deletes its report (CASCADE), and the analytics demo wipe runs before loyalty's.
     campaign = models.ForeignKey(
-        "loyalty.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="effect_reports"
+        "loyalty.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="effect_reports",
+        db_constraint=False,
     )
     occurrence_id = models.CharField(_("event occurrence"), max_length=80, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -96,7 +104,7 @@ class EffectReport(models.Model):
     ends_on = models.DateField(_("day after the last"))
     cost_cents = models.PositiveBigIntegerField(_("cost (cents)"), default=0)
     margin_permille = models.PositiveSmallIntegerField(_("margin rate (‰)"), default=300)
-    status = models.CharField(_("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.PENDING)
+    status = models.CharField(_("status"), max_length=8, choices=EffectStatus.choices, default=EffectStatus.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -132,7 +140,9 @@ class InjectedEffect(models.Model):
     """Demo only: the effect the demo seed injected into a campaign's visits (the truth an estimate is checked
     against)."""
 
-    campaign = models.OneToOneField("loyalty.Campaign", on_delete=models.CASCADE, related_name="injected_effect")
+    campaign = models.OneToOneField(  # no database constraint: see EffectReport.campaign
+        "loyalty.Campaign", on_delete=models.CASCADE, related_name="injected_effect", db_constraint=False
+    )
     lift = models.FloatField(_("injected lift"))
     merchant_ids = models.JSONField(_("participating merchants"), default=list)
     extra_visits = models.PositiveIntegerField(_("extra visits"), default=0)
@@ -153,7 +163,7 @@ class AdviceRun(models.Model):
     start = models.DateField(_("first day"))
     end = models.DateField(_("day after the last"))
     source = models.CharField(_("footfall source"), max_length=16)  # "sensors" or "visits"
-    status = models.CharField(_("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.PENDING)
+    status = models.CharField(_("status"), max_length=8, choices=EffectStatus.choices, default=EffectStatus.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)  # {"merchants": {id: [...]}, "sectors": …}
     error = models.TextField(_("error"), blank=True)

@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "parcel-reminders": {"task": "parcels.tasks.send_parcel_reminders_task", "schedule": crontab(minute=5)},
     # Analytics: every area's figures, after the night's loyalty and parcel jobs.
     "analytics-recompute": {"task": "analytics.tasks.recompute_all_areas_task", "schedule": crontab(hour=4, minute=30)},
+    # Campaign and event effects, segments and opening-hours advice, after the figures they sit beside.
+    "analytics-effects": {
+        "task": "analytics.tasks_effects.nightly_effects_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------

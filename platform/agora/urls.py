@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("areas.urls")),
     path("", include("loyalty.urls")),
     path("", include("parcels.urls")),
+    path("", include("analytics.urls_effects")),
     path("", include("analytics.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
