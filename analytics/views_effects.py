@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import can, get_for_action_or_404, require
@@ -38,15 +38,23 @@ from .suppression import area_k, suppress
 AREA_ACTION = "analytics.view_area_dashboard"
 COMPUTE_ACTION = "analytics.compute_effects"
 ADVICE_ACTION = "analytics.view_opening_advice"
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+WEEKDAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
 DESIGNS = {
-    "did": _l("difference in differences"),
-    "counterfactual": _l("counterfactual regression (no control group)"),
+    "did": gettext_lazy("difference in differences"),
+    "counterfactual": gettext_lazy("counterfactual regression (no control group)"),
 }
 CONTROLS = {
-    "merchants": _l("the merchants that did not take part"),
-    "area": _l("the other shopping area(s)"),
-    "": _l("none: the area's own history"),
+    "merchants": gettext_lazy("the merchants that did not take part"),
+    "area": gettext_lazy("the other shopping area(s)"),
+    "": gettext_lazy("none: the area's own history"),
 }
 
 
