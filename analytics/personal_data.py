@@ -5,11 +5,12 @@ to a person is `KpiRun.requested_by`, the staff member who asked for a recomputa
 on erasure (the run itself is bookkeeping).
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import register
 
-from .models import KpiRun
+from .models import KpiRun, SegmentAssignment
 
 register(
     KpiRun,
@@ -18,4 +19,25 @@ register(
     fields=["area", "requested_at", "status"],
     on_erase="anonymise",
     anonymise={"requested_by": None},
+)
+
+
+# --- an-effects: segment assignments ---------------------------------------------------------------------------
+# A segment assignment is keyed by the person's pseudonymous subject number (a keyed hash of User.pseudonym), not
+# by an id: pseudonymised personal data all the same. Export shows the person their scores and segment; erasure
+# deletes them (the next run leaves them out anyway, as their consent ends with the account).
+
+
+def _segment_rows_of(person):
+    from .extract import subject_of
+
+    return Q(subject=subject_of(person.pseudonym))
+
+
+register(
+    SegmentAssignment,
+    label=_("Your customer segment (from your visits, if you allowed analytics)"),
+    subject_path=_segment_rows_of,
+    fields=["segment", "cluster", "recency", "frequency", "monetary"],
+    on_erase="delete",
 )
