@@ -152,15 +152,18 @@ def segment_resolver(code: str) -> Callable:
 # --- Effects --------------------------------------------------------------------------------------------------
 
 
-def _window_of(area: ShoppingArea, starts_at: datetime, ends_at: datetime) -> tuple[date, date]:
-    """The local days whose noon falls in [starts_at, ends_at): the first and the day after the last. (A campaign
-    ending at 03:00 does not take in the morning it ends; one starting at 09:00 takes in its first day.)"""
+def _window_of(area: ShoppingArea, starts_at: datetime, ends_at: datetime, *, by_noon: bool) -> tuple[date, date]:
+    """The window's local days: the first and the day after the last. A campaign takes the days whose noon falls
+    in [starts_at, ends_at) (one ending at 03:00 does not take in the morning it ends; one starting at 09:00
+    takes in its first day); an event every day it touches."""
     first = _local_day(area, starts_at)
-    if datetime.combine(first, time(12), tzinfo=area.tz) < starts_at:
-        first += timedelta(days=1)
-    end = _local_day(area, ends_at)
-    if datetime.combine(end, time(12), tzinfo=area.tz) < ends_at:
-        end += timedelta(days=1)
+    end = _local_day(area, ends_at - timedelta(microseconds=1)) + timedelta(days=1)
+    if by_noon:
+        if datetime.combine(first, time(12), tzinfo=area.tz) < starts_at:
+            first += timedelta(days=1)
+        end = _local_day(area, ends_at)
+        if datetime.combine(end, time(12), tzinfo=area.tz) < ends_at:
+            end += timedelta(days=1)
     return first, max(end, first + timedelta(days=1))
 
 
@@ -170,7 +173,7 @@ def request_campaign_report(
     """Make (or reset to waiting) the campaign's report and queue its computation after commit."""
     if not 0 <= margin_permille <= 1000:
         raise EffectNotComputable(_("The margin rate must lie between 0% and 100%."))
-    first, end = _window_of(campaign.area, campaign.starts_at, campaign.ends_at)
+    first, end = _window_of(campaign.area, campaign.starts_at, campaign.ends_at, by_noon=True)
     with transaction.atomic():
         report, _created = EffectReport.objects.update_or_create(
             campaign=campaign,
@@ -197,7 +200,7 @@ def request_event_report(*, area, occurrence, cost_cents: int = 0, margin_permil
     """Make (or reset) the report of one event occurrence (`cms.selectors.Occurrence`) and queue it."""
     if not 0 <= margin_permille <= 1000:
         raise EffectNotComputable(_("The margin rate must lie between 0% and 100%."))
-    first, end = _window_of(area, occurrence.starts_at, occurrence.ends_at)
+    first, end = _window_of(area, occurrence.starts_at, occurrence.ends_at, by_noon=False)
     with transaction.atomic():
         report, _created = EffectReport.objects.update_or_create(
             area=area,
