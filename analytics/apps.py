@@ -45,3 +45,20 @@ class AnalyticsConfig(AppConfig):
 
         for code, label in SEGMENTS.items():
             register_segment(code, label, services_effects.segment_resolver(code))
+
+        self._ready_sensors()
+
+    def _ready_sensors(self) -> None:
+        """Sensors, imports and open data (an-inputs)."""
+        from accounts.permissions import register_action
+        from accounts.roles import Role
+
+        from . import admin_sensors  # noqa: F401  (counting points, sensors, imports in the admin)
+        from .importers import tasks  # noqa: F401  (registers the import task with Celery)
+        from .navigation import register_dashboard_page
+
+        # On an area: seeing its counting points, sensors, counts, quality and imports.
+        register_action("analytics.view_sensors", roles={Role.AREA_MANAGER})
+        # On an area: uploading or pushing (API) counts and weather, managing counting points and sensors.
+        register_action("analytics.import_sensor_data", roles={Role.AREA_MANAGER})
+        register_dashboard_page(_("Sensors"), "analytics_sensors:dashboard", order=60)

@@ -39,8 +39,35 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
 }
-TABLES = ("overview", "trend", "sectors", "merchants", "hours", "ages", "comparison", "merchant")
-OVERVIEW_KPIS = (*CELL_KPIS, "active_members", "pickups", "pickup_conversion")
+TABLES = (
+    "overview",
+    "trend",
+    "sectors",
+    "merchants",
+    "hours",
+    "ages",
+    "bands",
+    "municipalities",
+    "catchment",
+    "counting_points",
+    "comparison",
+    "merchant",
+)
+BREAKDOWN_TABLES = {
+    "hours": "visits_by_hour",
+    "ages": "visitors_by_age",
+    "bands": "visitors_by_band",
+    "municipalities": "visitors_by_municipality",
+    "catchment": "visitors_by_catchment",
+}
+OVERVIEW_KPIS = (
+    *CELL_KPIS,
+    "active_members",
+    "pickups",
+    "pickup_conversion",
+    "capture_rate",
+    "entrant_conversion",
+)
 SCOPE_TABLE_KPIS = ("visits", "unique_visitors", "spend_per_visit_cents", "visit_frequency", "repeat_visitors")
 
 
@@ -119,10 +146,18 @@ def table_rows(
         return selectors.by_scope(
             area, scope=scope, period_kind=period_kind, period_start=period_start, kpis=SCOPE_TABLE_KPIS
         )
-    if table == "hours":
-        return selectors.breakdown(area, kpi="visits_by_hour", period_kind=period_kind, period_start=period_start)
-    if table == "ages":
-        return selectors.breakdown(area, kpi="visitors_by_age", period_kind=period_kind, period_start=period_start)
+    if table in BREAKDOWN_TABLES:
+        return selectors.breakdown(
+            area, kpi=BREAKDOWN_TABLES[table], period_kind=period_kind, period_start=period_start
+        )
+    if table == "counting_points":
+        return selectors.by_scope(
+            area,
+            scope=Scope.COUNTING_POINT,
+            period_kind=period_kind,
+            period_start=period_start,
+            kpis=("footfall", "store_entrants"),
+        )
     raise UnknownTable(table)
 
 

@@ -8,6 +8,7 @@ figures and `n`, the number of distinct subjects behind the cell. Suppression an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -105,6 +106,55 @@ CATALOGUE: dict[str, Kpi] = {
             COUNT,
             _("Unique visitors per age group given for analytics ('unknown' when not given)."),
         ),
+        Kpi(
+            "visitors_by_band",
+            _("Visitors by distance"),
+            COUNT,
+            _("Unique visitors per distance band from their postcode's centre to the area's centre."),
+            source="loyalty.selectors.visits + analytics.origin",
+        ),
+        Kpi(
+            "visitors_by_municipality",
+            _("Visitors by municipality"),
+            COUNT,
+            _("Unique visitors per municipality of their postcode."),
+            source="loyalty.selectors.visits + analytics.origin",
+        ),
+        Kpi(
+            "visitors_by_catchment",
+            _("Visitors from outside the region"),
+            COUNT,
+            _("Unique visitors living inside or outside the area's catchment radius ('unknown': no postcode)."),
+            source="loyalty.selectors.visits + analytics.origin",
+        ),
+        Kpi(
+            "footfall",
+            _("Passers-by"),
+            COUNT,
+            _("Persons counted at the counting point (sensors)."),
+            source="analytics.selectors_sensors.counts (persons)",
+        ),
+        Kpi(
+            "store_entrants",
+            _("Store entrants"),
+            COUNT,
+            _("Persons counted entering stores (sensors)."),
+            source="analytics.selectors_sensors.counts (store_entrants)",
+        ),
+        Kpi(
+            "capture_rate",
+            _("Capture rate"),
+            SHARE,
+            _("Store entrants divided by passers-by, area totals."),
+            source="analytics.selectors_sensors.counts",
+        ),
+        Kpi(
+            "entrant_conversion",
+            _("Buying members per entrant"),
+            SHARE,
+            _("Visits of consenting members divided by store entrants (a lower bound: other buyers are not counted)."),
+            source="analytics.selectors_sensors.counts + loyalty.selectors.visits",
+        ),
     )
 }
 
@@ -130,7 +180,7 @@ def period_start(dates: pd.Series, kind: str) -> pd.Series:
     if kind == DAY:
         return dates
     if kind == WEEK:
-        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     if kind == MONTH:
         return _month_start(dates)
     if kind == QUARTER:
@@ -169,7 +219,12 @@ def last_year(start: pd.Timestamp, kind: str) -> pd.Timestamp:
     return start - pd.DateOffset(years=1)
 
 
-def period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
+def period_end(start, kind: str) -> pd.Timestamp:
+    return _period_end(pd.Timestamp(start), kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
     return shift(start, kind, -1)
 
 
@@ -327,7 +382,7 @@ def hour_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
         {
             "scope_id": _scope_column(visits, scope).to_numpy(),
             "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "weekday": visits["occurred_at"].dt.weekday.to_numpy(),
+            "weekday": visits["occurred_at"].dt.day_of_week.to_numpy(),
             "hour": visits["occurred_at"].dt.hour.to_numpy(),
             "subject": visits["subject"].to_numpy(),
         }
@@ -342,14 +397,22 @@ def hour_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
 
 def age_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     """Unique visitors per (scope_id, period_start, age band); 'unknown' where none was given."""
+    return profile_cells(visits, scope=scope, kind=kind, column="age_band")
+
+
+def profile_cells(visits: pd.DataFrame, *, scope: str, kind: str, column: str, prefix: str = "") -> pd.DataFrame:
+    """Unique visitors per (scope_id, period_start, value of a profile column): breakdown `<prefix><value>`,
+    'unknown' where the column is empty. A subject has one value, so the cells add up to the unique visitors."""
     columns = ["scope_id", "period_start", "breakdown", "value", "n"]
     if visits.empty:
         return pd.DataFrame(columns=columns)
+    raw = visits[column].astype("object")
+    values = raw.where(raw.notna() & (raw != ""), "unknown").astype(str)
     frame = pd.DataFrame(
         {
             "scope_id": _scope_column(visits, scope).to_numpy(),
             "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "breakdown": visits["age_band"].fillna("unknown").astype(str).to_numpy(),
+            "breakdown": (prefix + values).to_numpy(),
             "subject": visits["subject"].to_numpy(),
         }
     )
@@ -357,6 +420,43 @@ def age_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     cells = cells.reset_index()
     cells["n"] = cells["value"]
     return cells[columns]
+
+
+def with_origin(visits: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """The visits with `band`, `municipality` and `catchment` (inside/outside) of their postcode, from
+    `analytics.origin.origins_frame` (one row per (country, postcode4)); unknown postcodes stay empty."""
+    if visits.empty or origins.empty:
+        return visits.assign(band=None, municipality=None, catchment=None)
+    joined = visits.merge(
+        origins[["country", "postcode4", "band", "municipality", "inside_catchment"]],
+        on=["country", "postcode4"],
+        how="left",
+    )
+    inside = joined["inside_catchment"]
+    joined["catchment"] = [None if v is None or v != v else ("inside" if v else "outside") for v in inside]
+    return joined.drop(columns=["inside_catchment"])
+
+
+def sensor_cells(daily: pd.DataFrame, *, kind: str) -> pd.DataFrame:
+    """Counts per (counting point, period) from daily counts (selectors_sensors.counts, interval="day"):
+    rows (scope_id, period_start, value, flags) where flags ORs the days' quality bits."""
+    columns = ["scope_id", "period_start", "value", "flags"]
+    if daily.empty:
+        return pd.DataFrame(columns=columns)
+    days = daily["phenomenon_start"].dt.tz_localize(None).dt.normalize()
+    frame = pd.DataFrame(
+        {
+            "scope_id": daily["counting_point"].astype(str).to_numpy(),
+            "period_start": period_start(days, kind).to_numpy(),
+            "value": daily["value"].astype(float).to_numpy(),
+            "flags": daily["flags"].astype("int64").to_numpy(),
+        }
+    )
+    return (
+        frame.groupby(["scope_id", "period_start"])
+        .agg(value=("value", "sum"), flags=("flags", lambda bits: int(np.bitwise_or.reduce(bits.to_numpy()))))
+        .reset_index()[columns]
+    )
 
 
 def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -370,8 +470,9 @@ def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
     keyed = values.set_index(["scope_id", "breakdown", "period_start"])["value"]
     keyed = keyed[~keyed.index.duplicated()]
     starts = pd.to_datetime(values["period_start"])
-    previous = [shift(s, kind) for s in starts]
-    year_ago = [last_year(s, kind) for s in starts]
+    cache = {s: (shift(s, kind), last_year(s, kind)) for s in set(starts)}  # a few hundred distinct starts
+    previous = [cache[s][0] for s in starts]
+    year_ago = [cache[s][1] for s in starts]
 
     def lookup(targets):
         index = pd.MultiIndex.from_arrays([values["scope_id"], values["breakdown"], pd.DatetimeIndex(targets)])

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 LOW_UPTIME = 0.5
 MIN_ZERO_RUN_HOURS = 4
 DAYTIME_HOURS = range(9, 19)  # a run of zeros touching these local hours is an outage
+MIN_EXPECTED_IN_RUN = 20.0  # passers expected over the run: fewer and zeros may be real
 
 
 class Flag(enum.IntFlag):
@@ -78,14 +80,29 @@ def codes_of(bits: int) -> list[str]:
 # --- detectors ----------------------------------------------------------------------------------------------
 
 
-def zero_runs(series: pd.Series, *, min_hours: int = MIN_ZERO_RUN_HOURS, daytime=DAYTIME_HOURS) -> pd.Series:
+def zero_runs(
+    series: pd.Series,
+    *,
+    min_hours: int = MIN_ZERO_RUN_HOURS,
+    daytime=DAYTIME_HOURS,
+    min_expected: float = MIN_EXPECTED_IN_RUN,
+) -> pd.Series:
     """A boolean mask over an hourly series (indexed by local, aware or naive times, sorted): True for the
-    values in a run of at least `min_hours` consecutive zeros that covers at least one daytime hour.
-    A gap in the index ends a run."""
+    values in a run of at least `min_hours` consecutive zeros that covers a daytime hour and in which at least
+    `min_expected` passers were to be expected (so quiet hours of a small series, e.g. children at dawn, are
+    not an outage). The expected level of an hour is the median of that hour of the day over the series (over
+    its non-zero daytime values when it spans fewer than three days). A gap in the index ends a run."""
     if series.empty:
         return pd.Series([], dtype=bool, index=series.index)
     values = series.to_numpy()
     index = series.index
+    hours = index.hour
+    if index[-1] - index[0] >= pd.Timedelta(days=3):
+        level = series.groupby(hours).median().to_dict()
+    else:
+        daytime_values = series[np.isin(hours, list(daytime)) & (series.to_numpy() > 0)]
+        typical = float(daytime_values.median()) if len(daytime_values) else 0.0
+        level = dict.fromkeys(range(24), typical)
     mask = [False] * len(values)
     start = None
     for position in range(len(values) + 1):
@@ -102,7 +119,11 @@ def zero_runs(series: pd.Series, *, min_hours: int = MIN_ZERO_RUN_HOURS, daytime
             continue
         if start is not None:
             run = range(start, position)
-            if len(run) >= min_hours and any(index[i].hour in daytime for i in run):
+            if (
+                len(run) >= min_hours
+                and any(hours[i] in daytime for i in run)
+                and sum(level.get(hours[i], 0.0) for i in run) >= min_expected
+            ):
                 for i in run:
                     mask[i] = True
             start = position if zero else None
@@ -225,6 +246,14 @@ def assess_sensor(*, sensor, start: date, end: date) -> None:
                 mean_uptime=float(uptime.mean()) if len(uptime) else None,
             )
         )
+    # Days inside the data's span with no observation at all: missing, coverage 0.
+    present_days = {row.date for row in days}
+    first_day, last_day = max(start, frame["date"].min()), min(end, frame["date"].max())
+    day = first_day
+    while day <= last_day:
+        if day not in present_days:
+            days.append(SensorDayQuality(sensor=sensor, date=day, flags=int(Flag.MISSING), coverage=0.0))
+        day += timedelta(days=1)
     with transaction.atomic():
         SensorDayQuality.objects.filter(sensor=sensor, date__gte=start, date__lte=end).delete()
         SensorDayQuality.objects.bulk_create(days, batch_size=2000)

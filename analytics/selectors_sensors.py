@@ -117,9 +117,13 @@ def counts(
     result = result.rename(columns={"period": "phenomenon_start"})
     if interval == "day":
         quality = _day_quality(area=area, start=start, end=end, counting_point=counting_point)
-        if not quality.empty:
+        if quality:
             dates = result["phenomenon_start"].dt.date
-            extra = [quality.get((cp, day), 0) for cp, day in zip(result["counting_point"], dates, strict=True)]
+            # Only the day's missing intervals: other flags come from this property's own observations.
+            missing = int(Flag.MISSING)
+            extra = [
+                quality.get((cp, day), 0) & missing for cp, day in zip(result["counting_point"], dates, strict=True)
+            ]
             result["flags"] = [int(a) | int(b) for a, b in zip(result["flags"], extra, strict=True)]
     names = _names(area)
     result["counting_point_name"] = result["counting_point"].map(names)

@@ -9,22 +9,24 @@ new one. Consent is read when the run starts, so a member who withdrew is in no 
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agora.exceptions import ApplicationError
 
-from . import extract, kpis
+from . import extract, kpis, origin, selectors_sensors
 from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
 from .models import KpiRun, KpiValue, RunStatus, Scope
-from .suppression import Relation, area_k, suppress
+from .quality import codes_of
+from .suppression import SECONDARY, Relation, area_k, suppress
 
 #: The version written into each figure's provenance when git cannot tell (an installed copy).
 CODE_VERSION = "analytics-1"
@@ -118,12 +120,14 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> dict:
     }
 
 
-def relations_for(table: pd.DataFrame, sector_of: dict[str, str]) -> list[Relation]:
+def relations_for(table: pd.DataFrame, sector_of: dict[str, str], window: tuple | None = None) -> list[Relation]:
     """The linear relations between the cells a run publishes (see docs/analytics-kpis.md §Suppression):
     area = Σ sectors = Σ merchants, sector = Σ its merchants (same period); week, month = Σ days, quarter = Σ
-    months, year = Σ quarters (same scope); a period's visits = Σ its weekday × hour cells, its unique
-    visitors = Σ its age groups. `table` has columns pos, kind ('cell', 'hour', 'age'), scope, scope_id,
-    period_kind, period_start, breakdown."""
+    months, year = Σ quarters (same scope); where a scope has weeks and months but no days, the weeks and the
+    months between two dates that start both (a Monday the 1st, the window's ends) have the same sum; a
+    period's visits = Σ its weekday × hour cells, and a weekday's hour cells = Σ that weekday's days; its
+    unique visitors = Σ its age groups. `table` has columns pos, kind ('cell', 'hour', 'age'), scope,
+    scope_id, period_kind, period_start, breakdown; `window` is the [start, end) dates the cells cover."""
     relations: list[Relation] = []
     main = table[table["kind"] == "cell"]
     by_cell = {
@@ -169,8 +173,11 @@ def relations_for(table: pd.DataFrame, sector_of: dict[str, str]) -> list[Relati
                 parent = keyed.get((scope, scope_id, parent_kind, pd.Timestamp(parent_start), breakdown))
                 if parent is not None:
                     relations.append(Relation.parent(parent, positions))
+    if window is not None:
+        relations += _week_month_relations(main, window)
+        relations += _hour_day_relations(table, by_cell)
     # Breakdowns: a period's cells add up to the period's own (main) cell.
-    for kind_name in ("hour", "age"):
+    for kind_name in sorted(set(table["kind"]) - {"cell"}):
         frame = table[table["kind"] == kind_name]
         for (scope, scope_id, period_kind, start), positions in _groups(
             frame, ["scope", "scope_id", "period_kind", "period_start"]
@@ -178,6 +185,50 @@ def relations_for(table: pd.DataFrame, sector_of: dict[str, str]) -> list[Relati
             parent = by_cell.get((scope, scope_id, period_kind, start))
             if parent is not None:
                 relations.append(Relation.parent(parent, positions))
+    return relations
+
+
+def _week_month_relations(main: pd.DataFrame, window: tuple) -> list[Relation]:
+    """Weeks and months of a scope without day cells partition the same days: between two dates that start
+    both a week and a month (and the window's ends) their sums are equal."""
+    start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    months = pd.date_range(start.replace(day=1), end, freq="MS")
+    boundaries = sorted({start, end, *(m for m in months if start < m < end and m.weekday() == 0)})
+    relations = []
+    detail = main[(main["scope"] != Scope.AREA) & main["period_kind"].isin([WEEK, MONTH])]
+    for (_scope, _scope_id), index in detail.groupby(["scope", "scope_id"], sort=False).indices.items():
+        cells = detail.iloc[index]
+        clipped = cells["period_start"].where(cells["period_start"] > start, start)
+        segment = np.searchsorted(np.array(boundaries, dtype="datetime64[ns]"), clipped.to_numpy(), side="right")
+        for seg in np.unique(segment):
+            in_segment = cells[segment == seg]
+            weeks = in_segment[in_segment["period_kind"] == WEEK]["pos"].to_numpy()
+            months_ = in_segment[in_segment["period_kind"] == MONTH]["pos"].to_numpy()
+            if len(weeks) and len(months_):
+                relations.append(Relation((*weeks, *months_), (*(1.0,) * len(weeks), *(-1.0,) * len(months_))))
+    return relations
+
+
+def _hour_day_relations(table: pd.DataFrame, by_cell: dict) -> list[Relation]:
+    """A weekday's hour cells in a period add up to the area's days of that weekday in the period."""
+    hours = table[table["kind"] == "hour"]
+    days = table[(table["kind"] == "cell") & (table["scope"] == Scope.AREA) & (table["period_kind"] == DAY)]
+    if hours.empty or days.empty:
+        return []
+    day_starts = pd.to_datetime(days["period_start"])
+    day_positions: dict[tuple, list[int]] = {}
+    for kind in BREAKDOWN_KINDS:
+        parents = kpis.period_start(day_starts, kind).to_numpy()
+        for pos, parent, weekday in zip(days["pos"], parents, day_starts.dt.day_of_week, strict=True):
+            day_positions.setdefault((kind, pd.Timestamp(parent), str(weekday)), []).append(int(pos))
+    relations = []
+    keyed = hours.assign(weekday=hours["breakdown"].str[1])
+    for (period_kind, start, weekday), index in keyed.groupby(
+        ["period_kind", "period_start", "weekday"], sort=False
+    ).indices.items():
+        hour_pos = hours["pos"].to_numpy()[index]
+        day_pos = day_positions.get((period_kind, pd.Timestamp(start), weekday), [])
+        relations.append(Relation((*hour_pos, *day_pos), (*(1.0,) * len(hour_pos), *(-1.0,) * len(day_pos))))
     return relations
 
 
@@ -200,22 +251,39 @@ def _main_table(visits: pd.DataFrame, *, with_area_detail: bool) -> pd.DataFrame
     return table
 
 
-def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_area_detail: bool):
-    """All cells of one purpose (main cells, and for `analytics` the hour and age breakdowns) with their raw
-    and suppressed values."""
+#: Breakdowns of a period's unique visitors by a profile column: (table kind, column, breakdown prefix, KPI).
+PROFILE_BREAKDOWNS = (
+    ("age", "age_band", "", "visitors_by_age"),
+    ("band", "band", "", "visitors_by_band"),
+    ("mun", "municipality", "", "visitors_by_municipality"),
+    ("catchment", "catchment", "", "visitors_by_catchment"),
+)
+
+
+def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_area_detail: bool, window=None):
+    """All cells of one purpose (main cells, and for `analytics` the weekday × hour breakdown of visits and the
+    profile breakdowns of unique visitors) with their raw and suppressed values, suppressed as one system."""
     table = _main_table(visits, with_area_detail=with_area_detail)
     if with_area_detail and not visits.empty:
-        hours = _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")
-        ages = _breakdown_cells(visits, kpis.age_cells, "visitors_by_age").assign(kind="age")
-        table = pd.concat([table, hours, ages], ignore_index=True)
+        parts = [table, _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")]
+        for kind_name, column, prefix, kpi in PROFILE_BREAKDOWNS:
+            if column not in visits.columns:
+                continue
+
+            def builder(frame, *, scope, kind, column=column, prefix=prefix):
+                return kpis.profile_cells(frame, scope=scope, kind=kind, column=column, prefix=prefix)
+
+            parts.append(_breakdown_cells(visits, builder, kpi).assign(kind=kind_name))
+        table = pd.concat(parts, ignore_index=True)
     if table.empty:
         return table, table
     table["period_start"] = pd.to_datetime(table["period_start"])
     table["pos"] = np.arange(len(table))
     if "spend_cents_top" not in table.columns:
         table["spend_cents_top"] = np.nan
-    relations = relations_for(table, sector_of)
-    published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="n")
+    relations = relations_for(table, sector_of, window)
+    table["order"] = _order(table)
+    published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order")
     numeric = [
         c
         for c in ("visits", "first_time_visitors", "repeat_visitors", "combination_days", "member_days", "value")
@@ -227,9 +295,25 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
     return table, published
 
 
-def _provenance(kpi: str, *, purpose: str, kind: str, start: pd.Timestamp, k: int, reason: str) -> dict:
+KIND_RANK = {DAY: 0, WEEK: 1, MONTH: 2, QUARTER: 3, YEAR: 4}
+SCOPE_RANK = {Scope.MERCHANT: 0, Scope.SECTOR: 1, Scope.AREA: 2}
+
+
+def _order(table: pd.DataFrame) -> np.ndarray:
+    """Which visible cell secondary suppression hides first: the one resting on fewest people; between equals,
+    the finer one (a day before its month, a merchant before its sector, a breakdown before its total)."""
+    coarse = table["period_kind"].map(KIND_RANK).fillna(0) + table["scope"].map(SCOPE_RANK).fillna(0)
+    coarse = coarse + (table["kind"] == "cell") * 0.5
+    return table["n"].fillna(0).to_numpy(dtype=float) + coarse.to_numpy(dtype=float) / 10
+
+
+def _provenance(
+    kpi: str, *, purpose: str, kind: str, start: pd.Timestamp, k: int, reason: str, quality: str = ""
+) -> dict:
     end = kpis.period_end(start, kind)
+    extra = {"quality": quality.split(",")} if quality else {}
     return {
+        **extra,
         "source": kpis.CATALOGUE[kpi].source,
         "purpose": purpose,
         "method": f"analytics.kpis {kpi} v{kpis.METHOD_VERSION}",
@@ -257,7 +341,7 @@ def _value_rows(raw: pd.DataFrame, published: pd.DataFrame, *, purpose: str) -> 
                     n=raw_main["n"].to_numpy(),
                 )
             )
-    for kind_name in ("hour", "age"):
+    for kind_name in sorted(set(published["kind"]) - {"cell"}):
         mask = (published["kind"] == kind_name).to_numpy()
         if mask.any():
             pub = published[mask]
@@ -298,7 +382,7 @@ def _simple_rows(frame: pd.DataFrame, *, kpi: str, kind: str, k: int, purpose: s
     )
 
 
-def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int) -> pd.DataFrame:
+def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window: tuple) -> pd.DataFrame:
     frames = []
     cells = []
     for kind in AREA_KINDS:
@@ -311,8 +395,9 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int) -> pd.D
     table["period_start"] = pd.to_datetime(table["period_start"])
     table["pos"] = np.arange(len(table))
     table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
-    relations = relations_for(table, {})
-    published = suppress(table, k=k, count_col="n", relations=relations)
+    relations = relations_for(table, {}, window)
+    table["order"] = _order(table)
+    published = suppress(table, k=k, count_col="n", relations=relations, order_col="order")
     hidden = published["is_suppressed"].to_numpy()
     conversion = table["converted"].astype(float) / table["pickups"].astype(float)
     for kpi, raw in (("pickups", table["pickups"].astype(float)), ("pickup_conversion", conversion)):
@@ -336,6 +421,88 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
+def _sensor_rows(*, area, window: tuple, published: pd.DataFrame) -> pd.DataFrame:
+    """Counting points: passers-by and store entrants per counting point and period (counts of people passing
+    a sensor, not of members: no small-group rule applies), and per area the capture rate (entrants ÷
+    passers-by) and entrants' conversion (member visits ÷ entrants; hidden when the visits are). Each figure
+    carries the quality flags of the days it rests on."""
+    from .models import ObservedProperty
+
+    start, end = window
+    frames = []
+    totals: dict[str, pd.DataFrame] = {}
+    for prop, kpi in ((ObservedProperty.PERSONS, "footfall"), (ObservedProperty.STORE_ENTRANTS, "store_entrants")):
+        daily = selectors_sensors.counts(area=area, start=start, end=end, observed_property=prop, interval="day")
+        for kind in AREA_KINDS:
+            cells = kpis.sensor_cells(daily, kind=kind)
+            if cells.empty:
+                continue
+            quality = [",".join(codes_of(int(bits))) for bits in cells["flags"]]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scope": Scope.COUNTING_POINT.value,
+                        "scope_id": cells["scope_id"].to_numpy(),
+                        "period_kind": kind,
+                        "period_start": pd.to_datetime(cells["period_start"]).to_numpy(),
+                        "suppressed_reason": "",
+                        "kpi": kpi,
+                        "breakdown": "",
+                        "value": cells["value"].to_numpy(),
+                        "raw_value": cells["value"].to_numpy(),
+                        "n": None,
+                        "purpose": extract.ANALYTICS,
+                        "quality": quality,
+                    }
+                )
+            )
+            area_total = cells.groupby("period_start").agg(
+                value=("value", "sum"), flags=("flags", lambda bits: int(np.bitwise_or.reduce(bits.to_numpy())))
+            )
+            totals[f"{kpi}:{kind}"] = area_total
+    visits = {}
+    if not published.empty:
+        mask = (published["kind"] == "cell") & (published["scope"] == Scope.AREA)
+        for row in published[mask][["period_kind", "period_start", "visits"]].itertuples(index=False):
+            visits[(row.period_kind, pd.Timestamp(row.period_start))] = row.visits
+    ratios = []
+    for kind in AREA_KINDS:
+        passers, entrants = totals.get(f"footfall:{kind}"), totals.get(f"store_entrants:{kind}")
+        if passers is None or entrants is None:
+            continue
+        joined = entrants.join(passers, lsuffix="_in", rsuffix="_by", how="inner")
+        for start_, row in zip(joined.index, joined.itertuples(index=False), strict=True):
+            stamp = pd.Timestamp(start_)
+            capture = row.value_in / row.value_by if row.value_by else np.nan
+            member_visits = visits.get((kind, stamp), np.nan)
+            conversion = member_visits / row.value_in if row.value_in else np.nan
+            quality = ",".join(codes_of(int(row.flags_in) | int(row.flags_by)))
+            ratios.append((kind, stamp, "capture_rate", capture, "", quality))
+            reason = SECONDARY if np.isnan(member_visits) else ""
+            ratios.append((kind, stamp, "entrant_conversion", conversion, reason, quality))
+    if ratios:
+        kinds, stamps, codes, values, reasons, qualities = zip(*ratios, strict=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scope": Scope.AREA.value,
+                    "scope_id": "area",
+                    "period_kind": kinds,
+                    "period_start": stamps,
+                    "suppressed_reason": reasons,
+                    "kpi": codes,
+                    "breakdown": "",
+                    "value": values,
+                    "raw_value": values,
+                    "n": None,
+                    "purpose": extract.ANALYTICS,
+                    "quality": qualities,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = None, progress=None) -> pd.DataFrame:
     """Every figure of the area as long rows (no database writes): the heart of `recompute`, also for tests."""
     progress = progress or (lambda percent, step: None)
@@ -344,29 +511,47 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     sector_of = dict(zip(merchants["merchant_id"].astype(str), merchants["sector"].astype(str), strict=True))
     progress(5, "extract")
     visits = extract.visits_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    pairs = visits[["country", "postcode4"]].dropna().drop_duplicates().itertuples(index=False, name=None)
+    visits = kpis.with_origin(visits, origin.origins_frame(area=area, pairs=pairs))
     progress(20, "cells")
-    raw, published = _suppressed_table(visits, k=k, sector_of=sector_of, with_area_detail=True)
+    window = (start.date(), end.date())
+    raw, published = _suppressed_table(visits, k=k, sector_of=sector_of, with_area_detail=True, window=window)
     frames = [_value_rows(raw, published, purpose=extract.ANALYTICS)] if not raw.empty else []
     progress(50, "active members")
+    hidden_cells = set()
+    if not published.empty:
+        mask = (published["kind"] == "cell") & published["is_suppressed"]
+        hidden_cells = set(
+            published.loc[mask, ["scope", "scope_id", "period_kind", "period_start"]].itertuples(index=False, name=None)
+        )
     for scope, kinds in ((Scope.AREA, AREA_KINDS), (Scope.SECTOR, DETAIL_KINDS), (Scope.MERCHANT, DETAIL_KINDS)):
         for kind in kinds:
             active = kpis.active_members(visits, scope=scope.value, kind=kind)
-            frames.append(
-                _simple_rows(active, kpi="active_members", kind=kind, k=k, purpose=extract.ANALYTICS, scope=scope)
-            )
+            rows = _simple_rows(active, kpi="active_members", kind=kind, k=k, purpose=extract.ANALYTICS, scope=scope)
+            if not rows.empty and hidden_cells:
+                # A cell hidden for its visits is hidden whole: its active members too.
+                keys = zip(rows["scope"], rows["scope_id"], rows["period_kind"], rows["period_start"], strict=True)
+                also = np.array([(s_, i, pk, pd.Timestamp(ps)) in hidden_cells for s_, i, pk, ps in keys])
+                also &= rows["suppressed_reason"].to_numpy() == ""
+                rows.loc[also, "suppressed_reason"] = SECONDARY
+                rows.loc[also, "value"] = np.nan
+            frames.append(rows)
     progress(60, "pickups")
     pickups = extract.pickups_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
-    frames.append(_pickup_rows(pickups, visits, k=k))
+    frames.append(_pickup_rows(pickups, visits, k=k, window=window))
+    progress(65, "counting points")
+    frames.append(_sensor_rows(area=area, window=window, published=published))
     del visits, raw, published
     progress(70, "merchants' own figures")
     shared = extract.visits_frame(area=area, start=start, end=end, purpose=extract.SHARE_WITH_MERCHANTS, at=at)
-    raw, published = _suppressed_table(shared, k=k, sector_of=sector_of, with_area_detail=False)
+    raw, published = _suppressed_table(shared, k=k, sector_of=sector_of, with_area_detail=False, window=window)
     if not raw.empty:
         frames.append(_value_rows(raw, published, purpose=extract.SHARE_WITH_MERCHANTS))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame()
     rows = pd.concat(frames, ignore_index=True)
+    rows["quality"] = rows["quality"].fillna("") if "quality" in rows.columns else ""
     rows["scope"] = rows["scope"].astype(str)
     rows["period_start"] = pd.to_datetime(rows["period_start"])
     progress(80, "comparisons")
@@ -419,66 +604,111 @@ def recompute(
     return run
 
 
+STORED_FIELDS = (
+    "run_id",
+    "area_id",
+    "purpose",
+    "scope",
+    "scope_id",
+    "kpi",
+    "breakdown",
+    "period_kind",
+    "period_start",
+    "value",
+    "previous_value",
+    "last_year_value",
+    "raw_value",
+    "n",
+    "is_suppressed",
+    "suppressed_reason",
+    "provenance",
+    "computed_at",
+)
+
+
+def _records(*, area, run: KpiRun, rows: pd.DataFrame, k: int):
+    """One tuple of STORED_FIELDS per row (provenance as a dict)."""
+    computed_at = timezone.now()
+    columns = [
+        "purpose",
+        "scope",
+        "scope_id",
+        "kpi",
+        "breakdown",
+        "period_kind",
+        "period_start",
+        "value",
+        "previous_value",
+        "last_year_value",
+        "raw_value",
+        "n",
+        "suppressed_reason",
+        "quality",
+    ]
+    version = code_version()
+    for r in rows[columns].itertuples(index=False):
+        start = pd.Timestamp(r.period_start)
+        reason = r.suppressed_reason or ""
+        provenance = _provenance(
+            r.kpi, purpose=r.purpose, kind=r.period_kind, start=start, k=k, reason=reason, quality=r.quality
+        )
+        provenance["code_version"] = version
+        yield (
+            run.pk,
+            area.pk,
+            r.purpose,
+            r.scope,
+            str(r.scope_id),
+            r.kpi,
+            r.breakdown or "",
+            r.period_kind,
+            start.date(),
+            _none(r.value),
+            _none(r.previous_value),
+            _none(r.last_year_value),
+            _none(r.raw_value),
+            None if pd.isna(r.n) else int(r.n),
+            bool(reason),
+            reason,
+            provenance,
+            computed_at,
+        )
+
+
 @transaction.atomic
 def _store(*, area, run: KpiRun, rows: pd.DataFrame, k: int) -> int:
-    """Replace the area's figures with `rows`, in one transaction."""
+    """Replace the area's figures with `rows`, in one transaction (PostgreSQL: COPY, a few hundred thousand rows
+    in seconds; elsewhere bulk_create)."""
     KpiValue.objects.filter(area=area).delete()
     if rows.empty:
         return 0
-    computed_at = timezone.now()
-    objects = []
-    written = 0
-    records = rows[
-        [
-            "purpose",
-            "scope",
-            "scope_id",
-            "kpi",
-            "breakdown",
-            "period_kind",
-            "period_start",
-            "value",
-            "previous_value",
-            "last_year_value",
-            "raw_value",
-            "n",
-            "suppressed_reason",
-        ]
-    ].itertuples(index=False)
-    for r in records:
-        start = pd.Timestamp(r.period_start)
-        reason = r.suppressed_reason or ""
-        objects.append(
-            KpiValue(
-                run=run,
-                area=area,
-                purpose=r.purpose,
-                scope=r.scope,
-                scope_id=str(r.scope_id),
-                kpi=r.kpi,
-                breakdown=r.breakdown or "",
-                period_kind=r.period_kind,
-                period_start=start.date(),
-                value=_none(r.value),
-                previous_value=_none(r.previous_value),
-                last_year_value=_none(r.last_year_value),
-                raw_value=_none(r.raw_value),
-                n=None if pd.isna(r.n) else int(r.n),
-                is_suppressed=bool(reason),
-                suppressed_reason=reason,
-                provenance=_provenance(r.kpi, purpose=r.purpose, kind=r.period_kind, start=start, k=k, reason=reason),
-                computed_at=computed_at,
-            )
+    records = _records(area=area, run=run, rows=rows, k=k)
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(KpiValue._meta.db_table)
+        fields = ", ".join(connection.ops.quote_name(KpiValue._meta.get_field(f).column) for f in STORED_FIELDS)
+        written = 0
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row((*record[:-2], json.dumps(record[-2]), record[-1]))
+                written += 1
+        return written
+    # Elsewhere (SQLite in development and tests): one executemany, values adapted as the ORM would.
+    table = connection.ops.quote_name(KpiValue._meta.db_table)
+    fields = [KpiValue._meta.get_field(f) for f in STORED_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    ops = connection.ops
+    adapted = [
+        (
+            *record[:8],
+            ops.adapt_datefield_value(record[8]),
+            *record[9:16],
+            json.dumps(record[16]),
+            ops.adapt_datetimefield_value(record[17]),
         )
-        if len(objects) >= BATCH:
-            KpiValue.objects.bulk_create(objects)
-            written += len(objects)
-            objects = []
-    if objects:
-        KpiValue.objects.bulk_create(objects)
-        written += len(objects)
-    return written
-
-
-def days_between(start, end) -> list:
-    return [start + timedelta(days=i) for i in range((end - start).days)]
+        for record in records
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(adapted), BATCH):
+            cursor.executemany(sql, adapted[start : start + BATCH])
+    return len(adapted)

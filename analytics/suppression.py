@@ -222,18 +222,62 @@ def determined_cells(hidden: np.ndarray, relations: Sequence[Relation], *, toler
         if not group_rows:
             continue
         local = {u: j for j, u in enumerate(unknowns)}
-        matrix = np.zeros((len(group_rows), len(unknowns)))
-        for i, row in enumerate(group_rows):
-            for u, coef in row.items():
-                matrix[i, local[u]] = coef
-        # Null space basis: right singular vectors beyond the rank.
-        _u, singular, vt = np.linalg.svd(matrix)
-        rank = int((singular > tolerance * max(matrix.shape) * (singular[0] if len(singular) else 0)).sum())
-        null = vt[rank:].T  # columns span the null space
-        for u, j in local.items():
-            if null.shape[1] == 0 or np.all(np.abs(null[j]) < 1e-8):
-                determined.append(int(hidden_cells[u]))
+        if len(unknowns) <= DENSE_LIMIT:
+            free = _free_dense(group_rows, local, tolerance)
+        else:
+            free = _free_sparse(group_rows, local)
+        determined.extend(int(hidden_cells[u]) for u, j in local.items() if not free[j])
     return determined
+
+
+#: Components up to this many hidden cells are solved with a dense SVD; larger ones by projection (sparse).
+DENSE_LIMIT = 400
+
+
+def _matrix(group_rows, local) -> tuple[list, list, list]:
+    data, row_index, col_index = [], [], []
+    for i, row in enumerate(group_rows):
+        for u, coef in row.items():
+            data.append(coef)
+            row_index.append(i)
+            col_index.append(local[u])
+    return data, row_index, col_index
+
+
+def _free_dense(group_rows, local, tolerance: float) -> np.ndarray:
+    """Which unknowns the null space reaches (nonzero in some null-space vector): exact up to rounding."""
+    data, rows, cols = _matrix(group_rows, local)
+    matrix = np.zeros((len(group_rows), len(local)))
+    matrix[rows, cols] = data
+    _u, singular, vt = np.linalg.svd(matrix)
+    rank = int((singular > tolerance * max(matrix.shape) * (singular[0] if len(singular) else 0)).sum())
+    null = vt[rank:].T
+    if null.shape[1] == 0:
+        return np.zeros(len(local), dtype=bool)
+    return np.abs(null).max(axis=1) > 1e-8
+
+
+def _free_sparse(group_rows, local, *, tries: int = 2) -> np.ndarray:
+    """The same for a large component: project random vectors onto the null space (r − Aᵀw, w the least-squares
+    solution of Aᵀw = r, by LSQR on the sparse matrix). A random null-space vector is nonzero, with probability 1,
+    at every unknown the null space reaches; an unknown counts as free only if every projection reaches it, and
+    a projection that did not converge marks nothing free (so doubt means "determined": hide more)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import lsqr
+
+    data, rows, cols = _matrix(group_rows, local)
+    matrix = csr_matrix((data, (rows, cols)), shape=(len(group_rows), len(local)))
+    rng = np.random.default_rng(len(local))
+    free = np.ones(len(local), dtype=bool)
+    for _ in range(tries):
+        r = rng.standard_normal(len(local))
+        w = lsqr(matrix.T, r, atol=1e-14, btol=1e-14, iter_lim=20 * len(local))[0]
+        v = r - matrix.T @ w
+        scale = np.abs(v).max() or 1.0
+        if np.abs(matrix @ v).max() > 1e-7 * scale:
+            return np.zeros(len(local), dtype=bool)
+        free &= np.abs(v) > 1e-6 * scale
+    return free
 
 
 def percentage_allowed(denominator: float | None, *, k: int) -> bool:

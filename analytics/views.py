@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import get_for_action_or_404, is_platform_admin, visible
@@ -36,8 +36,16 @@ __all__ = ["Figure", "figure"]
 
 AREA_ACTION = "analytics.view_area_dashboard"
 MERCHANT_ACTION = "analytics.view_merchant_dashboard"
-WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
-TREND_KPIS = (*CELL_KPIS, "active_members", "pickups", "pickup_conversion")
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
+TREND_KPIS = (*CELL_KPIS, "active_members", "pickups", "pickup_conversion", "capture_rate", "entrant_conversion")
 #: KPIs a merchant sees as an index against its sector and the area (100 = the same).
 INDEX_KPIS = ("visit_frequency", "spend_per_visit_cents", "spend_per_visitor_cents", "combination_share")
 
@@ -192,12 +200,35 @@ def overview(request, area: str):
                 area, scope=scope, period_kind=kind, period_start=start, kpis=exports.SCOPE_TABLE_KPIS
             )
             context[key] = _scope_table(rows, names, scope=scope, unsuppressed=unsuppressed)
+        context["counting_points"] = _counting_points(area, kind, start)
         query = f"period={kind}&start={start:%Y-%m-%d}"
         context["query"] = query
-        context["downloads"] = {t: _downloads(area, t, query) for t in ("overview", "sectors", "merchants")}
+        context["downloads"] = {
+            t: _downloads(area, t, query) for t in ("overview", "sectors", "merchants", "counting_points")
+        }
         context["report_quarter"] = _quarter_of(start)
     context["scope_headers"] = [CATALOGUE[k].label for k in exports.SCOPE_TABLE_KPIS]
     return _private(render(request, "analytics/overview.html", context))
+
+
+def _counting_points(area, kind: str, start) -> list[dict]:
+    """Passers-by and store entrants per counting point in the period, with the quality flags they carry."""
+    from .models import CountingPoint
+
+    names = dict(CountingPoint.objects.filter(area=area).values_list("pk", "name"))
+    rows = selectors.by_scope(
+        area, scope=Scope.COUNTING_POINT, period_kind=kind, period_start=start, kpis=("footfall", "store_entrants")
+    )
+    points: dict[str, dict] = {}
+    for row in rows:
+        point = points.setdefault(
+            row["scope_id"], {"name": names.get(int(row["scope_id"]), row["scope_id"]), "quality": set()}
+        )
+        point[row["kpi"]] = format_value(row["value"], CATALOGUE[row["kpi"]].unit)
+        point["quality"] |= set((row["provenance"] or {}).get("quality", []))
+    for point in points.values():
+        point["quality"] = ", ".join(sorted(point["quality"]))
+    return sorted(points.values(), key=lambda p: str(p["name"]))
 
 
 def _quarter_of(day: date) -> str:
@@ -275,27 +306,37 @@ def _heatmap(rows: list[dict], *, unsuppressed: bool) -> dict:
     return {"hours": hours, "rows": body}
 
 
+def _breakdown_figures(area, kpi: str, kind: str, start, unsuppressed: bool) -> list[tuple[str, Figure]]:
+    rows = selectors.breakdown(area, kpi=kpi, period_kind=kind, period_start=start) if start else []
+    return [(r["breakdown"], figure(r, show_unsuppressed=unsuppressed)) for r in rows]
+
+
 @login_required
 @require_GET
 def origin(request, area: str):
-    """Who visits: age groups (given for analytics). Origin by distance band and municipality follows once the
-    origin lookup (analytics.origin) is merged."""
+    """Who visits and from where: age groups, distance bands, inside/outside the catchment, municipalities
+    (from the postcodes members gave for analytics, looked up offline by analytics.origin)."""
     area = _area(request, area)
     kind, start, _starts = _period(request, area)
     if kind not in (MONTH, QUARTER, YEAR):
         kind, start = MONTH, selectors.latest_period(area, MONTH)
     unsuppressed = _unsuppressed(request)
-    rows = selectors.breakdown(area, kpi="visitors_by_age", period_kind=kind, period_start=start) if start else []
-    figures_ = [(r["breakdown"], figure(r, show_unsuppressed=unsuppressed)) for r in rows]
-    chart = (
-        charts.bar_chart(
-            title=_("Unique visitors by age group"),
-            labels=[_age_label(band) for band, _f in figures_],
-            values=[None if f.is_suppressed else f.value for _band, f in figures_],
+    ages = _breakdown_figures(area, "visitors_by_age", kind, start, unsuppressed)
+    bands = _breakdown_figures(area, "visitors_by_band", kind, start, unsuppressed)
+    bands.sort(key=lambda item: BAND_ORDER.get(item[0], 99))
+    catchment = _breakdown_figures(area, "visitors_by_catchment", kind, start, unsuppressed)
+    municipalities = _breakdown_figures(area, "visitors_by_municipality", kind, start, unsuppressed)
+    municipalities.sort(key=lambda item: (item[1].is_suppressed, -(item[1].value or 0), item[0]))
+
+    def chart(title, items, label):
+        if not items:
+            return None
+        return charts.bar_chart(
+            title=title,
+            labels=[label(key) for key, _f in items],
+            values=[None if f.is_suppressed else f.value for _key, f in items],
         )
-        if figures_
-        else None
-    )
+
     query = f"period={kind}" + (f"&start={start:%Y-%m-%d}" if start else "")
     context = _base_context(
         request,
@@ -303,12 +344,31 @@ def origin(request, area: str):
         period_kind=kind,
         period_start=start,
         starts=selectors.periods(area, kind)[:60],
-        ages=[{"label": _age_label(band), "figure": f} for band, f in figures_],
-        chart=chart,
+        ages=[{"label": _age_label(band), "figure": f} for band, f in ages],
+        bands=[{"label": _band_label(band), "figure": f} for band, f in bands],
+        catchment=[{"label": _catchment_label(key), "figure": f} for key, f in catchment],
+        municipalities=[{"label": _unknown(key), "figure": f} for key, f in municipalities[:25]],
+        age_chart=chart(_("Unique visitors by age group"), ages, _age_label),
+        band_chart=chart(_("Unique visitors by distance"), bands, _band_label),
         query=query,
-        downloads={"ages": _downloads(area, "ages", query)},
+        downloads={t: _downloads(area, t, query) for t in ("ages", "bands", "catchment", "municipalities")},
     )
     return _private(render(request, "analytics/origin.html", context))
+
+
+BAND_ORDER = {"0-5": 0, "5-15": 1, "15-30": 2, "30-60": 3, "60+": 4, "unknown": 5}
+
+
+def _unknown(key: str) -> str:
+    return _("not known") if key == "unknown" else key
+
+
+def _band_label(band: str) -> str:
+    return _("not known") if band == "unknown" else _("%(band)s km") % {"band": band}
+
+
+def _catchment_label(key: str) -> str:
+    return {"inside": _("inside the catchment"), "outside": _("outside the catchment")}.get(key, _("not known"))
 
 
 def _age_label(band: str) -> str:

@@ -194,6 +194,47 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    # Analytics: the area's dashboards (managers), a merchant's own page (its owner), sensors (managers).
+    "analytics.view_area_dashboard": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "analytics.view_merchant_dashboard": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   ". . . . .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "analytics.view_sensors": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "analytics.import_sensor_data": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]
@@ -230,7 +271,8 @@ def _row(answers) -> str:
 
 
 def test_the_table_covers_every_registered_area_merchant_parcel_and_website_action():
-    applies = {name for name in registered_actions() if name.startswith(("area.", "merchant.", "parcels.", "cms."))}
+    prefixes = ("area.", "merchant.", "parcels.", "cms.", "analytics.")
+    applies = {name for name in registered_actions() if name.startswith(prefixes)}
     assert applies == set(EXPECTED)
     assert all(set(rows) == set(PEOPLE) for rows in EXPECTED.values())
 

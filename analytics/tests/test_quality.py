@@ -64,3 +64,12 @@ def test_shifted_columns():
 def test_flag_codes():
     assert quality.codes_of(int(Flag.ZERO_RUN | Flag.MISSING)) == ["zero_run", "missing_intervals"]
     assert timedelta(hours=1) == timedelta(seconds=3600)
+
+
+def test_zeros_of_a_small_series_are_not_an_outage_but_of_a_busy_one_are():
+    quiet = [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 3] + [1] * 12  # children at dawn: zeros are real
+    assert not quality.zero_runs(hourly(quiet * 4)).any()
+    busy = [5] * 8 + [100] * 12 + [5] * 4
+    outage = busy * 3 + [0] * 24 + busy
+    mask = quality.zero_runs(hourly(outage))
+    assert mask.sum() == 24 and mask.iloc[72:96].all()

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("loyalty.api_urls")),
     path("", include("parcels.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("analytics.api_sensors_urls")),
 ]
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("", include("parcels.urls")),
     path("", include("analytics.urls_effects")),
     path("", include("analytics.urls")),
+    path("", include("analytics.urls_sensors")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
