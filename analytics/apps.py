@@ -27,6 +27,25 @@ class AnalyticsConfig(AppConfig):
         register_dashboard_page(_("Trends"), "analytics:trends", order=20)
         register_dashboard_page(_("Visitors"), "analytics:origin", order=40)
         register_dashboard_page(_("Other areas"), "analytics:comparison", order=80)
+
+        # --- an-effects: segments, campaign and event effects, opening-hours advice ---------------------------
+        # On an area: asking for a computation now (the pages themselves need analytics.view_area_dashboard).
+        register_action("analytics.compute_effects", roles={Role.AREA_MANAGER})
+        # On a merchant: its own opening-hours advice (its owner; the area's manager sees every merchant's).
+        register_action("analytics.view_opening_advice", roles={Role.AREA_MANAGER, Role.MERCHANT_OWNER})
+        register_dashboard_page(_("Segments"), "analytics_effects:segments", order=30)
+        register_dashboard_page(_("Campaigns and events"), "analytics_effects:reports", order=50)
+        register_dashboard_page(_("Opening hours"), "analytics_effects:opening_hours", order=60)
+
+        # Campaigns may target the RFM segments; loyalty's registry adds the marketing-consent gate.
+        from loyalty.segments import register_segment
+
+        from . import services_effects, tasks_effects  # noqa: F401  (tasks_effects: registers the Celery tasks)
+        from .segments import SEGMENTS
+
+        for code, label in SEGMENTS.items():
+            register_segment(code, label, services_effects.segment_resolver(code))
+
         self._ready_sensors()
 
     def _ready_sensors(self) -> None:

@@ -5,11 +5,12 @@ to a person is `KpiRun.requested_by`, the staff member who asked for a recomputa
 on erasure (the run itself is bookkeeping).
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import register
 
-from .models import KpiRun
+from .models import ImportRun, KpiRun, SegmentAssignment
 
 register(
     KpiRun,
@@ -20,8 +21,7 @@ register(
     anonymise={"requested_by": None},
 )
 
-# Sensor imports (an-inputs): the person who uploaded or pushed counts; the import itself names no one.
-from .models import ImportRun  # noqa: E402
+# Sensor imports: the person who uploaded or pushed counts; the import itself names no one.
 
 register(
     ImportRun,
@@ -30,4 +30,24 @@ register(
     fields=["area", "created_at", "source", "file_name", "status"],
     on_erase="anonymise",
     anonymise={"created_by": None},
+)
+
+
+# Segment assignments: a segment assignment is keyed by the person's pseudonymous subject number (a keyed hash of User.pseudonym), not
+# by an id: pseudonymised personal data all the same. Export shows the person their scores and segment; erasure
+# deletes them (the next run leaves them out anyway, as their consent ends with the account).
+
+
+def _segment_rows_of(person):
+    from .extract import subject_of
+
+    return Q(subject=subject_of(person.pseudonym))
+
+
+register(
+    SegmentAssignment,
+    label=_("Your customer segment (from your visits, if you allowed analytics)"),
+    subject_path=_segment_rows_of,
+    fields=["segment", "cluster", "recency", "frequency", "monetary"],
+    on_erase="delete",
 )

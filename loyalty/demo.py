@@ -465,6 +465,15 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
         median, spread = SPEND[shop.sector]
         amount = max(150, int(rng.lognormvariate(math.log(median), spread)))
         heapq.heappush(events, (at, next(sequence), "visit", (shop, amount)))
+        # Analytics' demo (analytics/demo_effects.py) injects a known campaign effect: extra visits at the same
+        # shop on the same day, drawn from its own random stream so the rest of the year stays as it was.
+        if (inject := ctx.extra.get("loyalty.visit_injector")) is not None:
+            for _extra in range(inject.extra_visits(plan.area_id, shop.id, day)):
+                minute = int(opens + (closes - opens - 2) * inject.rng.random())
+                second = inject.rng.randint(0, 59)
+                extra_at = datetime.combine(day, time(minute // 60, minute % 60, second), tzinfo=plan.tz)
+                extra_amount = max(150, int(inject.rng.lognormvariate(math.log(median), spread)))
+                heapq.heappush(events, (extra_at, next(sequence), "visit", (shop, extra_amount)))
 
     while events:
         at, _seq, kind, payload = heapq.heappop(events)

@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
     "shop-erase-contacts": {"task": "shop.tasks.erase_contact_data_task", "schedule": crontab(hour=3, minute=20)},
     # Analytics: every area's figures, after the night's loyalty and parcel jobs.
     "analytics-recompute": {"task": "analytics.tasks.recompute_all_areas_task", "schedule": crontab(hour=4, minute=30)},
+    # Campaign and event effects, segments and opening-hours advice, after the figures they sit beside.
+    "analytics-effects": {
+        "task": "analytics.tasks_effects.nightly_effects_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------------------------------------------

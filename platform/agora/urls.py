@@ -52,6 +52,7 @@ urlpatterns += i18n_patterns(
     path("", include("parcels.urls")),
     path("", include("shop.urls_shop")),
     path("", include("shop.urls_merchant")),
+    path("", include("analytics.urls_effects")),
     path("", include("analytics.urls")),
     path("", include("analytics.urls_sensors")),
     path("", include(wagtail_urls)),
