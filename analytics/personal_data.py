@@ -33,7 +33,7 @@ register(
 )
 
 
-# Segment assignments: a segment assignment is keyed by the person's pseudonymous subject number (a keyed hash of User.pseudonym), not
+# Segment assignments are keyed by the person's pseudonymous subject number (a keyed hash of User.pseudonym), not
 # by an id: pseudonymised personal data all the same. Export shows the person their scores and segment; erasure
 # deletes them (the next run leaves them out anyway, as their consent ends with the account).
 
