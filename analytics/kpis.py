@@ -331,20 +331,34 @@ def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFra
     presence = pd.DataFrame(
         {"scope_id": _scope_column(visits, scope).to_numpy(), "subject": visits["subject"].to_numpy(), "m": months}
     ).drop_duplicates()
-    # A month of presence makes the subject active in that month and the eleven after it: expand, then count
-    # distinct subjects per (scope, month) once, and read each period at its last month.
-    expanded = pd.concat([presence.assign(m=presence["m"] + lag) for lag in range(ACTIVE_MONTHS)], ignore_index=True)
-    active = expanded.drop_duplicates().groupby(["scope_id", "m"]).size()
+    # A month with a visit makes the subject active in that month and the eleven after it. Per (scope, subject)
+    # the covered months form runs (a gap of more than 12 months starts a new run); counting +1 at a run's
+    # start and -1 after its end, a running sum over the months gives the active members of every month.
+    presence = presence.sort_values(["scope_id", "subject", "m"], kind="stable")
+    scope_codes, scope_names = pd.factorize(presence["scope_id"])
+    subjects = presence["subject"].to_numpy()
+    months_ = presence["m"].to_numpy()
+    same = np.zeros(len(presence), dtype=bool)
+    same[1:] = (scope_codes[1:] == scope_codes[:-1]) & (subjects[1:] == subjects[:-1])
+    new_run = ~same
+    new_run[1:] |= (months_[1:] - months_[:-1]) > ACTIVE_MONTHS
+    starts_idx = np.flatnonzero(new_run)
+    ends_idx = np.r_[starts_idx[1:] - 1, len(presence) - 1]
+    first_month = int(months_.min())
+    width = int(months_.max()) - first_month + ACTIVE_MONTHS + 2
+    counts = np.zeros((len(scope_names), width), dtype=np.int64)
+    np.add.at(counts, (scope_codes[starts_idx], months_[starts_idx] - first_month), 1)
+    np.add.at(counts, (scope_codes[starts_idx], months_[ends_idx] - first_month + ACTIVE_MONTHS), -1)
+    active = np.cumsum(counts, axis=1)
     starts = sorted(set(period_start(visits["local_date"], kind)))
     span = {MONTH: 1, QUARTER: 3, YEAR: 12}[kind]
     rows = []
-    by_month = active.reset_index(name="count")
     for start in starts:
-        last_month = (np.datetime64(start, "M").astype(int)) + span - 1
-        counts = by_month[by_month["m"] == last_month]
-        rows.extend(
-            (scope_id, start, count, count) for scope_id, count in zip(counts["scope_id"], counts["count"], strict=True)
-        )
+        column = int(np.datetime64(start, "M").astype(int)) + span - 1 - first_month
+        for code, scope_id in enumerate(scope_names):
+            count = int(active[code, column])
+            if count:
+                rows.append((scope_id, start, count, count))
     return pd.DataFrame(rows, columns=["scope_id", "period_start", "value", "n"])
 
 
