@@ -297,6 +297,27 @@ EXPECTED = {
         "anonymous":      ". . . . .",
         "former_owner_A": ". . . . .",
     },
+    # Campaign and event effects, segments (managers); opening-hours advice (managers, and an owner for its shop).
+    "analytics.compute_effects": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . . . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
+    "analytics.view_opening_advice": {
+        "platform_admin": "Y Y Y Y Y",
+        "area_manager":   "Y . Y Y .",
+        "parcel_staff":   ". . . . .",
+        "owner_A":        ". . Y . .",
+        "staff_A":        ". . . . .",
+        "member":         ". . . . .",
+        "anonymous":      ". . . . .",
+        "former_owner_A": ". . . . .",
+    },
 }  # fmt: skip
 
 CELLS = [(action, person) for action in EXPECTED for person in PEOPLE]
