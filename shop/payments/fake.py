@@ -134,7 +134,8 @@ class FakeGateway:
     # --- the port -------------------------------------------------------------------------------------
     def create_payment(self, *, order_ref, amount_cents, currency, idempotency_key, metadata) -> Intent:
         def do():
-            intent_id = self._id("pi")
+            # the order's number in the id keeps ids unique across processes (each gunicorn worker has its own fake)
+            intent_id = self._id(f"pi_{order_ref}")
             pi = {
                 "id": intent_id,
                 "object": "payment_intent",
