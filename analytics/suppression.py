@@ -176,9 +176,34 @@ def _hide_neighbour(cell: int, hidden: np.ndarray, relations: Sequence[Relation]
         if best is None or key < best[0]:
             best = (key, candidate)
     if best is None:
-        return False
+        best = _farther_neighbour(cell, hidden, relations, order)
+        if best is None:
+            return False
     hidden[best[1]] = True
     return True
+
+
+def _farther_neighbour(cell: int, hidden: np.ndarray, relations: Sequence[Relation], order: np.ndarray):
+    """When every relation around `cell` is hidden whole, the cell is pinned down through relations further
+    away: walk the relations linked by hidden cells and hide the smallest visible cell of the nearest one."""
+    seen_cells, frontier = {cell}, [cell]
+    while frontier:
+        candidates = []
+        reached = []
+        for relation in relations:
+            if not seen_cells.intersection(relation.cells):
+                continue
+            cells = np.fromiter(relation.cells, dtype=int)
+            visible = cells[~hidden[cells]]
+            if len(visible):
+                candidate = visible[np.argmin(order[visible])]
+                candidates.append(((int(hidden[cells].sum()), order[candidate]), candidate))
+            reached.extend(int(c) for c in cells if hidden[c] and int(c) not in seen_cells)
+        if candidates:
+            return min(candidates, key=lambda pair: pair[0])
+        frontier = list(dict.fromkeys(reached))
+        seen_cells.update(frontier)
+    return None
 
 
 def determined_cells(hidden: np.ndarray, relations: Sequence[Relation], *, tolerance: float = 1e-9) -> list[int]:
