@@ -13,11 +13,14 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "amersfoort.example.org,mechelen.example.org",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "STRIPE_SECRET_KEY": "sk_live_agora_test",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_agora_test",
+    "STRIPE_WEBHOOK_SECRET": "whsec_agora_test",
 }
 
 
 def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DJANGO_", "EMAIL_", "CELERY_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DJANGO_", "EMAIL_", "CELERY_", "STRIPE_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )
@@ -40,6 +43,13 @@ def test_production_refuses_to_start_without_mail_settings():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "EMAIL_URL" in result.stderr
+
+
+def test_production_refuses_to_start_without_stripe_keys():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "STRIPE_SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "STRIPE_SECRET_KEY" in result.stderr
 
 
 def test_embedded_default_needs_no_server(tmp_path):

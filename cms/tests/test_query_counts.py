@@ -44,7 +44,7 @@ def _grow(area, pages, *, n: int, first_slug: str = "") -> None:
         campaign.merchants.set([merchant])
         MerchantShopFactory(merchant=merchant)
         for _ in range(2):
-            variant_of(merchant, title_nl=f"Hofkaas van {merchant.slug}")
+            variant_of(merchant, title_nl=f"Kaas van het Hof, {merchant.slug}")
         publish(
             pages["events"],
             EventPage(
