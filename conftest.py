@@ -22,6 +22,33 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The rows data migrations seed (consent purposes, carriers) are there for every database test.
+
+    A test with `transaction=True` ends by emptying every table, so without this the tests after it on the
+    same worker would find no purposes or carriers, and pass or fail by the order they ran in.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    wants_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not wants_db:
+        return
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from parcels.default_carriers import ensure_default_carriers
+    from parcels.models import Carrier
+    from privacy.default_purposes import ensure_default_purposes
+    from privacy.models import Purpose
+
+    if not Purpose.objects.exists():
+        ensure_default_purposes()
+    if not Carrier.objects.exists():
+        ensure_default_carriers()
+
+
 @pytest.fixture
 def area(db):
     return _factories().ShoppingAreaFactory()

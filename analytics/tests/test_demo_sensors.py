@@ -17,7 +17,7 @@ TODAY = date(2022, 6, 30)  # the year before overlaps the real KNMI file (until 
 
 def test_tiny_demo_sensors(db):
     ensure_default_purposes()
-    seed_demo(seed=1, size="tiny", today=TODAY, log=lambda _line: None)
+    seed_demo(seed=1, size="tiny", today=TODAY, only=["analytics.sensors"], log=lambda _line: None)
     amersfoort = ShoppingArea.objects.get(slug="amersfoort")
     assert CountingPoint.objects.filter(area=amersfoort).count() == 2
     assert Sensor.objects.count() == 4

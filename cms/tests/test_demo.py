@@ -20,7 +20,7 @@ def test_the_demo_wipe_deletes_the_banner_images_and_their_files(
     # given: the tiny demo, with a banner drawn for each town
     settings.MEDIA_ROOT = tmp_path
     ensure_default_purposes()
-    seed_demo(seed=1, size="tiny", today=dt.date(2026, 11, 22), log=lambda _line: None)
+    seed_demo(seed=1, size="tiny", today=dt.date(2026, 11, 22), only=["cms"], log=lambda _line: None)
     banners = list(Image.objects.filter(title__endswith=" banner"))
     files = [Path(banner.file.path) for banner in banners]
     assert len(banners) == 2 and all(file.exists() for file in files)

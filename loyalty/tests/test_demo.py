@@ -22,7 +22,7 @@ def purposes(db):
 
 
 def seed(seed=1, size="tiny", **options):
-    return seed_demo(seed=seed, size=size, today=TODAY, log=lambda _line: None, **options)
+    return seed_demo(seed=seed, size=size, today=TODAY, only=["loyalty"], log=lambda _line: None, **options)
 
 
 def fingerprint() -> list:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from .registry import (
     SIZES,
     DemoContext,
     DemoSeedError,
+    DemoStep,
     WipeScope,
     demo_wipe,
     registered_steps,
@@ -43,6 +44,17 @@ def _refuse_in_production() -> None:
         raise DemoSeedError("Demo data has known passwords: it is never seeded in production (AGORA_ENV=production).")
 
 
+#: Steps below this order are the town itself (areas, sites, merchants, people, consents): they always run.
+FOUNDATION_ORDER = 100
+
+
+def _selected(step: DemoStep, only: Collection[str] | None) -> bool:
+    """Whether `only` (module names like "loyalty", or step names like "analytics.sensors") asks for a step."""
+    if only is None or step.order < FOUNDATION_ORDER:
+        return True
+    return any(step.name == name or step.name.startswith(f"{name}.") for name in only)
+
+
 def seed_demo(
     *,
     seed: int,
@@ -50,11 +62,14 @@ def seed_demo(
     today: date,
     if_empty: bool = False,
     reset: bool = False,
+    only: Collection[str] | None = None,
     log: Callable[[str], None] = print,
 ) -> DemoContext | None:
     """Seed the demo town in one transaction; None when `if_empty` found an area already there.
 
-    Raises DemoSeedError when demo data exists and neither `reset` nor `if_empty` was given.
+    `only` limits the steps after the foundation to those modules or steps (a test of one module's data
+    needs neither the others' nor the analytics computed over them); a step must be listed with the steps it
+    builds on. Raises DemoSeedError when demo data exists and neither `reset` nor `if_empty` was given.
     """
     _refuse_in_production()
     if size not in SIZES:
@@ -70,6 +85,8 @@ def seed_demo(
         elif ShoppingArea.objects.filter(slug__in=DEMO_AREA_SLUGS).exists() or demo_users().exists():
             raise DemoSeedError("Demo data exists already: add --reset to replace it, or --if-empty to keep it.")
         for step in registered_steps():
+            if not _selected(step, only):
+                continue
             started = time.perf_counter()
             step.func(ctx)
             log(f"{step.name:<32} {time.perf_counter() - started:7.2f} s")

@@ -1,4 +1,5 @@
-"""manage.py seed_demo --seed N --size tiny|small|medium|large [--if-empty] [--reset] [--today YYYY-MM-DD]"""
+"""manage.py seed_demo --seed N --size tiny|small|medium|large [--if-empty] [--reset] [--today YYYY-MM-DD]
+[--only MODULE ...]"""
 
 from __future__ import annotations
 
@@ -52,8 +53,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any shopping area exists.")
         parser.add_argument("--reset", action="store_true", help="Delete the demo data first, then seed again.")
+        parser.add_argument(
+            "--only",
+            nargs="*",
+            metavar="MODULE",
+            default=None,
+            help="Besides the town itself, seed only these modules or steps (e.g. loyalty analytics.sensors).",
+        )
 
-    def handle(self, *args, seed: int, size: str, today: date | None, if_empty: bool, reset: bool, **options):
+    def handle(self, *args, seed: int, size: str, today: date | None, if_empty: bool, reset: bool, only, **options):
         today = today or timezone.localdate()
         members = SIZES[size].members
         self.stdout.write(f"Seeding the demo town: seed {seed}, size {size} ({members:,} members), {today}.")
@@ -61,7 +69,7 @@ class Command(BaseCommand):
         try:
             with _quiet():
                 ctx = seed_demo(
-                    seed=seed, size=size, today=today, if_empty=if_empty, reset=reset, log=self.stdout.write
+                    seed=seed, size=size, today=today, if_empty=if_empty, reset=reset, only=only, log=self.stdout.write
                 )
         except DemoSeedError as error:
             raise CommandError(str(error)) from error
