@@ -79,9 +79,7 @@ def suggest_location(
     free = locations_with_occupancy(point).filter(size_rank__gte=rank, occupied__lt=F("capacity"))
     # One query: slots holding the recipient's waiting parcels first (addresses are stored lower-cased).
     email = (recipient_email or "").strip().lower()
-    together = Exists(
-        Parcel.objects.filter(location=OuterRef("pk"), recipient_email=email, state__in=IN_HOUSE_STATES)
-    )
+    together = Exists(Parcel.objects.filter(location=OuterRef("pk"), recipient_email=email, state__in=IN_HOUSE_STATES))
     free = free.annotate(together=together if email else Value(False, output_field=BooleanField()))
     return free.order_by("-together", "size_rank", "occupied", "zone", "shelf", "slot").first()
 
@@ -92,7 +90,6 @@ def parcel_history(parcel: Parcel) -> QuerySet[ParcelEvent]:
 
 
 # --- Back office: handover lists, manifests and inventory results -------------------------------------------
-
 
 
 def as_of(parcels: QuerySet[Parcel], at, *, strictly_before: bool = False) -> QuerySet[Parcel]:

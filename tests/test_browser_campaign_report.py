@@ -54,7 +54,13 @@ def percent(text: str) -> float:
 def test_the_manager_logs_in_and_sees_the_seeded_campaigns_lift_with_its_interval(live_server, browser_page):
     # given: the small demo, whose seed injected +20% visits at the campaign's merchants and computed the report
     ensure_default_purposes()
-    seed_demo(seed=1, size="small", today=date.today(), only=["loyalty", "analytics.effects_campaign", "analytics.effects_reports"], log=lambda _line: None)
+    seed_demo(
+        seed=1,
+        size="small",
+        today=date.today(),
+        only=["loyalty", "analytics.effects_campaign", "analytics.effects_reports"],
+        log=lambda _line: None,
+    )
     truth = InjectedEffect.objects.select_related("campaign__area").get(campaign__area__slug="amersfoort")
     page = browser_page
 

@@ -20,7 +20,9 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DJANGO_", "EMAIL_", "CELERY_", "STRIPE_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DJANGO_", "EMAIL_", "CELERY_", "STRIPE_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )

@@ -16,7 +16,13 @@ TODAY = date(2026, 11, 22)
 @pytest.fixture
 def small_demo(db):
     ensure_default_purposes()
-    return seed_demo(seed=1, size="small", today=TODAY, only=["loyalty", "analytics.effects_campaign", "analytics.effects_reports"], log=lambda _line: None)
+    return seed_demo(
+        seed=1,
+        size="small",
+        today=TODAY,
+        only=["loyalty", "analytics.effects_campaign", "analytics.effects_reports"],
+        log=lambda _line: None,
+    )
 
 
 def test_the_demo_campaign_report_contains_the_injected_lift(small_demo):

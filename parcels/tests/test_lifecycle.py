@@ -123,9 +123,10 @@ def test_parcels_sent_to_an_address_count_as_the_persons_only_once_it_is_confirm
     address = EmailAddress.objects.create(user=person, email=person.email, verified=False, primary=True)
 
     # an address typed at sign-up but never confirmed may be someone else's: nothing to export or erase
-    assert export_personal_data(subject=person, requested_by=person)["data"].get("parcels.parcel", {}).get(
-        "rows", []
-    ) == []
+    assert (
+        export_personal_data(subject=person, requested_by=person)["data"].get("parcels.parcel", {}).get("rows", [])
+        == []
+    )
 
     # once confirmed, the parcel is theirs
     address.verified = True

@@ -253,9 +253,7 @@ def test_concurrent_first_clicks_keep_every_event_and_a_consistent_projection(ar
 def test_consent_exists_agrees_with_has_consent(area, flemish_area, decide):
     """The SQL form of the rule (for annotating other queries) and has_consent give the same answer."""
     # given: people with every kind of history for `marketing` in `area`
-    never, given, withdrawn, refused, elsewhere, before_reconsent, after_reconsent = (
-        UserFactory() for _ in range(7)
-    )
+    never, given, withdrawn, refused, elsewhere, before_reconsent, after_reconsent = (UserFactory() for _ in range(7))
     decide(given, area, "analytics", GIVEN)  # (asked about `analytics` below)
     decide(given, area, "marketing", GIVEN)
     decide(withdrawn, area, "marketing", GIVEN)
@@ -277,8 +275,10 @@ def test_consent_exists_agrees_with_has_consent(area, flemish_area, decide):
 
     def by_sql(code):
         column = f"{connection.ops.quote_name('accounts_user')}.{connection.ops.quote_name('id')}"
-        rows = type(never).objects.filter(pk__in=[p.pk for p in people]).annotate(
-            ok=selectors.consent_exists(code, subject_column=column, area_id=area.pk)
+        rows = (
+            type(never)
+            .objects.filter(pk__in=[p.pk for p in people])
+            .annotate(ok=selectors.consent_exists(code, subject_column=column, area_id=area.pk))
         )
         return {row.pk: row.ok for row in rows}
 
