@@ -4,18 +4,21 @@
     .venv/bin/python bench/parcels_desk.py [--desks 20] [--seconds 20] [--workers 5] [--think 3]
 
 Sets up a fresh database (AGORA_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
-agora_bench_parcels): one area, one parcel point taking all eight carriers, 60 slots, and per desk its own parcel
-staff login with TOTP and a signed-in session. Starts gunicorn (sync workers; its access log records each
-request's time inside the server) and drives it with one thread per desk, each going round a closed loop:
+agora_bench_parcels): one area, one parcel point taking all eight carriers, 60 slots, parcels announced by the
+webshop (as most are), and per desk its own parcel staff login with TOTP and a signed-in session. Starts gunicorn
+(sync workers; its access log records each request's time inside the server) and drives the desk's own screens
+the way desk.js does, one thread per desk, each going round a loop:
 
-- intake: scan a new parcel in (`receive_parcel`: carrier recognised, duplicate check, recipient, pickup code,
-  the intake event with its fee, the notice queued after commit — to an in-memory broker: a worker sends it);
-- store: scan the slot label (`store_parcel`: slot lock, capacity, the stored event);
-- pickup: the customer's code (`look_up_for_pickup` and `hand_out_parcels`: row locks, the pickup event).
+- intake: scan a parcel in — POST /nl/pakketpunt/<point>/inname/ with `Accept: application/json`, as desk.js
+  sends it (`receive_parcel`: carrier recognised, duplicate check, the announcement's recipient, pickup code,
+  the intake event with its fee, the notice queued after commit to an in-memory broker; the answer carries the
+  result panel and the recent scans as HTML);
+- store: scan the suggested slot's label — the same URL with the parcel pending (`store_parcel`);
+- pickup: the customer's code — POST …/afgifte/ (`look_up_for_pickup`, the list of parcels) and then
+  …/afgifte/meegeven/ with them ticked off (`hand_out_parcels`); the two requests are one pickup.
 
-The desk's own screens are not on main yet, so `bench/parcels_urls.py` calls the same services from small JSON
-views (session auth, like the desk). Prints per request kind the server-side p50/p95/p99 (gunicorn's request
-time) and the client's; the last line is one JSON object.
+Prints per request kind the server-side p50/p95/p99 (gunicorn's request time) and the client's; the last line is
+one JSON object.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -43,8 +47,19 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/agora_bench_parcels"
 KINDS = ("intake", "store", "pickup")
 
 
+#: Parcels announced per desk: more than a desk scans in a run (about one every 1.5 s back to back).
+ANNOUNCED_PER_DESK = 400
+
+
+def parcel_code(desk: int, serial: int) -> str:
+    from parcels.barcodes import make_webshop_code
+
+    return make_webshop_code(desk * 10_000_000 + serial)
+
+
 def prepare(desks: int) -> dict:
-    """Area, point, agreements, slots, desk staff with TOTP and sessions; returns what the threads need."""
+    """Area, point, agreements, slots, announced parcels, desk staff with TOTP and sessions; returns what the
+    threads need."""
     import django
 
     django.setup()
@@ -56,8 +71,9 @@ def prepare(desks: int) -> dict:
 
     from accounts.roles import Role
     from areas.models import ShoppingArea, StaffMembership
+    from parcels import services
     from parcels.barcodes import CARRIERS
-    from parcels.models import Carrier, CarrierAgreement, ParcelPoint, StorageLocation
+    from parcels.models import AnnouncementSource, Carrier, CarrierAgreement, ParcelPoint, StorageLocation
 
     User = get_user_model()
     area = ShoppingArea.objects.create(
@@ -84,6 +100,16 @@ def prepare(desks: int) -> dict:
                     point=point, zone=zone, shelf=str(n // 5 + 1), slot=str(n % 5 + 1), size_class="L", capacity=100
                 ).label_code
             )
+    for n in range(desks):
+        for serial in range(1, ANNOUNCED_PER_DESK + 1):
+            services.announce_parcel(
+                point=point,
+                carrier_code="webshop",
+                tracking_code=parcel_code(n, serial),
+                recipient_name=f"Klant {n}-{serial}",
+                recipient_email=f"k{n}-{serial}@bench.example",
+                source=AnnouncementSource.WEBSHOP,
+            )
     cookies = []
     for n in range(desks):
         user = User.objects.create_user(f"balie{n}@bench.example", "bench-password")
@@ -98,85 +124,87 @@ def prepare(desks: int) -> dict:
     return {"point": point.pk, "slots": slots, "cookies": cookies}
 
 
-def run(port: int, fixture: dict, desks: int, seconds: float, think: float = 0.0) -> dict:
-    from parcels.barcodes import make_webshop_code
+CSRF_TOKEN = "benchbenchbenchbenchbenchbench32"  # any 32 letters: the cookie and the header must agree
 
+
+def run(port: int, fixture: dict, desks: int, seconds: float, think: float = 0.0) -> dict:
     client_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: dict[str, int] = {}
     lock = threading.Lock()
     start_at = time.monotonic() + 1.0
     stop_at = start_at + seconds
+    base = f"/nl/pakketpunt/{fixture['point']}"
 
-    def post(path: str, cookie: str, body: dict) -> tuple[int, dict, float]:
+    def post(path: str, cookie: str, fields: list[tuple[str, str]], *, json_answer: bool = False):
+        """A form POST as the desk's browser sends it (session, CSRF and desk-device cookies)."""
         began = time.perf_counter()
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(
-            "POST", path, body=json.dumps(body), headers={"Cookie": cookie, "Content-Type": "application/json"}
-        )
+        headers = {
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRFToken": CSRF_TOKEN,
+            "Accept": "application/json" if json_answer else "text/html",
+        }
+        connection.request("POST", path, body=urlencode(fields), headers=headers)
         response = connection.getresponse()
         payload = response.read()
         connection.close()
         took = time.perf_counter() - began
-        try:
+        data = {}
+        if json_answer and response.headers.get("Content-Type", "").startswith("application/json"):
             data = json.loads(payload)
-        except ValueError:
-            data = {}
         return response.status, data, took
 
     def desk(n: int) -> None:
         rng = random.Random(n)
-        cookie, device = fixture["cookies"][n], f"balie-{n}"
+        cookie = f"{fixture['cookies'][n]}; csrftoken={CSRF_TOKEN}; agora_parcel_desk=balie-{n}"
         mine = {kind: [] for kind in KINDS}
         failures: dict[str, int] = {}
-        waiting: list[str] = []
+        waiting: list[int] = []
         serial = 0
-        while (now := time.monotonic()) < stop_at:
+        while (now := time.monotonic()) < stop_at and serial < ANNOUNCED_PER_DESK:
             serial += 1
-            code = make_webshop_code(n * 10_000_000 + serial)
-            steps = [
-                (
-                    "intake",
-                    {
-                        "code": code,
-                        "name": f"Klant {n}-{serial}",
-                        "email": f"k{n}-{serial}@bench.example",
-                        "size": rng.choice("SML"),
-                        "request_key": str(uuid.uuid4()),
-                    },
-                )
-            ]
+            fields = [("code", parcel_code(n, serial)), ("size_class", rng.choice("SML"))]
             status, data, took = post(
-                "/bench/parcels/intake/", cookie, {"point": fixture["point"], "device": device, **steps[0][1]}
+                f"{base}/inname/?step=intake", cookie, [*fields, ("request_key", str(uuid.uuid4()))], json_answer=True
             )
-            outcomes = [("intake", status, took)]
-            if status == 201:
-                status, _data, took = post(
-                    "/bench/parcels/store/",
+            ok = status == 200 and data.get("kind") == "received" and data.get("pending")
+            outcomes = [("intake", status if ok else f"{status}-{data.get('kind')}", took)]
+            if ok:  # Enter: the suggested slot (the scanner reads its label)
+                status, answer, took = post(
+                    f"{base}/inname/?step=store",
                     cookie,
-                    {"parcel": data["parcel"], "slot": rng.choice(fixture["slots"]), "device": device},
+                    [
+                        ("code", data["suggested"]),
+                        ("pending", str(data["pending"])),
+                        ("suggested", data["suggested"]),
+                        ("request_key", data["request_key"]),
+                    ],
+                    json_answer=True,
                 )
-                outcomes.append(("store", status, took))
-                waiting.append(data["parcel"])
+                stored = status == 200 and answer.get("kind") == "stored"
+                outcomes.append(("store", status if stored else f"{status}-{answer.get('kind')}", took))
+                waiting.append(data["pending"])
             if len(waiting) > 2:
                 parcel_id = waiting.pop(0)
-                from_db = pickup_codes.get(parcel_id)
-                if from_db:
-                    status, _data, took = post(
-                        "/bench/parcels/pickup/",
-                        cookie,
-                        {
-                            "point": fixture["point"],
-                            "code": from_db,
-                            "device": device,
-                            "request_key": str(uuid.uuid4()),
-                        },
-                    )
+                code = pickup_codes.get(parcel_id)
+                if code:
+                    status, _data, looked = post(f"{base}/afgifte/", cookie, [("code", code)])
+                    took = looked
+                    if status == 200:
+                        status, _data, handed = post(
+                            f"{base}/afgifte/meegeven/",
+                            cookie,
+                            [("code", code), ("request_key", str(uuid.uuid4())), ("parcels", str(parcel_id))],
+                        )
+                        took += handed
+                        status = 200 if status == 302 else status  # handed out: back to an empty pickup screen
                     outcomes.append(("pickup", status, took))
             if think:  # a real desk: the next parcel is picked up, turned, scanned (randomised ±50 %)
                 time.sleep(think * rng.uniform(0.5, 1.5))
             if now >= start_at:
                 for kind, status, took in outcomes:
-                    if 200 <= status < 300:
+                    if status == 200:
                         mine[kind].append(took)
                     else:
                         failures[f"{kind}:{status}"] = failures.get(f"{kind}:{status}", 0) + 1
@@ -266,8 +294,6 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_DEBUG": "0",
             "DJANGO_SETTINGS_MODULE": "agora.settings",
-            "DJANGO_ROOT_URLCONF": "parcels_urls",
-            "PYTHONPATH": str(ROOT / "bench"),
             "DJANGO_CONN_MAX_AGE": "60",
             # The ready notice is queued after commit (in memory, never sent): a worker sends it, not the request.
             "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -283,7 +309,7 @@ def main() -> None:
     load_before = os.getloadavg()
 
     access_log = Path(tempfile.mkstemp(prefix="parcels-desk-", suffix=".log")[1])
-    env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(U)s %(s)s %(L)s'"
+    env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(U)s?%(q)s %(s)s %(L)s'"
     server = start_gunicorn(args.port, args.workers, env)
     try:
         print(f"Load: {args.desks} desks for {args.seconds:.0f} s …", flush=True)
@@ -296,10 +322,18 @@ def main() -> None:
     load_after = os.getloadavg()
 
     server_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    pickups: list[float] = []  # look-up, then hand-out: one pickup
     for line in access_log.read_text().splitlines():
         parts = line.strip("'").split()
-        if len(parts) == 3 and parts[0].startswith("/bench/parcels/") and parts[1].startswith("2"):
-            server_times[parts[0].split("/")[3]].append(float(parts[2]))
+        if len(parts) != 3 or not parts[1].startswith(("2", "3")):
+            continue
+        path, seconds_taken = parts[0], float(parts[2])
+        if "/inname/?step=" in path:
+            server_times[path.rsplit("=", 1)[1]].append(seconds_taken)
+        elif path.endswith("/afgifte/?"):
+            pickups.append(seconds_taken)
+        elif path.endswith("/afgifte/meegeven/?") and pickups:
+            server_times["pickup"].append(pickups.pop(0) + seconds_taken)
     access_log.unlink()
     for kind in KINDS:
         # The log also holds the warm-up second's requests (each worker's first, cold ones), which the client does
