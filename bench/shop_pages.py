@@ -2,7 +2,7 @@
 """The webshop under load, and django-oscar beside it in the same run: p50/p95 per step, and the ratio.
 
     .venv/bin/python bench/shop_pages.py [--merchants 200] [--products 10000] [--clients 20] [--seconds 30]
-                                         [--workers 4] [--skip-oscar]
+                                         [--workers 4] [--think 2] [--skip-oscar]
 
 Agora: a fresh PostgreSQL database (AGORA_BENCH_DATABASE_URL, default …/agora_bench_shop), `migrate`, then
 one area with `--merchants` selling merchants and `--products` products (one variant each, ample stock, twelve
@@ -17,8 +17,10 @@ gunicorn with the same number of workers. The two are measured one after the oth
 Each of `--clients` shoppers (one thread each, closed loop, its own cookies) repeats: a category page, a product
 page, add to cart; every fourth round it checks out (Agora: the checkout form's POST that places the order and
 reserves stock; Oscar: the preview's "place order" POST after its address and method steps, which are not
-timed). Prints p50/p95 per step for both, and as the last line one JSON object with our figures, the targets
-and the ratios (ours ÷ Oscar's p95: below 1 is faster).
+timed). `--think S` makes each shopper pause about S seconds (±50 %) between pages, as people do (0, the default:
+back to back, a closed loop that measures the queue in front of the workers as much as the pages). Prints
+p50/p95 per step for both, and as the last line one JSON object with our figures, the targets and the ratios
+(ours ÷ Oscar's p95: below 1 is faster).
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ class OscarShopper:
 # --- the run ----------------------------------------------------------------------------------------------
 
 
-def load(make_shopper, clients: int, seconds: float) -> dict:
+def load(make_shopper, clients: int, seconds: float, think: float = 0.0) -> dict:
     """One thread per shopper for `seconds` after a warm-up round each; latencies per step."""
     latencies: dict[str, list[float]] = {step: [] for step in STEPS}
     failures: dict[str, int] = {step: 0 for step in STEPS}
@@ -252,6 +254,8 @@ def load(make_shopper, clients: int, seconds: float) -> dict:
                     bad[step] += 1
                     with lock:
                         samples.setdefault(step, f"{status} {location} {text[:300]!r}")
+                if think:  # reading the page before the next click
+                    time.sleep(think * rng.uniform(0.5, 1.5))
             rounds += 1
         with lock:
             for step in STEPS:
@@ -286,6 +290,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a shopper pauses between pages (±50 %%)")
     parser.add_argument("--skip-oscar", action="store_true")
     parser.add_argument("--skip-agora", action="store_true")
     args = parser.parse_args()
@@ -298,7 +303,7 @@ def main() -> None:
         env, fixture = prepare_agora(url, args.merchants, args.products)
         server = start_gunicorn(8811, args.workers, env)
         try:
-            results["agora"] = load(lambda n: AgoraShopper(8811, n, fixture), args.clients, args.seconds)
+            results["agora"] = load(lambda n: AgoraShopper(8811, n, fixture), args.clients, args.seconds, args.think)
         finally:
             server.terminate()
             server.wait()
@@ -308,7 +313,9 @@ def main() -> None:
         )
         server = start_oscar(8812, args.workers, env)
         try:
-            results["oscar"] = load(lambda n: OscarShopper(8812, n, args.products), args.clients, args.seconds)
+            results["oscar"] = load(
+                lambda n: OscarShopper(8812, n, args.products), args.clients, args.seconds, args.think
+            )
         finally:
             server.terminate()
             server.wait()
@@ -323,6 +330,7 @@ def main() -> None:
         "clients": args.clients,
         "seconds": args.seconds,
         "workers": args.workers,
+        "think_s": args.think,
         "load_average_1m": round(load_average[0], 2),
     }
     for step in STEPS:

@@ -213,7 +213,7 @@ class InsufficientGiftCardBalance(GiftCardError):
 
     def __init__(self, message: str = "", **extra):
         if not message and "available" in extra:
-            from .forms import format_euros  # late: forms imports this module through codes
+            from agora.money import format_euros
 
             message = _("Not enough value on the gift card: %(available)s is available.") % {
                 "available": format_euros(extra["available"])

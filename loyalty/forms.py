@@ -8,7 +8,6 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from agora.exceptions import ApplicationError
@@ -20,14 +19,6 @@ from .models import Pass
 MAX_AMOUNT_CENTS = 100_000_00
 
 _AMOUNT = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
-
-
-def format_euros(cents: int) -> str:
-    """€ 12,50 in Dutch, €12.50 in English (the same as Intl.NumberFormat in the browser)."""
-    number = formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
-    if (translation.get_language() or "nl").startswith("nl"):
-        return f"€\u00a0{number}"
-    return f"€{number}"
 
 
 def parse_euros(raw: str) -> int:

@@ -22,7 +22,8 @@ from xml.sax.saxutils import escape
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .forms import format_euros
+from agora.money import csv_euros, format_euros
+
 from .models import GiftCardEntryKind, TillKind
 from .services.settlement import LINE_DEFINITIONS, DetailRow, Overview, Quantities, Statement, StatementLine
 
@@ -31,11 +32,6 @@ DELIMITER = ";"
 
 
 # --- Numbers ------------------------------------------------------------------------------------------------
-
-
-def csv_euros(cents: int) -> str:
-    """Cents as euros for a spreadsheet: -1250 → '-12,50'."""
-    return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
 
 
 def rate_euros(millicents: int) -> str:

@@ -26,12 +26,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import get_for_action_or_404, is_platform_admin, memberships_of, registered_actions, visible
 from agora.exceptions import ApplicationError
+from agora.money import format_euros
 from areas.models import Merchant, ShoppingArea
 from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
-from .forms import JoinForm, PinForm, TillForm, UndoForm, format_euros
+from .forms import JoinForm, PinForm, TillForm, UndoForm
 
 TILL_ACTION = "merchant.operate_till"
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).

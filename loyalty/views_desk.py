@@ -22,13 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import get_for_action_or_404, visible
 from agora.exceptions import ApplicationError
+from agora.money import format_euros
 from areas.models import ShoppingArea
 from privacy.models import AuditAction
 from privacy.services import log_access
 
 from . import codes, selectors, services
 from .exceptions import PassNotFound
-from .forms import format_euros
 from .forms_giftcards import GiftCardLookupForm, GiftCardSpendForm, GiftCardUndoForm, SellGiftCardForm
 from .models import GiftCard, GiftCardEntryKind, LoyaltySettings, Pass
 from .views import _till_merchant

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agora.exceptions import ApplicationError
+from agora.money import format_euros
 from areas.sectors import Sector
 
 from . import selectors
 from .codes import qr_svg
-from .forms import format_euros
 from .models import CampaignKind, VoucherKind
 from .segments import segment_choices
 from .services.rewards import cancel_reward_voucher, choose_reward

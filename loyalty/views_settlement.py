@@ -25,10 +25,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import can, get_for_action_or_404, visible
 from agora.exceptions import ApplicationError
+from agora.money import format_euros
 from areas.models import Merchant, ShoppingArea
 
 from . import settlement_documents as documents
-from .forms import format_euros
 from .forms_settlement import PeriodForm
 from .services import settlement
 

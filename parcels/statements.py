@@ -14,30 +14,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from agora.money import csv_euros, format_euros
 
 from .models import Billable, EventKind, ParcelEvent
 from .selectors_dashboard import BILLABLE_ORDER, Statement
 
 BOM = "\ufeff"
 DELIMITER = ";"
-
-
-def csv_euros(cents: int) -> str:
-    """Cents as euros for a spreadsheet: 1250 → '12,50'."""
-    return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
-
-
-def format_euros(cents: int) -> str:
-    """€ 12,50 in Dutch, €12.50 in English."""
-    number = formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
-    if (translation.get_language() or "nl").startswith("nl"):
-        return f"€\u00a0{number}"
-    return f"€{number}"
 
 
 def billable_label(billable: str) -> str:

@@ -11,24 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from agora.money import csv_euros, format_euros
+
 from .services.products import percent
 from .services.statements import Statement, status_label
 
 BOM = "\ufeff"
-
-
-def csv_euros(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
-
-
-def euros(cents: int) -> str:
-    return "€ " + formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
 
 
 def totals(statement: Statement) -> list[tuple[str, int]]:
@@ -157,17 +150,26 @@ def statement_pdf(statement: Statement) -> bytes:
     vat_table = [[p(_("VAT rate")), p(_("Incl. VAT"), right), p(_("Excl. VAT"), right), p(_("VAT"), right)]]
     for row in statement.vat:
         vat_table.append(
-            [p(f"{percent(row.rate_bps)} %"), p(euros(row.gross_cents), right), p(euros(row.net_cents), right),
-             p(euros(row.vat_cents), right)]
-        )  # fmt: skip
+            [
+                p(f"{percent(row.rate_bps)} %"),
+                p(format_euros(row.gross_cents), right),
+                p(format_euros(row.net_cents), right),
+                p(format_euros(row.vat_cents), right),
+            ]
+        )
     gross, net = sum(r.gross_cents for r in statement.vat), sum(r.net_cents for r in statement.vat)
     vat_table.append(
-        [p(_("Total")), p(euros(gross), right), p(euros(net), right), p(euros(statement.vat_cents), right)]
+        [
+            p(_("Total")),
+            p(format_euros(gross), right),
+            p(format_euros(net), right),
+            p(format_euros(statement.vat_cents), right),
+        ]
     )
     grid = Table(vat_table, colWidths=[40 * mm, 40 * mm, 40 * mm, 40 * mm])
     grid.setStyle(grid_style)
     story += [Paragraph(escape(_("Goods sold per VAT rate")), styles["Heading3"]), grid, Spacer(1, 5 * mm)]
-    total_rows = [[p(label), p(euros(cents), right)] for label, cents in totals(statement)]
+    total_rows = [[p(label), p(format_euros(cents), right)] for label, cents in totals(statement)]
     grid = Table(total_rows, colWidths=[110 * mm, 50 * mm])
     grid.setStyle(TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))
     story += [Paragraph(escape(_("Totals")), styles["Heading3"]), grid, Spacer(1, 5 * mm)]

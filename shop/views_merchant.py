@@ -436,7 +436,7 @@ def line_unavailable(request, merchant_pk: int, part_pk: int, line_pk: int):
         messages.success(
             request,
             _("Marked unavailable; %(amount)s is refunded to the customer.")
-            % {"amount": documents.euros(refund.amount_cents)},
+            % {"amount": documents.format_euros(refund.amount_cents)},
         )
     return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
 
@@ -517,24 +517,24 @@ def statement(request, merchant_pk: int):
     merchant, current = _statement(request, merchant_pk)
     previous = (current.first_day - timedelta(days=1)).strftime("%Y-%m")
     following = (current.last_day + timedelta(days=1)).strftime("%Y-%m")
-    totals = [{"label": label, "amount": documents.euros(cents)} for label, cents in documents.totals(current)]
+    totals = [{"label": label, "amount": documents.format_euros(cents)} for label, cents in documents.totals(current)]
     vat = [
         {
             "rate": products.percent(r.rate_bps),
-            "gross": documents.euros(r.gross_cents),
-            "net": documents.euros(r.net_cents),
-            "vat": documents.euros(r.vat_cents),
+            "gross": documents.format_euros(r.gross_cents),
+            "net": documents.format_euros(r.net_cents),
+            "vat": documents.format_euros(r.vat_cents),
         }
         for r in current.vat
     ]
     rows = [
         {
             "row": row,
-            "sales": documents.euros(row.sales_cents),
-            "refunded": documents.euros(row.refunded_cents),
-            "commission": documents.euros(row.commission_cents),
-            "transferred": documents.euros(row.transferred_cents),
-            "outstanding": documents.euros(row.outstanding_cents),
+            "sales": documents.format_euros(row.sales_cents),
+            "refunded": documents.format_euros(row.refunded_cents),
+            "commission": documents.format_euros(row.commission_cents),
+            "transferred": documents.format_euros(row.transferred_cents),
+            "outstanding": documents.format_euros(row.outstanding_cents),
         }
         for row in current.rows[:300]
     ]

@@ -91,7 +91,7 @@ def test_english_translation_has_its_own_url(site_pages):
     assert response.headers["Content-Language"] == "en"
     dutch = Client().get("/nl/bereikbaarheid/", HTTP_HOST="amersfoort.localhost").content.decode()
     assert 'hreflang="en"' in dutch
-    assert "Garage Stadhuisplein" in dutch and "€ 2,90" in dutch
+    assert "Garage Stadhuisplein" in dutch and "€\u00a02,90" in dutch
 
 
 @pytest.mark.django_db

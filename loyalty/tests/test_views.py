@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.roles import Role
+from agora.money import format_euros
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory
 from loyalty import services, totp
 from loyalty.codes import new_card_number
 from loyalty.exceptions import PassNotFound
-from loyalty.forms import format_euros, parse_euros
+from loyalty.forms import parse_euros
 from loyalty.models import Pass, TillTransaction
 from privacy.tests.factories import with_totp
 
