@@ -571,18 +571,25 @@ def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
         values["previous_value"] = []
         values["last_year_value"] = []
         return values
-    keyed = values.set_index(["scope_id", "breakdown", "period_start"])["value"]
-    keyed = keyed[~keyed.index.duplicated()]
-    starts = pd.to_datetime(values["period_start"])
-    cache = {s: (shift(s, kind), last_year(s, kind)) for s in set(starts)}  # a few hundred distinct starts
-    previous = [cache[s][0] for s in starts]
-    year_ago = [cache[s][1] for s in starts]
+    # Rows are looked up by an integer key: (scope_id, breakdown) group × period start (first row of a key wins).
+    group = values.groupby(["scope_id", "breakdown"], sort=False, dropna=False).ngroup().to_numpy()
+    starts = pd.to_datetime(values["period_start"]).to_numpy()
+    start_codes, distinct = pd.factorize(starts)  # a few hundred distinct starts
+    stamps = [pd.Timestamp(s) for s in distinct]
+    previous = pd.DatetimeIndex([shift(s, kind) for s in stamps]).to_numpy()[start_codes]
+    year_ago = pd.DatetimeIndex([last_year(s, kind) for s in stamps]).to_numpy()[start_codes]
+    n = len(values)
+    moments, moment_values = pd.factorize(np.concatenate([starts, previous, year_ago]))
+    keys = pd.Index(group * len(moment_values) + moments[:n])
+    first = ~keys.duplicated()
+    index = keys[first]
+    found = values["value"].to_numpy()[first]
 
     def lookup(targets):
-        index = pd.MultiIndex.from_arrays([values["scope_id"], values["breakdown"], pd.DatetimeIndex(targets)])
-        return keyed.reindex(index).to_numpy()
+        where = index.get_indexer(group * len(moment_values) + targets)
+        return np.where(where >= 0, found[np.maximum(where, 0)], np.nan)
 
     result = values.copy()
-    result["previous_value"] = lookup(previous)
-    result["last_year_value"] = lookup(year_ago)
+    result["previous_value"] = lookup(moments[n : 2 * n])
+    result["last_year_value"] = lookup(moments[2 * n :])
     return result
