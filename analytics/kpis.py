@@ -328,7 +328,7 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     n_periods = len(starts)
     # Per (scope, period, subject): visits and spend; then per (scope, period) cell.
     key = _key((scope_code, len(names)), (period, n_periods), (subject, n_subjects))
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # sums and maxima do not depend on the order within a group
     key = key[order]
     group = _runs(key)
     group_visits = _lengths(group, len(key))
@@ -337,12 +337,14 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     cell = _runs(group_cell)
     cell_key = group_cell[cell]
     n = _lengths(cell, len(group_cell))
-    # First-time visitors: per (scope, subject) the earliest period with a visit (groups are in period order).
-    group_cell_index = np.repeat(np.arange(len(cell)), n)
-    scope_subject = (group_cell // n_periods) * n_subjects + key[group] % n_subjects
-    order = np.argsort(scope_subject, kind="stable")
-    first = order[_runs(scope_subject[order])]
-    first_time = np.bincount(group_cell_index[first], minlength=len(cell)).astype(np.int64)
+    cell_at = np.full(len(names) * n_periods, -1, dtype=np.int64)  # cell key → row of the result
+    cell_at[cell_key] = np.arange(len(cell_key))
+    # First-time visitors: per (scope, subject) the earliest period with a visit, counted in that period's cell.
+    earliest = np.full(len(names) * n_subjects, n_periods, dtype=np.int64)
+    np.minimum.at(earliest, (group_cell // n_periods) * n_subjects + key[group] % n_subjects, group_cell % n_periods)
+    seen = np.flatnonzero(earliest < n_periods)
+    first_cells = (seen // n_subjects) * n_periods + earliest[seen]
+    first_time = np.bincount(cell_at[first_cells], minlength=len(cell)).astype(np.int64)
     # Combination visits: member-days on which the member visited two or more merchants of the area.
     merchant, n_merchants = _codes(visits["merchant_id"])
     day = days - days.min()
@@ -350,12 +352,12 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     member_day = _key((subject, n_subjects), (day, n_days))
     with_merchant = _distinct(member_day * n_merchants + merchant) // n_merchants
     runs = _runs(with_merchant)
-    member_day_keys, merchants_that_day = with_merchant[runs], _lengths(runs, len(with_merchant))
+    combination_day = np.zeros(n_subjects * n_days, dtype=bool)  # one byte per member-day
+    combination_day[with_merchant[runs][_lengths(runs, len(with_merchant)) >= 2]] = True
     scoped = _distinct(_key((scope_code, len(names)), (member_day, n_subjects * n_days)))
     scoped_member_day = scoped % (n_subjects * n_days)
-    is_combination = merchants_that_day[np.searchsorted(member_day_keys, scoped_member_day)] >= 2
-    scoped_cell = (scoped // (n_subjects * n_days)) * n_periods + period_of_day[scoped_member_day % n_days]
-    at = np.searchsorted(cell_key, scoped_cell)
+    is_combination = combination_day[scoped_member_day]
+    at = cell_at[(scoped // (n_subjects * n_days)) * n_periods + period_of_day[scoped_member_day % n_days]]
     cells = pd.DataFrame(
         {
             "scope_id": names[cell_key // n_periods],
