@@ -9,6 +9,7 @@ figures and `n`, the number of distinct subjects behind the cell. Suppression an
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -229,6 +230,8 @@ def _period_end(start: pd.Timestamp, kind: str) -> pd.Timestamp:
 
 
 # --- Cells ------------------------------------------------------------------------------------------------------
+# The cells are grouped on integer keys (a sort and numpy reductions) instead of on text and timestamps in pandas:
+# the same groups, in the same order, many times faster on a million visits (docs/benchmarks.md).
 
 
 def _scope_column(frame: pd.DataFrame, scope: str) -> pd.Series:
@@ -239,6 +242,65 @@ def _scope_column(frame: pd.DataFrame, scope: str) -> pd.Series:
     if scope == "merchant":
         return frame["merchant_id"].astype(str)
     raise ValueError(f"Unknown scope {scope!r}")
+
+
+def _scope_codes(frame: pd.DataFrame, scope: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, names): each row's scope id as an integer, and the scope ids as text in sorted order (code i is
+    names[i]), so that sorting on the codes sorts on the ids as `_scope_column` gives them."""
+    if scope == "area":
+        return np.zeros(len(frame), dtype=np.int64), np.array(["area"], dtype=object)
+    if scope not in ("sector", "merchant"):
+        raise ValueError(f"Unknown scope {scope!r}")
+    codes, uniques = pd.factorize(frame["sector" if scope == "sector" else "merchant_id"], use_na_sentinel=False)
+    names, renumber = np.unique(np.array([str(u) for u in uniques], dtype=object), return_inverse=True)
+    return renumber[codes].astype(np.int64), names
+
+
+def _codes(values) -> tuple[np.ndarray, int]:
+    """Each value as an integer code (0…size-1) and the number of distinct values."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), max(len(uniques), 1)
+
+
+def _day_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's local date as days since 1970-01-01."""
+    return frame["local_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _periods(frame: pd.DataFrame, days: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(period, starts, of_day): each row's period as an index into `starts` (the sorted period starts, as
+    `period_start` gives them) and, per day since the first day, its period's index."""
+    first = int(days.min())
+    span = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype(frame["local_date"].dtype)
+    starts, of_day = np.unique(period_start(pd.Series(span), kind).to_numpy(), return_inverse=True)
+    return of_day[days - first], starts, of_day
+
+
+def _key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+    """One int64 per row from (codes, size) pairs, most significant first: sorting it sorts on the codes in turn."""
+    if math.prod(int(size) for _codes, size in parts) >= 2**62:
+        raise OverflowError("Too many distinct keys for one 64-bit key.")
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for codes, size in parts:
+        key = key * int(size) + codes
+    return key
+
+
+def _runs(ordered: np.ndarray) -> np.ndarray:
+    """The start positions of the runs of equal values in a sorted array."""
+    if len(ordered) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique, without its slower hashing path for large integer arrays)."""
+    ordered = np.sort(values)
+    return ordered[_runs(ordered)]
+
+
+def _lengths(starts: np.ndarray, total: int) -> np.ndarray:
+    return np.diff(np.r_[starts, total]).astype(np.int64)
 
 
 def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
@@ -259,47 +321,57 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     ]
     if visits.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(
+    scope_code, names = _scope_codes(visits, scope)
+    days = _day_numbers(visits)
+    period, starts, period_of_day = _periods(visits, days, kind)
+    subject, n_subjects = _codes(visits["subject"])
+    n_periods = len(starts)
+    # Per (scope, period, subject): visits and spend; then per (scope, period) cell.
+    key = _key((scope_code, len(names)), (period, n_periods), (subject, n_subjects))
+    order = np.argsort(key)  # sums and maxima do not depend on the order within a group
+    key = key[order]
+    group = _runs(key)
+    group_visits = _lengths(group, len(key))
+    group_spend = np.add.reduceat(visits["amount_cents"].to_numpy(dtype=np.int64)[order], group)
+    group_cell = key[group] // n_subjects
+    cell = _runs(group_cell)
+    cell_key = group_cell[cell]
+    n = _lengths(cell, len(group_cell))
+    cell_at = np.full(len(names) * n_periods, -1, dtype=np.int64)  # cell key → row of the result
+    cell_at[cell_key] = np.arange(len(cell_key))
+    # First-time visitors: per (scope, subject) the earliest period with a visit, counted in that period's cell.
+    earliest = np.full(len(names) * n_subjects, n_periods, dtype=np.int64)
+    np.minimum.at(earliest, (group_cell // n_periods) * n_subjects + key[group] % n_subjects, group_cell % n_periods)
+    seen = np.flatnonzero(earliest < n_periods)
+    first_cells = (seen // n_subjects) * n_periods + earliest[seen]
+    first_time = np.bincount(cell_at[first_cells], minlength=len(cell)).astype(np.int64)
+    # Combination visits: member-days on which the member visited two or more merchants of the area.
+    merchant, n_merchants = _codes(visits["merchant_id"])
+    day = days - days.min()
+    n_days = int(day.max()) + 1
+    member_day = _key((subject, n_subjects), (day, n_days))
+    with_merchant = _distinct(member_day * n_merchants + merchant) // n_merchants
+    runs = _runs(with_merchant)
+    combination_day = np.zeros(n_subjects * n_days, dtype=bool)  # one byte per member-day
+    combination_day[with_merchant[runs][_lengths(runs, len(with_merchant)) >= 2]] = True
+    scoped = _distinct(_key((scope_code, len(names)), (member_day, n_subjects * n_days)))
+    scoped_member_day = scoped % (n_subjects * n_days)
+    is_combination = combination_day[scoped_member_day]
+    at = cell_at[(scoped // (n_subjects * n_days)) * n_periods + period_of_day[scoped_member_day % n_days]]
+    cells = pd.DataFrame(
         {
-            "scope_id": _scope_column(visits, scope).to_numpy(),
-            "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "subject": visits["subject"].to_numpy(),
-            "amount_cents": visits["amount_cents"].to_numpy(),
-            "local_date": visits["local_date"].to_numpy(),
-            "merchant_id": visits["merchant_id"].to_numpy(),
+            "scope_id": names[cell_key // n_periods],
+            "period_start": starts[cell_key % n_periods],
+            "visits": np.add.reduceat(group_visits, cell),
+            "n": n,
+            "spend_cents": np.add.reduceat(group_spend, cell),
+            "spend_cents_top": np.maximum.reduceat(group_spend, cell),
+            "first_time_visitors": first_time,
+            "repeat_visitors": n - first_time,
+            "combination_days": np.bincount(at[is_combination], minlength=len(cell)).astype(np.int64),
+            "member_days": np.bincount(at, minlength=len(cell)).astype(np.int64),
         }
     )
-    per_subject = frame.groupby(["scope_id", "period_start", "subject"], sort=False).agg(
-        visits=("amount_cents", "size"), spend_cents=("amount_cents", "sum")
-    )
-    cells = per_subject.groupby(level=["scope_id", "period_start"], sort=True).agg(
-        visits=("visits", "sum"),
-        n=("visits", "size"),
-        spend_cents=("spend_cents", "sum"),
-        spend_cents_top=("spend_cents", "max"),
-    )
-    # First-time visitors: the period of each subject's first visit in this scope.
-    first = frame.groupby(["scope_id", "subject"], sort=False)["local_date"].min()
-    first_period = period_start(pd.Series(first.to_numpy()), kind).to_numpy()
-    firsts = (
-        pd.DataFrame({"scope_id": first.index.get_level_values(0), "period_start": first_period})
-        .groupby(["scope_id", "period_start"])
-        .size()
-        .rename("first_time_visitors")
-    )
-    cells = cells.join(firsts, how="left")
-    cells["first_time_visitors"] = cells["first_time_visitors"].fillna(0).astype("int64")
-    cells["repeat_visitors"] = cells["n"] - cells["first_time_visitors"]
-    # Combination visits: member-days on which the member visited two or more merchants of the area.
-    days = frame[["subject", "local_date", "merchant_id"]].drop_duplicates()
-    multi = days.groupby(["subject", "local_date"], sort=False).size().rename("merchants_that_day").reset_index()
-    member_days = frame[["scope_id", "period_start", "subject", "local_date"]].drop_duplicates()
-    member_days = member_days.merge(multi, on=["subject", "local_date"], how="left")
-    member_days["is_combination"] = member_days["merchants_that_day"] >= 2
-    combined = member_days.groupby(["scope_id", "period_start"]).agg(
-        combination_days=("is_combination", "sum"), member_days=("is_combination", "size")
-    )
-    cells = cells.join(combined, how="left").reset_index()
     return cells[columns]
 
 
@@ -327,39 +399,44 @@ def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFra
     with a visit in the `ACTIVE_MONTHS` calendar months ending with the period's last month. value = n."""
     if kind not in (MONTH, QUARTER, YEAR) or visits.empty:
         return pd.DataFrame(columns=["scope_id", "period_start", "value", "n"])
-    months = visits["local_date"].values.astype("datetime64[M]").astype(int)
-    presence = pd.DataFrame(
-        {"scope_id": _scope_column(visits, scope).to_numpy(), "subject": visits["subject"].to_numpy(), "m": months}
-    ).drop_duplicates()
+    scope_code, scope_names = _scope_codes(visits, scope)
+    subject, n_subjects = _codes(visits["subject"])
+    months = visits["local_date"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    first_month = int(months.min())
+    n_months = int(months.max()) - first_month + 1
+    # The distinct (scope, subject, month) with a visit, sorted by scope, subject and month.
+    presence = _distinct(_key((scope_code, len(scope_names)), (subject, n_subjects), (months - first_month, n_months)))
+    owner = presence // n_months
+    months_ = presence % n_months + first_month
     # A month with a visit makes the subject active in that month and the eleven after it. Per (scope, subject)
     # the covered months form runs (a gap of more than 12 months starts a new run); counting +1 at a run's
     # start and -1 after its end, a running sum over the months gives the active members of every month.
-    presence = presence.sort_values(["scope_id", "subject", "m"], kind="stable")
-    scope_codes, scope_names = pd.factorize(presence["scope_id"])
-    subjects = presence["subject"].to_numpy()
-    months_ = presence["m"].to_numpy()
-    same = np.zeros(len(presence), dtype=bool)
-    same[1:] = (scope_codes[1:] == scope_codes[:-1]) & (subjects[1:] == subjects[:-1])
-    new_run = ~same
-    new_run[1:] |= (months_[1:] - months_[:-1]) > ACTIVE_MONTHS
+    new_run = np.ones(len(presence), dtype=bool)
+    new_run[1:] = (owner[1:] != owner[:-1]) | ((months_[1:] - months_[:-1]) > ACTIVE_MONTHS)
     starts_idx = np.flatnonzero(new_run)
     ends_idx = np.r_[starts_idx[1:] - 1, len(presence) - 1]
-    first_month = int(months_.min())
+    scope_codes = owner // n_subjects
     width = int(months_.max()) - first_month + ACTIVE_MONTHS + 2
     counts = np.zeros((len(scope_names), width), dtype=np.int64)
     np.add.at(counts, (scope_codes[starts_idx], months_[starts_idx] - first_month), 1)
     np.add.at(counts, (scope_codes[starts_idx], months_[ends_idx] - first_month + ACTIVE_MONTHS), -1)
     active = np.cumsum(counts, axis=1)
-    starts = sorted(set(period_start(visits["local_date"], kind)))
+    # The periods with a visit, and per period the active members of its last month, per scope (nonzero only).
+    days = _distinct(_day_numbers(visits)).astype("datetime64[D]").astype(visits["local_date"].dtype)
+    starts = np.unique(period_start(pd.Series(days), kind).to_numpy())
     span = {MONTH: 1, QUARTER: 3, YEAR: 12}[kind]
-    rows = []
-    for start in starts:
-        column = int(np.datetime64(start, "M").astype(int)) + span - 1 - first_month
-        for code, scope_id in enumerate(scope_names):
-            count = int(active[code, column])
-            if count:
-                rows.append((scope_id, start, count, count))
-    return pd.DataFrame(rows, columns=["scope_id", "period_start", "value", "n"])
+    columns = starts.astype("datetime64[M]").astype(np.int64) + span - 1 - first_month
+    table = active[:, columns].T  # one row per period, one column per scope
+    period, code = np.nonzero(table)
+    values = table[period, code]
+    return pd.DataFrame(
+        {
+            "scope_id": scope_names[code],
+            "period_start": starts[period],
+            "value": values,
+            "n": values,
+        }
+    )
 
 
 def pickup_cells(pickups: pd.DataFrame, visits: pd.DataFrame, *, kind: str, hours: int = PICKUP_WINDOW_HOURS):
@@ -398,21 +475,38 @@ def hour_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     columns = ["scope_id", "period_start", "breakdown", "value", "n"]
     if visits.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(
+    slot = (visits["occurred_at"].dt.day_of_week * 24 + visits["occurred_at"].dt.hour).to_numpy(dtype=np.int64)
+    labels = np.array([f"d{day}h{hour:02d}" for day in range(7) for hour in range(24)], dtype=object)
+    return _distinct_subject_cells(visits, scope=scope, kind=kind, breakdown=slot, labels=labels, count_rows=True)
+
+
+def _distinct_subject_cells(
+    visits: pd.DataFrame, *, scope: str, kind: str, breakdown: np.ndarray, labels: np.ndarray, count_rows: bool
+) -> pd.DataFrame:
+    """Rows (scope_id, period_start, breakdown, value, n) per (scope, period, breakdown code) with visits, in
+    that order (`labels` sorted as the breakdowns are: code i is labels[i]): n = distinct subjects, value =
+    visits (`count_rows`) or n."""
+    scope_code, names = _scope_codes(visits, scope)
+    period, starts, _of_day = _periods(visits, _day_numbers(visits), kind)
+    subject, n_subjects = _codes(visits["subject"])
+    key = np.sort(
+        _key((scope_code, len(names)), (period, len(starts)), (breakdown, len(labels)), (subject, n_subjects))
+    )
+    cell_of_row = key // n_subjects
+    row_runs = _runs(cell_of_row)
+    distinct = key[_runs(key)] // n_subjects
+    cell_key = cell_of_row[row_runs]
+    n = _lengths(_runs(distinct), len(distinct))
+    period_code = cell_key // len(labels)
+    return pd.DataFrame(
         {
-            "scope_id": _scope_column(visits, scope).to_numpy(),
-            "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "weekday": visits["occurred_at"].dt.day_of_week.to_numpy(),
-            "hour": visits["occurred_at"].dt.hour.to_numpy(),
-            "subject": visits["subject"].to_numpy(),
+            "scope_id": names[period_code // len(starts)],
+            "period_start": starts[period_code % len(starts)],
+            "breakdown": labels[cell_key % len(labels)],
+            "value": _lengths(row_runs, len(key)) if count_rows else n,
+            "n": n,
         }
     )
-    cells = frame.groupby(["scope_id", "period_start", "weekday", "hour"]).agg(
-        value=("subject", "size"), n=("subject", "nunique")
-    )
-    cells = cells.reset_index()
-    cells["breakdown"] = "d" + cells["weekday"].astype(str) + "h" + cells["hour"].map("{:02d}".format)
-    return cells[columns]
 
 
 def age_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
@@ -426,20 +520,12 @@ def profile_cells(visits: pd.DataFrame, *, scope: str, kind: str, column: str, p
     columns = ["scope_id", "period_start", "breakdown", "value", "n"]
     if visits.empty:
         return pd.DataFrame(columns=columns)
-    raw = visits[column].astype("object")
+    codes, uniques = pd.factorize(visits[column], use_na_sentinel=False)
+    raw = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
     values = raw.where(raw.notna() & (raw != ""), "unknown").astype(str)
-    frame = pd.DataFrame(
-        {
-            "scope_id": _scope_column(visits, scope).to_numpy(),
-            "period_start": period_start(visits["local_date"], kind).to_numpy(),
-            "breakdown": (prefix + values).to_numpy(),
-            "subject": visits["subject"].to_numpy(),
-        }
-    )
-    cells = frame.groupby(["scope_id", "period_start", "breakdown"])["subject"].nunique().rename("value")
-    cells = cells.reset_index()
-    cells["n"] = cells["value"]
-    return cells[columns]
+    labels, renumber = np.unique((prefix + values).to_numpy(dtype=object), return_inverse=True)
+    breakdown = renumber[codes].astype(np.int64)
+    return _distinct_subject_cells(visits, scope=scope, kind=kind, breakdown=breakdown, labels=labels, count_rows=False)
 
 
 def with_origin(visits: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
@@ -487,18 +573,25 @@ def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
         values["previous_value"] = []
         values["last_year_value"] = []
         return values
-    keyed = values.set_index(["scope_id", "breakdown", "period_start"])["value"]
-    keyed = keyed[~keyed.index.duplicated()]
-    starts = pd.to_datetime(values["period_start"])
-    cache = {s: (shift(s, kind), last_year(s, kind)) for s in set(starts)}  # a few hundred distinct starts
-    previous = [cache[s][0] for s in starts]
-    year_ago = [cache[s][1] for s in starts]
+    # Rows are looked up by an integer key: (scope_id, breakdown) group × period start (first row of a key wins).
+    group = values.groupby(["scope_id", "breakdown"], sort=False, dropna=False).ngroup().to_numpy()
+    starts = pd.to_datetime(values["period_start"]).to_numpy()
+    start_codes, distinct = pd.factorize(starts)  # a few hundred distinct starts
+    stamps = [pd.Timestamp(s) for s in distinct]
+    previous = pd.DatetimeIndex([shift(s, kind) for s in stamps]).to_numpy()[start_codes]
+    year_ago = pd.DatetimeIndex([last_year(s, kind) for s in stamps]).to_numpy()[start_codes]
+    n = len(values)
+    moments, moment_values = pd.factorize(np.concatenate([starts, previous, year_ago]))
+    keys = pd.Index(group * len(moment_values) + moments[:n])
+    first = ~keys.duplicated()
+    index = keys[first]
+    found = values["value"].to_numpy()[first]
 
     def lookup(targets):
-        index = pd.MultiIndex.from_arrays([values["scope_id"], values["breakdown"], pd.DatetimeIndex(targets)])
-        return keyed.reindex(index).to_numpy()
+        where = index.get_indexer(group * len(moment_values) + targets)
+        return np.where(where >= 0, found[np.maximum(where, 0)], np.nan)
 
     result = values.copy()
-    result["previous_value"] = lookup(previous)
-    result["last_year_value"] = lookup(year_ago)
+    result["previous_value"] = lookup(moments[n : 2 * n])
+    result["last_year_value"] = lookup(moments[2 * n :])
     return result

@@ -194,18 +194,25 @@ def _week_month_relations(main: pd.DataFrame, window: tuple) -> list[Relation]:
     start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
     months = pd.date_range(start.replace(day=1), end, freq="MS")
     boundaries = sorted({start, end, *(m for m in months if start < m < end and m.weekday() == 0)})
-    relations = []
     detail = main[(main["scope"] != Scope.AREA) & main["period_kind"].isin([WEEK, MONTH])]
-    for (_scope, _scope_id), index in detail.groupby(["scope", "scope_id"], sort=False).indices.items():
-        cells = detail.iloc[index]
-        clipped = cells["period_start"].where(cells["period_start"] > start, start)
-        segment = np.searchsorted(np.array(boundaries, dtype="datetime64[ns]"), clipped.to_numpy(), side="right")
-        for seg in np.unique(segment):
-            in_segment = cells[segment == seg]
-            weeks = in_segment[in_segment["period_kind"] == WEEK]["pos"].to_numpy()
-            months_ = in_segment[in_segment["period_kind"] == MONTH]["pos"].to_numpy()
-            if len(weeks) and len(months_):
-                relations.append(Relation((*weeks, *months_), (*(1.0,) * len(weeks), *(-1.0,) * len(months_))))
+    if detail.empty:
+        return []
+    # Per (scope, scope_id) in order of appearance, per segment in date order: its weeks, then its months
+    # (each in table order).
+    group = detail.groupby(["scope", "scope_id"], sort=False).ngroup().to_numpy()
+    clipped = detail["period_start"].where(detail["period_start"] > start, start)
+    segment = np.searchsorted(np.array(boundaries, dtype="datetime64[ns]"), clipped.to_numpy(), side="right")
+    is_month = (detail["period_kind"] == MONTH).to_numpy()
+    order = np.lexsort((np.arange(len(detail)), is_month, segment, group))
+    positions, is_month = detail["pos"].to_numpy()[order], is_month[order]
+    key = group[order] * (len(boundaries) + 1) + segment[order]
+    runs = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    relations = []
+    for first, last in zip(runs, np.r_[runs[1:], len(key)], strict=True):
+        weeks = positions[first:last][~is_month[first:last]]
+        months_ = positions[first:last][is_month[first:last]]
+        if len(weeks) and len(months_):
+            relations.append(Relation((*weeks, *months_), (*(1.0,) * len(weeks), *(-1.0,) * len(months_))))
     return relations
 
 

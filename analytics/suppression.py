@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 DEFAULT_K = 30
 MINIMUM_K = 10
@@ -208,7 +209,15 @@ def _farther_neighbour(cell: int, hidden: np.ndarray, relations: Sequence[Relati
 
 def determined_cells(hidden: np.ndarray, relations: Sequence[Relation], *, tolerance: float = 1e-9) -> list[int]:
     """Hidden cells whose value the relations pin down (a row of the null space that is all zero), per
-    connected group of relations so that the linear algebra stays small."""
+    connected group of relations so that the linear algebra stays small.
+
+    The linear algebra runs on one BLAS thread: its vectors are small, and OpenBLAS's threads on a busy
+    2-core machine made each LSQR step 60 times slower (docs/benchmarks.md)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _determined_cells(hidden, relations, tolerance=tolerance)
+
+
+def _determined_cells(hidden: np.ndarray, relations: Sequence[Relation], *, tolerance: float) -> list[int]:
     hidden_cells = np.flatnonzero(hidden)
     if len(hidden_cells) == 0:
         return []

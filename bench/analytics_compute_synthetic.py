@@ -27,6 +27,42 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
 
 
+def synthetic_visits(visits: int, members: int, merchants: int, seed: int = 1):
+    """(frame, sector_of, window): one area's visits frame as `extract.visits_frame` gives it (subjects,
+    merchants in 10 sectors with Pareto popularity, local times 9–19 h over 2024-01-01…2026-11-30, amounts,
+    age groups), its merchants' sectors and the [start, end) dates. The same for the same arguments."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    start, end = date(2024, 1, 1), date(2026, 11, 30)
+    days = (end - start).days
+    sector_names = [f"sector{i}" for i in range(10)]
+    sector_of = {str(m): sector_names[m % 10] for m in range(merchants)}
+    popularity = rng.pareto(1.2, merchants) + 1
+    merchant = rng.choice(merchants, size=visits, p=popularity / popularity.sum())
+    local = (
+        pd.Timestamp(start)
+        + pd.to_timedelta(rng.integers(0, days, visits), unit="D")
+        + pd.to_timedelta(rng.integers(9, 19, visits), unit="h")
+    )
+    frame = pd.DataFrame(
+        {
+            "subject": rng.integers(0, members, visits).astype("int64") * 7919,
+            "merchant_id": merchant.astype("int64"),
+            "occurred_at": pd.DatetimeIndex(local).tz_localize(
+                "Europe/Amsterdam", nonexistent="shift_forward", ambiguous="NaT"
+            ),
+            "amount_cents": rng.lognormal(7.5, 0.8, visits).astype("int64"),
+        }
+    ).dropna()
+    frame["local_date"] = frame["occurred_at"].dt.tz_localize(None).dt.normalize()
+    frame["sector"] = frame["merchant_id"].astype(str).map(sector_of)
+    frame["age_band"] = rng.choice(["<25", "25-34", "35-44", "45-54", "55-64", "65+", None], len(frame))
+    frame = frame.sort_values("occurred_at").reset_index(drop=True)
+    return frame, sector_of, (start, end)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--visits", type=int, default=1_500_000)
@@ -36,37 +72,11 @@ def main() -> None:
     import django
 
     django.setup()
-    import numpy as np
     import pandas as pd
 
     from analytics import kpis, services
 
-    rng = np.random.default_rng(1)
-    start, end = date(2024, 1, 1), date(2026, 11, 30)
-    days = (end - start).days
-    sector_names = [f"sector{i}" for i in range(10)]
-    sector_of = {str(m): sector_names[m % 10] for m in range(args.merchants)}
-    popularity = rng.pareto(1.2, args.merchants) + 1
-    merchant = rng.choice(args.merchants, size=args.visits, p=popularity / popularity.sum())
-    local = (
-        pd.Timestamp(start)
-        + pd.to_timedelta(rng.integers(0, days, args.visits), unit="D")
-        + pd.to_timedelta(rng.integers(9, 19, args.visits), unit="h")
-    )
-    frame = pd.DataFrame(
-        {
-            "subject": rng.integers(0, args.members, args.visits).astype("int64") * 7919,
-            "merchant_id": merchant.astype("int64"),
-            "occurred_at": pd.DatetimeIndex(local).tz_localize(
-                "Europe/Amsterdam", nonexistent="shift_forward", ambiguous="NaT"
-            ),
-            "amount_cents": rng.lognormal(7.5, 0.8, args.visits).astype("int64"),
-        }
-    ).dropna()
-    frame["local_date"] = frame["occurred_at"].dt.tz_localize(None).dt.normalize()
-    frame["sector"] = frame["merchant_id"].astype(str).map(sector_of)
-    frame["age_band"] = rng.choice(["<25", "25-34", "35-44", "45-54", "55-64", "65+", None], len(frame))
-    frame = frame.sort_values("occurred_at").reset_index(drop=True)
+    frame, sector_of, (start, end) = synthetic_visits(args.visits, args.members, args.merchants)
     print(f"{len(frame):,} visits, {args.members:,} members, {args.merchants} merchants")
 
     started = time.perf_counter()
