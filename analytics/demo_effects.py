@@ -6,7 +6,8 @@ injector: each simulated visit at a participating merchant on a window day bring
 with probability `LIFT` (its own random stream), so visits (and spend) at those merchants are LIFT higher in the
 window in expectation. Loyalty writes them with the year's other visits (its bulk inserts, its ledger rules).
 After loyalty's campaigns (order 120) the campaign row is made and the truth recorded (`InjectedEffect`). At the
-end (order 520) the effect reports, segments and opening-hours advice of the demo areas are computed.
+end (order 520) the effect reports, segments and opening-hours advice of the demo areas are computed, with the
+report of each area's last weekly market (cms' demo agenda).
 """
 
 from __future__ import annotations
@@ -123,9 +124,32 @@ def compute_demo_reports(ctx: DemoContext) -> None:
         services_effects.compute_effect_report(report_id=report.pk, now=ctx.at(truth.campaign.area, ctx.today, 6))
     for area in ctx.areas.values():
         now = ctx.at(area, ctx.today, 6)
+        _compute_market_report(area, now=now)
         services_effects.compute_segments(area_id=area.pk, seed=ctx.seed, now=now)
         services_effects.compute_opening_hours_advice(area_id=area.pk, now=now)
         ctx.count("analytics effect reports, segments, advice", 1)
+
+
+def _compute_market_report(area, *, now) -> None:
+    """The report of the area's last weekly market before `now` (cms' demo agenda), if the site has one: an
+    event report to open (a few seconds: one day against the half year before it). In the small demo a market
+    day rests on fewer than K members: the report is stored with that reason instead of a figure."""
+    from datetime import timedelta
+
+    from cms.models import EventCategory
+    from cms.selectors import list_events
+
+    from . import services_effects
+
+    markets = [
+        occurrence
+        for occurrence in list_events(area=area, start=now - timedelta(days=14), end=now)
+        if occurrence.category == EventCategory.MARKET and occurrence.ends_at <= now
+    ]
+    if not markets:
+        return
+    report = services_effects.request_event_report(area=area, occurrence=markets[-1], cost_cents=25_000, queue=False)
+    services_effects.compute_effect_report(report_id=report.pk, now=now)
 
 
 @demo_wipe(order=520, name="analytics.effects")

@@ -60,6 +60,17 @@ BREAKDOWN_TABLES = {
     "municipalities": "visitors_by_municipality",
     "catchment": "visitors_by_catchment",
 }
+#: The webshop's and the vouchers' KPIs (area level), on the overview and the trends.
+WEBSHOP_KPIS = (
+    "online_orders",
+    "online_spend_cents",
+    "online_spend_per_order_cents",
+    "omnichannel_share",
+    "voucher_redemptions",
+    "voucher_redemption_cents",
+    "reward_redemptions",
+    "reward_redemption_cents",
+)
 OVERVIEW_KPIS = (
     *CELL_KPIS,
     "active_members",
@@ -67,6 +78,7 @@ OVERVIEW_KPIS = (
     "pickup_conversion",
     "capture_rate",
     "entrant_conversion",
+    *WEBSHOP_KPIS,
 )
 SCOPE_TABLE_KPIS = ("visits", "unique_visitors", "spend_per_visit_cents", "visit_frequency", "repeat_visitors")
 

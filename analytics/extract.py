@@ -28,6 +28,7 @@ from areas.models import Merchant
 from loyalty import selectors as loyalty_selectors
 from parcels import selectors as parcel_selectors
 from privacy.selectors import consented_subject_ids
+from shop import selectors as shop_selectors
 
 ANALYTICS = "analytics"
 SHARE_WITH_MERCHANTS = "share_with_merchants"
@@ -67,6 +68,8 @@ VISIT_COLUMNS = [
 ]
 MEMBER_COLUMNS = ["subject", "joined_at", "postcode4", "country", "age_band"]
 PICKUP_COLUMNS = ["subject", "point_id", "carrier", "picked_up_at", "local_date"]
+ORDER_COLUMNS = ["subject", "order_key", "merchant_id", "sector", "paid_at", "local_date", "goods_cents", "fulfilment"]
+REDEMPTION_COLUMNS = ["subject", "merchant_id", "channel", "kind", "value_cents", "occurred_at", "local_date"]
 
 
 def subject_key() -> bytes:
@@ -186,6 +189,103 @@ def pickups_frame(
     )
     frame["local_date"] = frame["picked_up_at"].dt.tz_localize(None).dt.normalize()
     return frame[PICKUP_COLUMNS].reset_index(drop=True)
+
+
+def _consented_pseudonyms(area, purpose: str, at: datetime | None) -> set[uuid.UUID]:
+    """The pseudonyms of the area's members with a pass and consent to `purpose` at `at` (stays in this module)."""
+    passes = _rows(loyalty_selectors.pass_subjects(area, member_ids=consented_subject_ids(area, purpose, at)))
+    return {uuid.UUID(str(pseudonym)) for _pass_id, pseudonym, *_rest in passes}
+
+
+def _is_in(pseudonym, consented: set[uuid.UUID]) -> bool:
+    return pseudonym is not None and uuid.UUID(str(pseudonym)) in consented
+
+
+def _local(frame: pd.DataFrame, column: str, tz, zone: str) -> pd.DataFrame:
+    """`column` as aware local times and `local_date` as that day (naive midnight), also for an empty frame."""
+    frame[column] = _aware(frame[column], tz) if len(frame) else pd.Series([], dtype=f"datetime64[ns, {zone}]")
+    frame["local_date"] = frame[column].dt.tz_localize(None).dt.normalize()
+    return frame
+
+
+def _order_key(order_id: int, key: bytes) -> int:
+    """A keyed number for an order: orders can be counted, not looked up in the webshop."""
+    digest = hmac.new(key, f"order:{order_id}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def orders_frame(
+    *, area, start: datetime, end: datetime, purpose: str = ANALYTICS, at: datetime | None = None
+) -> pd.DataFrame:
+    """The area's webshop orders paid in [start, end) by members with consent to `purpose`, one row per
+    merchant's part: `ORDER_COLUMNS`, oldest first (`shop.selectors.paid_order_parts`). `goods_cents` are the
+    part's goods after refunds; a part refunded in full is left out (no purchase is left), as is a guest order
+    (no account) or one whose customer has no pass in the area or no consent. `order_key` is a keyed number
+    (HMAC, like the subject): orders can be counted, not traced."""
+    _check_purpose(purpose)
+    key = subject_key()
+    consented = _consented_pseudonyms(area, purpose, at)
+    rows = [
+        (subject_of(pseudonym, key=key), _order_key(order_id, key), merchant_id, paid_at, goods, fulfilment)
+        for pseudonym, order_id, merchant_id, paid_at, goods, fulfilment in shop_selectors.paid_order_parts(
+            area=area, start=start, end=end
+        )
+        if goods > 0 and _is_in(pseudonym, consented)
+    ]
+    frame = pd.DataFrame(rows, columns=["subject", "order_key", "merchant_id", "paid_at", "goods_cents", "fulfilment"])
+    for column in ("subject", "order_key", "merchant_id", "goods_cents"):
+        frame[column] = frame[column].astype("int64")
+    sectors = merchants_frame(area=area)[["merchant_id", "sector"]]
+    frame = frame.merge(sectors, on="merchant_id", how="left")
+    frame = _local(frame, "paid_at", area.tz, area.time_zone)
+    return frame[ORDER_COLUMNS].reset_index(drop=True)
+
+
+def redemptions_frame(
+    *, area, start: datetime, end: datetime, purpose: str = ANALYTICS, at: datetime | None = None
+) -> pd.DataFrame:
+    """Vouchers and rewards used in [start, end) by members of the area with consent to `purpose`:
+    `REDEMPTION_COLUMNS`, oldest first. At the till (`loyalty.selectors.till_redemptions`: the merchant, what it
+    paid of the purchase; undone purchases left out) and in the webshop (`loyalty.selectors.online_redemptions`
+    with what the paid order took off, `shop.selectors.voucher_orders`; no merchant: an order may span several).
+    `kind` is "voucher" or "reward"; `channel` "till" or "online"."""
+    _check_purpose(purpose)
+    key = subject_key()
+    subjects = _subjects(area, purpose, at)[["pass_id", "subject"]]
+    till = pd.DataFrame(
+        loyalty_selectors.till_redemptions(area, start, end),
+        columns=["pass_id", "merchant_id", "kind", "value_cents", "occurred_at"],
+    ).merge(subjects, on="pass_id")
+    till["channel"] = "till"
+    online_rows = loyalty_selectors.online_redemptions(area, start, end)
+    consented = _consented_pseudonyms(area, purpose, at)
+    paid = {
+        public_id: (pseudonym, voucher_cents)
+        for public_id, pseudonym, voucher_cents in shop_selectors.voucher_orders(
+            area=area, public_ids={ref for ref, _kind, _at in online_rows}
+        )
+        if voucher_cents > 0 and _is_in(pseudonym, consented)
+    }
+    online = pd.DataFrame(
+        [
+            (subject_of(paid[ref][0], key=key), None, kind, paid[ref][1], at_, "online")
+            for ref, kind, at_ in online_rows
+            if ref in paid
+        ],
+        columns=["subject", "merchant_id", "kind", "value_cents", "occurred_at", "channel"],
+    )
+    parts = [part for part in (till.drop(columns=["pass_id"]), online) if len(part)]
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["subject", "merchant_id", "kind", "value_cents", "occurred_at", "channel"])
+    )
+    frame["subject"] = frame["subject"].astype("int64")
+    frame["merchant_id"] = frame["merchant_id"].astype("Int64")
+    frame["value_cents"] = frame["value_cents"].astype("int64")
+    frame = _local(frame, "occurred_at", area.tz, area.time_zone)
+    frame = frame.sort_values(["occurred_at", "subject"], kind="stable")
+    return frame[REDEMPTION_COLUMNS].reset_index(drop=True)
 
 
 def assert_pseudonymous(frame: pd.DataFrame) -> None:

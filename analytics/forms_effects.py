@@ -1,4 +1,4 @@
-"""Forms of the effect reports: the campaign's cost and the margin rate the ROI uses."""
+"""Forms of the effect reports: the campaign's or event's cost and the margin rate the ROI uses."""
 
 from decimal import Decimal
 
@@ -23,6 +23,14 @@ class ReportRequestForm(forms.Form):
         initial=Decimal(30),
         help_text=_("The share of extra spend that is profit for the merchants, on average."),
     )
+
+    def __init__(self, *args, is_event: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if is_event:
+            self.fields["cost_euros"].label = _("Cost of the event (€)")
+            self.fields["cost_euros"].help_text = _(
+                "Stage, stalls, advertising: everything the event cost the collective."
+            )
 
     def cleaned_cents(self) -> tuple[int, int]:
         """(cost in cents, margin in permille)."""

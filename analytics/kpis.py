@@ -156,6 +156,69 @@ CATALOGUE: dict[str, Kpi] = {
             _("Visits of consenting members divided by store entrants (a lower bound: other buyers are not counted)."),
             source="analytics.selectors_sensors.counts + loyalty.selectors.visits",
         ),
+        # Webshop and vouchers (area level): `order_cells`, `omnichannel_cells`, `redemption_cells`.
+        Kpi(
+            "online_orders",
+            _("Online orders"),
+            COUNT,
+            _("Webshop orders paid in the period by members (parts refunded in full left out)."),
+            source="shop.selectors.paid_order_parts",
+            additive=True,
+        ),
+        Kpi(
+            "online_spend_cents",
+            _("Online spend"),
+            CENTS,
+            _("Goods of those orders after refunds (delivery fees left out)."),
+            source="shop.selectors.paid_order_parts",
+            additive=True,
+        ),
+        Kpi(
+            "online_spend_per_order_cents",
+            _("Online spend per order"),
+            CENTS,
+            _("Online spend divided by online orders."),
+            source="shop.selectors.paid_order_parts",
+        ),
+        Kpi(
+            "omnichannel_share",
+            _("Bought online and in a shop"),
+            SHARE,
+            _("Of the members who bought online or in a shop in the period, the share who did both."),
+            source="shop.selectors.paid_order_parts + loyalty.selectors.visits",
+        ),
+        Kpi(
+            "voucher_redemptions",
+            _("Vouchers used"),
+            COUNT,
+            _("Vouchers used by members at a till or in the webshop (undone purchases left out)."),
+            source="loyalty.selectors.till_redemptions + online_redemptions",
+            additive=True,
+        ),
+        Kpi(
+            "voucher_redemption_cents",
+            _("Value of vouchers used"),
+            CENTS,
+            _("What those vouchers paid of the purchases and orders."),
+            source="loyalty.selectors.till_redemptions + online_redemptions + shop.selectors.voucher_orders",
+            additive=True,
+        ),
+        Kpi(
+            "reward_redemptions",
+            _("Rewards redeemed"),
+            COUNT,
+            _("Rewards redeemed by members for points, at a till or in the webshop."),
+            source="loyalty.selectors.till_redemptions + online_redemptions",
+            additive=True,
+        ),
+        Kpi(
+            "reward_redemption_cents",
+            _("Value of rewards redeemed"),
+            CENTS,
+            _("What those rewards paid of the purchases and orders."),
+            source="loyalty.selectors.till_redemptions + online_redemptions + shop.selectors.voucher_orders",
+            additive=True,
+        ),
     )
 }
 
@@ -595,3 +658,91 @@ def with_comparisons(values: pd.DataFrame, kind: str) -> pd.DataFrame:
     result["previous_value"] = lookup(moments[n : 2 * n])
     result["last_year_value"] = lookup(moments[2 * n :])
     return result
+
+
+# --- Webshop and vouchers (area level) ----------------------------------------------------------------------------
+
+
+def order_cells(orders: pd.DataFrame, *, kind: str) -> pd.DataFrame:
+    """Area-level online orders per period from an `extract.orders_frame`: rows (scope_id, period_start, orders,
+    spend_cents, spend_cents_top, n) with `orders` the distinct orders, `spend_cents` their goods after refunds,
+    `spend_cents_top` the largest single subject's part and `n` the distinct buyers."""
+    columns = ["scope_id", "period_start", "orders", "spend_cents", "spend_cents_top", "n"]
+    if orders.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "period_start": period_start(orders["local_date"], kind).to_numpy(),
+            "subject": orders["subject"].to_numpy(),
+            "order_key": orders["order_key"].to_numpy(),
+            "goods_cents": orders["goods_cents"].to_numpy(),
+        }
+    )
+    per_subject = frame.groupby(["period_start", "subject"]).agg(
+        orders=("order_key", "nunique"), spend_cents=("goods_cents", "sum")
+    )
+    cells = per_subject.groupby(level="period_start").agg(
+        orders=("orders", "sum"),
+        spend_cents=("spend_cents", "sum"),
+        spend_cents_top=("spend_cents", "max"),
+        n=("orders", "size"),
+    )
+    cells = cells.reset_index()
+    cells.insert(0, "scope_id", "area")
+    return cells[columns]
+
+
+def omnichannel_cells(orders: pd.DataFrame, visits: pd.DataFrame, *, kind: str) -> pd.DataFrame:
+    """Members who bought both online and in a shop of the area per period: rows (scope_id, period_start, both,
+    buyers, value, n) with `buyers` the members who bought in either channel (the share's base), value = both ÷
+    buyers, and `n` the smaller of the two groups the share tells apart (did both; did only one), so that the
+    K rule hides a share that would single out a small group on either side."""
+    columns = ["scope_id", "period_start", "both", "buyers", "value", "n"]
+    parts = []
+    for channel, frame in (("online", orders), ("shop", visits)):
+        if not frame.empty:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "period_start": period_start(frame["local_date"], kind).to_numpy(),
+                        "subject": frame["subject"].to_numpy(),
+                        "channel": channel,
+                    }
+                ).drop_duplicates()
+            )
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    channels = pd.concat(parts, ignore_index=True).groupby(["period_start", "subject"])["channel"].nunique()
+    cells = (channels == 2).groupby(level="period_start").agg(both="sum", buyers="size").reset_index()
+    cells["value"] = cells["both"] / cells["buyers"]
+    cells["n"] = np.minimum(cells["both"], cells["buyers"] - cells["both"])
+    cells.insert(0, "scope_id", "area")
+    return cells[columns]
+
+
+def redemption_cells(redemptions: pd.DataFrame, *, kind: str, redemption_kind: str) -> pd.DataFrame:
+    """Area-level uses of vouchers or rewards (`redemption_kind`: "voucher" or "reward") per period from an
+    `extract.redemptions_frame`: rows (scope_id, period_start, redemptions, value_cents, value_cents_top, n)."""
+    columns = ["scope_id", "period_start", "redemptions", "value_cents", "value_cents_top", "n"]
+    rows = redemptions[redemptions["kind"] == redemption_kind] if not redemptions.empty else redemptions
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "period_start": period_start(rows["local_date"], kind).to_numpy(),
+            "subject": rows["subject"].to_numpy(),
+            "value_cents": rows["value_cents"].to_numpy(),
+        }
+    )
+    per_subject = frame.groupby(["period_start", "subject"]).agg(
+        redemptions=("value_cents", "size"), value_cents=("value_cents", "sum")
+    )
+    cells = per_subject.groupby(level="period_start").agg(
+        redemptions=("redemptions", "sum"),
+        value_cents=("value_cents", "sum"),
+        value_cents_top=("value_cents", "max"),
+        n=("redemptions", "size"),
+    )
+    cells = cells.reset_index()
+    cells.insert(0, "scope_id", "area")
+    return cells[columns]

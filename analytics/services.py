@@ -428,6 +428,96 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
     return pd.concat(frames, ignore_index=True)
 
 
+def _area_cell_rows(cells_of, *, k: int, window: tuple, outputs: dict, money: str | None = None) -> pd.DataFrame:
+    """Rows of area-level KPIs whose cells add up in time (`cells_of(kind)`: rows scope_id, period_start, …, n
+    with n the distinct members), suppressed as one system: primary, dominance on `money` (with its `_top`
+    column) and secondary over the time relations (week, month = Σ days, …). `outputs`: {kpi: the raw
+    figure as a function of the cells}. A hidden cell is hidden whole: every KPI of it."""
+    parts = []
+    for kind in AREA_KINDS:
+        part = cells_of(kind)
+        part.insert(0, "period_kind", kind)
+        parts.append(part)
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    table["period_start"] = pd.to_datetime(table["period_start"])
+    table["pos"] = np.arange(len(table))
+    table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
+    relations = relations_for(table, {}, window)
+    table["order"] = _order(table)
+    published = suppress(
+        table, k=k, count_col="n", value_cols=[money] if money else [], relations=relations, order_col="order"
+    )
+    hidden = published["is_suppressed"].to_numpy()
+    frames = []
+    for kpi, raw_of in outputs.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = raw_of(table).astype(float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scope": Scope.AREA.value,
+                    "scope_id": "area",
+                    "period_kind": table["period_kind"].to_numpy(),
+                    "period_start": table["period_start"].to_numpy(),
+                    "suppressed_reason": published["suppressed_reason"].to_numpy(),
+                    "kpi": kpi,
+                    "breakdown": "",
+                    "value": np.where(hidden, np.nan, raw.to_numpy()),
+                    "raw_value": raw.to_numpy(),
+                    "n": table["n"].to_numpy(),
+                    "purpose": extract.ANALYTICS,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _shop_and_voucher_rows(*, area, start, end, at, visits: pd.DataFrame, k: int, window: tuple) -> list:
+    """The webshop's and the vouchers' KPIs of the area (docs/analytics-kpis.md): online orders, spend and spend
+    per order; the share of members who bought both online and in a shop; vouchers and rewards used (count,
+    value)."""
+    orders = extract.orders_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    redemptions = extract.redemptions_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
+    frames = [
+        _area_cell_rows(
+            lambda kind: kpis.order_cells(orders, kind=kind),
+            k=k,
+            window=window,
+            money="spend_cents",
+            outputs={
+                "online_orders": lambda t: t["orders"],
+                "online_spend_cents": lambda t: t["spend_cents"],
+                "online_spend_per_order_cents": lambda t: t["spend_cents"].astype(float) / t["orders"].astype(float),
+            },
+        )
+    ]
+    for redemption_kind in ("voucher", "reward"):
+        frames.append(
+            _area_cell_rows(
+                lambda kind, redemption_kind=redemption_kind: kpis.redemption_cells(
+                    redemptions, kind=kind, redemption_kind=redemption_kind
+                ),
+                k=k,
+                window=window,
+                money="value_cents",
+                outputs={
+                    f"{redemption_kind}_redemptions": lambda t: t["redemptions"],
+                    f"{redemption_kind}_redemption_cents": lambda t: t["value_cents"],
+                },
+            )
+        )
+    # A share of distinct members: not additive in time, so primary suppression only (like active members).
+    for kind in AREA_KINDS:
+        cells = kpis.omnichannel_cells(orders, visits, kind=kind)
+        frames.append(
+            _simple_rows(cells, kpi="omnichannel_share", kind=kind, k=k, purpose=extract.ANALYTICS, scope=Scope.AREA)
+        )
+    return frames
+
+
 def _sensor_rows(*, area, window: tuple, published: pd.DataFrame) -> pd.DataFrame:
     """Counting points: passers-by and store entrants per counting point and period (counts of people passing
     a sensor, not of members: no small-group rule applies), and per area the capture rate (entrants ÷
@@ -546,6 +636,8 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     progress(60, "pickups")
     pickups = extract.pickups_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
     frames.append(_pickup_rows(pickups, visits, k=k, window=window))
+    progress(62, "online orders and vouchers")
+    frames += _shop_and_voucher_rows(area=area, start=start, end=end, at=at, visits=visits, k=k, window=window)
     progress(65, "counting points")
     frames.append(_sensor_rows(area=area, window=window, published=published))
     del visits, raw, published

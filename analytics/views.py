@@ -45,7 +45,15 @@ WEEKDAYS = (
     gettext_lazy("Sat"),
     gettext_lazy("Sun"),
 )
-TREND_KPIS = (*CELL_KPIS, "active_members", "pickups", "pickup_conversion", "capture_rate", "entrant_conversion")
+TREND_KPIS = (
+    *CELL_KPIS,
+    "active_members",
+    "pickups",
+    "pickup_conversion",
+    "capture_rate",
+    "entrant_conversion",
+    *exports.WEBSHOP_KPIS,
+)
 #: KPIs a merchant sees as an index against its sector and the area (100 = the same).
 INDEX_KPIS = ("visit_frequency", "spend_per_visit_cents", "spend_per_visitor_cents", "combination_share")
 

@@ -31,7 +31,7 @@ from . import selectors_effects, services_effects
 from .charts import Series, line_chart
 from .exceptions_effects import EffectNotComputable
 from .forms_effects import ReportRequestForm
-from .models import EffectReport, EffectStatus
+from .models import EffectReport, EffectStatus, SubjectKind
 from .segments import FEATURE_LABELS, FEATURES, SEGMENTS
 from .suppression import area_k, suppress
 
@@ -125,18 +125,22 @@ def _row(report: EffectReport | None, *, title, kind, when) -> dict:
     return {"title": title, "kind": kind, "when": when, "report": report, "lift": lift}
 
 
-def _report_page(request, area, report: EffectReport | None, *, title: str, subject: str, request_report):
-    """GET: the stored report. POST (compute permission): the cost and margin, then a fresh computation."""
+def _report_page(
+    request, area, report: EffectReport | None, *, title: str, subject: str, request_report, is_event: bool = False
+):
+    """GET: the stored report. POST (compute permission): the cost and margin, then a fresh computation. An
+    event's page speaks of the event (its days, its cost), a campaign's of the campaign."""
     may_compute = can(request.user, COMPUTE_ACTION, area)
     form = ReportRequestForm(
+        is_event=is_event,
         initial={
             "cost_euros": (report.cost_cents / 100) if report else 0,
             "margin_percent": (report.margin_permille / 10) if report else 30,
-        }
+        },
     )
     if request.method == "POST":
         require(request.user, COMPUTE_ACTION, area)
-        form = ReportRequestForm(request.POST)
+        form = ReportRequestForm(request.POST, is_event=is_event)
         if form.is_valid():
             cost_cents, margin_permille = form.cleaned_cents()
             try:
@@ -154,6 +158,7 @@ def _report_page(request, area, report: EffectReport | None, *, title: str, subj
         form=form,
         may_compute=may_compute,
         is_busy=report is not None and report.status in (EffectStatus.PENDING, EffectStatus.RUNNING),
+        is_event=is_event,
         **_present(report),
     )
     status = 400 if form.is_bound and not form.is_valid() else 200
@@ -171,7 +176,11 @@ def _present(report: EffectReport | None) -> dict:
         f"{item['first_day'][8:10]}-{item['first_day'][5:7]}" + (" ▸" if item["in_window"] else "") for item in bins
     ]
     chart = line_chart(
-        title=_("Visits at the participating merchants: actual and expected without the campaign"),
+        title=(
+            _("Visits in the area: actual and expected without the event")
+            if report.kind == SubjectKind.EVENT
+            else _("Visits at the participating merchants: actual and expected without the campaign")
+        ),
         labels=labels,
         series=[
             Series(_("actual"), [item["actual"] for item in bins]),
@@ -259,6 +268,7 @@ def event_report(request, area: str, occurrence_id: str):
         title=occurrence.title,
         subject=_("Event"),
         request_report=lambda **costs: services_effects.request_event_report(area=area, occurrence=occurrence, **costs),
+        is_event=True,
     )
 
 

@@ -6,6 +6,7 @@
   `product_page`, `local_box`
 - cart: `cart_summary` (lines grouped per merchant, totals per merchant and in all, stock left)
 - orders: `order_for_customer` (account or signed token), `order_token`, `orders_of`, `order_detail`
+- analytics (read-only, no personal data): `paid_order_parts`, `voucher_orders`
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from areas.models import MerchantStatus
 
@@ -31,6 +33,7 @@ from .models import (
     OrderLine,
     Product,
     ProductImage,
+    RefundLine,
     Variant,
 )
 from .services import stock
@@ -347,3 +350,47 @@ def line_counts(order: Order) -> dict[int, int]:
     for part in getattr(order, "part_list", []):
         counts[part.pk] = sum(line.quantity for line in part.lines.all())
     return counts
+
+
+# --- Analytics (read-only) -------------------------------------------------------------------------------------
+
+
+def paid_order_parts(*, area, start, end) -> list[tuple]:
+    """The merchants' parts of the area's webshop orders paid in [start, end), for analytics: rows of (customer's
+    pseudonym or None for a guest, order id, merchant id, paid_at, goods in cents after refunds, fulfilment),
+    oldest first. Goods are the part's goods less the goods refunded on it (delivery fees are not goods); an
+    order cancelled after payment has refunded all of them. No names, e-mails or addresses. One query."""
+    refunded = (
+        RefundLine.objects.filter(refund__part=OuterRef("pk"))
+        .order_by()
+        .values("refund__part")
+        .annotate(total=Sum("amount_cents"))
+        .values("total")
+    )
+    return list(
+        MerchantOrder.objects.filter(
+            order__area=area, order__paid_at__isnull=False, order__paid_at__gte=start, order__paid_at__lt=end
+        )
+        .annotate(
+            pseudonym=F("order__user__pseudonym"),
+            refunded=Coalesce(Subquery(refunded, output_field=IntegerField()), 0),
+        )
+        .annotate(goods_left=F("goods_cents") - F("refunded"))
+        .order_by("order__paid_at", "order_id", "merchant_id")
+        .values_list("pseudonym", "order_id", "merchant_id", "order__paid_at", "goods_left", "fulfilment")
+    )
+
+
+def voucher_orders(*, area, public_ids) -> list[tuple]:
+    """The area's paid orders among `public_ids` (order numbers loyalty recorded as online voucher redemptions),
+    for analytics: rows of (order number, customer's pseudonym or None, what the voucher paid in cents). An
+    order that was never paid (it expired or was cancelled unpaid: the voucher came back) is left out. One
+    query."""
+    public_ids = list(public_ids)
+    if not public_ids:
+        return []
+    return list(
+        Order.objects.filter(area=area, public_id__in=public_ids, paid_at__isnull=False)
+        .order_by("pk")
+        .values_list("public_id", "user__pseudonym", "voucher_cents")
+    )

@@ -1,10 +1,10 @@
 """The demo's injected campaign effect is found: the estimate's 95% interval contains the injected lift."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from analytics.models import EffectReport, EffectStatus, InjectedEffect, SegmentRun
+from analytics.models import EffectReport, EffectStatus, InjectedEffect, SegmentRun, SubjectKind
 from areas.demo import seed_demo
 from privacy.default_purposes import ensure_default_purposes
 
@@ -42,3 +42,24 @@ def test_the_demo_has_segments_and_advice(small_demo):
     for run in SegmentRun.objects.all():
         assert run.status == EffectStatus.DONE and run.members > 0
         assert sum(run.result["segments"].values()) == run.members
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_demo_computes_the_report_of_the_last_weekly_market(db):
+    # given: the small demo's passes, sites and agenda (a weekly market per area)
+    ensure_default_purposes()
+    seed_demo(
+        seed=1,
+        size="small",
+        today=TODAY,
+        only=["loyalty", "cms.sites", "cms.content", "analytics.effects_reports"],
+        log=lambda _line: None,
+    )
+
+    # then: each area has the report of its last market day before today; in the small demo (200 members an
+    # area) one day rests on fewer than K = 30 members, so it is stored with that reason and no figure
+    reports = list(EffectReport.objects.filter(kind=SubjectKind.EVENT).select_related("area"))
+    assert len(reports) == 2
+    for report in reports:
+        assert report.ends_on - report.starts_on == timedelta(days=1) and report.ends_on <= TODAY
+        assert report.status == EffectStatus.FAILED and "30" in report.error and report.result == {}
