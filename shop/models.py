@@ -480,6 +480,12 @@ class MerchantOrder(models.Model):
     goods_cents = models.PositiveIntegerField(_("goods incl. VAT (cents)"), default=0)
     delivery_cents = models.PositiveIntegerField(_("delivery (cents)"), default=0)
     commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
+    # How the part was paid, frozen at checkout (`money.split_funding`): its share of the order's voucher and
+    # gift-card value; the rest (`card_cents`) came from the card charge. The collective owes the merchant what the
+    # gift card and a collective voucher paid, outside Stripe; a voucher the merchant funds is the merchant's own.
+    voucher_cents = models.PositiveIntegerField(_("paid with voucher (cents)"), default=0)
+    voucher_by_merchant = models.BooleanField(_("voucher funded by the merchant"), default=False)
+    gift_card_cents = models.PositiveIntegerField(_("paid with gift card (cents)"), default=0)
     # the code the parcel point or the shop asks for at handout; the parcel's tracking code at the point
     pickup_code = models.CharField(_("pickup code"), max_length=12, blank=True)
     parcel_code = models.CharField(_("parcel code"), max_length=40, blank=True)
@@ -500,6 +506,15 @@ class MerchantOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} / {self.merchant}"
+
+    @property
+    def value_cents(self) -> int:
+        return self.goods_cents + self.delivery_cents
+
+    @property
+    def card_cents(self) -> int:
+        """The part's share of the card charge."""
+        return self.value_cents - self.voucher_cents - self.gift_card_cents
 
 
 class OrderLine(models.Model):
@@ -682,7 +697,9 @@ class RefundLine(models.Model):
 
 
 class Transfer(models.Model):
-    """A merchant's payout for a handed-over part: goods − refunds − commission, from the order's charge."""
+    """A merchant's payout for a handed-over part: goods − refunds − commission. `amount_cents` goes through Stripe
+    from the order's charge (at most the part's card share); `collective_cents` (what the gift card or a collective
+    voucher paid) is owed by the collective and settled outside Stripe."""
 
     part = models.OneToOneField(
         MerchantOrder, verbose_name=_("merchant order"), on_delete=models.PROTECT, related_name="transfer"
@@ -690,6 +707,7 @@ class Transfer(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     commission_cents = models.PositiveIntegerField(_("commission (cents)"))
+    collective_cents = models.PositiveIntegerField(_("owed by the collective (cents)"), default=0)
     destination = models.CharField(_("connected account"), max_length=64)
     provider_transfer_id = models.CharField(_("Stripe transfer"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -715,6 +733,8 @@ class TransferReversal(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     commission_cents = models.PositiveIntegerField(_("commission returned (cents)"), default=0)
+    # what the collective owes the merchant less (negative: more) after the refund, settled outside Stripe
+    collective_cents = models.IntegerField(_("owed by the collective less (cents)"), default=0)
     provider_reversal_id = models.CharField(_("Stripe reversal"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -534,6 +534,7 @@ def statement(request, merchant_pk: int):
             "refunded": documents.euros(row.refunded_cents),
             "commission": documents.euros(row.commission_cents),
             "transferred": documents.euros(row.transferred_cents),
+            "collective": documents.euros(row.collective_cents),
             "outstanding": documents.euros(row.outstanding_cents),
         }
         for row in current.rows[:300]

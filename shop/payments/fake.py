@@ -2,7 +2,8 @@
 
 It behaves like Stripe where the shop depends on it:
 - an idempotency key returns the first result (the same key with other parameters is an error);
-- refunds cannot exceed the charge, reversals cannot exceed the transfer;
+- refunds cannot exceed the charge, reversals cannot exceed the transfer, transfers from a charge
+  (`source_transaction`; reversals not counted back) cannot add up to more than the charge;
 - every state change emits an event, signed with the webhook secret the way Stripe signs
   (`t=…,v1=HMAC-SHA256`), kept in an outbox the test delivers: `deliveries(copies=3, shuffle=True)`
   duplicates and reorders them, `hold(type)` keeps events back until `release()` (a late webhook).
@@ -227,6 +228,14 @@ class FakeGateway:
             charges = {pi["latest_charge"]: pi for pi in self.intents.values() if pi["latest_charge"]}
             if source_transaction and source_transaction not in charges:
                 raise GatewayError(detail=f"no such charge {source_transaction}")
+            if source_transaction:
+                # Stripe refuses transfers from a charge that add up to more than the charge.
+                # (reversals not counted back: at least as strict as Stripe)
+                taken = sum(
+                    t["amount"] for t in self.transfers.values() if t["source_transaction"] == source_transaction
+                )
+                if amount_cents + taken > charges[source_transaction]["amount"]:
+                    raise GatewayError(detail="transfers exceed the source transaction")
             transfer_id = self._id("tr")
             self.transfers[transfer_id] = {
                 "id": transfer_id,

@@ -2,7 +2,8 @@
 points, and refunds, expiry and cancellation give back. Only `loyalty.services` is called (its `online` module);
 every key is derived from the order's number there, so each call is safe to repeat.
 
-- `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back).
+- `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back);
+  the voucher comes back with the merchants it is valid at and who funds it, for `money.split_funding`.
 - `give_back(order=…)`: the order expired or was cancelled before payment — the voucher is usable again and the
   gift-card value goes back on the cards. Idempotent.
 - `award_points(order=…)`: at payment; whole euros of what was paid by card or bank (`Order.total_cents`) × the
@@ -13,6 +14,7 @@ every key is derived from the order's number there, so each call is safe to repe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Sum
@@ -37,8 +39,18 @@ def gift_card_balance(*, user, area, now: datetime | None = None) -> int:
     return loyalty.gift_card_balance(member_pass, now=now or timezone.now())
 
 
-def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> int:
-    """Use the voucher on the order's goods of the merchants it is valid at; returns the discount in cents.
+@dataclass(frozen=True)
+class VoucherUse:
+    """A voucher used on an order: the discount, the merchants it is valid at (None: all), who funds it (a merchant's
+    id; None: the collective)."""
+
+    cents: int
+    merchant_ids: set[int] | None
+    funder_id: int | None
+
+
+def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> VoucherUse:
+    """Use the voucher on the order's goods of the merchants it is valid at; returns the discount and who funds it.
 
     Locks the voucher; call inside the checkout's transaction. Raises VoucherNotUsable with loyalty's message.
     """
@@ -56,7 +68,7 @@ def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, 
     except LoyaltyError as error:
         raise VoucherNotUsable(error.message) from error
     order.voucher_code = voucher.code
-    return discount
+    return VoucherUse(cents=discount, merchant_ids=valid_at, funder_id=voucher.funded_by_merchant_id)
 
 
 def take_gift_card(*, order: Order, user, amount_cents: int, now: datetime) -> int:
