@@ -381,6 +381,12 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired (not paid)")
 
 
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Disputed")
+    WON = "won", _("Dispute won")
+    LOST = "lost", _("Dispute lost")
+
+
 class Order(models.Model):
     """What the customer pays: one PaymentIntent for all merchants' parts."""
 
@@ -412,6 +418,10 @@ class Order(models.Model):
     voucher_code = models.CharField(_("voucher code"), max_length=32, blank=True)
     total_cents = models.PositiveIntegerField(_("to pay by card or bank (cents)"), default=0)
     points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
+    # the latest chargeback on the order's charge (`Dispute`): payouts are held while it is open or lost
+    dispute_status = models.CharField(
+        _("dispute"), max_length=10, choices=DisputeStatus.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -749,6 +759,31 @@ class TransferReversal(models.Model):
         return self.idempotency_key
 
 
+class Dispute(models.Model):
+    """A chargeback on an order's charge (Stripe's `charge.dispute.*`): the bank took the money back from the
+    platform while it decides. Open: the order's parts not paid out yet are held; won: released; lost: recorded
+    (and still held: the area manager settles with the merchant)."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="disputes")
+    provider_dispute_id = models.CharField(_("Stripe dispute"), max_length=64, unique=True)
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    scope_area_path = "order__area"
+    scope_merchant_path = None
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.provider_dispute_id
+
+
 class WebhookEvent(models.Model):
     """The inbox: each Stripe event stored once by its id, applied once under its row lock."""
 
@@ -783,6 +818,8 @@ class NoticeKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed over")
     REFUNDED = "refunded", _("Refunded")
     EXPIRED = "expired", _("Not paid in time")
+    DISPUTE = "dispute", _("Payment disputed (area manager)")
+    DISPUTE_CLOSED = "dispute_closed", _("Dispute decided (area manager)")
 
 
 class Notice(models.Model):

@@ -37,6 +37,7 @@ from ..models import (
     TransferReversal,
 )
 from ..payments import get_gateway, keys
+from .disputes import HOLDING
 from .money import payout_of_part, refunded_of_part
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ PAID_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderS
 def pay_out_part(*, part_id: int) -> Transfer | None:
     """Pay a handed-over part out to its merchant (once). None when it cannot be paid out yet:
     not handed over, order not paid, merchant without an enabled payout account, nothing left, or a
-    gateway without Connect (localstripe in the demo). Raises `GatewayError` (the task retries)."""
+    gateway without Connect (localstripe in the demo), or the order's charge disputed (`disputes`: held until the
+    dispute is won). Raises `GatewayError` (the task retries)."""
     gateway = get_gateway()
     if not gateway.supports_connect:
         logger.info("no Stripe Connect: part %s is not paid out", part_id)
@@ -65,6 +67,9 @@ def pay_out_part(*, part_id: int) -> Transfer | None:
 
 def _new_transfer(part: MerchantOrder) -> Transfer | None:
     if part.status != MerchantOrderStatus.HANDED_OVER or part.order.status not in PAID_ORDER_STATUSES:
+        return None
+    if Order.objects.filter(pk=part.order_id, dispute_status__in=HOLDING).exists():
+        logger.warning("part %s: the order's charge is disputed; the payout waits", part.pk)
         return None
     shop = MerchantShop.objects.filter(merchant_id=part.merchant_id).first()
     if shop is None or not shop.stripe_account_id or not shop.payouts_enabled:
