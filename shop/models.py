@@ -496,6 +496,8 @@ class MerchantOrder(models.Model):
     voucher_cents = models.PositiveIntegerField(_("paid with voucher (cents)"), default=0)
     voucher_by_merchant = models.BooleanField(_("voucher funded by the merchant"), default=False)
     gift_card_cents = models.PositiveIntegerField(_("paid with gift card (cents)"), default=0)
+    # the pass points its card share earned (the till's rules for this merchant: `loyalty_bridge.award_points`)
+    points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
     # the code the parcel point or the shop asks for at handout; the parcel's tracking code at the point
     pickup_code = models.CharField(_("pickup code"), max_length=12, blank=True)
     parcel_code = models.CharField(_("parcel code"), max_length=40, blank=True)
