@@ -14,6 +14,7 @@ from areas.models import Merchant, ShoppingArea
 from .models import (
     Category,
     CourierZone,
+    Dispute,
     LocalBox,
     LocalBoxItem,
     MerchantOrder,
@@ -151,13 +152,27 @@ class MerchantOrderInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DisputeInline(ReadOnlyInline):
+    model = Dispute
+    fields = ("provider_dispute_id", "status", "amount_cents", "reason", "opened_at", "closed_at")
+    readonly_fields = fields
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "area", "status", "total_cents", "created_at", "paid_at")
-    list_filter = ("status", "area")
+    list_display = ("public_id", "area", "status", "dispute_status", "total_cents", "created_at", "paid_at")
+    list_filter = ("status", "dispute_status", "area")
     search_fields = ("=public_id", "email")
     date_hierarchy = "created_at"
-    inlines = [MerchantOrderInline]
+    inlines = [MerchantOrderInline, DisputeInline]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ("provider_dispute_id", "order", "status", "amount_cents", "reason", "opened_at", "closed_at")
+    list_filter = ("status",)
+    list_select_related = ("order",)
+    search_fields = ("=provider_dispute_id", "=order__public_id")
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -214,7 +229,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 class TransferReversalInline(ReadOnlyInline):
     model = TransferReversal
-    fields = ("refund", "amount_cents", "commission_cents", "provider_reversal_id", "created_at")
+    fields = ("refund", "amount_cents", "collective_cents", "commission_cents", "provider_reversal_id", "created_at")
     readonly_fields = fields
 
 
@@ -224,6 +239,7 @@ class TransferAdmin(ReadOnlyAdmin):
         "idempotency_key",
         "part",
         "amount_cents",
+        "collective_cents",
         "commission_cents",
         "destination",
         "provider_transfer_id",

@@ -52,7 +52,7 @@ from .models import (
     TransferReversal,
     Variant,
 )
-from .services.money import payout_of_part
+from .services.money import PartRefunds, payout_of_part
 
 HISTORY_DAYS = 92
 ORDERS_PER_DAY = {"tiny": 1, "small": 3, "medium": 12, "large": 60}  # per area
@@ -522,14 +522,15 @@ def _write(rows: _Rows, ctx: DemoContext) -> None:
     transfers = []
     for part in rows.transfers:
         back, back_goods = refunded.get(part.pk, (0, 0))
-        amount, commission = payout_of_part(part, refunded=back, refunded_goods=back_goods)
-        if amount > 0:
+        payout = payout_of_part(part, PartRefunds(total=back, goods=back_goods, card=back))
+        if payout.due > 0:
             transfers.append(
                 Transfer(
                     part=part,
                     idempotency_key=f"tr:{part.pk}",
-                    amount_cents=amount,
-                    commission_cents=commission,
+                    amount_cents=payout.stripe,
+                    collective_cents=payout.collective,
+                    commission_cents=payout.commission,
                     destination=f"acct_demo_{part.merchant_id}",
                     provider_transfer_id=f"tr_demo_{part.pk}",
                 )

@@ -381,6 +381,12 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired (not paid)")
 
 
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Disputed")
+    WON = "won", _("Dispute won")
+    LOST = "lost", _("Dispute lost")
+
+
 class Order(models.Model):
     """What the customer pays: one PaymentIntent for all merchants' parts."""
 
@@ -412,6 +418,10 @@ class Order(models.Model):
     voucher_code = models.CharField(_("voucher code"), max_length=32, blank=True)
     total_cents = models.PositiveIntegerField(_("to pay by card or bank (cents)"), default=0)
     points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
+    # the latest chargeback on the order's charge (`Dispute`): payouts are held while it is open or lost
+    dispute_status = models.CharField(
+        _("dispute"), max_length=10, choices=DisputeStatus.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -480,6 +490,14 @@ class MerchantOrder(models.Model):
     goods_cents = models.PositiveIntegerField(_("goods incl. VAT (cents)"), default=0)
     delivery_cents = models.PositiveIntegerField(_("delivery (cents)"), default=0)
     commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
+    # How the part was paid, frozen at checkout (`money.split_funding`): its share of the order's voucher and
+    # gift-card value; the rest (`card_cents`) came from the card charge. The collective owes the merchant what the
+    # gift card and a collective voucher paid, outside Stripe; a voucher the merchant funds is the merchant's own.
+    voucher_cents = models.PositiveIntegerField(_("paid with voucher (cents)"), default=0)
+    voucher_by_merchant = models.BooleanField(_("voucher funded by the merchant"), default=False)
+    gift_card_cents = models.PositiveIntegerField(_("paid with gift card (cents)"), default=0)
+    # the pass points its card share earned (the till's rules for this merchant: `loyalty_bridge.award_points`)
+    points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
     # the code the parcel point or the shop asks for at handout; the parcel's tracking code at the point
     pickup_code = models.CharField(_("pickup code"), max_length=12, blank=True)
     parcel_code = models.CharField(_("parcel code"), max_length=40, blank=True)
@@ -500,6 +518,15 @@ class MerchantOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} / {self.merchant}"
+
+    @property
+    def value_cents(self) -> int:
+        return self.goods_cents + self.delivery_cents
+
+    @property
+    def card_cents(self) -> int:
+        """The part's share of the card charge."""
+        return self.value_cents - self.voucher_cents - self.gift_card_cents
 
 
 class OrderLine(models.Model):
@@ -682,7 +709,9 @@ class RefundLine(models.Model):
 
 
 class Transfer(models.Model):
-    """A merchant's payout for a handed-over part: goods − refunds − commission, from the order's charge."""
+    """A merchant's payout for a handed-over part: goods − refunds − commission. `amount_cents` goes through Stripe
+    from the order's charge (at most the part's card share); `collective_cents` (what the gift card or a collective
+    voucher paid) is owed by the collective and settled outside Stripe."""
 
     part = models.OneToOneField(
         MerchantOrder, verbose_name=_("merchant order"), on_delete=models.PROTECT, related_name="transfer"
@@ -690,6 +719,7 @@ class Transfer(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     commission_cents = models.PositiveIntegerField(_("commission (cents)"))
+    collective_cents = models.PositiveIntegerField(_("owed by the collective (cents)"), default=0)
     destination = models.CharField(_("connected account"), max_length=64)
     provider_transfer_id = models.CharField(_("Stripe transfer"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -715,6 +745,8 @@ class TransferReversal(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     commission_cents = models.PositiveIntegerField(_("commission returned (cents)"), default=0)
+    # what the collective owes the merchant less (negative: more) after the refund, settled outside Stripe
+    collective_cents = models.IntegerField(_("owed by the collective less (cents)"), default=0)
     provider_reversal_id = models.CharField(_("Stripe reversal"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -727,6 +759,31 @@ class TransferReversal(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class Dispute(models.Model):
+    """A chargeback on an order's charge (Stripe's `charge.dispute.*`): the bank took the money back from the
+    platform while it decides. Open: the order's parts not paid out yet are held; won: released; lost: recorded
+    (and still held: the area manager settles with the merchant)."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="disputes")
+    provider_dispute_id = models.CharField(_("Stripe dispute"), max_length=64, unique=True)
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    scope_area_path = "order__area"
+    scope_merchant_path = None
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.provider_dispute_id
 
 
 class WebhookEvent(models.Model):
@@ -763,6 +820,8 @@ class NoticeKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed over")
     REFUNDED = "refunded", _("Refunded")
     EXPIRED = "expired", _("Not paid in time")
+    DISPUTE = "dispute", _("Payment disputed (area manager)")
+    DISPUTE_CLOSED = "dispute_closed", _("Dispute decided (area manager)")
 
 
 class Notice(models.Model):

@@ -32,6 +32,8 @@ def totals(statement: Statement) -> list[tuple[str, int]]:
         (_("Refunded to customers"), -statement.refunded_cents),
         (_("Commission of the collective"), -statement.commission_cents),
         (_("Transferred to you by Stripe"), -statement.transferred_cents),
+        (_("Paid by gift card or voucher: owed to you by the collective"), -statement.collective_cents),
+        (_("Discount of your own vouchers"), -statement.own_voucher_cents),
         (_("Still to be paid out"), statement.outstanding_cents),
     ]
 
@@ -74,6 +76,8 @@ def statement_csv(statement: Statement) -> Iterator[str]:
             _("Refunded (EUR)"),
             _("Commission (EUR)"),
             _("Transferred (EUR)"),
+            _("Owed by the collective (EUR)"),
+            _("Own voucher (EUR)"),
             _("Still to be paid out (EUR)"),
         ]
         for row in statement.rows:
@@ -86,6 +90,8 @@ def statement_csv(statement: Statement) -> Iterator[str]:
                 csv_euros(row.refunded_cents),
                 csv_euros(row.commission_cents),
                 csv_euros(row.transferred_cents),
+                csv_euros(row.collective_cents),
+                csv_euros(row.own_voucher_cents),
                 csv_euros(row.outstanding_cents),
             ]
         yield [
@@ -97,6 +103,8 @@ def statement_csv(statement: Statement) -> Iterator[str]:
             csv_euros(statement.refunded_cents),
             csv_euros(statement.commission_cents),
             csv_euros(statement.transferred_cents),
+            csv_euros(statement.collective_cents),
+            csv_euros(statement.own_voucher_cents),
             csv_euros(statement.outstanding_cents),
         ]
 
@@ -177,8 +185,9 @@ def statement_pdf(statement: Statement) -> bytes:
         p(
             _(
                 "Sales are the orders paid in the period, as the customer paid them. Commission and transfers are "
-                "booked when an order is handed over; refunds as they happen. Every order is in the CSV file of "
-                "this statement."
+                "booked when an order is handed over; refunds as they happen. What a customer paid with a gift card "
+                "or a voucher of the collective is not transferred by Stripe: the collective pays it to you. Every "
+                "order is in the CSV file of this statement."
             ),
             small,
         )

@@ -534,6 +534,7 @@ def statement(request, merchant_pk: int):
             "refunded": documents.format_euros(row.refunded_cents),
             "commission": documents.format_euros(row.commission_cents),
             "transferred": documents.format_euros(row.transferred_cents),
+            "collective": documents.format_euros(row.collective_cents),
             "outstanding": documents.format_euros(row.outstanding_cents),
         }
         for row in current.rows[:300]

@@ -38,6 +38,7 @@ from .giftcards import (
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .notices import send_expiry_notices
 from .online import (
+    OnlinePurchase,
     award_online_points,
     gift_card_balance,
     give_back_gift_cards_online,
@@ -78,6 +79,7 @@ __all__ = [
     "GiftCardResult",
     "InvalidPeriod",
     "LedgerMismatch",
+    "OnlinePurchase",
     "OverlappingStatement",
     "Overview",
     "PassCode",

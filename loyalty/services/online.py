@@ -11,8 +11,9 @@ twice or a payment confirmed by both the webhook and the success page changes no
 - gift cards: `gift_card_balance` (what the member could use), `spend_gift_cards_online` (SPEND entries
   without a merchant, soonest-expiring card first, keys derived from the order), `give_back_gift_cards_online`
   (REVERSE entries, never twice), `return_to_gift_cards_online` (part of it back, for a refund);
-- points: `award_online_points` (the area's base rate on the amount paid by card or bank, one EARN entry per
-  order), `reverse_online_points` (pro rata to what was refunded, cumulative like the till's refunds).
+- points: `award_online_points` (per merchant part the till's rules on the part's amount paid by card or bank —
+  the merchant's multiplier, the best running campaign, the daily cap: `online_points_of`; one EARN entry per
+  order), `reverse_online_points` (pro rata per part to what was refunded, cumulative like the till's refunds).
 
 The locks and ledgers are those of `ledger.py` and `giftcards.py`: the pass's row lock for points, the cards'
 locks (primary-key order) for gift-card value, the voucher's row lock for a voucher.
@@ -20,6 +21,7 @@ locks (primary-key order) for gift-card value, the voucher's row lock for a vouc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -199,23 +201,91 @@ def return_to_gift_cards_online(
 # --- Points --------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OnlinePurchase:
+    """One merchant's part of a webshop order: what of it was paid by card or bank (the till's earning amount)."""
+
+    merchant_id: int
+    earning_cents: int
+
+
+def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rules, now: datetime) -> list[int]:
+    """The till's rules per purchase, for the webshop: whole euros × the area's rate × the merchant's multiplier
+    (`till.calculate_points`), plus the best running campaign's extra for that merchant (`campaigns.campaign_extra`,
+    not stacked, from the campaign's smallest amount); then the daily cap over the member's points today (tills and
+    webshop), taken from the first purchases first. No first-visit bonus: that rewards a visit to the shop."""
+    from areas.models import Merchant
+
+    from ..models import MerchantLoyalty
+    from .campaigns import campaign_extra, campaigns_for_till
+
+    merchants = Merchant.objects.in_bulk({p.merchant_id for p in purchases})
+    multipliers = dict(
+        MerchantLoyalty.objects.filter(merchant_id__in=merchants).values_list("merchant_id", "multiplier_permille")
+    )
+    points = []
+    for purchase in purchases:
+        merchant = merchants[purchase.merchant_id]
+        base = calculate_points(
+            amount_cents=purchase.earning_cents,
+            points_per_euro=rules.points_per_euro,
+            multiplier_permille=multipliers.get(merchant.pk, 1000),
+        )
+        extra = 0
+        if purchase.earning_cents > 0:
+            campaigns = campaigns_for_till(area_id=member_pass.area_id, merchant=merchant, now=now)
+            if campaigns:
+                _campaign, extra = campaign_extra(
+                    campaigns=campaigns,
+                    member_pass=member_pass,
+                    merchant=merchant,
+                    earning_cents=purchase.earning_cents,
+                    base_points=base,
+                    now=now,
+                )
+        points.append(base + extra)
+    if rules.daily_cap_points:
+        room = max(rules.daily_cap_points - _points_today(member_pass, now), 0)
+        for index, wanted in enumerate(points):
+            points[index] = min(wanted, room)
+            room -= points[index]
+    return points
+
+
+def _points_today(member_pass: Pass, now: datetime) -> int:
+    """The member's points of today for the daily cap: at tills (net of undos and refunds, as the till counts them)
+    and earned in the webshop."""
+    from ..models import TillTransaction
+    from .till import _day_start
+
+    start = _day_start(member_pass.area, now)
+    till = TillTransaction.objects.filter(member_pass=member_pass, occurred_at__gte=start).aggregate(
+        total=Coalesce(Sum("points"), 0)
+    )["total"]
+    online = LedgerEntry.objects.filter(
+        member_pass=member_pass, kind=EntryKind.EARN, reason__startswith=f"{REASON_PREFIX} ", occurred_at__gte=start
+    ).aggregate(total=Coalesce(Sum("points"), 0))["total"]
+    return till + online
+
+
 @transaction.atomic
-def award_online_points(*, member, area, amount_cents: int, order_ref: str, now: datetime) -> int:
-    """Points for an order paid online: whole euros of `amount_cents` (what was paid by card or bank) × the area's
-    base rate, credited once per order (the key is derived from it). Returns the points (0: no active pass)."""
+def award_online_points(*, member, area, purchases: list[OnlinePurchase], order_ref: str, now: datetime) -> list[int]:
+    """Points for an order paid online, per merchant part by the till's rules (`online_points_of`), credited once per
+    order as one EARN entry (the key is derived from the order). Returns the points per purchase; [] when the order
+    was credited before (its first answer is on the order) or there is no active pass."""
     member_pass = lock_pass(member=member, area=area) if member is not None else None
-    if member_pass is None or not member_pass.is_active or amount_cents <= 0:
-        return 0
+    if member_pass is None or not member_pass.is_active or not purchases:
+        return []
     key = _order_key(order_ref, "earn")
-    if previous := LedgerEntry.objects.filter(request_key=key).first():
-        return previous.points
+    if LedgerEntry.objects.filter(request_key=key).exists():
+        return []
     rules = LoyaltySettings.for_area(area)
-    points = calculate_points(amount_cents=amount_cents, points_per_euro=rules.points_per_euro)
-    if points <= 0:
-        return 0
+    points = online_points_of(member_pass=member_pass, purchases=purchases, rules=rules, now=now)
+    if sum(points) <= 0:
+        return points
     credit(
         member_pass,
-        points=points,
+        points=sum(points),
         kind=EntryKind.EARN,
         request_key=key,
         now=now,
@@ -227,13 +297,14 @@ def award_online_points(*, member, area, amount_cents: int, order_ref: str, now:
 
 @transaction.atomic
 def reverse_online_points(
-    *, member, area, order_ref: str, paid_cents: int, refunded_cents: int, refund_ref: str, now: datetime
+    *, member, area, order_ref: str, shares: list[tuple[int, int, int]], refund_ref: str, now: datetime
 ) -> int:
-    """Take back the points of a refunded order pro rata: after refunds of `refunded_cents` in all (this one
-    included) of `paid_cents`, floor(points × refunded ÷ paid) are taken back in all — a full refund takes
-    exactly what was awarded. As far as the balance goes; returns the points taken now. Idempotent per refund."""
+    """Take back the points of a refunded order pro rata per part: `shares` is (points awarded, paid by card,
+    refunded to the card in all — this refund included) per part; Σ floor(points × refunded ÷ paid) are taken back
+    in all, so a full refund takes exactly what was awarded. As far as the balance goes; returns the points taken
+    now. Idempotent per refund."""
     member_pass = lock_pass(member=member, area=area) if member is not None else None
-    if member_pass is None or paid_cents <= 0:
+    if member_pass is None:
         return 0
     earned = LedgerEntry.objects.filter(request_key=_order_key(order_ref, "earn")).first()
     if earned is None:
@@ -246,7 +317,8 @@ def reverse_online_points(
             member_pass=member_pass, kind=EntryKind.REVERSE, reason=_reason(order_ref), points__lt=0
         ).aggregate(total=Coalesce(Sum("points"), 0))["total"]
     )
-    due = earned.points * min(refunded_cents, paid_cents) // paid_cents - taken
+    owed = sum(points * min(refunded, paid) // paid for points, paid, refunded in shares if paid > 0)
+    due = min(owed, earned.points) - taken
     expire_overdue(member_pass, now)
     due = max(0, min(due, member_pass.points_balance))
     if not due:
@@ -256,9 +328,11 @@ def reverse_online_points(
 
 
 __all__ = [
+    "OnlinePurchase",
     "award_online_points",
     "gift_card_balance",
     "give_back_gift_cards_online",
+    "online_points_of",
     "pass_of",
     "redeem_voucher_online",
     "release_voucher_online",

@@ -2,14 +2,16 @@
 
 It behaves like Stripe where the shop depends on it:
 - an idempotency key returns the first result (the same key with other parameters is an error);
-- refunds cannot exceed the charge, reversals cannot exceed the transfer;
+- refunds cannot exceed the charge, reversals cannot exceed the transfer, transfers from a charge
+  (`source_transaction`; reversals not counted back) cannot add up to more than the charge;
 - every state change emits an event, signed with the webhook secret the way Stripe signs
   (`t=…,v1=HMAC-SHA256`), kept in an outbox the test delivers: `deliveries(copies=3, shuffle=True)`
   duplicates and reorders them, `hold(type)` keeps events back until `release()` (a late webhook).
 
 Ids are deterministic (`pi_fake_0001`, `evt_fake_0001` …). The shopper's side is driven by
 `pay(intent_id, method=…)`, `authenticate(…)` and `complete_redirect(…)`; `fail_next(…)` and
-`crash_after_next(…)` simulate Stripe refusing a call or a crash after Stripe did it.
+`crash_after_next(…)` simulate Stripe refusing a call or a crash after Stripe did it; `open_dispute(…)` and
+`close_dispute(…)` are the customer's bank disputing the charge.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import time
 from .exceptions import GatewayError, PaymentDeclined
 from .gateway import (
     CANCELED,
+    DISPUTE_CLOSED_STATUSES,
     PROCESSING,
     REQUIRES_ACTION,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
     AccountStatus,
+    Dispute,
     Intent,
     sign_payload,
     verify_and_parse,
@@ -57,6 +61,7 @@ class FakeGateway:
         self.transfers: dict[str, dict] = {}
         self.reversals: dict[str, dict] = {}
         self.accounts: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
         self.calls: list[tuple[str, str]] = []  # (call, idempotency key) of every POST
         self.outbox: list[dict] = []  # events not yet delivered
         self.held: list[dict] = []
@@ -227,6 +232,14 @@ class FakeGateway:
             charges = {pi["latest_charge"]: pi for pi in self.intents.values() if pi["latest_charge"]}
             if source_transaction and source_transaction not in charges:
                 raise GatewayError(detail=f"no such charge {source_transaction}")
+            if source_transaction:
+                # Stripe refuses transfers from a charge that add up to more than the charge.
+                # (reversals not counted back: at least as strict as Stripe)
+                taken = sum(
+                    t["amount"] for t in self.transfers.values() if t["source_transaction"] == source_transaction
+                )
+                if amount_cents + taken > charges[source_transaction]["amount"]:
+                    raise GatewayError(detail="transfers exceed the source transaction")
             transfer_id = self._id("tr")
             self.transfers[transfer_id] = {
                 "id": transfer_id,
@@ -291,6 +304,20 @@ class FakeGateway:
                 details_submitted=account["details_submitted"],
             )
 
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        with self._lock:
+            dispute = self.disputes.get(dispute_id)
+            if dispute is None:
+                raise GatewayError(detail=f"no such dispute {dispute_id}")
+            return Dispute(
+                id=dispute_id,
+                payment_intent_id=dispute["payment_intent"],
+                charge_id=dispute["charge"],
+                amount_cents=dispute["amount"],
+                status=dispute["status"],
+                reason=dispute["reason"],
+            )
+
     def construct_event(self, payload: bytes, signature_header: str) -> dict:
         return verify_and_parse(payload, signature_header, secret=self.webhook_secret)
 
@@ -333,6 +360,35 @@ class FakeGateway:
             account = self.accounts[account_id]
             account.update(charges_enabled=charges, payouts_enabled=payouts, details_submitted=True)
             self._emit("account.updated", account, account=account_id)
+
+    def open_dispute(self, intent_id: str, *, amount_cents: int | None = None, reason: str = "fraudulent") -> str:
+        """The customer's bank disputes the charge: Stripe takes the amount from the platform's balance and emits
+        `charge.dispute.created`. Returns the dispute's id."""
+        with self._lock:
+            pi = self._intent(intent_id)
+            if pi["status"] != SUCCEEDED:
+                raise GatewayError(detail="nothing was charged")
+            dispute_id = self._id("dp")
+            self.disputes[dispute_id] = {
+                "id": dispute_id,
+                "object": "dispute",
+                "charge": pi["latest_charge"],
+                "payment_intent": intent_id,
+                "amount": pi["amount"] if amount_cents is None else amount_cents,
+                "status": "needs_response",
+                "reason": reason,
+            }
+            self._emit("charge.dispute.created", self.disputes[dispute_id])
+            return dispute_id
+
+    def close_dispute(self, dispute_id: str, *, status: str = "won") -> None:
+        """The bank decides (`won`: the money comes back to the platform, `lost`: it stays with the customer)."""
+        if status not in DISPUTE_CLOSED_STATUSES:
+            raise ValueError(status)
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = status
+            self._emit("charge.dispute.closed", dispute)
 
     def fail_next(self, call: str, error: Exception | None = None) -> None:
         self._fail_next[call] = error or GatewayError(detail=f"{call} refused")

@@ -60,6 +60,25 @@ class AccountStatus:
     details_submitted: bool = False
 
 
+# Stripe's dispute statuses that end a dispute (the rest — warning_needs_response, needs_response, under_review,
+# warning_under_review — are open).
+DISPUTE_WON = "won"
+DISPUTE_LOST = "lost"
+DISPUTE_CLOSED_STATUSES = (DISPUTE_WON, DISPUTE_LOST, "warning_closed")
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback on the order's charge, as the shop sees it."""
+
+    id: str
+    payment_intent_id: str
+    charge_id: str
+    amount_cents: int
+    status: str
+    reason: str = ""
+
+
 class PaymentGateway(Protocol):
     #: False where the server has no Connect (localstripe): no transfer_group, no transfers, no accounts
     supports_connect: bool
@@ -89,6 +108,8 @@ class PaymentGateway(Protocol):
     def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str: ...
 
     def retrieve_account(self, account_id: str) -> AccountStatus: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> Dispute: ...
 
     def construct_event(self, payload: bytes, signature_header: str) -> dict: ...
 

@@ -13,7 +13,7 @@ import logging
 import stripe
 
 from .exceptions import GatewayError, InvalidSignature, PaymentDeclined
-from .gateway import SIGNATURE_TOLERANCE, AccountStatus, Intent
+from .gateway import SIGNATURE_TOLERANCE, AccountStatus, Dispute, Intent
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,19 @@ class StripeGateway:
             charges_enabled=bool(_field(account, "charges_enabled", False)),
             payouts_enabled=bool(_field(account, "payouts_enabled", False)),
             details_submitted=bool(_field(account, "details_submitted", False)),
+        )
+
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        dispute = self._call("retrieve dispute", self.client.v1.disputes.retrieve, dispute_id)
+        intent = _field(dispute, "payment_intent", "") or ""
+        charge = _field(dispute, "charge", "") or ""
+        return Dispute(
+            id=dispute["id"],
+            payment_intent_id=intent if isinstance(intent, str) else intent["id"],
+            charge_id=charge if isinstance(charge, str) else charge["id"],
+            amount_cents=int(_field(dispute, "amount", 0)),
+            status=_field(dispute, "status", ""),
+            reason=_field(dispute, "reason", "") or "",
         )
 
     # --- webhooks -------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 `MerchantOrder` per merchant with its fulfilment (parcel point by default, click-and-collect where the shop
 offers it, or the bike courier: the area's `CourierZone` for the postcode, its fee, one of its time slots on a
 coming day, the address), reserves the stock (`stock.reserve`: variant rows locked in pk order), takes the
-voucher and gift-card value (`loyalty_bridge`), and empties the cart. All of it or nothing. After the commit the
+voucher and gift-card value (`loyalty_bridge`), shares them over the parts (`money.split_funding`: each part's
+voucher, gift-card and card share, frozen), and empties the cart. All of it or nothing. After the commit the
 payment starts (`shop.services.payments.start_payment`), or, when the voucher and gift card paid everything,
 the order is paid at once (`orders.mark_order_paid`).
 
@@ -50,7 +51,7 @@ from ..models import (
     ShopSettings,
 )
 from ..vat import line_vat_amounts
-from . import loyalty_bridge, stock
+from . import loyalty_bridge, money, stock
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +258,7 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
         language=contact.language,
     )
     goods_by_merchant: dict[int, int] = {}
+    parts: list[MerchantOrder] = []
     delivery = 0
     for merchant_id in sorted(by_merchant, key=lambda pk: shops[pk].merchant.trade_name):
         shop = shops[merchant_id]
@@ -291,21 +293,33 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
             for (variant, quantity, price, rate, box_id), vat in zip(frozen, vats, strict=True)
         )
         goods_by_merchant[merchant_id] = part.goods_cents
+        parts.append(part)
         delivery += part.delivery_cents
 
     stock.reserve(order=order, minutes=rules.reservation_minutes, now=now)
 
     goods = sum(goods_by_merchant.values())
-    voucher_cents = 0
+    voucher = None
     if voucher_code:
-        voucher_cents = loyalty_bridge.take_voucher(
+        voucher = loyalty_bridge.take_voucher(
             order=order, code=voucher_code, user=user, goods_by_merchant=goods_by_merchant, now=now
         )
+    voucher_cents = voucher.cents if voucher else 0
     gift_card_cents = 0
     if gift_card:
         gift_card_cents = loyalty_bridge.take_gift_card(
             order=order, user=user, amount_cents=min(gift_card, goods + delivery - voucher_cents), now=now
         )
+    # Each part's share of the voucher and the gift card (the rest of it is its share of the card charge).
+    money.split_funding(
+        parts,
+        voucher_cents=voucher_cents,
+        voucher_merchant_ids=voucher.merchant_ids if voucher else None,
+        voucher_funder_id=voucher.funder_id if voucher else None,
+        gift_card_cents=gift_card_cents,
+    )
+    if voucher_cents or gift_card_cents:
+        MerchantOrder.objects.bulk_update(parts, ["voucher_cents", "voucher_by_merchant", "gift_card_cents"])
     order.goods_cents, order.delivery_cents = goods, delivery
     order.voucher_cents, order.gift_card_cents = voucher_cents, gift_card_cents
     order.total_cents = goods + delivery - voucher_cents - gift_card_cents

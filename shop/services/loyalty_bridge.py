@@ -2,17 +2,22 @@
 points, and refunds, expiry and cancellation give back. Only `loyalty.services` is called (its `online` module);
 every key is derived from the order's number there, so each call is safe to repeat.
 
-- `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back).
+- `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back);
+  the voucher comes back with the merchants it is valid at and who funds it, for `money.split_funding`.
 - `give_back(order=…)`: the order expired or was cancelled before payment — the voucher is usable again and the
   gift-card value goes back on the cards. Idempotent.
-- `award_points(order=…)`: at payment; whole euros of what was paid by card or bank (`Order.total_cents`) × the
-  area's rate: nothing on what the gift card or voucher paid. Only for a customer with an active pass in the area.
-- `reverse_for_refund(order=…, refund=…)`: points back pro rata to the card part refunded (cumulative, so partial
-  refunds never take back more than was awarded); the refund's gift-card part goes back on the cards.
+- `award_points(order=…)`: at payment; per merchant part, the till's rules on the part's share of the card payment
+  (`MerchantOrder.card_cents`): whole euros × the area's rate × the merchant's multiplier, plus the best running
+  campaign, within the daily cap (`loyalty.online_points_of`); nothing on what the gift card or voucher paid. Only
+  for a customer with an active pass in the area. Kept per part (`MerchantOrder.points_awarded`) and in all.
+- `reverse_for_refund(order=…, refund=…)`: points back pro rata per part to the card refunds of the part
+  (cumulative, so partial refunds never take back more than was awarded); the refund's gift-card part goes back
+  on the cards.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Sum
@@ -22,7 +27,7 @@ from loyalty import services as loyalty
 from loyalty.exceptions import LoyaltyError
 
 from ..exceptions import GiftCardNotUsable, VoucherNotUsable
-from ..models import Order, Refund
+from ..models import MerchantOrder, Order, Refund
 
 
 def member_pass_for(user, area):
@@ -37,8 +42,18 @@ def gift_card_balance(*, user, area, now: datetime | None = None) -> int:
     return loyalty.gift_card_balance(member_pass, now=now or timezone.now())
 
 
-def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> int:
-    """Use the voucher on the order's goods of the merchants it is valid at; returns the discount in cents.
+@dataclass(frozen=True)
+class VoucherUse:
+    """A voucher used on an order: the discount, the merchants it is valid at (None: all), who funds it (a merchant's
+    id; None: the collective)."""
+
+    cents: int
+    merchant_ids: set[int] | None
+    funder_id: int | None
+
+
+def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> VoucherUse:
+    """Use the voucher on the order's goods of the merchants it is valid at; returns the discount and who funds it.
 
     Locks the voucher; call inside the checkout's transaction. Raises VoucherNotUsable with loyalty's message.
     """
@@ -56,7 +71,7 @@ def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, 
     except LoyaltyError as error:
         raise VoucherNotUsable(error.message) from error
     order.voucher_code = voucher.code
-    return discount
+    return VoucherUse(cents=discount, merchant_ids=valid_at, funder_id=voucher.funded_by_merchant_id)
 
 
 def take_gift_card(*, order: Order, user, amount_cents: int, now: datetime) -> int:
@@ -86,25 +101,35 @@ def give_back(*, order: Order, now: datetime | None = None) -> None:
 
 
 def award_points(*, order: Order, now: datetime | None = None) -> int:
-    """Points on what the customer paid by card or bank; stored on the order. Idempotent (the ledger key)."""
+    """Points on what the customer paid by card or bank, per merchant part by the till's rules (the merchant's
+    multiplier, a running campaign, the daily cap); stored on the order and its parts. Idempotent (the ledger key)."""
     if order.user_id is None or order.total_cents <= 0:
         return 0
+    parts = list(order.parts.order_by("pk"))
     points = loyalty.award_online_points(
         member=order.user,
         area=order.area,
-        amount_cents=order.total_cents,
+        purchases=[
+            loyalty.OnlinePurchase(merchant_id=part.merchant_id, earning_cents=part.card_cents) for part in parts
+        ],
         order_ref=order.public_id,
         now=now or timezone.now(),
     )
-    if points != order.points_awarded:
-        Order.objects.filter(pk=order.pk).update(points_awarded=points)
-        order.points_awarded = points
-    return points
+    if not points:  # awarded before (or no active pass): the order says what it got
+        return order.points_awarded
+    for part, part_points in zip(parts, points, strict=True):
+        if part.points_awarded != part_points:
+            MerchantOrder.objects.filter(pk=part.pk).update(points_awarded=part_points)
+    total = sum(points)
+    if total != order.points_awarded:
+        Order.objects.filter(pk=order.pk).update(points_awarded=total)
+        order.points_awarded = total
+    return total
 
 
 def reverse_for_refund(*, order: Order, refund: Refund, now: datetime | None = None) -> None:
-    """After a refund: the points of its card part back (pro rata, cumulative over the order's refunds), and its
-    gift-card part back on the cards the order used. Idempotent per refund."""
+    """After a refund: the points of its card part back (pro rata per part, cumulative over the order's refunds), and
+    its gift-card part back on the cards the order used. Idempotent per refund."""
     now = now or timezone.now()
     if order.user_id is None:
         return
@@ -120,18 +145,22 @@ def reverse_for_refund(*, order: Order, refund: Refund, now: datetime | None = N
             now=now,
         )
     if order.points_awarded and refund.card_cents:
-        refunded = (
-            Refund.objects.filter(order=order, created_at__lte=refund.created_at).aggregate(total=Sum("card_cents"))[
-                "total"
-            ]
-            or 0
+        refunded = dict(
+            Refund.objects.filter(order=order, created_at__lte=refund.created_at)
+            .values_list("part")
+            .annotate(total=Sum("card_cents"))
+            .values_list("part", "total")
         )
+        parts = list(order.parts.order_by("pk"))
+        if None not in refunded and sum(part.points_awarded for part in parts) == order.points_awarded:
+            shares = [(part.points_awarded, part.card_cents, refunded.get(part.pk, 0)) for part in parts]
+        else:  # a refund of no part, or points awarded before they were kept per part: pro rata to the whole order
+            shares = [(order.points_awarded, order.total_cents, sum(refunded.values()))]
         loyalty.reverse_online_points(
             member=order.user,
             area=order.area,
             order_ref=order.public_id,
-            paid_cents=order.total_cents,
-            refunded_cents=refunded,
+            shares=shares,
             refund_ref=refund.idempotency_key,
             now=now,
         )

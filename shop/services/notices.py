@@ -1,5 +1,5 @@
 """The webshop's e-mails: to the customer (confirmation, ready for pickup/collection, handed over, refunded, not
-paid in time) and to each merchant ("new order").
+paid in time), to each merchant ("new order") and to the area's managers (a payment disputed, a dispute decided).
 
 - Each e-mail is a `Notice` row with a unique `key` (kind + what it is about), claimed *before* it leaves: a job
   run twice, or the webhook and the success page both confirming a payment, send it once. When sending fails,
@@ -49,7 +49,7 @@ def _send(*, key, kind, order, part=None, to: str, language: str, subject, templ
                 subject=str(subject() if callable(subject) else subject),
                 body=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[to],
+                to=to if isinstance(to, list) else [to],
             )
             message.attach_alternative(html, "text/html")
             message.send()
@@ -171,4 +171,53 @@ def refunded(refund) -> bool:
         subject=lambda: _("Money back for order %(number)s") % {"number": order.public_id},
         template="refunded",
         context={"refund": refund, "lines": list(refund.lines.select_related("line")), "link": order_link(order)},
+    )
+
+
+def _area_managers(area) -> list[str]:
+    from accounts.roles import Role
+    from areas.models import StaffMembership
+
+    return sorted(
+        set(
+            StaffMembership.objects.filter(area=area, role=Role.AREA_MANAGER, ended_at__isnull=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _dispute_notice(dispute, *, kind: str, key: str, subject, template: str) -> bool:
+    order = _order(dispute.order_id)
+    return _send(
+        key=key,
+        kind=kind,
+        order=order,
+        to=_area_managers(order.area),
+        language=(order.area.languages or ["nl"])[0],
+        subject=subject,
+        template=template,
+        context={"dispute": dispute, "parts": _parts(order)},
+    )
+
+
+def dispute_opened(dispute) -> bool:
+    """The area's managers: the customer's bank disputes an order's payment; payouts not made yet are held."""
+    return _dispute_notice(
+        dispute,
+        kind=NoticeKind.DISPUTE,
+        key=f"dispute:{dispute.provider_dispute_id}",
+        subject=lambda: _("Payment of webshop order %(number)s disputed") % {"number": dispute.order.public_id},
+        template="dispute",
+    )
+
+
+def dispute_closed(dispute) -> bool:
+    """The area's managers: the bank decided (won: payouts released; lost: the money stays with the customer)."""
+    return _dispute_notice(
+        dispute,
+        kind=NoticeKind.DISPUTE_CLOSED,
+        key=f"dispute-closed:{dispute.provider_dispute_id}",
+        subject=lambda: _("Dispute on webshop order %(number)s decided") % {"number": dispute.order.public_id},
+        template="dispute_closed",
     )

@@ -9,6 +9,8 @@ and a reconciliation job, all through the one idempotent `sync_payment`.
 - `process_webhook_event(event_id)`: under the inbox row's lock, applies the event once. For PaymentIntent
   events the intent is re-fetched from Stripe first (outside any lock): events come late, twice and out of
   order, the intent's current state does not.
+- `charge.dispute.created` / `.closed`: the dispute re-fetched (outside any lock), then `disputes.apply_dispute`
+  under the order's lock (payouts held while open, released when won, recorded when lost).
 - `sync_payment(payment_id, intent)`: under the payment's lock, moves it to Stripe's state; `succeeded`
   and `cancelled` are final; the first `succeeded` calls `orders.mark_order_paid` (itself idempotent).
 - `confirm_from_redirect(order)`: the success page; re-fetches only while the payment is still open.
@@ -198,6 +200,9 @@ def _prefetch(event: WebhookEvent):
         if payment is None or payment.status in FINAL_STATUSES:
             return None
         return get_gateway().retrieve_payment(payment.intent_id)
+    if event.type.startswith("charge.dispute."):
+        dispute_id = event.payload.get("data", {}).get("object", {}).get("id", "")
+        return get_gateway().retrieve_dispute(dispute_id) if dispute_id else None
     if event.type == "account.updated":
         account_id = event.payload.get("account") or event.payload.get("data", {}).get("object", {}).get("id", "")
         if account_id and get_gateway().supports_connect:
@@ -241,6 +246,10 @@ def _apply(event: WebhookEvent, *, fresh) -> None:
         from .onboarding import refresh_account_by_id
 
         refresh_account_by_id(account_id=fresh.id, status=fresh)
+    elif event.type.startswith("charge.dispute."):
+        from .disputes import apply_dispute
+
+        apply_dispute(dispute=fresh, at=timezone.now())
 
 
 # --- reconciliation --------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Money back to the customer: lines, a merchant's part, or the whole order, through Stripe Refunds.
 
 - `refund_lines(order, lines, reason, by, idempotency_key)`: the lines' frozen gross amounts go back — to
-  the card or bank first (up to what it paid, less earlier refunds), then to the gift cards; what a
-  voucher paid is not paid out. All lines must be of one merchant's part.
+  the card or bank first (up to the part's share of the charge, less the part's earlier refunds), then to the
+  gift cards likewise (`money.split_refund`); what a voucher paid is not paid out. All lines must be of one
+  merchant's part.
 - `refund_part(part, …)` / `cancel_order(order, by, reason)`: what is left of a part (delivery included
   while it is not handed over), for one or every part.
 
@@ -36,6 +37,7 @@ from ..models import (
 )
 from ..payments import get_gateway, keys
 from ..payments.exceptions import NotRefundable, RefundTooLarge
+from . import money
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +175,7 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
             return None
         if already + amount > part.goods_cents + part.delivery_cents:
             raise RefundTooLarge()
-        card, gift_card = _split(locked, amount)
+        card, gift_card = money.split_refund(part, amount, earlier=money.refunded_of_part(part))
         refund = Refund.objects.create(
             order=locked,
             part=part,
@@ -203,14 +205,6 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
         if not refund.card_cents:  # nothing for Stripe: the customer hears now (else when Stripe confirms)
             transaction.on_commit(lambda: notices.refunded(refund))
         return refund
-
-
-def _split(order: Order, amount: int) -> tuple[int, int]:
-    """(to the card, to the gift cards): the card first, up to what it paid less earlier refunds."""
-    earlier = Refund.objects.filter(order=order).aggregate(card=Sum("card_cents"), gift=Sum("gift_card_cents"))
-    card = min(amount, order.total_cents - (earlier["card"] or 0))
-    gift_card = min(amount - card, order.gift_card_cents - (earlier["gift"] or 0))
-    return max(card, 0), max(gift_card, 0)
 
 
 def _send_after_commit(refund: Refund) -> Refund:

@@ -4,9 +4,11 @@ commission, what Stripe transferred, and what is still to come.
 A statement covers the merchant's parts of the orders *paid* in the period (local days of the area). Per part:
 sales (goods + delivery, incl. VAT, as frozen at checkout), refunded (all refunds of the part so far),
 commission (booked with the transfer, less what reversals returned), transferred (the transfer less its
-reversals), and outstanding = sales − refunded − commission − transferred: what the merchant is still owed (a part
-not handed over yet) — zero once a part is paid out. The VAT per rate comes from the lines as sold; the
-totals are the sums of the rows, so the statement reconciles with the orders to the cent.
+reversals), owed by the collective (the share the gift card or a collective voucher paid, settled outside Stripe,
+less what reversals took back), voucher funded by the merchant (its own voucher's share, less what refunds returned),
+and outstanding = sales − refunded − commission − transferred − owed by the collective − own voucher: what the
+merchant is still owed (a part not handed over yet) — zero once a part is paid out. The VAT per rate comes from the
+lines as sold; the totals are the sums of the rows, so the statement reconciles with the orders to the cent.
 """
 
 from __future__ import annotations
@@ -45,10 +47,19 @@ class PartRow:
     refunded_cents: int
     commission_cents: int
     transferred_cents: int
+    collective_cents: int = 0
+    own_voucher_cents: int = 0
 
     @property
     def outstanding_cents(self) -> int:
-        return self.sales_cents - self.refunded_cents - self.commission_cents - self.transferred_cents
+        return (
+            self.sales_cents
+            - self.refunded_cents
+            - self.commission_cents
+            - self.transferred_cents
+            - self.collective_cents
+            - self.own_voucher_cents
+        )
 
 
 @dataclass
@@ -88,6 +99,14 @@ class Statement:
         return self._sum("transferred_cents")
 
     @property
+    def collective_cents(self) -> int:
+        return self._sum("collective_cents")
+
+    @property
+    def own_voucher_cents(self) -> int:
+        return self._sum("own_voucher_cents")
+
+    @property
     def outstanding_cents(self) -> int:
         return self._sum("outstanding_cents")
 
@@ -119,37 +138,42 @@ def merchant_statement(*, merchant, first_day: date, last_day: date, by=None) ->
         .order_by("order__paid_at", "pk")
     )
     ids = [part.pk for part in parts]
-    refunded = dict(
-        Refund.objects.filter(part_id__in=ids)
+    refunded = {
+        part_id: (total, total - card - gift)  # (refunded, of which the voucher's money)
+        for part_id, total, card, gift in Refund.objects.filter(part_id__in=ids)
         .values_list("part_id")
-        .annotate(s=Sum("amount_cents"))
-        .values_list("part_id", "s")
-    )
+        .annotate(s=Sum("amount_cents"), c=Sum("card_cents"), g=Sum("gift_card_cents"))
+        .values_list("part_id", "s", "c", "g")
+    }
     transfers = {
-        part_id: (amount, commission)
-        for part_id, amount, commission in Transfer.objects.filter(part_id__in=ids).values_list(
-            "part_id", "amount_cents", "commission_cents"
+        part_id: (amount, commission, collective)
+        for part_id, amount, commission, collective in Transfer.objects.filter(part_id__in=ids).values_list(
+            "part_id", "amount_cents", "commission_cents", "collective_cents"
         )
     }
-    reversed_ = defaultdict(lambda: [0, 0])
-    for part_id, amount, commission in TransferReversal.objects.filter(transfer__part_id__in=ids).values_list(
-        "transfer__part_id", "amount_cents", "commission_cents"
-    ):
+    reversed_ = defaultdict(lambda: [0, 0, 0])
+    for part_id, amount, commission, collective in TransferReversal.objects.filter(
+        transfer__part_id__in=ids
+    ).values_list("transfer__part_id", "amount_cents", "commission_cents", "collective_cents"):
         reversed_[part_id][0] += amount
         reversed_[part_id][1] += commission
+        reversed_[part_id][2] += collective
     statement = Statement(merchant=merchant, first_day=first_day, last_day=last_day)
     vat: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for part in parts:
-        transfer_amount, transfer_commission = transfers.get(part.pk, (0, 0))
-        back_amount, back_commission = reversed_.get(part.pk, (0, 0))
+        transfer_amount, transfer_commission, transfer_collective = transfers.get(part.pk, (0, 0, 0))
+        back_amount, back_commission, back_collective = reversed_.get(part.pk, (0, 0, 0))
+        part_refunded, voucher_refunded = refunded.get(part.pk, (0, 0))
         statement.rows.append(
             PartRow(
                 part=part,
                 paid_at=part.order.paid_at,
                 sales_cents=part.goods_cents + part.delivery_cents,
-                refunded_cents=refunded.get(part.pk, 0),
+                refunded_cents=part_refunded,
                 commission_cents=transfer_commission - back_commission,
                 transferred_cents=transfer_amount - back_amount,
+                collective_cents=transfer_collective - back_collective,
+                own_voucher_cents=max(part.voucher_cents - voucher_refunded, 0) if part.voucher_by_merchant else 0,
             )
         )
         for line in part.lines.all():

@@ -7,11 +7,13 @@ import pytest
 
 from loyalty.models import GiftCard, LedgerEntry, Voucher, VoucherKind
 from loyalty.services import issue_voucher
-from loyalty.tests.factories import PassFactory, manager_for, rules_for
+from loyalty.tests.factories import PassFactory, manager_for, rules_for, set_multiplier
 from loyalty.tests.giftcard_factories import sell
+from loyalty.tests.rewards_helpers import make_campaign
 from shop.exceptions import VoucherNotUsable
 from shop.models import OrderStatus, Refund
 from shop.services import loyalty_bridge, orders
+from shop.services.refunds import refund_part
 
 from .factories import UserFactory, paid_order, place, variant_of
 
@@ -118,3 +120,53 @@ def test_a_refund_takes_points_back_pro_rata_and_puts_gift_card_value_back(area,
     member_pass.refresh_from_db()
     assert member_pass.points_balance == 0
     assert balance(card) == 1000
+
+
+def _two_merchant_order(area, baker, books, member, now, **options):
+    set_multiplier(baker, 2000)  # the baker gives double points
+    make_campaign(area, now=now, merchants=[books], multiplier_permille=3000)  # triple points at the bookshop
+    items = [(variant_of(baker, price_cents=1599, stock=5), 1), (variant_of(books, price_cents=2050, stock=5), 1)]
+    return paid_order(area, items, user=member, now=now, **options)
+
+
+def test_online_points_follow_the_tills_rules_per_merchant_part(area, baker, books, member, member_pass, now):
+    # Given the baker's multiplier ×2 and a ×3 campaign at the bookshop
+    # When the member pays €15.99 of bread and €20.50 of books by card
+    order = _two_merchant_order(area, baker, books, member, now)
+
+    # Then each part earns as at its till: 15 × 2 = 30 at the baker, 20 × 3 = 60 at the bookshop
+    assert [(p.merchant_id, p.points_awarded) for p in order.parts.order_by("pk")] == [(baker.pk, 30), (books.pk, 60)]
+    assert order.points_awarded == 90
+    assert LedgerEntry.objects.get(member_pass=member_pass, kind="earn").points == 90
+    orders.mark_order_paid(order=order, at=now)  # again: nothing more
+    assert LedgerEntry.objects.filter(member_pass=member_pass, kind="earn").count() == 1
+
+
+def test_online_points_respect_the_daily_cap_with_what_the_member_got_today(
+    area, baker, books, member, member_pass, now
+):
+    # Given a daily cap of 100 points and 40 points earned in the webshop earlier today
+    rules_for(area, daily_cap_points=100)
+    paid_order(area, [(variant_of(books, price_cents=4000, stock=5), 1)], user=member, now=now - timedelta(hours=1))
+
+    # When the order that would earn 90 is paid
+    order = _two_merchant_order(area, baker, books, member, now)
+
+    # Then it earns the 60 left under the cap, the first part first
+    assert [p.points_awarded for p in order.parts.order_by("pk")] == [30, 30]
+    assert order.points_awarded == 60
+
+
+def test_a_refund_takes_back_the_points_of_its_own_part(area, baker, books, member, member_pass, now):
+    # Given the order of 30 points at the baker and 60 at the bookshop
+    order = _two_merchant_order(area, baker, books, member, now)
+    books_part = order.parts.get(merchant=books)
+
+    # When the bookshop's part is refunded
+    refund_part(part=books_part, reason="", by=None, idempotency_key="books-back")
+
+    # Then exactly its 60 points go back (not 90 × 20.50 / 36.49 of the whole order)
+    assert LedgerEntry.objects.get(member_pass=member_pass, kind="reverse").points == -60
+    # and the baker's part refunded too takes back the rest: all that was awarded
+    refund_part(part=order.parts.get(merchant=baker), reason="", by=None, idempotency_key="bread-back")
+    assert sum(e.points for e in LedgerEntry.objects.filter(member_pass=member_pass, kind="reverse")) == -90

@@ -11,7 +11,7 @@ import pytest
 from areas.tests.factories import MerchantFactory
 from shop import statement_documents as documents
 from shop.models import MerchantOrderStatus, OrderLine, Refund, RefundLine, Transfer
-from shop.services.money import payout_of_part
+from shop.services.money import PartRefunds, payout_of_part
 from shop.services.statements import merchant_statement
 
 from .merchant_fixtures import paid_order
@@ -34,9 +34,13 @@ def month_of_orders(area, merchant):
     cheese = part.lines.get(title="Kaas")
     refund = Refund.objects.create(order=handed, part=part, idempotency_key="r1", amount_cents=895, card_cents=895)
     RefundLine.objects.create(refund=refund, line=cheese, quantity=1, amount_cents=895)
-    amount, commission = payout_of_part(part, refunded=895, refunded_goods=895)
+    payout = payout_of_part(part, PartRefunds(total=895, goods=895, card=895))
     Transfer.objects.create(
-        part=part, idempotency_key="tr:1", amount_cents=amount, commission_cents=commission, destination="acct_x"
+        part=part,
+        idempotency_key="tr:1",
+        amount_cents=payout.stripe,
+        commission_cents=payout.commission,
+        destination="acct_x",
     )
     paid_order(area, {merchant: [("Brood", 2, 425, 900)]}, paid_at=datetime(2026, 6, 30, 23, 30, tzinfo=ZONE))
     paid_order(area, {merchant: [("Later", 1, 100, 900)]}, paid_at=datetime(2026, 7, 1, 0, 30, tzinfo=ZONE))
@@ -82,13 +86,13 @@ def test_the_csv_totals_equal_the_sum_of_its_order_rows(month_of_orders):
     text = "".join(documents.statement_csv(statement))
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    header = next(i for i, row in enumerate(rows) if len(row) == 9 and row[1] in ("Order", "Bestelling"))
+    header = next(i for i, row in enumerate(rows) if len(row) == 11 and row[1] in ("Order", "Bestelling"))
     body, total = rows[header + 1 : -1], rows[-1]
 
     def cents(value):
         return round(float(value.replace(",", ".")) * 100)
 
-    for column in range(3, 9):
+    for column in range(3, 11):
         assert sum(cents(row[column]) for row in body) == cents(total[column])
     assert cents(total[3]) == statement.goods_cents
 
