@@ -535,6 +535,7 @@ def statement(request, merchant_pk: int):
             "commission": documents.format_euros(row.commission_cents),
             "transferred": documents.format_euros(row.transferred_cents),
             "collective": documents.format_euros(row.collective_cents),
+            "own_voucher": documents.format_euros(-row.own_voucher_cents) if row.own_voucher_cents else "",
             "outstanding": documents.format_euros(row.outstanding_cents),
         }
         for row in current.rows[:300]

@@ -6,8 +6,11 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
+from accounts.roles import Role
+from agora.money import format_euros
 from loyalty.models import GiftCard, VoucherKind
 from loyalty.services import issue_voucher
 from loyalty.tests.factories import PassFactory, manager_for, rules_for
@@ -19,6 +22,7 @@ from shop.services.money import commission_cents, share_pro_rata
 from shop.services.statements import merchant_statement
 
 from .factories import UserFactory, variant_of
+from .merchant_fixtures import staff_of
 from .payment_helpers import collect, hand_over, paid_with_card
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +178,7 @@ def test_a_refund_after_the_payout_is_reversed_along_the_same_split(connected, a
 
 @pytest.mark.parametrize("funded_by_books", [True, False])
 def test_a_voucher_is_owed_by_the_collective_unless_the_merchant_funds_it(
-    connected, area, baker, books, goods, member, funded_by_books
+    connected, area, baker, books, goods, member, funded_by_books, client
 ):
     # Given a €5 voucher valid at the bookshop, funded by the bookshop itself or by the collective
     code = _voucher(area, 500, merchants=[books], funded_by_merchant=books if funded_by_books else None)
@@ -201,6 +205,14 @@ def test_a_voucher_is_owed_by_the_collective_unless_the_merchant_funds_it(
     statement = merchant_statement(merchant=books, first_day=date(2000, 1, 1), last_day=date(2100, 1, 1))
     assert statement.own_voucher_cents == (500 if funded_by_books else 0)
     assert statement.outstanding_cents == 0
+    # and the order's row on the statement page shows each amount, so the row visibly adds up
+    client.force_login(staff_of(books, Role.MERCHANT_OWNER))
+    with translation.override("nl"):
+        page = client.get(reverse("shop_merchant:statement", args=[books.pk])).content.decode()
+    row = page[page.index(order.public_id) :].split("</tr>")[0]
+    cells = [format_euros(2000), format_euros(commission), format_euros(transfer.amount_cents)]
+    cells.append(format_euros(-500) if funded_by_books else format_euros(transfer.collective_cents))
+    assert all(cell in row for cell in cells), row
 
 
 def test_an_order_paid_entirely_by_gift_card_is_owed_by_the_collective_without_a_stripe_call(
