@@ -283,7 +283,9 @@ def create_members(ctx: DemoContext) -> None:
                         age_band=age_band,
                         language=language,
                         joined_at=joined_at,
-                        visits_per_month=round(rng.lognormvariate(0.4, 0.8) * _VISIT_FACTOR[band.value], 2),
+                        visits_per_month=round(
+                            rng.lognormvariate(0.4, 0.8) * _VISIT_FACTOR[band.value] * ctx.size.visit_factor, 2
+                        ),
                     )
                 )
             User.objects.bulk_create(users)

@@ -44,6 +44,10 @@ class DemoSize:
     name: str
     members: int  # in total, across the areas
     batch_size: int = 5_000
+    #: How often members shop compared with the small demos: the `large` town is the benchmarks' load (at least
+    #: 3 million visits a year over its two areas, as the analytics figures are specified), so its members are
+    #: its city's regulars.
+    visit_factor: float = 1.0
 
 
 SIZES: dict[str, DemoSize] = {
@@ -52,7 +56,7 @@ SIZES: dict[str, DemoSize] = {
         DemoSize("tiny", 100),
         DemoSize("small", 400),
         DemoSize("medium", 5_000),
-        DemoSize("large", 100_000),
+        DemoSize("large", 100_000, visit_factor=2.2),
     )
 }
 
