@@ -5,16 +5,20 @@ edited by the area's manager (`shop.manage_shop`). Orders, payments, refunds, tr
 read-only: money moves only through the services (Stripe calls with idempotency keys), never by an edit here.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import ScopedInlineMixin, ScopedModelAdmin
 from accounts.permissions import areas_where, is_platform_admin
 from areas.models import Merchant, ShoppingArea
 
+from .exceptions import DisputeNotSettleable
 from .models import (
     Category,
     CourierZone,
     Dispute,
+    DisputeSettlement,
     LocalBox,
     LocalBoxItem,
     MerchantOrder,
@@ -30,6 +34,7 @@ from .models import (
     Variant,
     WebhookEvent,
 )
+from .services import disputes
 
 MANAGE = "shop.manage_shop"
 VIEW = "shop.view_orders"
@@ -154,7 +159,7 @@ class MerchantOrderInline(ReadOnlyInline):
 
 class DisputeInline(ReadOnlyInline):
     model = Dispute
-    fields = ("provider_dispute_id", "status", "amount_cents", "reason", "opened_at", "closed_at")
+    fields = ("provider_dispute_id", "status", "amount_cents", "reason", "opened_at", "closed_at", "settlement")
     readonly_fields = fields
 
 
@@ -169,10 +174,58 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ("provider_dispute_id", "order", "status", "amount_cents", "reason", "opened_at", "closed_at")
-    list_filter = ("status",)
-    list_select_related = ("order",)
+    list_display = (
+        "provider_dispute_id",
+        "order",
+        "status",
+        "amount_cents",
+        "reason",
+        "opened_at",
+        "closed_at",
+        "settlement",
+        "settled_by",
+    )
+    list_filter = ("status", "settlement")
+    list_select_related = ("order", "settled_by")
     search_fields = ("=provider_dispute_id", "=order__public_id")
+    actions = ["settle_paying_merchants", "settle_without_paying_merchants"]
+
+    def has_settle_permission(self, request) -> bool:
+        """Settling a lost dispute is a money decision: the area's manager (`shop.manage_shop`) or a platform admin."""
+        return is_platform_admin(request.user) or bool(areas_where(request.user, MANAGE))
+
+    def _settle(self, request, queryset, settlement: str) -> None:
+        if not is_platform_admin(request.user):
+            queryset = queryset.filter(order__area_id__in=areas_where(request.user, MANAGE))
+        settled, refused = 0, []
+        for dispute in queryset:
+            try:
+                disputes.settle_lost_dispute(dispute_id=dispute.pk, settlement=settlement, by=request.user)
+            except DisputeNotSettleable as error:
+                refused.append(f"{dispute.provider_dispute_id}: {error.message}")
+            else:
+                settled += 1
+        if settled:
+            self.message_user(
+                request,
+                ngettext("%(count)d dispute settled.", "%(count)d disputes settled.", settled) % {"count": settled},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(
+        description=_("Lost: pay the merchants their held parts (the collective bears the loss)"),
+        permissions=["settle"],
+    )
+    def settle_paying_merchants(self, request, queryset):
+        self._settle(request, queryset, DisputeSettlement.PAY_OUT)
+
+    @admin.action(
+        description=_("Lost: do not pay the merchants their held parts (they bear the loss)"), permissions=["settle"]
+    )
+    def settle_without_paying_merchants(self, request, queryset):
+        self._settle(request, queryset, DisputeSettlement.WITHHOLD)
 
 
 class OrderLineInline(ReadOnlyInline):

@@ -93,3 +93,7 @@ class RequestKeyReused(ShopError):
 
 class OrderNotPayable(ShopError):
     default_message = _("This order can no longer be paid. Place the order again.")
+
+
+class DisputeNotSettleable(ShopError):
+    default_message = _("Only a lost dispute that was not settled yet can be settled.")

@@ -385,6 +385,15 @@ class DisputeStatus(models.TextChoices):
     OPEN = "open", _("Disputed")
     WON = "won", _("Dispute won")
     LOST = "lost", _("Dispute lost")
+    #: lost, and the collective chose to pay the merchants their held parts anyway (it bears the loss)
+    SETTLED = "settled", _("Dispute lost, merchants paid")
+
+
+class DisputeSettlement(models.TextChoices):
+    """What the collective decided after a lost dispute about the parts whose payouts were held."""
+
+    PAY_OUT = "pay_out", _("Merchants paid: the collective bears the loss")
+    WITHHOLD = "withhold", _("Merchants not paid: they bear the loss")
 
 
 class Order(models.Model):
@@ -764,7 +773,7 @@ class TransferReversal(models.Model):
 class Dispute(models.Model):
     """A chargeback on an order's charge (Stripe's `charge.dispute.*`): the bank took the money back from the
     platform while it decides. Open: the order's parts not paid out yet are held; won: released; lost: recorded
-    (and still held: the area manager settles with the merchant)."""
+    (and still held until the collective settles it: pay the merchants anyway, or not)."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="disputes")
     provider_dispute_id = models.CharField(_("Stripe dispute"), max_length=64, unique=True)
@@ -773,6 +782,17 @@ class Dispute(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
     opened_at = models.DateTimeField(_("opened at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # after a lost dispute: who decided what about the held payouts, and when (`disputes.settle_lost_dispute`)
+    settlement = models.CharField(_("settlement"), max_length=10, choices=DisputeSettlement.choices, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     scope_area_path = "order__area"
     scope_merchant_path = None

@@ -10,7 +10,9 @@ Stripe first, so events that come twice, late or out of order all end in its cur
   handed-over parts waiting for it are paid out (after commit);
 - closed and `lost`: recorded; the money went back to the customer's bank from the platform's balance. The rule:
   nothing is reversed automatically beyond what Stripe did — transfers already made stay with the merchants, the
-  parts not paid out stay held, and the area manager settles with the merchants by hand (both e-mailed).
+  parts not paid out stay held until the collective decides (`settle_lost_dispute`, an admin action): pay the
+  merchants anyway (the collective bears the loss; the order's status becomes `settled` and the held parts are
+  paid out) or not (they stay unpaid; the merchants bear it). Who decided, and when, is on the dispute.
 A closed dispute is final: a later event about it changes nothing.
 """
 
@@ -22,7 +24,17 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Dispute, DisputeStatus, MerchantOrder, MerchantOrderStatus, Order, Payment, Transfer
+from ..exceptions import DisputeNotSettleable
+from ..models import (
+    Dispute,
+    DisputeSettlement,
+    DisputeStatus,
+    MerchantOrder,
+    MerchantOrderStatus,
+    Order,
+    Payment,
+    Transfer,
+)
 from ..payments import gateway as stripe_states
 
 logger = logging.getLogger(__name__)
@@ -77,12 +89,36 @@ def apply_dispute(*, dispute: stripe_states.Dispute, at: datetime | None = None)
 
 
 def _order_status(order: Order) -> str:
-    """The order's summary: open while any dispute is open, else lost if any was lost, else won."""
-    statuses = set(Dispute.objects.filter(order=order).values_list("status", flat=True))
-    for status in (DisputeStatus.OPEN, DisputeStatus.LOST, DisputeStatus.WON):
+    """The order's summary: open while any dispute is open, else lost if any was lost and not settled by paying
+    the merchants, else settled, else won."""
+    statuses = {
+        DisputeStatus.SETTLED if status == DisputeStatus.LOST and settlement == DisputeSettlement.PAY_OUT else status
+        for status, settlement in Dispute.objects.filter(order=order).values_list("status", "settlement")
+    }
+    for status in (DisputeStatus.OPEN, DisputeStatus.LOST, DisputeStatus.SETTLED, DisputeStatus.WON):
         if status in statuses:
             return status
     return ""
+
+
+def settle_lost_dispute(*, dispute_id: int, settlement: str, by, at: datetime | None = None) -> Dispute:
+    """The collective's decision after a lost dispute (once): `pay_out` pays the merchants their held parts (after
+    commit), `withhold` leaves them unpaid. Raises DisputeNotSettleable for an open, won or settled dispute."""
+    if settlement not in DisputeSettlement.values:
+        raise ValueError(f"settlement must be one of {DisputeSettlement.values}")
+    with transaction.atomic():
+        order_id = Dispute.objects.values_list("order_id", flat=True).get(pk=dispute_id)
+        order = Order.objects.select_for_update().get(pk=order_id)
+        row = Dispute.objects.get(pk=dispute_id)
+        if row.status != DisputeStatus.LOST or row.settlement:
+            raise DisputeNotSettleable()
+        row.settlement, row.settled_at, row.settled_by = settlement, at or timezone.now(), by
+        row.save(update_fields=["settlement", "settled_at", "settled_by"])
+        status = _order_status(order)
+        Order.objects.filter(pk=order.pk).update(dispute_status=status)
+        if status not in HOLDING:
+            transaction.on_commit(lambda: _release(order.pk))
+    return row
 
 
 def payouts_held(order: Order) -> bool:

@@ -1,14 +1,17 @@
 """Chargebacks: Stripe's `charge.dispute.created` / `.closed`, signed and delivered through the webhook view twice
 and out of order — the order is marked disputed, payouts not made yet wait, the area manager is e-mailed once; won
-releases the held payouts, lost is recorded and nothing more is reversed."""
+releases the held payouts, lost is recorded and nothing more is reversed until the collective settles it (pay the
+merchants anyway, or not)."""
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory
-from shop.models import Dispute, DisputeStatus, MerchantShop, Notice, NoticeKind, Transfer
-from shop.services import transfers
+from shop.exceptions import DisputeNotSettleable
+from shop.models import Dispute, DisputeSettlement, DisputeStatus, MerchantShop, Notice, NoticeKind, Transfer
+from shop.services import disputes, transfers
 
 from .factories import variant_of
 from .payment_helpers import collect, deliver, events_applied, hand_over, paid_with_card
@@ -143,3 +146,82 @@ def test_the_closing_event_before_the_opening_one_ends_in_the_same_state(
     assert not Transfer.objects.filter(part__merchant=books).exists()
     assert [t["amount_reversed"] for t in connected.transfers.values()] == [0]
     assert len(connected.reversals) == 0
+
+
+@pytest.fixture
+def lost(connected, order, books, django_capture_on_commit_callbacks):
+    """The order's dispute lost, the bookshop's part handed over meanwhile and held."""
+    _disputed(connected, order, close="lost")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(connected)
+        hand_over(order.parts.get(merchant=books))
+    assert not Transfer.objects.filter(part__merchant=books).exists()
+    return Dispute.objects.get()
+
+
+def test_a_lost_dispute_settled_by_paying_the_merchants_pays_the_held_part_once(
+    lost, order, books, manager, django_capture_on_commit_callbacks
+):
+    # When the area manager decides the collective bears the loss
+    with django_capture_on_commit_callbacks(execute=True):
+        settled = disputes.settle_lost_dispute(dispute_id=lost.pk, settlement=DisputeSettlement.PAY_OUT, by=manager)
+
+    # Then the held part is paid out, the decision and who made it are on the dispute, the order reads "settled"
+    assert Transfer.objects.filter(part__merchant=books).count() == 1
+    assert (settled.settlement, settled.settled_by, settled.status) == (
+        DisputeSettlement.PAY_OUT,
+        manager,
+        DisputeStatus.LOST,
+    )
+    order.refresh_from_db()
+    assert order.dispute_status == DisputeStatus.SETTLED
+    # and a second decision is refused: a settlement is final
+    with pytest.raises(DisputeNotSettleable):
+        disputes.settle_lost_dispute(dispute_id=lost.pk, settlement=DisputeSettlement.WITHHOLD, by=manager)
+
+
+def test_a_lost_dispute_settled_without_paying_keeps_the_part_unpaid(lost, order, books, manager):
+    disputes.settle_lost_dispute(dispute_id=lost.pk, settlement=DisputeSettlement.WITHHOLD, by=manager)
+    order.refresh_from_db()
+    assert order.dispute_status == DisputeStatus.LOST
+    transfers.pay_out_part(part_id=order.parts.get(merchant=books).pk)
+    assert not Transfer.objects.filter(part__merchant=books).exists()
+
+
+def test_an_open_or_won_dispute_cannot_be_settled(connected, order, manager, django_capture_on_commit_callbacks):
+    dispute_id = _disputed(connected, order)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(connected)
+    with pytest.raises(DisputeNotSettleable):
+        disputes.settle_lost_dispute(
+            dispute_id=Dispute.objects.get(provider_dispute_id=dispute_id).pk,
+            settlement=DisputeSettlement.PAY_OUT,
+            by=manager,
+        )
+
+
+def test_the_admin_action_is_the_area_managers_and_merchants_staff_cannot_settle(
+    lost, area, books, manager, client, django_capture_on_commit_callbacks
+):
+    from areas.tests.factories import give_totp
+
+    changelist = reverse("admin:shop_dispute_changelist")
+    action = {"action": "settle_paying_merchants", "_selected_action": [lost.pk]}
+    # a merchant's owner is not offered the action and cannot post it
+    owner = StaffMembershipFactory(role=Role.MERCHANT_OWNER, area=area, merchant=books).user
+    for person in (owner, manager):  # both reach the admin (staff with a second factor)
+        person.is_staff = True
+        person.save()
+        give_totp(person)
+    client.force_login(owner)
+    client.post(changelist, action)
+    lost.refresh_from_db()
+    assert lost.settlement == ""
+    # the area's manager settles it from the list of disputes
+    client.force_login(manager)
+    assert "settle_paying_merchants" in client.get(changelist).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(changelist, action, follow=True)
+    assert "1 betwisting afgehandeld" in response.content.decode()  # the admin speaks Dutch first
+    lost.refresh_from_db()
+    assert lost.settlement == DisputeSettlement.PAY_OUT and lost.settled_by == manager
