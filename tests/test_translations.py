@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(
     path
     for path in ROOT.glob("**/locale/*/LC_MESSAGES/django.po")
-    if not path.is_relative_to(ROOT / ".venv") and "node_modules" not in path.parts
+    # our own catalogues: not those of installed packages (.venv, the benchmark peer's bench/.oscar-venv, npm's)
+    if not any(part.startswith(".") or part == "node_modules" for part in path.relative_to(ROOT).parts)
 )
 
 
