@@ -14,8 +14,8 @@ the way desk.js does, one thread per desk, each going round a loop:
   the intake event with its fee, the notice queued after commit to an in-memory broker; the answer carries the
   result panel and the recent scans as HTML);
 - store: scan the suggested slot's label — the same URL with the parcel pending (`store_parcel`);
-- pickup: the customer's code — POST …/afgifte/ (`look_up_for_pickup`, the list of parcels) and then
-  …/afgifte/meegeven/ with them ticked off (`hand_out_parcels`); the two requests are one pickup.
+- pickup: the customer's code — POST …/afgifte/ (`look_up_for_pickup`, the list of parcels; "pickup"), then
+  …/afgifte/meegeven/ with them ticked off (`hand_out_parcels`; "hand_out").
 
 Prints per request kind the server-side p50/p95/p99 (gunicorn's request time) and the client's; the last line is
 one JSON object.
@@ -44,7 +44,7 @@ from till_award import recreate_database, start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/agora_bench_parcels"
-KINDS = ("intake", "store", "pickup")
+KINDS = ("intake", "store", "pickup", "hand_out")
 
 
 #: Parcels announced per desk: more than a desk scans in a run (about one every 1.5 s back to back).
@@ -189,17 +189,16 @@ def run(port: int, fixture: dict, desks: int, seconds: float, think: float = 0.0
                 parcel_id = waiting.pop(0)
                 code = pickup_codes.get(parcel_id)
                 if code:
-                    status, _data, looked = post(f"{base}/afgifte/", cookie, [("code", code)])
-                    took = looked
+                    status, _data, took = post(f"{base}/afgifte/", cookie, [("code", code)])
+                    outcomes.append(("pickup", status, took))
                     if status == 200:
-                        status, _data, handed = post(
+                        status, _data, took = post(
                             f"{base}/afgifte/meegeven/",
                             cookie,
                             [("code", code), ("request_key", str(uuid.uuid4())), ("parcels", str(parcel_id))],
                         )
-                        took += handed
-                        status = 200 if status == 302 else status  # handed out: back to an empty pickup screen
-                    outcomes.append(("pickup", status, took))
+                        # handed out: redirected back to an empty pickup screen
+                        outcomes.append(("hand_out", 200 if status == 302 else status, took))
             if think:  # a real desk: the next parcel is picked up, turned, scanned (randomised ±50 %)
                 time.sleep(think * rng.uniform(0.5, 1.5))
             if now >= start_at:
@@ -322,7 +321,6 @@ def main() -> None:
     load_after = os.getloadavg()
 
     server_times: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    pickups: list[float] = []  # look-up, then hand-out: one pickup
     for line in access_log.read_text().splitlines():
         parts = line.strip("'").split()
         if len(parts) != 3 or not parts[1].startswith(("2", "3")):
@@ -331,9 +329,9 @@ def main() -> None:
         if "/inname/?step=" in path:
             server_times[path.rsplit("=", 1)[1]].append(seconds_taken)
         elif path.endswith("/afgifte/?"):
-            pickups.append(seconds_taken)
-        elif path.endswith("/afgifte/meegeven/?") and pickups:
-            server_times["pickup"].append(pickups.pop(0) + seconds_taken)
+            server_times["pickup"].append(seconds_taken)
+        elif path.endswith("/afgifte/meegeven/?"):
+            server_times["hand_out"].append(seconds_taken)
     access_log.unlink()
     for kind in KINDS:
         # The log also holds the warm-up second's requests (each worker's first, cold ones), which the client does
