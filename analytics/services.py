@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from agora.exceptions import ApplicationError
 
-from . import extract, kpis, origin, selectors_sensors
+from . import extract, kpis, origin, selectors, selectors_sensors
 from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
 from .models import KpiRun, KpiValue, RunStatus, Scope
 from .quality import codes_of
@@ -703,26 +703,7 @@ def recompute(
     return run
 
 
-STORED_FIELDS = (
-    "run_id",
-    "area_id",
-    "purpose",
-    "scope",
-    "scope_id",
-    "kpi",
-    "breakdown",
-    "period_kind",
-    "period_start",
-    "value",
-    "previous_value",
-    "last_year_value",
-    "raw_value",
-    "n",
-    "is_suppressed",
-    "suppressed_reason",
-    "provenance",
-    "computed_at",
-)
+STORED_FIELDS = ("run_id", "area_id", *selectors.FIELDS, "computed_at")  # the rows as written; read as FIELDS
 
 
 def _records(*, area, run: KpiRun, rows: pd.DataFrame, k: int):

@@ -143,33 +143,16 @@ def prepare_oscar(url: str, merchants: int, products: int) -> dict:
 
 
 def start_oscar(port: int, workers: int, env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            OSCAR_VENV / "bin" / "gunicorn",
-            "wsgi_app:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
+    return start_gunicorn(
+        port,
+        workers,
+        env,
+        gunicorn=OSCAR_VENV / "bin" / "gunicorn",
+        app="wsgi_app:application",
         cwd=PEER,
-        env=env,
+        ready_path="/catalogue/",
+        wait_seconds=60,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/catalogue/")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("oscar's gunicorn did not start")
 
 
 class OscarShopper:

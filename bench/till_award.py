@@ -117,11 +117,23 @@ def prepare(tills: int, passes: int) -> dict:
     return {"tokens": tokens, "merchants": merchant_ids, "cards": cards}
 
 
-def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(
+    port: int,
+    workers: int,
+    env: dict,
+    *,
+    gunicorn: Path = BIN / "gunicorn",
+    app: str = "agora.wsgi",
+    cwd: Path = ROOT,
+    ready_path: str = "/healthz",
+    wait_seconds: float = 30,
+) -> subprocess.Popen:
+    """Start gunicorn (sync workers) and return once `ready_path` answers 200 (other benches start their peers
+    with it too)."""
     server = subprocess.Popen(
         [
-            BIN / "gunicorn",
-            "agora.wsgi",
+            gunicorn,
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -131,20 +143,20 @@ def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", ready_path)
             if connection.getresponse().status == 200:
                 return server
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"gunicorn ({app}) did not start")
 
 
 def load(port: int, tills: int, seconds: float, make_request, think: float = 0.0) -> dict:
