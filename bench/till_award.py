@@ -11,11 +11,13 @@ request as soon as the previous one answered (a closed loop: the harshest load 5
 - award: POST /api/v1/merchants/<id>/till/awards/ with a printed card number, an amount and a fresh
   request key — the full path: token auth, MFA check, permission, pass row lock, velocity checks,
   ledger entry, lot, till transaction;
-- floor: POST /bench/floor/, a bare Django view doing one INSERT in one transaction.
+- floor: POST /bench/floor/, a bare Django view doing one INSERT in one transaction;
+- statements: POST /bench/award-statements/, the award's thirteen round trips to PostgreSQL as plain SQL with no
+  ORM, DRF or rules (bench/floor_urls.py): how much of the gap between award and floor is the database work alone.
 
 The area's velocity limits are raised for the run (a real till scans a few times a minute; here every
 till scans back to back). Prints latency percentiles, throughput, the ratio award/floor, and as the
-last line one JSON object.
+last line one JSON object. `--skip-statements` leaves the third path out.
 """
 
 from __future__ import annotations
@@ -223,6 +225,7 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds each till waits between scans (0: back to back)"
     )
+    parser.add_argument("--skip-statements", action="store_true", help="do not time the award's statements alone")
     args = parser.parse_args()
 
     url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -261,8 +264,17 @@ def main() -> None:
         def floor(n, rng):
             return "POST", "/bench/floor/", b"", {"Content-Length": "0"}
 
+        def statements(n, rng):
+            method, _path, body, headers = award(n, rng)
+            body = json.dumps({**json.loads(body), "merchant": fixture["merchants"][n]})
+            return method, "/bench/award-statements/", body, headers
+
         print("Floor: bare view, one INSERT …", flush=True)
         floor_figures = load(args.port, args.tills, args.seconds, floor, args.think)
+        statements_figures = None
+        if not args.skip_statements:
+            print("Statements: the award's round trips as plain SQL …", flush=True)
+            statements_figures = load(args.port, args.tills, args.seconds, statements, args.think)
         print("Award: scan-to-award through the till API …", flush=True)
         award_figures = load(args.port, args.tills, args.seconds, award, args.think)
     finally:
@@ -270,12 +282,19 @@ def main() -> None:
         server.wait(timeout=30)
 
     ratio = round(award_figures["throughput_rps"] / floor_figures["throughput_rps"], 3)
-    for name, figures in (("floor", floor_figures), ("award", award_figures)):
+    paths = [("floor", floor_figures), ("statements", statements_figures), ("award", award_figures)]
+    for name, figures in paths:
+        if figures is None:
+            continue
         print(
-            f"{name:6} {figures['throughput_rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
+            f"{name:10} {figures['throughput_rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
             f"p95 {figures['p95_ms']:6.1f} ms   p99 {figures['p99_ms']:6.1f} ms   statuses {figures['statuses']}"
         )
     print(f"award/floor throughput: {ratio:.0%}")
+    statements_ratio = None
+    if statements_figures is not None:
+        statements_ratio = round(statements_figures["throughput_rps"] / floor_figures["throughput_rps"], 3)
+        print(f"statements/floor throughput: {statements_ratio:.0%} (the award's database work alone)")
     print(
         json.dumps(
             {
@@ -286,6 +305,8 @@ def main() -> None:
                 "award": award_figures,
                 "floor": floor_figures,
                 "throughput_ratio": ratio,
+                "statements": statements_figures,
+                "statements_ratio": statements_ratio,
                 "database": "postgresql",
                 "python": sys.version.split()[0],
             }
