@@ -50,6 +50,7 @@ from .models import (
     LotAllocation,
     LoyaltySettings,
     MerchantLoyalty,
+    OnlinePointsShare,
     Pass,
     PointLot,
     Reward,
@@ -571,6 +572,8 @@ def wipe_passes(scope: WipeScope) -> None:
     # What hangs off the passes and the areas: gift cards, vouchers, the catalogue, campaigns, statements.
     offers = [
         (SettlementStatement, Q(area_id__in=in_areas)),
+        # The webshop's points per merchant hang off ledger entries: they go before the entries.
+        (OnlinePointsShare, Q(entry__member_pass__in=pass_ids) | Q(merchant__area_id__in=in_areas)),
         (GiftCardEntry, Q(card__area_id__in=in_areas) | Q(card__member_pass__in=pass_ids)),
         (GiftCard, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
         (Voucher, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
@@ -594,9 +597,9 @@ def wipe_passes(scope: WipeScope) -> None:
         return
     # Statement by statement, in an order the PROTECT checks of `delete_many` accept (the raw deletes of the
     # append-only tables are checked by the database at commit).
-    first, later = offers[:3], offers[3:]  # statements and gift cards; then vouchers, rewards, campaigns
+    first, later = offers[:4], offers[4:]  # statements, webshop shares, gift cards; then vouchers, rewards, campaigns
     # Vouchers point at ledger entries and till transactions: let go of them first (vouchers are not append-only).
-    Voucher._base_manager.filter(offers[3][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
+    Voucher._base_manager.filter(later[0][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
     for model, condition in first:
         if issubclass(model, AppendOnlyModel):
             delete_append_only(model, condition)

@@ -871,6 +871,70 @@ class GiftCardEntry(AppendOnlyModel):
         return f"{self.get_kind_display()} {self.amount_cents / 100:+.2f} €"
 
 
+# --- Webshop points per merchant -------------------------------------------------------------------------
+
+
+class OnlinePointsShare(AppendOnlyModel):
+    """Which merchant's sale the points of a webshop ledger entry belong to (what the settlement charges per point).
+
+    The webshop credits one EARN entry per order (no merchant: an order has parts at several merchants) and takes
+    points back with REVERSE entries; each such entry has one share per merchant part, written in the same
+    transaction, whose points add up to the entry's. Signed like the entry: negative for a reversal.
+    `campaign_points` is the part of `points` a campaign gave (what the collective pays when it funds the
+    campaign), with the points' sign and never larger. Orders credited before shares existed have none.
+    """
+
+    entry = models.ForeignKey(
+        LedgerEntry,
+        verbose_name=_("ledger entry"),
+        on_delete=models.PROTECT,
+        related_name="online_shares",
+        db_index=False,  # the unique constraint's index starts with the entry
+    )
+    merchant = models.ForeignKey(
+        "areas.Merchant",
+        verbose_name=_("merchant"),
+        on_delete=models.PROTECT,
+        related_name="online_points_shares",
+        db_index=False,  # the index below starts with the merchant
+    )
+    points = models.IntegerField(_("points"))
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_points_shares",
+    )
+    campaign_points = models.IntegerField(_("of which campaign points"), default=0)
+
+    scope_area_path = "merchant__area"
+    scope_merchant_path = "merchant"
+    scope_owner_path = "entry__member_pass__member"
+
+    class Meta:
+        verbose_name = _("webshop points of a merchant")
+        verbose_name_plural = _("webshop points of merchants")
+        ordering = ["entry", "pk"]
+        indexes = [models.Index(fields=["merchant", "entry"], name="online_share_merchant_entry")]
+        constraints = [
+            # One share per merchant part: an order has at most one part per merchant.
+            models.UniqueConstraint(fields=["entry", "merchant"], name="online_share_once_per_entry_and_merchant"),
+            models.CheckConstraint(
+                condition=Q(points__gt=0, campaign_points__gte=0, campaign_points__lte=F("points"))
+                | Q(points__lt=0, campaign_points__lte=0, campaign_points__gte=F("points")),
+                name="online_share_campaign_within_points",
+            ),
+            models.CheckConstraint(
+                condition=Q(campaign__isnull=False) | Q(campaign_points=0), name="online_share_campaign_points_have_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.points:+d}"
+
+
 # --- Settlement ------------------------------------------------------------------------------------------
 
 

@@ -2,9 +2,9 @@
 
 The pass holds the profile the member chose to give (postcode, age band) and the card number.
 On erasure the profile is emptied, the pass blocked, and its secrets replaced, so neither the app's
-codes nor the printed card work again. The ledger and the till transactions are bookkeeping:
-they name no one (ids, amounts, points, times) and stay for the collective's settlement and books,
-linked only to the anonymised account through the blocked pass.
+codes nor the printed card work again. The ledger, the till transactions and the webshop's points per shop
+are bookkeeping: they name no one (ids, amounts, points, times) and stay for the collective's settlement and
+books, linked only to the anonymised account through the blocked pass.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import register
 
 from . import totp
-from .models import GiftCard, GiftCardEntry, LedgerEntry, Pass, PassStatus, PointLot, TillTransaction, Voucher
+from .models import (
+    GiftCard,
+    GiftCardEntry,
+    LedgerEntry,
+    OnlinePointsShare,
+    Pass,
+    PassStatus,
+    PointLot,
+    TillTransaction,
+    Voucher,
+)
 
 register(
     Pass,
@@ -36,6 +46,15 @@ register(
     label=_("Points history"),
     subject_path="member_pass__member",
     fields=["kind", "points", "occurred_at", "merchant", "reason"],
+    on_erase="keep",
+)
+# Which shop's part of a webshop order the points were for: like a till transaction, it says where the member
+# bought, so it is in the export; it names no one and is the merchant's settlement, so it stays on erasure.
+register(
+    OnlinePointsShare,
+    label=_("Points from webshop orders, per shop"),
+    subject_path="entry__member_pass__member",
+    fields=["entry", "merchant", "points", "campaign", "campaign_points"],
     on_erase="keep",
 )
 register(

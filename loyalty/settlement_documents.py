@@ -4,7 +4,9 @@ CSV is written for Dutch and Flemish Excel, which opens it with a double click: 
 (else Excel reads it as Windows-1252), `;` between fields and a decimal comma in amounts (`-12,50`, no
 currency sign, no thousands separator), dates as YYYY-MM-DD. A statement's CSV has a header block (collective,
 merchant, KvK or enterprise number, period, status, rates), the lines, the net, and then every detail row with
-its share of each line and a total row, so that every cent can be traced. Labels follow the active language.
+its share of each line and a total row, so that every cent can be traced: till transactions (with their receipt
+number), webshop orders and refunds (the points of the merchant's part, with the order number; the reference is
+the ledger entry) and gift-card entries. Labels follow the active language.
 
 The PDF has the collective, the merchant's name and address, the period, the lines with quantity, rate and
 amount, the net in words, the statement number (or "draft") and the date it was made. Rendered with ReportLab's
@@ -84,6 +86,8 @@ def registration_label(area) -> str:
 
 
 def detail_kind(row: DetailRow) -> str:
+    if row.source == "webshop":
+        return {"order": _("Order"), "refund": _("Refund")}.get(row.kind, row.kind)
     choices = TillKind if row.source == "till" else GiftCardEntryKind
     try:
         return str(choices(row.kind).label)
@@ -92,7 +96,7 @@ def detail_kind(row: DetailRow) -> str:
 
 
 def detail_source(row: DetailRow) -> str:
-    return _("Till") if row.source == "till" else _("Gift card")
+    return {"till": _("Till"), "webshop": _("Webshop")}.get(row.source) or _("Gift card")
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
         _("Source"),
         _("Reference"),
         _("Kind"),
-        _("Receipt number"),
+        _("Receipt or order number"),
         _("Till transaction"),
         _("Points issued"),
         _("Points redeemed"),
@@ -371,10 +375,10 @@ def statement_pdf(statement: Statement) -> bytes:
         Spacer(1, 6 * mm),
         p(
             _(
-                "Points issued are charged at the fee per point; points redeemed for rewards of the collective, "
-                "vouchers of the collective and gift cards taken are paid back, gift cards less the commission. "
-                "Each line is rounded once to whole cents. Every transaction behind these lines is in the CSV file "
-                "of this statement."
+                "Points issued at the till and in the webshop are charged at the fee per point; points redeemed "
+                "for rewards of the collective, vouchers of the collective and gift cards taken are paid back, gift "
+                "cards less the commission. Each line is rounded once to whole cents. Every transaction and webshop "
+                "order behind these lines is in the CSV file of this statement."
             ),
             small,
         ),

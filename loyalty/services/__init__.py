@@ -38,7 +38,9 @@ from .giftcards import (
 from .ledger import LedgerMismatch, adjust_points, check_ledger, expire_points, spend_points
 from .notices import send_expiry_notices
 from .online import (
+    OnlinePoints,
     OnlinePurchase,
+    PartRefund,
     award_online_points,
     gift_card_balance,
     give_back_gift_cards_online,
@@ -79,9 +81,11 @@ __all__ = [
     "GiftCardResult",
     "InvalidPeriod",
     "LedgerMismatch",
+    "OnlinePoints",
     "OnlinePurchase",
     "OverlappingStatement",
     "Overview",
+    "PartRefund",
     "PassCode",
     "PeriodNotClosed",
     "Quantities",

@@ -14,6 +14,9 @@ twice or a payment confirmed by both the webhook and the success page changes no
 - points: `award_online_points` (per merchant part the till's rules on the part's amount paid by card or bank —
   the merchant's multiplier, the best running campaign, the daily cap: `online_points_of`; one EARN entry per
   order), `reverse_online_points` (pro rata per part to what was refunded, cumulative like the till's refunds).
+  Each entry is split over the merchants whose sale earned the points by `OnlinePointsShare` rows written in the
+  same transaction (positive for the award, negative for a reversal, with the campaign's part): the settlement
+  charges each merchant for its share as it does for points issued at its till.
 
 The locks and ledgers are those of `ledger.py` and `giftcards.py`: the pass's row lock for points, the cards'
 locks (primary-key order) for gift-card value, the voucher's row lock for a voucher.
@@ -21,15 +24,28 @@ locks (primary-key order) for gift-card value, the voucher's row lock for a vouc
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
 from ..exceptions import VoucherNotFound
-from ..models import EntryKind, GiftCard, GiftCardEntry, GiftCardEntryKind, LedgerEntry, LoyaltySettings, Pass, Voucher
+from ..models import (
+    Campaign,
+    EntryKind,
+    GiftCard,
+    GiftCardEntry,
+    GiftCardEntryKind,
+    LedgerEntry,
+    LoyaltySettings,
+    OnlinePointsShare,
+    Pass,
+    Voucher,
+)
 from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries, spend_key
 from .ledger import credit, debit, derived_key, expire_overdue, lock_pass
 from .till import calculate_points
@@ -209,11 +225,22 @@ class OnlinePurchase:
     earning_cents: int
 
 
-def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rules, now: datetime) -> list[int]:
+@dataclass(frozen=True)
+class OnlinePoints:
+    """What one purchase earns: `points` in all (within the daily cap), of which `campaign_points` are the extra of
+    `campaign` (None when no campaign extra survived the cap)."""
+
+    points: int
+    campaign: Campaign | None = None
+    campaign_points: int = 0
+
+
+def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rules, now: datetime) -> list[OnlinePoints]:
     """The till's rules per purchase, for the webshop: whole euros × the area's rate × the merchant's multiplier
     (`till.calculate_points`), plus the best running campaign's extra for that merchant (`campaigns.campaign_extra`,
     not stacked, from the campaign's smallest amount); then the daily cap over the member's points today (tills and
-    webshop), taken from the first purchases first. No first-visit bonus: that rewards a visit to the shop."""
+    webshop), taken from the first purchases first. As at the till, the campaign's share of a capped purchase is
+    `min(extra, points)`. No first-visit bonus: that rewards a visit to the shop."""
     from areas.models import Merchant
 
     from ..models import MerchantLoyalty
@@ -223,7 +250,7 @@ def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rule
     multipliers = dict(
         MerchantLoyalty.objects.filter(merchant_id__in=merchants).values_list("merchant_id", "multiplier_permille")
     )
-    points = []
+    wanted = []
     for purchase in purchases:
         merchant = merchants[purchase.merchant_id]
         base = calculate_points(
@@ -231,11 +258,11 @@ def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rule
             points_per_euro=rules.points_per_euro,
             multiplier_permille=multipliers.get(merchant.pk, 1000),
         )
-        extra = 0
+        campaign, extra = None, 0
         if purchase.earning_cents > 0:
             campaigns = campaigns_for_till(area_id=member_pass.area_id, merchant=merchant, now=now)
             if campaigns:
-                _campaign, extra = campaign_extra(
+                campaign, extra = campaign_extra(
                     campaigns=campaigns,
                     member_pass=member_pass,
                     merchant=merchant,
@@ -243,13 +270,16 @@ def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rule
                     base_points=base,
                     now=now,
                 )
-        points.append(base + extra)
-    if rules.daily_cap_points:
-        room = max(rules.daily_cap_points - _points_today(member_pass, now), 0)
-        for index, wanted in enumerate(points):
-            points[index] = min(wanted, room)
-            room -= points[index]
-    return points
+        wanted.append((base + extra, campaign, extra))
+    room = max(rules.daily_cap_points - _points_today(member_pass, now), 0) if rules.daily_cap_points else None
+    earned = []
+    for points, campaign, extra in wanted:
+        if room is not None:
+            points = min(points, room)
+            room -= points
+        campaign_points = min(extra, points)
+        earned.append(OnlinePoints(points, campaign if campaign_points else None, campaign_points))
+    return earned
 
 
 def _points_today(member_pass: Pass, now: datetime) -> int:
@@ -271,8 +301,12 @@ def _points_today(member_pass: Pass, now: datetime) -> int:
 @transaction.atomic
 def award_online_points(*, member, area, purchases: list[OnlinePurchase], order_ref: str, now: datetime) -> list[int]:
     """Points for an order paid online, per merchant part by the till's rules (`online_points_of`), credited once per
-    order as one EARN entry (the key is derived from the order). Returns the points per purchase; [] when the order
-    was credited before (its first answer is on the order) or there is no active pass."""
+    order as one EARN entry (the key is derived from the order), with one `OnlinePointsShare` per part that earned
+    points (whose sale they were, and the campaign's part: what the settlement charges). Returns the points per
+    purchase; [] when the order was credited before (its first answer is on the order) or there is no active pass.
+    Raises ValueError when two purchases name the same merchant (an order has one part per merchant)."""
+    if len({purchase.merchant_id for purchase in purchases}) != len(purchases):
+        raise ValueError("One purchase per merchant.")
     member_pass = lock_pass(member=member, area=area) if member is not None else None
     if member_pass is None or not member_pass.is_active or not purchases:
         return []
@@ -280,10 +314,11 @@ def award_online_points(*, member, area, purchases: list[OnlinePurchase], order_
     if LedgerEntry.objects.filter(request_key=key).exists():
         return []
     rules = LoyaltySettings.for_area(area)
-    points = online_points_of(member_pass=member_pass, purchases=purchases, rules=rules, now=now)
+    earned = online_points_of(member_pass=member_pass, purchases=purchases, rules=rules, now=now)
+    points = [part.points for part in earned]
     if sum(points) <= 0:
         return points
-    credit(
+    entry = credit(
         member_pass,
         points=sum(points),
         kind=EntryKind.EARN,
@@ -292,17 +327,40 @@ def award_online_points(*, member, area, purchases: list[OnlinePurchase], order_
         rules=rules,
         reason=_reason(order_ref),
     )
+    OnlinePointsShare.objects.bulk_create(
+        OnlinePointsShare(
+            entry=entry,
+            merchant_id=purchase.merchant_id,
+            points=part.points,
+            campaign=part.campaign,
+            campaign_points=part.campaign_points,
+        )
+        for purchase, part in zip(purchases, earned, strict=True)
+        if part.points > 0
+    )
     return points
+
+
+class PartRefund(NamedTuple):
+    """A part of a refunded order for `reverse_online_points`: its merchant (None: the order as a whole, its points
+    not kept per part), the points it was awarded, what of it was paid by card or bank, and what was refunded to
+    the card in all, this refund included."""
+
+    merchant_id: int | None
+    points: int
+    paid_cents: int
+    refunded_cents: int
 
 
 @transaction.atomic
 def reverse_online_points(
-    *, member, area, order_ref: str, shares: list[tuple[int, int, int]], refund_ref: str, now: datetime
+    *, member, area, order_ref: str, shares: list[PartRefund], refund_ref: str, now: datetime
 ) -> int:
-    """Take back the points of a refunded order pro rata per part: `shares` is (points awarded, paid by card,
-    refunded to the card in all — this refund included) per part; Σ floor(points × refunded ÷ paid) are taken back
+    """Take back the points of a refunded order pro rata per part: `shares` is a `PartRefund` (merchant, points
+    awarded, paid by card, refunded to the card in all) per part; Σ floor(points × refunded ÷ paid) are taken back
     in all, so a full refund takes exactly what was awarded. As far as the balance goes; returns the points taken
-    now. Idempotent per refund."""
+    now. The REVERSE entry gets negative `OnlinePointsShare`s per merchant that add up to it (`_share_reversal`).
+    Idempotent per refund."""
     member_pass = lock_pass(member=member, area=area) if member is not None else None
     if member_pass is None:
         return 0
@@ -317,18 +375,93 @@ def reverse_online_points(
             member_pass=member_pass, kind=EntryKind.REVERSE, reason=_reason(order_ref), points__lt=0
         ).aggregate(total=Coalesce(Sum("points"), 0))["total"]
     )
-    owed = sum(points * min(refunded, paid) // paid for points, paid, refunded in shares if paid > 0)
+    shares = [PartRefund(*share) for share in shares]
+    owed = sum(
+        share.points * min(share.refunded_cents, share.paid_cents) // share.paid_cents
+        for share in shares
+        if share.paid_cents > 0
+    )
     due = min(owed, earned.points) - taken
     expire_overdue(member_pass, now)
     due = max(0, min(due, member_pass.points_balance))
     if not due:
         return 0
-    debit(member_pass, points=due, kind=EntryKind.REVERSE, request_key=key, now=now, reason=_reason(order_ref))
+    entry = debit(member_pass, points=due, kind=EntryKind.REVERSE, request_key=key, now=now, reason=_reason(order_ref))
+    _share_reversal(entry, earned=earned, parts=shares, taken_before=taken)
     return due
 
 
+def _share_reversal(entry: LedgerEntry, *, earned: LedgerEntry, parts: list[PartRefund], taken_before: int) -> None:
+    """Split a reversal entry over the merchants whose sale earned the points, as negative shares adding up to it.
+
+    Each merchant gives back what its part owes in all (cumulative, like the total) less what it gave back before,
+    never more than its award's share; when the balance fell short, the shortfall falls on the last parts (the first
+    parts take first). Without a merchant split (`merchant_id` None: the order's points were not kept per part) the
+    points are split pro rata to the award's shares, cumulatively. A rounding rest goes to the first merchants with
+    points left. A merchant's campaign points come back in proportion: in all floor(campaign × taken ÷ awarded), so
+    never more than were given and all of them at a full refund. An order credited before shares existed has no
+    award shares: nobody was charged for it, so nobody is credited (no shares)."""
+    awarded: dict[int, OnlinePointsShare] = {}
+    taken: dict[int, int] = defaultdict(int)
+    campaign_taken: dict[int, int] = defaultdict(int)
+    for share in OnlinePointsShare.objects.filter(
+        entry__member_pass_id=entry.member_pass_id, entry__reason=entry.reason
+    ).order_by("entry_id", "pk"):
+        if share.entry_id == earned.pk:
+            awarded[share.merchant_id] = share
+        elif share.entry_id != entry.pk:
+            taken[share.merchant_id] -= share.points
+            campaign_taken[share.merchant_id] -= share.campaign_points
+    if not awarded:
+        return
+    due = -entry.points
+    room = {merchant_id: share.points - taken[merchant_id] for merchant_id, share in awarded.items()}
+    wants: dict[int, int] = defaultdict(int)
+    if any(part.merchant_id is not None for part in parts):
+        for part in parts:
+            if part.merchant_id in awarded and part.paid_cents > 0:
+                owed = part.points * min(part.refunded_cents, part.paid_cents) // part.paid_cents
+                wants[part.merchant_id] += max(0, owed - taken[part.merchant_id])
+        order = [part.merchant_id for part in parts if part.merchant_id in awarded]
+    else:
+        after = taken_before + due
+        for merchant_id, share in awarded.items():
+            wants[merchant_id] = max(0, share.points * after // earned.points - taken[merchant_id])
+        order = list(awarded)
+    take: dict[int, int] = defaultdict(int)
+    left = due
+    for merchant_id in order:
+        step = min(wants[merchant_id], room[merchant_id] - take[merchant_id], left)
+        take[merchant_id] += step
+        left -= step
+    for merchant_id in awarded:
+        step = min(room[merchant_id] - take[merchant_id], left)
+        take[merchant_id] += step
+        left -= step
+    rows = []
+    for merchant_id, points in take.items():
+        if points <= 0:
+            continue
+        share = awarded[merchant_id]
+        campaign_back = (
+            share.campaign_points * (taken[merchant_id] + points) // share.points - campaign_taken[merchant_id]
+        )
+        rows.append(
+            OnlinePointsShare(
+                entry=entry,
+                merchant_id=merchant_id,
+                points=-points,
+                campaign_id=share.campaign_id if campaign_back else None,
+                campaign_points=-campaign_back,
+            )
+        )
+    OnlinePointsShare.objects.bulk_create(rows)
+
+
 __all__ = [
+    "OnlinePoints",
     "OnlinePurchase",
+    "PartRefund",
     "award_online_points",
     "gift_card_balance",
     "give_back_gift_cards_online",

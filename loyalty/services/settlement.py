@@ -4,9 +4,10 @@ For merchant M and a period of whole local days [first_day, last_day] in the are
 rows count by their `occurred_at` in [first_day 00:00, last_day + 1 00:00) local time:
 
 1. **Points issued** (M pays the scheme): Σ `TillTransaction.points` over M's till transactions (undo and
-   refund rows are negative, so reversals net out), minus Σ `campaign_points` of the rows whose campaign is
-   funded by the collective (the collective pays for its own campaigns).
-   Fee = points × `issue_fee_millicents_per_point`.
+   refund rows are negative, so reversals net out), plus Σ `OnlinePointsShare.points` of M's shares of the
+   webshop's ledger entries (by the entry's `occurred_at`; a refund's shares are negative), minus Σ
+   `campaign_points` of the till rows and shares whose campaign is funded by the collective (the collective pays
+   for its own campaigns). Fee = points × `issue_fee_millicents_per_point`.
 2. **Points redeemed** (the scheme pays M back): Σ `points_spent` over M's till transactions whose reward is
    funded by the collective (`reward.merchant` empty); rewards a merchant funds are not reimbursed.
    Refund = points × `redeem_refund_millicents_per_point`.
@@ -20,9 +21,9 @@ Money: every line is computed in integer millicents (1/1000 cent) and rounded on
 (away from zero, so a line's size does not depend on its sign). No floats anywhere. The net is the exact sum
 of the lines' cents: positive, the merchant owes the collective; negative, the collective pays the merchant.
 
-Every line is traceable: `statement_detail_rows` yields each till transaction and gift-card entry with its
-share of each quantity, computed by the same database expressions as the totals, so the rows always add up
-to the lines.
+Every line is traceable: `statement_detail_rows` yields each till transaction, webshop share (named by its
+ledger entry and the order number) and gift-card entry with its share of each quantity, computed by the same
+database expressions as the totals, so the rows always add up to the lines.
 
 Rates are the area's rates when a statement is computed. `issue_statement` stores a closed period's
 statement once (`SettlementStatement`, append-only) with its rates and amounts; later it is shown from the
@@ -50,14 +51,17 @@ from accounts.permissions import can
 
 from ..exceptions import LoyaltyError, NotAllowed
 from ..models import (
+    EntryKind,
     Funder,
     GiftCardEntry,
     GiftCardEntryKind,
     LoyaltySettings,
+    OnlinePointsShare,
     SettlementStatement,
     TillTransaction,
     VoucherKind,
 )
+from .online import REASON_PREFIX
 
 #: Issuing a statement is the area manager's (the people who see the collective's overview).
 ISSUE_ACTION = "loyalty.issue_settlement"
@@ -308,6 +312,11 @@ def _till_parts() -> dict:
     }
 
 
+def _online_issued():
+    """A webshop share's part of rule 1: its points, less the campaign's when the collective funds the campaign."""
+    return F("points") - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO)
+
+
 def _giftcard_taken() -> F:
     return -F("amount_cents")
 
@@ -318,6 +327,12 @@ TAKEN_GIFTCARD_KINDS = [GiftCardEntryKind.SPEND, GiftCardEntryKind.REVERSE]
 def _till_rows(area, first_day: date, last_day: date):
     start, end = local_window(area, first_day, last_day)
     return TillTransaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+
+
+def _online_rows(area, first_day: date, last_day: date):
+    """The webshop's shares of points, by their ledger entry's time."""
+    start, end = local_window(area, first_day, last_day)
+    return OnlinePointsShare.objects.filter(entry__occurred_at__gte=start, entry__occurred_at__lt=end).order_by()
 
 
 def _giftcard_rows(area, first_day: date, last_day: date):
@@ -332,23 +347,28 @@ def _sum(expression):
 
 
 def merchant_quantities(merchant, first_day: date, last_day: date) -> Quantities:
-    """The four rules' quantities for one merchant and period. Two queries."""
+    """The four rules' quantities for one merchant and period. Three queries."""
     parts = _till_parts()
     till = (
         _till_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
         .aggregate(**{name: _sum(expression) for name, expression in parts.items()})
     )
+    online = (
+        _online_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .aggregate(issued=_sum(_online_issued()))
+    )
     giftcards = (
         _giftcard_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
         .aggregate(taken=_sum(_giftcard_taken()))
     )
-    return Quantities(till["issued"], till["redeemed"], till["vouchers"], giftcards["taken"])
+    return Quantities(till["issued"] + online["issued"], till["redeemed"], till["vouchers"], giftcards["taken"])
 
 
 def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantities]:
-    """Quantities per merchant id of the area. Two queries."""
+    """Quantities per merchant id of the area. Three queries."""
     parts = _till_parts()
     result: dict[int, Quantities] = {}
     till = (
@@ -359,6 +379,16 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
     )
     for row in till:
         result[row["merchant_id"]] = Quantities(row["issued"], row["redeemed"], row["vouchers"], 0)
+    online = (
+        _online_rows(area, first_day, last_day)
+        .filter(merchant__area=area)
+        .values("merchant_id")
+        .annotate(issued=_sum(_online_issued()))
+    )
+    for row in online:
+        result[row["merchant_id"]] = result.get(row["merchant_id"], Quantities()) + Quantities(
+            points_issued=row["issued"]
+        )
     giftcards = (
         _giftcard_rows(area, first_day, last_day)
         .filter(merchant__area=area)
@@ -378,7 +408,7 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
 def compute_statement(
     *, merchant, first_day: date, last_day: date, rates: Rates | None = None, now: datetime | None = None
 ) -> Statement:
-    """A live (draft) statement with the area's current rates (or `rates`). Three queries.
+    """A live (draft) statement with the area's current rates (or `rates`). Four queries.
 
     Raises InvalidPeriod.
     """
@@ -414,15 +444,21 @@ def get_statement(*, merchant, first_day: date, last_day: date, now: datetime | 
     return compute_statement(merchant=merchant, first_day=first_day, last_day=last_day, now=now)
 
 
+#: The detail rows' sources, in the order rows of the same moment are listed.
+DETAIL_SOURCES = ("till", "webshop", "gift_card")
+#: A webshop share's kind, by its ledger entry's kind: the order earned points, or a refund took some back.
+WEBSHOP_KINDS = {EntryKind.EARN: "order", EntryKind.REVERSE: "refund"}
+
+
 @dataclass(frozen=True)
 class DetailRow:
-    """One till transaction or gift-card entry and its share of each quantity."""
+    """One till transaction, webshop share of points or gift-card entry, and its share of each quantity."""
 
     occurred_at: datetime
-    source: str  # "till" or "gift_card"
-    reference: int  # the TillTransaction's or GiftCardEntry's id
-    kind: str
-    receipt_number: str
+    source: str  # one of DETAIL_SOURCES
+    reference: int  # the TillTransaction's, LedgerEntry's (webshop) or GiftCardEntry's id
+    kind: str  # a TillKind, a GiftCardEntryKind, or for the webshop "order" or "refund"
+    receipt_number: str  # the till's receipt number, or the webshop's order number
     till_transaction_id: int | None
     points_issued: int = 0
     points_redeemed: int = 0
@@ -431,13 +467,18 @@ class DetailRow:
 
     @property
     def sort_key(self):
-        return (self.occurred_at, self.source != "till", self.reference)
+        return (self.occurred_at, DETAIL_SOURCES.index(self.source), self.reference)
+
+
+def _order_ref(reason: str) -> str:
+    """The order number in a webshop entry's reason ("webshop <order number>")."""
+    return reason.removeprefix(f"{REASON_PREFIX} ")
 
 
 def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_size: int = 2000) -> Iterator[DetailRow]:
-    """Every till transaction and taken gift-card entry of the merchant in the period, oldest first, with its
-    share of each line's quantity: they add up to `merchant_quantities` exactly. Two queries, streamed.
-    Raises InvalidPeriod."""
+    """Every till transaction, webshop share of points and taken gift-card entry of the merchant in the period,
+    oldest first, with its share of each line's quantity: they add up to `merchant_quantities` exactly. Three
+    queries, streamed. Raises InvalidPeriod."""
     check_period(first_day, last_day)
     till = (
         _till_rows(merchant.area, first_day, last_day)
@@ -445,6 +486,14 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         .annotate(**{f"part_{name}": expression for name, expression in _till_parts().items()})
         .order_by("occurred_at", "pk")
         .values_list("occurred_at", "pk", "kind", "receipt_number", "part_issued", "part_redeemed", "part_vouchers")
+    )
+    online = (
+        _online_rows(merchant.area, first_day, last_day)
+        .filter(merchant=merchant)
+        .annotate(issued=_online_issued())
+        # One share per merchant and entry: the entry's id orders and names the row.
+        .order_by("entry__occurred_at", "entry_id")
+        .values_list("entry__occurred_at", "entry_id", "entry__kind", "entry__reason", "issued")
     )
     giftcards = (
         _giftcard_rows(merchant.area, first_day, last_day)
@@ -457,12 +506,16 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         DetailRow(at, "till", pk, kind, receipt, pk, issued, redeemed, vouchers)
         for at, pk, kind, receipt, issued, redeemed, vouchers in till.iterator(chunk_size=chunk_size)
     )
+    online_rows = (
+        DetailRow(at, "webshop", entry_id, WEBSHOP_KINDS.get(kind, kind), _order_ref(reason), None, issued)
+        for at, entry_id, kind, reason, issued in online.iterator(chunk_size=chunk_size)
+    )
     giftcard_rows = (
         DetailRow(at, "gift_card", pk, kind, "", till_id, giftcard_cents=taken)
         for at, pk, kind, till_id, taken in giftcards.iterator(chunk_size=chunk_size)
     )
     # heapq.merge is a generator: nothing is queried until the first row is asked for.
-    return heapq.merge(till_rows, giftcard_rows, key=lambda row: row.sort_key)
+    return heapq.merge(till_rows, online_rows, giftcard_rows, key=lambda row: row.sort_key)
 
 
 def issue_statement(

@@ -28,6 +28,7 @@ from loyalty.models import (
     GiftCard,
     GiftCardEntry,
     GiftCardEntryKind,
+    OnlinePointsShare,
     Reward,
     SettlementStatement,
     TillKind,
@@ -594,6 +595,18 @@ def test_statements_and_the_overview_take_a_fixed_number_of_queries(area, mercha
     for day in range(1, 29):
         till_row(merchant, member_pass, when=at(day), by=cashier, points=day, reward=reward(area), points_spent=1)
         giftcard_entry(card, GiftCardEntryKind.SPEND, -day, when=at(day), merchant=MerchantFactory(area=area))
+        # a webshop order with parts at the merchant and at another one (their shares of the points)
+        services.award_online_points(
+            member=member_pass.member,
+            area=area,
+            purchases=[
+                services.OnlinePurchase(merchant.pk, 100 * day),
+                services.OnlinePurchase(MerchantFactory(area=area).pk, 500),
+            ],
+            order_ref=f"Q-{day}",
+            now=at(day),
+        )
 
+    assert OnlinePointsShare.objects.filter(merchant=merchant).count() == 28
     assert counts() == before
-    assert before == (3, 4, 2, 6)
+    assert before == (4, 5, 3, 7)

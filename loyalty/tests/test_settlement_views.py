@@ -177,7 +177,7 @@ def test_the_csv_parses_back_and_its_lines_net_and_detail_totals_match(client, m
             "Source",
             "Reference",
             "Kind",
-            "Receipt number",
+            "Receipt or order number",
             "Till transaction",
             "Points issued",
             "Points redeemed",

@@ -11,8 +11,10 @@ every key is derived from the order's number there, so each call is safe to repe
   campaign, within the daily cap (`loyalty.online_points_of`); nothing on what the gift card or voucher paid. Only
   for a customer with an active pass in the area. Kept per part (`MerchantOrder.points_awarded`) and in all.
 - `reverse_for_refund(order=…, refund=…)`: points back pro rata per part to the card refunds of the part
-  (cumulative, so partial refunds never take back more than was awarded); the refund's gift-card part goes back
-  on the cards.
+  (cumulative, so partial refunds never take back more than was awarded), each part naming its merchant so loyalty
+  credits the merchant whose sale earned them in the settlement; the refund's gift-card part goes back on the cards.
+  An order whose points were not kept per part (or a refund of no part) is reversed as a whole; loyalty then splits
+  the points taken back over the merchants pro rata to what each was awarded (`loyalty.reverse_online_points`).
 """
 
 from __future__ import annotations
@@ -128,8 +130,8 @@ def award_points(*, order: Order, now: datetime | None = None) -> int:
 
 
 def reverse_for_refund(*, order: Order, refund: Refund, now: datetime | None = None) -> None:
-    """After a refund: the points of its card part back (pro rata per part, cumulative over the order's refunds), and
-    its gift-card part back on the cards the order used. Idempotent per refund."""
+    """After a refund: the points of its card part back (pro rata per part, cumulative over the order's refunds, per
+    merchant for the settlement), and its gift-card part back on the cards the order used. Idempotent per refund."""
     now = now or timezone.now()
     if order.user_id is None:
         return
@@ -153,9 +155,14 @@ def reverse_for_refund(*, order: Order, refund: Refund, now: datetime | None = N
         )
         parts = list(order.parts.order_by("pk"))
         if None not in refunded and sum(part.points_awarded for part in parts) == order.points_awarded:
-            shares = [(part.points_awarded, part.card_cents, refunded.get(part.pk, 0)) for part in parts]
-        else:  # a refund of no part, or points awarded before they were kept per part: pro rata to the whole order
-            shares = [(order.points_awarded, order.total_cents, sum(refunded.values()))]
+            shares = [
+                loyalty.PartRefund(part.merchant_id, part.points_awarded, part.card_cents, refunded.get(part.pk, 0))
+                for part in parts
+            ]
+        else:
+            # A refund of no part, or points awarded before they were kept per part: pro rata to the whole order, with
+            # no merchant (loyalty splits what it takes back over the merchants pro rata to what each was awarded).
+            shares = [loyalty.PartRefund(None, order.points_awarded, order.total_cents, sum(refunded.values()))]
         loyalty.reverse_online_points(
             member=order.user,
             area=order.area,
