@@ -75,7 +75,8 @@ def main() -> None:
         print(output, file=sys.stderr)
         sys.exit(f"seed_demo failed with exit status {status}")
     summary = re.search(r"Demo town seeded in [\d.]+ s: (.*)\.", output)
-    counts = {what: int(n.replace(",", "")) for n, what in re.findall(r"([\d,]+) ([a-z ]+?)(?:,|$)", summary.group(1))}
+    items = re.findall(r"(\d[\d,]*) ([a-z ]+?)(?:,|$)", summary.group(1))
+    counts = {what: int(n.replace(",", "")) for n, what in items}
     rows = sum(counts.values())
     print(
         f"\nseed_demo --size {args.size}: {counts.get('members', 0):,} members, {rows:,} rows in {seconds:.1f} s "

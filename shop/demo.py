@@ -7,7 +7,9 @@ Orders are simulated in memory and bulk-inserted, written as the services write 
 card paid; a part handed over more than a few days ago has its `Transfer` (goods + delivery − refunds − commission
 on the goods left, `money.payout_of_part`); a few lines were unavailable and refunded before the handover; a part
 whose every line was unavailable is cancelled with its delivery refunded. So `invariants.check_orders()` finds
-nothing on the demo. The newest orders wait in the merchants' queues (new, accepted, ready).
+nothing on the demo. Members' orders earn city-pass points through the shop's loyalty bridge at their payment time,
+and refunds take them back (`_points`), so the loyalty settlement has webshop rows. The newest orders wait in the
+merchants' queues (new, accepted, ready).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from .models import (
     TransferReversal,
     Variant,
 )
+from .services import loyalty_bridge
 from .services.money import PartRefunds, payout_of_part
 
 HISTORY_DAYS = 92
@@ -540,6 +543,20 @@ def _write(rows: _Rows, ctx: DemoContext) -> None:
     ctx.count("shop order parts", len(rows.parts))
     ctx.count("shop refunds", len(rows.refunds))
     ctx.count("shop transfers", len(transfers))
+    _points(rows)
+
+
+def _points(rows: _Rows) -> None:
+    """The city pass's points on the members' orders, through the shop's own bridge as at payment and refund: each
+    merchant part earns by the till's rules at its time, a refund takes its share back (and the settlement charges
+    each merchant for what its sales earned)."""
+    refunds: dict[int, list[Refund]] = {}
+    for part, refund, _lines in rows.refunds:
+        refunds.setdefault(part.order_id, []).append(refund)
+    for order in sorted((order for order in rows.orders if order.user_id), key=lambda order: order.paid_at):
+        if loyalty_bridge.award_points(order=order, now=order.paid_at):
+            for refund in sorted(refunds.get(order.pk, ()), key=lambda refund: refund.created_at):
+                loyalty_bridge.reverse_for_refund(order=order, refund=refund, now=refund.created_at)
 
 
 @demo_step(order=300, name="shop.catalogue_and_orders")
