@@ -24,10 +24,12 @@ from loyalty import services
 from loyalty.exceptions import NotAllowed
 from loyalty.models import (
     Campaign,
+    EntryKind,
     Funder,
     GiftCard,
     GiftCardEntry,
     GiftCardEntryKind,
+    LedgerEntry,
     OnlinePointsShare,
     Reward,
     SettlementStatement,
@@ -70,6 +72,31 @@ def till_row(merchant, member_pass, *, when, by, kind=TillKind.PURCHASE, amount_
         reverses=reverses,
         **{"points": 0, **parts},
     )
+
+
+def webshop_entry(member_pass, sign: int, shares: list[tuple], *, when):
+    """A webshop order's EARN entry (sign +1) or a refund's REVERSE entry (−1) with its shares per merchant:
+    (merchant, points, campaign, campaign points), written directly as `online.award_online_points` and
+    `reverse_online_points` write them."""
+    entry = LedgerEntry.objects.create(
+        member_pass=member_pass,
+        kind=EntryKind.EARN if sign > 0 else EntryKind.REVERSE,
+        points=sign * sum(points for _merchant, points, _campaign, _campaign_points in shares),
+        occurred_at=when,
+        request_key=uuid.uuid4(),
+        reason=f"webshop W{next(_numbers)}",
+    )
+    OnlinePointsShare.objects.bulk_create(
+        OnlinePointsShare(
+            entry=entry,
+            merchant=merchant,
+            points=sign * points,
+            campaign=campaign if campaign_points else None,
+            campaign_points=sign * campaign_points,
+        )
+        for merchant, points, campaign, campaign_points in shares
+    )
+    return entry
 
 
 def reversal_row(purchase, *, when, kind=TillKind.UNDO, **parts):
@@ -336,7 +363,9 @@ row_spec = st.fixed_dictionaries(
         "merchant": st.integers(0, 1),
         # minutes from 30 April 22:00 to 1 June 02:00 local: the edges of the month included
         "minute": st.integers(0, (32 * 24 + 4) * 60),
-        "kind": st.sampled_from(["purchase", "purchase", "purchase", "undo", "refund", "gift_spend", "gift_reverse"]),
+        "kind": st.sampled_from(
+            ["purchase", "purchase", "purchase", "undo", "refund", "gift_spend", "gift_reverse", "web_earn", "web_back"]
+        ),
         "points": st.integers(0, 400),
         "campaign": st.sampled_from([None, "collective", "merchant"]),
         "campaign_points": st.integers(0, 400),
@@ -386,6 +415,21 @@ def _check_random_month(area, cashier, member_pass, rows, rates):
             kind = GiftCardEntryKind.SPEND if sign < 0 else GiftCardEntryKind.REVERSE
             giftcard_entry(card, kind, sign * spec["cents"], when=when, merchant=merchant)
             change = services.Quantities(giftcard_cents=-sign * spec["cents"])
+        elif spec["kind"].startswith("web"):
+            # a webshop order's points (or a refund's take-back) for this merchant's part, and the other merchant's
+            sign = 1 if spec["kind"] == "web_earn" else -1
+            points = max(spec["points"], 1)
+            campaign_points = min(spec["campaign_points"], points) if spec["campaign"] else 0
+            other = spec["cents"] % 50
+            shares = [(merchant, points, campaigns.get(spec["campaign"]), campaign_points)]
+            if other:
+                shares.append((merchants[1 - spec["merchant"]], other, None, 0))
+            webshop_entry(member_pass, sign, shares, when=when)
+            change = services.Quantities(
+                points_issued=sign * (points - (campaign_points if spec["campaign"] == "collective" else 0))
+            )
+            if counts and other:
+                expected[1 - spec["merchant"]] += services.Quantities(points_issued=sign * other)
         else:
             sign = 1 if spec["kind"] == "purchase" else -1
             points_spent = spec["points_spent"] if spec["reward"] else 0
