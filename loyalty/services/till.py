@@ -606,6 +606,7 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         refunded=Coalesce(-Sum("amount_cents"), 0),
         drawn=Coalesce(-Sum("points"), 0),
         unrecovered=Coalesce(Sum("points_unrecovered"), 0),
+        campaign_back=Coalesce(-Sum("campaign_points"), 0),
     )
     if before["undone"] or before["refunded"] >= purchase.amount_cents:
         raise AlreadyUndone()
@@ -656,8 +657,13 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         drawn = max(0, min(due, recoverable, member_pass.points_balance + given_back))
         earned_lot = lot
 
-    # The campaign's share of what is taken back, for the settlement (the collective may pay for campaigns).
-    campaign_share = purchase.campaign_points * drawn // purchase.points if purchase.points else 0
+    # The campaign's share of what is taken back, for the settlement (the collective may pay for campaigns):
+    # cumulative like the points, so that once all the points are back, all the campaign's are too.
+    campaign_share = (
+        purchase.campaign_points * (before["drawn"] + drawn) // purchase.points - before["campaign_back"]
+        if purchase.points
+        else 0
+    )
     reversal = TillTransaction.objects.create(
         merchant=merchant,
         member_pass=member_pass,

@@ -217,3 +217,24 @@ def test_a_retried_refund_returns_the_first_result_and_a_changed_one_is_refused(
     assert again.is_replay and again.transaction_id == first.transaction_id and balance(member_pass) == 60
     with pytest.raises(RequestKeyReused):
         refund(merchant, purchase.transaction_id, 5000, by=cashier, at=now, request_key=request_key)
+
+
+def test_partial_refunds_give_back_the_campaigns_share_cumulatively_all_of_it_at_the_end(
+    area, merchant, cashier, member_pass, now
+):
+    from .rewards_helpers import make_campaign
+
+    rules_for(area, points_per_euro=1, first_visit_bonus_points=0)
+    make_campaign(area, now=now, multiplier_permille=1700)
+    purchase = TillTransaction.objects.get(pk=award(merchant, member_pass, 1000, at=now, by=cashier).transaction_id)
+    assert (purchase.points, purchase.campaign_points) == (17, 7)
+
+    for n, cents in enumerate((333, 333, 334), start=1):
+        refund(merchant, purchase.pk, cents, by=cashier, at=now + timedelta(hours=n))
+
+    reversals = list(purchase.reversals.order_by("pk").values_list("points", "campaign_points"))
+    # points back: 5, 6, 6 (cumulative floor of 17 × refunded ÷ amount); the campaign's part of them likewise
+    # cumulative (2, 2, 3): per refund (2, 2, 2) would leave the merchant charged for one campaign point for ever
+    assert reversals == [(-5, -2), (-6, -2), (-6, -3)]
+    assert sum(points for points, _campaign in reversals) == -purchase.points
+    assert sum(campaign for _points, campaign in reversals) == -purchase.campaign_points
