@@ -127,7 +127,7 @@ def test_an_announced_parcel_is_scanned_in_and_put_on_the_suggested_slot(
     page = desk.get(url("desk_intake", point)).content.decode()
     assert "autofocus" in page and 'name="request_key"' in page
     # when the scanner types the code and Enter
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(22):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(21):
         response = desk.post(url("desk_intake", point), scan(code=UPS_CODES[0]))
     # then the desk shows the carrier, the recipient and the suggested slot
     parcel = Parcel.objects.get()
@@ -238,7 +238,7 @@ def test_an_oversize_parcel_is_refused_in_red(desk, point, shelf):
 def test_the_fetch_variant_answers_json_with_the_panel_and_a_fresh_key(desk, point, shelf, django_assert_num_queries):
     announce(point)
     data = scan(code=UPS_CODES[0])
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(23):
         response = desk.post(url("desk_intake", point), data, **JSON)
     answer = json.loads(response.content)
     parcel = Parcel.objects.get()
@@ -271,7 +271,7 @@ def test_the_pickup_code_lists_the_parcels_and_hands_them_out(desk, point, shelf
     assert all(f'value="{parcel.pk}"' in page for parcel in mine) and shelf.name in page
     assert "ID-controle verplicht" not in page and "id_checked" not in page
     key = str(uuid.uuid4())
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = desk.post(
             url("desk_hand_out", point), {"code": code, "request_key": key, "parcels": [p.pk for p in mine]}
         )

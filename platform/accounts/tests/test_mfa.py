@@ -121,3 +121,23 @@ def test_an_api_token_does_not_bypass_the_second_factor(client, merchant_staff):
     assert response.status_code == 403
     give_totp(merchant_staff)
     assert client.get(reverse("api:me"), headers={"Authorization": f"Token {token.key}"}).status_code == 200
+
+
+def test_a_role_holders_roles_and_second_factor_are_read_in_one_query(client, merchant_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    give_totp(merchant_staff)
+    client.force_login(merchant_staff)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/staff/").status_code == 200
+    asking = [query["sql"] for query in queries if "mfa_authenticator" in query["sql"]]
+    assert len(asking) == 1 and "areas_staffmembership" in asking[0]
+
+
+def test_a_removed_second_factor_is_asked_for_again_at_the_next_request(client, merchant_staff):
+    give_totp(merchant_staff)
+    client.force_login(merchant_staff)
+    assert client.get("/en/staff/").status_code == 200
+    Authenticator.objects.filter(user=merchant_staff).delete()
+    assert client.get("/en/staff/").status_code == 302
