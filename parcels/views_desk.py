@@ -163,13 +163,21 @@ def _recent_key(point: ParcelPoint) -> str:
 
 
 def _remember_scan(request, point: ParcelPoint, parcel: Parcel) -> None:
-    recent = [pk for pk in request.session.get(_recent_key(point), []) if pk != parcel.pk]
-    request.session[_recent_key(point)] = [parcel.pk, *recent][:RECENT_SCANS]
+    known = request.session.get(_recent_key(point), [])
+    recent = [parcel.pk, *(pk for pk in known if pk != parcel.pk)][:RECENT_SCANS]
+    if recent != known:  # storing the parcel just scanned in changes nothing: the session is not written again
+        request.session[_recent_key(point)] = recent
 
 
-def _recent_scans(request, point: ParcelPoint) -> list[Parcel]:
+def _recent_scans(request, point: ParcelPoint) -> list[dict]:
+    """This desk session's last scans, newest first, each with the name of its state (looked up in one dict:
+    `get_state_display` translates every state's name again for each row)."""
     ids = request.session.get(_recent_key(point), [])
-    return selectors.parcels_by_ids(point=point, ids=ids) if ids else []
+    names = dict(ParcelState.choices)
+    return [
+        {"parcel": parcel, "state": names.get(parcel.state, parcel.state)}
+        for parcel in (selectors.parcels_by_ids(point=point, ids=ids) if ids else [])
+    ]
 
 
 def _outcome(kind: str, parcel: Parcel | None = None, *, suggestion=None, **extra) -> dict:
@@ -269,6 +277,7 @@ def _store_pending(request, point, data) -> dict | None:
     if parcel is None or not label:
         message = _("Scan the slot's label: no slot was suggested.")
         return _outcome("error", message=message)
+    parcel.point = point  # read with its area by `desk_view`: the service's checks need no second read
     try:
         parcel = services.store_parcel(
             parcel=parcel, location_label_code=label, by=request.user, device=request.desk_device
@@ -304,8 +313,8 @@ def _receive(request, point, form: ScanForm) -> dict:
             return _outcome("recipient", form=form, code=data["code"])
         return _outcome("error", message=error.message, code=data["code"])
     if result.needs_carrier_choice:
-        names = dict(CarrierAgreement.objects.filter(point=point).values_list("carrier__code", "carrier__name"))
-        candidates = [{"code": code, "name": names.get(code, code)} for code in result.candidates][:9]
+        names = zip(result.candidates, result.candidate_names, strict=True)
+        candidates = [{"code": code, "name": name} for code, name in names][:9]
         return _outcome(
             "choose_carrier",
             code=data["code"],

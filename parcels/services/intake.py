@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from ..exceptions import (
@@ -63,8 +64,9 @@ CODE_LENGTH = 6
 class IntakeResult:
     """What the intake screen shows after a scan.
 
-    `parcel` is None only when `needs_carrier_choice` (ask "which carrier?" among `candidates`, then scan again
-    with `carrier_code=`); `reason` is the barcode module's (e.g. a wrong check digit: better scan again).
+    `parcel` is None only when `needs_carrier_choice` (ask "which carrier?" among `candidates`, named
+    `candidate_names`, then scan again with `carrier_code=`); `reason` is the barcode module's (e.g. a wrong
+    check digit: better scan again).
     `is_duplicate`: the parcel was scanned in before (or this was a retry). A parcel whose `state` is refused was
     recorded but must not be taken.
     """
@@ -73,6 +75,7 @@ class IntakeResult:
     is_duplicate: bool = False
     needs_carrier_choice: bool = False
     candidates: tuple[str, ...] = ()
+    candidate_names: tuple[str, ...] = ()
     suggested_location: StorageLocation | None = None
     announcement: Announcement | None = None
     tracking_code: str = ""
@@ -108,14 +111,16 @@ def receive_parcel(
     now = now or timezone.now()
     with transaction.atomic():
         require_desk(by, point)
-        if previous := ParcelEvent.objects.select_related("parcel").filter(request_key=request_key).first():
-            return _result(previous.parcel, is_duplicate=True)
+        # A retry is rare: the key alone is read first, the parcel only when there is one.
+        if previous := ParcelEvent.objects.filter(request_key=request_key).values_list("parcel_id", flat=True).first():
+            return _result(Parcel.objects.get(pk=previous), is_duplicate=True)
         settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
         if settled.agreement is None:
             return IntakeResult(
                 parcel=None,
                 needs_carrier_choice=True,
                 candidates=settled.candidates,
+                candidate_names=tuple(settled.names[code] for code in settled.candidates),
                 tracking_code=settled.code,
                 reason=settled.reason,
             )
@@ -158,12 +163,14 @@ def receive_parcel(
 
 @dataclass(frozen=True)
 class SettledCarrier:
-    """Which carrier a scan is (`agreement`), or None with the `candidates` the desk asks staff to choose from."""
+    """Which carrier a scan is (`agreement`), or None with the `candidates` the desk asks staff to choose from.
+    `names`: the carriers' names by code (those of the point's agreements, read with them)."""
 
     code: str
     agreement: CarrierAgreement | None
     candidates: tuple[str, ...] = ()
     reason: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | None, by, now: datetime) -> SettledCarrier:
@@ -193,7 +200,10 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
         carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
         if carrier_code is None:
             candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
-            return SettledCarrier(code=code, agreement=None, candidates=candidates, reason=recognition.reason)
+            names = {carrier: agreement.carrier.name for carrier, agreement in agreements.items()}
+            return SettledCarrier(
+                code=code, agreement=None, candidates=candidates, reason=recognition.reason, names=names
+            )
     agreement = agreements.get(carrier_code)
     if agreement is None:
         raise UnknownCarrier()
@@ -201,11 +211,17 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
 
 
 def _recognise(point: ParcelPoint, raw_code: str, *, agreements: dict):
-    """The one call into the barcode module: which carrier(s) this scan may be, and the tracking code in it."""
+    """The one call into the barcode module: which carrier(s) this scan may be, and the tracking code in it.
+
+    `recognise` consults the learned prefixes only for an ambiguous code, and then only the code's own
+    `learned_key`: so that one prefix is read, and only then (most scans are certain and read none)."""
     from .. import barcodes
 
-    learned = dict(LearnedCarrierPrefix.objects.filter(point=point).values_list("prefix", "carrier__code"))
-    return barcodes.recognise(raw_code or "", enabled=tuple(agreements), learned=learned)
+    recognition = barcodes.recognise(raw_code or "", enabled=tuple(agreements))
+    if recognition.reason != barcodes.AMBIGUOUS or not (key := barcodes.learned_key(recognition.code)):
+        return recognition
+    learned = dict(LearnedCarrierPrefix.objects.filter(point=point, prefix=key).values_list("prefix", "carrier__code"))
+    return barcodes.recognise(raw_code or "", enabled=tuple(agreements), learned=learned) if learned else recognition
 
 
 def _learn_prefix(point: ParcelPoint, code: str, carrier: Carrier, *, by, now: datetime) -> None:
@@ -257,11 +273,9 @@ def _take_in(
             parcel.left_at = now
             transition(parcel, ParcelState.REFUSED, by=by, device=device, at=now, request_key=request_key)
             return parcel
-    announcement = (
-        Announcement.objects.select_related("member")
-        .filter(point=point, carrier=agreement.carrier, tracking_code=code, parcel__isnull=True)
-        .first()
-    )
+    announcement = Announcement.objects.filter(
+        point=point, carrier=agreement.carrier, tracking_code=code, parcel__isnull=True
+    ).first()
     name = (recipient_name or "").strip() or (announcement.recipient_name if announcement else "")
     email = ((recipient_email or "").strip() or (announcement.recipient_email if announcement else "")).lower()
     if not name and not email:
@@ -274,9 +288,9 @@ def _take_in(
         raise InvalidRecipient()
     parcel.recipient_name, parcel.recipient_email = name[:150], email
     parcel.announcement = announcement
-    parcel.recipient = announcement.member if announcement else None
+    parcel.recipient_id = announcement.member_id if announcement else None
     parcel.storage_until = storage_until(now, days=agreement.effective_storage_days, zone=point.area.tz)
-    parcel.pickup_code, parcel.pickup_token = _pickup_credentials(point, email=email, member=parcel.recipient)
+    parcel.pickup_code, parcel.pickup_token = _pickup_credentials(point, email=email, member_id=parcel.recipient_id)
     transition(parcel, ParcelState.RECEIVED, by=by, device=device, at=now, request_key=request_key, agreement=agreement)
     return parcel
 
@@ -294,25 +308,32 @@ def storage_until(received_at: datetime, *, days: int, zone) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
 
 
-def _pickup_credentials(point: ParcelPoint, *, email: str, member) -> tuple[str, str]:
+def _pickup_credentials(point: ParcelPoint, *, email: str, member_id: int | None) -> tuple[str, str]:
     """The recipient's code and token: those of their parcels already waiting here, or new ones."""
     same_recipient = Q(recipient_email__iexact=email)
-    if member is not None:
-        same_recipient |= Q(recipient=member)
-    waiting = (
-        Parcel.objects.waiting()
-        .filter(same_recipient, point=point)
-        .exclude(pickup_code="")
-        .values_list("pickup_code", "pickup_token")
+    if member_id is not None:
+        same_recipient |= Q(recipient_id=member_id)
+    waiting = Parcel.objects.waiting().filter(point=point).exclude(pickup_code="")
+    code = _new_pickup_code()
+    # One query: the recipient's waiting parcels (theirs first, newest first) and any parcel already holding the
+    # new code (a code typed at the desk must name one recipient).
+    found = (
+        waiting.filter(same_recipient | Q(pickup_code=code))
+        .annotate(is_theirs=ExpressionWrapper(same_recipient, output_field=BooleanField()))
+        .order_by("-is_theirs", "-received_at")
+        .values_list("pickup_code", "pickup_token", "is_theirs")
         .first()
     )
-    if waiting:
-        return waiting
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        # Unique among the codes waiting here: a code typed at the desk must name one recipient.
-        if not Parcel.objects.waiting().filter(point=point, pickup_code=code).exists():
-            return code, secrets.token_urlsafe(24)
+    if found and found[2]:
+        return found[0], found[1]
+    while found:  # the new code is taken: another one
+        code = _new_pickup_code()
+        found = waiting.filter(pickup_code=code).exists()
+    return code, secrets.token_urlsafe(24)
+
+
+def _new_pickup_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def _result(parcel: Parcel, *, is_duplicate: bool = False) -> IntakeResult:
@@ -349,7 +370,9 @@ def store_parcel(
     )
     if location is None:
         raise UnknownLocation()
-    (locked,) = lock_parcels([parcel.pk])
+    # The point was read for the check above and never changes: the lock reads the parcel, its carrier and slot.
+    (locked,) = lock_parcels([parcel.pk], related=("carrier", "location"))
+    locked.point = parcel.point
     _put_on(locked, location, by=by, device=device, now=now, location_locked=True)
     return locked
 

@@ -40,14 +40,15 @@ def derived_key(request_key: uuid.UUID, what: str) -> uuid.UUID:
     return uuid.uuid5(KEY_NAMESPACE, f"{request_key}:{what}")
 
 
-def lock_parcels(ids: Iterable[int], **lookup) -> list[Parcel]:
-    """The parcels, locked for the rest of the transaction, in pk order (with carrier and point, not locked)."""
-    return list(
-        Parcel.objects.select_for_update(of=("self",))
-        .select_related("carrier", "point__area", "location")
-        .filter(pk__in=list(ids), **lookup)
-        .order_by("pk")
-    )
+def lock_parcels(
+    ids: Iterable[int], *, related: tuple[str, ...] = ("carrier", "point__area", "location"), **lookup
+) -> list[Parcel]:
+    """The parcels, locked for the rest of the transaction, in pk order (with the `related` rows: carrier, point
+    and slot unless told otherwise; those are not locked)."""
+    parcels = Parcel.objects.select_for_update(of=("self",)).filter(pk__in=list(ids), **lookup)
+    if related:  # select_related() without names would follow every relation
+        parcels = parcels.select_related(*related)
+    return list(parcels.order_by("pk"))
 
 
 def agreement_for(parcel: Parcel) -> CarrierAgreement | None:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from parcels import services
+from parcels import selectors, services
 from parcels.barcodes import make_webshop_code
 from parcels.exceptions import (
     InvalidRecipient,
@@ -222,6 +222,42 @@ def test_a_recipients_next_parcel_is_suggested_next_to_their_others(point, staff
     assert first.state == ParcelState.STORED and first.location == other
     result = scan(point, staff, webshop_code(), now=now, recipient_name="Sanne", recipient_email="sanne@example.org")
     assert result.suggested_location == other
+
+
+def test_the_suggestion_counts_parcels_still_in_house_and_prefers_the_emptiest_slot(point, staff, now):
+    # given two M slots of this point, a smaller slot out of use, an S slot of another point and an XL slot
+    a = slot(point, "A", "1", "1", size_class=SizeClass.M, capacity=3)
+    b = slot(point, "B", "1", "1", size_class=SizeClass.M, capacity=3)
+    slot(point, "A", "0", "1", size_class=SizeClass.S, capacity=5, is_active=False)
+    slot(ParcelPointFactory(area=point.area), "A", "0", "1", size_class=SizeClass.S, capacity=5)
+    xl = slot(point, "C", "1", "1", size_class=SizeClass.XL, capacity=1)
+    on_a = [receive(point, staff, at=now, email="a@example.org", location=a) for _ in range(2)]
+    receive(point, staff, at=now, email="b@example.org", location=b)
+    # then the emptier of the smallest slots that fit, whatever the zone
+    assert selectors.suggest_location(point=point, size_class="S", recipient_email="new@example.org") == b
+    # when the parcels on A are picked up, they no longer take room there
+    services.hand_out_parcels(
+        point=point,
+        parcel_ids=[p.pk for p in on_a],
+        pickup_code_or_token=on_a[0].pickup_code,
+        by=staff,
+        request_key=key(),
+        now=now,
+    )
+    assert selectors.suggest_location(point=point, size_class="S", recipient_email="new@example.org") == a
+    # an oversize parcel goes to the XL slot only, until it is full
+    assert selectors.suggest_location(point=point, size_class="S", is_oversize=True) == xl
+    receive(point, staff, at=now, email="c@example.org", size_class="XL", location=xl)
+    assert selectors.suggest_location(point=point, size_class="S", is_oversize=True) is None
+
+
+def test_a_slot_with_the_recipients_parcels_wins_over_a_smaller_emptier_one(point, staff, now):
+    small = slot(point, "A", "1", "1", size_class=SizeClass.S, capacity=5)
+    large = slot(point, "B", "1", "1", size_class=SizeClass.L, capacity=5)
+    receive(point, staff, at=now, email="sanne@example.org", size_class="L", location=large)
+    assert selectors.suggest_location(point=point, size_class="S", recipient_email="SANNE@example.org ") == large
+    assert selectors.suggest_location(point=point, size_class="S", recipient_email="bo@example.org") == small
+    assert selectors.suggest_location(point=point, size_class="S") == small
 
 
 def test_storing_checks_the_slot(point, staff, now):
