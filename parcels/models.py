@@ -194,13 +194,17 @@ class StorageLocation(models.Model):
     @property
     def name(self) -> str:
         """What staff read on screen: zone, shelf and slot, e.g. "A2-3"."""
-        shelf_part = f"{self.zone}{self.shelf}"
-        return f"{shelf_part}-{self.slot}" if self.slot else shelf_part
+        return location_name(self.zone, self.shelf, self.slot)
 
     def save(self, *args, **kwargs):
         if not self.label_code:
             self.label_code = default_label_code(self.point_id, self.zone, self.shelf, self.slot)
         super().save(*args, **kwargs)
+
+
+def location_name(zone: str, shelf: str, slot: str) -> str:
+    """A slot's name on screen (`StorageLocation.name`), from its zone, shelf and slot: "A2-3", or "FLOOR"."""
+    return f"{zone}{shelf}-{slot}" if slot else f"{zone}{shelf}"
 
 
 def default_label_code(point_id: int, zone: str, shelf: str, slot: str) -> str:
@@ -646,6 +650,8 @@ class ParcelEvent(AppendOnlyModel):
         indexes = [
             models.Index(fields=["parcel", "at"], name="parcels_event_parcel_at"),
             models.Index(fields=["billable", "at"], name="parcels_event_billable_at"),
+            # A desk's list of recent scans: its device's last events (`selectors.recent_scans`).
+            models.Index(fields=["device", "at"], name="parcels_event_device_at"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
-from .models import SIZE_ORDER, Parcel, ParcelEvent, ParcelPoint, StorageLocation, size_rank
+from .models import (
+    SIZE_ORDER,
+    EventKind,
+    Parcel,
+    ParcelEvent,
+    ParcelPoint,
+    StorageLocation,
+    location_name,
+    size_rank,
+)
 from .states import IN_HOUSE_STATES, LEAVING_STATES
 
 #: What the QR in the recipient's e-mail encodes: this prefix and the parcel's `pickup_token`.
@@ -292,21 +301,37 @@ def search_parcels(*, area_id: int, query: str, limit: int = 50) -> QuerySet[Par
     return parcels.filter(matches).order_by("-received_at", "-pk")[:limit]
 
 
-#: What the desk's list of recent scans shows of a parcel (read on every scan: the other columns are left out).
-RECENT_SCAN_FIELDS = (
-    "tracking_code",
-    "state",
-    "recipient_name",
-    "carrier__name",
-    "location__zone",
-    "location__shelf",
-    "location__slot",
-)
+#: The events that put a parcel on a desk's list of recent scans: scanned in (or refused there), put on a slot.
+RECENT_SCAN_KINDS = (EventKind.RECEIVED, EventKind.REFUSED, EventKind.STORED, EventKind.MOVED)
+#: What the desk's list of recent scans shows of a parcel, by the name each row gives it.
+_RECENT_SCAN_COLUMNS = {
+    "pk": "parcel_id",
+    "tracking_code": "parcel__tracking_code",
+    "state": "parcel__state",
+    "recipient_name": "parcel__recipient_name",
+    "carrier": "parcel__carrier__name",
+    "zone": "parcel__location__zone",
+    "shelf": "parcel__location__shelf",
+    "slot": "parcel__location__slot",
+}
 
 
-def parcels_by_ids(*, point: ParcelPoint, ids: list[int]) -> list[Parcel]:
-    """The point's parcels with these ids, in the order given (the desk's list of recent scans: only the
-    `RECENT_SCAN_FIELDS` are read)."""
-    parcels = Parcel.objects.filter(point=point, pk__in=ids).select_related("carrier", "location")
-    found = {p.pk: p for p in parcels.only(*RECENT_SCAN_FIELDS)}
-    return [found[pk] for pk in ids if pk in found]
+def recent_scans(*, point: ParcelPoint, device: str, limit: int = 10) -> list[dict]:
+    """The last `limit` parcels the desk device scanned in or put on a slot at the point, newest first: what this
+    desk just did, whoever stood at it (staff take turns at one desk). Rows of `_RECENT_SCAN_COLUMNS` and the
+    slot's `location_name` ("" when on no slot).
+
+    Read from the events (the desk's work is recorded there anyway), in one query: the device's last `3 × limit`
+    such events, newest first through the (device, at) index; each parcel listed once. Plain rows, not models:
+    this runs on every scan."""
+    if not device:
+        return []
+    events = ParcelEvent.objects.filter(device=device, kind__in=RECENT_SCAN_KINDS, parcel__point=point)
+    rows = events.order_by("-at").values_list(*_RECENT_SCAN_COLUMNS.values())
+    parcels: dict[int, dict] = {}
+    for values in rows[: 3 * limit]:  # a parcel has two such events (scanned in, put on its slot), rarely more
+        if values[0] not in parcels:
+            row = dict(zip(_RECENT_SCAN_COLUMNS, values, strict=True))
+            row["location_name"] = "" if row["zone"] is None else location_name(row["zone"], row["shelf"], row["slot"])
+            parcels[row["pk"]] = row
+    return list(parcels.values())[:limit]

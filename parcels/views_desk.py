@@ -51,7 +51,7 @@ from .states import TRANSITIONS, ParcelState
 
 DESK_ACTION = "parcels.operate_desk"
 DEVICE_COOKIE = "agora_parcel_desk"
-#: How many of this desk session's scans the intake screen lists.
+#: How many of this desk device's last scans the intake screen lists (read from the events, not kept anywhere).
 RECENT_SCANS = 10
 #: The result panels of the intake screen (`kind` of `_intake_outcome`) that a redirect may name.
 SHOWN_AFTER_REDIRECT = ("received", "duplicate", "refused", "stored")
@@ -158,26 +158,12 @@ def desk_device(request, point):
 # --- Intake -------------------------------------------------------------------------------------------------
 
 
-def _recent_key(point: ParcelPoint) -> str:
-    return f"parcels:desk:{point.pk}:recent"
-
-
-def _remember_scan(request, point: ParcelPoint, parcel: Parcel) -> None:
-    known = request.session.get(_recent_key(point), [])
-    recent = [parcel.pk, *(pk for pk in known if pk != parcel.pk)][:RECENT_SCANS]
-    if recent != known:  # storing the parcel just scanned in changes nothing: the session is not written again
-        request.session[_recent_key(point)] = recent
-
-
 def _recent_scans(request, point: ParcelPoint) -> list[dict]:
-    """This desk session's last scans, newest first, each with the name of its state (looked up in one dict:
-    `get_state_display` translates every state's name again for each row)."""
-    ids = request.session.get(_recent_key(point), [])
+    """This desk device's last scans at the point, newest first, each with the name of its state (looked up in one
+    dict: `get_state_display` translates every state's name again for each row)."""
     names = dict(ParcelState.choices)
-    return [
-        {"parcel": parcel, "state": names.get(parcel.state, parcel.state)}
-        for parcel in (selectors.parcels_by_ids(point=point, ids=ids) if ids else [])
-    ]
+    rows = selectors.recent_scans(point=point, device=request.desk_device, limit=RECENT_SCANS)
+    return [{**row, "state_name": names.get(row["state"], row["state"])} for row in rows]
 
 
 def _outcome(kind: str, parcel: Parcel | None = None, *, suggestion=None, **extra) -> dict:
@@ -284,7 +270,6 @@ def _store_pending(request, point, data) -> dict | None:
         )
     except ApplicationError as error:
         return _outcome("error", parcel, message=error.message, suggestion=_suggestion_for(parcel))
-    _remember_scan(request, point, parcel)
     return _outcome("stored", parcel)
 
 
@@ -323,7 +308,6 @@ def _receive(request, point, form: ScanForm) -> dict:
             size_class=data["size_class"],
             reason=result.reason,
         )
-    _remember_scan(request, point, result.parcel)
     kind = "refused" if result.is_refused else "duplicate" if result.is_duplicate else "received"
     return _outcome(kind, result.parcel, suggestion=result.suggested_location)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from areas.tests.factories import ShoppingAreaFactory
@@ -127,7 +129,7 @@ def test_an_announced_parcel_is_scanned_in_and_put_on_the_suggested_slot(
     page = desk.get(url("desk_intake", point)).content.decode()
     assert "autofocus" in page and 'name="request_key"' in page
     # when the scanner types the code and Enter
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(19):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(16):
         response = desk.post(url("desk_intake", point), scan(code=UPS_CODES[0]))
     # then the desk shows the carrier, the recipient and the suggested slot
     parcel = Parcel.objects.get()
@@ -238,14 +240,14 @@ def test_an_oversize_parcel_is_refused_in_red(desk, point, shelf):
 def test_the_fetch_variant_answers_json_with_the_panel_and_a_fresh_key(desk, point, shelf, django_assert_num_queries):
     announce(point)
     data = scan(code=UPS_CODES[0])
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(18):
         response = desk.post(url("desk_intake", point), data, **JSON)
     answer = json.loads(response.content)
     parcel = Parcel.objects.get()
     assert answer["kind"] == "received" and answer["pending"] == parcel.pk
     assert answer["suggested"] == shelf.label_code and answer["request_key"] != data["request_key"]
     assert shelf.name in answer["panel"] and UPS_CODES[0] in answer["recent"] and "Ontvangen" in answer["recent"]
-    # Enter accepts the slot (the list of recent scans is the same: the session is not written again)
+    # Enter accepts the slot (the session is never written: the list of recent scans is read from the events)
     with django_assert_num_queries(13):
         answer = desk.post(
             url("desk_intake", point), scan(pending=parcel.pk, suggested=shelf.label_code), **JSON
@@ -257,12 +259,29 @@ def test_the_fetch_variant_answers_json_with_the_panel_and_a_fresh_key(desk, poi
     assert response.status_code == 400 and response.json()["kind"] == "error"
 
 
-def test_the_intake_lists_the_last_ten_scans_of_this_desk_session(desk, point, shelf, clerk):
+def test_the_intake_lists_the_last_ten_parcels_this_desk_scanned_whoever_stood_at_it(desk, point, shelf, clerk, area):
+    # given a parcel scanned in at another desk, and one at a desk of the same name at another point
+    elsewhere = receive(point, clerk, device="balie-2")
+    other_point = ParcelPointFactory(area=area, name="Tweede punt")
+    agree(other_point, "webshop")
+    receive(other_point, clerk, device="balie-1")
+    # when this desk scans in twelve parcels, then puts the first of them on a slot
     for _ in range(12):
         data = scan(code=webshop_code(), recipient_name="Bo", recipient_email="bo@example.org")
         assert desk.post(url("desk_intake", point), data).status_code == 302
-    page = desk.get(url("desk_intake", point)).content.decode()
-    assert page.count('class="pdesk-code">') == 10
+    mine = list(Parcel.objects.filter(point=point).exclude(pk=elsewhere.pk).order_by("pk"))
+    desk.post(url("desk_intake", point), scan(pending=mine[0].pk, suggested=shelf.label_code))
+    # then a colleague taking over this desk sees its last ten parcels, the one just put on the slot first
+    colleague = Client()
+    colleague.force_login(with_totp(desk_staff(area)))
+    colleague.cookies[DEVICE_COOKIE] = "balie-1"
+    page = colleague.get(url("desk_intake", point)).content.decode()
+    listed = re.findall(r'class="pdesk-code">([^<]+)<', page)
+    assert listed == [mine[0].tracking_code, *(p.tracking_code for p in reversed(mine[3:]))]
+    # and the other desk sees only its own parcel
+    colleague.cookies[DEVICE_COOKIE] = "balie-2"
+    page = colleague.get(url("desk_intake", point)).content.decode()
+    assert re.findall(r'class="pdesk-code">([^<]+)<', page) == [elsewhere.tracking_code]
 
 
 # --- Pickup -----------------------------------------------------------------------------------------------
