@@ -23,7 +23,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
@@ -77,13 +77,17 @@ class IntakeResult:
     candidates: tuple[str, ...] = ()
     candidate_names: tuple[str, ...] = ()
     suggested_location: StorageLocation | None = None
-    announcement: Announcement | None = None
     tracking_code: str = ""
     reason: str = ""
 
     @property
     def is_refused(self) -> bool:
         return self.parcel is not None and self.parcel.state == ParcelState.REFUSED
+
+    @property
+    def announcement(self) -> Announcement | None:
+        """The parcel's pre-announcement (read only when asked for: the desk's answer does not show it)."""
+        return self.parcel.announcement if self.parcel is not None and self.parcel.announcement_id else None
 
 
 def receive_parcel(
@@ -111,9 +115,6 @@ def receive_parcel(
     now = now or timezone.now()
     with transaction.atomic():
         require_desk(by, point)
-        # A retry is rare: the key alone is read first, the parcel only when there is one.
-        if previous := ParcelEvent.objects.filter(request_key=request_key).values_list("parcel_id", flat=True).first():
-            return _result(Parcel.objects.get(pk=previous), is_duplicate=True)
         settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
         if settled.agreement is None:
             return IntakeResult(
@@ -126,9 +127,14 @@ def receive_parcel(
             )
         agreement, code = settled.agreement, settled.code
 
-        existing = Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
-        if existing is not None:
-            return _result(existing, is_duplicate=True)
+        scan = _look_up_scan(point=point, agreement=agreement, code=code, request_key=request_key)
+        if scan.retried_parcel_id is not None:  # a retry: the answer of the first request
+            parcel = scan.parcel
+            if parcel is None or parcel.pk != scan.retried_parcel_id:
+                parcel = Parcel.objects.get(pk=scan.retried_parcel_id)
+            return _result(parcel, is_duplicate=True)
+        if scan.parcel is not None:
+            return _result(scan.parcel, is_duplicate=True)
         try:
             # A savepoint: a desk scanning the same parcel at this moment wins the unique constraint, and this
             # scan shows its parcel instead of failing.
@@ -144,6 +150,7 @@ def receive_parcel(
                     weight_grams=weight_grams,
                     recipient_name=recipient_name,
                     recipient_email=recipient_email,
+                    announcement=scan.announcement,
                     now=now,
                 )
         except IntegrityError:
@@ -159,6 +166,69 @@ def receive_parcel(
 
         transaction.on_commit(partial(notify_parcel_ready_task.delay, parcel_id=parcel.pk))
         return _result(parcel)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the database knows of a scan before it is taken in (`_look_up_scan`)."""
+
+    retried_parcel_id: int | None  # the parcel an earlier request with this request key answered with
+    parcel: Parcel | None  # the parcel with this code from this carrier at the point (a second scan)
+    announcement: Announcement | None  # its open pre-announcement (one no parcel took yet)
+
+
+# One round trip instead of three on every scan. A one-row SELECT with LEFT JOINs, so it always gives a row:
+# the parcel's columns are NULL when there is no such parcel, the announcement's when nothing open is announced.
+_SCAN_SQL = """
+SELECT parcel.*,
+       (SELECT event.parcel_id FROM {events} event WHERE event.request_key = %s) AS retried_parcel_id,
+       announcement.id AS open_announcement_id,
+       announcement.recipient_name AS open_announcement_name,
+       announcement.recipient_email AS open_announcement_email,
+       announcement.member_id AS open_announcement_member_id
+FROM (SELECT 1 AS one) one_row
+LEFT JOIN {parcels} parcel
+    ON parcel.point_id = %s AND parcel.carrier_id = %s AND parcel.tracking_code = %s
+LEFT JOIN {announcements} announcement
+    ON announcement.point_id = %s AND announcement.carrier_id = %s AND announcement.tracking_code = %s
+    AND NOT EXISTS (SELECT 1 FROM {parcels} taken WHERE taken.announcement_id = announcement.id)
+"""
+
+
+def _look_up_scan(*, point: ParcelPoint, agreement: CarrierAgreement, code: str, request_key: uuid.UUID) -> _Scan:
+    """In one query: the parcel of an earlier request with `request_key` (a retry returns the first answer), the
+    parcel already in with this code (a second scan shows it, never a duplicate) and the open pre-announcement
+    of the code (the recipient to take it in for), each through its unique index."""
+    quote = connection.ops.quote_name
+    sql = _SCAN_SQL.format(
+        events=quote(ParcelEvent._meta.db_table),
+        parcels=quote(Parcel._meta.db_table),
+        announcements=quote(Announcement._meta.db_table),
+    )
+    key = ParcelEvent._meta.get_field("request_key").get_db_prep_value(request_key, connection)
+    carrier = agreement.carrier
+    params = [key, point.pk, carrier.pk, code, point.pk, carrier.pk, code]
+    (row,) = Parcel.objects.raw(sql, params)
+    announcement = None
+    if row.open_announcement_id is not None:
+        announcement = Announcement.from_db(
+            connection.alias,
+            ["id", "point_id", "carrier_id", "tracking_code", "recipient_name", "recipient_email", "member_id"],
+            [
+                row.open_announcement_id,
+                point.pk,
+                carrier.pk,
+                code,
+                row.open_announcement_name,
+                row.open_announcement_email,
+                row.open_announcement_member_id,
+            ],
+        )
+    parcel = None
+    if row.pk is not None:
+        parcel = row
+        parcel.point, parcel.carrier = point, carrier  # the caller's objects: no second read
+    return _Scan(retried_parcel_id=row.retried_parcel_id, parcel=parcel, announcement=announcement)
 
 
 @dataclass(frozen=True)
@@ -255,8 +325,11 @@ def _take_in(
     weight_grams: int | None,
     recipient_name: str | None,
     recipient_email: str | None,
+    announcement: Announcement | None,
     now: datetime,
 ) -> Parcel:
+    """A new parcel in the received state (or refused, when too large or heavy), for the recipient given or
+    else the one of `announcement` (the code's open pre-announcement, read by the caller)."""
     parcel = Parcel(
         point=point,
         carrier=agreement.carrier,
@@ -273,9 +346,6 @@ def _take_in(
             parcel.left_at = now
             transition(parcel, ParcelState.REFUSED, by=by, device=device, at=now, request_key=request_key)
             return parcel
-    announcement = Announcement.objects.filter(
-        point=point, carrier=agreement.carrier, tracking_code=code, parcel__isnull=True
-    ).first()
     name = (recipient_name or "").strip() or (announcement.recipient_name if announcement else "")
     email = ((recipient_email or "").strip() or (announcement.recipient_email if announcement else "")).lower()
     if not name and not email:
@@ -349,7 +419,6 @@ def _result(parcel: Parcel, *, is_duplicate: bool = False) -> IntakeResult:
         parcel=parcel,
         is_duplicate=is_duplicate,
         suggested_location=suggestion,
-        announcement=parcel.announcement,
         tracking_code=parcel.tracking_code,
     )
 

@@ -45,7 +45,9 @@ def receive_announced_parcel(
         agreement.point = point
         if existing := Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first():
             return existing
-        if not Announcement.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).exists():
+        # Not taken by a parcel: that parcel would have this code and have been returned above.
+        announcement = Announcement.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
+        if announcement is None:
             raise RecipientRequired()
         try:
             with transaction.atomic():  # a savepoint: a desk scanning the same parcel now wins the unique constraint
@@ -60,6 +62,7 @@ def receive_announced_parcel(
                     weight_grams=None,
                     recipient_name=None,
                     recipient_email=None,
+                    announcement=announcement,
                     now=now,
                 )
         except IntegrityError:

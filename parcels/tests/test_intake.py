@@ -103,6 +103,41 @@ def test_a_retried_request_returns_the_first_answer(point, staff, now):
     assert retry.parcel == first.parcel and ParcelEvent.objects.count() == 1
 
 
+def test_a_retry_answers_with_the_first_parcel_whatever_was_scanned(point, staff, now):
+    agree(point, "webshop", max_size_class=SizeClass.L, accept_oversize=False)
+    codes, request_key = (webshop_code(), webshop_code()), key()
+    first = scan(point, staff, codes[0], now=now, recipient_name="Ada", recipient_email="ada@example.org")
+    refused = scan(point, staff, codes[1], now=now, size_class="XL", request_key=request_key)
+    retry = scan(point, staff, codes[1], now=now, size_class="XL", request_key=request_key)
+    assert retry.is_duplicate and retry.parcel == refused.parcel and retry.is_refused
+    # the same key with the other parcel's code (a desk that reused a key) still gives the first answer
+    again = scan(point, staff, codes[0], now=now, request_key=request_key)
+    assert again.is_duplicate and again.parcel == refused.parcel != first.parcel
+    assert Parcel.objects.count() == 2 and ParcelEvent.objects.count() == 2
+
+
+def test_a_scan_reads_the_retry_the_duplicate_and_the_announcement_in_one_query(
+    point, staff, now, django_assert_num_queries
+):
+    services.announce_parcel(
+        point=point,
+        carrier_code="ups",
+        tracking_code=UPS_CODES[0],
+        recipient_name="Sanne de Vries",
+        recipient_email="sanne@example.org",
+        source=AnnouncementSource.WEBSHOP,
+    )
+    # the transaction's savepoint and release, memberships, agreements, the scan's look-ups, pickup code, parcel and
+    # event (in their own savepoint), slot suggestion
+    with django_assert_num_queries(11):
+        result = scan(point, staff, UPS_CODES[0], now=now)
+    assert result.parcel.recipient_name == "Sanne de Vries" and result.announcement.parcel == result.parcel
+    # savepoint and release, agreements, the look-ups (the parcel with them), slot suggestion
+    with django_assert_num_queries(5):
+        again = scan(point, staff, UPS_CODES[0], now=now)
+    assert again.is_duplicate and again.parcel == result.parcel
+
+
 def test_an_unknown_recipient_needs_the_short_form(point, staff, now):
     with pytest.raises(RecipientRequired):
         scan(point, staff, UPS_CODES[3], now=now)
