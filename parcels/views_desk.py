@@ -35,7 +35,7 @@ from accounts.permissions import can, is_platform_admin, memberships_of, registe
 from agora.exceptions import ApplicationError
 
 from . import barcodes, selectors, services
-from .exceptions import RecipientRequired, WrongPickupCode
+from .exceptions import RecipientRequired, UnknownLocation, WrongPickupCode
 from .forms_desk import (
     DeclareLostForm,
     DeviceForm,
@@ -255,12 +255,15 @@ def desk_intake(request, point):
 
 def _store_pending(request, point, data) -> dict | None:
     """With a parcel waiting for its slot: Enter alone takes the suggested slot, a slot label that slot. None:
-    the scan was another parcel (the one waiting stays scanned in, without a slot)."""
+    the scan was another parcel (the one waiting stays scanned in, without a slot).
+
+    Whether a scanned code is a slot's label is the service's look-up of the slot (`UnknownLocation`): reading
+    the label here first would read the same row twice on every slot scan."""
     label = data["code"].upper() if data["code"] else data["suggested"]
-    if data["code"] and not StorageLocation.objects.filter(point=point, label_code=label, is_active=True).exists():
-        return None
     parcel = Parcel.objects.filter(point=point, pk=data["pending"]).select_related("carrier", "location").first()
     if parcel is None or not label:
+        if data["code"] and not StorageLocation.objects.filter(point=point, label_code=label, is_active=True).exists():
+            return None
         message = _("Scan the slot's label: no slot was suggested.")
         return _outcome("error", message=message)
     parcel.point = point  # read with its area by `desk_view`: the service's checks need no second read
@@ -268,6 +271,10 @@ def _store_pending(request, point, data) -> dict | None:
         parcel = services.store_parcel(
             parcel=parcel, location_label_code=label, by=request.user, device=request.desk_device
         )
+    except UnknownLocation as error:
+        if data["code"]:
+            return None  # not a slot's label here
+        return _outcome("error", parcel, message=error.message, suggestion=_suggestion_for(parcel))
     except ApplicationError as error:
         return _outcome("error", parcel, message=error.message, suggestion=_suggestion_for(parcel))
     return _outcome("stored", parcel)
