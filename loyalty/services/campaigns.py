@@ -87,6 +87,16 @@ def campaign_points(campaign: Campaign, *, earning_cents: int, base_points: int)
     return campaign.bonus_points
 
 
+def campaign_points_back(*, campaign_points: int, points: int, taken_in_all: int, given_back_before: int) -> int:
+    """The campaign's part of points taken back (an undo or refund at the till, a webshop refund), for the
+    settlement: cumulative like the points themselves — floor(campaign points × points taken back in all ÷ points
+    awarded) less what earlier take-backs gave back — so never more than was given, and all of it once all the
+    points are back."""
+    if points <= 0:
+        return 0
+    return campaign_points * taken_in_all // points - given_back_before
+
+
 def campaign_extra(
     *, campaigns, member_pass: Pass, merchant, earning_cents: int, base_points: int, now: datetime
 ) -> tuple[Campaign | None, int]:

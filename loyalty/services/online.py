@@ -46,6 +46,7 @@ from ..models import (
     Pass,
     Voucher,
 )
+from .campaigns import campaign_extra, campaign_points_back, campaigns_for_till
 from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries, spend_key
 from .ledger import credit, debit, derived_key, expire_overdue, lock_pass
 from .till import calculate_points
@@ -244,7 +245,6 @@ def online_points_of(*, member_pass: Pass, purchases: list[OnlinePurchase], rule
     from areas.models import Merchant
 
     from ..models import MerchantLoyalty
-    from .campaigns import campaign_extra, campaigns_for_till
 
     merchants = Merchant.objects.in_bulk({p.merchant_id for p in purchases})
     multipliers = dict(
@@ -443,8 +443,11 @@ def _share_reversal(entry: LedgerEntry, *, earned: LedgerEntry, parts: list[Part
         if points <= 0:
             continue
         share = awarded[merchant_id]
-        campaign_back = (
-            share.campaign_points * (taken[merchant_id] + points) // share.points - campaign_taken[merchant_id]
+        campaign_back = campaign_points_back(
+            campaign_points=share.campaign_points,
+            points=share.points,
+            taken_in_all=taken[merchant_id] + points,
+            given_back_before=campaign_taken[merchant_id],
         )
         rows.append(
             OnlinePointsShare(

@@ -293,12 +293,17 @@ def _from_stored(merchant, row: SettlementStatement, *, now: datetime) -> Statem
 _ZERO = Value(0, output_field=IntegerField())
 
 
+def _points_issued():
+    """Rule 1 over a till transaction or a webshop share (both have `points`, `campaign` and `campaign_points`):
+    its points, less the campaign's when the collective funds the campaign."""
+    return F("points") - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO)
+
+
 def _till_parts() -> dict:
     """Each till transaction's share of rules 1–3, as expressions over the row and its campaign/reward/voucher."""
     non_reward_kinds = [kind for kind in VoucherKind.values if kind != VoucherKind.REWARD]
     return {
-        "issued": F("points")
-        - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO),
+        "issued": _points_issued(),
         "redeemed": Case(
             When(Q(reward__isnull=False, reward__merchant__isnull=True), then=F("points_spent")), default=_ZERO
         ),
@@ -310,11 +315,6 @@ def _till_parts() -> dict:
             default=_ZERO,
         ),
     }
-
-
-def _online_issued():
-    """A webshop share's part of rule 1: its points, less the campaign's when the collective funds the campaign."""
-    return F("points") - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO)
 
 
 def _giftcard_taken() -> F:
@@ -357,7 +357,7 @@ def merchant_quantities(merchant, first_day: date, last_day: date) -> Quantities
     online = (
         _online_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
-        .aggregate(issued=_sum(_online_issued()))
+        .aggregate(issued=_sum(_points_issued()))
     )
     giftcards = (
         _giftcard_rows(merchant.area, first_day, last_day)
@@ -371,6 +371,10 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
     """Quantities per merchant id of the area. Three queries."""
     parts = _till_parts()
     result: dict[int, Quantities] = {}
+
+    def add(merchant_id: int, quantities: Quantities) -> None:
+        result[merchant_id] = result.get(merchant_id, Quantities()) + quantities
+
     till = (
         _till_rows(area, first_day, last_day)
         .filter(merchant__area=area)
@@ -378,17 +382,15 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
         .annotate(**{name: _sum(expression) for name, expression in parts.items()})
     )
     for row in till:
-        result[row["merchant_id"]] = Quantities(row["issued"], row["redeemed"], row["vouchers"], 0)
+        add(row["merchant_id"], Quantities(row["issued"], row["redeemed"], row["vouchers"], 0))
     online = (
         _online_rows(area, first_day, last_day)
         .filter(merchant__area=area)
         .values("merchant_id")
-        .annotate(issued=_sum(_online_issued()))
+        .annotate(issued=_sum(_points_issued()))
     )
     for row in online:
-        result[row["merchant_id"]] = result.get(row["merchant_id"], Quantities()) + Quantities(
-            points_issued=row["issued"]
-        )
+        add(row["merchant_id"], Quantities(points_issued=row["issued"]))
     giftcards = (
         _giftcard_rows(area, first_day, last_day)
         .filter(merchant__area=area)
@@ -396,9 +398,7 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
         .annotate(taken=_sum(_giftcard_taken()))
     )
     for row in giftcards:
-        result[row["merchant_id"]] = result.get(row["merchant_id"], Quantities()) + Quantities(
-            giftcard_cents=row["taken"]
-        )
+        add(row["merchant_id"], Quantities(giftcard_cents=row["taken"]))
     return result
 
 
@@ -490,7 +490,7 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
     online = (
         _online_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
-        .annotate(issued=_online_issued())
+        .annotate(issued=_points_issued())
         # One share per merchant and entry: the entry's id orders and names the row.
         .order_by("entry__occurred_at", "entry_id")
         .values_list("entry__occurred_at", "entry_id", "entry__kind", "entry__reason", "issued")

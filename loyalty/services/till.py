@@ -60,7 +60,7 @@ from ..models import (
     TillTransaction,
     VoucherKind,
 )
-from .campaigns import campaign_extra, campaigns_for_till
+from .campaigns import campaign_extra, campaign_points_back, campaigns_for_till
 from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries
 from .guards import check_code, require_till
 from .ledger import credit, debit, derived_key, expire_overdue, lock_pass, open_lots
@@ -657,12 +657,12 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         drawn = max(0, min(due, recoverable, member_pass.points_balance + given_back))
         earned_lot = lot
 
-    # The campaign's share of what is taken back, for the settlement (the collective may pay for campaigns):
-    # cumulative like the points, so that once all the points are back, all the campaign's are too.
-    campaign_share = (
-        purchase.campaign_points * (before["drawn"] + drawn) // purchase.points - before["campaign_back"]
-        if purchase.points
-        else 0
+    # The campaign's share of what is taken back, for the settlement (the collective may pay for campaigns).
+    campaign_share = campaign_points_back(
+        campaign_points=purchase.campaign_points,
+        points=purchase.points,
+        taken_in_all=before["drawn"] + drawn,
+        given_back_before=before["campaign_back"],
     )
     reversal = TillTransaction.objects.create(
         merchant=merchant,
