@@ -2,15 +2,15 @@
 (DJANGO_ROOT_URLCONF=floor_urls):
 
 - the stack's floor — a bare view doing one INSERT in one transaction;
-- an award's statements alone — the same thirteen round trips to PostgreSQL an API award makes (token, memberships,
-  merchant; BEGIN, the pass lock, the till facts, the running campaigns, three INSERTs and the balance UPDATE,
-  COMMIT), written as plain SQL with no ORM, no DRF and no rules: what an award costs before any of its Python.
-  Its figures are not an award's (no rule is applied, nothing is checked); they show how much of the gap between
-  the award and the floor is the database work itself.
+- an award's statements alone — the four statements an API award sends to PostgreSQL, with the award's own SQL (the
+  token with its owner and memberships, the merchant with its area and rules, the pass with its facts, the one
+  write), in a bare view: no DRF, no model objects, no rules, nothing checked. Not an award; it shows how much of
+  the gap between the award and the floor is the database work itself.
 """
 
 import json
 import uuid
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.http import JsonResponse
@@ -18,7 +18,11 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.authentication import token_sql
 from agora.urls import urlpatterns as agora_urlpatterns
+from loyalty.models import LedgerEntry, Pass, PointLot, TillTransaction
+from loyalty.selectors import till_merchant_sql
+from loyalty.services import till_sql
 
 
 @csrf_exempt
@@ -29,80 +33,76 @@ def floor(request):
     return JsonResponse({"id": row_id}, status=201)
 
 
-_TOKEN = """
-    SELECT u.id, EXISTS (SELECT 1 FROM mfa_authenticator a WHERE a.type = 'totp' AND a.user_id = t.user_id)
-    FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s
-"""
-_MEMBERSHIPS = "SELECT role, area_id, merchant_id FROM areas_staffmembership WHERE ended_at IS NULL AND user_id = %s"
-_MERCHANT = """
-    SELECT m.id, m.area_id, m.*, a.*, s.* FROM areas_merchant m JOIN areas_shoppingarea a ON a.id = m.area_id
-    LEFT JOIN loyalty_loyaltysettings s ON s.area_id = a.id WHERE m.id = %s
-"""
-_LOCK = """
-    SELECT p.id, p.points_balance, p.*, u.*,
-        (SELECT multiplier_permille FROM loyalty_merchantloyalty WHERE merchant_id = %s LIMIT 1),
-        EXISTS (SELECT 1 FROM privacy_currentconsent cc JOIN privacy_purpose pp ON pp.id = cc.purpose_id
-                WHERE cc.subject_id = p.member_id AND cc.area_id = %s AND pp.code = 'name' AND cc.state = 'given')
-    FROM loyalty_pass p JOIN accounts_user u ON u.id = p.member_id
-    WHERE p.area_id = %s AND p.card_number = %s LIMIT 1 FOR UPDATE OF p
-"""
-_FACTS = """
-    SELECT SUM(CASE WHEN member_pass_id = %s AND kind = 'purchase' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN merchant_id = %s AND kind = 'purchase' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN member_pass_id = %s THEN points ELSE 0 END),
-           MAX(CASE WHEN request_key = %s THEN id END)
-    FROM loyalty_tilltransaction
-    WHERE (member_pass_id = %s AND occurred_at >= %s) OR (merchant_id = %s AND kind = 'purchase' AND occurred_at >= %s)
-       OR request_key = %s
-"""
-_CAMPAIGNS = "SELECT * FROM loyalty_campaign WHERE area_id = %s AND is_active AND starts_at <= %s AND ends_at > %s"
-_PURCHASE = """
-    INSERT INTO loyalty_tilltransaction (merchant_id, member_pass_id, kind, amount_cents, receipt_number, points,
-        bonus_points, points_unrecovered, campaign_points, voucher_cents, reward_cents, points_spent, giftcard_cents,
-        balance_after, occurred_at, request_key, device_id, by_id)
-    VALUES (%s, %s, 'purchase', %s, '', %s, 0, 0, 0, 0, 0, 0, 0, %s, %s, %s, %s, %s) RETURNING id
-"""
-_ENTRY = """
-    INSERT INTO loyalty_ledgerentry (member_pass_id, kind, points, occurred_at, request_key, merchant_id,
-        till_transaction_id, reason, by_id)
-    VALUES (%s, 'earn', %s, %s, %s, %s, %s, '', %s) RETURNING id
-"""
-_LOT = """
-    INSERT INTO loyalty_pointlot (member_pass_id, entry_id, points, remaining, earned_at, expires_at)
-    VALUES (%s, %s, %s, %s, %s, %s + interval '2 years')
-"""
-_BALANCE = "UPDATE loyalty_pass SET points_balance = points_balance + %s WHERE id = %s"
-
-
 @csrf_exempt
 def award_statements(request):
-    """The award's round trips as plain SQL (see the module's docstring): one point per euro, nothing checked."""
+    """The award's four statements, with the award's own SQL (see the module's docstring): one point per euro, nothing
+    checked, no model objects."""
     data = json.loads(request.body)
     token = request.headers["Authorization"].partition(" ")[2]
     key, now = uuid.UUID(data["request_key"]), timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_TOKEN, [token])
-        user_id, _has_totp = cursor.fetchone()
-        cursor.execute(_MEMBERSHIPS, [user_id])
-        cursor.fetchall()
-        cursor.execute(_MERCHANT, [data["merchant"]])
-        merchant_id, area_id, *_rest = cursor.fetchone()
-        with transaction.atomic():
-            cursor.execute(_LOCK, [merchant_id, area_id, area_id, data["code"]])
-            pass_id, balance, *_rest = cursor.fetchone()
-            cursor.execute(_FACTS, [pass_id, merchant_id, pass_id, key, pass_id, now, merchant_id, now, key])
-            cursor.fetchone()
-            cursor.execute(_CAMPAIGNS, [area_id, now, now])
-            cursor.fetchall()
-            points = data["amount_cents"] // 100
-            purchase = [merchant_id, pass_id, data["amount_cents"], points, balance + points, now, key]
-            cursor.execute(_PURCHASE, [*purchase, data["device_id"], user_id])
-            (purchase_id,) = cursor.fetchone()
-            cursor.execute(_ENTRY, [pass_id, points, now, key, merchant_id, purchase_id, user_id])
-            (entry_id,) = cursor.fetchone()
-            cursor.execute(_LOT, [pass_id, entry_id, points, points, now, now])
-            cursor.execute(_BALANCE, [points, pass_id])
+        cursor.execute(token_sql(), ["totp", token])
+        user_id = cursor.fetchall()[0][2]
+        cursor.execute(till_merchant_sql(), [data["merchant"]])
+        merchant_id, area_id = cursor.fetchone()[:2]
+        hour_ago = now - timedelta(hours=1)
+        facts = till_sql.facts_params(
+            merchant_id=merchant_id,
+            device_id="",
+            receipt_number="",
+            request_key=key,
+            hour_ago=hour_ago,
+            day_start=hour_ago,
+        )
+        cursor.execute(*till_sql.read_statement(area_id, data["code"], facts))
+        pass_id, version = (row := cursor.fetchone())[0], row[_VERSION]
+        points = data["amount_cents"] // 100
+        values = {
+            "TillTransaction": {
+                "merchant_id": merchant_id,
+                "member_pass_id": pass_id,
+                "kind": "purchase",
+                "amount_cents": data["amount_cents"],
+                "points": points,
+                "occurred_at": now,
+                "request_key": key,
+                "by_id": user_id,
+            },
+            "LedgerEntry": {
+                "member_pass_id": pass_id,
+                "kind": "earn",
+                "points": points,
+                "occurred_at": now,
+                "request_key": key,
+                "merchant_id": merchant_id,
+                "by_id": user_id,
+            },
+            "PointLot": {
+                "member_pass_id": pass_id,
+                "points": points,
+                "remaining": points,
+                "earned_at": now,
+                "expires_at": now + timedelta(days=730),
+            },
+        }
+        params = {"points": points, "step": None, "pass": pass_id, "version": version, "active": "active"}
+        params.update(
+            {f"{model}_{name}": _DEFAULTS[model].get(name) for model in _DEFAULTS for name in _DEFAULTS[model]}
+        )
+        params.update(
+            {f"{model}_{name}": value for model, row_values in values.items() for name, value in row_values.items()}
+        )
+        cursor.execute(till_sql.write_sql(), params)
+        purchase_id, _balance = cursor.fetchone()
     return JsonResponse({"transaction_id": purchase_id, "points_awarded": points}, status=201)
+
+
+def _defaults(model) -> dict:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+
+
+_DEFAULTS = {model.__name__: _defaults(model) for model in (TillTransaction, LedgerEntry, PointLot)}
+_VERSION = [f.attname for f in Pass._meta.concrete_fields].index("till_version")
 
 
 urlpatterns = [path("bench/floor/", floor), path("bench/award-statements/", award_statements), *agora_urlpatterns]

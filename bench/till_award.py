@@ -9,11 +9,12 @@ members. Starts gunicorn (sync workers) and drives it with one thread per till, 
 request as soon as the previous one answered (a closed loop: the harshest load 50 tills can make):
 
 - award: POST /api/v1/merchants/<id>/till/awards/ with a printed card number, an amount and a fresh
-  request key — the full path: token auth, MFA check, permission, pass row lock, velocity checks,
-  ledger entry, lot, till transaction;
+  request key — the full path: token auth, MFA check, permission, the pass and its facts, velocity checks,
+  the rules, then till transaction, ledger entry, lot and balance in one statement (loyalty.services.till_sql);
 - floor: POST /bench/floor/, a bare Django view doing one INSERT in one transaction;
-- statements: POST /bench/award-statements/, the award's thirteen round trips to PostgreSQL as plain SQL with no
-  ORM, DRF or rules (bench/floor_urls.py): how much of the gap between award and floor is the database work alone.
+- statements: POST /bench/award-statements/, the award's four statements to PostgreSQL with its own SQL but no
+  DRF, model objects or rules (bench/floor_urls.py): how much of the gap between award and floor is the database
+  work alone.
 
 The area's velocity limits are raised for the run (a real till scans a few times a minute; here every
 till scans back to back). Prints latency percentiles, throughput, the ratio award/floor, and as the
@@ -226,6 +227,11 @@ def main() -> None:
         "--think", type=float, default=0.0, help="seconds each till waits between scans (0: back to back)"
     )
     parser.add_argument("--skip-statements", action="store_true", help="do not time the award's statements alone")
+    parser.add_argument(
+        "--prepared",
+        action="store_true",
+        help="server-side parameters and prepared statements (DJANGO_DB_PREPARED_STATEMENTS=1) for all three paths",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("AGORA_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -238,6 +244,7 @@ def main() -> None:
             "DJANGO_ROOT_URLCONF": "floor_urls",
             "PYTHONPATH": str(ROOT / "bench"),
             "DJANGO_CONN_MAX_AGE": "60",
+            "DJANGO_DB_PREPARED_STATEMENTS": "1" if args.prepared else "0",
         }
     )
     print(f"Preparing {url}: {args.tills} tills, {args.passes} passes …", flush=True)
@@ -308,6 +315,7 @@ def main() -> None:
                 "statements": statements_figures,
                 "statements_ratio": statements_ratio,
                 "database": "postgresql",
+                "prepared_statements": args.prepared,
                 "python": sys.version.split()[0],
             }
         )

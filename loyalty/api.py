@@ -10,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiAuthMixin
-from accounts.permissions import get_for_action_or_404
-from areas.models import Merchant
 
 from . import exceptions, services
+from .selectors import till_merchant
 
 NOT_FOUND = OpenApiResponse(description="No such merchant, or not one whose till you operate.")
 
@@ -55,16 +54,6 @@ class TillResultSerializer(serializers.Serializer):
     to_pay_cents = serializers.IntegerField(help_text="What is left to pay in money (the part that earns points).")
 
 
-def _till_merchant(request, pk: int) -> Merchant:
-    return get_for_action_or_404(
-        request.user,
-        "merchant.operate_till",
-        Merchant.objects.select_related("area", "area__loyalty_settings"),
-        view_action="merchant.view",
-        pk=pk,
-    )
-
-
 class TillAwardApi(ApiAuthMixin, APIView):
     """Award points for a purchase to the pass the till read (QR payload, or card number and code)."""
 
@@ -96,7 +85,7 @@ class TillAwardApi(ApiAuthMixin, APIView):
         },
     )
     def post(self, request, pk: int):
-        merchant = _till_merchant(request, pk)
+        merchant = till_merchant(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -124,7 +113,7 @@ class TillUndoApi(ApiAuthMixin, APIView):
         responses={201: TillResultSerializer, 200: TillResultSerializer, 404: NOT_FOUND, 409: OpenApiResponse()},
     )
     def post(self, request, pk: int, transaction_id: int):
-        merchant = _till_merchant(request, pk)
+        merchant = till_merchant(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -183,6 +183,9 @@ class Pass(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=PassStatus.choices, default=PassStatus.ACTIVE)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     points_balance = models.IntegerField(_("points balance"), default=0, editable=False)
+    # Goes up with every till transaction of the pass (purchase, undo, refund): a scan that read the pass without
+    # locking it writes only if this is still what it read (`services.till_sql`), else it reads again.
+    till_version = models.BigIntegerField(_("till version"), default=0, editable=False)
 
     scope_area_path = "area"
     scope_merchant_path = None

@@ -8,13 +8,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from areas.models import Merchant
+from accounts.permissions import can
+from agora import rows
+from areas.models import Merchant, ShoppingArea
 from privacy.exceptions import UnknownPurpose
 from privacy.selectors import consented_subject_ids
 
@@ -456,3 +462,45 @@ def till_reward_choices(merchant, *, now: datetime | None = None) -> list[tuple[
         (reward.pk, _("%(title)s · %(points)s points") % {"title": reward.title, "points": reward.cost_points})
         for reward in rewards
     ]
+
+
+# --- The merchant of a till --------------------------------------------------------------------------------------
+
+TILL_ACTION = "merchant.operate_till"
+
+
+@cache
+def till_merchant_sql() -> str:
+    q = connection.ops.quote_name
+    return f"""
+        SELECT {rows.columns("m", Merchant)}, {rows.columns("a", ShoppingArea)}, {rows.columns("s", LoyaltySettings)}
+        FROM {q(Merchant._meta.db_table)} m
+        JOIN {q(ShoppingArea._meta.db_table)} a ON a.id = m.area_id
+        LEFT JOIN {q(LoyaltySettings._meta.db_table)} s ON s.area_id = a.id
+        WHERE m.id = %s
+    """
+
+
+def till_merchant(user, pk: int) -> Merchant:
+    """The merchant whose till `user` operates, with its area and the area's rules (when it has them): 404 when they
+    may not even view it (another shop's staff, a member: its existence is not leaked), 403 when they may view but not
+    operate it (an area manager) — as `get_for_action_or_404` decides, in one plain query, as it is asked on every
+    scan (the permission checks read the memberships the request already has)."""
+    with connection.cursor() as cursor:
+        cursor.execute(till_merchant_sql(), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    objects = []
+    for model in (Merchant, ShoppingArea, LoyaltySettings):
+        values, row = row[: rows.width(model)], row[rows.width(model) :]
+        objects.append(rows.from_row(model, values) if values[0] is not None else None)
+    merchant, area, rules = objects
+    merchant.area = area
+    if rules is not None:
+        area.loyalty_settings = rules
+    if not can(user, "merchant.view", merchant):
+        raise Http404
+    if not can(user, TILL_ACTION, merchant):
+        raise PermissionDenied
+    return merchant

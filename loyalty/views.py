@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import get_for_action_or_404, is_platform_admin, memberships_of, registered_actions, visible
+from accounts.permissions import is_platform_admin, memberships_of, registered_actions, visible
 from agora.exceptions import ApplicationError
 from agora.money import format_euros
 from areas.models import Merchant, ShoppingArea
@@ -34,7 +34,7 @@ from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
 from .forms import JoinForm, PinForm, TillForm, UndoForm
 
-TILL_ACTION = "merchant.operate_till"
+TILL_ACTION = selectors.TILL_ACTION
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
 SERVICE_WORKER_REVISION = 1
 #: The privacy purposes the join page shows: the contract, and the one the optional profile fields serve.
@@ -313,15 +313,7 @@ def _till_merchants(user):
 
 
 def _till_merchant(request, merchant_pk: int) -> Merchant:
-    # 404 for merchants the person may not even view (another shop's staff, members); 403 for those they may view
-    # but not operate (an area manager), as on the staff pages.
-    return get_for_action_or_404(
-        request.user,
-        TILL_ACTION,
-        Merchant.objects.select_related("area", "area__loyalty_settings"),
-        view_action="merchant.view",
-        pk=merchant_pk,
-    )
+    return selectors.till_merchant(request.user, merchant_pk)
 
 
 @login_required

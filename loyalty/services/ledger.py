@@ -69,7 +69,8 @@ def add_months(moment: datetime, months: int) -> datetime:
     return shifted
 
 
-def _expiry_of(member_pass: Pass, earned_at: datetime, rules: LoyaltySettings) -> datetime:
+def expiry_of(member_pass: Pass, earned_at: datetime, rules: LoyaltySettings) -> datetime:
+    """When points earned at `earned_at` expire: the area's period later, in the area's zone."""
     return add_months(earned_at.astimezone(member_pass.area.tz), rules.expiry_months)
 
 
@@ -116,7 +117,7 @@ def credit(
         points=points,
         remaining=points,
         earned_at=now,
-        expires_at=_expiry_of(member_pass, now, rules),
+        expires_at=expiry_of(member_pass, now, rules),
     )
     _change_balance(member_pass, points, **(pass_updates or {}))
     return entry

@@ -48,6 +48,7 @@ from ..exceptions import (
 )
 from ..models import (
     NAME_PURPOSE,
+    Campaign,
     EntryKind,
     GiftCardEntryKind,
     LedgerEntry,
@@ -60,10 +61,11 @@ from ..models import (
     TillTransaction,
     VoucherKind,
 )
+from . import till_sql
 from .campaigns import campaign_extra, campaign_points_back, campaigns_for_till
 from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries
 from .guards import check_code, require_till
-from .ledger import credit, debit, derived_key, expire_overdue, lock_pass, open_lots
+from .ledger import credit, debit, derived_key, expire_overdue, expiry_of, lock_pass, open_lots
 from .passes import identify_pass_for_spend
 from .rewards import is_available
 from .vouchers import mark_voucher_redeemed, release_voucher, voucher_for_till
@@ -203,75 +205,27 @@ def _till_facts(
     number, and a purchase is undone at most once. (A per-row EXISTS would do, but its cost estimate makes
     PostgreSQL JIT-compile the query: 200 ms for a 2 ms query.)
 
+    (Plain SQL on the hottest path, `till_sql.facts_sql`: building it from nine filtered aggregates took the ORM
+    longer than PostgreSQL takes to run it.)
+
     Per member the counts are exact, as the pass lock serialises them. Per merchant and device they are a
     brake, not a guarantee: two tills may take the last slot at once.
     """
-    hour_ago = now - timedelta(hours=1)
-    day_start = _day_start(member_pass.area, now)
-    at = TillTransaction._meta.get_field("occurred_at")
-    hour_ago, day_start, window = (
-        at.get_db_prep_value(moment, connection) for moment in (hour_ago, day_start, min(hour_ago, day_start))
-    )
-    p, m, purchase, undo = member_pass.pk, merchant.pk, TillKind.PURCHASE.value, TillKind.UNDO.value
-    key = TillTransaction._meta.get_field("request_key").get_db_prep_value(request_key, connection)
-    # Plain SQL on the hottest path: building this from nine filtered aggregates took the ORM longer than
-    # PostgreSQL takes to run it. CASE rather than FILTER, so that SQLite runs it too.
-    sql = f"""
-        SELECT
-            SUM(CASE WHEN member_pass_id = %s AND kind = %s AND occurred_at >= %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN member_pass_id = %s AND merchant_id = %s AND kind = %s AND occurred_at >= %s
-                THEN 1 ELSE 0 END),
-            SUM(CASE WHEN member_pass_id = %s AND occurred_at >= %s THEN points ELSE 0 END),
-            SUM(CASE WHEN merchant_id = %s AND kind = %s AND occurred_at >= %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN merchant_id = %s AND kind = %s AND device_id = %s AND occurred_at >= %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN member_pass_id = %s AND merchant_id = %s AND kind = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN member_pass_id = %s AND merchant_id = %s AND kind = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN merchant_id = %s AND receipt_number = %s AND kind = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN merchant_id = %s AND receipt_number = %s AND kind = %s THEN 1 ELSE 0 END),
-            MAX(CASE WHEN request_key = %s THEN id END)
-        FROM {connection.ops.quote_name(TillTransaction._meta.db_table)}
-        WHERE (member_pass_id = %s AND occurred_at >= %s)
-           OR (merchant_id = %s AND kind = %s AND occurred_at >= %s)
-           OR (member_pass_id = %s AND merchant_id = %s AND kind IN (%s, %s))
-           OR (merchant_id = %s AND receipt_number = %s AND receipt_number <> '' AND kind IN (%s, %s))
-           OR request_key = %s
-    """
-    params = [
-        *(p, purchase, hour_ago),
-        *(p, m, purchase, day_start),
-        *(p, day_start),
-        *(m, purchase, hour_ago),
-        *(m, purchase, device_id, hour_ago),
-        *(p, m, purchase),
-        *(p, m, undo),
-        *(m, receipt_number, purchase),
-        *(m, receipt_number, undo),
-        key,
-        *(p, window),
-        *(m, purchase, hour_ago),
-        *(p, m, purchase, undo),
-        *(m, receipt_number, purchase, undo),
-        key,
-    ]
+    params = _facts_params(member_pass, merchant, device_id, receipt_number, request_key, now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        values = [value or 0 for value in cursor.fetchone()]
-    names = (
-        "member_hour",
-        "member_merchant_day",
-        "points_today",
-        "merchant_hour",
-        "device_hour",
-        "purchases_here",
-        "undone_here",
-        "receipt_purchases",
-        "receipt_undone",
-        "previous_id",
+        cursor.execute(till_sql.facts_sql("%(pass)s"), {**params, "pass": member_pass.pk})
+        return till_sql.facts_from(cursor.fetchone())
+
+
+def _facts_params(member_pass: Pass, merchant, device_id: str, receipt_number: str, request_key, now) -> dict:
+    return till_sql.facts_params(
+        merchant_id=merchant.pk,
+        device_id=device_id,
+        receipt_number=receipt_number,
+        request_key=request_key,
+        hour_ago=now - timedelta(hours=1),
+        day_start=_day_start(member_pass.area, now),
     )
-    facts = dict(zip(names, values, strict=True))
-    facts["visits_here"] = facts["purchases_here"] - facts["undone_here"]
-    facts["receipt_uses"] = facts["receipt_purchases"] - facts["receipt_undone"] if receipt_number else 0
-    return facts
 
 
 def _check_velocity(facts: dict, rules: LoyaltySettings, device_id: str) -> None:
@@ -285,6 +239,63 @@ def _check_velocity(facts: dict, rules: LoyaltySettings, device_id: str) -> None
     for name, limit, count in limits:
         if limit and count >= limit:  # 0: no limit
             raise VelocityLimitExceeded(limit=name)
+
+
+def _check_scan(
+    member_pass: Pass, merchant, facts: dict, *, otp, amount_cents: int, device_id: str, receipt_number: str, now
+) -> tuple[LoyaltySettings, int | None]:
+    """What every scan must pass before anything is written, locked or not: the area's rules and the step of the
+    app's code (None for a printed card), which the caller burns with what it writes."""
+    if not member_pass.is_active:
+        raise PassBlocked()
+    if merchant.status != MerchantStatus.ACTIVE:
+        raise NotAllowed(_("This shop does not take part in the pass at the moment."))
+    rules = _rules_of(member_pass)
+    if amount_cents > rules.max_purchase_cents:
+        raise InvalidAmount()
+    step = check_code(member_pass, otp, now) if otp is not None else None
+    _check_velocity(facts, rules, device_id)
+    if receipt_number and facts["receipt_uses"]:
+        raise DuplicateReceipt()
+    return rules, step
+
+
+@dataclass(frozen=True)
+class _Earning:
+    points: int
+    bonus: int
+    campaign: Campaign | None
+    campaign_points: int
+
+    def __iter__(self):
+        return iter((self.points, self.bonus, self.campaign, self.campaign_points))
+
+
+def _earning(member_pass: Pass, merchant, rules: LoyaltySettings, facts: dict, *, earning_cents: int, now) -> _Earning:
+    """The points a purchase earns on `earning_cents` (the part paid in money): base rate × the merchant's multiplier,
+    the best campaign's extra, the first-visit bonus, all within the daily cap — of which the bonus and the campaign's
+    points (the cap takes from the bonus first, then from the campaign)."""
+    multiplier = 1000 if member_pass.merchant_multiplier is None else member_pass.merchant_multiplier
+    base = calculate_points(
+        amount_cents=earning_cents, points_per_euro=rules.points_per_euro, multiplier_permille=multiplier
+    )
+    campaign, extra = None, 0
+    if earning_cents and (campaigns := campaigns_for_till(area_id=member_pass.area_id, merchant=merchant, now=now)):
+        campaign, extra = campaign_extra(
+            campaigns=campaigns,
+            member_pass=member_pass,
+            merchant=merchant,
+            earning_cents=earning_cents,
+            base_points=base,
+            now=now,
+        )
+    bonus = rules.first_visit_bonus_points if not facts["visits_here"] and earning_cents else 0
+    points = base + extra + bonus
+    if rules.daily_cap_points:
+        points = max(0, min(points, rules.daily_cap_points - facts["points_today"]))
+    campaign_points = min(extra, points)
+    bonus = min(bonus, points - campaign_points)
+    return _Earning(points, bonus, campaign if campaign_points else None, campaign_points)
 
 
 def award_for_purchase(
@@ -343,6 +354,10 @@ def award_for_purchase(
         "now": now or timezone.now(),
     }
     try:
+        # A scan that only earns needs no lock on PostgreSQL (`till_sql`); one that spends takes the pass lock.
+        only_earns = not spends and not request["voucher_code"] and connection.vendor == "postgresql"
+        if only_earns and (result := _award_unlocked(**request)) is not None:
+            return result
         return _award(**request)
     except IntegrityError:
         # The same key for another pass at the same moment (a client bug): never two transactions.
@@ -393,18 +408,17 @@ def _award(
             kind=TillKind.PURCHASE,
             amount_cents=amount_cents,
         )
-    if not member_pass.is_active:
-        raise PassBlocked()
-    if merchant.status != MerchantStatus.ACTIVE:
-        raise NotAllowed(_("This shop does not take part in the pass at the moment."))
-    rules = _rules_of(member_pass)
-    if amount_cents > rules.max_purchase_cents:
-        raise InvalidAmount()
-    # The step is burnt with the new balance below (one UPDATE), or alone when nothing is credited.
-    step = check_code(member_pass, otp, now) if otp is not None else None
-    _check_velocity(facts, rules, device_id)
-    if receipt_number and facts["receipt_uses"]:
-        raise DuplicateReceipt()
+    # The step is burnt with the new balance below (one UPDATE).
+    rules, step = _check_scan(
+        member_pass,
+        merchant,
+        facts,
+        otp=otp,
+        amount_cents=amount_cents,
+        device_id=device_id,
+        receipt_number=receipt_number,
+        now=now,
+    )
 
     # What is paid otherwise than in money: a voucher, a reward (for points), gift-card value.
     voucher, voucher_cents, reward, reward_cents, points_spent, spent_here = None, 0, None, 0, 0, 0
@@ -430,28 +444,8 @@ def _award(
         cards = gift_cards_of_pass(member_pass, now=now, lock=True)
     earning_cents = amount_cents - voucher_cents - reward_cents - giftcard_cents
 
-    multiplier = 1000 if member_pass.merchant_multiplier is None else member_pass.merchant_multiplier
-    base = calculate_points(
-        amount_cents=earning_cents, points_per_euro=rules.points_per_euro, multiplier_permille=multiplier
-    )
-    campaign, extra = None, 0
-    if earning_cents and (campaigns := campaigns_for_till(area_id=member_pass.area_id, merchant=merchant, now=now)):
-        campaign, extra = campaign_extra(
-            campaigns=campaigns,
-            member_pass=member_pass,
-            merchant=merchant,
-            earning_cents=earning_cents,
-            base_points=base,
-            now=now,
-        )
-    bonus = rules.first_visit_bonus_points if not facts["visits_here"] and earning_cents else 0
-    points = base + extra + bonus
-    if rules.daily_cap_points:
-        points = max(0, min(points, rules.daily_cap_points - facts["points_today"]))
-    campaign_points = min(extra, points)
-    bonus = min(bonus, points - campaign_points)
-    if not campaign_points:
-        campaign = None
+    earning = _earning(member_pass, merchant, rules, facts, earning_cents=earning_cents, now=now)
+    points, bonus, campaign, campaign_points = earning
 
     purchase = TillTransaction.objects.create(
         merchant=merchant,
@@ -501,7 +495,8 @@ def _award(
             now=now,
             till_transaction=purchase,
         )
-    burn = {"last_totp_step": step} if step is not None else {}
+    # With the new balance (one UPDATE): the next version (`till_sql`) and the code's step, burnt.
+    updates = {"till_version": F("till_version") + 1, **({"last_totp_step": step} if step is not None else {})}
     if points:
         credit(
             member_pass,
@@ -513,15 +508,127 @@ def _award(
             merchant=merchant,
             till_transaction=purchase,
             by=by,
-            pass_updates=burn,
+            pass_updates=updates,
         )
-    elif burn:
-        Pass.objects.filter(pk=member_pass.pk).update(**burn)
+    else:
+        Pass.objects.filter(pk=member_pass.pk).update(**updates)
     if step is not None:
         member_pass.last_totp_step = step
     member = member_pass.member
     first_name = member.first_name if member_pass.name_consent and holds_account(member) else ""
     return _result(purchase, first_name=first_name)
+
+
+#: How often a scan that only earns is read and written again when its pass changed in between, before it takes the
+#: pass lock like any other scan (one more try is needed only when the same pass is scanned at two tills at once).
+UNLOCKED_ATTEMPTS = 3
+
+
+def _award_unlocked(
+    *, merchant, card_number, otp, amount_cents, receipt_number, request_key, by, device_id, now, **_nothing_else
+) -> TillResult | None:
+    """A scan that only earns, on PostgreSQL: read without a lock, the same checks and rules as `_award`, then one
+    statement that writes it all only if the pass has not changed since (`till_sql`). None: it kept changing, take the
+    lock. Raises what `_award` raises."""
+    for _attempt in range(UNLOCKED_ATTEMPTS):
+        facts = till_sql.facts_params(
+            merchant_id=merchant.pk,
+            device_id=device_id,
+            receipt_number=receipt_number,
+            request_key=request_key,
+            hour_ago=now - timedelta(hours=1),
+            day_start=_day_start(merchant.area, now),
+        )
+        read = till_sql.read_for_scan(merchant, card_number, facts)
+        if read is None:
+            raise PassNotFound()
+        member_pass, facts = read
+        if facts["previous_id"]:
+            return _replay(
+                TillTransaction.objects.get(pk=facts["previous_id"]),
+                merchant_id=merchant.pk,
+                member_pass_id=member_pass.pk,
+                kind=TillKind.PURCHASE,
+                amount_cents=amount_cents,
+            )
+        rules, step = _check_scan(
+            member_pass,
+            merchant,
+            facts,
+            otp=otp,
+            amount_cents=amount_cents,
+            device_id=device_id,
+            receipt_number=receipt_number,
+            now=now,
+        )
+        points, bonus, campaign, campaign_points = _earning(
+            member_pass, merchant, rules, facts, earning_cents=amount_cents, now=now
+        )
+        purchase = {
+            "merchant_id": merchant.pk,
+            "member_pass_id": member_pass.pk,
+            "kind": TillKind.PURCHASE.value,
+            "amount_cents": amount_cents,
+            "receipt_number": receipt_number,
+            "points": points,
+            "bonus_points": bonus,
+            "points_unrecovered": 0,
+            "campaign_id": campaign.pk if campaign else None,
+            "campaign_points": campaign_points,
+            "voucher_id": None,
+            "voucher_cents": 0,
+            "reward_id": None,
+            "reward_cents": 0,
+            "points_spent": 0,
+            "giftcard_cents": 0,
+            "occurred_at": now,
+            "request_key": request_key,
+            "device_id": device_id,
+            "by_id": by.pk,
+            "reverses_id": None,
+        }
+        entry = {
+            "member_pass_id": member_pass.pk,
+            "kind": EntryKind.EARN.value,
+            "points": points,
+            "occurred_at": now,
+            "request_key": request_key,
+            "merchant_id": merchant.pk,
+            "reason": "",
+            "by_id": by.pk,
+            "approved_by_id": None,
+        }
+        lot = {
+            "member_pass_id": member_pass.pk,
+            "points": points,
+            "remaining": points,
+            "earned_at": now,
+            "expires_at": expiry_of(member_pass, now, rules),
+        }
+        written = till_sql.write_purchase(
+            member_pass=member_pass,
+            version=member_pass.till_version,
+            step=step,
+            transaction_=purchase,
+            entry=entry,
+            lot=lot,
+        )
+        if written is None:
+            continue  # another till transaction of this pass came in between: read it again
+        transaction_id, balance = written
+        member = member_pass.member
+        return TillResult(
+            transaction_id=transaction_id,
+            member_first_name=member.first_name if member_pass.name_consent and holds_account(member) else "",
+            points_awarded=points,
+            balance=balance,
+            amount_cents=amount_cents,
+            occurred_at=now,
+            campaign_points=campaign_points,
+            campaign_name=campaign.name if campaign else "",
+            to_pay_cents=amount_cents,
+        )
+    return None
 
 
 # --- Reversals ---------------------------------------------------------------------------------------
@@ -664,6 +771,8 @@ def _reverse(*, merchant, purchase_id, kind, refund_cents, request_key, by, now)
         taken_in_all=before["drawn"] + drawn,
         given_back_before=before["campaign_back"],
     )
+    # The pass's facts change (points today, visits, receipts): a scan that read them unlocked must read them again.
+    Pass.objects.filter(pk=member_pass.pk).update(till_version=F("till_version") + 1)
     reversal = TillTransaction.objects.create(
         merchant=merchant,
         member_pass=member_pass,

@@ -69,6 +69,78 @@ def test_one_code_scanned_at_fifty_tills_at_once_earns_once(area, now):
     assert Pass.objects.get(pk=member_pass.pk).points_balance == 10
 
 
+def test_scans_of_one_pass_at_once_keep_the_daily_cap_and_give_the_first_visit_bonus_once(area, now):
+    # A scan that only earns reads the pass without a lock (loyalty.services.till_sql): the facts the rules use (points
+    # today, earlier visits) must still be exact when many tills scan the same printed card at the same moment.
+    rules_for(
+        area,
+        daily_cap_points=100,
+        first_visit_bonus_points=5,
+        max_scans_per_member_per_hour=0,
+        max_scans_per_member_per_merchant_per_day=0,
+    )
+    member_pass = PassFactory(area=area, now=now)
+    merchant = MerchantFactory(area=area)
+    cashiers = [cashier_for(merchant) for _ in range(4)]
+
+    def scan(cashier):
+        return lambda: services.award_for_purchase(
+            merchant=merchant,
+            code=member_pass.card_number,
+            amount_cents=3000,
+            request_key=uuid.uuid4(),
+            by=cashier,
+            now=now,
+        )
+
+    results = run_together([scan(cashiers[i % 4]) for i in range(20)])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    purchases = TillTransaction.objects.filter(member_pass=member_pass)
+    assert purchases.count() == 20
+    assert sum(r.points_awarded for r in results) == sum(t.points for t in purchases) == 100  # the cap, not 20 × 30
+    assert sum(t.bonus_points for t in purchases) == 5  # one first visit
+    # Each answer's balance is the balance right after its own purchase: all different, the last one the total.
+    assert sorted(r.balance for r in results)[-1] == Pass.objects.get(pk=member_pass.pk).points_balance == 100
+    assert len({t.balance_after for t in purchases if t.points}) == len([t for t in purchases if t.points])
+    assert services.check_ledger() == []
+
+
+def test_a_scan_read_before_another_transaction_of_the_pass_writes_nothing(area, till, now):
+    from loyalty.services import till_sql
+
+    merchant, cashier = till
+    member_pass = PassFactory(area=area, now=now)
+    read_version = Pass.objects.get(pk=member_pass.pk).till_version
+    award(merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number)  # comes in between
+
+    row = {"merchant_id": merchant.pk, "member_pass_id": member_pass.pk, "amount_cents": 5000, "points": 50}
+    written = till_sql.write_purchase(
+        member_pass=member_pass,
+        version=read_version,
+        step=None,
+        transaction_={**row, "occurred_at": now, "request_key": uuid.uuid4(), "by_id": cashier.pk},
+        entry={
+            "member_pass_id": member_pass.pk,
+            "kind": EntryKind.EARN,
+            "points": 50,
+            "occurred_at": now,
+            "request_key": uuid.uuid4(),
+        },
+        lot={
+            "member_pass_id": member_pass.pk,
+            "points": 50,
+            "remaining": 50,
+            "earned_at": now,
+            "expires_at": now + timedelta(days=700),
+        },
+    )
+
+    assert written is None
+    assert TillTransaction.objects.count() == 1 and LedgerEntry.objects.count() == 1 and PointLot.objects.count() == 1
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 10
+
+
 def test_a_hundred_concurrent_spends_against_a_balance_for_one_leave_one_success(area, till, now):
     merchant, cashier = till
     member_pass = PassFactory(area=area, now=now)

@@ -59,12 +59,10 @@ def _api_token_user(request):
     scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "token" or not key.strip():
         return None
-    from rest_framework.authtoken.models import Token
+    from .authentication import read_token
 
-    # Whether the owner has a TOTP authenticator rides along (the check below needs it for every role holder).
-    token = Token.objects.select_related("user").annotate(owner_has_totp=_totp_exists()).filter(key=key.strip()).first()
-    if token is not None:
-        token.user._agora_has_totp = token.owner_has_totp
+    # The owner's second factor and memberships ride along (the check below needs both for every role holder).
+    token = read_token(key.strip())
     # Kept for the API view's own authentication (accounts.authentication.TokenAuthentication): read once.
     request._agora_api_token = token
     return token.user if token and token.user.is_active else None
