@@ -54,47 +54,51 @@ def award_statements(request):
             hour_ago=hour_ago,
             day_start=hour_ago,
         )
-        cursor.execute(*till_sql.read_statement(area_id, data["code"], facts))
-        pass_id, version = (row := cursor.fetchone())[0], row[_VERSION]
-        points = data["amount_cents"] // 100
-        values = {
-            "TillTransaction": {
-                "merchant_id": merchant_id,
-                "member_pass_id": pass_id,
-                "kind": "purchase",
-                "amount_cents": data["amount_cents"],
-                "points": points,
-                "occurred_at": now,
-                "request_key": key,
-                "by_id": user_id,
-            },
-            "LedgerEntry": {
-                "member_pass_id": pass_id,
-                "kind": "earn",
-                "points": points,
-                "occurred_at": now,
-                "request_key": key,
-                "merchant_id": merchant_id,
-                "by_id": user_id,
-            },
-            "PointLot": {
-                "member_pass_id": pass_id,
-                "points": points,
-                "remaining": points,
-                "earned_at": now,
-                "expires_at": now + timedelta(days=730),
-            },
-        }
-        params = {"points": points, "step": None, "pass": pass_id, "version": version, "active": "active"}
-        params.update(
-            {f"{model}_{name}": _DEFAULTS[model].get(name) for model in _DEFAULTS for name in _DEFAULTS[model]}
-        )
-        params.update(
-            {f"{model}_{name}": value for model, row_values in values.items() for name, value in row_values.items()}
-        )
-        cursor.execute(till_sql.write_sql(), params)
-        purchase_id, _balance = cursor.fetchone()
-    return JsonResponse({"transaction_id": purchase_id, "points_awarded": points}, status=201)
+        for _attempt in range(3):  # as the award: read again when another till wrote to the pass in between
+            cursor.execute(*till_sql.read_statement(area_id, data["code"], facts))
+            pass_id, version = (row := cursor.fetchone())[0], row[_VERSION]
+            points = data["amount_cents"] // 100
+            values = {
+                "TillTransaction": {
+                    "merchant_id": merchant_id,
+                    "member_pass_id": pass_id,
+                    "kind": "purchase",
+                    "amount_cents": data["amount_cents"],
+                    "points": points,
+                    "occurred_at": now,
+                    "request_key": key,
+                    "by_id": user_id,
+                },
+                "LedgerEntry": {
+                    "member_pass_id": pass_id,
+                    "kind": "earn",
+                    "points": points,
+                    "occurred_at": now,
+                    "request_key": key,
+                    "merchant_id": merchant_id,
+                    "by_id": user_id,
+                },
+                "PointLot": {
+                    "member_pass_id": pass_id,
+                    "points": points,
+                    "remaining": points,
+                    "earned_at": now,
+                    "expires_at": now + timedelta(days=730),
+                },
+            }
+            params = {"points": points, "step": None, "pass": pass_id, "version": version, "active": "active"}
+            params.update(
+                {f"{model}_{name}": _DEFAULTS[model].get(name) for model in _DEFAULTS for name in _DEFAULTS[model]}
+            )
+            params.update(
+                {f"{model}_{name}": value for model, row_values in values.items() for name, value in row_values.items()}
+            )
+            cursor.execute(till_sql.write_sql(), params)
+            if (written := cursor.fetchone()) is not None:
+                break
+        else:
+            return JsonResponse({"detail": "busy"}, status=409)
+    return JsonResponse({"transaction_id": written[0], "points_awarded": points}, status=201)
 
 
 def _defaults(model) -> dict:

@@ -4,7 +4,9 @@ Rules every function here keeps:
 
 - Ledger entries and allocations are only inserted. `Pass.points_balance` and `PointLot.remaining`
   are projections, changed only here, only while the pass's row is locked (`lock_pass`): the
-  lock serialises every change of one pass's points, so lots never need locks of their own.
+  lock serialises every change of one pass's points, so lots never need locks of their own. (The one
+  other writer, `till_sql.write_purchase`, credits a purchase's points in a single statement whose UPDATE
+  of the pass row holds the same lock while it writes the entry and the lot.)
 - A debit draws from lots oldest-expiring first (or in the order given, for reversals), and a
   lot past its date is expired before anything else is drawn, so points are never spent after
   they expired, nor expired after they were spent.
