@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -379,7 +380,13 @@ def storage_until(received_at: datetime, *, days: int, zone) -> datetime:
 
 
 def _pickup_credentials(point: ParcelPoint, *, email: str, member_id: int | None) -> tuple[str, str]:
-    """The recipient's code and token: those of their parcels already waiting here, or new ones."""
+    """The recipient's code and token: those of their parcels already waiting here, or new ones.
+
+    Two desks taking in parcels for the same new recipient at the same moment must not give them two codes: on
+    PostgreSQL the second waits here, until the first has committed, for a lock on the recipient at this point (held
+    to the end of the intake's transaction), then finds the first parcel's code. (SQLite runs one writer at a time.)
+    """
+    _lock_recipient(point, email)
     same_recipient = Q(recipient_email__iexact=email)
     if member_id is not None:
         same_recipient |= Q(recipient_id=member_id)
@@ -400,6 +407,15 @@ def _pickup_credentials(point: ParcelPoint, *, email: str, member_id: int | None
         code = _new_pickup_code()
         found = waiting.filter(pickup_code=code).exists()
     return code, secrets.token_urlsafe(24)
+
+
+def _lock_recipient(point: ParcelPoint, email: str) -> None:
+    if connection.vendor != "postgresql":
+        return
+    # A transaction-level advisory lock on a 64-bit hash of point and address: released at commit or rollback.
+    digest = hashlib.blake2b(f"parcels:recipient:{point.pk}:{email.lower()}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
 def _new_pickup_code() -> str:

@@ -84,3 +84,10 @@ def receive(
     )
     assert result.parcel is not None, result
     return result.parcel
+
+
+def recipient_lock() -> int:
+    """The statement an intake adds on PostgreSQL for the recipient lock (`intake._lock_recipient`): 1 there, else 0."""
+    from django.db import connection
+
+    return int(connection.vendor == "postgresql")

@@ -63,3 +63,26 @@ def test_one_parcel_scanned_at_two_desks_at_once_is_one_parcel(point, staff, now
     assert len({r.parcel.pk for r in results}) == 1
     assert sum(not r.is_duplicate for r in results) == 1
     assert Parcel.objects.count() == 1 and ParcelEvent.objects.count() == 1
+
+
+def test_parcels_for_one_new_recipient_taken_in_at_several_desks_at_once_share_one_pickup_code(point, staff, now):
+    # Without the recipient lock each desk would find no waiting parcel and make a code of its own: the recipient
+    # would get several codes, and a code at the desk would hand out only part of what waits for them.
+    codes = [webshop_code() for _ in range(6)]
+
+    def desk(code):
+        return lambda: services.receive_parcel(
+            point=point,
+            raw_code=code,
+            by=staff,
+            request_key=key(),
+            recipient_name="Ada Lovelace",
+            recipient_email="Ada@Example.org" if code == codes[0] else "ada@example.org",
+            now=now,
+        )
+
+    results = run_together([desk(code) for code in codes])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Parcel.objects.count() == 6
+    assert len(set(Parcel.objects.values_list("pickup_code", "pickup_token"))) == 1

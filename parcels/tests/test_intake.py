@@ -27,7 +27,17 @@ from parcels.models import (
 from parcels.states import ParcelState
 
 from .conftest import AMSTERDAM
-from .factories import THREE_S_CODE, UPS_CODES, ParcelPointFactory, agree, key, receive, slot, webshop_code
+from .factories import (
+    THREE_S_CODE,
+    UPS_CODES,
+    ParcelPointFactory,
+    agree,
+    key,
+    receive,
+    recipient_lock,
+    slot,
+    webshop_code,
+)
 
 
 def scan(point, staff, raw_code, *, now, **extra):
@@ -127,9 +137,9 @@ def test_a_scan_reads_the_retry_the_duplicate_and_the_announcement_in_one_query(
         recipient_email="sanne@example.org",
         source=AnnouncementSource.WEBSHOP,
     )
-    # the transaction's savepoint and release, memberships, agreements, the scan's look-ups, pickup code, parcel and
-    # event (in their own savepoint), slot suggestion
-    with django_assert_num_queries(11):
+    # the transaction's savepoint and release, memberships, agreements, the scan's look-ups, (on PostgreSQL the
+    # recipient's lock), pickup code, parcel and event (in their own savepoint), slot suggestion
+    with django_assert_num_queries(11 + recipient_lock()):
         result = scan(point, staff, UPS_CODES[0], now=now)
     assert result.parcel.recipient_name == "Sanne de Vries" and result.announcement.parcel == result.parcel
     # savepoint and release, agreements, the look-ups (the parcel with them), slot suggestion
