@@ -26,6 +26,7 @@ from .models import (
     LedgerEntry,
     LoyaltySettings,
     MerchantLoyalty,
+    OnlinePointsShare,
     Pass,
     Reward,
     TillTransaction,
@@ -117,6 +118,26 @@ class TillTransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("merchant", "member_pass")
     search_fields = ("=member_pass__card_number", "receipt_number")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(OnlinePointsShare)
+class OnlinePointsShareAdmin(ReadOnlyAdmin):
+    """Which merchant's webshop sales the webshop's points belong to: what their settlement statements charge."""
+
+    view_action = "merchant.view"
+    change_action = "merchant.operate_till"
+    list_display = ("occurred_at", "merchant", "member_pass", "points", "campaign", "campaign_points")
+    list_select_related = ("entry", "entry__member_pass", "merchant", "campaign")
+    search_fields = ("=entry__member_pass__card_number",)
+    date_hierarchy = "entry__occurred_at"
+
+    @admin.display(description=_("time"), ordering="entry__occurred_at")
+    def occurred_at(self, share):
+        return share.entry.occurred_at
+
+    @admin.display(description=_("pass"))
+    def member_pass(self, share):
+        return share.entry.member_pass
 
 
 # --- Campaigns, rewards, vouchers --------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory, give_totp
-from loyalty.models import LedgerEntry, LoyaltySettings, Pass, PassStatus, TillTransaction
+from loyalty import services
+from loyalty.models import LedgerEntry, LoyaltySettings, OnlinePointsShare, Pass, PassStatus, TillTransaction
+from loyalty.services import OnlinePurchase
 from privacy.models import AuditEntry
 
 from .factories import award, rules_for
@@ -26,9 +28,18 @@ def platform_admin(client):
 def test_every_loyalty_page_of_the_admin_renders(client, platform_admin, area, merchant, cashier, member_pass, now):
     rules_for(area, welcome_bonus_points=5)
     award(merchant, member_pass, 1000, at=now, by=cashier)
-    for model in (LoyaltySettings, Pass, LedgerEntry, TillTransaction):
+    services.award_online_points(
+        member=member_pass.member,
+        area=area,
+        purchases=[OnlinePurchase(merchant.pk, 2500)],
+        order_ref="order-1",
+        now=now,
+    )
+    for model in (LoyaltySettings, Pass, LedgerEntry, TillTransaction, OnlinePointsShare):
         url = reverse(f"admin:loyalty_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url
+    shares = client.get(reverse("admin:loyalty_onlinepointsshare_changelist")).content.decode()
+    assert merchant.trade_name in shares and member_pass.card_number_display in shares
     page = client.get(reverse("admin:loyalty_pass_change", args=[member_pass.pk]))
     assert page.status_code == 200
     assert member_pass.totp_secret not in page.content.decode()  # the app's key never shows
