@@ -13,7 +13,9 @@ Stripe first, so events that come twice, late or out of order all end in its cur
   parts not paid out stay held until the collective decides (`settle_lost_dispute`, an admin action): pay the
   merchants anyway (the collective bears the loss; the order's status becomes `settled` and the held parts are
   paid out) or not (they stay unpaid; the merchants bear it). Who decided, and when, is on the dispute.
-A closed dispute is final: a later event about it changes nothing.
+A closed dispute is final: a later event about it changes nothing. While a dispute is open, and after it is lost,
+the order cannot be refunded (`refunds`): Stripe refuses a refund of a disputed charge, and after a lost one the
+bank has given the money back already.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@
 
 Two steps, so a crash or a Stripe outage loses nothing and does nothing twice: (1) under the order's row
 lock (the same lock `transfers.pay_out_part` takes, so a payout and a refund of one part never cross)
+— and not while the customer's bank disputes the charge, nor after it gave the money back (`disputes`) —
 the `Refund` is written with its lines — the caller's key is unique, a retry finds it — the stock goes
 back and the loyalty reversal is booked; (2) after commit, without locks, Stripe is asked with the key
 `re:<refund key>` (a retry of step 2 returns Stripe's first refund). A part already paid out gets a
@@ -24,6 +25,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from ..models import (
+    DisputeStatus,
     MerchantOrder,
     MerchantOrderStatus,
     Order,
@@ -130,6 +132,7 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
             return previous
         if locked.status not in REFUNDABLE_ORDER_STATUSES:
             raise NotRefundable()
+        _refuse_if_disputed(locked)
         refunded_qty = dict(
             RefundLine.objects.filter(line__part__order=locked)
             .values("line")
@@ -205,6 +208,20 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
         if not refund.card_cents:  # nothing for Stripe: the customer hears now (else when Stripe confirms)
             transaction.on_commit(lambda: notices.refunded(refund))
         return refund
+
+
+def _refuse_if_disputed(order: Order) -> None:
+    """A charge the customer's bank disputes cannot be refunded (Stripe refuses it, and the stock and points would
+    already be back): while the dispute is open, wait for the decision; once it is lost, the bank has already given the
+    money back, and a refund would pay it twice. After a won dispute refunds work as before."""
+    if order.dispute_status == DisputeStatus.OPEN:
+        raise NotRefundable(
+            _("The customer's bank is looking into a dispute about this payment: refund it once that is decided.")
+        )
+    if order.dispute_status in (DisputeStatus.LOST, DisputeStatus.SETTLED):
+        raise NotRefundable(
+            _("The customer's bank already gave this payment back after a dispute: a refund would pay it twice.")
+        )
 
 
 def _send_after_commit(refund: Refund) -> Refund:

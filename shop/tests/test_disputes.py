@@ -10,8 +10,18 @@ from django.urls import reverse
 from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory
 from shop.exceptions import DisputeNotSettleable
-from shop.models import Dispute, DisputeSettlement, DisputeStatus, MerchantShop, Notice, NoticeKind, Transfer
-from shop.services import disputes, transfers
+from shop.models import (
+    Dispute,
+    DisputeSettlement,
+    DisputeStatus,
+    MerchantShop,
+    Notice,
+    NoticeKind,
+    Refund,
+    Transfer,
+)
+from shop.payments.exceptions import NotRefundable
+from shop.services import disputes, refunds, transfers
 
 from .factories import variant_of
 from .payment_helpers import collect, deliver, events_applied, hand_over, paid_with_card
@@ -225,3 +235,41 @@ def test_the_admin_action_is_the_area_managers_and_merchants_staff_cannot_settle
     assert "1 betwisting afgehandeld" in response.content.decode()  # the admin speaks Dutch first
     lost.refresh_from_db()
     assert lost.settlement == DisputeSettlement.PAY_OUT and lost.settled_by == manager
+
+
+def _refund_books(order, books):
+    return refunds.refund_part(part=order.parts.get(merchant=books), reason="", by=None, idempotency_key="books-back")
+
+
+def test_a_disputed_payment_is_not_refunded_until_the_bank_decides_and_never_after_it_gave_the_money_back(
+    connected, order, books, django_capture_on_commit_callbacks
+):
+    # While the customer's bank looks into it: Stripe would refuse the refund, so nothing is written at all
+    # (no refund row, the stock and points stay where they are)
+    dispute_id = _disputed(connected, order)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(connected)
+    stock_before = order.parts.get(merchant=books).lines.get().variant.stock_on_hand
+    with pytest.raises(NotRefundable) as refused:
+        _refund_books(order, books)
+    assert "dispute" in str(refused.value.message).lower() or "geschil" in str(refused.value.message).lower()
+    assert not Refund.objects.exists()
+    assert order.parts.get(merchant=books).lines.get().variant.stock_on_hand == stock_before
+
+    # Lost: the bank gave the money back already; a refund would pay the customer twice
+    connected.close_dispute(dispute_id, status="lost")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(connected)
+    with pytest.raises(NotRefundable):
+        _refund_books(order, books)
+    assert not Refund.objects.exists()
+
+
+def test_after_a_won_dispute_the_order_is_refunded_as_before(
+    connected, order, books, django_capture_on_commit_callbacks
+):
+    _disputed(connected, order, close="won")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(connected)
+        refund = _refund_books(order, books)
+    assert refund is not None and refund.amount_cents == 2500
