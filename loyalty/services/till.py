@@ -224,14 +224,16 @@ def _till_facts(
         return till_sql.facts_from(cursor.fetchone())
 
 
-def _facts_params(member_pass: Pass, merchant, device_id: str, receipt_number: str, request_key, now) -> dict:
+def _facts_params(located, merchant, device_id: str, receipt_number: str, request_key, now) -> dict:
+    """`till_sql.facts_params` for a scan at `merchant`; the day starts in the zone of `located`'s area (the pass's,
+    or the merchant's, which is the same area)."""
     return till_sql.facts_params(
         merchant_id=merchant.pk,
         device_id=device_id,
         receipt_number=receipt_number,
         request_key=request_key,
         hour_ago=now - timedelta(hours=1),
-        day_start=_day_start(member_pass.area, now),
+        day_start=_day_start(located.area, now),
     )
 
 
@@ -533,16 +535,10 @@ def _award_unlocked(
     """A scan that only earns, on PostgreSQL: read without a lock, the same checks and rules as `_award`, then one
     statement that writes it all only if the pass has not changed since (`till_sql`). None: it kept changing, take the
     lock. Raises what `_award` raises."""
+    # The pass is in the merchant's area (or not found): its day starts in the merchant's area's zone.
+    params = _facts_params(merchant, merchant, device_id, receipt_number, request_key, now)
     for _attempt in range(UNLOCKED_ATTEMPTS):
-        facts = till_sql.facts_params(
-            merchant_id=merchant.pk,
-            device_id=device_id,
-            receipt_number=receipt_number,
-            request_key=request_key,
-            hour_ago=now - timedelta(hours=1),
-            day_start=_day_start(merchant.area, now),
-        )
-        read = till_sql.read_for_scan(merchant, card_number, facts)
+        read = till_sql.read_for_scan(merchant, card_number, params)
         if read is None:
             raise PassNotFound()
         member_pass, facts = read
