@@ -116,7 +116,14 @@ def receive_parcel(
     now = now or timezone.now()
     with transaction.atomic():
         require_desk(by, point)
-        settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
+        try:
+            settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
+        except UnknownCarrier:
+            # A retry of a scan taken in before the point's agreement with its carrier ended: the first answer.
+            retried_id = ParcelEvent.objects.filter(request_key=request_key).values_list("parcel_id", flat=True).first()
+            if retried_id is None:
+                raise
+            return _result(Parcel.objects.get(pk=retried_id), is_duplicate=True)
         if settled.agreement is None:
             return IntakeResult(
                 parcel=None,

@@ -18,6 +18,7 @@ from parcels.exceptions import (
 from parcels.models import (
     AnnouncementSource,
     Billable,
+    CarrierAgreement,
     LearnedCarrierPrefix,
     Parcel,
     ParcelEvent,
@@ -111,6 +112,35 @@ def test_a_retried_request_returns_the_first_answer(point, staff, now):
         request_key=request_key,
     )
     assert retry.parcel == first.parcel and ParcelEvent.objects.count() == 1
+
+
+def test_a_retry_after_the_carriers_agreement_ended_still_gets_its_first_answer(point, staff, now):
+    request_key = key()
+    first = scan(
+        point,
+        staff,
+        UPS_CODES[2],
+        now=now,
+        recipient_name="Ada",
+        recipient_email="ada@example.org",
+        request_key=request_key,
+    )
+    CarrierAgreement.objects.filter(point=point, carrier__code="ups").update(is_active=False)
+
+    retry = scan(
+        point,
+        staff,
+        UPS_CODES[2],
+        now=now,
+        recipient_name="Ada",
+        recipient_email="ada@example.org",
+        request_key=request_key,
+    )
+
+    assert retry.is_duplicate and retry.parcel == first.parcel and ParcelEvent.objects.count() == 1
+    # a new scan of that carrier's code is not taken in for it: the desk is asked which carrier it is
+    new = scan(point, staff, UPS_CODES[3], now=now, recipient_name="Bo", recipient_email="bo@example.org")
+    assert new.parcel is None and new.needs_carrier_choice and "ups" not in new.candidates
 
 
 def test_a_retry_answers_with_the_first_parcel_whatever_was_scanned(point, staff, now):
