@@ -215,3 +215,29 @@ def test_the_pass_shows_its_code_without_network_once_installed(site, browser, a
     assert code in {totp.code_at(member_pass.totp_secret, time.time() + drift) for drift in (-30, 0, 30)}
     assert page.locator("[data-card]").inner_text() == member_pass.card_number_display
     assert page.locator("[data-offline-note]").is_visible()
+
+
+def test_on_a_phone_a_long_staff_menu_folds_away_and_the_till_starts_on_the_first_screen(site, browser, area):
+    merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
+    owner = verified(UserFactory(first_name="Pieter"))
+    StaffMembershipFactory(user=owner, role=Role.MERCHANT_OWNER, merchant=merchant)
+    owner_secret = give_totp(owner)
+    phone = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(phone, site, owner, next_url="/nl/kassa/", totp_secret=owner_secret)
+    phone.wait_for_url(re.compile(rf"/nl/kassa/{merchant.pk}/$"))
+
+    # the menu is one "Menu" button, and the till's code field is on the first screen
+    toggle = phone.locator(".site-nav__toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not phone.locator("#site-nav-list").is_visible()
+    field = phone.locator("[data-code-input]").bounding_box()
+    assert field["y"] + field["height"] < 844 / 2
+    # opening it shows every link, the till's marked as the current page
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert phone.locator("#site-nav-list a[aria-current=page]").is_visible()
+
+    # on a wide screen (the tablet turned, a desk's monitor) the menu is open and there is no button
+    toggle.click()
+    phone.set_viewport_size({"width": 1280, "height": 900})
+    assert phone.locator("#site-nav-list").is_visible() and not toggle.is_visible()
