@@ -153,6 +153,17 @@ def _previous(request_key: uuid.UUID) -> TillTransaction | None:
     return TillTransaction.objects.filter(request_key=request_key).first()
 
 
+def _replayed_purchase(facts: dict, merchant, member_pass: Pass, amount_cents: int) -> TillResult:
+    """The first answer of a purchase whose request key the facts found (`previous_id`): a retry."""
+    return _replay(
+        TillTransaction.objects.get(pk=facts["previous_id"]),
+        merchant_id=merchant.pk,
+        member_pass_id=member_pass.pk,
+        kind=TillKind.PURCHASE,
+        amount_cents=amount_cents,
+    )
+
+
 def calculate_points(*, amount_cents: int, points_per_euro: int, multiplier_permille: int = 1000) -> int:
     """Whole euros × base rate × the merchant's multiplier, rounded down: €23.99 at ×1.5 → 34 points."""
     return (amount_cents // 100) * points_per_euro * multiplier_permille // 1000
@@ -218,22 +229,21 @@ def _till_facts(
     Per member the counts are exact, as the pass lock serialises them. Per merchant and device they are a
     brake, not a guarantee: two tills may take the last slot at once.
     """
-    params = _facts_params(member_pass, merchant, device_id, receipt_number, request_key, now)
+    params = _facts_params(merchant, device_id, receipt_number, request_key, now)
     with connection.cursor() as cursor:
         cursor.execute(till_sql.facts_sql("%(pass)s"), {**params, "pass": member_pass.pk})
         return till_sql.facts_from(cursor.fetchone())
 
 
-def _facts_params(located, merchant, device_id: str, receipt_number: str, request_key, now) -> dict:
-    """`till_sql.facts_params` for a scan at `merchant`; the day starts in the zone of `located`'s area (the pass's,
-    or the merchant's, which is the same area)."""
+def _facts_params(merchant, device_id: str, receipt_number: str, request_key, now) -> dict:
+    """`till_sql.facts_params` for a scan at `merchant`: the day starts in its area's zone (the pass's area too)."""
     return till_sql.facts_params(
         merchant_id=merchant.pk,
         device_id=device_id,
         receipt_number=receipt_number,
         request_key=request_key,
         hour_ago=now - timedelta(hours=1),
-        day_start=_day_start(located.area, now),
+        day_start=_day_start(merchant.area, now),
     )
 
 
@@ -406,13 +416,7 @@ def _award(
     )
     # Read under the lock: an identical request that got the lock first has committed by now.
     if facts["previous_id"]:
-        return _replay(
-            TillTransaction.objects.get(pk=facts["previous_id"]),
-            merchant_id=merchant.pk,
-            member_pass_id=member_pass.pk,
-            kind=TillKind.PURCHASE,
-            amount_cents=amount_cents,
-        )
+        return _replayed_purchase(facts, merchant, member_pass, amount_cents)
     # The step is burnt with the new balance below (one UPDATE).
     rules, step = _check_scan(
         member_pass,
@@ -449,8 +453,9 @@ def _award(
         cards = gift_cards_of_pass(member_pass, now=now, lock=True)
     earning_cents = amount_cents - voucher_cents - reward_cents - giftcard_cents
 
-    earning = _earning(member_pass, merchant, rules, facts, earning_cents=earning_cents, now=now)
-    points, bonus, campaign, campaign_points = earning
+    points, bonus, campaign, campaign_points = _earning(
+        member_pass, merchant, rules, facts, earning_cents=earning_cents, now=now
+    )
 
     purchase = TillTransaction.objects.create(
         merchant=merchant,
@@ -535,21 +540,14 @@ def _award_unlocked(
     """A scan that only earns, on PostgreSQL: read without a lock, the same checks and rules as `_award`, then one
     statement that writes it all only if the pass has not changed since (`till_sql`). None: it kept changing, take the
     lock. Raises what `_award` raises."""
-    # The pass is in the merchant's area (or not found): its day starts in the merchant's area's zone.
-    params = _facts_params(merchant, merchant, device_id, receipt_number, request_key, now)
+    params = _facts_params(merchant, device_id, receipt_number, request_key, now)
     for _attempt in range(UNLOCKED_ATTEMPTS):
         read = till_sql.read_for_scan(merchant, card_number, params)
         if read is None:
             raise PassNotFound()
         member_pass, facts = read
         if facts["previous_id"]:
-            return _replay(
-                TillTransaction.objects.get(pk=facts["previous_id"]),
-                merchant_id=merchant.pk,
-                member_pass_id=member_pass.pk,
-                kind=TillKind.PURCHASE,
-                amount_cents=amount_cents,
-            )
+            return _replayed_purchase(facts, merchant, member_pass, amount_cents)
         rules, step = _check_scan(
             member_pass,
             merchant,
