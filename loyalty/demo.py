@@ -666,7 +666,7 @@ def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
                 name=name,
                 description=name,
                 starts_at=ctx.at(area, first_day, 9),
-                ends_at=ctx.at(area, first_day + timedelta(days=days), 3),
+                ends_at=ctx.at(area, first_day + timedelta(days=days), 0),  # midnight: the last day is whole
                 sectors=[str(sector) for sector in sectors],
                 kind=kind,
                 multiplier_permille=multiplier,

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agora.exceptions import ApplicationError
 
@@ -216,6 +217,23 @@ class UndoForm(forms.Form):
 
     transaction_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class HistoryForm(forms.Form):
+    """The member's history: narrowed to one merchant of their ledger (`shop`) and paged (`before`, an entry id)."""
+
+    shop = forms.TypedChoiceField(
+        label=pgettext_lazy("a shop in the town", "Shop"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": _("That shop is not in your history; here is everything.")},
+    )
+    before = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, merchants: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].choices = [("", _("All shops")), *merchants]
 
 
 class PinForm(ServiceErrorsMixin, forms.Form):

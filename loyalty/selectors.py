@@ -12,7 +12,7 @@ from functools import cache
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -81,13 +81,15 @@ def _label(entry: LedgerEntry) -> str:
     return str(_("Correction"))
 
 
-def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: int = 50) -> dict:
+HISTORY_PAGE = 50
+
+
+def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: int = HISTORY_PAGE) -> dict:
     """The member's pass screen: balance, points expiring within 60 days per day, and the latest history.
 
     `balance` leaves out points past their date that the nightly job has not expired yet.
-    `expiring_soon`: [(date in the area's zone, points)], soonest first. `history`: newest first, dicts
-    with kind, label, points, merchant (name or ""), occurred_at, amount_cents (of a till transaction).
-    Two queries.
+    `expiring_soon`: [(date in the area's zone, points)], soonest first. `history`: the newest `history_limit`
+    entries (`pass_history`). Two queries; one without history.
     """
     now = now or timezone.now()
     tz = pass_.area.tz
@@ -101,12 +103,37 @@ def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: in
             overdue += remaining
         else:
             soon[expires_at.astimezone(tz).date()] += remaining
-    entries = (
-        LedgerEntry.objects.filter(member_pass=pass_)
-        .select_related("merchant", "till_transaction")
-        .order_by("-occurred_at", "-pk")[:history_limit]
-    )
-    history = [
+    return {
+        "balance": max(0, pass_.points_balance - overdue),
+        "expiring_soon": sorted(soon.items()),
+        "history": pass_history(pass_, limit=history_limit).entries if history_limit else [],
+    }
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[dict]
+    older: int | None  # the `before` of the next page, or None when this page reaches the first entry
+
+
+def pass_history(
+    pass_: Pass, *, before: int | None = None, merchant_id: int | None = None, limit: int = HISTORY_PAGE
+) -> HistoryPage:
+    """A page of the pass's ledger, newest first: dicts with id, kind, label, points, merchant (name or ""),
+    occurred_at, amount_cents (of a till transaction, else None). One query.
+
+    `before`: an entry's id; the page starts just after it in that order (time, then id, so that entries of the
+    same moment are neither skipped nor repeated). An id that is not this pass's gives an empty page.
+    `merchant_id`: only what happened at that merchant.
+    """
+    entries = LedgerEntry.objects.filter(member_pass=pass_)
+    if merchant_id is not None:
+        entries = entries.filter(merchant_id=merchant_id)
+    if before is not None:
+        at = Subquery(LedgerEntry.objects.filter(member_pass=pass_, pk=before).values("occurred_at")[:1])
+        entries = entries.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, pk__lt=before))
+    rows_ = list(entries.select_related("merchant", "till_transaction").order_by("-occurred_at", "-pk")[: limit + 1])
+    page = [
         {
             "id": entry.pk,
             "kind": entry.kind,
@@ -116,13 +143,19 @@ def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: in
             "occurred_at": entry.occurred_at,
             "amount_cents": abs(entry.till_transaction.amount_cents) if entry.till_transaction_id else None,
         }
-        for entry in entries
+        for entry in rows_[:limit]
     ]
-    return {
-        "balance": max(0, pass_.points_balance - overdue),
-        "expiring_soon": sorted(soon.items()),
-        "history": history,
-    }
+    return HistoryPage(entries=page, older=page[-1]["id"] if len(rows_) > limit else None)
+
+
+def history_merchants(pass_: Pass) -> list[tuple[int, str]]:
+    """The merchants in the pass's ledger, as (id, trade name) by name: what its history can be narrowed to."""
+    return list(
+        LedgerEntry.objects.filter(member_pass=pass_, merchant__isnull=False)
+        .values_list("merchant_id", "merchant__trade_name")
+        .distinct()
+        .order_by("merchant__trade_name", "merchant_id")
+    )
 
 
 def _day_bounds(area, day: date) -> tuple[datetime, datetime]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +33,7 @@ from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
-from .forms import JoinForm, PinForm, TillForm, UndoForm
+from .forms import HistoryForm, JoinForm, PinForm, TillForm, UndoForm
 
 TILL_ACTION = selectors.TILL_ACTION
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
@@ -136,7 +137,7 @@ def pass_screen(request):
     area, member_pass = _member_pass(request)
     if member_pass is None:
         return redirect("loyalty:join")
-    overview = selectors.pass_overview(member_pass)
+    overview = selectors.pass_overview(member_pass, history_limit=0)
     gift_cards = [
         {**card, "balance": format_euros(card["balance_cents"])} for card in selectors.gift_cards_for_pass(member_pass)
     ]
@@ -162,19 +163,37 @@ def pass_screen(request):
 @login_required
 @require_GET
 def history(request):
-    """Balance, points expiring soon, and every entry (earned, spent, expired, reversed) with its merchant."""
+    """Balance, points expiring soon, and every entry (earned, spent, expired, reversed) with its merchant: a page at a
+    time, newest first, for all shops or one."""
     area, member_pass = _member_pass(request)
     if member_pass is None:
         return redirect("loyalty:join")
-    overview = selectors.pass_overview(member_pass)
-    history = [
+    overview = selectors.pass_overview(member_pass, history_limit=0)
+    form = HistoryForm(request.GET, merchants=selectors.history_merchants(member_pass))
+    # A shop no longer in the list or a mangled page shows the first page of everything, with the form saying why.
+    choice = form.cleaned_data if form.is_valid() else {"shop": None, "before": None}
+    page = selectors.pass_history(member_pass, before=choice["before"], merchant_id=choice["shop"])
+    entries = [
         {**entry, "amount": format_euros(entry["amount_cents"]) if entry["amount_cents"] else ""}
-        for entry in overview["history"]
+        for entry in page.entries
     ]
+    older = None
+    if page.older:
+        older = "?" + urlencode({**({"shop": choice["shop"]} if choice["shop"] else {}), "before": page.older})
     response = render(
         request,
         "loyalty/history.html",
-        {"area": area, "member_pass": member_pass, "overview": overview, "history": history},
+        {
+            "area": area,
+            "member_pass": member_pass,
+            "overview": overview,
+            "form": form,
+            "history": entries,
+            "shop": choice["shop"],
+            "is_first_page": choice["before"] is None,
+            "older_url": older,
+            "newest_url": "?" + urlencode({"shop": choice["shop"]}) if choice["shop"] else "?",
+        },
     )
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -407,7 +426,13 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
     today = timezone.localdate(timezone=merchant.area.tz)
     summary = selectors.till_summary(merchant, today)
     recent = [
-        {"transaction": item, "amount": format_euros(item.amount_cents), "undo_key": uuid.uuid4()}
+        {
+            "transaction": item,
+            "amount": format_euros(item.amount_cents),
+            "undo_key": uuid.uuid4(),
+            # Today's show their time; a quiet shop's list reaches back days, and those show their date too.
+            "is_today": timezone.localdate(item.occurred_at, timezone=merchant.area.tz) == today,
+        }
         for item in selectors.recent_till_transactions(merchant, limit=10)
     ]
     # The cursor goes where the cashier must act: the first field with an error, else the code (for the scanner).

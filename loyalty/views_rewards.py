@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import time as dt_time
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -198,6 +201,15 @@ def _campaign_text(campaign) -> str:
     return _("%(points)s extra points per purchase") % {"points": campaign.bonus_points}
 
 
+def _until(ends_at, tz) -> tuple[str, str]:
+    """When an offer ends, as a member reads it, as (label, value): a campaign ending at midnight has a last day
+    ('Last day', '20 December 2026'); any other end shows its time ('Until', '21 December 2026, 18:00')."""
+    local = timezone.localtime(ends_at, tz)
+    if local.time() == dt_time.min:
+        return _("Last day"), date_format(local.date() - timedelta(days=1), "j F Y")
+    return _("Until"), date_format(local, "j F Y, H:i")
+
+
 @login_required
 @require_GET
 def offers(request):
@@ -218,6 +230,7 @@ def offers(request):
                 "where": ", ".join(places) if places else _("Every participating shop"),
                 "min_amount": format_euros(campaign.min_amount_cents) if campaign.min_amount_cents else "",
                 "is_for_you": bool(campaign.segment),
+                "until": _until(campaign.ends_at, area.tz),
             }
         )
     context = {"area": area, "member_pass": member_pass, "items": items, "segments": dict(segment_choices())}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -135,6 +135,21 @@ def test_offers_show_segment_campaigns_only_with_consent(app, area, member_pass)
     consent(member_pass)
     page = app.get(reverse("loyalty:offers")).content.decode()
     assert "Welcome bonus for new members" in page
+
+
+def test_an_offer_ending_at_midnight_shows_its_last_day_and_any_other_its_time(app, area):
+    tz = area.tz
+    today = timezone.localdate(timezone=tz)
+    midnight = timezone.make_aware(datetime.combine(today + timedelta(days=10), time.min), tz)
+    make_campaign(area, now=timezone.now(), name="Cheese week", ends_at=midnight)
+    make_campaign(area, now=timezone.now(), name="Late night", ends_at=midnight + timedelta(days=1, hours=22))
+
+    page = app.get(reverse("loyalty:offers")).content.decode()
+
+    last_day = today + timedelta(days=9)
+    assert f"<dt>Last day</dt><dd>{last_day.day} {last_day:%B %Y}</dd>" in page
+    end = today + timedelta(days=11)
+    assert f"<dt>Until</dt><dd>{end.day} {end:%B %Y}, 22:00</dd>" in page
 
 
 def test_the_pass_screen_links_to_the_new_pages(app):

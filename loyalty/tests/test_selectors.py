@@ -67,6 +67,53 @@ def test_the_pass_overview_in_two_queries(
     assert overview["history"][1]["amount_cents"] == 500
 
 
+def test_the_history_pages_through_every_entry_once_even_when_several_share_a_moment(
+    area, merchant, other_merchant, cashier, member_pass, now, django_assert_num_queries
+):
+    # given: two purchases, and five spends at one and the same moment (a tie only the id breaks)
+    award(merchant, member_pass, 5000, at=now - timedelta(hours=2), by=cashier)
+    award(other_merchant, member_pass, 3000, at=now - timedelta(hours=1), by=cashier_for(other_merchant))
+    for n in range(5):
+        services.spend_points(
+            pass_id=member_pass.pk, points=1, request_key=key(), by=member_pass.member, reason=f"Koffie {n}", now=now
+        )
+    everything = [entry["id"] for entry in selectors.pass_history(member_pass, limit=100).entries]
+    assert len(everything) == 7
+
+    # when: the member reads it three entries at a time
+    seen, before = [], None
+    while True:
+        with django_assert_num_queries(1):
+            page = selectors.pass_history(member_pass, before=before, limit=3)
+        seen += [entry["id"] for entry in page.entries]
+        if page.older is None:
+            break
+        before = page.older
+
+    # then: every entry, newest first, none twice, none skipped
+    assert seen == everything
+    assert [entry["label"] for entry in selectors.pass_history(member_pass, limit=2).entries] == [
+        "Koffie 4",
+        "Koffie 3",
+    ]
+
+
+def test_the_history_of_one_shop_and_never_of_another_pass(area, merchant, other_merchant, cashier, member_pass, now):
+    award(merchant, member_pass, 2000, at=now - timedelta(days=2), by=cashier)
+    award(other_merchant, member_pass, 3000, at=now - timedelta(days=1), by=cashier_for(other_merchant))
+    assert selectors.history_merchants(member_pass) == sorted(
+        [(merchant.pk, merchant.trade_name), (other_merchant.pk, other_merchant.trade_name)], key=lambda m: m[1]
+    )
+    only_here = selectors.pass_history(member_pass, merchant_id=merchant.pk).entries
+    assert [(entry["merchant"], entry["points"]) for entry in only_here] == [(merchant.trade_name, 20)]
+
+    # an entry of someone else's pass as the page's start shows nothing of theirs, nor of ours
+    other_pass = PassFactory(area=area)
+    theirs = award(merchant, other_pass, 9900, at=now, by=cashier)
+    their_entry = other_pass.entries.get(till_transaction_id=theirs.transaction_id)
+    assert selectors.pass_history(member_pass, before=their_entry.pk).entries == []
+
+
 def test_the_overview_leaves_out_points_the_nightly_job_has_not_expired_yet(area, merchant, cashier, member_pass, now):
     rules_for(area, expiry_months=1)
     award(merchant, member_pass, 2000, at=now, by=cashier)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from agora.money import format_euros
@@ -21,7 +22,7 @@ from loyalty.forms import parse_euros
 from loyalty.models import Pass, TillTransaction
 from privacy.tests.factories import with_totp
 
-from .factories import recognisable
+from .factories import recognisable, rules_for
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +219,52 @@ def test_history_shows_each_merchant_and_kind_in_a_constant_number_of_queries(cl
     assert len(many) == len(few), "\n".join(q["sql"] for q in many)
 
 
+def test_the_history_pages_back_and_narrows_to_one_shop(client, area, merchant, member_pass, cashier):
+    # given: sixty purchases at one shop and one at another (a page holds fifty)
+    rules_for(area, max_scans_per_member_per_hour=0, max_scans_per_member_per_merchant_per_day=0)
+    client.force_login(member_pass.member)
+    bakery = MerchantFactory(area=area, trade_name="Bakker Bouwman")
+    StaffMembershipFactory(user=cashier, role=Role.MERCHANT_STAFF, merchant=bakery)
+    cashier.__dict__.pop("_agora_memberships", None)
+    for shop in [merchant] * 60 + [bakery]:
+        services.award_for_purchase(
+            merchant=shop, code=member_pass.card_number, amount_cents=100, request_key=uuid.uuid4(), by=cashier
+        )
+
+    # when: the member opens their history, then the older entries
+    first = client.get(reverse("loyalty:history"))
+    older_url = first.context["older_url"]
+    second = client.get(reverse("loyalty:history") + older_url)
+
+    # then: fifty, then the rest (with the welcome bonus, if any), nothing twice
+    first_ids = [entry["id"] for entry in first.context["history"]]
+    second_ids = [entry["id"] for entry in second.context["history"]]
+    assert len(first_ids) == 50 and not set(first_ids) & set(second_ids)
+    assert len(first_ids) + len(second_ids) == member_pass.entries.count()
+    assert second.context["older_url"] is None and "Latest entries" in second.content.decode()
+
+    # and narrowed to the bakery, only its purchase; its name is among the choices
+    bakery_page = client.get(reverse("loyalty:history"), {"shop": bakery.pk})
+    assert [entry["merchant"] for entry in bakery_page.context["history"]] == ["Bakker Bouwman"]
+    assert f'<option value="{bakery.pk}" selected>Bakker Bouwman</option>' in bakery_page.content.decode()
+
+
+def test_a_shop_not_in_the_history_shows_everything_and_says_so(client, area, merchant, member_pass, cashier):
+    client.force_login(member_pass.member)
+    for _ in range(2):
+        services.award_for_purchase(
+            merchant=merchant, code=member_pass.card_number, amount_cents=500, request_key=uuid.uuid4(), by=cashier
+        )
+    elsewhere = MerchantFactory(area=area)  # a real shop, but the member never bought there
+
+    for query in ({"shop": elsewhere.pk}, {"shop": "bakery"}, {"before": "-3"}):
+        response = client.get(reverse("loyalty:history"), query)
+        assert response.status_code == 200
+        assert len(response.context["history"]) == member_pass.entries.count()
+        page = response.content.decode()
+        assert "That shop is not in your history" in page or "That page of your history does not exist" in page
+
+
 # --- The till: who may use it --------------------------------------------------------------------------------------
 
 
@@ -292,6 +339,28 @@ def test_a_purchase_awards_points_and_shows_name_points_and_balance(till_client,
     assert response.context["form"]["request_key"].value() != transaction.request_key
     assert response.context["summary"]["count"] == 1
     assert response.context["recent"][0]["transaction"].member_first_name == "Sanne"
+
+
+def test_the_tills_last_transactions_show_a_date_when_not_from_today(till_client, area, merchant, member_pass, cashier):
+    # given: a purchase two days ago and one now
+    two_days_ago = timezone.now() - timedelta(days=2)
+    for at in (two_days_ago, timezone.now()):
+        services.award_for_purchase(
+            merchant=merchant,
+            code=member_pass.card_number,
+            amount_cents=900,
+            request_key=uuid.uuid4(),
+            by=cashier,
+            now=at,
+        )
+
+    page = till_client.get(reverse("loyalty:till", args=[merchant.pk])).content.decode()
+
+    # then: today's shows its time only; the older one its day as well, so nobody takes it for today's
+    local = timezone.localtime(two_days_ago, area.tz)
+    assert f'<span class="till-recent__day">{local:%-d} {local:%b}</span> {local:%H:%M}</td>'.lower() in page.lower()
+    now = timezone.localtime(timezone.now(), area.tz)
+    assert f"<td>{now:%H:%M}</td>" in page or f"<td>{(now - timedelta(minutes=1)):%H:%M}</td>" in page
 
 
 def test_a_retry_with_the_same_key_shows_the_first_result_and_awards_once(till_client, merchant, member_pass):
