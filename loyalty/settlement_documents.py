@@ -81,6 +81,13 @@ def status_text(statement: Statement) -> str:
     return _("Draft: the period has not ended yet")
 
 
+def short_status(statement: Statement) -> str:
+    """The status in a table's narrow column: the issued statement's number, or 'Draft' (the page says why)."""
+    if statement.stored:
+        return statement.number
+    return _("Draft")
+
+
 def registration_label(area) -> str:
     return _("KvK number") if area.country == "NL" else _("Enterprise number")
 

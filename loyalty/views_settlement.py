@@ -99,6 +99,9 @@ def start(request):
         raise PermissionDenied
     if len(merchants) == 1 and not areas:
         return redirect("loyalty:settlement_statement", merchant_pk=merchants[0].pk)
+    if len(areas) == 1 and all(merchant.area_id == areas[0].pk for merchant in merchants):
+        # An area's manager: the overview lists every merchant with its figures and links to its statement.
+        return redirect("loyalty:settlement_overview", area=areas[0].slug)
     return render(request, "loyalty/settlement/start.html", {"merchants": merchants, "areas": areas})
 
 
@@ -247,7 +250,7 @@ def overview(request, area: str):
             "rows": [
                 {
                     "merchant": row.merchant,
-                    "status": documents.status_text(row.statement),
+                    "status": documents.short_status(row.statement),
                     "is_draft": row.statement.is_draft,
                     "amounts": [format_euros(row.amounts[code]) for code in codes],
                     "net": format_euros(row.statement.net_cents),

@@ -225,6 +225,10 @@ def test_the_manager_issues_a_closed_period_once(client, merchant, manager, may)
     assert (stored.net_cents, stored.number, stored.created_by) == (-1900, "000001", manager)
     page = client.get(response["Location"]).content.decode()
     assert "Issued statement 000001" in page and "Issue this statement" not in page
+    # the overview's status column: the number once issued, 'Draft' for a merchant not issued yet
+    MerchantFactory(area=merchant.area)
+    rows = client.get(overview_url(merchant.area.slug, **MAY)).context["rows"]
+    assert sorted(row["status"] for row in rows) == ["000001", "Draft"]
 
 
 def test_the_owner_cannot_issue(client, merchant, owner, may):
@@ -310,9 +314,16 @@ def test_the_start_page_lists_what_the_person_may_see(client, area, merchant, ma
     client.force_login(owner)
     response = client.get(reverse("loyalty:settlement_start"))
     assert response.status_code == 302 and str(merchant.pk) in response["Location"]
+    # the area's manager goes straight to the overview, which lists every merchant
     client.force_login(manager)
+    response = client.get(reverse("loyalty:settlement_start"), follow=True)
+    assert response.redirect_chain[0][0] == reverse("loyalty:settlement_overview", args=[area.slug])
+    assert merchant.trade_name in response.content.decode()
+    # someone who sees two areas chooses
+    other = MerchantFactory(area=ShoppingAreaFactory())
+    client.force_login(person_with(Role.PLATFORM_ADMIN))
     page = client.get(reverse("loyalty:settlement_start")).content.decode()
-    assert area.name in page and merchant.trade_name in page
+    assert area.name in page and other.area.name in page and merchant.trade_name in page
     client.force_login(person_with(Role.MERCHANT_STAFF, merchant=merchant))
     assert client.get(reverse("loyalty:settlement_start")).status_code == 403
 
