@@ -33,6 +33,7 @@ from .models import (
     Campaign,
     EntryKind,
     GiftCard,
+    GiftCardEntry,
     GiftCardEntryKind,
     GiftCardStatus,
     LedgerEntry,
@@ -469,6 +470,37 @@ def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> li
         }
         for pk, number, balance, expires_at, status in rows
     ]
+
+
+def pass_gift_cards_history(member_pass: Pass) -> list[dict]:
+    """Every gift card on the member's pass, valid ones first (soonest-expiring first), each with its entries newest
+    first: where it was loaded, spent, reversed or expired. Dicts with number_display, balance_cents, expires_at,
+    is_usable and entries (dicts with kind, label, amount_cents, merchant, occurred_at). Two queries."""
+    now = timezone.now()
+    entries = GiftCardEntry.objects.select_related("merchant").order_by("-occurred_at", "-pk")
+    cards = GiftCard.objects.filter(member_pass=member_pass).prefetch_related(Prefetch("entries", queryset=entries))
+    cards = cards.order_by("pk")
+    history = [
+        {
+            "number_display": group_card_number(card.number),
+            "balance_cents": card.balance_cents,
+            "expires_at": card.expires_at,
+            "is_valid": card.expires_at > now,
+            "is_usable": card.status == GiftCardStatus.ACTIVE and card.balance_cents > 0 and card.expires_at > now,
+            "entries": [
+                {
+                    "kind": entry.kind,
+                    "label": entry.get_kind_display(),
+                    "amount_cents": entry.amount_cents,
+                    "merchant": entry.merchant.trade_name if entry.merchant_id else "",
+                    "occurred_at": entry.occurred_at,
+                }
+                for entry in card.entries.all()
+            ],
+        }
+        for card in cards
+    ]
+    return sorted(history, key=lambda card: (not card["is_valid"], card["expires_at"]))
 
 
 def gift_card_statement(area, number: str) -> dict | None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("mijn/", views.pass_screen, name="pass"),
     path("mijn/join/", views.join, name="join"),
     path("mijn/history/", views.history, name="history"),
+    path("mijn/cadeaukaart/", views.gift_card_history, name="gift_card_history"),
     path("mijn/card/", views.card, name="card"),
     path("mijn/key/", views.pass_key, name="pass_key"),
     path("mijn/sw.js", views.service_worker, name="service_worker"),

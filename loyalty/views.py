@@ -199,6 +199,31 @@ def history(request):
     return response
 
 
+def _signed_euros(cents: int) -> str:
+    """+€ 25,00 for value that came in, −€ 12,50 (a true minus sign) for value that went out."""
+    return ("+" if cents > 0 else "\u2212" if cents < 0 else "") + format_euros(abs(cents))
+
+
+@login_required
+@require_GET
+def gift_card_history(request):
+    """The gift cards on the member's pass: what is left, until when, and every load and spend with its shop."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    cards = [
+        {
+            **card,
+            "balance": format_euros(card["balance_cents"]),
+            "entries": [{**entry, "amount": _signed_euros(entry["amount_cents"])} for entry in card["entries"]],
+        }
+        for card in selectors.pass_gift_cards_history(member_pass)
+    ]
+    response = render(request, "loyalty/gift_cards.html", {"area": area, "member_pass": member_pass, "cards": cards})
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def card(request):

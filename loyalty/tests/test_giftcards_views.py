@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -15,6 +16,7 @@ from loyalty.models import GiftCard, GiftCardEntry
 from privacy.models import AuditEntry
 from privacy.tests.factories import with_totp
 
+from .factories import PassFactory, award
 from .giftcard_factories import PIN, balance, sell
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +206,36 @@ def test_the_gift_card_screen_of_merchant_a_is_not_found_for_merchant_b_staff(cl
     assert client.post(url, payment(number=card.number, pin=PIN, amount="5")).status_code == 404
     assert client.post(reverse("loyalty:till_gift_card_undo", args=[merchant.pk]), {}).status_code == 404
     assert balance(card) == 2500
+
+
+# --- The member's own gift cards ----------------------------------------------------------------------------------
+
+
+def test_the_member_sees_where_the_gift_card_on_their_pass_was_loaded_and_spent(
+    client, area, merchant, cashier, member_pass, now
+):
+    # given: € 25 put on the pass at the desk, € 10 of it paid at the merchant's till; someone else's card too
+    sell(area, 2500, at=now - timedelta(days=2), member_pass=member_pass)
+    award(merchant, member_pass, 1500, at=now - timedelta(days=1), by=cashier, giftcard_cents=1000)
+    sell(area, 9900, at=now, member_pass=PassFactory(area=area))
+
+    client.force_login(member_pass.member)
+    pass_page = client.get(reverse("loyalty:pass")).content.decode()
+    response = client.get(reverse("loyalty:gift_card_history"))
+
+    # then: the pass screen links to it; the page shows what is left and each entry with its shop, newest first
+    assert reverse("loyalty:gift_card_history") in pass_page
+    assert response["Cache-Control"] == "private, no-cache"
+    [card] = response.context["cards"]
+    assert card["balance"] == "€15.00"
+    assert [(e["label"], e["amount"], e["merchant"]) for e in card["entries"]] == [
+        ("Spent", "\u2212€10.00", merchant.trade_name),
+        ("Loaded", "+€25.00", ""),
+    ]
+    assert "€99.00" not in response.content.decode()
+
+
+def test_without_a_gift_card_the_page_says_where_to_get_one(client, member_pass):
+    client.force_login(member_pass.member)
+    page = client.get(reverse("loyalty:gift_card_history")).content.decode()
+    assert "There is no gift card on your pass" in page
