@@ -290,7 +290,7 @@ def service_worker(request):
         reverse("loyalty:manifest"),
         reverse("loyalty:icon"),
     ]
-    pages = [scope, reverse("loyalty:history"), reverse("loyalty:wallet")]
+    pages = [scope, reverse("loyalty:history"), reverse("loyalty:wallet"), reverse("loyalty:gift_card_history")]
     offline = render_to_string("loyalty/offline.html", {"scope": scope})
     # A new asset URL (hashed names in production) gives a new cache and drops the old one.
     version = hashlib.sha256(json.dumps([assets, pages, SERVICE_WORKER_REVISION]).encode()).hexdigest()[:12]

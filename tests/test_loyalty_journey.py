@@ -217,6 +217,40 @@ def test_the_pass_shows_its_code_without_network_once_installed(site, browser, a
     assert page.locator("[data-offline-note]").is_visible()
 
 
+def test_offline_the_history_is_its_newest_page_even_after_reading_older_ones(site, browser, area):
+    from loyalty.tests.factories import award, cashier_for, rules_for
+
+    # given: a member with more entries than one page holds
+    rules_for(
+        area, max_scans_per_member_per_hour=0, max_scans_per_member_per_merchant_per_day=0, daily_cap_points=10**6
+    )
+    shopper = verified(UserFactory(first_name="Sanne"))
+    member_pass = services.join_pass(user=shopper, area=area)
+    merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
+    cashier = cashier_for(merchant)
+    now = datetime.now(UTC)
+    for minutes in range(55, 0, -1):
+        award(merchant, member_pass, 100 * minutes, at=now - timedelta(minutes=minutes), by=cashier)
+    newest = f"+{member_pass.entries.order_by('-occurred_at', '-pk').first().points}"
+    page = new_page(browser)
+    log_in(page, site, shopper, next_url="/nl/mijn/")
+    shown_code(page)
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+
+    # when: they read their history and then its older page, online
+    page.goto(f"{site}/nl/mijn/history/")
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+    page.get_by_role("link", name="Oudere boekingen").click()
+    page.wait_for_url(re.compile(r"before="))
+    assert page.get_by_role("link", name="Nieuwste boekingen").is_visible()
+
+    # then: without network, the history is the newest page, not the older one read last
+    page.context.set_offline(True)
+    page.goto(f"{site}/nl/mijn/history/")
+    assert page.locator(".history__points").first.inner_text().split()[0] == newest
+    assert page.get_by_role("link", name="Nieuwste boekingen").count() == 0
+
+
 def test_on_a_phone_a_long_staff_menu_folds_away_and_the_till_starts_on_the_first_screen(site, browser, area):
     merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
     owner = verified(UserFactory(first_name="Pieter"))

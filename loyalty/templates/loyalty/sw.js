@@ -40,7 +40,8 @@ async function refresh(request) {
   const response = await fetch(request);
   const key = pageKey(request.url);
   const cache = await caches.open(CACHE);
-  if (response.ok && response.type === "basic" && PAGES.includes(key)) {
+  // Only a page's plain address is kept: an older page of the history (?before=…) must not replace the first.
+  if (response.ok && response.type === "basic" && PAGES.includes(key) && new URL(request.url).search === "") {
     await cache.put(key, response.clone());
   } else if (response.type === "opaqueredirect" || response.status === 403 || response.status === 404) {
     // Logged out, or no pass (any more): a copy of someone's pass must not outlive that.
