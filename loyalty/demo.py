@@ -658,13 +658,23 @@ def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
         ("We missen je: 50 extra punten", CampaignKind.BONUS, 1000, 50, today - timedelta(days=3), 30, [], "lapsed"),
         ("Zomermarkt: drie keer punten", CampaignKind.MULTIPLIER, 3000, 0, today + timedelta(days=60), 3, [], ""),
     ]
+    descriptions = {
+        "Koopavonden december: dubbele punten": "Op de koopavonden in december zijn de winkels open tot 21.00 uur. "
+        "Je spaart die hele maand dubbele punten.",
+        "Versweken: dubbele punten bij de speciaalzaak": "Bij de bakker, de slager, de kaaswinkel en de visboer spaar "
+        "je vier weken lang dubbele punten.",
+        "We missen je: 50 extra punten": "Een tijdje niet in de binnenstad geweest? Bij je volgende aankoop krijg "
+        "je 50 punten extra, en er staat een waardebon voor je klaar.",
+        "Zomermarkt: drie keer punten": "Drie dagen zomermarkt in de binnenstad: in elke deelnemende winkel drie "
+        "keer punten.",
+    }
     made = []
     for name, kind, multiplier, bonus, first_day, days, sectors, segment in specs:
         made.append(
             Campaign.objects.create(
                 area=area,
                 name=name,
-                description=name,
+                description=descriptions[name],
                 starts_at=ctx.at(area, first_day, 9),
                 ends_at=ctx.at(area, first_day + timedelta(days=days), 0),  # midnight: the last day is whole
                 sectors=[str(sector) for sector in sectors],
