@@ -219,6 +219,12 @@ class UndoForm(forms.Form):
     request_key = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class TillDayForm(forms.Form):
+    """Which day of the till to show (the Z-report of that day)."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
 class HistoryForm(forms.Form):
     """The member's history: narrowed to one merchant of their ledger (`shop`) and paged (`before`, an entry id)."""
 

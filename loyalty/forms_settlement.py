@@ -22,10 +22,18 @@ class PeriodForm(forms.Form):
     month = forms.CharField(
         label=_("Month"), required=False, max_length=7, widget=forms.TextInput(attrs={"type": "month"})
     )
-    first = forms.DateField(label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO in the field's value, whatever the language: what a browser's date field reads.
+    first = forms.DateField(
+        label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last = forms.DateField(
+        label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, data=None, *, default_month: date):
+        if data is not None and not any(data.get(name) for name in ("month", "first", "last")):
+            # Nothing asked: the default month, shown in the field as well as on the page.
+            data = {"month": default_month.strftime("%Y-%m")}
         super().__init__(data)
         self.default_month = default_month
 

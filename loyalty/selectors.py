@@ -205,24 +205,30 @@ class RecentTillTransaction:
         return str(TillKind(self.kind).label)
 
 
-def recent_till_transactions(merchant, limit: int = 10, *, now: datetime | None = None) -> list[RecentTillTransaction]:
-    """The merchant's latest till transactions, newest first, each saying whether it can still be undone.
+def recent_till_transactions(
+    merchant, limit: int | None = 10, *, now: datetime | None = None, day: date | None = None
+) -> list[RecentTillTransaction]:
+    """The merchant's latest till transactions, newest first, each saying whether it can still be undone; with
+    `day`, those of that day in the area's time zone (`limit` None: all of them).
 
     Only this merchant's own rows: staff never see other shops' scans. A member's first name only when they
     consented to merchants recognising them (`share_with_merchants`). Four queries.
     """
     now = now or timezone.now()
     window = timedelta(minutes=LoyaltySettings.for_area(merchant.area_id).undo_window_minutes)
+    rows = TillTransaction.objects.filter(merchant=merchant)
+    if day is not None:
+        start, end = _day_bounds(merchant.area, day)
+        rows = rows.filter(occurred_at__gte=start, occurred_at__lt=end)
     rows = (
-        TillTransaction.objects.filter(merchant=merchant)
-        .select_related("member_pass__member")
+        rows.select_related("member_pass__member")
         .annotate(
             undo_count=Count("reversals", filter=Q(reversals__kind=TillKind.UNDO)),
             reversed_cents=Coalesce(-Sum("reversals__amount_cents"), 0),
         )
-        .order_by("-occurred_at", "-pk")[:limit]
+        .order_by("-occurred_at", "-pk")
     )
-    rows = list(rows)
+    rows = list(rows[:limit] if limit is not None else rows)
     try:
         consenting = consented_subject_ids(merchant.area, NAME_PURPOSE)
     except UnknownPurpose:  # a database without the purposes (never in production: a migration makes them)

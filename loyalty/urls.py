@@ -20,6 +20,7 @@ urlpatterns = [
     path("kassa/", views.till_start, name="till_start"),
     path("kassa/<int:merchant_pk>/", views.till, name="till"),
     path("kassa/<int:merchant_pk>/undo/", views.till_undo, name="till_undo"),
+    path("kassa/<int:merchant_pk>/dag/", views.till_day, name="till_day"),
     # Rewards, vouchers and campaigns (member app and management), the collective's desk (gift cards),
     # settlement statements: each in its own module.
     path("", include("loyalty.urls_rewards")),

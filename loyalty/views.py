@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -33,7 +34,7 @@ from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
-from .forms import HistoryForm, JoinForm, PinForm, TillForm, UndoForm
+from .forms import HistoryForm, JoinForm, PinForm, TillDayForm, TillForm, UndoForm
 
 TILL_ACTION = selectors.TILL_ACTION
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
@@ -447,9 +448,55 @@ def _result_parts(result) -> list[tuple[str, str]]:
     return [(label, format_euros(abs(cents))) for label, cents in parts if cents]
 
 
+def _summary_context(merchant: Merchant, day) -> dict:
+    """A day's figures at the till, for `loyalty/_till_summary.html`."""
+    summary = selectors.till_summary(merchant, day)
+    return {
+        "summary": summary,
+        "summary_amount": format_euros(summary["amount_cents"]),
+        "summary_parts": [
+            (label, format_euros(summary[key]))
+            for label, key in (
+                (_("Vouchers"), "voucher_cents"),
+                (_("Rewards"), "reward_cents"),
+                (_("Gift cards"), "giftcard_cents"),
+            )
+            if summary[key]
+        ],
+    }
+
+
+@login_required
+@require_GET
+def till_day(request, merchant_pk: int):
+    """A day at the till, today unless asked otherwise (`?day=`): its figures and every transaction, for the cash-up
+    at closing time or a question the next morning. Staff see their own shop's days only."""
+    merchant = _till_merchant(request, merchant_pk)
+    today = timezone.localdate(timezone=merchant.area.tz)
+    form = TillDayForm(request.GET if "day" in request.GET else None, initial={"day": today})
+    day = form.cleaned_data["day"] if form.is_valid() else today
+    rows = [
+        {"transaction": item, "amount": format_euros(item.amount_cents)}
+        for item in selectors.recent_till_transactions(merchant, limit=None, day=day)
+    ]
+    context = {
+        "merchant": merchant,
+        "form": form,
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1) if day < today else None,
+        "rows": rows,
+        **_summary_context(merchant, day),
+    }
+    response = render(request, "loyalty/till_day.html", context, status=400 if form.errors else 200)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, amount_cents=None):
     today = timezone.localdate(timezone=merchant.area.tz)
-    summary = selectors.till_summary(merchant, today)
     recent = [
         {
             "transaction": item,
@@ -476,17 +523,7 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
             "result_undo_key": uuid.uuid4(),
             "result_parts": _result_parts(result) if result else [],
             "result_to_pay": format_euros(result.to_pay_cents) if result else "",
-            "summary": summary,
-            "summary_amount": format_euros(summary["amount_cents"]),
-            "summary_parts": [
-                (label, format_euros(summary[key]))
-                for label, key in (
-                    (_("Vouchers"), "voucher_cents"),
-                    (_("Rewards"), "reward_cents"),
-                    (_("Gift cards"), "giftcard_cents"),
-                )
-                if summary[key]
-            ],
+            **_summary_context(merchant, today),
             "recent": recent,
             "today": today,
         },

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
@@ -308,6 +308,14 @@ def test_the_overview_page_takes_the_same_queries_for_more_merchants(client, are
     for day in range(1, 6):
         till_row(MerchantFactory(area=area), member_pass, when=at(day), by=cashier, points=day)
     assert count() == before
+
+
+def test_without_a_period_the_current_month_is_shown_and_in_its_field(client, area, merchant, manager):
+    client.force_login(manager)
+    this_month = timezone.localdate(timezone=area.tz).strftime("%Y-%m")
+    for page_url in (url("settlement_statement", merchant.pk), overview_url(area.slug)):
+        page = client.get(page_url).content.decode()
+        assert f'value="{this_month}"' in page
 
 
 def test_the_start_page_lists_what_the_person_may_see(client, area, merchant, manager, owner):

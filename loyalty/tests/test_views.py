@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 import pytest
 from django.db import connection
@@ -277,6 +278,7 @@ def test_the_till_of_merchant_a_is_not_found_for_merchant_b_staff_and_for_member
         assert client.get(url).status_code == 404
         assert client.post(url, purchase(merchant, code="123456789012", amount="10")).status_code == 404
         assert client.post(reverse("loyalty:till_undo", args=[merchant.pk]), {}).status_code == 404
+        assert client.get(reverse("loyalty:till_day", args=[merchant.pk])).status_code == 404
     assert not TillTransaction.objects.exists()
 
 
@@ -361,6 +363,74 @@ def test_the_tills_last_transactions_show_a_date_when_not_from_today(till_client
     assert f'<span class="till-recent__day">{local:%-d} {local:%b}</span> {local:%H:%M}</td>'.lower() in page.lower()
     now = timezone.localtime(timezone.now(), area.tz)
     assert f"<td>{now:%H:%M}</td>" in page or f"<td>{(now - timedelta(minutes=1)):%H:%M}</td>" in page
+
+
+def test_a_day_at_the_till_shows_that_days_figures_and_every_transaction(
+    till_client, area, merchant, member_pass, cashier
+):
+    # given: two purchases yesterday (one of them undone) and one today; another shop's purchase yesterday
+    rules_for(area, max_scans_per_member_per_merchant_per_day=0)
+    today = timezone.localdate(timezone=area.tz)
+    yesterday_noon = timezone.make_aware(datetime.combine(today - timedelta(days=1), dt_time(12)), area.tz)
+    first = services.award_for_purchase(
+        merchant=merchant,
+        code=member_pass.card_number,
+        amount_cents=1000,
+        receipt_number="B-17",
+        request_key=uuid.uuid4(),
+        by=cashier,
+        now=yesterday_noon,
+    )
+    services.award_for_purchase(
+        merchant=merchant,
+        code=member_pass.card_number,
+        amount_cents=2550,
+        request_key=uuid.uuid4(),
+        by=cashier,
+        now=yesterday_noon + timedelta(hours=1),
+    )
+    services.undo_till_transaction(
+        merchant=merchant,
+        transaction_id=first.transaction_id,
+        request_key=uuid.uuid4(),
+        by=cashier,
+        now=yesterday_noon + timedelta(minutes=1),
+    )
+    services.award_for_purchase(
+        merchant=merchant, code=member_pass.card_number, amount_cents=700, request_key=uuid.uuid4(), by=cashier
+    )
+    other = MerchantFactory(area=area)
+    StaffMembershipFactory(user=cashier, role=Role.MERCHANT_STAFF, merchant=other)
+    cashier.__dict__.pop("_agora_memberships", None)
+    services.award_for_purchase(
+        merchant=other,
+        code=member_pass.card_number,
+        amount_cents=9900,
+        request_key=uuid.uuid4(),
+        by=cashier,
+        now=yesterday_noon,
+    )
+    url = reverse("loyalty:till_day", args=[merchant.pk])
+
+    # when: the day page opens (today), then yesterday
+    today_page = till_client.get(url)
+    response = till_client.get(url, {"day": (today - timedelta(days=1)).isoformat()})
+
+    # then: today has the one purchase and no later day to go to
+    assert today_page.context["summary"]["count"] == 1 and today_page.context["next_day"] is None
+    assert f'value="{today.isoformat()}"' in today_page.content.decode()  # the date field shows the day shown
+    # yesterday: one purchase left after the undo, €25.50, every row of this shop only, the receipt number shown
+    summary = response.context["summary"]
+    assert (summary["count"], summary["amount_cents"], summary["undone"]) == (1, 2550, 1)
+    kinds = sorted(row["transaction"].kind for row in response.context["rows"])
+    assert kinds == ["purchase", "purchase", "undo"]
+    page = response.content.decode()
+    assert "B-17" in page and "€99.00" not in page
+    assert response.context["next_day"] == today
+
+    # and a mangled day says so and shows today
+    bad = till_client.get(url, {"day": "gisteren"})
+    assert bad.status_code == 400 and bad.context["day"] == today and "That is not a date" in bad.content.decode()
 
 
 def test_a_retry_with_the_same_key_shows_the_first_result_and_awards_once(till_client, merchant, member_pass):
