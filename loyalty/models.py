@@ -225,6 +225,16 @@ class EntryKind(models.TextChoices):
 
 #: Reasons the services write on entries they make themselves.
 WELCOME_REASON = "welcome"
+#: The webshop's entries (points and gift-card value): "webshop <order number>".
+ONLINE_REASON_PREFIX = "webshop"
+
+
+def online_order(reason: str) -> str | None:
+    """The webshop order number an entry's reason names, or None when it is not the webshop's."""
+    prefix = f"{ONLINE_REASON_PREFIX} "
+    return reason.removeprefix(prefix) if reason.startswith(prefix) else None
+
+
 #: The privacy purpose under which merchants may see the first name of a member at their till.
 NAME_PURPOSE = "share_with_merchants"
 

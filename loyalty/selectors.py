@@ -46,6 +46,7 @@ from .models import (
     TillTransaction,
     Voucher,
     VoucherKind,
+    online_order,
 )
 from .segments import is_in_segment
 
@@ -67,6 +68,14 @@ def current_pass_code(pass_: Pass, *, at: datetime | None = None) -> str:
 
 def _label(entry: LedgerEntry) -> str:
     till_kind = entry.till_transaction.kind if entry.till_transaction_id else None
+    if (order := online_order(entry.reason)) is not None:
+        labels = {
+            EntryKind.EARN: _("Online order %(order)s"),
+            EntryKind.SPEND: _("Paid online, order %(order)s"),
+            EntryKind.REVERSE: _("Online order %(order)s refunded"),
+        }
+        if entry.kind in labels:
+            return str(labels[entry.kind] % {"order": order})
     if entry.kind == EntryKind.EARN:
         if entry.reason == WELCOME_REASON:
             return str(_("Welcome bonus"))
@@ -478,6 +487,11 @@ def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> li
     ]
 
 
+def _online_place(reason: str) -> str:
+    order = online_order(reason)
+    return str(_("Webshop, order %(order)s") % {"order": order}) if order is not None else ""
+
+
 def pass_gift_cards_history(member_pass: Pass) -> list[dict]:
     """Every gift card on the member's pass, valid ones first (soonest-expiring first), each with its entries newest
     first: where it was loaded, spent, reversed or expired. Dicts with number_display, balance_cents, expires_at,
@@ -498,7 +512,7 @@ def pass_gift_cards_history(member_pass: Pass) -> list[dict]:
                     "kind": entry.kind,
                     "label": entry.get_kind_display(),
                     "amount_cents": entry.amount_cents,
-                    "merchant": entry.merchant.trade_name if entry.merchant_id else "",
+                    "merchant": entry.merchant.trade_name if entry.merchant_id else _online_place(entry.reason),
                     "occurred_at": entry.occurred_at,
                 }
                 for entry in card.entries.all()

@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 
 from ..exceptions import VoucherNotFound
 from ..models import (
+    ONLINE_REASON_PREFIX,
     Campaign,
     EntryKind,
     GiftCard,
@@ -53,7 +54,7 @@ from .till import calculate_points
 from .vouchers import check_voucher_usable, is_valid_voucher_code, normalise_voucher_code
 
 #: What the webshop writes as the reason of its entries: "webshop <order number>".
-REASON_PREFIX = "webshop"
+REASON_PREFIX = ONLINE_REASON_PREFIX
 
 
 def _reason(order_ref: str) -> str:

@@ -60,8 +60,8 @@ from ..models import (
     SettlementStatement,
     TillTransaction,
     VoucherKind,
+    online_order,
 )
-from .online import REASON_PREFIX
 
 #: Issuing a statement is the area manager's (the people who see the collective's overview).
 ISSUE_ACTION = "loyalty.issue_settlement"
@@ -470,11 +470,6 @@ class DetailRow:
         return (self.occurred_at, DETAIL_SOURCES.index(self.source), self.reference)
 
 
-def _order_ref(reason: str) -> str:
-    """The order number in a webshop entry's reason ("webshop <order number>")."""
-    return reason.removeprefix(f"{REASON_PREFIX} ")
-
-
 def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_size: int = 2000) -> Iterator[DetailRow]:
     """Every till transaction, webshop share of points and taken gift-card entry of the merchant in the period,
     oldest first, with its share of each line's quantity: they add up to `merchant_quantities` exactly. Three
@@ -507,7 +502,7 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         for at, pk, kind, receipt, issued, redeemed, vouchers in till.iterator(chunk_size=chunk_size)
     )
     online_rows = (
-        DetailRow(at, "webshop", entry_id, WEBSHOP_KINDS.get(kind, kind), _order_ref(reason), None, issued)
+        DetailRow(at, "webshop", entry_id, WEBSHOP_KINDS.get(kind, kind), online_order(reason) or reason, None, issued)
         for at, entry_id, kind, reason, issued in online.iterator(chunk_size=chunk_size)
     )
     giftcard_rows = (

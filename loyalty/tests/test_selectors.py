@@ -114,6 +114,31 @@ def test_the_history_of_one_shop_and_never_of_another_pass(area, merchant, other
     assert selectors.pass_history(member_pass, before=their_entry.pk).entries == []
 
 
+def test_the_history_names_the_webshop_order_and_the_gift_card_page_the_webshop(
+    area, merchant, member, member_pass, now
+):
+    from loyalty.services import OnlinePurchase
+    from loyalty.services.online import spend_gift_cards_online
+
+    from .giftcard_factories import sell
+
+    # given: points for webshop order W-7, and gift-card value spent on order W-8
+    services.award_online_points(
+        member=member, area=area, purchases=[OnlinePurchase(merchant.pk, 2500)], order_ref="W-7", now=now
+    )
+    sell(area, 2000, at=now - timedelta(days=1), member_pass=member_pass)
+    spend_gift_cards_online(member_pass=member_pass, amount_cents=500, order_ref="W-8", now=now)
+
+    with translation.override("en"):
+        labels = [entry["label"] for entry in selectors.pass_history(member_pass).entries]
+        [card] = selectors.pass_gift_cards_history(member_pass)
+
+    # then: the order number says where the points came from, not a bare "Earned"; the gift card says "Webshop"
+    assert "Online order W-7" in labels
+    newest = card["entries"][0]
+    assert (newest["label"], newest["merchant"]) == ("Spent", "Webshop, order W-8")
+
+
 def test_the_overview_leaves_out_points_the_nightly_job_has_not_expired_yet(area, merchant, cashier, member_pass, now):
     rules_for(area, expiry_months=1)
     award(merchant, member_pass, 2000, at=now, by=cashier)
