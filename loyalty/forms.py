@@ -220,9 +220,24 @@ class UndoForm(forms.Form):
 
 
 class TillDayForm(forms.Form):
-    """Which day of the till to show (the Z-report of that day)."""
+    """Which day of the till to show (the Z-report of that day): today or before, in the area's time zone."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("That is not a date.")},
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["day"].widget.attrs["max"] = today.isoformat()
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > self.today:
+            raise forms.ValidationError(_("That day has not come yet."), code="future")
+        return day
 
 
 class HistoryForm(forms.Form):

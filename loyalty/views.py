@@ -473,7 +473,7 @@ def till_day(request, merchant_pk: int):
     at closing time or a question the next morning. Staff see their own shop's days only."""
     merchant = _till_merchant(request, merchant_pk)
     today = timezone.localdate(timezone=merchant.area.tz)
-    form = TillDayForm(request.GET if "day" in request.GET else None, initial={"day": today})
+    form = TillDayForm(request.GET if "day" in request.GET else None, initial={"day": today}, today=today)
     day = form.cleaned_data["day"] if form.is_valid() else today
     rows = [
         {"transaction": item, "amount": format_euros(item.amount_cents)}

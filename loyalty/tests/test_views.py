@@ -428,9 +428,12 @@ def test_a_day_at_the_till_shows_that_days_figures_and_every_transaction(
     assert "B-17" in page and "€99.00" not in page
     assert response.context["next_day"] == today
 
-    # and a mangled day says so and shows today
+    # and a mangled day, or one still to come, says so and shows today
     bad = till_client.get(url, {"day": "gisteren"})
-    assert bad.status_code == 400 and bad.context["day"] == today and "That is not a date" in bad.content.decode()
+    assert bad.status_code == 400 and bad.context["day"] == today and "That is not a date." in bad.content.decode()
+    tomorrow = till_client.get(url, {"day": (today + timedelta(days=1)).isoformat()})
+    assert tomorrow.status_code == 400 and tomorrow.context["day"] == today
+    assert "That day has not come yet." in tomorrow.content.decode()
 
 
 def test_a_retry_with_the_same_key_shows_the_first_result_and_awards_once(till_client, merchant, member_pass):
