@@ -126,3 +126,45 @@ class TillUndoApi(ApiAuthMixin, APIView):
             TillResultSerializer(result).data,
             status=status.HTTP_200_OK if result.is_replay else status.HTTP_201_CREATED,
         )
+
+
+class TillRefundApi(ApiAuthMixin, APIView):
+    """A refund at this till for (part of) an earlier purchase: the purchase's points come back pro rata to the amount
+    refunded (over several refunds never more than it earned). A voucher, reward or gift card used on it stays used."""
+
+    class InputSerializer(serializers.Serializer):
+        amount_cents = serializers.IntegerField(min_value=1, help_text="The amount refunded, in cents.")
+        request_key = serializers.UUIDField()
+
+        class Meta:
+            ref_name = "TillRefund"
+
+    @extend_schema(
+        operation_id="till_refund",
+        request=InputSerializer,
+        responses={
+            201: TillResultSerializer,
+            200: OpenApiResponse(TillResultSerializer, description="A retry: the first answer, unchanged."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="The purchase was undone or fully refunded already."),
+            422: OpenApiResponse(description="More than is left of the purchase."),
+        },
+    )
+    def post(self, request, pk: int, transaction_id: int):
+        merchant = till_merchant(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = services.refund_purchase(
+                merchant=merchant,
+                transaction_id=transaction_id,
+                refund_cents=data.validated_data["amount_cents"],
+                request_key=data.validated_data["request_key"],
+                by=request.user,
+            )
+        except exceptions.LoyaltyError as error:
+            return _error_response(error)
+        return Response(
+            TillResultSerializer(result).data,
+            status=status.HTTP_200_OK if result.is_replay else status.HTTP_201_CREATED,
+        )

@@ -7,4 +7,9 @@ urlpatterns = [
     path(
         "merchants/<int:pk>/till/transactions/<int:transaction_id>/undo/", api.TillUndoApi.as_view(), name="till-undo"
     ),
+    path(
+        "merchants/<int:pk>/till/transactions/<int:transaction_id>/refund/",
+        api.TillRefundApi.as_view(),
+        name="till-refund",
+    ),
 ]

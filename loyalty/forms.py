@@ -212,6 +212,16 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         return value if re.fullmatch(r"[A-Za-z0-9-]{1,64}", value) else ""
 
 
+class RefundForm(forms.Form):
+    """A refund at the till for (part of) an earlier purchase: its points come back pro rata. `request_key` as for
+    TillForm; `day` is the day page to return to."""
+
+    transaction_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    amount = AmountField(label=_("Amount refunded (€)"))
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
 class UndoForm(forms.Form):
     """Undo one till transaction (a reversal entry, never an edit). `request_key` as for TillForm."""
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("kassa/<int:merchant_pk>/", views.till, name="till"),
     path("kassa/<int:merchant_pk>/undo/", views.till_undo, name="till_undo"),
     path("kassa/<int:merchant_pk>/dag/", views.till_day, name="till_day"),
+    path("kassa/<int:merchant_pk>/refund/", views.till_refund, name="till_refund"),
     # Rewards, vouchers and campaigns (member app and management), the collective's desk (gift cards),
     # settlement statements: each in its own module.
     path("", include("loyalty.urls_rewards")),

@@ -11,6 +11,7 @@ import hashlib
 import json
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,7 +35,7 @@ from privacy.selectors import published_purposes
 
 from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
-from .forms import HistoryForm, JoinForm, PinForm, TillDayForm, TillForm, UndoForm
+from .forms import HistoryForm, JoinForm, PinForm, RefundForm, TillDayForm, TillForm, UndoForm
 
 TILL_ACTION = selectors.TILL_ACTION
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
@@ -407,6 +408,47 @@ def till(request, merchant_pk: int):
 
 @login_required
 @require_POST
+def till_refund(request, merchant_pk: int):
+    """A refund at the till (the customer brings something back, with or without the receipt): the purchase's points
+    come back pro rata to the amount refunded, never more than it earned. Back to the day of the purchase."""
+    merchant = _till_merchant(request, merchant_pk)
+    form = RefundForm(request.POST)
+    is_valid = form.is_valid()
+    data = form.cleaned_data
+    back = reverse("loyalty:till_day", args=[merchant.pk])
+    if data.get("day"):
+        back += "?" + urlencode({"day": data["day"].isoformat()})
+    if not is_valid:
+        problem = form.errors.get("amount") or [_("That could not be refunded. Please try again.")]
+        messages.error(request, problem[0])
+        return redirect(back)
+    try:
+        result = services.refund_purchase(
+            merchant=merchant,
+            transaction_id=data["transaction_id"],
+            refund_cents=data["amount"],
+            request_key=data["request_key"],
+            by=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Refund of %(amount)s: %(points)s points taken back. New balance: %(balance)s points.")
+            % {"amount": format_euros(data["amount"]), "points": abs(result.points_awarded), "balance": result.balance},
+        )
+        if result.points_unrecovered:
+            messages.warning(
+                request,
+                _("%(points)s points could not be taken back: the member had already spent them.")
+                % {"points": result.points_unrecovered},
+            )
+    return redirect(back)
+
+
+@login_required
+@require_POST
 def till_undo(request, merchant_pk: int):
     """Undo a till transaction within the window: the service writes a reversal entry."""
     merchant = _till_merchant(request, merchant_pk)
@@ -476,7 +518,13 @@ def till_day(request, merchant_pk: int):
     form = TillDayForm(request.GET if "day" in request.GET else None, initial={"day": today}, today=today)
     day = form.cleaned_data["day"] if form.is_valid() else today
     rows = [
-        {"transaction": item, "amount": format_euros(item.amount_cents)}
+        {
+            "transaction": item,
+            "amount": format_euros(item.amount_cents),
+            # What the refund form offers: what is left of the purchase, as a cashier types it.
+            "refundable": formats.number_format(Decimal(item.refundable_cents) / 100, 2, use_l10n=True),
+            "refund_key": uuid.uuid4(),
+        }
         for item in selectors.recent_till_transactions(merchant, limit=None, day=day)
     ]
     context = {

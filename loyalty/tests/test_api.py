@@ -110,6 +110,28 @@ def test_undo_through_the_api_reverses_the_points_once(till, merchant, shopper_p
     assert twice.status_code == 409
 
 
+def test_a_refund_through_the_api_takes_back_points_pro_rata_once_per_key(till, merchant, shopper_pass):
+    award = _award(
+        till, merchant, code=current_pass_code(shopper_pass), amount_cents=4000, request_key=str(uuid.uuid4())
+    ).json()
+    url = f"/api/v1/merchants/{merchant.pk}/till/transactions/{award['transaction_id']}/refund/"
+    key = str(uuid.uuid4())
+
+    quarter = till.post(url, {"amount_cents": 1000, "request_key": key}, content_type="application/json")
+    retry = till.post(url, {"amount_cents": 1000, "request_key": key}, content_type="application/json")
+    too_much = till.post(url, {"amount_cents": 3001, "request_key": str(uuid.uuid4())}, content_type="application/json")
+    nothing = till.post(url, {"amount_cents": 0, "request_key": str(uuid.uuid4())}, content_type="application/json")
+
+    # a quarter of the amount: a quarter of the points, once, however often the till retries
+    assert quarter.status_code == 201, quarter.json()
+    assert quarter.json()["points_awarded"] == -(award["points_awarded"] // 4)
+    assert retry.status_code == 200 and retry.json() == {**quarter.json(), "is_replay": True}
+    # more than is left of the purchase, or nothing: refused, nothing written
+    assert too_much.status_code == 422 and too_much.json()["code"] == "RefundTooLarge"
+    assert nothing.status_code == 400
+    assert TillTransaction.objects.filter(kind="refund").count() == 1
+
+
 def test_a_till_with_an_api_token_pays_part_with_a_voucher_and_reads_its_token_once(
     client, area, merchant, shopper_pass
 ):

@@ -436,6 +436,62 @@ def test_a_day_at_the_till_shows_that_days_figures_and_every_transaction(
     assert "That day has not come yet." in tomorrow.content.decode()
 
 
+def test_a_refund_from_the_day_page_takes_back_points_pro_rata_and_returns_to_that_day(
+    till_client, area, merchant, member_pass, cashier
+):
+    # given: a purchase of €40.00 three days ago (outside the undo window), with its refund form on its day's page
+    at = timezone.now() - timedelta(days=3)
+    day = timezone.localdate(at, timezone=area.tz)
+    purchase = services.award_for_purchase(
+        merchant=merchant, code=member_pass.card_number, amount_cents=4000, request_key=uuid.uuid4(), by=cashier, now=at
+    )
+    day_url = reverse("loyalty:till_day", args=[merchant.pk]) + f"?day={day.isoformat()}"
+    page = till_client.get(day_url)
+    [row] = page.context["rows"]
+    assert row["refundable"] == "40.00" and reverse("loyalty:till_refund", args=[merchant.pk]) in page.content.decode()
+    refund_url = reverse("loyalty:till_refund", args=[merchant.pk])
+
+    def refund(amount, key=None):
+        data = {"transaction_id": purchase.transaction_id, "amount": amount, "day": day.isoformat()}
+        return till_client.post(refund_url, {**data, "request_key": str(key or uuid.uuid4())}, follow=True)
+
+    # when: €10 comes back, and the same form is sent twice
+    key = uuid.uuid4()
+    response = refund("10,00", key)
+    refund("10,00", key)
+
+    # then: a quarter of the points, once; back on the purchase's day, which offers what is left
+    member_pass.refresh_from_db()
+    assert member_pass.points_balance == purchase.balance - purchase.points_awarded // 4
+    assert response.redirect_chain[-1][0] == day_url
+    assert f"Refund of €10.00: {purchase.points_awarded // 4} points taken back" in response.content.decode()
+    assert [row["refundable"] for row in response.context["rows"] if row["transaction"].kind == "purchase"] == ["30.00"]
+
+    # and more than is left, or not an amount, says why and writes nothing
+    assert "The refund is larger than what is left of the purchase." in refund("30,01").content.decode()
+    assert "Enter the amount in euros" in refund("tien euro").content.decode()
+    assert TillTransaction.objects.filter(kind="refund").count() == 1
+
+
+def test_another_shops_purchase_cannot_be_refunded(till_client, area, merchant, member_pass, cashier):
+    other = MerchantFactory(area=area)
+    theirs = services.award_for_purchase(
+        merchant=other,
+        code=member_pass.card_number,
+        amount_cents=2000,
+        request_key=uuid.uuid4(),
+        by=with_totp(StaffMembershipFactory(role=Role.MERCHANT_STAFF, merchant=other).user),
+    )
+    response = till_client.post(
+        reverse("loyalty:till_refund", args=[merchant.pk]),
+        {"transaction_id": theirs.transaction_id, "amount": "20", "request_key": str(uuid.uuid4())},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not TillTransaction.objects.filter(kind="refund").exists()
+    assert till_client.post(reverse("loyalty:till_refund", args=[other.pk]), {}).status_code == 404
+
+
 def test_a_retry_with_the_same_key_shows_the_first_result_and_awards_once(till_client, merchant, member_pass):
     url = reverse("loyalty:till", args=[merchant.pk])
     data = purchase(merchant, code=current_code(member_pass), amount="20")
