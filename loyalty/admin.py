@@ -6,6 +6,7 @@ points change only through the services (a correction is `services.adjust_points
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -18,6 +19,7 @@ from privacy.models import AuditAction
 from privacy.services import log_access
 
 from . import services
+from .forms import AmountField
 from .models import (
     Campaign,
     CampaignKind,
@@ -31,6 +33,7 @@ from .models import (
     Reward,
     TillTransaction,
     Voucher,
+    VoucherKind,
 )
 from .segments import segment_choices
 from .services.vouchers import group_voucher_code, normalise_voucher_code
@@ -232,11 +235,42 @@ class CampaignForm(forms.ModelForm):
         return data
 
 
+class CampaignVoucherForm(forms.Form):
+    """What each member the campaign aims at gets (`services.issue_campaign_vouchers`)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(VoucherKind.FIXED, VoucherKind.FIXED.label), (VoucherKind.PERCENT, VoucherKind.PERCENT.label)],
+    )
+    value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
+    percent = forms.IntegerField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
+    max_discount = AmountField(label=_("At most (€), for a percentage (optional)"), required=False)
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
+    batch = forms.CharField(
+        label=_("Batch"),
+        max_length=20,
+        initial="1",
+        help_text=_(
+            "Issuing again with the same batch reaches only members who have none of it yet, such as new members; "
+            "a new batch gives everyone another voucher."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == VoucherKind.FIXED and not data.get("value"):
+            self.add_error("value", _("A fixed-amount voucher needs its value."))
+        if data.get("kind") == VoucherKind.PERCENT and not data.get("percent"):
+            self.add_error("percent", _("A percentage voucher needs its percentage."))
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
     view_action = "loyalty.manage_campaigns"
     change_action = "loyalty.manage_campaigns"
     form = CampaignForm
+    actions = ["issue_vouchers"]
     list_display = ("name", "area", "kind", "starts_at", "ends_at", "segment", "is_active")
     list_filter = ("kind", "is_active", "area")
     list_select_related = ("area",)
@@ -247,6 +281,46 @@ class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Issue vouchers to the campaign's members"))
+    def issue_vouchers(self, request, queryset):
+        """A voucher for every member the campaign aims at (its segment's, who consented to it), after a page that
+        asks what the voucher is worth and for how long."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one campaign to issue its vouchers."), messages.WARNING)
+            return None
+        campaign = queryset.select_related("area").get()
+        form = CampaignVoucherForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                issued = services.issue_campaign_vouchers(
+                    campaign=campaign,
+                    kind=data["kind"],
+                    value_cents=data["value"] or 0,
+                    percent=data["percent"] or 0,
+                    max_discount_cents=data["max_discount"],
+                    valid_days=data["valid_days"],
+                    batch=data["batch"],
+                    by=request.user,
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request, ngettext("%d voucher issued.", "%d vouchers issued.", issued) % issued, messages.SUCCESS
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Issue vouchers: %(campaign)s") % {"campaign": campaign.name},
+            "opts": self.model._meta,
+            "campaign": campaign,
+            "segment": dict(segment_choices()).get(campaign.segment, campaign.segment),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/loyalty/campaign/issue_vouchers.html", context)
 
 
 class RewardForm(forms.ModelForm):

@@ -72,3 +72,40 @@ def test_the_ledger_cannot_be_edited_or_deleted_in_the_admin(
     assert response.status_code == 403
     assert client.get(reverse("admin:loyalty_ledgerentry_delete", args=[entry.pk])).status_code == 403
     assert LedgerEntry.objects.get().points == 10
+
+
+def test_a_manager_issues_a_campaigns_vouchers_from_the_admin_after_saying_what_they_are_worth(client, area, now):
+    from loyalty.models import Voucher, VoucherKind
+
+    from .factories import PassFactory
+    from .rewards_helpers import make_campaign
+
+    # given: an area manager in the admin, a campaign for everyone, two members
+    manager = StaffMembershipFactory(role=Role.AREA_MANAGER, area=area).user
+    manager.is_staff = True
+    manager.save()
+    give_totp(manager)
+    client.force_login(manager)
+    campaign = make_campaign(area, now=now, name="Koopavond")
+    PassFactory(area=area, now=now)
+    PassFactory(area=area, now=now)
+    url = reverse("admin:loyalty_campaign_changelist")
+    chosen = {"action": "issue_vouchers", "_selected_action": [campaign.pk]}
+
+    # when: they choose the action, the admin asks what the voucher is; nothing is issued yet
+    page = client.post(url, chosen)
+    assert page.status_code == 200 and "Issue the vouchers" in page.content.decode()
+    assert not Voucher.objects.exists()
+
+    # a fixed amount without its value is refused on its field, nothing issued
+    refused = client.post(url, {**chosen, "apply": "1", "kind": "fixed", "valid_days": "30", "batch": "1"})
+    assert "A fixed-amount voucher needs its value." in refused.content.decode()
+    assert not Voucher.objects.exists()
+
+    # then: with a value, each member gets one; the same batch again gives nobody a second
+    data = {**chosen, "apply": "1", "kind": "fixed", "value": "2,50", "valid_days": "30", "batch": "1"}
+    done = client.post(url, data, follow=True)
+    assert "2 vouchers issued." in done.content.decode()
+    client.post(url, data)
+    vouchers = Voucher.objects.filter(campaign=campaign)
+    assert vouchers.count() == 2 and {(v.kind, v.value_cents) for v in vouchers} == {(VoucherKind.FIXED, 250)}
