@@ -290,8 +290,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Wagtail ----------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Agora"
-# Editors log in through allauth, with the second factor (Wagtail's own /cms/login/ redirects there).
-WAGTAILADMIN_LOGIN_URL = "account_login"
+# Editors log in through allauth, with the second factor: Wagtail sends them to /cms/login/ (agora.views.staff_login),
+# which redirects there, or answers 403 to someone signed in who may not edit (no loop through the login).
+WAGTAILADMIN_LOGIN_URL = "cms_login"
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]

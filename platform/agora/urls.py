@@ -6,7 +6,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -28,9 +27,9 @@ api_v1 = [
 urlpatterns = [
     # Django's and Wagtail's own login forms know nothing of the second factor: staff log in through allauth
     # (password, then the TOTP code), like everyone else. WAGTAILADMIN_LOGIN_URL sends Wagtail's redirects there too.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="admin_login"),
+    path("admin/login/", views.staff_login, name="admin_login"),
     path("admin/", admin.site.urls),
-    path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True), name="cms_login"),
+    path("cms/login/", views.staff_login, name="cms_login"),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -66,3 +66,14 @@ def test_the_admin_login_form_cannot_skip_the_second_factor(client, db):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert "next=/admin/" in response["Location"]
     assert "_auth_user_id" not in client.session
+
+
+def test_someone_signed_in_without_access_to_an_admin_is_refused_not_sent_round_in_circles(client, db):
+    # given: a member, signed in, who follows a link to the admin or to the website's editor
+    client.force_login(UserFactory())
+
+    # when / then: the admin's login says no (403) instead of sending them to the login, which sends them back
+    for start in ("/admin/", "/cms/"):
+        response = client.get(start, follow=True)
+        assert response.status_code == 403, response.redirect_chain
+        assert len(response.redirect_chain) <= 2
