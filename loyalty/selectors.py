@@ -94,12 +94,11 @@ def _label(entry: LedgerEntry) -> str:
 HISTORY_PAGE = 50
 
 
-def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: int = HISTORY_PAGE) -> dict:
-    """The member's pass screen: balance, points expiring within 60 days per day, and the latest history.
+def pass_overview(pass_: Pass, *, now: datetime | None = None) -> dict:
+    """The member's balance and the points expiring within 60 days per day (the history: `pass_history`).
 
     `balance` leaves out points past their date that the nightly job has not expired yet.
-    `expiring_soon`: [(date in the area's zone, points)], soonest first. `history`: the newest `history_limit`
-    entries (`pass_history`). Two queries; one without history.
+    `expiring_soon`: [(date in the area's zone, points)], soonest first. One query.
     """
     now = now or timezone.now()
     tz = pass_.area.tz
@@ -116,7 +115,6 @@ def pass_overview(pass_: Pass, *, now: datetime | None = None, history_limit: in
     return {
         "balance": max(0, pass_.points_balance - overdue),
         "expiring_soon": sorted(soon.items()),
-        "history": pass_history(pass_, limit=history_limit).entries if history_limit else [],
     }
 
 

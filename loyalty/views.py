@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import is_platform_admin, memberships_of, registered_actions, visible
 from agora.exceptions import ApplicationError
-from agora.money import format_euros
+from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
 from privacy.selectors import published_purposes
 
@@ -139,7 +139,7 @@ def pass_screen(request):
     area, member_pass = _member_pass(request)
     if member_pass is None:
         return redirect("loyalty:join")
-    overview = selectors.pass_overview(member_pass, history_limit=0)
+    overview = selectors.pass_overview(member_pass)
     gift_cards = [
         {**card, "balance": format_euros(card["balance_cents"])} for card in selectors.gift_cards_for_pass(member_pass)
     ]
@@ -170,7 +170,7 @@ def history(request):
     area, member_pass = _member_pass(request)
     if member_pass is None:
         return redirect("loyalty:join")
-    overview = selectors.pass_overview(member_pass, history_limit=0)
+    overview = selectors.pass_overview(member_pass)
     form = HistoryForm(request.GET, merchants=selectors.history_merchants(member_pass))
     # A shop no longer in the list or a mangled page shows the first page of everything, with the form saying why.
     choice = form.cleaned_data if form.is_valid() else {"shop": None, "before": None}
@@ -201,11 +201,6 @@ def history(request):
     return response
 
 
-def _signed_euros(cents: int) -> str:
-    """+€ 25,00 for value that came in, −€ 12,50 (a true minus sign) for value that went out."""
-    return ("+" if cents > 0 else "\u2212" if cents < 0 else "") + format_euros(abs(cents))
-
-
 @login_required
 @require_GET
 def gift_card_history(request):
@@ -217,7 +212,7 @@ def gift_card_history(request):
         {
             **card,
             "balance": format_euros(card["balance_cents"]),
-            "entries": [{**entry, "amount": _signed_euros(entry["amount_cents"])} for entry in card["entries"]],
+            "entries": [{**entry, "amount": format_signed_euros(entry["amount_cents"])} for entry in card["entries"]],
         }
         for card in selectors.pass_gift_cards_history(member_pass)
     ]
@@ -406,6 +401,16 @@ def till(request, merchant_pk: int):
     return _render_till(request, merchant, form, result=result, amount_cents=amount_cents)
 
 
+def _warn_unrecovered(request, result) -> None:
+    """After an undo or a refund: the points the member had spent already, which the reversal could not take back."""
+    if result.points_unrecovered:
+        messages.warning(
+            request,
+            _("%(points)s points could not be taken back: the member had already spent them.")
+            % {"points": result.points_unrecovered},
+        )
+
+
 @login_required
 @require_POST
 def till_refund(request, merchant_pk: int):
@@ -438,12 +443,7 @@ def till_refund(request, merchant_pk: int):
             _("Refund of %(amount)s: %(points)s points taken back. New balance: %(balance)s points.")
             % {"amount": format_euros(data["amount"]), "points": abs(result.points_awarded), "balance": result.balance},
         )
-        if result.points_unrecovered:
-            messages.warning(
-                request,
-                _("%(points)s points could not be taken back: the member had already spent them.")
-                % {"points": result.points_unrecovered},
-            )
+        _warn_unrecovered(request, result)
     return redirect(back)
 
 
@@ -471,12 +471,7 @@ def till_undo(request, merchant_pk: int):
             _("Undone: %(points)s points taken back. New balance: %(balance)s points.")
             % {"points": abs(result.points_awarded), "balance": result.balance},
         )
-        if result.points_unrecovered:
-            messages.warning(
-                request,
-                _("%(points)s points could not be taken back: the member had already spent them.")
-                % {"points": result.points_unrecovered},
-            )
+        _warn_unrecovered(request, result)
     return redirect("loyalty:till", merchant_pk=merchant.pk)
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import get_for_action_or_404, visible
 from agora.exceptions import ApplicationError
-from agora.money import format_euros
+from agora.money import format_euros, format_signed_euros
 from areas.models import ShoppingArea
 from privacy.models import AuditAction
 from privacy.services import log_access
@@ -149,14 +149,7 @@ def desk_lookup(request, area_pk: int):
             )
     rows = []
     if statement:
-        rows = [
-            {
-                "entry": entry,
-                "amount": format_euros(abs(entry.amount_cents)),
-                "sign": "−" if entry.amount_cents < 0 else "+",
-            }
-            for entry in statement["entries"]
-        ]
+        rows = [{"entry": entry, "amount": format_signed_euros(entry.amount_cents)} for entry in statement["entries"]]
     return render(
         request,
         "loyalty/desk/lookup.html",

@@ -88,7 +88,7 @@ def rewards(request):
         }
         for reward in selectors.rewards_for(area, now=now)
     ]
-    overview = selectors.pass_overview(member_pass, now=now, history_limit=0)
+    overview = selectors.pass_overview(member_pass, now=now)
     context = {"area": area, "member_pass": member_pass, "items": items, "balance": overview["balance"]}
     return _private(render(request, "loyalty/rewards.html", context))
 

@@ -21,6 +21,12 @@ def format_euros(cents: int) -> str:
     return f"€{number}"
 
 
+def format_signed_euros(cents: int) -> str:
+    """As `format_euros`, with a sign in front: +€ 25,00 for value that came in, −€ 12,50 (a true minus sign) for
+    value that went out, no sign for nothing."""
+    return ("+" if cents > 0 else "\u2212" if cents < 0 else "") + format_euros(abs(cents))
+
+
 def format_euros_or_blank(cents) -> str:
     """As `format_euros`, and nothing for no amount (None or ""): the templates' `euros` filter."""
     if cents is None or cents == "":
