@@ -700,7 +700,9 @@ def create_offers(ctx: DemoContext) -> None:
         manager = _manager_of(area)
         if manager is None:
             continue
-        now = ctx.at(area, ctx.today, 11)
+        # Yesterday late morning, like the year of visits (which ends yesterday): a demo seeded before eleven
+        # would otherwise hold purchases, vouchers and rewards still to come.
+        now = ctx.at(area, ctx.today - timedelta(days=1), 11)
         campaigns = _campaigns(area, ctx, manager)
         ctx.count("campaigns", len(campaigns))
         merchants = list(Merchant.objects.filter(area=area, status=MerchantStatus.ACTIVE).order_by("pk"))

@@ -78,6 +78,11 @@ class JoinForm(ServiceErrorsMixin, forms.Form):
         self.fields["age_band"].choices = age_band_choices()
 
 
+class ProfileForm(JoinForm):
+    """The same two optional fields after joining: changed, or cleared by leaving them empty
+    (`services.update_pass_profile`)."""
+
+
 class AmountField(forms.Field):
     """An amount in euros typed at a till ('12,50' or '12.50'); cleans to integer cents."""
 

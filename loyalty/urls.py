@@ -12,6 +12,7 @@ urlpatterns = [
     path("mijn/history/", views.history, name="history"),
     path("mijn/cadeaukaart/", views.gift_card_history, name="gift_card_history"),
     path("mijn/card/", views.card, name="card"),
+    path("mijn/profiel/", views.profile, name="profile"),
     path("mijn/key/", views.pass_key, name="pass_key"),
     path("mijn/sw.js", views.service_worker, name="service_worker"),
     path("mijn/manifest.webmanifest", views.manifest, name="manifest"),

@@ -31,11 +31,11 @@ from accounts.permissions import is_platform_admin, memberships_of, registered_a
 from agora.exceptions import ApplicationError
 from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
-from privacy.selectors import published_purposes
+from privacy.selectors import has_consent, published_purposes
 
 from . import selectors, services, totp
 from .codes import group_card_number, qr_svg
-from .forms import HistoryForm, JoinForm, PinForm, RefundForm, TillDayForm, TillForm, UndoForm
+from .forms import HistoryForm, JoinForm, PinForm, ProfileForm, RefundForm, TillDayForm, TillForm, UndoForm
 
 TILL_ACTION = selectors.TILL_ACTION
 #: Raise to make every member's service worker drop its cache (e.g. after changing what it stores).
@@ -130,6 +130,42 @@ def join(request):
 def _member_pass(request):
     area = _area_or_404(request)
     return area, selectors.pass_for_member(request.user, area)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The member's two optional profile fields after joining: change them, or clear them by leaving them empty
+    (the right to rectification). Whether they may be used stays a separate choice on the privacy page."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    form = ProfileForm(
+        request.POST or None, initial={"postcode": member_pass.postcode, "age_band": member_pass.age_band}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_pass_profile(
+                pass_id=member_pass.pk,
+                by=request.user,
+                postcode=form.cleaned_data["postcode"],
+                age_band=form.cleaned_data["age_band"],
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            if form.cleaned_data["postcode"] or form.cleaned_data["age_band"]:
+                messages.success(request, _("Your details are saved."))
+            else:
+                messages.success(request, _("Your postcode and age group are removed from your pass."))
+            return redirect("loyalty:profile")
+    context = {
+        "area": area,
+        "form": form,
+        "profile_purpose": _purpose_texts().get(PROFILE_PURPOSE),
+        "purpose_consented": has_consent(request.user, PROFILE_PURPOSE, area=area),
+    }
+    return render(request, "loyalty/profile.html", context)
 
 
 @login_required
@@ -546,7 +582,7 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
             "amount": format_euros(item.amount_cents),
             "undo_key": uuid.uuid4(),
             # Today's show their time; a quiet shop's list reaches back days, and those show their date too.
-            "is_today": timezone.localdate(item.occurred_at, timezone=merchant.area.tz) == today,
+            "show_day": timezone.localdate(item.occurred_at, timezone=merchant.area.tz) != today,
         }
         for item in selectors.recent_till_transactions(merchant, limit=10)
     ]

@@ -21,6 +21,7 @@ from loyalty.codes import new_card_number
 from loyalty.exceptions import PassNotFound
 from loyalty.forms import parse_euros
 from loyalty.models import Pass, TillTransaction
+from privacy import services as privacy_services
 from privacy.tests.factories import with_totp
 
 from .factories import recognisable, rules_for
@@ -122,6 +123,61 @@ def test_joining_twice_keeps_one_pass(client, area, member):
     assert Pass.objects.filter(member=member, area=area).count() == 1
     assert Pass.objects.get(member=member).postcode == "3811"
     assert client.get(reverse("loyalty:join"))["Location"] == reverse("loyalty:pass")
+
+
+# --- The profile after joining ------------------------------------------------------------------------------------
+
+
+def test_the_member_changes_the_profile_fields_with_their_purpose_shown(client, area, member, member_pass):
+    client.force_login(member)
+    assert reverse("loyalty:profile") in client.get(reverse("loyalty:pass")).content.decode()
+    page = client.get(reverse("loyalty:profile")).content.decode()
+    assert "Statistics about visitors to the town centre" in page and "customer origin" in page
+    assert "You have not allowed them to be used" in page
+
+    response = client.post(reverse("loyalty:profile"), {"postcode": "2800 ", "age_band": "45-54"})
+    assert response.status_code == 302 and response["Location"] == reverse("loyalty:profile")
+    member_pass.refresh_from_db()
+    assert (member_pass.postcode, member_pass.age_band) == ("2800", "45-54")
+    page = client.get(reverse("loyalty:profile")).content.decode()
+    assert "Your details are saved." in page and 'value="2800"' in page
+    assert '<option value="45-54" selected>' in page
+
+
+def test_leaving_the_profile_fields_empty_removes_them_from_the_pass(client, area, member, member_pass):
+    Pass.objects.filter(pk=member_pass.pk).update(postcode="3811", age_band="25-34")
+    client.force_login(member)
+    response = client.post(reverse("loyalty:profile"), {"postcode": "", "age_band": ""}, follow=True)
+    assert "removed from your pass" in response.content.decode()
+    member_pass.refresh_from_db()
+    assert (member_pass.postcode, member_pass.age_band) == ("", "")
+
+
+def test_a_wrong_profile_is_refused_per_field_and_nothing_is_changed(client, area, member, member_pass):
+    Pass.objects.filter(pk=member_pass.pk).update(postcode="3811", age_band="25-34")
+    client.force_login(member)
+    response = client.post(reverse("loyalty:profile"), {"postcode": "38", "age_band": "35-44"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Enter the four digits of your postcode" in page and 'value="38"' in page
+    response = client.post(reverse("loyalty:profile"), {"postcode": "3812", "age_band": "12-14"})
+    assert "Select a valid choice" in response.content.decode()
+    member_pass.refresh_from_db()
+    assert (member_pass.postcode, member_pass.age_band) == ("3811", "25-34")
+
+
+def test_the_profile_page_says_when_the_member_allows_its_use(client, area, member, member_pass):
+    privacy_services.give_consent(subject=member, area=area, purpose_code="analytics", method="settings", language="en")
+    client.force_login(member)
+    page = client.get(reverse("loyalty:profile")).content.decode()
+    assert "You allow them to be used for this purpose" in page
+
+
+def test_someone_without_a_pass_is_sent_to_join_instead_of_the_profile(client, area, member):
+    client.force_login(member)
+    response = client.post(reverse("loyalty:profile"), {"postcode": "3811"})
+    assert response.status_code == 302 and response["Location"] == reverse("loyalty:join")
+    assert not Pass.objects.filter(member=member).exists()
 
 
 # --- The pass ------------------------------------------------------------------------------------------------------
