@@ -7,6 +7,7 @@ points change only through the services (a correction is `services.adjust_points
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -19,10 +20,11 @@ from privacy.models import AuditAction
 from privacy.services import log_access
 
 from . import services
-from .forms import AmountField
+from .exceptions import InvalidCampaign
+from .forms import ServiceErrorsMixin
+from .forms_campaigns import CampaignVoucherForm
 from .models import (
     Campaign,
-    CampaignKind,
     GiftCard,
     GiftCardEntry,
     LedgerEntry,
@@ -33,9 +35,9 @@ from .models import (
     Reward,
     TillTransaction,
     Voucher,
-    VoucherKind,
 )
 from .segments import segment_choices
+from .services.campaigns import CAMPAIGN_FIELDS, CHANGEABLE_AFTER_START, has_started
 from .services.vouchers import group_voucher_code, normalise_voucher_code
 
 
@@ -184,7 +186,9 @@ def _check_merchants_in_area(form, area, field: str, merchants) -> None:
         form.add_error(field, _("Choose merchants of the campaign's shopping area."))
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(ServiceErrorsMixin, forms.ModelForm):
+    """The admin's campaign form: shape here, the rules in `services.check_campaign` (as on the campaign pages)."""
+
     segment = forms.ChoiceField(
         label=_("segment"),
         required=False,
@@ -219,49 +223,37 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = [("", _("Every member")), *segment_choices()]
+        if "segment" in self.fields:
+            self.fields["segment"].choices = [("", _("Every member")), *segment_choices()]
+
+    def service_fields(self) -> dict:
+        """The fields `services.save_campaign` takes that this form edits (a started campaign's terms are
+        read-only in the admin, so they are not in the form)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in CAMPAIGN_FIELDS
+            if name in self.fields and name in self.cleaned_data
+        }
+
+    @property
+    def campaign_area(self):
+        return self.instance.area if self.instance.pk else self.cleaned_data.get("area")
 
     def clean(self):
         data = super().clean()
-        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", _("The campaign must end after it starts."))
-        kind = data.get("kind")
-        if kind == CampaignKind.MULTIPLIER and (data.get("multiplier_permille") or 0) <= 1000:
-            self.add_error("multiplier_permille", _("A multiplier campaign needs more than 1000 ‰ (×1)."))
-        if kind == CampaignKind.BONUS and not data.get("bonus_points"):
-            self.add_error("bonus_points", _("A bonus campaign needs a number of bonus points."))
-        _check_merchants_in_area(self, data.get("area"), "merchants", data.get("merchants") or [])
-        return data
-
-
-class CampaignVoucherForm(forms.Form):
-    """What each member the campaign aims at gets (`services.issue_campaign_vouchers`)."""
-
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=[(VoucherKind.FIXED, VoucherKind.FIXED.label), (VoucherKind.PERCENT, VoucherKind.PERCENT.label)],
-    )
-    value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
-    percent = forms.IntegerField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
-    max_discount = AmountField(label=_("At most (€), for a percentage (optional)"), required=False)
-    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
-    batch = forms.CharField(
-        label=_("Batch"),
-        max_length=20,
-        initial="1",
-        help_text=_(
-            "Issuing again with the same batch reaches only members who have none of it yet, such as new members; "
-            "a new batch gives everyone another voucher."
-        ),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == VoucherKind.FIXED and not data.get("value"):
-            self.add_error("value", _("A fixed-amount voucher needs its value."))
-        if data.get("kind") == VoucherKind.PERCENT and not data.get("percent"):
-            self.add_error("percent", _("A percentage voucher needs its percentage."))
+        if self.campaign_area is None:
+            return data
+        try:
+            services.check_campaign(
+                area=self.campaign_area, campaign=self.instance if self.instance.pk else None, **self.service_fields()
+            )
+        except InvalidCampaign as error:
+            # A field that did not clean is missing here: its own error says more than the rules' would.
+            error.extra["errors"] = {
+                name: messages for name, messages in error.extra["errors"].items() if name not in self.errors
+            }
+            if error.extra["errors"]:
+                self.add_service_error(error)
         return data
 
 
@@ -270,17 +262,42 @@ class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
     view_action = "loyalty.manage_campaigns"
     change_action = "loyalty.manage_campaigns"
     form = CampaignForm
-    actions = ["issue_vouchers"]
+    actions = ["issue_vouchers", "end_now"]
     list_display = ("name", "area", "kind", "starts_at", "ends_at", "segment", "is_active")
     list_filter = ("kind", "is_active", "area")
     list_select_related = ("area",)
     search_fields = ("name",)
     date_hierarchy = "starts_at"
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A campaign stays in its area; once started, its terms are fixed (`services.campaigns`).
+        if has_started(obj, now=timezone.now()):
+            return [name for name in CampaignForm.Meta.fields if name not in CHANGEABLE_AFTER_START]
+        return ["area"]
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        saved = services.save_campaign(
+            area=form.campaign_area, by=request.user, campaign=obj if change else None, **form.service_fields()
+        )
+        # The admin goes on with its own instance (the change message, the redirect): give it the saved row's id.
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # The service saved the campaign's merchants with it: only inline formsets (none today) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description=_("End the selected campaigns now"))
+    def end_now(self, request, queryset):
+        """A running campaign ends now; one that has not started is switched off (`services.end_campaign`)."""
+        for campaign in queryset.select_related("area"):
+            try:
+                services.end_campaign(campaign=campaign, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{campaign.name}: {error.message}", messages.ERROR)
+        self.message_user(request, _("Done. The tills see the change within a minute."), messages.SUCCESS)
 
     @admin.action(description=_("Issue vouchers to the campaign's members"))
     def issue_vouchers(self, request, queryset):
@@ -292,18 +309,8 @@ class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
         campaign = queryset.select_related("area").get()
         form = CampaignVoucherForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                issued = services.issue_campaign_vouchers(
-                    campaign=campaign,
-                    kind=data["kind"],
-                    value_cents=data["value"] or 0,
-                    percent=data["percent"] or 0,
-                    max_discount_cents=data["max_discount"],
-                    valid_days=data["valid_days"],
-                    batch=data["batch"],
-                    by=request.user,
-                )
+                issued = services.issue_campaign_vouchers(campaign=campaign, by=request.user, **form.service_fields())
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:

@@ -45,3 +45,7 @@ class LoyaltyConfig(AppConfig):
         register_entry(_("Till"), "loyalty:till_start", till_entry_is_visible)
         register_entry(_("Desk"), "loyalty:desk_start", desk_entry_is_visible)
         register_entry(_("Settlement"), "loyalty:settlement_start", settlement_entry_is_visible)
+
+        from .views_campaigns import campaigns_entry_is_visible
+
+        register_entry(_("Campaigns"), "loyalty:campaigns_start", campaigns_entry_is_visible)

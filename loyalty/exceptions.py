@@ -169,6 +169,12 @@ class VoucherNotReturnable(LoyaltyError):
     default_message = _("Only an unused reward voucher that has not expired can be given back.")
 
 
+class InvalidCampaign(LoyaltyError):
+    """A campaign that cannot be saved as asked (`services.save_campaign`); `errors` maps the field to its messages."""
+
+    default_message = _("Check the campaign's period, kind, merchants and group of members.")
+
+
 class UnknownSegment(LoyaltyError):
     """A segment code nobody registered (a typo, or the module that registers it is not installed)."""
 

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("loyalty.urls_rewards")),
     path("", include("loyalty.urls_desk")),
     path("", include("loyalty.urls_settlement")),
+    path("", include("loyalty.urls_campaigns")),
 ]

@@ -12,7 +12,8 @@
 - online (the webshop's calls, keys derived from the order): `voucher_for_order`, `redeem_voucher_online`,
   `release_voucher_online`, `gift_card_balance`, `spend_gift_cards_online`, `give_back_gift_cards_online`,
   `return_to_gift_cards_online`, `award_online_points`, `reverse_online_points`, `pass_of`
-- campaigns: `active_campaigns`, `campaign_extra`, `issue_campaign_vouchers`
+- campaigns: `active_campaigns`, `campaign_extra`, `issue_campaign_vouchers`, and running them: `save_campaign`,
+  `end_campaign` (the rules in `check_campaign`)
 - rewards: `choose_reward`, `cancel_reward_voucher`
 - vouchers: `issue_voucher`, and for the till's checkout `voucher_for_till`, `mark_voucher_redeemed`,
   `release_voucher`
@@ -21,7 +22,14 @@ See each module's docstring for the locking and idempotency rules they share.
 """
 
 from ..codes import PassCode, new_gift_card_number, parse_gift_card_number, parse_pass_code
-from .campaigns import active_campaigns, campaign_extra, issue_campaign_vouchers
+from .campaigns import (
+    active_campaigns,
+    campaign_extra,
+    check_campaign,
+    end_campaign,
+    issue_campaign_vouchers,
+    save_campaign,
+)
 from .giftcards import (
     GiftCardMismatch,
     GiftCardResult,
@@ -101,12 +109,14 @@ __all__ = [
     "calculate_points",
     "campaign_extra",
     "cancel_reward_voucher",
+    "check_campaign",
     "check_gift_cards",
     "check_ledger",
     "choose_reward",
     "clean_profile",
     "compute_statement",
     "debit_gift_cards",
+    "end_campaign",
     "expire_gift_cards",
     "expire_points",
     "get_statement",
@@ -132,6 +142,7 @@ __all__ = [
     "return_to_gift_cards_online",
     "reverse_gift_card_entries",
     "reverse_online_points",
+    "save_campaign",
     "sell_gift_card",
     "send_expiry_notices",
     "set_pin",

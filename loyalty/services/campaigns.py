@@ -4,6 +4,10 @@ One campaign per purchase, never stacked: the one that gives the most extra poin
 first, then the oldest). A campaign with a segment counts only for members in that segment, and segments
 only ever hold members who consent to marketing (`segments`), so withdrawing consent ends targeted offers.
 
+Running campaigns (`save_campaign`, `end_campaign`, `loyalty.manage_campaigns` on the area): before a campaign
+starts everything may change; once it has started, the points it gave (and what the settlement charges for them)
+must not be rewritten, so only its name, description and end may change, and the end never into the past.
+
 Consent and campaign vouchers: a campaign *with* a segment issues vouchers only to its (consenting)
 segment members; a campaign *without* one issues to every active pass of the area, consent or not, as
 nothing about the member was used to choose them: it is the same offer for everyone, like a poster.
@@ -18,13 +22,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 from areas.models import Merchant
+from areas.sectors import Sector
 
-from ..exceptions import InvalidVoucher, NotAllowed, UnknownSegment
+from ..exceptions import InvalidCampaign, InvalidVoucher, NotAllowed, UnknownSegment
 from ..models import Campaign, CampaignKind, Funder, Pass, PassStatus, Voucher, VoucherKind
-from ..segments import is_in_segment, passes_in_segment
+from ..segments import get_segment, is_in_segment, passes_in_segment
 from .ledger import derived_key
 from .vouchers import new_voucher_code, validate_voucher_terms
 
@@ -218,3 +224,194 @@ def issue_campaign_vouchers(
                 through.objects.bulk_create(links)
             issued += len(vouchers)
     return issued
+
+
+# --- Running campaigns ----------------------------------------------------------------------------------------
+
+MANAGE_ACTION = "loyalty.manage_campaigns"
+
+#: What `save_campaign` takes, with a new campaign's value when it is not given.
+CAMPAIGN_FIELDS = {
+    "name": "",
+    "description": "",
+    "starts_at": None,
+    "ends_at": None,
+    "kind": CampaignKind.MULTIPLIER,
+    "multiplier_permille": None,
+    "bonus_points": None,
+    "min_amount_cents": 0,
+    "merchants": (),
+    "sectors": (),
+    "segment": "",
+    "funded_by": Funder.COLLECTIVE,
+    "is_active": True,
+}
+#: What may still change once a campaign has started: nothing that decided the points it gave.
+CHANGEABLE_AFTER_START = frozenset({"name", "description", "ends_at"})
+#: ×10, as the model's constraint allows.
+MAX_MULTIPLIER_PERMILLE = 10_000
+
+
+def campaign_values(campaign: Campaign) -> dict:
+    """A stored campaign's values as `save_campaign` takes them (merchants as a list of Merchant)."""
+    values = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS if name != "merchants"}
+    values["merchants"] = list(campaign.merchants.all())
+    values["sectors"] = list(campaign.sectors or [])
+    return values
+
+
+def _comparable(name: str, value):
+    if name == "merchants":
+        return {merchant.pk for merchant in value}
+    if name == "sectors":
+        return set(value or [])
+    return value
+
+
+def has_started(campaign: Campaign, *, now: datetime) -> bool:
+    """Has the campaign (possibly) given points? From then on its terms are fixed (`CHANGEABLE_AFTER_START`)."""
+    return campaign.pk is not None and campaign.starts_at <= now
+
+
+def check_campaign(*, area, campaign: Campaign | None = None, now: datetime | None = None, **fields) -> dict:
+    """The rules of a campaign's terms, and of changing one that has started; reads only. Returns the values the
+    campaign would have (the stored ones, or a new campaign's defaults, with `fields` over them).
+
+    Raises InvalidCampaign with `errors` per field (the names of `CAMPAIGN_FIELDS`, and "area").
+    """
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown campaign fields: {sorted(unknown)}")
+    now = now or timezone.now()
+    stored = campaign_values(campaign) if campaign is not None else dict(CAMPAIGN_FIELDS)
+    values = {**stored, **fields}
+    values.update(
+        name=(values["name"] or "").strip(),
+        description=(values["description"] or "").strip(),
+        merchants=list(values["merchants"] or []),
+        sectors=list(values["sectors"] or []),
+        segment=values["segment"] or "",
+        min_amount_cents=values["min_amount_cents"] or 0,
+    )
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if campaign is not None and campaign.area_id != area.pk:
+        refuse("area", _("A campaign stays in its shopping area."))
+    if not values["name"]:
+        refuse("name", _("Give the campaign a name."))
+    elif len(values["name"]) > Campaign._meta.get_field("name").max_length:
+        refuse("name", _("The name is too long."))
+    if campaign is not None and has_started(campaign, now=now):
+        _check_started(stored, values, now=now, refuse=refuse)
+    else:
+        _check_terms(area, values, now=now, refuse=refuse)
+    if errors:
+        raise InvalidCampaign(errors=errors)
+    return values
+
+
+def _check_started(stored: dict, values: dict, *, now: datetime, refuse) -> None:
+    # Points were given under these terms (and the settlement charges them to the funder): changing them now would
+    # rewrite what members and merchants were told and paid, so they are fixed. The end may move, not into the past.
+    for name in CAMPAIGN_FIELDS:
+        if name not in CHANGEABLE_AFTER_START and _comparable(name, values[name]) != _comparable(name, stored[name]):
+            refuse(name, _("This cannot change any more: the campaign has started and points were given under it."))
+    ends_at = values["ends_at"]
+    if ends_at == stored["ends_at"]:
+        return
+    if stored["ends_at"] <= now or not stored["is_active"]:
+        refuse("ends_at", _("This campaign has ended. Start a new campaign instead."))
+    elif ends_at is None:
+        refuse("ends_at", _("Enter when the campaign ends."))
+    elif ends_at <= now:
+        refuse("ends_at", _("The end cannot be in the past. To stop the campaign now, end it."))
+
+
+def _check_terms(area, values: dict, *, now: datetime, refuse) -> None:
+    starts_at, ends_at = values["starts_at"], values["ends_at"]
+    if starts_at is None:
+        refuse("starts_at", _("Enter when the campaign starts."))
+    elif starts_at < timezone.localtime(now, area.tz).replace(hour=0, minute=0, second=0, microsecond=0):
+        # Points already given are never recalculated: a start before today would promise what nobody got.
+        refuse("starts_at", _("A campaign cannot start in the past: the earliest is today."))
+    if ends_at is None:
+        refuse("ends_at", _("Enter when the campaign ends."))
+    elif starts_at is not None and ends_at <= starts_at:
+        refuse("ends_at", _("The campaign must end after it starts."))
+    elif ends_at <= now:
+        refuse("ends_at", _("The end cannot be in the past."))
+    kind = values["kind"]
+    if kind == CampaignKind.MULTIPLIER:
+        permille = values["multiplier_permille"]
+        if not isinstance(permille, int) or not 1000 < permille <= MAX_MULTIPLIER_PERMILLE:
+            refuse(
+                "multiplier_permille", _("A multiplier campaign needs a factor above 1 and at most 10 (×1.5, ×2, ×3).")
+            )
+        values["bonus_points"] = 0
+    elif kind == CampaignKind.BONUS:
+        if not isinstance(values["bonus_points"], int) or values["bonus_points"] <= 0:
+            refuse("bonus_points", _("A bonus campaign needs a number of bonus points."))
+        values["multiplier_permille"] = 1000
+    else:
+        refuse("kind", _("Choose a multiplier or a fixed bonus."))
+    if not isinstance(values["min_amount_cents"], int) or values["min_amount_cents"] < 0:
+        refuse("min_amount_cents", _("The smallest purchase cannot be negative."))
+    if any(merchant.area_id != area.pk for merchant in values["merchants"]):
+        refuse("merchants", _("Choose merchants of the campaign's shopping area."))
+    if any(code not in Sector.values for code in values["sectors"]):
+        refuse("sectors", _("Choose one of the sectors."))
+    if values["segment"]:
+        try:
+            get_segment(values["segment"])
+        except UnknownSegment:
+            refuse("segment", _("Choose one of the groups of members."))
+    if values["funded_by"] not in Funder.values:
+        refuse("funded_by", _("Choose who pays for the extra points."))
+
+
+@transaction.atomic
+def save_campaign(*, area, by, campaign: Campaign | None = None, now: datetime | None = None, **fields) -> Campaign:
+    """Create a campaign in `area` (no `campaign`), or change one: `fields` are those of `CAMPAIGN_FIELDS`, left
+    out ones keep their value. The rules are `check_campaign`'s. The tills see the change within
+    `CAMPAIGN_CACHE_SECONDS`. `loyalty.manage_campaigns` on the area. Raises NotAllowed, InvalidCampaign.
+    """
+    if not can(by, MANAGE_ACTION, area):
+        raise NotAllowed()
+    now = now or timezone.now()
+    if campaign is not None:
+        # The stored row, locked: the caller's instance may carry unsaved values already (the admin's form sets
+        # them), and two people saving at once are checked one after the other.
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    values = check_campaign(area=area, campaign=campaign, now=now, **fields)
+    merchants = values.pop("merchants")
+    if campaign is None:
+        campaign = Campaign(area=area, created_by=by, created_at=now)
+    for name, value in values.items():
+        setattr(campaign, name, value)
+    campaign.save()
+    campaign.merchants.set(merchants)
+    return campaign
+
+
+@transaction.atomic
+def end_campaign(*, campaign: Campaign, by, now: datetime | None = None) -> Campaign:
+    """End a running campaign now (its end moves to `now`; points given stay). One that has not started yet is
+    switched off instead, so it never starts; one that has ended already is left as it is (a second click).
+    The tills see it within `CAMPAIGN_CACHE_SECONDS`. `loyalty.manage_campaigns` on the area. Raises NotAllowed.
+    """
+    if not can(by, MANAGE_ACTION, campaign.area):
+        raise NotAllowed()
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not campaign.is_active or campaign.ends_at <= now:
+        return campaign
+    if campaign.starts_at >= now:
+        campaign.is_active = False
+        campaign.save(update_fields=["is_active"])
+    else:
+        campaign.ends_at = now
+        campaign.save(update_fields=["ends_at"])
+    return campaign

@@ -1,16 +1,28 @@
 """The loyalty admin: read-only passes and ledger, editable rules, viewing a pass is audited."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory, give_totp
 from loyalty import services
-from loyalty.models import LedgerEntry, LoyaltySettings, OnlinePointsShare, Pass, PassStatus, TillTransaction
+from loyalty.models import (
+    Campaign,
+    LedgerEntry,
+    LoyaltySettings,
+    OnlinePointsShare,
+    Pass,
+    PassStatus,
+    TillTransaction,
+)
 from loyalty.services import OnlinePurchase
 from privacy.models import AuditEntry
 
 from .factories import award, rules_for
+from .rewards_helpers import make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +123,72 @@ def test_a_manager_issues_a_campaigns_vouchers_from_the_admin_after_saying_what_
     client.post(url, data)
     vouchers = Voucher.objects.filter(campaign=campaign)
     assert vouchers.count() == 2 and {(v.kind, v.value_cents) for v in vouchers} == {(VoucherKind.FIXED, 250)}
+
+
+@pytest.fixture
+def admin_manager(client, area):
+    """The area's manager in the admin, reading English."""
+    client.cookies["django_language"] = "en"
+    manager = StaffMembershipFactory(role=Role.AREA_MANAGER, area=area).user
+    manager.is_staff = True
+    manager.save()
+    give_totp(manager)
+    client.force_login(manager)
+    return manager
+
+
+def campaign_form(area, **fields) -> dict:
+    starts = timezone.localtime(timezone.now() + timedelta(days=1), area.tz)
+    return {
+        "area": area.pk,
+        "name": "Koopweek",
+        "description": "",
+        "starts_at_0": starts.strftime("%Y-%m-%d"),
+        "starts_at_1": "09:00:00",
+        "ends_at_0": (starts + timedelta(days=7)).strftime("%Y-%m-%d"),
+        "ends_at_1": "18:00:00",
+        "kind": "multiplier",
+        "multiplier_permille": "1500",
+        "bonus_points": "0",
+        "min_amount_cents": "0",
+        "segment": "",
+        "funded_by": "collective",
+        "is_active": "on",
+        **fields,
+    }
+
+
+def test_the_admin_refuses_a_campaign_with_the_services_rules_and_saves_through_it(client, area, admin_manager):
+    url = reverse("admin:loyalty_campaign_add")
+    refused = client.post(url, campaign_form(area, multiplier_permille="1000"))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["multiplier_permille"] == [
+        "A multiplier campaign needs a factor above 1 and at most 10 (×1.5, ×2, ×3)."
+    ]
+    assert not Campaign.objects.exists()
+
+    assert client.post(url, campaign_form(area)).status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.multiplier_permille, campaign.created_by) == (1500, admin_manager)
+
+
+def test_a_started_campaigns_terms_are_read_only_in_the_admin_and_end_now_ends_it(client, area, admin_manager):
+    campaign = make_campaign(area, now=timezone.now(), name="Zomer")
+    url = reverse("admin:loyalty_campaign_change", args=[campaign.pk])
+    form = client.get(url).context["adminform"].form
+    assert set(form.fields) == {"name", "description", "ends_at"}
+
+    data = {
+        "name": "Zomerweek",
+        "description": "",
+        "ends_at_0": timezone.localtime(campaign.ends_at, area.tz).strftime("%Y-%m-%d"),
+        "ends_at_1": timezone.localtime(campaign.ends_at, area.tz).strftime("%H:%M:%S"),
+        "multiplier_permille": "5000",
+    }
+    assert client.post(url, data).status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.multiplier_permille) == ("Zomerweek", 2000)
+
+    changelist = reverse("admin:loyalty_campaign_changelist")
+    client.post(changelist, {"action": "end_now", "_selected_action": [campaign.pk]})
+    assert Campaign.objects.get().ends_at <= timezone.now()

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from accounts.roles import Role
 from areas.sectors import Sector
-from areas.tests.factories import MerchantFactory
-from loyalty.exceptions import NotAllowed
-from loyalty.models import CampaignKind, Funder, Voucher, VoucherKind
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory
+from loyalty.exceptions import InvalidCampaign, NotAllowed
+from loyalty.models import Campaign, CampaignKind, Funder, Voucher, VoucherKind
 from loyalty.selectors import campaigns_between, offers_for
+from loyalty.services import end_campaign, save_campaign
 from loyalty.services.campaigns import active_campaigns, campaign_extra, issue_campaign_vouchers
 
 from .factories import PassFactory, manager_for
@@ -163,3 +165,218 @@ def test_a_manager_of_another_area_may_not_issue_campaign_vouchers(area, flemish
         issue_campaign_vouchers(
             campaign=campaign, kind=VoucherKind.FIXED, value_cents=100, valid_days=7, by=manager_for(flemish_area)
         )
+
+
+# --- Running campaigns: save_campaign, end_campaign ------------------------------------------------------------
+
+
+def new_campaign(area, now, **fields):
+    """The fields of a valid multiplier campaign from tomorrow for a week."""
+    return {
+        "name": "Koopweek",
+        "starts_at": now + timedelta(days=1),
+        "ends_at": now + timedelta(days=8),
+        "kind": CampaignKind.MULTIPLIER,
+        "multiplier_permille": 1500,
+        **fields,
+    }
+
+
+def refused(error) -> set[str]:
+    return set(error.value.errors)
+
+
+def test_a_manager_creates_a_campaign_of_their_area(area, merchant, now):
+    manager = manager_for(area)
+
+    campaign = save_campaign(area=area, by=manager, now=now, **new_campaign(area, now, merchants=[merchant]))
+
+    campaign.refresh_from_db()
+    assert (campaign.area, campaign.created_by, campaign.multiplier_permille) == (area, manager, 1500)
+    assert campaign.bonus_points == 0 and campaign.is_active
+    assert list(campaign.merchants.all()) == [merchant]
+
+
+def test_only_a_manager_of_the_area_may_save_or_end_its_campaigns(area, flemish_area, merchant, now):
+    owner = StaffMembershipFactory(role=Role.MERCHANT_OWNER, merchant=merchant).user
+    campaign = make_campaign(area, now=now)
+    for person in (manager_for(flemish_area), owner):
+        with pytest.raises(NotAllowed):
+            save_campaign(area=area, by=person, now=now, **new_campaign(area, now))
+        with pytest.raises(NotAllowed):
+            save_campaign(area=area, by=person, campaign=campaign, now=now, name="Taken over")
+        with pytest.raises(NotAllowed):
+            end_campaign(campaign=campaign, by=person, now=now)
+    assert Campaign.objects.get().name == "Double points"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"ends_at": "starts"}, "ends_at"),
+        ({"multiplier_permille": 1000}, "multiplier_permille"),
+        ({"multiplier_permille": 10_001}, "multiplier_permille"),
+        ({"kind": CampaignKind.BONUS, "bonus_points": 0}, "bonus_points"),
+        ({"segment": "no-such-group"}, "segment"),
+        ({"sectors": ["no-such-sector"]}, "sectors"),
+        ({"funded_by": "the-council"}, "funded_by"),
+        ({"name": "  "}, "name"),
+        ({"starts_at": "yesterday"}, "starts_at"),
+    ],
+)
+def test_invalid_terms_are_refused_on_their_field_and_nothing_is_written(area, now, fields, field):
+    values = new_campaign(area, now)
+    if fields.get("ends_at") == "starts":
+        fields = {"ends_at": values["starts_at"]}
+    if fields.get("starts_at") == "yesterday":
+        fields = {"starts_at": now - timedelta(days=1)}
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager_for(area), now=now, **{**values, **fields})
+
+    assert refused(error) == {field}
+    assert not Campaign.objects.exists()
+
+
+def test_a_campaign_may_start_today_but_not_before(area, now):
+    today = now.replace(hour=0, minute=0)  # `now` is 14:00 in Amsterdam, the area's zone
+
+    campaign = save_campaign(area=area, by=manager_for(area), now=now, **new_campaign(area, now, starts_at=today))
+    assert campaign.starts_at == today
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(
+            area=area, by=manager_for(area), now=now, **new_campaign(area, now, starts_at=today - timedelta(minutes=1))
+        )
+    assert refused(error) == {"starts_at"}
+
+
+def test_merchants_of_another_area_are_refused(area, flemish_area, merchant, now):
+    elsewhere = MerchantFactory(area=flemish_area)
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(
+            area=area, by=manager_for(area), now=now, **new_campaign(area, now, merchants=[merchant, elsewhere])
+        )
+
+    assert refused(error) == {"merchants"}
+    assert not Campaign.objects.exists()
+
+
+def test_before_it_starts_everything_may_change(area, merchant, now):
+    manager = manager_for(area)
+    campaign = save_campaign(area=area, by=manager, now=now, **new_campaign(area, now))
+
+    changed = save_campaign(
+        area=area,
+        by=manager,
+        campaign=campaign,
+        now=now,
+        kind=CampaignKind.BONUS,
+        bonus_points=50,
+        starts_at=now + timedelta(days=2),
+        merchants=[merchant],
+        segment="new",
+        funded_by=Funder.MERCHANT,
+    )
+
+    changed.refresh_from_db()
+    assert (changed.kind, changed.bonus_points, changed.segment, changed.funded_by) == (
+        CampaignKind.BONUS,
+        50,
+        "new",
+        Funder.MERCHANT,
+    )
+    assert changed.starts_at == now + timedelta(days=2) and list(changed.merchants.all()) == [merchant]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"multiplier_permille": 3000},
+        {"kind": CampaignKind.BONUS, "bonus_points": 10},
+        {"min_amount_cents": 500},
+        {"starts_at": "later"},
+        {"merchants": "one"},
+        {"sectors": [Sector.FOOD_SPECIALTY]},
+        {"segment": "new"},
+        {"funded_by": Funder.MERCHANT},
+        {"is_active": False},
+    ],
+)
+def test_once_started_what_decided_the_points_given_is_refused(area, merchant, now, change):
+    campaign = make_campaign(area, now=now)  # started yesterday
+    if change.get("starts_at") == "later":
+        change = {"starts_at": now + timedelta(hours=1)}
+    if change.get("merchants") == "one":
+        change = {"merchants": [merchant]}
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager_for(area), campaign=campaign, now=now, name="New name", **change)
+
+    assert refused(error) == set(change)
+    stored = Campaign.objects.get()
+    assert (stored.name, stored.multiplier_permille, stored.starts_at) == ("Double points", 2000, campaign.starts_at)
+
+
+def test_once_started_the_name_description_and_end_may_change_but_the_end_not_into_the_past(area, now):
+    campaign = make_campaign(area, now=now, ends_at=now + timedelta(days=7))
+    manager = manager_for(area)
+
+    save_campaign(
+        area=area,
+        by=manager,
+        campaign=campaign,
+        now=now,
+        name="Longer",
+        description="Two more days",
+        ends_at=now + timedelta(days=9),
+    )
+    save_campaign(area=area, by=manager, campaign=campaign, now=now, ends_at=now + timedelta(hours=2))
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager, campaign=campaign, now=now, ends_at=now - timedelta(minutes=1))
+
+    assert refused(error) == {"ends_at"}
+    stored = Campaign.objects.get()
+    assert (stored.name, stored.description, stored.ends_at) == ("Longer", "Two more days", now + timedelta(hours=2))
+
+
+def test_an_ended_campaign_is_not_extended(area, now):
+    campaign = make_campaign(area, now=now, starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=2))
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager_for(area), campaign=campaign, now=now, ends_at=now + timedelta(days=2))
+
+    assert refused(error) == {"ends_at"}
+    assert Campaign.objects.get().ends_at == now - timedelta(days=2)
+
+
+def test_a_campaign_stays_in_its_area(area, flemish_area, now):
+    campaign = make_campaign(area, now=now, starts_at=now + timedelta(days=1))
+    admin = StaffMembershipFactory(role=Role.PLATFORM_ADMIN).user
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=flemish_area, by=admin, campaign=campaign, now=now, name="Moved")
+
+    assert refused(error) == {"area"}
+
+
+def test_ending_a_running_campaign_ends_it_now_and_the_till_no_longer_finds_it(area, merchant, now):
+    campaign = make_campaign(area, now=now)
+
+    ended = end_campaign(campaign=campaign, by=manager_for(area), now=now)
+
+    assert (ended.ends_at, ended.is_active) == (now, True)
+    assert Campaign.objects.get().ends_at == now
+    assert active_campaigns(area_id=area.pk, merchant=merchant, now=now) == []
+    assert active_campaigns(area_id=area.pk, merchant=merchant, now=now - timedelta(minutes=1)) == [campaign]
+
+
+def test_ending_a_campaign_that_has_not_started_switches_it_off_and_a_second_end_changes_nothing(area, now):
+    later = make_campaign(area, now=now, starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=3))
+    manager = manager_for(area)
+
+    end_campaign(campaign=later, by=manager, now=now)
+    end_campaign(campaign=later, by=manager, now=now + timedelta(minutes=5))
+
+    stored = Campaign.objects.get()
+    assert (stored.is_active, stored.starts_at, stored.ends_at) == (False, later.starts_at, later.ends_at)

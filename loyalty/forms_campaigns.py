@@ -1,0 +1,295 @@
+"""Forms of the campaign pages (/<lang>/campagnes/) and of the vouchers a campaign hands out (also the admin's).
+
+They check shape only and speak as a person would: days instead of moments, a factor instead of permille, euros
+instead of cents. The service (`services.save_campaign`) enforces the rules; its errors come back on these fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from agora.exceptions import ApplicationError
+from areas.models import Merchant, MerchantStatus
+from areas.sectors import Sector
+
+from .forms import AmountField, ServiceErrorsMixin
+from .models import Campaign, CampaignKind, Funder, VoucherKind
+from .segments import segment_choices
+from .services.campaigns import CHANGEABLE_AFTER_START, has_started
+
+_FACTOR = re.compile(r"^\d{1,2}(?:[.,]\d{1,3})?$")
+
+
+class MappedErrorsMixin(ServiceErrorsMixin):
+    """As ServiceErrorsMixin, for a form whose fields are named otherwise than the service's arguments."""
+
+    #: the service's name of a field → this form's
+    service_field_names: dict[str, str] = {}
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        per_field = error.extra.get("errors") or {}
+        if not per_field:
+            super().add_service_error(error)
+            return
+        for name, messages in per_field.items():
+            field = self.service_field_names.get(name, name)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class FactorField(forms.Field):
+    """A multiplier as people say it: 1.5, 2 or 3 ('1,5' as well); cleans to permille (1500, 2000, 3000)."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Enter a factor such as 1,5 or 2 or 3.")}
+
+    def to_python(self, value):
+        if isinstance(value, int):
+            return value
+        value = re.sub(r"[\s×x]", "", str(value or ""), flags=re.IGNORECASE)
+        if not value:
+            return None
+        if not _FACTOR.match(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return int(Decimal(value.replace(",", ".")) * 1000)
+        except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+    def prepare_value(self, value):
+        # Initial values are permille; what the person typed comes back as they typed it.
+        if isinstance(value, int):
+            return formats.number_format(Decimal(value) / 1000, use_l10n=True)
+        return value
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "8"}
+
+
+class EuroField(AmountField):
+    """AmountField whose initial value is cents, shown as euros ('12,50'); empty is no amount."""
+
+    def to_python(self, value):
+        # A disabled field cleans its initial value, which is cents already.
+        return value if isinstance(value, int) else super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return formats.number_format(Decimal(value) / 100, 2, use_l10n=True)
+        return value
+
+
+def _date_input(**attrs) -> forms.DateInput:
+    # ISO in the field's value, whatever the language: what a browser's date field reads.
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
+def start_of_day(day: date, tz) -> datetime:
+    """Midnight at the start of `day` in the area's zone (never in a daylight-saving gap in Europe)."""
+    return datetime.combine(day, time.min).replace(tzinfo=tz)
+
+
+def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
+    """The campaign's days as the form shows them: the last is the day before an end at midnight, else the day it
+    ends on."""
+    starts, ends = timezone.localtime(campaign.starts_at, tz), timezone.localtime(campaign.ends_at, tz)
+    last = ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
+    return starts.date(), max(last, starts.date())
+
+
+class CampaignForm(MappedErrorsMixin, forms.Form):
+    """A campaign of one area, created or changed by its manager. Once it has started only the name, description
+    and last day stay open (`services.campaigns.CHANGEABLE_AFTER_START`); the rest is shown disabled."""
+
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Members see it in the app."))
+    description = forms.CharField(
+        label=_("Description (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the members get, in a sentence or two. Shown in the app under the name."),
+    )
+    first_day = forms.DateField(label=_("First day"), widget=_date_input())
+    last_day = forms.DateField(
+        label=_("Last day"),
+        widget=_date_input(),
+        help_text=_("The campaign runs from the start of the first day to the end of the last day."),
+    )
+    kind = forms.ChoiceField(
+        label=_("What do members get?"),
+        choices=[
+            (CampaignKind.MULTIPLIER, _("More points per euro (a multiplier)")),
+            (CampaignKind.BONUS, _("A fixed number of extra points per purchase")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    multiplier = FactorField(
+        label=_("Multiplier"),
+        required=False,
+        help_text=_("For example 1,5 for half as many points again, 2 for double points, 3 for triple points."),
+    )
+    bonus_points = forms.IntegerField(
+        label=_("Extra points per purchase"),
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    min_amount = EuroField(
+        label=_("Smallest purchase (€, optional)"),
+        required=False,
+        help_text=_("Only purchases of at least this amount get the extra points. Empty: every purchase."),
+    )
+    merchants = forms.ModelMultipleChoiceField(
+        label=_("Merchants"),
+        queryset=Merchant.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose merchants of this shopping area.")},
+    )
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"),
+        choices=Sector.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every merchant of a ticked sector takes part, also merchants who join later."),
+    )
+    segment = forms.ChoiceField(
+        label=_("For which members?"),
+        required=False,
+        help_text=_(
+            "A group reaches only the members in it who agreed to receive offers chosen for them (personal offers)."
+            " Everyone else does not see the campaign and does not get its extra points."
+        ),
+    )
+    funded_by = forms.ChoiceField(
+        label=_("Who pays for the extra points?"),
+        choices=Funder.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The settlement charges the extra points to them."),
+    )
+
+    service_field_names = {
+        "starts_at": "first_day",
+        "ends_at": "last_day",
+        "multiplier_permille": "multiplier",
+        "min_amount_cents": "min_amount",
+    }
+    #: this form's field → the service's field it feeds
+    _SERVICE = {form_name: name for name, form_name in service_field_names.items()}
+
+    def __init__(self, data=None, *, area, campaign: Campaign | None = None, now: datetime):
+        self.area, self.campaign, self.now = area, campaign, now
+        super().__init__(data, initial=self._initial())
+        merchants = Merchant.objects.filter(area=area).exclude(status=MerchantStatus.LEFT)
+        if campaign is not None:
+            merchants = merchants | Merchant.objects.filter(pk__in=campaign.merchants.values("pk"))
+        self.fields["merchants"].queryset = merchants.order_by("trade_name")
+        self.fields["segment"].choices = [("", _("Every member")), *segment_choices()]
+        today = timezone.localdate(now, timezone=area.tz).isoformat()
+        self.fields["last_day"].widget.attrs["min"] = today
+        self.is_started = campaign is not None and has_started(campaign, now=now)
+        self.has_ended = campaign is not None and (campaign.ends_at <= now or not campaign.is_active)
+        if not self.is_started:
+            self.fields["first_day"].widget.attrs["min"] = today
+        for name, field in self.fields.items():
+            if self.is_started and self._SERVICE.get(name, name) not in CHANGEABLE_AFTER_START:
+                field.disabled = True
+        if self.is_started and self.has_ended:
+            self.fields["last_day"].disabled = True
+
+    def _initial(self) -> dict:
+        campaign = self.campaign
+        if campaign is None:
+            return {"kind": CampaignKind.MULTIPLIER, "multiplier": 2000, "funded_by": Funder.COLLECTIVE}
+        first, last = first_and_last_day(campaign, self.area.tz)
+        is_multiplier = campaign.kind == CampaignKind.MULTIPLIER
+        return {
+            "name": campaign.name,
+            "description": campaign.description,
+            "first_day": first,
+            "last_day": last,
+            "kind": campaign.kind,
+            "multiplier": campaign.multiplier_permille if is_multiplier else None,
+            "bonus_points": None if is_multiplier else campaign.bonus_points,
+            "min_amount": campaign.min_amount_cents or None,
+            "merchants": [merchant.pk for merchant in campaign.merchants.all()],
+            "sectors": list(campaign.sectors or []),
+            "segment": campaign.segment,
+            "funded_by": campaign.funded_by,
+        }
+
+    def _service_value(self, name: str):
+        value = self.cleaned_data[name]
+        if name == "first_day":
+            return start_of_day(value, self.area.tz)
+        if name == "last_day":
+            # Inclusive: the campaign ends at the midnight that ends the last day.
+            return start_of_day(value + timedelta(days=1), self.area.tz)
+        if name == "min_amount":
+            return value or 0
+        if name == "merchants":
+            return list(value)
+        return value
+
+    def service_fields(self) -> dict:
+        """What to give `services.save_campaign`: everything for a new campaign; for an existing one only what the
+        person changed (a day left alone keeps an end at another hour than midnight, as the admin may have set)."""
+        names = self.fields if self.campaign is None else self.changed_data
+        return {
+            self._SERVICE.get(name, name): self._service_value(name)
+            for name in names
+            if name in self.cleaned_data and not self.fields[name].disabled
+        }
+
+
+class CampaignVoucherForm(MappedErrorsMixin, forms.Form):
+    """What each member the campaign aims at gets (`services.issue_campaign_vouchers`): the campaign pages and the
+    admin's action."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(VoucherKind.FIXED, VoucherKind.FIXED.label), (VoucherKind.PERCENT, VoucherKind.PERCENT.label)],
+    )
+    value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
+    percent = forms.IntegerField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
+    max_discount = AmountField(label=_("At most (€), for a percentage (optional)"), required=False)
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
+    batch = forms.CharField(
+        label=_("Batch"),
+        max_length=20,
+        initial="1",
+        help_text=_(
+            "Issuing again with the same batch reaches only members who have none of it yet, such as new members; "
+            "a new batch gives everyone another voucher."
+        ),
+    )
+
+    service_field_names = {"value_cents": "value", "max_discount_cents": "max_discount", "expires_at": "valid_days"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == VoucherKind.FIXED and not data.get("value"):
+            self.add_error("value", _("A fixed-amount voucher needs its value."))
+        if data.get("kind") == VoucherKind.PERCENT and not data.get("percent"):
+            self.add_error("percent", _("A percentage voucher needs its percentage."))
+        return data
+
+    def service_fields(self) -> dict:
+        """The arguments of `services.issue_campaign_vouchers` besides the campaign and the person."""
+        data = self.cleaned_data
+        is_fixed = data["kind"] == VoucherKind.FIXED
+        # Only the kind's own fields: a value typed in the other kind's field is not a mistake worth refusing.
+        return {
+            "kind": data["kind"],
+            "value_cents": (data["value"] or 0) if is_fixed else 0,
+            "percent": 0 if is_fixed else data["percent"] or 0,
+            "max_discount_cents": None if is_fixed else data["max_discount"],
+            "valid_days": data["valid_days"],
+            "batch": data["batch"],
+        }
