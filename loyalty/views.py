@@ -62,7 +62,9 @@ def till_entry_is_visible(request) -> bool:
     return is_platform_admin(user) or any(m["role"] in roles for m in memberships_of(user))
 
 
-def _holds_role_for(request, action: str) -> bool:
+def holds_role_for(request, action: str) -> bool:
+    """Does the person hold a role that may do `action` somewhere (from the memberships already loaded, no query)?
+    For the navigation's predicates."""
     user = request.user
     if not user.is_authenticated:
         return False
@@ -72,12 +74,12 @@ def _holds_role_for(request, action: str) -> bool:
 
 def desk_entry_is_visible(request) -> bool:
     """The "Desk" entry (gift cards): for those who sell them at the collective's desk."""
-    return _holds_role_for(request, "loyalty.sell_gift_cards")
+    return holds_role_for(request, "loyalty.sell_gift_cards")
 
 
 def settlement_entry_is_visible(request) -> bool:
     """The "Settlement" entry: merchant owners and area managers."""
-    return _holds_role_for(request, "loyalty.view_settlement")
+    return holds_role_for(request, "loyalty.view_settlement")
 
 
 # --- Member app --------------------------------------------------------------------------------------------

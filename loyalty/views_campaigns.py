@@ -31,9 +31,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.permissions import (
     can,
     get_for_action_or_404,
-    is_platform_admin,
-    memberships_of,
-    registered_actions,
     visible,
 )
 from agora.exceptions import ApplicationError
@@ -46,6 +43,7 @@ from .forms_campaigns import CampaignForm, CampaignVoucherForm
 from .models import Campaign, CampaignKind, Funder
 from .segments import segment_choices
 from .services.campaigns import CAMPAIGN_CACHE_SECONDS, MANAGE_ACTION
+from .views import holds_role_for
 from .views_rewards import _until
 
 VOUCHER_ACTION = "loyalty.issue_vouchers"
@@ -56,11 +54,7 @@ ENDED_SHOWN = 30
 def campaigns_entry_is_visible(request) -> bool:
     """The "Campaigns" entry: for holders of a role that runs an area's campaigns (from the memberships already
     loaded, no query)."""
-    user = request.user
-    if not user.is_authenticated:
-        return False
-    roles = registered_actions()[MANAGE_ACTION].roles
-    return is_platform_admin(user) or any(m["role"] in roles for m in memberships_of(user))
+    return holds_role_for(request, MANAGE_ACTION)
 
 
 def _area(request, slug: str) -> ShoppingArea:
