@@ -5,8 +5,9 @@
 
 Sets up a fresh database (AGORA_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 agora_bench_till): one area, one merchant per till with its own cashier and API token, `--passes`
-members. Starts gunicorn (sync workers) and drives it with one thread per till, each sending the next
-request as soon as the previous one answered (a closed loop: the harshest load 50 tills can make):
+members, and `--history` purchases over the past year (analysed, as a town's tables are). Starts gunicorn
+(sync workers) and drives it with one thread per till, each sending the next request as soon as the previous one
+answered (a closed loop: the harshest load 50 tills can make):
 
 - award: POST /api/v1/merchants/<id>/till/awards/ with a printed card number, an amount and a fresh
   request key — the full path: token auth, MFA check, permission, the pass and its facts, velocity checks,
@@ -17,8 +18,9 @@ request as soon as the previous one answered (a closed loop: the harshest load 5
   work alone.
 
 The area's velocity limits are raised for the run (a real till scans a few times a minute; here every
-till scans back to back). Prints latency percentiles, throughput, the ratio award/floor, and as the
-last line one JSON object. `--skip-statements` leaves the third path out.
+till scans back to back). Prints latency percentiles, throughput, the CPU time the web server and PostgreSQL
+spent per request, the ratio award/floor, and as the last line one JSON object. `--skip-statements` leaves the
+third path out.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def prepare(tills: int, passes: int) -> dict:
+def prepare(tills: int, passes: int, history: int) -> dict:
     """Area, merchants, cashiers with tokens, passes; returns what the load threads need."""
     import django
 
@@ -113,11 +115,73 @@ def prepare(tills: int, passes: int) -> dict:
     for member in members:
         services.join_pass(user=member, area=area)
     cards = list(Pass.objects.filter(area=area).values_list("card_number", flat=True))
+    cashier_ids = list(
+        StaffMembership.objects.filter(merchant_id__in=merchant_ids)
+        .order_by("merchant_id")
+        .values_list("user_id", flat=True)
+    )
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL)")
+        seed_history(cursor, history, merchant_ids=sorted(merchant_ids), cashier_ids=cashier_ids)
         cursor.execute("VACUUM ANALYZE")
     connection.close()
     return {"tokens": tokens, "merchants": merchant_ids, "cards": cards}
+
+
+def seed_history(cursor, count: int, *, merchant_ids: list[int], cashier_ids: list[int]) -> None:
+    """The year a town's tables hold before the morning being measured: `count` purchases at random tills, passes and
+    times over the past year (at least two hours ago), each with its ledger entry and lot, the passes' balances and
+    versions to match; and as many rows in the floor's table. PostgreSQL plans its statements (and the foreign-key
+    checks it runs on every insert) from the tables' statistics: over empty tables it scans them whole, which is cheap
+    only while they stay nearly empty, and no real till runs on an empty database."""
+    params = {"count": count, "merchants": merchant_ids, "cashiers": cashier_ids, "tills": len(merchant_ids)}
+    cursor.execute(
+        """
+        INSERT INTO loyalty_tilltransaction (kind, amount_cents, receipt_number, points, bonus_points,
+            points_unrecovered, balance_after, occurred_at, request_key, device_id, by_id, member_pass_id, merchant_id,
+            campaign_points, giftcard_cents, points_spent, reward_cents, voucher_cents)
+        SELECT 'purchase', amount, '', amount / 100, 0, 0,
+            SUM(amount / 100) OVER (PARTITION BY pass_id ORDER BY at, n), at, gen_random_uuid(), 'till-' || (m - 1),
+            (%(cashiers)s::bigint[])[m], pass_id, (%(merchants)s::bigint[])[m], 0, 0, 0, 0, 0
+        FROM (
+            SELECT n, 1 + floor(random() * %(tills)s)::int AS m, 150 + floor(random() * 11850)::int AS amount,
+                now() - interval '2 hours' - random() * interval '363 days' AS at,
+                (SELECT min(id) FROM loyalty_pass) + floor(random() * (SELECT count(*) FROM loyalty_pass))::bigint
+                    AS pass_id
+            FROM generate_series(1, %(count)s) n
+        ) s
+        ORDER BY at
+        """,
+        params,
+    )
+    cursor.execute(
+        """
+        INSERT INTO loyalty_ledgerentry (kind, points, occurred_at, request_key, reason, by_id, merchant_id,
+            member_pass_id, till_transaction_id)
+        SELECT 'earn', points, occurred_at, request_key, '', by_id, merchant_id, member_pass_id, id
+        FROM loyalty_tilltransaction ORDER BY id
+        """
+    )
+    cursor.execute(
+        """
+        INSERT INTO loyalty_pointlot (points, remaining, earned_at, expires_at, entry_id, member_pass_id)
+        SELECT points, points, occurred_at, occurred_at + interval '730 days', id, member_pass_id
+        FROM loyalty_ledgerentry ORDER BY id
+        """
+    )
+    cursor.execute(
+        """
+        UPDATE loyalty_pass p SET points_balance = s.points, till_version = s.versions
+        FROM (SELECT member_pass_id, SUM(points) AS points, COUNT(*) AS versions
+              FROM loyalty_tilltransaction GROUP BY member_pass_id) s
+        WHERE s.member_pass_id = p.id
+        """
+    )
+    cursor.execute(
+        "INSERT INTO bench_floor (created_at) "
+        "SELECT now() - random() * interval '363 days' FROM generate_series(1, %s)",
+        [count],
+    )
 
 
 def start_gunicorn(
@@ -162,9 +226,37 @@ def start_gunicorn(
     raise SystemExit(f"gunicorn ({app}) did not start")
 
 
-def load(port: int, tills: int, seconds: float, make_request, think: float = 0.0) -> dict:
+def cpu_seconds(server_pid: int) -> dict[str, float] | None:
+    """CPU time (user and system, seconds) used so far by the web server's processes and by PostgreSQL's, from
+    /proc (None where there is none); PostgreSQL must run on this machine."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"web": 0.0, "postgresql": 0.0}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, _, rest = (entry / "stat").read_text().partition(") ")
+            fields = rest.split()
+        except OSError:  # ended in between
+            continue
+        # Its own time, and that of its children that ended (a backend whose connection closed in between).
+        parent, spent = int(fields[1]), sum(int(field) for field in fields[11:15]) / tick
+        if int(entry.name) == server_pid or parent == server_pid:
+            used["web"] += spent
+        elif name.endswith("(postgres"):
+            used["postgresql"] += spent
+    return used
+
+
+def load(
+    port: int, tills: int, seconds: float, make_request, think: float = 0.0, server_pid: int | None = None
+) -> dict:
     """One thread per till for `seconds` after a one-second warm-up; each waits `think` seconds
-    (randomised ±50 %) between answer and next request — 0 is back to back."""
+    (randomised ±50 %) between answer and next request — 0 is back to back. With `server_pid`, also the CPU time
+    the web server and PostgreSQL spent per answered request over the measured seconds (`cpu_ms_per_request`)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -196,6 +288,12 @@ def load(port: int, tills: int, seconds: float, make_request, think: float = 0.0
     threads = [threading.Thread(target=till, args=(n,)) for n in range(tills)]
     for thread in threads:
         thread.start()
+    cpu_before = cpu_after = None
+    if server_pid is not None:
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu_before = cpu_seconds(server_pid)
+        time.sleep(max(0.0, stop_at - time.monotonic()))
+        cpu_after = cpu_seconds(server_pid)
     for thread in threads:
         thread.join()
     latencies.sort()
@@ -213,6 +311,11 @@ def load(port: int, tills: int, seconds: float, make_request, think: float = 0.0
         "p95_ms": round(percentile(0.95), 1),
         "p99_ms": round(percentile(0.99), 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "cpu_ms_per_request": (
+            {name: round((cpu_after[name] - cpu_before[name]) * 1000 / ok, 2) for name in cpu_after}
+            if cpu_before and cpu_after and ok
+            else None
+        ),
     }
 
 
@@ -223,6 +326,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--passes", type=int, default=3000)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--history", type=int, default=100_000, help="purchases already in the tables (a year of the passes' visits)"
+    )
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds each till waits between scans (0: back to back)"
     )
@@ -251,7 +357,7 @@ def main() -> None:
     recreate_database(url)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     os.environ.update(env)
-    fixture = prepare(args.tills, args.passes)
+    fixture = prepare(args.tills, args.passes, args.history)
 
     server = start_gunicorn(args.port, args.workers, env)
     try:
@@ -277,13 +383,13 @@ def main() -> None:
             return method, "/bench/award-statements/", body, headers
 
         print("Floor: bare view, one INSERT …", flush=True)
-        floor_figures = load(args.port, args.tills, args.seconds, floor, args.think)
+        floor_figures = load(args.port, args.tills, args.seconds, floor, args.think, server.pid)
         statements_figures = None
         if not args.skip_statements:
             print("Statements: the award's round trips as plain SQL …", flush=True)
-            statements_figures = load(args.port, args.tills, args.seconds, statements, args.think)
+            statements_figures = load(args.port, args.tills, args.seconds, statements, args.think, server.pid)
         print("Award: scan-to-award through the till API …", flush=True)
-        award_figures = load(args.port, args.tills, args.seconds, award, args.think)
+        award_figures = load(args.port, args.tills, args.seconds, award, args.think, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -297,6 +403,8 @@ def main() -> None:
             f"{name:10} {figures['throughput_rps']:8.1f} req/s   p50 {figures['p50_ms']:6.1f} ms   "
             f"p95 {figures['p95_ms']:6.1f} ms   p99 {figures['p99_ms']:6.1f} ms   statuses {figures['statuses']}"
         )
+        if cpu := figures["cpu_ms_per_request"]:
+            print(f"{'':10} CPU per request: web {cpu['web']:.2f} ms, PostgreSQL {cpu['postgresql']:.2f} ms")
     print(f"award/floor throughput: {ratio:.0%}")
     statements_ratio = None
     if statements_figures is not None:
