@@ -61,27 +61,50 @@ def active_campaigns(*, area_id: int, merchant, now: datetime, until: datetime |
     ]
 
 
-#: How long the till keeps an area's list of running campaigns (seconds): a new or changed campaign reaches the
-#: tills within this time. Each campaign's own period is still checked per purchase (`campaign_extra`).
+#: How long the till keeps a merchant's list of running campaigns (seconds). A campaign saved or ended through
+#: `save_campaign` or `end_campaign` reaches the tills at their next scan all the same (`campaigns_changed`); this
+#: bounds what another way of changing one (a script, the database) takes to arrive.
 CAMPAIGN_CACHE_SECONDS = 60
 
 
+def _version_key(area_id: int) -> str:
+    return f"loyalty:campaigns:{area_id}:version"
+
+
 def campaigns_for_till(*, area_id: int, merchant, now: datetime) -> list[Campaign]:
-    """`active_campaigns` as the till reads it on every scan: cached per merchant for up to a minute.
+    """`active_campaigns` as the till reads it on every scan: cached per merchant for up to a minute, and only as
+    long as no campaign of the area was saved or ended since (`campaigns_changed`) — one cache round trip.
 
     The list is the campaigns running at the start of the minute or starting within it; `campaign_extra`
     then keeps only those running at the purchase's own time, so a campaign starts and ends on the second.
     """
     bucket = int(now.timestamp()) // CAMPAIGN_CACHE_SECONDS * CAMPAIGN_CACHE_SECONDS
-    key = f"loyalty:campaigns:{area_id}:{merchant.pk}:{bucket}"
-    campaigns = cache.get(key)
-    if campaigns is None:
-        start = datetime.fromtimestamp(bucket, tz=UTC)
-        campaigns = active_campaigns(
-            area_id=area_id, merchant=merchant, now=start, until=start + timedelta(seconds=CAMPAIGN_CACHE_SECONDS)
-        )
-        cache.set(key, campaigns, CAMPAIGN_CACHE_SECONDS)
+    key, version_key = f"loyalty:campaigns:{area_id}:{merchant.pk}:{bucket}", _version_key(area_id)
+    found = cache.get_many([key, version_key])
+    version = found.get(version_key, 0)
+    if (cached := found.get(key)) is not None and cached[0] == version:
+        return cached[1]
+    start = datetime.fromtimestamp(bucket, tz=UTC)
+    campaigns = active_campaigns(
+        area_id=area_id, merchant=merchant, now=start, until=start + timedelta(seconds=CAMPAIGN_CACHE_SECONDS)
+    )
+    cache.set(key, (version, campaigns), CAMPAIGN_CACHE_SECONDS)
     return campaigns
+
+
+def campaigns_changed(area_id: int) -> None:
+    """A campaign of the area was saved or ended: once that commits, every till list cached before is stale.
+
+    A version per area, raised after the commit: a till that read the campaigns before it stored its list under
+    the old version, so even a list stored after the change is not used."""
+
+    def raise_version() -> None:
+        try:
+            cache.incr(_version_key(area_id))
+        except ValueError:  # not there yet (or evicted): any version but the 0 lists were stored under
+            cache.set(_version_key(area_id), 1, timeout=None)
+
+    transaction.on_commit(raise_version)
 
 
 def campaign_points(campaign: Campaign, *, earning_cents: int, base_points: int) -> int:
@@ -376,7 +399,7 @@ def _check_terms(area, values: dict, *, now: datetime, refuse) -> None:
 def save_campaign(*, area, by, campaign: Campaign | None = None, now: datetime | None = None, **fields) -> Campaign:
     """Create a campaign in `area` (no `campaign`), or change one: `fields` are those of `CAMPAIGN_FIELDS`, left
     out ones keep their value. The rules are `check_campaign`'s. The tills see the change within
-    `CAMPAIGN_CACHE_SECONDS`. `loyalty.manage_campaigns` on the area. Raises NotAllowed, InvalidCampaign.
+    `loyalty.manage_campaigns` on the area. The tills see it at their next scan. Raises NotAllowed, InvalidCampaign.
     """
     if not can(by, MANAGE_ACTION, area):
         raise NotAllowed()
@@ -393,6 +416,7 @@ def save_campaign(*, area, by, campaign: Campaign | None = None, now: datetime |
         setattr(campaign, name, value)
     campaign.save()
     campaign.merchants.set(merchants)
+    campaigns_changed(area.pk)
     return campaign
 
 
@@ -400,7 +424,7 @@ def save_campaign(*, area, by, campaign: Campaign | None = None, now: datetime |
 def end_campaign(*, campaign: Campaign, by, now: datetime | None = None) -> Campaign:
     """End a running campaign now (its end moves to `now`; points given stay). One that has not started yet is
     switched off instead, so it never starts; one that has ended already is left as it is (a second click).
-    The tills see it within `CAMPAIGN_CACHE_SECONDS`. `loyalty.manage_campaigns` on the area. Raises NotAllowed.
+    The tills see it at their next scan. `loyalty.manage_campaigns` on the area. Raises NotAllowed.
     """
     if not can(by, MANAGE_ACTION, campaign.area):
         raise NotAllowed()
@@ -414,4 +438,5 @@ def end_campaign(*, campaign: Campaign, by, now: datetime | None = None) -> Camp
     else:
         campaign.ends_at = now
         campaign.save(update_fields=["ends_at"])
+    campaigns_changed(campaign.area_id)
     return campaign

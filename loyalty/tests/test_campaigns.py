@@ -15,7 +15,7 @@ from loyalty.selectors import campaigns_between, offers_for
 from loyalty.services import end_campaign, save_campaign
 from loyalty.services.campaigns import active_campaigns, campaign_extra, issue_campaign_vouchers
 
-from .factories import PassFactory, manager_for
+from .factories import PassFactory, award, manager_for
 from .rewards_helpers import consent, make_campaign
 
 pytestmark = pytest.mark.django_db
@@ -380,3 +380,32 @@ def test_ending_a_campaign_that_has_not_started_switches_it_off_and_a_second_end
 
     stored = Campaign.objects.get()
     assert (stored.is_active, stored.starts_at, stored.ends_at) == (False, later.starts_at, later.ends_at)
+
+
+def test_the_till_sees_an_ended_campaign_at_its_next_scan_not_a_minute_later(
+    area, merchant, member_pass, cashier, now, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign(area, now=now - timedelta(minutes=5), multiplier_permille=2000)
+    scan = now.replace(second=5)  # and the next scan at :35: the same minute, the pass's next code
+    first = award(merchant, member_pass, 2000, at=scan, by=cashier)  # the till keeps the minute's campaigns
+    assert first.campaign_points > 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        end_campaign(campaign=campaign, by=manager_for(area), now=scan + timedelta(seconds=1))
+    after = award(merchant, member_pass, 2000, at=scan + timedelta(seconds=30), by=cashier)
+
+    assert (after.campaign_points, after.points_awarded) == (0, first.points_awarded - first.campaign_points)
+
+
+def test_the_till_sees_a_new_campaign_at_its_next_scan(
+    area, merchant, member_pass, cashier, now, django_capture_on_commit_callbacks
+):
+    scan = now.replace(second=5)  # and the next scan at :35: the same minute, the pass's next code
+    assert award(merchant, member_pass, 2000, at=scan, by=cashier).campaign_points == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        save_campaign(
+            area=area, by=manager_for(area), now=scan, **new_campaign(area, now, starts_at=scan + timedelta(seconds=20))
+        )
+
+    assert award(merchant, member_pass, 2000, at=scan + timedelta(seconds=30), by=cashier).campaign_points > 0
