@@ -42,7 +42,7 @@ from . import services
 from .forms_campaigns import CampaignForm, CampaignVoucherForm
 from .models import Campaign, CampaignKind, Funder
 from .segments import segment_choices
-from .services.campaigns import CAMPAIGN_CACHE_SECONDS, MANAGE_ACTION
+from .services.campaigns import MANAGE_ACTION
 from .views import holds_role_for
 from .views_rewards import _until
 
@@ -173,7 +173,6 @@ def campaign_list(request, area: str):
         "upcoming": items(upcoming),
         "ended": ended_items[:ENDED_SHOWN],
         "more_ended": len(ended_items) > ENDED_SHOWN,
-        "cache_minutes": CAMPAIGN_CACHE_SECONDS // 60,
     }
     return _private(render(request, "loyalty/campaigns/list.html", context))
 
@@ -183,7 +182,6 @@ def _form_page(request, *, area, form, campaign=None, status=200):
         "campaign_area": area,
         "campaign": campaign,
         "form": form,
-        "cache_minutes": CAMPAIGN_CACHE_SECONDS // 60,
     }
     return _private(render(request, "loyalty/campaigns/form.html", context, status=status))
 
@@ -203,7 +201,7 @@ def campaign_create(request, area: str):
         else:
             messages.success(
                 request,
-                _("Campaign “%(name)s” is saved. The tills see it within a minute.") % {"name": campaign.name},
+                _("Campaign “%(name)s” is saved.") % {"name": campaign.name},
             )
             return _to_list(campaign)
     return _form_page(request, area=area_, form=form, status=400 if form.errors else 200)
@@ -226,7 +224,7 @@ def campaign_edit(request, campaign_pk: int):
         else:
             messages.success(
                 request,
-                _("Campaign “%(name)s” is saved. The tills see the change within a minute.") % {"name": campaign.name},
+                _("Campaign “%(name)s” is saved.") % {"name": campaign.name},
             )
             return _to_list(campaign)
     return _form_page(request, area=campaign.area, form=form, campaign=campaign, status=400 if form.errors else 200)
@@ -244,10 +242,7 @@ def campaign_end(request, campaign_pk: int):
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            if ended.is_active:
-                text = _("Campaign “%(name)s” has ended. The tills see it within a minute.")
-            else:
-                text = _("Campaign “%(name)s” will not start. The tills see it within a minute.")
+            text = _("Campaign “%(name)s” has ended.") if ended.is_active else _("Campaign “%(name)s” will not start.")
             messages.success(request, text % {"name": campaign.name})
         return _to_list(campaign)
     state = _state(campaign, now)
