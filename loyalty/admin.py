@@ -20,7 +20,7 @@ from privacy.models import AuditAction
 from privacy.services import log_access
 
 from . import services
-from .exceptions import InvalidCampaign
+from .exceptions import InvalidCampaign, InvalidReward
 from .forms import ServiceErrorsMixin
 from .forms_campaigns import CampaignVoucherForm
 from .models import (
@@ -38,6 +38,7 @@ from .models import (
 )
 from .segments import segment_choices
 from .services.campaigns import CAMPAIGN_FIELDS, CHANGEABLE_AFTER_START, has_started
+from .services.rewards import REWARD_FIELDS
 from .services.vouchers import group_voucher_code, normalise_voucher_code
 
 
@@ -179,11 +180,6 @@ class AreaScopedAddMixin(AreaViewMixin):
         if db_field.remote_field.model is Merchant:
             kwargs["queryset"] = Merchant.objects.filter(area__in=self._areas(request)).select_related("area")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-def _check_merchants_in_area(form, area, field: str, merchants) -> None:
-    if area is not None and any(merchant.area_id != area.pk for merchant in merchants):
-        form.add_error(field, _("Choose merchants of the campaign's shopping area."))
 
 
 class CampaignForm(ServiceErrorsMixin, forms.ModelForm):
@@ -330,7 +326,9 @@ class CampaignAdmin(AreaScopedAddMixin, ScopedModelAdmin):
         return TemplateResponse(request, "admin/loyalty/campaign/issue_vouchers.html", context)
 
 
-class RewardForm(forms.ModelForm):
+class RewardForm(ServiceErrorsMixin, forms.ModelForm):
+    """The admin's reward form: shape here, the rules in `services.check_reward` (as on the rewards pages)."""
+
     class Meta:
         model = Reward
         fields = [
@@ -347,13 +345,37 @@ class RewardForm(forms.ModelForm):
             "is_active",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "stock" in self.fields:
+            # Changed or not is judged against the stock the page showed (members may have chosen some since).
+            self.fields["stock"].show_hidden_initial = True
+
+    @property
+    def reward_area(self):
+        return self.instance.area if self.instance.pk else self.cleaned_data.get("area")
+
+    def service_fields(self) -> dict:
+        """The fields `services.save_reward` takes: all of them for a new reward, only those changed for an existing
+        one (a stock left alone is not written back over members' choices made since the page was drawn)."""
+        names = REWARD_FIELDS if not self.instance.pk else [name for name in REWARD_FIELDS if name in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names if name in self.fields and name in self.cleaned_data}
+
     def clean(self):
         data = super().clean()
-        valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
-        if valid_from and valid_until and valid_until <= valid_from:
-            self.add_error("valid_until", _("The reward must end after it starts."))
-        merchant = data.get("merchant")
-        _check_merchants_in_area(self, data.get("area"), "merchant", [merchant] if merchant else [])
+        if self.reward_area is None:
+            return data
+        try:
+            services.check_reward(
+                area=self.reward_area, reward=self.instance if self.instance.pk else None, **self.service_fields()
+            )
+        except InvalidReward as error:
+            # A field that did not clean is missing here: its own error says more than the rules' would.
+            error.extra["errors"] = {
+                name: messages for name, messages in error.extra["errors"].items() if name not in self.errors
+            }
+            if error.extra["errors"]:
+                self.add_service_error(error)
         return data
 
 
@@ -366,6 +388,17 @@ class RewardAdmin(AreaScopedAddMixin, ScopedModelAdmin):
     list_filter = ("is_active", "area")
     list_select_related = ("area", "merchant")
     search_fields = ("title",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A reward stays in its area (`services.check_reward`).
+        return () if obj is None else ("area",)
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_reward(
+            area=form.reward_area, by=request.user, reward=obj if change else None, **form.service_fields()
+        )
+        # The admin goes on with its own instance (the change message, the redirect): give it the saved row's id.
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
 
 
 @admin.register(Voucher)

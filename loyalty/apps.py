@@ -49,3 +49,7 @@ class LoyaltyConfig(AppConfig):
         from .views_campaigns import campaigns_entry_is_visible
 
         register_entry(_("Campaigns"), "loyalty:campaigns_start", campaigns_entry_is_visible)
+
+        from .views_manage_rewards import rewards_entry_is_visible
+
+        register_entry(_("Rewards"), "loyalty:manage_rewards_start", rewards_entry_is_visible)

@@ -169,6 +169,12 @@ class VoucherNotReturnable(LoyaltyError):
     default_message = _("Only an unused reward voucher that has not expired can be given back.")
 
 
+class InvalidReward(LoyaltyError):
+    """A reward that cannot be saved as asked (`services.save_reward`); `errors` maps the field to its messages."""
+
+    default_message = _("Check the reward's cost, value, merchant, period and stock.")
+
+
 class InvalidCampaign(LoyaltyError):
     """A campaign that cannot be saved as asked (`services.save_campaign`); `errors` maps the field to its messages."""
 

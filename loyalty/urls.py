@@ -24,9 +24,10 @@ urlpatterns = [
     path("kassa/<int:merchant_pk>/dag/", views.till_day, name="till_day"),
     path("kassa/<int:merchant_pk>/refund/", views.till_refund, name="till_refund"),
     # Rewards, vouchers and campaigns (member app and management), the collective's desk (gift cards),
-    # settlement statements: each in its own module.
+    # settlement statements, the manager's rewards catalogue: each in its own module.
     path("", include("loyalty.urls_rewards")),
     path("", include("loyalty.urls_desk")),
     path("", include("loyalty.urls_settlement")),
     path("", include("loyalty.urls_campaigns")),
+    path("", include("loyalty.urls_manage_rewards")),
 ]

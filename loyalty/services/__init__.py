@@ -14,7 +14,8 @@
   `return_to_gift_cards_online`, `award_online_points`, `reverse_online_points`, `pass_of`
 - campaigns: `active_campaigns`, `campaign_extra`, `issue_campaign_vouchers`, and running them: `save_campaign`,
   `end_campaign` (the rules in `check_campaign`)
-- rewards: `choose_reward`, `cancel_reward_voucher`
+- rewards: `choose_reward`, `cancel_reward_voucher`, and keeping the catalogue: `save_reward`, `switch_reward`
+  (the rules in `check_reward`)
 - vouchers: `issue_voucher`, and for the till's checkout `voucher_for_till`, `mark_voucher_redeemed`,
   `release_voucher`
 
@@ -62,7 +63,7 @@ from .online import (
     voucher_merchant_ids,
 )
 from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
-from .rewards import cancel_reward_voucher, choose_reward
+from .rewards import cancel_reward_voucher, check_reward, choose_reward, save_reward, switch_reward
 from .settlement import (
     DetailRow,
     InvalidPeriod,
@@ -112,6 +113,7 @@ __all__ = [
     "check_campaign",
     "check_gift_cards",
     "check_ledger",
+    "check_reward",
     "choose_reward",
     "clean_profile",
     "compute_statement",
@@ -143,6 +145,7 @@ __all__ = [
     "reverse_gift_card_entries",
     "reverse_online_points",
     "save_campaign",
+    "save_reward",
     "sell_gift_card",
     "send_expiry_notices",
     "set_pin",
@@ -151,6 +154,7 @@ __all__ = [
     "spend_gift_cards_online",
     "spend_points",
     "statement_detail_rows",
+    "switch_reward",
     "undo_gift_card_spend",
     "undo_till_transaction",
     "update_pass_profile",

@@ -1,4 +1,6 @@
-"""Rewards: a member chooses one in the app (points become a voucher in their wallet) or gives it back unused.
+"""Rewards: a member chooses one in the app (points become a voucher in their wallet) or gives it back unused;
+the area's manager keeps the catalogue (`save_reward`, `switch_reward`, the rules in `check_reward`, shared with
+the admin).
 
 Locks, always in this order: the pass (`lock_pass`, which serialises every change of its points), then the
 reward's row (which serialises its stock between members). The voucher's request key is the member's
@@ -15,8 +17,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.permissions import can
+from agora.money import format_euros
+
 from ..exceptions import (
     InsufficientPoints,
+    InvalidReward,
     NotAllowed,
     PassBlocked,
     PassNotFound,
@@ -26,7 +32,7 @@ from ..exceptions import (
     VoucherNotFound,
     VoucherNotReturnable,
 )
-from ..models import EntryKind, LedgerEntry, LoyaltySettings, Reward, Voucher, VoucherKind
+from ..models import EntryKind, LedgerEntry, LoyaltySettings, Reward, TillTransaction, Voucher, VoucherKind
 from .ledger import credit, debit, derived_key, expire_overdue, lock_pass
 from .vouchers import new_voucher_code
 
@@ -175,3 +181,143 @@ def _cancel(voucher_id: int, pass_id: int, by, request_key: uuid.UUID, now: date
     Voucher.objects.filter(pk=voucher.pk).update(expires_at=voucher.expires_at, valid_from=voucher.valid_from)
     Reward.objects.filter(pk=reward.pk, stock__isnull=False).update(stock=F("stock") + 1)
     return voucher
+
+
+# --- Keeping the catalogue ------------------------------------------------------------------------------------
+
+MANAGE_ACTION = "loyalty.manage_rewards"
+
+#: What `save_reward` takes, with a new reward's value when it is not given.
+REWARD_FIELDS = {
+    "title": "",
+    "description": "",
+    "merchant": None,
+    "cost_points": None,
+    "value_cents": None,
+    "stock": None,
+    "valid_from": None,
+    "valid_until": None,
+    "voucher_valid_days": 90,
+    "is_active": True,
+}
+#: The largest number the catalogue's integer columns hold (points, cents, stock).
+MAX_NUMBER = 2**31 - 1
+#: Ten years: a voucher's validity is a small-integer column, and no reward is meant to last longer.
+MAX_VOUCHER_DAYS = 3650
+
+
+def reward_values(reward: Reward) -> dict:
+    """A stored reward's values as `save_reward` takes them."""
+    return {name: getattr(reward, name) for name in REWARD_FIELDS}
+
+
+def has_been_chosen(reward: Reward) -> bool:
+    """Has a member ever had this reward (a voucher chosen in the app, or points spent on it at a till)?"""
+    return reward.vouchers.exists() or TillTransaction.objects.filter(reward=reward).exists()
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_reward(*, area, reward: Reward | None = None, **fields) -> dict:
+    """The rules of a reward in the catalogue; reads only. Returns the values the reward would have (the stored
+    ones, or a new reward's defaults, with `fields` over them).
+
+    Vouchers already chosen keep their own value, merchants and expiry (copied when chosen), so cost, value,
+    stock, period and validity may change at any time; who funds it may not once it has been chosen.
+    Raises InvalidReward with `errors` per field (the names of `REWARD_FIELDS`, and "area").
+    """
+    unknown = set(fields) - set(REWARD_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown reward fields: {sorted(unknown)}")
+    stored = reward_values(reward) if reward is not None else dict(REWARD_FIELDS)
+    values = {**stored, **fields}
+    values.update(title=(values["title"] or "").strip(), description=(values["description"] or "").strip())
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if reward is not None and reward.area_id != area.pk:
+        # Nothing else is worth checking against another area's merchants.
+        raise InvalidReward(errors={"area": [_("A reward stays in its shopping area.")]})
+    if not values["title"]:
+        refuse("title", _("Give the reward a title."))
+    elif len(values["title"]) > Reward._meta.get_field("title").max_length:
+        refuse("title", _("The title is too long."))
+    cost = values["cost_points"]
+    if not _is_whole(cost) or cost < 1:
+        refuse("cost_points", _("A reward costs at least 1 point."))
+    elif cost > MAX_NUMBER:
+        refuse("cost_points", _("That is too many points."))
+    value = values["value_cents"]
+    if not _is_whole(value) or value < 1:
+        refuse("value_cents", _("A reward is worth at least %(amount)s at the till.") % {"amount": format_euros(1)})
+    elif value > MAX_NUMBER:
+        refuse("value_cents", _("That amount is too large."))
+    merchant = values["merchant"]
+    if merchant is not None and merchant.area_id != area.pk:
+        refuse("merchant", _("Choose a merchant of the reward's shopping area."))
+    elif reward is not None and getattr(merchant, "pk", None) != reward.merchant_id and has_been_chosen(reward):
+        # The settlement charges the points of a chosen reward to its funder as the reward says now: a new funder
+        # would rewrite what members were given and what the open months charge. A new reward says it plainly.
+        refuse(
+            "merchant",
+            _(
+                "Who funds this reward cannot change any more: members have chosen it. Switch it off and make a new"
+                " reward instead."
+            ),
+        )
+    valid_from, valid_until = values["valid_from"], values["valid_until"]
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        refuse("valid_until", _("The reward must end after it starts."))
+    stock = values["stock"]
+    if stock is not None and (not _is_whole(stock) or stock < 0):
+        refuse("stock", _("The stock cannot be below zero. Leave it empty for no limit."))
+    elif stock is not None and stock > MAX_NUMBER:
+        refuse("stock", _("That stock is too large. Leave it empty for no limit."))
+    days = values["voucher_valid_days"]
+    if not _is_whole(days) or days < 1:
+        refuse("voucher_valid_days", _("A reward's voucher is valid for at least 1 day."))
+    elif days > MAX_VOUCHER_DAYS:
+        refuse("voucher_valid_days", _("A reward's voucher is valid for at most 3650 days (ten years)."))
+    if errors:
+        raise InvalidReward(errors=errors)
+    return values
+
+
+@transaction.atomic
+def save_reward(*, area, by, reward: Reward | None = None, **fields) -> Reward:
+    """Create a reward in `area`'s catalogue (no `reward`), or change one: `fields` are those of `REWARD_FIELDS`,
+    left out ones keep their value. The rules are `check_reward`'s. `loyalty.manage_rewards` on the area.
+    Raises NotAllowed, InvalidReward.
+    """
+    if not can(by, MANAGE_ACTION, area):
+        raise NotAllowed()
+    if reward is not None:
+        # The stored row, locked: the caller's instance may carry unsaved values (the admin's form sets them), and
+        # members choosing it take one from the stock under this same lock, so a stock typed in is not lost.
+        reward = Reward.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=reward.pk)
+    values = check_reward(area=area, reward=reward, **fields)
+    if reward is None:
+        reward = Reward(area=area)
+    for name, value in values.items():
+        setattr(reward, name, value)
+    reward.save()
+    return reward
+
+
+@transaction.atomic
+def switch_reward(*, reward: Reward, by, active: bool) -> Reward:
+    """Switch a reward off (members no longer see or choose it, tills no longer take it) or on again. Vouchers
+    already chosen stay valid until they expire. Switching to the state it has is a no-op (a second click).
+    `loyalty.manage_rewards` on the area. Raises NotAllowed.
+    """
+    if not can(by, MANAGE_ACTION, reward.area):
+        raise NotAllowed()
+    reward = Reward.objects.select_for_update(of=("self",)).select_related("area", "merchant").get(pk=reward.pk)
+    if reward.is_active != active:
+        reward.is_active = active
+        reward.save(update_fields=["is_active"])
+    return reward

@@ -1,5 +1,6 @@
 """The loyalty admin: read-only passes and ledger, editable rules, viewing a pass is audited."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -192,3 +193,64 @@ def test_a_started_campaigns_terms_are_read_only_in_the_admin_and_end_now_ends_i
     changelist = reverse("admin:loyalty_campaign_changelist")
     client.post(changelist, {"action": "end_now", "_selected_action": [campaign.pk]})
     assert Campaign.objects.get().ends_at <= timezone.now()
+
+
+def reward_form(area, **fields) -> dict:
+    return {
+        "area": area.pk,
+        "title": "Lunch",
+        "description": "",
+        "merchant": "",
+        "cost_points": "100",
+        "value_cents": "1250",
+        "stock": "",
+        "valid_from_0": "",
+        "valid_from_1": "",
+        "valid_until_0": "",
+        "valid_until_1": "",
+        "voucher_valid_days": "90",
+        "is_active": "on",
+        **fields,
+    }
+
+
+def test_the_admin_keeps_rewards_through_the_service_and_its_rules(client, area, flemish_area, admin_manager):
+    from areas.tests.factories import MerchantFactory
+    from loyalty.models import Reward
+
+    from .factories import PassFactory
+    from .rewards_helpers import give_points
+
+    url = reverse("admin:loyalty_reward_add")
+    # the service's rule, on its field: the voucher is valid for at least a day
+    refused = client.post(url, reward_form(area, voucher_valid_days="0"))
+    assert refused.status_code == 200
+    assert "voucher_valid_days" in refused.context["adminform"].form.errors
+    elsewhere = MerchantFactory(area=flemish_area)
+    refused = client.post(url, reward_form(area, merchant=elsewhere.pk))
+    assert refused.status_code == 200 and "merchant" in refused.context["adminform"].form.errors
+    assert not Reward.objects.exists()
+
+    assert client.post(url, reward_form(area, stock="5")).status_code == 302
+    reward = Reward.objects.get()
+    assert (reward.area, reward.title, reward.value_cents, reward.stock) == (area, "Lunch", 1250, 5)
+
+    # a member chooses one; the admin's form, drawn before, says 5 and changes the title only
+    change = reverse("admin:loyalty_reward_change", args=[reward.pk])
+    form = client.get(change).context["adminform"].form
+    assert "area" not in form.fields  # a reward stays in its area
+    member_pass = PassFactory(area=area, now=timezone.now())
+    give_points(member_pass, 100, now=timezone.now())
+    services.choose_reward(pass_id=member_pass.pk, reward_id=reward.pk, by=member_pass.member, request_key=uuid.uuid4())
+    data = reward_form(area, title="Lunch voor twee", stock="5", **{"initial-stock": "5"})
+    del data["area"]
+    assert client.post(change, data).status_code == 302
+    reward.refresh_from_db()
+    assert (reward.title, reward.stock) == ("Lunch voor twee", 4)
+
+    # once chosen, who funds it is fixed (the service's rule, shown on the field)
+    data = {**data, "merchant": MerchantFactory(area=area).pk}
+    refused = client.post(change, data)
+    assert refused.status_code == 200 and "merchant" in refused.context["adminform"].form.errors
+    reward.refresh_from_db()
+    assert reward.merchant is None

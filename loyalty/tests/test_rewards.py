@@ -6,9 +6,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
+from accounts.roles import Role
+from areas.tests.factories import MerchantFactory, StaffMembershipFactory
 from loyalty.exceptions import (
     InsufficientPoints,
+    InvalidReward,
     NotAllowed,
     PassBlocked,
     RequestKeyReused,
@@ -18,13 +22,19 @@ from loyalty.exceptions import (
     VoucherNotReturnable,
     VoucherNotValidHere,
 )
-from loyalty.models import EntryKind, LedgerEntry, PassStatus, TillTransaction, Voucher, VoucherKind
+from loyalty.models import EntryKind, LedgerEntry, PassStatus, Reward, TillTransaction, Voucher, VoucherKind
 from loyalty.selectors import rewards_for
 from loyalty.services import check_ledger
-from loyalty.services.rewards import cancel_reward_voucher, choose_reward
+from loyalty.services.rewards import (
+    cancel_reward_voucher,
+    check_reward,
+    choose_reward,
+    save_reward,
+    switch_reward,
+)
 from loyalty.services.vouchers import mark_voucher_redeemed, voucher_for_till
 
-from .factories import PassFactory, award
+from .factories import PassFactory, award, cashier_for, manager_for
 from .rewards_helpers import give_points, make_reward
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +201,170 @@ def test_only_the_member_may_give_a_voucher_back(area, rich_pass, now):
         cancel_reward_voucher(
             voucher_id=voucher.pk, by=PassFactory(area=area).member, request_key=uuid.uuid4(), now=now
         )
+
+
+# --- Keeping the catalogue (the area's manager) ------------------------------------------------------------------
+
+
+def _fields(**fields) -> dict:
+    """A valid reward as `save_reward` takes it."""
+    return {"title": "Koffie", "cost_points": 100, "value_cents": 350, **fields}
+
+
+def test_a_manager_adds_a_reward_with_the_defaults_left_out(area, merchant):
+    manager = manager_for(area)
+
+    reward = save_reward(area=area, by=manager, **_fields(title="  Koffie  ", merchant=merchant, stock=10))
+
+    reward.refresh_from_db()
+    assert (reward.area, reward.title, reward.merchant, reward.stock) == (area, "Koffie", merchant, 10)
+    assert (reward.cost_points, reward.value_cents, reward.voucher_valid_days, reward.is_active) == (100, 350, 90, True)
+    assert (reward.valid_from, reward.valid_until) == (None, None)
+
+
+def test_empty_stock_is_no_limit_and_zero_stock_is_sold_out(area, now):
+    manager = manager_for(area)
+    unlimited = save_reward(area=area, by=manager, **_fields(stock=None))
+    sold_out = save_reward(area=area, by=manager, **_fields(title="Thee", stock=0))
+
+    assert list(rewards_for(area, now=now)) == [unlimited]
+    assert sold_out.stock == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 121}, "title"),
+        ({"cost_points": 0}, "cost_points"),
+        ({"cost_points": None}, "cost_points"),
+        ({"value_cents": 0}, "value_cents"),
+        ({"stock": -1}, "stock"),
+        ({"voucher_valid_days": 0}, "voucher_valid_days"),
+        ({"voucher_valid_days": 3651}, "voucher_valid_days"),
+        ({"valid_until": "at_start"}, "valid_until"),
+        ({"valid_until": "before_start"}, "valid_until"),
+    ],
+)
+def test_the_rules_refuse_on_their_field_and_nothing_is_written(area, now, fields, field):
+    if fields.get("valid_until") in ("at_start", "before_start"):
+        fields = {"valid_from": now, "valid_until": now if fields["valid_until"] == "at_start" else now - timedelta(1)}
+
+    with pytest.raises(InvalidReward) as raised:
+        save_reward(area=area, by=manager_for(area), **_fields(**fields))
+
+    assert list(raised.value.errors) == [field]
+    assert not Reward.objects.exists()
+
+
+def test_a_reward_is_worth_at_least_a_cent_and_says_so_in_euros(area):
+    with translation.override("nl"), pytest.raises(InvalidReward) as raised:
+        check_reward(area=area, **_fields(value_cents=0))
+    assert raised.value.errors == {"value_cents": ["Een beloning is aan de kassa minstens €\u00a00,01 waard."]}
+
+
+def test_the_merchant_must_be_of_the_rewards_area(area, flemish_area):
+    elsewhere = MerchantFactory(area=flemish_area)
+    with pytest.raises(InvalidReward) as raised:
+        save_reward(area=area, by=manager_for(area), **_fields(merchant=elsewhere))
+    assert list(raised.value.errors) == ["merchant"]
+
+
+def test_only_the_areas_manager_may_keep_its_catalogue(area, flemish_area, merchant):
+    reward = make_reward(area)
+    others = [
+        manager_for(flemish_area),
+        cashier_for(merchant, role=Role.MERCHANT_OWNER),
+        cashier_for(merchant),
+        StaffMembershipFactory(role=Role.PARCEL_STAFF, area=area).user,
+        PassFactory(area=area).member,
+    ]
+    for person in others:
+        with pytest.raises(NotAllowed):
+            save_reward(area=area, by=person, **_fields())
+        with pytest.raises(NotAllowed):
+            save_reward(area=area, by=person, reward=reward, title="Overgenomen")
+        with pytest.raises(NotAllowed):
+            switch_reward(reward=reward, by=person, active=False)
+    reward.refresh_from_db()
+    assert (Reward.objects.count(), reward.title, reward.is_active) == (1, "Coffee", True)
+
+
+def test_a_change_keeps_what_it_leaves_out_and_a_reward_stays_in_its_area(area, flemish_area, merchant):
+    reward = make_reward(area, merchant=merchant, stock=4, voucher_valid_days=30)
+
+    save_reward(area=area, by=manager_for(area), reward=reward, cost_points=80)
+
+    reward.refresh_from_db()
+    assert (reward.cost_points, reward.value_cents, reward.merchant, reward.stock) == (80, 500, merchant, 4)
+    with pytest.raises(InvalidReward) as raised:
+        save_reward(area=flemish_area, by=manager_for(flemish_area), reward=reward, title="Verhuisd")
+    assert list(raised.value.errors) == ["area"]
+
+
+def test_the_change_is_made_to_the_stored_row_not_to_the_callers_stale_copy(area, rich_pass, now):
+    # given: the manager's page read the reward with 5 in stock; a member chose one since
+    reward = make_reward(area, stock=5)
+    stale = Reward.objects.get(pk=reward.pk)
+    choose(rich_pass, reward, now)
+
+    # when: the manager changes only the title
+    save_reward(area=area, by=manager_for(area), reward=stale, title="Cappuccino")
+
+    # then: the member's choice is not undone in the stock
+    reward.refresh_from_db()
+    assert (reward.title, reward.stock) == ("Cappuccino", 4)
+
+
+def test_vouchers_already_chosen_keep_their_value_and_expiry_when_the_reward_changes(area, merchant, rich_pass, now):
+    # The voucher copies the reward's value, merchant and expiry when it is chosen (services.rewards._choose), so
+    # a change of the catalogue never changes what a member holds.
+    reward = make_reward(area, value_cents=500, voucher_valid_days=30, cost_points=100)
+    voucher = choose(rich_pass, reward, now)
+
+    save_reward(area=area, by=manager_for(area), reward=reward, value_cents=900, voucher_valid_days=5, cost_points=140)
+
+    voucher.refresh_from_db()
+    assert (voucher.value_cents, voucher.expires_at) == (500, now + timedelta(days=30))
+    assert voucher.spend_entry.points == -100
+    assert voucher_for_till(code=voucher.code, merchant=merchant, member_pass=rich_pass, now=now).pk == voucher.pk
+
+
+def test_who_funds_a_reward_is_fixed_once_members_chose_it(area, merchant, other_merchant, rich_pass, now):
+    manager = manager_for(area)
+    fresh = make_reward(area, title="Nieuw")
+    save_reward(area=area, by=manager, reward=fresh, merchant=merchant)  # not chosen yet: free to change
+    chosen = make_reward(area, merchant=merchant)
+    choose(rich_pass, chosen, now)
+
+    with pytest.raises(InvalidReward) as raised:
+        save_reward(area=area, by=manager, reward=chosen, merchant=other_merchant)
+
+    assert list(raised.value.errors) == ["merchant"]
+    chosen.refresh_from_db()
+    assert chosen.merchant == merchant
+    save_reward(area=area, by=manager, reward=chosen, merchant=merchant, title="Koffie")  # the same funder is fine
+
+
+def test_a_switched_off_reward_leaves_the_catalogue_and_cannot_be_chosen_until_switched_on(
+    area, merchant, rich_pass, now
+):
+    manager = manager_for(area)
+    reward = make_reward(area)
+    voucher = choose(rich_pass, reward, now)
+
+    switch_reward(reward=reward, by=manager, active=False)
+    switch_reward(reward=reward, by=manager, active=False)  # a second click changes nothing
+
+    assert not Reward.objects.get(pk=reward.pk).is_active
+    assert list(rewards_for(area, now=now)) == []
+    with pytest.raises(RewardNotAvailable):
+        choose(rich_pass, reward, now)
+    # a voucher chosen before stays usable
+    assert voucher_for_till(code=voucher.code, merchant=merchant, member_pass=rich_pass, now=now).pk == voucher.pk
+
+    switch_reward(reward=reward, by=manager, active=True)
+
+    assert list(rewards_for(area, now=now)) == [reward]
+    give_points(rich_pass, 100, now=now)
+    assert choose(rich_pass, reward, now).reward_id == reward.pk
