@@ -32,6 +32,8 @@ class LoyaltyConfig(AppConfig):
         register_action("loyalty.view_settlement_overview", roles={Role.AREA_MANAGER})
         # On an area: issuing (storing for good) the statements of a closed period.
         register_action("loyalty.issue_settlement", roles={Role.AREA_MANAGER})
+        # On an area: recording that an issued statement was paid (the bank transfer's day and reference).
+        register_action("loyalty.record_settlement_payment", roles={Role.AREA_MANAGER})
         # The till itself uses areas' `merchant.operate_till` (merchant owner and staff, own merchant only).
 
         from .views import (

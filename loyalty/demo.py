@@ -54,6 +54,7 @@ from .models import (
     Pass,
     PointLot,
     Reward,
+    SettlementPayment,
     SettlementStatement,
     TillKind,
     TillTransaction,
@@ -571,6 +572,8 @@ def wipe_passes(scope: WipeScope) -> None:
     pass_ids = passes.values("pk")
     # What hangs off the passes and the areas: gift cards, vouchers, the catalogue, campaigns, statements.
     offers = [
+        # A statement's payment goes before the statement.
+        (SettlementPayment, Q(statement__area_id__in=in_areas)),
         (SettlementStatement, Q(area_id__in=in_areas)),
         # The webshop's points per merchant hang off ledger entries: they go before the entries.
         (OnlinePointsShare, Q(entry__member_pass__in=pass_ids) | Q(merchant__area_id__in=in_areas)),
@@ -597,7 +600,8 @@ def wipe_passes(scope: WipeScope) -> None:
         return
     # Statement by statement, in an order the PROTECT checks of `delete_many` accept (the raw deletes of the
     # append-only tables are checked by the database at commit).
-    first, later = offers[:4], offers[4:]  # statements, webshop shares, gift cards; then vouchers, rewards, campaigns
+    # payments, statements, webshop shares, gift cards; then vouchers, rewards, campaigns
+    first, later = offers[:5], offers[5:]
     # Vouchers point at ledger entries and till transactions: let go of them first (vouchers are not append-only).
     Voucher._base_manager.filter(later[0][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
     for model, condition in first:

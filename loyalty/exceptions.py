@@ -187,6 +187,33 @@ class UnknownSegment(LoyaltyError):
     default_message = _("Unknown segment.")
 
 
+# --- Settlement payments (services/settlement.py: record_payment) ------------------------------------------
+
+
+class SettlementPaymentError(LoyaltyError):
+    """Base of the reasons a statement's payment cannot be recorded."""
+
+    default_message = _("The payment of this statement cannot be recorded.")
+
+
+class StatementNotIssued(SettlementPaymentError):
+    default_message = _("Only an issued statement can be marked as paid. Issue the statement first.")
+
+
+class NothingToPay(SettlementPaymentError):
+    default_message = _("The net of this statement is zero: there is nothing to pay.")
+
+
+class InvalidPaymentDate(SettlementPaymentError):
+    """`earliest` and `latest` (dates) say which days are allowed."""
+
+    default_message = _("The payment date cannot be before the statement was issued or in the future.")
+
+
+class InvalidPaymentReference(SettlementPaymentError):
+    default_message = _("A payment reference has at most 60 characters.")
+
+
 # --- Gift cards ------------------------------------------------------------------------------------------
 
 

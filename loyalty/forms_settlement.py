@@ -1,5 +1,5 @@
-"""The period of a settlement page: `?month=2026-05`, or `?first=2026-05-01&last=2026-05-31`; shape only (the
-service checks the period's rules and its errors are put back on the form)."""
+"""The period of a settlement page: `?month=2026-05`, or `?first=2026-05-01&last=2026-05-31`; and a statement's
+payment (day and reference). Shape only: the services check the rules, and their errors are shown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agora.exceptions import ApplicationError
 
-from .services.settlement import check_period, month_period
+from .services.settlement import REFERENCE_MAX_LENGTH, check_period, month_period
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -69,3 +69,15 @@ class PeriodForm(forms.Form):
     @property
     def period(self) -> tuple[date, date]:
         return self.cleaned_data["period"]
+
+
+class PaymentForm(forms.Form):
+    """The day an issued statement was paid and the bank transfer's reference (the period comes with PeriodForm)."""
+
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reference = forms.CharField(
+        label=_("Payment reference"),
+        required=False,
+        max_length=REFERENCE_MAX_LENGTH,
+        help_text=_("The bank transfer's reference (optional)."),
+    )

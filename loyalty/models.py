@@ -1025,3 +1025,40 @@ class SettlementStatement(AppendOnlyModel):
     @property
     def number(self) -> str:
         return f"{self.sequence:06d}"
+
+
+class SettlementPayment(AppendOnlyModel):
+    """That an issued statement was settled: the money moved, in full, on `paid_on`. Recorded once, never changed.
+
+    `amount_cents` is the statement's net, signed as the net is: positive, the merchant paid the collective;
+    negative, the collective paid the merchant. A statement whose net is zero has nothing to pay and no payment.
+    The rules are in `loyalty.services.settlement.record_payment`.
+    """
+
+    # One payment per statement: the one-to-one's unique index is what makes recording twice return the first.
+    statement = models.OneToOneField(
+        SettlementStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="payment"
+    )
+    paid_on = models.DateField(_("paid on"))
+    amount_cents = models.IntegerField(_("amount (cents)"))
+    reference = models.CharField(
+        _("reference"), max_length=60, blank=True, help_text=_("The bank transfer's reference.")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope_area_path = "statement__area"
+    scope_merchant_path = "statement__merchant"
+
+    class Meta:
+        verbose_name = _("settlement payment")
+        verbose_name_plural = _("settlement payments")
+        ordering = ["-paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_cents=0), name="settlement_payment_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement.number} {self.paid_on:%Y-%m-%d}"

@@ -3,13 +3,14 @@
 CSV is written for Dutch and Flemish Excel, which opens it with a double click: UTF-8 with a byte-order mark
 (else Excel reads it as Windows-1252), `;` between fields and a decimal comma in amounts (`-12,50`, no
 currency sign, no thousands separator), dates as YYYY-MM-DD. A statement's CSV has a header block (collective,
-merchant, KvK or enterprise number, period, status, rates), the lines, the net, and then every detail row with
+merchant, KvK or enterprise number, period, status, payment, rates), the lines, the net, and then every detail row with
 its share of each line and a total row, so that every cent can be traced: till transactions (with their receipt
 number), webshop orders and refunds (the points of the merchant's part, with the order number; the reference is
 the ledger entry) and gift-card entries. Labels follow the active language.
 
 The PDF has the collective, the merchant's name and address, the period, the lines with quantity, rate and
-amount, the net in words, the statement number (or "draft") and the date it was made. Rendered with ReportLab's
+amount, the net in words, the statement number (or "draft"), whether an issued statement was paid, and the date
+it was made. Rendered with ReportLab's
 built-in Helvetica (Windows-1252 glyphs: € and the accented letters of Dutch and French).
 """
 
@@ -27,7 +28,17 @@ from django.utils.translation import gettext as _
 from agora.money import csv_euros, format_euros
 
 from .models import GiftCardEntryKind, TillKind
-from .services.settlement import LINE_DEFINITIONS, DetailRow, Overview, Quantities, Statement, StatementLine
+from .services.settlement import (
+    LINE_DEFINITIONS,
+    NOTHING_TO_PAY,
+    OPEN,
+    PAID,
+    DetailRow,
+    Overview,
+    Quantities,
+    Statement,
+    StatementLine,
+)
 
 BOM = "\ufeff"
 DELIMITER = ";"
@@ -86,6 +97,41 @@ def short_status(statement: Statement) -> str:
     if statement.stored:
         return statement.number
     return _("Draft")
+
+
+def _day(value) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def payment_text(statement: Statement) -> str:
+    """Whether an issued statement was paid: "Paid on 3 June 2026, reference …" / "Not paid yet" / "Nothing to
+    pay". Empty for a draft (nothing is owed before a statement is issued)."""
+    status = statement.payment_status
+    if status == PAID:
+        payment = statement.payment
+        if payment.reference:
+            return _("Paid on %(date)s, reference %(reference)s") % {
+                "date": _day(payment.paid_on),
+                "reference": payment.reference,
+            }
+        return _("Paid on %(date)s") % {"date": _day(payment.paid_on)}
+    if status == OPEN:
+        return _("Not paid yet")
+    if status == NOTHING_TO_PAY:
+        return _("Nothing to pay")
+    return ""
+
+
+def short_payment(statement: Statement) -> str:
+    """The payment in a table's column: "Paid on 3 June 2026", "Open", "Nothing to pay", or "" for a draft."""
+    status = statement.payment_status
+    if status == PAID:
+        return _("Paid on %(date)s") % {"date": _day(statement.payment.paid_on)}
+    if status == OPEN:
+        return _("Open")
+    if status == NOTHING_TO_PAY:
+        return _("Nothing to pay")
+    return ""
 
 
 def registration_label(area) -> str:
@@ -151,7 +197,13 @@ def _header(statement: Statement) -> list[list]:
         rows += [
             [_("Statement number"), statement.number],
             [_("Issued at"), _local(statement.stored.created_at, area)],
+            [_("Payment"), payment_text(statement)],
         ]
+        if payment := statement.payment:
+            rows += [
+                [_("Paid on"), payment.paid_on.isoformat()],
+                [_("Payment reference"), payment.reference],
+            ]
     rows += [
         [_("Made at"), _local(statement.computed_at, area)],
         [_("Fee per point issued (EUR)"), rate_euros(rates.issue_fee_millicents_per_point)],
@@ -265,6 +317,8 @@ def overview_csv(overview: Overview) -> Iterator[str]:
             _("Gift-card value outstanding at the end of the period (EUR)"),
             csv_euros(overview.giftcards_outstanding_cents),
         ]
+        yield [_("Open: owed to the collective (EUR)"), csv_euros(overview.open_to_collective_cents)]
+        yield [_("Open: owed to merchants (EUR)"), csv_euros(overview.open_to_merchants_cents)]
         yield []
         yield [
             _("Merchant"),
@@ -274,6 +328,8 @@ def overview_csv(overview: Overview) -> Iterator[str]:
             _("Points redeemed"),
             *[_("%(line)s (EUR)") % {"line": label} for label in labels],
             _("Net (EUR)"),
+            _("Paid on"),
+            _("Payment reference"),
         ]
         for row in overview.rows:
             statement = row.statement
@@ -285,6 +341,9 @@ def overview_csv(overview: Overview) -> Iterator[str]:
                 statement.quantities.points_redeemed,
                 *[csv_euros(row.amounts[code]) for code in codes],
                 csv_euros(statement.net_cents),
+                # Empty for a draft, an open statement or one with nothing to pay: the status column says which.
+                payment.paid_on.isoformat() if (payment := statement.payment) else "",
+                payment.reference if payment else "",
             ]
         totals, quantities = overview.totals, overview.total_quantities
         yield [
@@ -329,6 +388,7 @@ def statement_pdf(statement: Statement) -> bytes:
         Spacer(1, 8 * mm),
         Paragraph(escape(_("Settlement statement")), styles["Title"]),
         p(status_text(statement), right),
+        *([p(payment_text(statement), right)] if statement.stored else []),
         Spacer(1, 4 * mm),
     ]
     address = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("afrekening/<int:merchant_pk>/csv/", views.statement_csv, name="settlement_statement_csv"),
     path("afrekening/<int:merchant_pk>/pdf/", views.statement_pdf, name="settlement_statement_pdf"),
     path("afrekening/<int:merchant_pk>/uitgeven/", views.issue, name="settlement_issue"),
+    path("afrekening/<int:merchant_pk>/betaald/", views.record_payment, name="settlement_payment"),
 ]

@@ -4,7 +4,8 @@ collective's overview of an area (page, CSV).
 Who sees what (accounts.permissions): a merchant's statements need `loyalty.view_settlement` (the area's
 manager, the merchant's owner); people who may not even view the merchant get a 404, its staff a 403. The
 overview needs `loyalty.view_settlement_overview` on the area (its manager); issuing a statement needs
-`loyalty.issue_settlement` on the area (also its manager).
+`loyalty.issue_settlement` on the area (also its manager), and recording that an issued statement was paid
+`loyalty.record_settlement_payment` on the area (its manager, from the overview).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from agora.money import format_euros
 from areas.models import Merchant, ShoppingArea
 
 from . import settlement_documents as documents
-from .forms_settlement import PeriodForm
+from .forms_settlement import PaymentForm, PeriodForm
 from .services import settlement
 
 STATEMENT_ACTION = "loyalty.view_settlement"
@@ -149,6 +150,7 @@ def statement(request, merchant_pk: int):
             "net": format_euros(current.net_cents),
             "net_in_words": documents.net_in_words(current.net_cents),
             "status": documents.status_text(current),
+            "payment_text": documents.payment_text(current),
             "details": [
                 {
                     "row": row,
@@ -228,6 +230,45 @@ def issue(request, merchant_pk: int):
     return redirect(f"{url}?{_period_query(first, last)}")
 
 
+@login_required
+@require_POST
+def record_payment(request, merchant_pk: int):
+    """Record that the merchant's issued statement of the period was paid (the area's manager), then back to the
+    overview with a message. Recording it again shows the payment recorded first."""
+    merchant = _merchant(request, merchant_pk)
+    area = merchant.area
+    if not can(request.user, settlement.PAYMENT_ACTION, area):
+        raise PermissionDenied
+    period = PeriodForm(request.POST, default_month=timezone.localdate(timezone=area.tz))
+    if not period.is_valid():
+        return _bad_period(period)
+    first, last = period.period
+    back = f"{reverse('loyalty:settlement_overview', kwargs={'area': area.slug})}?{_period_query(first, last)}"
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[name].label}: {error}" if name in form.fields else error)
+        return redirect(back)
+    current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
+    asked = (form.cleaned_data["paid_on"], form.cleaned_data["reference"].strip())
+    try:
+        payment = settlement.record_payment(statement=current, paid_on=asked[0], reference=asked[1], by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        values = {"number": current.number, "merchant": merchant.trade_name, "payment": documents.payment_text(current)}
+        if (payment.paid_on, payment.reference, payment.recorded_by_id) == (*asked, request.user.pk):
+            messages.success(request, _("Statement %(number)s of %(merchant)s: %(payment)s.") % values)
+        else:
+            # Someone (perhaps this person, in another tab) recorded it first: say what stands.
+            messages.warning(
+                request,
+                _("The payment of statement %(number)s of %(merchant)s was recorded already: %(payment)s.") % values,
+            )
+    return redirect(back)
+
+
 # --- The collective's overview ----------------------------------------------------------------------------------------
 
 
@@ -243,6 +284,7 @@ def overview(request, area: str):
     first, last = form.period
     result = settlement.settlement_overview(area=area_, first_day=first, last_day=last)
     codes = [code for code, *_rest in settlement.LINE_DEFINITIONS]
+    today = timezone.localdate(timezone=area_.tz)
     context.update(
         {
             "overview": result,
@@ -254,9 +296,27 @@ def overview(request, area: str):
                     "is_draft": row.statement.is_draft,
                     "amounts": [format_euros(row.amounts[code]) for code in codes],
                     "net": format_euros(row.statement.net_cents),
+                    "payment": documents.short_payment(row.statement),
                 }
                 for row in result.rows
             ],
+            # The issued statements, each with its payment (and for the manager, the form to record it).
+            "payments": [
+                {
+                    "merchant": row.merchant,
+                    "number": row.statement.number,
+                    "net_in_words": documents.net_in_words(row.statement.net_cents),
+                    "payment": documents.short_payment(row.statement),
+                    "is_open": row.statement.payment_status == settlement.OPEN,
+                    "earliest": settlement.payment_days(area_, row.statement.stored)[0],
+                }
+                for row in result.rows
+                if row.statement.stored
+            ],
+            "can_record_payments": can(request.user, settlement.PAYMENT_ACTION, area_),
+            "today": today,
+            "open_to_collective": format_euros(result.open_to_collective_cents),
+            "open_to_merchants": format_euros(result.open_to_merchants_cents),
             "totals": [format_euros(result.totals[code]) for code in codes],
             "net": format_euros(result.net_cents),
             "giftcards_sold": format_euros(result.giftcards_sold_cents),

@@ -4,7 +4,7 @@
 - till: `parse_pass_code`, `award_for_purchase`, `undo_till_transaction`, `refund_purchase`
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
 - settlement: `compute_statement`, `get_statement`, `statement_detail_rows`, `issue_statement`,
-  `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
+  `record_payment`, `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
 - giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
   and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
   `reverse_gift_card_entries`
@@ -78,6 +78,7 @@ from .settlement import (
     get_statement,
     issue_statement,
     month_period,
+    record_payment,
     settlement_overview,
     statement_detail_rows,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "parse_gift_card_number",
     "parse_pass_code",
     "pass_of",
+    "record_payment",
     "redeem_voucher_online",
     "refund_purchase",
     "release_voucher",

@@ -29,6 +29,10 @@ Rates are the area's rates when a statement is computed. `issue_statement` store
 statement once (`SettlementStatement`, append-only) with its rates and amounts; later it is shown from the
 stored numbers. An open period, or one not issued yet, is a draft computed live.
 
+Payment: `record_payment` records once that an issued statement was settled in full (`SettlementPayment`,
+append-only: the day the money moved, the net as its amount, the bank transfer's reference). A statement with a
+zero net has nothing to pay. The overview totals what issued statements still leave open, each way.
+
 Every read runs a fixed number of queries, whatever the number of rows (sums in the database; detail rows
 are streamed with `.iterator()`).
 """
@@ -44,12 +48,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
 
-from ..exceptions import LoyaltyError, NotAllowed
+from ..exceptions import (
+    InvalidPaymentDate,
+    InvalidPaymentReference,
+    LoyaltyError,
+    NotAllowed,
+    NothingToPay,
+    StatementNotIssued,
+)
 from ..models import (
     EntryKind,
     Funder,
@@ -57,6 +69,7 @@ from ..models import (
     GiftCardEntryKind,
     LoyaltySettings,
     OnlinePointsShare,
+    SettlementPayment,
     SettlementStatement,
     TillTransaction,
     VoucherKind,
@@ -65,6 +78,11 @@ from ..models import (
 
 #: Issuing a statement is the area manager's (the people who see the collective's overview).
 ISSUE_ACTION = "loyalty.issue_settlement"
+#: Recording that an issued statement was paid is the area manager's too (a separate action, so that it can
+#: be given to someone else, a treasurer say, without the right to issue).
+PAYMENT_ACTION = "loyalty.record_settlement_payment"
+#: A bank transfer's reference (SEPA allows 35 structured or 140 free characters; 60 covers what people type).
+REFERENCE_MAX_LENGTH = 60
 #: The longest period one statement may cover.
 MAX_PERIOD_DAYS = 366
 MILLICENTS_PER_CENT = 1000
@@ -251,6 +269,27 @@ class Statement:
     def line(self, code: str) -> StatementLine:
         return next(line for line in self.lines if line.code == code)
 
+    @property
+    def payment(self) -> SettlementPayment | None:
+        """The issued statement's recorded payment, if any (no query when the row was read with its payment)."""
+        # The reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError, when there is none.
+        return getattr(self.stored, "payment", None) if self.stored else None
+
+    @property
+    def payment_status(self) -> str:
+        """One of PAYMENT_STATUSES for an issued statement: paid, open, or nothing to pay (a zero net); "" for a
+        draft, which nobody pays."""
+        if self.stored is None:
+            return ""
+        if self.payment is not None:
+            return PAID
+        return NOTHING_TO_PAY if self.stored.net_cents == 0 else OPEN
+
+
+#: An issued statement's payment status.
+PAID, OPEN, NOTHING_TO_PAY = "paid", "open", "nothing_to_pay"
+PAYMENT_STATUSES = (PAID, OPEN, NOTHING_TO_PAY)
+
 
 def merchant_details(merchant) -> dict:
     """The merchant's name, address and numbers as a statement prints them."""
@@ -436,7 +475,7 @@ def get_statement(*, merchant, first_day: date, last_day: date, now: datetime | 
     now = now or timezone.now()
     stored = (
         SettlementStatement.objects.filter(merchant=merchant, first_day=first_day, last_day=last_day)
-        .select_related("created_by")
+        .select_related("created_by", "payment")
         .first()
     )
     if stored is not None:
@@ -579,6 +618,71 @@ def _issue(*, merchant, first_day, last_day, by, now) -> SettlementStatement:
     )
 
 
+# --- Payment ----------------------------------------------------------------------------------------------------
+
+
+def payment_days(area, stored: SettlementStatement, *, now: datetime | None = None) -> tuple[date, date]:
+    """The days a payment of the issued statement may be dated: from the local day it was issued to today."""
+    tz = area.tz
+    return timezone.localdate(stored.created_at, timezone=tz), timezone.localdate(now or timezone.now(), timezone=tz)
+
+
+def record_payment(
+    *, statement: Statement | SettlementStatement, paid_on: date, reference: str = "", by, now: datetime | None = None
+) -> SettlementPayment:
+    """Record that an issued statement was settled in full on `paid_on` (a local day from the day it was issued
+    to today), for its net, once: recording it again returns the first payment, whatever was asked the second
+    time. Needs `loyalty.record_settlement_payment` on the area.
+
+    Raises NotAllowed, StatementNotIssued, NothingToPay (zero net), InvalidPaymentDate, InvalidPaymentReference.
+    """
+    stored = statement if isinstance(statement, SettlementStatement) else statement.stored
+    area = statement.area
+    if not can(by, PAYMENT_ACTION, area):
+        raise NotAllowed()
+    if stored is None:
+        raise StatementNotIssued()
+    if previous := SettlementPayment.objects.filter(statement=stored).first():
+        return previous
+    if stored.net_cents == 0:
+        raise NothingToPay()
+    reference = (reference or "").strip()
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        raise InvalidPaymentReference()
+    earliest, latest = payment_days(area, stored, now=now)
+    if not earliest <= paid_on <= latest:
+        raise InvalidPaymentDate(
+            gettext(
+                "Enter a payment date from %(earliest)s to %(latest)s: not before the statement was issued, "
+                "not in the future."
+            )
+            % {
+                "earliest": formats.date_format(earliest, "DATE_FORMAT"),
+                "latest": formats.date_format(latest, "DATE_FORMAT"),
+            },
+            earliest=earliest,
+            latest=latest,
+        )
+    try:
+        with transaction.atomic():
+            payment = SettlementPayment.objects.create(
+                statement=stored,
+                paid_on=paid_on,
+                amount_cents=stored.net_cents,  # settled in full: the net, with its sign
+                reference=reference,
+                recorded_at=now or timezone.now(),
+                recorded_by=by,
+            )
+    except IntegrityError:
+        # Another manager recorded this statement's payment at the same moment: the one-to-one's unique index
+        # refused ours (on PostgreSQL after waiting for theirs to commit). Return theirs.
+        payment = SettlementPayment.objects.filter(statement=stored).first()
+        if payment is None:
+            raise
+    stored.payment = payment  # the caller's statement shows it without another query
+    return payment
+
+
 # --- The collective's overview --------------------------------------------------------------------------
 
 
@@ -625,6 +729,24 @@ class Overview:
     def net_cents(self) -> int:
         return sum(row.statement.net_cents for row in self.rows)
 
+    @property
+    def open_to_collective_cents(self) -> int:
+        """What merchants still owe the collective on issued statements not paid yet (drafts are not owed yet)."""
+        return sum(
+            row.statement.net_cents
+            for row in self.rows
+            if row.statement.payment_status == OPEN and row.statement.net_cents > 0
+        )
+
+    @property
+    def open_to_merchants_cents(self) -> int:
+        """What the collective still owes merchants on issued statements not paid yet, as a positive amount."""
+        return -sum(
+            row.statement.net_cents
+            for row in self.rows
+            if row.statement.payment_status == OPEN and row.statement.net_cents < 0
+        )
+
 
 def settlement_overview(*, area, first_day: date, last_day: date, now: datetime | None = None) -> Overview:
     """One row per merchant of the area (those without activity too), with totals that are the sums of the
@@ -640,7 +762,9 @@ def settlement_overview(*, area, first_day: date, last_day: date, now: datetime 
         merchant.area = area  # no query per merchant for its area
     stored = {
         row.merchant_id: row
-        for row in SettlementStatement.objects.filter(area=area, first_day=first_day, last_day=last_day)
+        for row in SettlementStatement.objects.filter(area=area, first_day=first_day, last_day=last_day).select_related(
+            "payment"
+        )
     }
     live = _area_quantities(area, first_day, last_day)
     rows = []
