@@ -792,3 +792,45 @@ def create_offers(ctx: DemoContext) -> None:
                 now=at,
             )
         ctx.count("checkouts with a gift card or voucher", len(checkouts) if tills else 0)
+
+
+@demo_step(order=350, name="loyalty.settlement")
+def create_statements(ctx: DemoContext) -> None:
+    """Per area: the month before last settled as a collective does — every merchant's statement issued on the
+    3rd of last month, and most of them paid in the two weeks after (a few still open, each way). Last month stays
+    a draft for the manager to issue. After the webshop's orders (which earn points in those months), through
+    the services."""
+    from . import services
+
+    rng = ctx.rng("loyalty.settlement")
+    this_month = ctx.today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    first = (last_month - timedelta(days=1)).replace(day=1)
+    period = services.month_period(first.year, first.month)
+    for area in ctx.areas.values():
+        manager = _manager_of(area)
+        if manager is None:
+            continue
+        issued_at = ctx.at(area, last_month + timedelta(days=2), 10)
+        merchants = Merchant.objects.filter(area=area).order_by("trade_name", "pk")
+        statements = [
+            services.issue_statement(
+                merchant=merchant, first_day=period[0], last_day=period[1], by=manager, now=issued_at
+            )
+            for merchant in merchants
+        ]
+        ctx.count("settlement statements", len(statements))
+        paid = 0
+        for statement in statements:
+            if statement.net_cents == 0 or rng.random() < 0.2:
+                continue
+            paid_on = last_month + timedelta(days=rng.randint(4, 17))
+            services.record_payment(
+                statement=statement,
+                paid_on=paid_on,
+                reference=f"AFR-{statement.sequence:05d}",
+                by=manager,
+                now=ctx.at(area, paid_on, 16),
+            )
+            paid += 1
+        ctx.count("settlement payments", paid)

@@ -32,3 +32,15 @@ def test_every_modules_steps_run_together_as_dev_py_demo_runs_them():
         assert sum(OnlinePointsShare.objects.filter(entry=entry).values_list("points", flat=True)) == entry.points
     runs = KpiRun.objects.filter(area__in=ctx.areas.values())
     assert [run.status for run in runs] == [RunStatus.DONE] * len(ctx.areas)
+    # the month before last is settled: every merchant's statement issued, most paid, some still open; and what
+    # was issued still matches the rows (no later step adds activity to a settled month)
+    from loyalty.models import SettlementPayment, SettlementStatement
+    from loyalty.services.settlement import merchant_quantities
+
+    statements = SettlementStatement.objects.select_related("merchant__area")
+    assert {(s.first_day, s.last_day) for s in statements} == {(date(2026, 9, 1), date(2026, 9, 30))}
+    assert 0 < SettlementPayment.objects.count() < statements.count()
+    for statement in statements:
+        live = merchant_quantities(statement.merchant, statement.first_day, statement.last_day)
+        assert (live.points_issued, live.points_redeemed) == (statement.points_issued, statement.points_redeemed)
+        assert (live.voucher_cents, live.giftcard_cents) == (statement.voucher_cents, statement.giftcard_cents)
