@@ -327,6 +327,9 @@ def overview(request, area: str):
             **_months_around(first),
         }
     )
+    # Open ones first, each with its form; those paid or with nothing to pay folded away (a phone shows forty).
+    context["open_payments"] = [item for item in context["payments"] if item["is_open"]]
+    context["settled_payments"] = [item for item in context["payments"] if not item["is_open"]]
     return _private(render(request, "loyalty/settlement/overview.html", context))
 
 

@@ -268,6 +268,10 @@ def test_the_manager_records_a_payment_from_the_overview(client, area, merchant,
     assert f"Statement 000001 of {name}: Paid on June 3, 2026, reference BANK-42." in text
     assert [row["payment"] for row in page.context["rows"]] == ["Paid on June 3, 2026"]
     assert "Record payment" not in text
+    # Settled, it folds away with the others; nothing is left open.
+    assert "Every issued statement of this period is settled." in text
+    assert "1 statement paid or with nothing to pay" in text
+    assert f"<strong>{name}</strong> · statement 000001 · Paid on June 3, 2026</li>" in text
 
 
 def test_recording_twice_from_the_overview_says_what_was_recorded_first(client, area, merchant, manager, owed):
