@@ -18,10 +18,11 @@ from agora.exceptions import ApplicationError
 from areas.models import Merchant, MerchantStatus
 from areas.sectors import Sector
 
+from .exceptions import InvalidCampaign
 from .forms import AmountField, ServiceErrorsMixin
 from .models import Campaign, CampaignKind, Funder, VoucherKind
 from .segments import segment_choices
-from .services.campaigns import CHANGEABLE_AFTER_START, has_started
+from .services.campaigns import CHANGEABLE_AFTER_START, check_campaign, has_started
 
 _FACTOR = re.compile(r"^\d{1,2}(?:[.,]\d{1,3})?$")
 
@@ -223,6 +224,21 @@ class CampaignForm(MappedErrorsMixin, forms.Form):
             "segment": campaign.segment,
             "funded_by": campaign.funded_by,
         }
+
+    def clean(self):
+        data = super().clean()
+        if self._errors:
+            # Some fields are wrong already: say now what the campaign's rules make of the others too, rather than
+            # on the next round (`save_campaign` checks them again, with all of them, when the form is valid).
+            try:
+                check_campaign(area=self.area, campaign=self.campaign, now=self.now, **self.service_fields())
+            except InvalidCampaign as error:
+                for name, messages in error.extra.get("errors", {}).items():
+                    field = self.service_field_names.get(name, name)
+                    if field in self.fields and field not in self._errors:
+                        for message in messages:
+                            self.add_error(field, message)
+        return data
 
     def _service_value(self, name: str):
         value = self.cleaned_data[name]

@@ -150,6 +150,22 @@ def test_invalid_input_is_refused_on_its_field_and_nothing_is_written(client, ar
     assert not Campaign.objects.exists()
 
 
+def test_every_mistake_is_shown_in_one_round(client, area, manager):
+    """A factor that is no number (the form's) and a last day before the first (the campaign's rules): both at
+    once, not the second only after the first is put right."""
+    data = form_data(area, multiplier="twee", first_day=today(area).isoformat())
+    data["last_day"] = (today(area) - timedelta(days=1)).isoformat()
+
+    response = client.post(reverse("loyalty:campaign_create", args=[area.slug]), data)
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["last_day", "multiplier"]
+    assert errors["multiplier"] == ["Enter a factor such as 1,5 or 2 or 3."]
+    assert errors["last_day"] == ["The campaign must end after it starts."]
+    assert not Campaign.objects.exists()
+
+
 def test_a_merchant_of_another_area_is_refused(client, area, merchant, manager):
     elsewhere = MerchantFactory(area=ShoppingAreaFactory())
 
