@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import is_platform_admin, memberships_of, registered_actions, visible
+from accounts.permissions import get_for_action_or_404, is_platform_admin, memberships_of, registered_actions, visible
 from agora.exceptions import ApplicationError
 from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
@@ -83,6 +83,29 @@ def settlement_entry_is_visible(request) -> bool:
 
 
 # --- Member app --------------------------------------------------------------------------------------------
+
+
+def private(response):
+    """Personal pages and business figures: never in a shared cache."""
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def managed_area(request, action: str, slug: str) -> ShoppingArea:
+    """The area `slug` if this person may do `action` there: 404 when they may not even view it (so the pages do not
+    tell which areas exist), 403 when they may view it but not this."""
+    return get_for_action_or_404(request.user, action, ShoppingArea.objects.all(), view_action="area.view", slug=slug)
+
+
+def area_start(request, action: str, *, to: str, template: str):
+    """A manager's section start: straight to `to` (a URL name taking the area's slug) for a person with one area
+    where they may do `action`, else a choice of areas; 403 for nobody's."""
+    areas = list(visible(request.user, action, ShoppingArea.objects.order_by("name"))[:200])
+    if not areas:
+        raise PermissionDenied
+    if len(areas) == 1:
+        return redirect(to, area=areas[0].slug)
+    return render(request, template, {"areas": areas})
 
 
 def _area_or_404(request) -> ShoppingArea:

@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -31,7 +30,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.permissions import (
     can,
     get_for_action_or_404,
-    visible,
 )
 from agora.exceptions import ApplicationError
 from agora.money import format_euros
@@ -43,7 +41,7 @@ from .forms_campaigns import CampaignForm, CampaignVoucherForm
 from .models import Campaign, CampaignKind, Funder
 from .segments import segment_choices
 from .services.campaigns import MANAGE_ACTION
-from .views import holds_role_for
+from .views import area_start, holds_role_for, managed_area, private
 from .views_rewards import _until
 
 VOUCHER_ACTION = "loyalty.issue_vouchers"
@@ -58,9 +56,7 @@ def campaigns_entry_is_visible(request) -> bool:
 
 
 def _area(request, slug: str) -> ShoppingArea:
-    return get_for_action_or_404(
-        request.user, MANAGE_ACTION, ShoppingArea.objects.all(), view_action="area.view", slug=slug
-    )
+    return managed_area(request, MANAGE_ACTION, slug)
 
 
 def _campaign(request, campaign_pk: int, action: str = MANAGE_ACTION) -> Campaign:
@@ -68,11 +64,6 @@ def _campaign(request, campaign_pk: int, action: str = MANAGE_ACTION) -> Campaig
     return get_for_action_or_404(
         request.user, action, Campaign.objects.select_related("area"), view_action="area.view", pk=campaign_pk
     )
-
-
-def _private(response):
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def _to_list(campaign: Campaign):
@@ -140,12 +131,7 @@ def _item(campaign: Campaign, *, tz, now, segments: dict, may_issue: bool) -> di
 @require_GET
 def start(request):
     """A manager of one area goes straight to its campaigns; a person with several areas chooses one."""
-    areas = list(visible(request.user, MANAGE_ACTION, ShoppingArea.objects.order_by("name"))[:200])
-    if not areas:
-        raise PermissionDenied
-    if len(areas) == 1:
-        return redirect("loyalty:campaigns", area=areas[0].slug)
-    return render(request, "loyalty/campaigns/start.html", {"areas": areas})
+    return area_start(request, MANAGE_ACTION, to="loyalty:campaigns", template="loyalty/campaigns/start.html")
 
 
 @login_required
@@ -174,7 +160,7 @@ def campaign_list(request, area: str):
         "ended": ended_items[:ENDED_SHOWN],
         "more_ended": len(ended_items) > ENDED_SHOWN,
     }
-    return _private(render(request, "loyalty/campaigns/list.html", context))
+    return private(render(request, "loyalty/campaigns/list.html", context))
 
 
 def _form_page(request, *, area, form, campaign=None, status=200):
@@ -183,7 +169,7 @@ def _form_page(request, *, area, form, campaign=None, status=200):
         "campaign": campaign,
         "form": form,
     }
-    return _private(render(request, "loyalty/campaigns/form.html", context, status=status))
+    return private(render(request, "loyalty/campaigns/form.html", context, status=status))
 
 
 @login_required
@@ -253,7 +239,7 @@ def campaign_end(request, campaign_pk: int):
         "starts": _starts(campaign.starts_at, campaign.area.tz),
         "until": _until(campaign.ends_at, campaign.area.tz),
     }
-    return _private(render(request, "loyalty/campaigns/end.html", context))
+    return private(render(request, "loyalty/campaigns/end.html", context))
 
 
 @login_required
@@ -293,4 +279,4 @@ def campaign_vouchers(request, campaign_pk: int):
         "segment": str(segments.get(campaign.segment, campaign.segment)),
         "where": where_text(campaign),
     }
-    return _private(render(request, "loyalty/campaigns/vouchers.html", context, status=400 if form.errors else 200))
+    return private(render(request, "loyalty/campaigns/vouchers.html", context, status=400 if form.errors else 200))

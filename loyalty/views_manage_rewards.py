@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import get_for_action_or_404, visible
+from accounts.permissions import get_for_action_or_404
 from agora.exceptions import ApplicationError
 from agora.money import format_euros
 from areas.models import ShoppingArea
@@ -33,7 +32,7 @@ from .forms_manage_rewards import RewardForm
 from .models import Reward
 from .selectors import available_rewards_filter
 from .services.rewards import MANAGE_ACTION
-from .views import holds_role_for
+from .views import area_start, holds_role_for, managed_area, private
 from .views_campaigns import _starts
 from .views_rewards import _until
 
@@ -48,9 +47,7 @@ def rewards_entry_is_visible(request) -> bool:
 
 
 def _area(request, slug: str) -> ShoppingArea:
-    return get_for_action_or_404(
-        request.user, MANAGE_ACTION, ShoppingArea.objects.all(), view_action="area.view", slug=slug
-    )
+    return managed_area(request, MANAGE_ACTION, slug)
 
 
 def _reward(request, reward_pk: int) -> Reward:
@@ -62,11 +59,6 @@ def _reward(request, reward_pk: int) -> Reward:
         view_action="area.view",
         pk=reward_pk,
     )
-
-
-def _private(response):
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def _to_list(reward: Reward):
@@ -115,12 +107,7 @@ def _item(reward: Reward, *, tz, now) -> dict:
 @require_GET
 def start(request):
     """A manager of one area goes straight to its catalogue; a person with several areas chooses one."""
-    areas = list(visible(request.user, MANAGE_ACTION, ShoppingArea.objects.order_by("name"))[:200])
-    if not areas:
-        raise PermissionDenied
-    if len(areas) == 1:
-        return redirect("loyalty:manage_rewards", area=areas[0].slug)
-    return render(request, "loyalty/manage_rewards/start.html", {"areas": areas})
+    return area_start(request, MANAGE_ACTION, to="loyalty:manage_rewards", template="loyalty/manage_rewards/start.html")
 
 
 @login_required
@@ -156,12 +143,12 @@ def reward_list(request, area: str):
         "off": off_items[:OFF_SHOWN],
         "more_off": len(off_items) > OFF_SHOWN,
     }
-    return _private(render(request, "loyalty/manage_rewards/list.html", context))
+    return private(render(request, "loyalty/manage_rewards/list.html", context))
 
 
 def _form_page(request, *, area, form, reward=None, status=200):
     context = {"reward_area": area, "reward": reward, "form": form}
-    return _private(render(request, "loyalty/manage_rewards/form.html", context, status=status))
+    return private(render(request, "loyalty/manage_rewards/form.html", context, status=status))
 
 
 @login_required
@@ -223,7 +210,7 @@ def _switch(request, reward_pk: int, *, active: bool):
         "is_sold_out": reward.stock is not None and reward.stock <= 0,
         "issued": reward.vouchers.filter(redeemed_at__isnull=True, expires_at__gt=now).count(),
     }
-    return _private(render(request, "loyalty/manage_rewards/switch.html", context))
+    return private(render(request, "loyalty/manage_rewards/switch.html", context))
 
 
 @login_required

@@ -33,7 +33,7 @@ from .models import CampaignKind, VoucherKind
 from .segments import segment_choices
 from .services.rewards import cancel_reward_voucher, choose_reward
 from .services.vouchers import group_voucher_code
-from .views import _member_pass
+from .views import _member_pass, private
 
 _SVG_SIZE = re.compile(r'\s(width|height)="[^"]*"')
 
@@ -42,11 +42,6 @@ class RequestKeyForm(forms.Form):
     """A button press: its request key, made when the page was drawn, makes a double tap harmless."""
 
     request_key = forms.UUIDField(widget=forms.HiddenInput)
-
-
-def _private(response):
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def voucher_qr_svg(code: str, *, label: str) -> str:
@@ -90,7 +85,7 @@ def rewards(request):
     ]
     overview = selectors.pass_overview(member_pass, now=now)
     context = {"area": area, "member_pass": member_pass, "items": items, "balance": overview["balance"]}
-    return _private(render(request, "loyalty/rewards.html", context))
+    return private(render(request, "loyalty/rewards.html", context))
 
 
 @login_required
@@ -131,7 +126,7 @@ def reward_choose(request, reward_pk: int):
         "where": reward.merchant.trade_name if reward.merchant_id else _("Every participating shop"),
         "balance_after": member_pass.points_balance - reward.cost_points,
     }
-    return _private(render(request, "loyalty/reward_confirm.html", context))
+    return private(render(request, "loyalty/reward_confirm.html", context))
 
 
 @login_required
@@ -166,7 +161,7 @@ def wallet(request):
         for voucher in contents.past
     ]
     context = {"area": area, "member_pass": member_pass, "usable": usable, "past": past}
-    return _private(render(request, "loyalty/wallet.html", context))
+    return private(render(request, "loyalty/wallet.html", context))
 
 
 @login_required
@@ -234,4 +229,4 @@ def offers(request):
             }
         )
     context = {"area": area, "member_pass": member_pass, "items": items, "segments": dict(segment_choices())}
-    return _private(render(request, "loyalty/offers.html", context))
+    return private(render(request, "loyalty/offers.html", context))

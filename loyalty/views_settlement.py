@@ -32,6 +32,7 @@ from areas.models import Merchant, ShoppingArea
 from . import settlement_documents as documents
 from .forms_settlement import PaymentForm, PeriodForm
 from .services import settlement
+from .views import private
 
 STATEMENT_ACTION = "loyalty.view_settlement"
 OVERVIEW_ACTION = "loyalty.view_settlement_overview"
@@ -75,12 +76,6 @@ def _months_around(first: date) -> dict:
 def _bad_period(form: PeriodForm) -> HttpResponse:
     errors = [str(error) for errors in form.errors.values() for error in errors]
     return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
-
-
-def _private(response):
-    # Business figures: never in a shared cache.
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 # --- Start ---------------------------------------------------------------------------------------------------------
@@ -131,7 +126,7 @@ def statement(request, merchant_pk: int):
     form = _period_form(request, area)
     context = {"merchant": merchant, "area_of_merchant": area, "form": form}
     if not form.is_valid():
-        return _private(render(request, "loyalty/settlement/statement.html", context, status=400))
+        return private(render(request, "loyalty/settlement/statement.html", context, status=400))
     first, last = form.period
     current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
     rows = settlement.statement_detail_rows(merchant=merchant, first_day=first, last_day=last)
@@ -171,7 +166,7 @@ def statement(request, merchant_pk: int):
             **_months_around(first),
         }
     )
-    return _private(render(request, "loyalty/settlement/statement.html", context))
+    return private(render(request, "loyalty/settlement/statement.html", context))
 
 
 def _filename(merchant, first: date, last: date, extension: str) -> str:
@@ -191,7 +186,7 @@ def statement_csv(request, merchant_pk: int):
     rows = settlement.statement_detail_rows(merchant=merchant, first_day=first, last_day=last)
     response = StreamingHttpResponse(documents.statement_csv(current, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(merchant, first, last, "csv")}"'
-    return _private(response)
+    return private(response)
 
 
 @login_required
@@ -206,7 +201,7 @@ def statement_pdf(request, merchant_pk: int):
     current = settlement.get_statement(merchant=merchant, first_day=first, last_day=last)
     response = HttpResponse(documents.statement_pdf(current), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(merchant, first, last, "pdf")}"'
-    return _private(response)
+    return private(response)
 
 
 @login_required
@@ -280,7 +275,7 @@ def overview(request, area: str):
     form = _period_form(request, area_)
     context = {"overview_area": area_, "form": form}
     if not form.is_valid():
-        return _private(render(request, "loyalty/settlement/overview.html", context, status=400))
+        return private(render(request, "loyalty/settlement/overview.html", context, status=400))
     first, last = form.period
     result = settlement.settlement_overview(area=area_, first_day=first, last_day=last)
     codes = [code for code, *_rest in settlement.LINE_DEFINITIONS]
@@ -330,7 +325,7 @@ def overview(request, area: str):
     # Open ones first, each with its form; those paid or with nothing to pay folded away (a phone shows forty).
     context["open_payments"] = [item for item in context["payments"] if item["is_open"]]
     context["settled_payments"] = [item for item in context["payments"] if not item["is_open"]]
-    return _private(render(request, "loyalty/settlement/overview.html", context))
+    return private(render(request, "loyalty/settlement/overview.html", context))
 
 
 @login_required
@@ -345,4 +340,4 @@ def overview_csv(request, area: str):
     response = StreamingHttpResponse(documents.overview_csv(result), content_type="text/csv; charset=utf-8")
     filename = f"afrekening-overzicht-{area_.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private(response)
