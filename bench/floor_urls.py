@@ -55,8 +55,8 @@ def award_statements(request):
             day_start=hour_ago,
         )
         for _attempt in range(3):  # as the award: read again when another till wrote to the pass in between
-            cursor.execute(*till_sql.read_statement(area_id, data["code"], facts))
-            pass_id, version = (row := cursor.fetchone())[0], row[_VERSION]
+            row = till_sql.read_row(*till_sql.read_statement(area_id, data["code"], facts))
+            pass_id, version = row[0], row[_VERSION]
             points = data["amount_cents"] // 100
             values = {
                 "TillTransaction": {

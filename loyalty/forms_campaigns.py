@@ -271,6 +271,8 @@ class CampaignVoucherForm(MappedErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[(VoucherKind.FIXED, VoucherKind.FIXED.label), (VoucherKind.PERCENT, VoucherKind.PERCENT.label)],
+        initial=VoucherKind.FIXED,
+        widget=forms.RadioSelect,
     )
     value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
     percent = forms.IntegerField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)

@@ -716,6 +716,8 @@ class Voucher(models.Model):
     redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True, editable=False)
     # An online order that used the voucher (the webshop's order number), instead of a till purchase.
     redeemed_online = models.CharField(_("redeemed with webshop order"), max_length=40, blank=True, editable=False)
+    # A reward's voucher the member gave back for its points (`services.rewards.cancel_reward_voucher`); it ended then.
+    returned_at = models.DateTimeField(_("given back at"), null=True, blank=True, editable=False)
 
     scope_area_path = "area"
     scope_merchant_path = "funded_by_merchant"
@@ -742,6 +744,11 @@ class Voucher(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=VoucherKind.REWARD) | Q(reward__isnull=False, member_pass__isnull=False),
                 name="voucher_reward_has_reward_and_pass",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True)
+                | Q(kind=VoucherKind.REWARD, redeemed_at__isnull=True, expires_at=F("returned_at")),
+                name="voucher_returned_unused_and_ended",
             ),
         ]
 

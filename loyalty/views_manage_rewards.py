@@ -95,6 +95,7 @@ def _item(reward: Reward, *, tz, now) -> dict:
         "stock": _("No limit") if reward.stock is None else str(reward.stock),
         "chosen": reward.chosen,
         "used": reward.used,
+        "given_back": reward.given_back,
         "starts": _starts(reward.valid_from, tz) if reward.valid_from else None,
         "until": _until(reward.valid_until, tz) if reward.valid_until else None,
     }
@@ -122,9 +123,10 @@ def reward_list(request, area: str):
         Reward.objects.filter(area=area_)
         .select_related("merchant")
         .annotate(
-            chosen=Count("vouchers"),
-            # At a till (not given back, not an online order): the voucher row names the till purchase that used it.
-            used=Count("vouchers", filter=Q(vouchers__redeemed_by__isnull=False)),
+            # Chosen and kept (not given back for the points); used at a till or in the webshop.
+            chosen=Count("vouchers", filter=Q(vouchers__returned_at__isnull=True)),
+            used=Count("vouchers", filter=Q(vouchers__redeemed_at__isnull=False)),
+            given_back=Count("vouchers", filter=Q(vouchers__returned_at__isnull=False)),
         )
     )
     available = available_rewards_filter(now)

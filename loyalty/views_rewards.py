@@ -157,6 +157,7 @@ def wallet(request):
             "code": group_voucher_code(voucher.code),
             "value": _value_text(voucher),
             "is_used": voucher.redeemed_at is not None,
+            "is_given_back": voucher.returned_at is not None,
         }
         for voucher in contents.past
     ]

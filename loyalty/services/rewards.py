@@ -132,8 +132,9 @@ def cancel_reward_voucher(*, voucher_id: int, by, request_key: uuid.UUID, now: d
     """The member gives an unused reward voucher back before it expires: the points come back, the stock too.
 
     The points return as a REVERSE entry (a new lot, expiring after the area's usual period from now); the
-    voucher ends now (`expires_at = now`): it stays in the wallet's history, no longer usable. Replaying
-    request_key returns the voucher. Raises VoucherNotFound, NotAllowed, VoucherNotReturnable, RequestKeyReused.
+    voucher ends now, given back (`expires_at = returned_at = now`): it stays in the wallet's history, no longer
+    usable. Replaying request_key returns the voucher. Raises VoucherNotFound, NotAllowed, VoucherNotReturnable,
+    RequestKeyReused.
     """
     now = now or timezone.now()
     pass_id = Voucher.objects.filter(pk=voucher_id, kind=VoucherKind.REWARD).values_list("member_pass_id", flat=True)
@@ -173,12 +174,13 @@ def _cancel(voucher_id: int, pass_id: int, by, request_key: uuid.UUID, now: date
         reason=(_("Reward given back: %(title)s") % {"title": reward.title})[:200],
         by=by,
     )
-    # The voucher ends now (and, if given back the instant it was chosen, started a microsecond earlier: the row
-    # checks that it ends after it starts). A `returned_at` field would say it
-    # more plainly; this keeps the model as it is.
-    voucher.expires_at = now
+    # The voucher ends now, given back (and, if given back the instant it was chosen, started a microsecond earlier:
+    # the row checks that it ends after it starts).
+    voucher.expires_at = voucher.returned_at = now
     voucher.valid_from = min(voucher.valid_from, now - timedelta(microseconds=1))
-    Voucher.objects.filter(pk=voucher.pk).update(expires_at=voucher.expires_at, valid_from=voucher.valid_from)
+    Voucher.objects.filter(pk=voucher.pk).update(
+        expires_at=voucher.expires_at, returned_at=voucher.returned_at, valid_from=voucher.valid_from
+    )
     Reward.objects.filter(pk=reward.pk, stock__isnull=False).update(stock=F("stock") + 1)
     return voucher
 

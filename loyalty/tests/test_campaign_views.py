@@ -305,6 +305,11 @@ def test_vouchers_are_issued_once_per_member_and_batch_through_the_page(client, 
 
     page = client.get(url).content.decode()
     assert "Every member with an active pass in the area." in page
+    # The kind as two choices, a fixed amount chosen; each kind's fields marked, so the other kind's fold away.
+    assert re.search(r'<input type="radio" name="kind" value="fixed"[^>]*checked', page)
+    assert re.search(r'class="field field--fixed">\s*<label for="id_value"', page)
+    assert re.search(r'class="field field--percent">\s*<label for="id_percent"', page)
+    assert re.search(r'class="field field--percent">\s*<label for="id_max_discount"', page)
 
     refused = client.post(url, {**data, "value": ""})
     assert refused.status_code == 400 and refused.context["form"].errors["value"]
@@ -317,6 +322,13 @@ def test_vouchers_are_issued_once_per_member_and_batch_through_the_page(client, 
     assert "No vouchers issued: every member this campaign is for already has one of batch “1”." in again
     vouchers = Voucher.objects.filter(campaign=campaign)
     assert vouchers.count() == 2 and {(v.kind, v.value_cents) for v in vouchers} == {(VoucherKind.FIXED, 250)}
+
+    # A percentage takes only its own fields: an amount left in the folded-away fixed field is not used.
+    percent = {**data, "kind": VoucherKind.PERCENT, "percent": "15", "max_discount": "5", "batch": "2"}
+    client.post(url, percent)
+    second = Voucher.objects.filter(campaign=campaign, kind=VoucherKind.PERCENT)
+    assert {(v.value_cents, v.percent, v.max_discount_cents) for v in second} == {(0, 15, 500)}
+    assert second.count() == 2
 
 
 # --- Who may ------------------------------------------------------------------------------------------------------

@@ -490,19 +490,23 @@ def test_the_list_groups_the_catalogue_and_says_what_each_reward_is(client, area
     assert reverse("loyalty:reward_create", args=[area.slug]) in page
 
 
-def test_the_list_counts_the_vouchers_chosen_and_used_at_a_till(client, area, merchant, manager):
+def test_the_list_counts_the_vouchers_chosen_used_and_given_back(client, area, merchant, manager):
     reward = make_reward(area, title="Koffie", cost_points=10, stock=5)
     make_reward(area, title="Thee", cost_points=10)
-    used_pass = member_with_points(area, 100)
+    used_pass, online_pass, back_pass = (member_with_points(area, 100) for _ in range(3))
     used = choose(used_pass, reward)
     choose(member_with_points(area, 100), reward)
     award(merchant, used_pass, 1000, at=timezone.now(), by=cashier_for(merchant), voucher_code=used.code)
+    services.online.redeem_voucher_online(choose(online_pass, reward), order_ref="W-1001", now=timezone.now())
+    given_back = choose(back_pass, reward)
+    services.rewards.cancel_reward_voucher(voucher_id=given_back.pk, by=back_pass.member, request_key=uuid.uuid4())
 
     page = client.get(reverse("loyalty:manage_rewards", args=[area.slug])).content.decode()
 
     koffie = re.search(rf"<article[^>]*reward-{reward.pk}.*?</article>", page, re.S).group(0)
-    assert "2 vouchers, 1 used at a till" in koffie and "Stock left</dt><dd>3" in koffie
-    assert "0 vouchers, 0 used at a till" in page
+    assert "3 vouchers, 2 used at a till or in the webshop" in koffie and "Stock left</dt><dd>2" in koffie
+    assert "1 more given back for its points" in koffie
+    assert "0 vouchers, 0 used at a till or in the webshop" in page and page.count("given back") == 1
 
 
 def test_the_list_reads_the_same_number_of_queries_however_many_rewards(client, area, merchant, manager):

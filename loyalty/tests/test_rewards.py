@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import timedelta
 
@@ -165,6 +166,24 @@ def test_giving_back_returns_the_points_and_the_stock_and_ends_the_voucher(area,
     with pytest.raises(VoucherExpired):
         voucher_for_till(code=voucher.code, merchant=merchant, member_pass=rich_pass, now=later)
     assert check_ledger(pass_ids=[rich_pass.pk]) == []
+
+
+def test_vouchers_given_back_before_it_was_recorded_are_found_by_their_reversal(area, rich_pass, now):
+    """Migration 0012 marks as given back the vouchers given back before `returned_at` existed, and no others."""
+    from django.apps import apps
+
+    given_back_migration = importlib.import_module("loyalty.migrations.0012_voucher_returned_at")
+    reward = make_reward(area, cost_points=20)
+    back, kept, ended = (choose(rich_pass, reward, now) for _ in range(3))
+    cancel_reward_voucher(voucher_id=back.pk, by=rich_pass.member, request_key=uuid.uuid4(), now=now + timedelta(1))
+    # As such a voucher was before: ended when its points came back, with nothing saying why.
+    Voucher.objects.filter(pk=back.pk).update(returned_at=None)
+    Voucher.objects.filter(pk=ended.pk).update(expires_at=now + timedelta(days=2))  # ended unused, not given back
+
+    given_back_migration.mark_given_back(apps, None)
+
+    returned = dict(Voucher.objects.values_list("pk", "returned_at"))
+    assert returned == {back.pk: now + timedelta(days=1), kept.pk: None, ended.pk: None}
 
 
 def test_giving_back_twice_returns_the_points_once(area, rich_pass, now):

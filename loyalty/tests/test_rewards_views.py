@@ -106,8 +106,12 @@ def test_a_voucher_can_be_given_back_from_the_wallet(app, area, member_pass):
     )
 
     member_pass.refresh_from_db()
+    voucher.refresh_from_db()
     assert member_pass.points_balance == 100
-    assert "given back" in response.content.decode()
+    assert voucher.returned_at is not None and voucher.expires_at == voucher.returned_at
+    page = response.content.decode()
+    assert "given back:" in page  # the message
+    assert f"given back on {timezone.localdate(voucher.returned_at, area.tz):%-d %B %Y}" in page  # its history
 
 
 def test_someone_else_cannot_give_my_voucher_back(client, area, member_pass):
