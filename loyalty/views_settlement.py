@@ -20,6 +20,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -325,7 +326,34 @@ def overview(request, area: str):
     # Open ones first, each with its form; those paid or with nothing to pay folded away (a phone shows forty).
     context["open_payments"] = [item for item in context["payments"] if item["is_open"]]
     context["settled_payments"] = [item for item in context["payments"] if not item["is_open"]]
+    context.update(_open_elsewhere(area_, first, last))
     return private(render(request, "loyalty/settlement/overview.html", context))
+
+
+def _period_text(first: date, last: date) -> str:
+    if _period_query(first, last).startswith("month="):
+        return date_format(first, "YEAR_MONTH_FORMAT")
+    return f"{date_format(first, 'DATE_FORMAT')} – {date_format(last, 'DATE_FORMAT')}"
+
+
+def _open_elsewhere(area, first: date, last: date) -> dict:
+    """What issued statements of the other periods still leave to pay, each way, and each such statement with a
+    link to its period's overview (where its payment is recorded)."""
+    statements = settlement.open_statements(area=area, excluding=(first, last))
+    return {
+        "open_elsewhere": [
+            {
+                "merchant": statement.merchant,
+                "number": statement.number,
+                "period": _period_text(statement.first_day, statement.last_day),
+                "net_in_words": documents.net_in_words(statement.net_cents),
+                "url": f"?{_period_query(statement.first_day, statement.last_day)}#payment-{statement.merchant_id}",
+            }
+            for statement in statements
+        ],
+        "open_elsewhere_to_collective": format_euros(sum(s.net_cents for s in statements if s.net_cents > 0)),
+        "open_elsewhere_to_merchants": format_euros(-sum(s.net_cents for s in statements if s.net_cents < 0)),
+    }
 
 
 @login_required

@@ -785,3 +785,13 @@ def settlement_overview(*, area, first_day: date, last_day: date, now: datetime 
         outstanding=_sum(F("amount_cents")),
     )
     return Overview(area, first_day, last_day, rates, tuple(rows), float_["sold"], float_["outstanding"], closed)
+
+
+def open_statements(*, area, excluding: tuple[date, date] | None = None) -> list[SettlementStatement]:
+    """The area's issued statements still to be paid — no payment recorded and a net that is not zero — of every
+    period, oldest period first, each with its merchant. `excluding` leaves one period out (the overview shows its
+    own statements already). One query."""
+    rows = SettlementStatement.objects.filter(area=area, payment__isnull=True).exclude(net_cents=0)
+    if excluding is not None:
+        rows = rows.exclude(first_day=excluding[0], last_day=excluding[1])
+    return list(rows.select_related("merchant").order_by("first_day", "last_day", "merchant__trade_name", "pk"))

@@ -274,6 +274,40 @@ def test_the_manager_records_a_payment_from_the_overview(client, area, merchant,
     assert f"<strong>{name}</strong> · statement 000001 · Paid on June 3, 2026</li>" in text
 
 
+def test_the_overview_lists_what_other_periods_still_leave_open(client, area, merchant, other_merchant, manager, owed):
+    april = (date(2026, 4, 1), date(2026, 4, 30))
+    cashier = person_with(Role.MERCHANT_STAFF, merchant=other_merchant)
+    till_row(other_merchant, PassFactory(area=area, now=at(1, month=4)), when=at(3, month=4), by=cashier, points=80)
+    paid = MerchantFactory(area=area, trade_name="Betaald & Co")
+    till_row(paid, PassFactory(area=area, now=at(1, month=4)), when=at(3, month=4), by=cashier, points=40)
+    zero = MerchantFactory(area=area, trade_name="Niets te betalen")
+    for each in (other_merchant, paid, zero):
+        services.issue_statement(merchant=each, first_day=april[0], last_day=april[1], by=manager, now=ISSUED_AT)
+    pay(services.get_statement(merchant=paid, first_day=april[0], last_day=april[1], now=ISSUED_AT), manager)
+    client.force_login(manager)
+
+    june = client.get(overview_url(area.slug, month="2026-06")).content.decode()
+    may = client.get(overview_url(area.slug, **MAY)).content.decode()
+
+    section = june[june.index("Still open from other periods") :]
+    assert "Open: owed to the collective</dt><dd>€3.30</dd>" in section  # April's € 0,80 and May's € 2,50
+    assert f'href="?month=2026-04#payment-{other_merchant.pk}"><strong>{escape(other_merchant.trade_name)}' in section
+    assert (
+        f'href="?month=2026-05#payment-{merchant.pk}"><strong>{escape(merchant.trade_name)}</strong> · May 2026'
+        in section
+    )
+    assert section.index("April 2026") < section.index("May 2026")  # the oldest first
+    assert "€2.50 to be paid to the collective" in section and "€0.80 to be paid to the collective" in section
+    assert "Betaald &amp; Co" not in section and "Niets te betalen" not in section  # paid, and nothing to pay
+    # May's own open statement is in May's own list; only April's is open elsewhere.
+    assert may.count("May 2026") == 0 and "Still open from other periods" in may
+    assert f'#payment-{merchant.pk}"' not in may[may.index("Still open from other periods") :]
+
+    pay(owed, manager)
+    pay(services.get_statement(merchant=other_merchant, first_day=april[0], last_day=april[1]), manager)
+    assert "Still open from other periods" not in client.get(overview_url(area.slug, month="2026-06")).content.decode()
+
+
 def test_recording_twice_from_the_overview_says_what_was_recorded_first(client, area, merchant, manager, owed):
     client.force_login(manager)
     data = {"month": "2026-05", "paid_on": "2026-06-03", "reference": ""}
