@@ -290,6 +290,7 @@ def test_the_overview_lists_what_other_periods_still_leave_open(client, area, me
     may = client.get(overview_url(area.slug, **MAY)).content.decode()
 
     section = june[june.index("Still open from other periods") :]
+    assert june.count("Open: owed to the collective") == 1  # June issued nothing: no totals of its own
     assert "Open: owed to the collective</dt><dd>€3.30</dd>" in section  # April's € 0,80 and May's € 2,50
     assert f'href="?month=2026-04#payment-{other_merchant.pk}"><strong>{escape(other_merchant.trade_name)}' in section
     assert (
