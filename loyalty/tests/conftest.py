@@ -1,13 +1,14 @@
-"""Fixtures of the loyalty service tests: a fixed clock, a cashier, a member's pass."""
+"""Fixtures of the loyalty tests: a fixed clock, a cashier, the area's manager, a merchant's owner, a member's pass."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, UserFactory
 
-from .factories import PassFactory, cashier_for, recognisable
+from .factories import PassFactory, cashier_for, person_with, recognisable
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -21,6 +22,18 @@ def now():
 @pytest.fixture
 def cashier(merchant):
     return cashier_for(merchant)
+
+
+@pytest.fixture
+def manager(area):
+    """The area's manager, with a second factor (not logged in)."""
+    return person_with(Role.AREA_MANAGER, area=area)
+
+
+@pytest.fixture
+def owner(merchant):
+    """The merchant's owner, with a second factor (not logged in)."""
+    return person_with(Role.MERCHANT_OWNER, merchant=merchant)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from loyalty import services, totp
 from loyalty.codes import qr_payload
 from loyalty.models import LoyaltySettings, MerchantLoyalty, Pass
 from privacy.services import give_consent
+from privacy.tests.factories import with_totp
 
 
 class PassFactory(factory.django.DjangoModelFactory):
@@ -54,6 +55,12 @@ def cashier_for(merchant, role: str = Role.MERCHANT_STAFF):
 
 def manager_for(area):
     return StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user
+
+
+def person_with(role, **scope):
+    """A person holding `role` (in the area or at the merchant `scope` names) with a second factor, as every role
+    holder needs before a staff page."""
+    return with_totp(StaffMembershipFactory(role=role, **scope).user)
 
 
 def qr(member_pass: Pass, at: datetime) -> str:

@@ -15,9 +15,8 @@ from django.utils import timezone, translation
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
 from loyalty.models import Campaign, CampaignKind, Funder, Voucher, VoucherKind
-from privacy.tests.factories import with_totp
 
-from .factories import PassFactory
+from .factories import PassFactory, person_with
 from .rewards_helpers import make_campaign
 
 pytestmark = pytest.mark.django_db
@@ -30,15 +29,11 @@ def _english():
         yield
 
 
-def person_with(role, **scope):
-    return with_totp(StaffMembershipFactory(role=role, **scope).user)
-
-
 @pytest.fixture
-def manager(client, area):
-    user = person_with(Role.AREA_MANAGER, area=area)
-    client.force_login(user)
-    return user
+def manager(manager, client):
+    """The area's manager, logged in."""
+    client.force_login(manager)
+    return manager
 
 
 def today(area):

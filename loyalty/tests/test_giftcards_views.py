@@ -29,11 +29,6 @@ def _english():
 
 
 @pytest.fixture
-def manager(area):
-    return with_totp(StaffMembershipFactory(role=Role.AREA_MANAGER, area=area, merchant=None).user)
-
-
-@pytest.fixture
 def desk_client(client, manager):
     client.force_login(manager)
     return client

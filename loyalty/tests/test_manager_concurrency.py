@@ -14,11 +14,10 @@ from loyalty.exceptions import RewardOutOfStock
 from loyalty.models import Reward, SettlementPayment, Voucher
 from loyalty.services.rewards import choose_reward
 
-from .factories import PassFactory, manager_for, rules_for
+from .factories import PassFactory, manager_for, person_with, rules_for
 from .rewards_helpers import give_points, make_reward
 from .test_concurrency import run_together
 from .test_settlement_payments import issued
-from .test_settlement_views import person_with
 
 pytestmark = [
     pytest.mark.postgres,

@@ -21,9 +21,8 @@ from loyalty import services
 from loyalty.exceptions import RewardNotAvailable
 from loyalty.models import Reward, Voucher
 from loyalty.services.rewards import choose_reward
-from privacy.tests.factories import with_totp
 
-from .factories import PassFactory, award, cashier_for
+from .factories import PassFactory, award, cashier_for, person_with
 from .rewards_helpers import give_points, make_reward
 
 pytestmark = pytest.mark.django_db
@@ -36,15 +35,11 @@ def _english():
         yield
 
 
-def person_with(role, **scope):
-    return with_totp(StaffMembershipFactory(role=role, **scope).user)
-
-
 @pytest.fixture
-def manager(client, area):
-    user = person_with(Role.AREA_MANAGER, area=area)
-    client.force_login(user)
-    return user
+def manager(manager, client):
+    """The area's manager, logged in."""
+    client.force_login(manager)
+    return manager
 
 
 def today(area):

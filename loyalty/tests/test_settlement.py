@@ -159,11 +159,6 @@ def quantities(merchant, period=MAY) -> services.Quantities:
     return services.compute_statement(merchant=merchant, first_day=period[0], last_day=period[1]).quantities
 
 
-@pytest.fixture
-def manager(area):
-    return manager_for(area)
-
-
 # --- Rule 1: points issued ------------------------------------------------------------------------------------
 
 

@@ -30,9 +30,9 @@ from loyalty.models import GiftCardEntryKind, SettlementPayment
 from loyalty.services.settlement import NOTHING_TO_PAY, OPEN, PAID
 from privacy.exceptions import AppendOnlyViolation
 
-from .factories import PassFactory, manager_for, rules_for
+from .factories import PassFactory, manager_for, person_with, rules_for
 from .test_settlement import at, gift_card, giftcard_entry, till_row
-from .test_settlement_views import MAY, overview_url, parse_csv, person_with, url
+from .test_settlement_views import MAY, overview_url, parse_csv, url
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +46,6 @@ ISSUED_AT = datetime(2026, 6, 2, 10, 0, tzinfo=AMSTERDAM)
 def _english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def manager(area):
-    return person_with(Role.AREA_MANAGER, area=area)
-
-
-@pytest.fixture
-def owner(merchant):
-    return person_with(Role.MERCHANT_OWNER, merchant=merchant)
 
 
 def issued(merchant, manager, net_points: int):

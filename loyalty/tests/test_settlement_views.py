@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.roles import Role
-from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
+from areas.tests.factories import MerchantFactory, ShoppingAreaFactory
 from loyalty import services
 from loyalty.models import GiftCardEntryKind, SettlementStatement
-from privacy.tests.factories import with_totp
 
-from .factories import rules_for
+from .factories import person_with, rules_for
 from .test_settlement import at, gift_card, giftcard_entry, reward, till_row
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +30,6 @@ MAY = {"month": "2026-05"}
 def _english():
     with translation.override("en"):
         yield
-
-
-def person_with(role, **scope):
-    return with_totp(StaffMembershipFactory(role=role, **scope).user)
-
-
-@pytest.fixture
-def owner(merchant):
-    return person_with(Role.MERCHANT_OWNER, merchant=merchant)
-
-
-@pytest.fixture
-def manager(area):
-    return person_with(Role.AREA_MANAGER, area=area)
 
 
 @pytest.fixture

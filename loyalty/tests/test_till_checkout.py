@@ -33,14 +33,9 @@ from loyalty.models import (
 )
 from privacy.services import give_consent
 
-from .factories import award, key, manager_for, rules_for
+from .factories import award, key, rules_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(area):
-    return manager_for(area)
 
 
 def _voucher(area, manager, now, **terms):

@@ -39,11 +39,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(area):
-    return manager_for(area)
-
-
-@pytest.fixture
 def issue(area, manager, now):
     def _issue(**fields):
         values = {
