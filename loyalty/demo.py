@@ -825,6 +825,7 @@ def create_statements(ctx: DemoContext) -> None:
             if statement.net_cents == 0 or rng.random() < 0.2:
                 continue
             paid_on = last_month + timedelta(days=rng.randint(4, 17))
+            statement.area = area  # no query per statement for its area
             services.record_payment(
                 statement=statement,
                 paid_on=paid_on,
