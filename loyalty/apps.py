@@ -55,3 +55,7 @@ class LoyaltyConfig(AppConfig):
         from .views_manage_rewards import rewards_entry_is_visible
 
         register_entry(_("Rewards"), "loyalty:manage_rewards_start", rewards_entry_is_visible)
+
+        from .views_corrections import corrections_entry_is_visible
+
+        register_entry(_("Corrections"), "loyalty:corrections_start", corrections_entry_is_visible)

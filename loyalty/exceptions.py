@@ -100,6 +100,16 @@ class InvalidAdjustment(LoyaltyError):
     default_message = _("Give a reason and a number of points other than zero.")
 
 
+class OwnCorrection(LoyaltyError):
+    default_message = _("A second manager must approve this correction: not the one who asked for it.")
+
+
+class CorrectionDecided(LoyaltyError):
+    """`correction` is the decided one."""
+
+    default_message = _("This correction has been decided already.")
+
+
 class InvalidProfile(LoyaltyError):
     """`errors` maps the field (postcode, age_band) to its messages."""
 

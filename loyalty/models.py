@@ -629,6 +629,81 @@ class Reward(models.Model):
         return Funder.MERCHANT if self.merchant_id else Funder.COLLECTIVE
 
 
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second manager")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Not applied")
+
+
+class PointsCorrection(models.Model):
+    """A manager's correction of a pass's points above the area's threshold, waiting for a second manager
+    (`services.corrections`). Decided once: applied (it names the ledger entry it made, whose key is its
+    `request_key`; the entry says who asked and who approved) or not applied. Corrections within the threshold are
+    applied at once and are only ledger entries."""
+
+    area = models.ForeignKey(
+        "areas.ShoppingArea", verbose_name=_("shopping area"), on_delete=models.PROTECT, related_name="+"
+    )
+    member_pass = models.ForeignKey(Pass, verbose_name=_("pass"), on_delete=models.PROTECT, related_name="corrections")
+    points = models.IntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=200)
+    request_key = models.UUIDField(_("request key"), unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry,
+        verbose_name=_("ledger entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correction",
+    )
+
+    scope_area_path = "area"
+    scope_owner_path = "member_pass__member"
+
+    class Meta:
+        verbose_name = _("points correction")
+        verbose_name_plural = _("points corrections")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["area", "status", "requested_at"], name="correction_area_status")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="correction_not_zero"),
+            models.CheckConstraint(
+                condition=Q(status=CorrectionStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
+                | Q(status__in=[CorrectionStatus.APPLIED, CorrectionStatus.REJECTED], decided_at__isnull=False),
+                name="correction_decided_with_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CorrectionStatus.APPLIED, entry__isnull=False, decided_by__isnull=False)
+                | (~Q(status=CorrectionStatus.APPLIED) & Q(entry__isnull=True)),
+                name="correction_applied_has_entry",
+            ),
+            # Four eyes: whoever asked never approves (withdrawing their own is a rejection).
+            models.CheckConstraint(
+                condition=~Q(status=CorrectionStatus.APPLIED, decided_by=F("requested_by")),
+                name="correction_approved_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_pass} {self.points:+d}"
+
+
 class VoucherKind(models.TextChoices):
     FIXED = "fixed", _("Fixed amount")
     PERCENT = "percent", _("Percentage")

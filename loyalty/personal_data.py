@@ -20,6 +20,7 @@ from .models import (
     Pass,
     PassStatus,
     PointLot,
+    PointsCorrection,
     TillTransaction,
     Voucher,
 )
@@ -98,5 +99,15 @@ register(
     label=_("Gift card history"),
     subject_path="card__member_pass__member",
     fields=["kind", "amount_cents", "occurred_at", "merchant"],
+    on_erase="keep",
+)
+
+# Corrections of the member's points a manager asked for: the member sees them (and why) in the export; like the
+# ledger they are bookkeeping and stay on erasure.
+register(
+    PointsCorrection,
+    label=_("Corrections of your points"),
+    subject_path="member_pass__member",
+    fields=["points", "reason", "status", "requested_at", "decided_at"],
     on_erase="keep",
 )

@@ -31,6 +31,7 @@ from .models import (
     NAME_PURPOSE,
     WELCOME_REASON,
     Campaign,
+    CorrectionStatus,
     EntryKind,
     GiftCard,
     GiftCardEntry,
@@ -41,6 +42,7 @@ from .models import (
     Pass,
     PassStatus,
     PointLot,
+    PointsCorrection,
     Reward,
     TillKind,
     TillTransaction,
@@ -88,7 +90,8 @@ def _label(entry: LedgerEntry) -> str:
         return entry.reason or str(_("Spent"))
     if entry.kind == EntryKind.EXPIRE:
         return str(_("Expired"))
-    return str(_("Correction"))
+    # A manager's correction says why: the member reads it in their history.
+    return str(_("Correction: %(reason)s") % {"reason": entry.reason}) if entry.reason else str(_("Correction"))
 
 
 HISTORY_PAGE = 50
@@ -587,3 +590,35 @@ def till_merchant(user, pk: int) -> Merchant:
     if not can(user, TILL_ACTION, merchant):
         raise PermissionDenied
     return merchant
+
+
+# --- Corrections by the area's managers ----------------------------------------------------------------------------
+
+
+def waiting_corrections(area) -> list[PointsCorrection]:
+    """The area's corrections waiting for a second manager, oldest first, each with its pass, member and who asked.
+    One query."""
+    return list(
+        PointsCorrection.objects.filter(area=area, status=CorrectionStatus.PENDING)
+        .select_related("member_pass", "member_pass__member", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def applied_corrections(area, *, limit: int = 30) -> list[LedgerEntry]:
+    """The area's latest corrections of points (ledger entries of kind ADJUST, the admin's too), newest first, each
+    with its pass, who made it and who approved it. One query."""
+    return list(
+        LedgerEntry.objects.filter(member_pass__area=area, kind=EntryKind.ADJUST)
+        .select_related("member_pass", "by", "approved_by")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+def rejected_corrections(area, *, since: datetime) -> list[PointsCorrection]:
+    """The area's corrections decided since `since` not to be applied, newest first. One query."""
+    return list(
+        PointsCorrection.objects.filter(area=area, status=CorrectionStatus.REJECTED, decided_at__gte=since)
+        .select_related("member_pass", "requested_by", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )

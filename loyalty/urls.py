@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("loyalty.urls_settlement")),
     path("", include("loyalty.urls_campaigns")),
     path("", include("loyalty.urls_manage_rewards")),
+    path("", include("loyalty.urls_corrections")),
 ]

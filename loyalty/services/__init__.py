@@ -3,6 +3,8 @@
 - passes: `join_pass`, `update_pass_profile`, `block_pass`, `set_pin`, `identify_pass_for_spend`
 - till: `parse_pass_code`, `award_for_purchase`, `undo_till_transaction`, `refund_purchase`
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
+- corrections (a manager's, four eyes above the threshold): `correct_points`, `approve_correction`,
+  `reject_correction`
 - settlement: `compute_statement`, `get_statement`, `statement_detail_rows`, `issue_statement`,
   `record_payment`, `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
 - giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
@@ -31,6 +33,7 @@ from .campaigns import (
     issue_campaign_vouchers,
     save_campaign,
 )
+from .corrections import CorrectionResult, approve_correction, correct_points, reject_correction
 from .giftcards import (
     GiftCardMismatch,
     GiftCardResult,
@@ -86,6 +89,7 @@ from .till import TillResult, award_for_purchase, calculate_points, refund_purch
 from .vouchers import issue_voucher, mark_voucher_redeemed, release_voucher, voucher_for_till
 
 __all__ = [
+    "CorrectionResult",
     "DetailRow",
     "GiftCardMismatch",
     "GiftCardResult",
@@ -105,6 +109,7 @@ __all__ = [
     "TillResult",
     "active_campaigns",
     "adjust_points",
+    "approve_correction",
     "award_for_purchase",
     "award_online_points",
     "block_pass",
@@ -118,6 +123,7 @@ __all__ = [
     "choose_reward",
     "clean_profile",
     "compute_statement",
+    "correct_points",
     "debit_gift_cards",
     "end_campaign",
     "expire_gift_cards",
@@ -141,6 +147,7 @@ __all__ = [
     "record_payment",
     "redeem_voucher_online",
     "refund_purchase",
+    "reject_correction",
     "release_voucher",
     "release_voucher_online",
     "return_to_gift_cards_online",

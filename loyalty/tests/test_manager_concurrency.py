@@ -75,3 +75,32 @@ def test_a_manager_changing_a_reward_while_members_choose_it_keeps_their_stock(a
     stored = Reward.objects.get(pk=reward.pk)
     assert stored.stock == 0 and stored.title.startswith("Koffie ")
     assert Voucher.objects.filter(reward=reward).count() == 10
+
+
+def test_managers_deciding_one_waiting_correction_at_once_decide_it_once(area, now):
+    from loyalty.exceptions import CorrectionDecided
+    from loyalty.models import CorrectionStatus, EntryKind, LedgerEntry, Pass, PointsCorrection
+
+    rules_for(area, adjustment_approval_threshold=100)
+    asking, *deciding = [person_with(Role.AREA_MANAGER, area=area) for _ in range(11)]
+    member_pass = PassFactory(area=area, now=now)
+    waiting = services.correct_points(
+        pass_id=member_pass.pk, points=250, reason="Kassa lag eruit", by=asking, request_key=uuid.uuid4(), now=now
+    ).correction
+
+    def decide(manager, n):
+        decision = services.approve_correction if n % 2 else services.reject_correction
+        return lambda: decision(correction_id=waiting.pk, by=manager, now=now)
+
+    results = run_together([decide(manager, n) for n, manager in enumerate(deciding)])
+
+    decided = [result for result in results if isinstance(result, PointsCorrection)]
+    assert len(decided) == 1, results
+    assert all(isinstance(result, CorrectionDecided) for result in results if result is not decided[0])
+    stored = PointsCorrection.objects.get()
+    entries = LedgerEntry.objects.filter(kind=EntryKind.ADJUST).count()
+    if stored.status == CorrectionStatus.APPLIED:
+        assert entries == 1 and Pass.objects.get(pk=member_pass.pk).points_balance == 250
+    else:
+        assert stored.status == CorrectionStatus.REJECTED and entries == 0
+        assert Pass.objects.get(pk=member_pass.pk).points_balance == 0

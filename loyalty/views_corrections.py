@@ -1,0 +1,184 @@
+"""Corrections of a pass's points under /<lang>/correcties/: the area's manager corrects here, not in the admin.
+
+- start: straight to the area's page for a manager of one area, else a choice of areas;
+- the area's page: find a pass by its card number; the corrections waiting for a second manager (apply or not);
+  the latest corrections applied, and those recently not applied;
+- a pass: its balance and latest history, and the correction form (`services.correct_points`: at once within the
+  area's threshold, else waiting for a second manager).
+
+Who: `loyalty.adjust_points` on the area (its managers). People who may not even view the area get a 404, those who
+may view it but not correct points a 403. Looking at a pass is audited. Views parse, check, call one service, render.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import get_for_action_or_404
+from agora.exceptions import ApplicationError
+from privacy.models import AuditAction
+from privacy.services import log_access
+
+from . import selectors, services
+from .codes import group_card_number
+from .forms_corrections import CorrectionForm, FindPassForm
+from .models import LoyaltySettings, Pass, PointsCorrection
+from .services.corrections import ACTION
+from .views import area_start, holds_role_for, managed_area, private
+
+#: How long corrections decided not to be applied stay on the area's page.
+REJECTED_SHOWN_DAYS = 30
+
+
+def corrections_entry_is_visible(request) -> bool:
+    """The "Corrections" entry: for holders of a role that corrects points (no query)."""
+    return holds_role_for(request, ACTION)
+
+
+def _points_text(points: int) -> str:
+    return ngettext("%(points)+d point", "%(points)+d points", abs(points)) % {"points": points}
+
+
+@login_required
+@require_GET
+def start(request):
+    return area_start(request, ACTION, to="loyalty:corrections", template="loyalty/corrections/start.html")
+
+
+@login_required
+@require_GET
+def area_corrections(request, area: str):
+    """Find a pass (a card number in `card` goes straight to it), the corrections waiting, the latest decided."""
+    area_ = managed_area(request, ACTION, area)
+    form = FindPassForm(request.GET or None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            found = Pass.objects.filter(area=area_, card_number=form.cleaned_data["card"]).values_list("pk", flat=True)
+            if found:
+                return redirect("loyalty:pass_correction", pass_pk=found[0])
+            form.add_error("card", _("No pass with this number in this shopping area."))
+        status = 400
+    context = {
+        "corrections_area": area_,
+        "form": form,
+        "threshold": LoyaltySettings.for_area(area_).adjustment_approval_threshold,
+        "waiting": [
+            {"correction": c, "points": _points_text(c.points), "card": group_card_number(c.member_pass.card_number)}
+            for c in selectors.waiting_corrections(area_)
+        ],
+        "applied": [
+            {"entry": e, "points": _points_text(e.points), "card": group_card_number(e.member_pass.card_number)}
+            for e in selectors.applied_corrections(area_)
+        ],
+        "rejected": [
+            {"correction": c, "points": _points_text(c.points), "card": group_card_number(c.member_pass.card_number)}
+            for c in selectors.rejected_corrections(area_, since=timezone.now() - timedelta(days=REJECTED_SHOWN_DAYS))
+        ],
+    }
+    return private(render(request, "loyalty/corrections/area.html", context, status=status))
+
+
+def _pass(request, pass_pk: int) -> Pass:
+    return get_for_action_or_404(
+        request.user,
+        ACTION,
+        Pass.objects.select_related("area", "member"),
+        view_action="area.view",
+        pk=pass_pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pass_correction(request, pass_pk: int):
+    """A pass's balance and latest history, and the correction form."""
+    member_pass = _pass(request, pass_pk)
+    area = member_pass.area
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.correct_points(
+                pass_id=member_pass.pk,
+                points=form.cleaned_data["points"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request_key=_request_key(request),
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            card = group_card_number(member_pass.card_number)
+            if result.entry is not None:
+                text = _("%(points)s on pass %(card)s: the correction is applied.")
+                messages.success(request, text % {"points": _points_text(result.entry.points), "card": card})
+            else:
+                text = _("%(points)s on pass %(card)s waits for a second manager of the area to apply it.")
+                messages.success(request, text % {"points": _points_text(result.correction.points), "card": card})
+            return redirect("loyalty:corrections", area=area.slug)
+    else:
+        log_access(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            subject=member_pass.member,
+            obj=member_pass,
+            fields=["points_balance", "history"],
+            via="loyalty",
+        )
+    context = {
+        "corrections_area": area,
+        "member_pass": member_pass,
+        "card": group_card_number(member_pass.card_number),
+        "history": selectors.pass_history(member_pass, limit=10).entries,
+        "waiting": [c for c in selectors.waiting_corrections(area) if c.member_pass_id == member_pass.pk],
+        "threshold": LoyaltySettings.for_area(area).adjustment_approval_threshold,
+        "form": form,
+        "request_key": request.POST.get("request_key") or uuid.uuid4(),
+    }
+    return private(render(request, "loyalty/corrections/pass.html", context, status=400 if form.errors else 200))
+
+
+def _request_key(request) -> uuid.UUID:
+    """The form's key (one per page shown, so a double submit asks once); a missing or broken one is new."""
+    try:
+        return uuid.UUID(request.POST.get("request_key", ""))
+    except ValueError:
+        return uuid.uuid4()
+
+
+def _decide(request, correction_pk: int, decide, done: str):
+    correction = PointsCorrection.objects.filter(pk=correction_pk).select_related("area", "member_pass").first()
+    if correction is None:
+        raise Http404
+    area = managed_area(request, ACTION, correction.area.slug)
+    try:
+        decided = decide(correction_id=correction.pk, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        card = group_card_number(correction.member_pass.card_number)
+        messages.success(request, done % {"points": _points_text(decided.points), "card": card})
+    return redirect(reverse("loyalty:corrections", kwargs={"area": area.slug}))
+
+
+@login_required
+@require_POST
+def approve(request, correction_pk: int):
+    return _decide(request, correction_pk, services.approve_correction, _("%(points)s on pass %(card)s: applied."))
+
+
+@login_required
+@require_POST
+def reject(request, correction_pk: int):
+    return _decide(request, correction_pk, services.reject_correction, _("%(points)s on pass %(card)s: not applied."))
