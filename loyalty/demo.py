@@ -52,7 +52,9 @@ from .models import (
     MerchantLoyalty,
     OnlinePointsShare,
     Pass,
+    PassStatus,
     PointLot,
+    PointsCorrection,
     Reward,
     SettlementPayment,
     SettlementStatement,
@@ -572,6 +574,11 @@ def wipe_passes(scope: WipeScope) -> None:
     pass_ids = passes.values("pk")
     # What hangs off the passes and the areas: gift cards, vouchers, the catalogue, campaigns, statements.
     offers = [
+        # Corrections point at passes, ledger entries and people.
+        (
+            PointsCorrection,
+            Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids) | Q(requested_by__in=users) | Q(decided_by__in=users),
+        ),
         # A statement's payment goes before the statement.
         (SettlementPayment, Q(statement__area_id__in=in_areas)),
         (SettlementStatement, Q(area_id__in=in_areas)),
@@ -600,8 +607,8 @@ def wipe_passes(scope: WipeScope) -> None:
         return
     # Statement by statement, in an order the PROTECT checks of `delete_many` accept (the raw deletes of the
     # append-only tables are checked by the database at commit).
-    # payments, statements, webshop shares, gift cards; then vouchers, rewards, campaigns
-    first, later = offers[:5], offers[5:]
+    # corrections, payments, statements, webshop shares, gift cards; then vouchers, rewards, campaigns
+    first, later = offers[:6], offers[6:]
     # Vouchers point at ledger entries and till transactions: let go of them first (vouchers are not append-only).
     Voucher._base_manager.filter(later[0][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
     for model, condition in first:
@@ -835,3 +842,43 @@ def create_statements(ctx: DemoContext) -> None:
             )
             paid += 1
         ctx.count("settlement payments", paid)
+
+
+@demo_step(order=360, name="loyalty.corrections")
+def create_corrections(ctx: DemoContext) -> None:
+    """Per area: two corrections of members' points — a small one the first manager applied last week, and a
+    large one the second manager asked for yesterday, waiting for the first (the demo's manager login) to apply."""
+    from . import services
+
+    rng = ctx.rng("loyalty.corrections")
+    for area in ctx.areas.values():
+        managers = [
+            membership.user
+            for membership in StaffMembership.objects.filter(area=area, role=Role.AREA_MANAGER, ended_at__isnull=True)
+            .select_related("user")
+            .order_by("pk")[:2]
+        ]
+        pass_ids = list(
+            Pass.objects.filter(area=area, status=PassStatus.ACTIVE).order_by("pk").values_list("pk", flat=True)
+        )
+        if len(managers) < 2 or len(pass_ids) < 2:
+            continue
+        small, large = rng.sample(pass_ids, 2)
+        services.correct_points(
+            pass_id=small,
+            points=25,
+            reason="Aankoop niet gescand: de kassa lag eruit",
+            by=managers[0],
+            request_key=_demo_key(ctx, area.slug, "correction-small"),
+            now=ctx.at(area, ctx.today - timedelta(days=6), 11),
+        )
+        threshold = LoyaltySettings.for_area(area).adjustment_approval_threshold
+        services.correct_points(
+            pass_id=large,
+            points=threshold + 150,
+            reason="Punten van een grote aankoop niet gescand (bon getoond aan de balie)",
+            by=managers[1],
+            request_key=_demo_key(ctx, area.slug, "correction-large"),
+            now=ctx.at(area, ctx.today - timedelta(days=1), 15),
+        )
+        ctx.count("points corrections", 2)

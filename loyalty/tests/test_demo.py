@@ -94,3 +94,20 @@ def test_a_reset_keeps_the_passes_of_other_areas(purposes, area, merchant, now):
     kept.refresh_from_db()
     assert kept.points_balance == 10 and kept.till_transactions.count() == 1
     assert Pass.objects.filter(area__slug__in=["amersfoort", "mechelen"]).count() == 100
+
+
+def test_each_area_has_a_correction_applied_and_one_waiting_for_the_demo_manager(purposes):
+    from loyalty.models import CorrectionStatus, PointsCorrection
+
+    seed(size="small")
+    seed(size="small", reset=True)  # the wipe takes the corrections too
+
+    for slug in ("amersfoort", "mechelen"):
+        applied = LedgerEntry.objects.get(kind=EntryKind.ADJUST, member_pass__area__slug=slug)
+        waiting = PointsCorrection.objects.get(area__slug=slug)
+        assert applied.points == 25 and applied.by.email == f"manager.{slug}@agora.localhost"
+        assert waiting.status == CorrectionStatus.PENDING
+        assert waiting.requested_by.email == f"manager2.{slug}@agora.localhost"
+        # The demo's manager login can apply it (four eyes: not the one who asked).
+        services.approve_correction(correction_id=waiting.pk, by=applied.by)
+    assert services.check_ledger() == []

@@ -74,6 +74,8 @@ def _staff_specs(ctx: DemoContext) -> list[_StaffSpec]:
         url = site_url(area)
         specs += [
             _StaffSpec(f"manager.{town.slug}@{STAFF_DOMAIN}", Role.AREA_MANAGER, area.name, url, area=area),
+            # A second manager: a large correction of points needs two (loyalty's corrections).
+            _StaffSpec(f"manager2.{town.slug}@{STAFF_DOMAIN}", Role.AREA_MANAGER, area.name, url, area=area),
             _StaffSpec(f"parcels.{town.slug}@{STAFF_DOMAIN}", Role.PARCEL_STAFF, area.name, url, area=area),
         ]
         active = Merchant.objects.filter(pk__in=ctx.merchant_ids[town.slug], status=MerchantStatus.ACTIVE)
