@@ -212,7 +212,8 @@ def test_each_role_exists_with_the_right_scope(purposes):
     memberships = list(StaffMembership.objects.select_related("user", "area", "merchant"))
     roles = Counter(m.role for m in memberships)
     assert roles[Role.PLATFORM_ADMIN] == 1
-    assert roles[Role.AREA_MANAGER] == roles[Role.PARCEL_STAFF] == 2
+    assert roles[Role.PARCEL_STAFF] == 2
+    assert roles[Role.AREA_MANAGER] == 4  # two per area: a large correction of points needs a second
     assert roles[Role.MERCHANT_OWNER] == roles[Role.MERCHANT_STAFF] >= 4
     for membership in memberships:
         if membership.role == Role.PLATFORM_ADMIN:
