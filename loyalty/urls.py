@@ -13,6 +13,7 @@ urlpatterns = [
     path("mijn/cadeaukaart/", views.gift_card_history, name="gift_card_history"),
     path("mijn/card/", views.card, name="card"),
     path("mijn/profiel/", views.profile, name="profile"),
+    path("mijn/kwijt/", views.lost_pass, name="lost_pass"),
     path("mijn/key/", views.pass_key, name="pass_key"),
     path("mijn/sw.js", views.service_worker, name="service_worker"),
     path("mijn/manifest.webmanifest", views.manifest, name="manifest"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("correcties/", views.start, name="corrections_start"),
     path("correcties/<slug:area>/", views.area_corrections, name="corrections"),
     path("correcties/pas/<int:pass_pk>/", views.pass_correction, name="pass_correction"),
+    path("correcties/pas/<int:pass_pk>/nieuw-nummer/", views.pass_new_number, name="pass_new_number"),
     path("correcties/correctie/<int:correction_pk>/toepassen/", views.approve, name="correction_approve"),
     path("correcties/correctie/<int:correction_pk>/niet-toepassen/", views.reject, name="correction_reject"),
 ]

@@ -194,6 +194,33 @@ def profile(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def lost_pass(request):
+    """Lost your phone or your printed card? GET: what a new card number does; POST: make it
+    (`services.replace_pass_codes`), then the pass with its new number."""
+    area, member_pass = _member_pass(request)
+    if member_pass is None:
+        return redirect("loyalty:join")
+    if request.method == "POST":
+        try:
+            member_pass = services.replace_pass_codes(pass_id=member_pass.pk, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            text = _(
+                "Your pass has a new card number: %(card)s. The old card and the app on a lost phone no longer work."
+            )
+            messages.success(request, text % {"card": group_card_number(member_pass.card_number)})
+            return redirect("loyalty:pass")
+    context = {
+        "area": area,
+        "member_pass": member_pass,
+        "card_number_grouped": group_card_number(member_pass.card_number),
+    }
+    return private(render(request, "loyalty/lost.html", context))
+
+
+@login_required
 @require_GET
 def pass_screen(request):
     """The pass: name, balance, and the rotating QR the browser draws (it also works offline, from the cache)."""

@@ -3,8 +3,9 @@
 - start: straight to the area's page for a manager of one area, else a choice of areas;
 - the area's page: find a pass by its card number; the corrections waiting for a second manager (apply or not);
   the latest corrections applied, and those recently not applied;
-- a pass: its balance and latest history, and the correction form (`services.correct_points`: at once within the
-  area's threshold, else waiting for a second manager).
+- a pass: its balance and latest history, the correction form (`services.correct_points`: at once within the
+  area's threshold, else waiting for a second manager), and a new card number for a lost phone or card
+  (`services.replace_pass_codes`).
 
 Who: `loyalty.adjust_points` on the area (its managers). People who may not even view the area get a 404, those who
 may view it but not correct points a 403. Looking at a pass is audited. Views parse, check, call one service, render.
@@ -147,6 +148,22 @@ def pass_correction(request, pass_pk: int):
         "request_key": request.POST.get("request_key") or uuid.uuid4(),
     }
     return private(render(request, "loyalty/corrections/pass.html", context, status=400 if form.errors else 200))
+
+
+@login_required
+@require_POST
+def pass_new_number(request, pass_pk: int):
+    """A member lost their phone or card: the pass gets a new card number and app code (`services.replace_pass_codes`);
+    the old ones stop working, points and history stay."""
+    member_pass = _pass(request, pass_pk)
+    try:
+        member_pass = services.replace_pass_codes(pass_id=member_pass.pk, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        text = _("The pass has a new card number: %(card)s. Its old card and app codes no longer work.")
+        messages.success(request, text % {"card": group_card_number(member_pass.card_number)})
+    return redirect("loyalty:pass_correction", pass_pk=member_pass.pk)
 
 
 def _request_key(request) -> uuid.UUID:

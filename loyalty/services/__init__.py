@@ -1,6 +1,6 @@
 """Every state change of the loyalty app; each public function is one transaction (or a chunked job).
 
-- passes: `join_pass`, `update_pass_profile`, `block_pass`, `set_pin`, `identify_pass_for_spend`
+- passes: `join_pass`, `update_pass_profile`, `block_pass`, `replace_pass_codes`, `set_pin`, `identify_pass_for_spend`
 - till: `parse_pass_code`, `award_for_purchase`, `undo_till_transaction`, `refund_purchase`
 - ledger: `spend_points`, `adjust_points`, `expire_points`, `check_ledger`
 - corrections (a manager's, four eyes above the threshold): `correct_points`, `approve_correction`,
@@ -65,7 +65,15 @@ from .online import (
     voucher_for_order,
     voucher_merchant_ids,
 )
-from .passes import block_pass, clean_profile, identify_pass_for_spend, join_pass, set_pin, update_pass_profile
+from .passes import (
+    block_pass,
+    clean_profile,
+    identify_pass_for_spend,
+    join_pass,
+    replace_pass_codes,
+    set_pin,
+    update_pass_profile,
+)
 from .rewards import cancel_reward_voucher, check_reward, choose_reward, save_reward, switch_reward
 from .settlement import (
     DetailRow,
@@ -150,6 +158,7 @@ __all__ = [
     "reject_correction",
     "release_voucher",
     "release_voucher_online",
+    "replace_pass_codes",
     "return_to_gift_cards_online",
     "reverse_gift_card_entries",
     "reverse_online_points",

@@ -1,4 +1,5 @@
-"""Joining, the member's profile on the pass, blocking a lost pass, and the printed card's PIN."""
+"""Joining, the member's profile on the pass, blocking a lost pass and replacing its codes, and the printed card's
+PIN."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,7 @@ from accounts.permissions import can
 from privacy.models import AuditAction
 from privacy.services import log_access
 
+from .. import totp
 from ..codes import new_card_number, parse_pass_code
 from ..exceptions import InvalidPin, InvalidProfile, NotAllowed, PassBlocked, PassNotFound, PinLocked, ProgrammeClosed
 from ..models import WELCOME_REASON, AgeBand, EntryKind, LoyaltySettings, Pass, PassStatus
@@ -118,6 +121,53 @@ def block_pass(*, pass_id: int, by) -> Pass:
             log_access(
                 actor=by, action=AuditAction.CHANGE, subject=member_pass.member, obj=member_pass, fields=["status"]
             )
+    return member_pass
+
+
+def replace_pass_codes(*, pass_id: int, by) -> Pass:
+    """A lost phone or card: the pass gets a new card number and a new secret for the app, and loses its PIN, so the
+    lost card and the app on the lost phone neither earn nor spend any more. Points, history, vouchers and gift cards
+    stay with the pass; a blocked pass is active again. The member's installed app loads the new secret the next time
+    it opens the pass online (its key is kept per card number).
+
+    The member or the area's manager (`loyalty.block_pass`; audited for the manager), never for an erased member.
+    Raises PassNotFound, NotAllowed.
+    """
+    for _attempt in range(_CARD_NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _replace_codes(pass_id, by)
+        except IntegrityError:  # the random card number was taken: draw another
+            continue
+    raise RuntimeError("No free card number after several attempts: is the number space exhausted?")
+
+
+def _replace_codes(pass_id: int, by) -> Pass:
+    member_pass = lock_pass(pk=pass_id)
+    if member_pass is None:
+        raise PassNotFound()
+    if not can(by, "loyalty.block_pass", member_pass) or member_pass.member.erased_at is not None:
+        raise NotAllowed()
+    fields = {
+        "card_number": new_card_number(),
+        "totp_secret": totp.new_secret(),
+        "pin_hash": "",
+        "failed_pin_attempts": 0,
+        "status": PassStatus.ACTIVE,
+    }
+    # A scan read before this (with the old number) must not write after it: the till's version moves on.
+    Pass.objects.filter(pk=pass_id).update(**fields, till_version=F("till_version") + 1)
+    for name, value in fields.items():
+        setattr(member_pass, name, value)
+    if by.pk != member_pass.member_id:
+        log_access(
+            actor=by,
+            action=AuditAction.CHANGE,
+            subject=member_pass.member,
+            obj=member_pass,
+            fields=list(fields),
+            via="loyalty",
+        )
     return member_pass
 
 
