@@ -108,7 +108,8 @@ def update_pass_profile(*, pass_id: int, by, postcode: str = "", age_band: str =
 
 @transaction.atomic
 def block_pass(*, pass_id: int, by) -> Pass:
-    """Block a pass (lost phone or card): it earns and spends nothing until unblocked. Member or area manager."""
+    """Block a pass (lost phone or card): it earns and spends nothing until it gets a new card number
+    (`replace_pass_codes`). Member or area manager."""
     member_pass = lock_pass(pk=pass_id)
     if member_pass is None:
         raise PassNotFound()
