@@ -242,3 +242,17 @@ def test_the_pages_speak_dutch(client, area, member_pass, manager):
         form = client.get(pass_url(member_pass).replace("/en/", "/nl/")).content.decode()
     assert "Wacht op een tweede beheerder" in page and "Kaartnummer" in page
     assert "Punten corrigeren" in form and "Reden" in form
+
+
+def test_the_member_finds_the_correction_and_why_in_their_export(member_pass, manager, now):
+    from privacy.services import export_personal_data
+
+    correct(member_pass, 500, manager, reason="Bon 77 niet gescand", now=now)
+
+    export = export_personal_data(subject=member_pass.member, requested_by=member_pass.member)
+
+    section = export["data"]["loyalty.pointscorrection"]
+    assert section["label"] == "Corrections of your points"
+    assert [(row["points"], row["reason"], row["status"]) for row in section["rows"]] == [
+        (500, "Bon 77 niet gescand", "pending")
+    ]
