@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, UserFactory
@@ -11,6 +12,14 @@ from areas.tests.factories import MerchantFactory, UserFactory
 from .factories import PassFactory, cashier_for, person_with, recognisable
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def english():
+    """The pages' language for tests that read them (`pytest.mark.usefixtures("english")`): reverse() gives /en/
+    URLs, and the pages answer in English whatever the machine's default."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

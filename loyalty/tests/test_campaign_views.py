@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
@@ -19,14 +19,7 @@ from loyalty.models import Campaign, CampaignKind, Funder, Voucher, VoucherKind
 from .factories import PassFactory, person_with
 from .rewards_helpers import make_campaign
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    # reverse() gives /en/… URLs, and the pages answer in English whatever the machine's default.
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -22,13 +22,7 @@ from privacy.models import AuditEntry
 
 from .factories import PassFactory, cashier_for, person_with, rules_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

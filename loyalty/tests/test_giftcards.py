@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import translation
 
 from accounts.roles import Role
 from areas.models import Merchant, MerchantStatus
@@ -39,13 +38,7 @@ from privacy.registry import registered
 from .factories import PassFactory, manager_for, rules_for
 from .giftcard_factories import PIN, balance, pay, sell
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def kinds(card) -> list[tuple[str, int]]:

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
@@ -19,13 +18,7 @@ from privacy.tests.factories import with_totp
 from .factories import PassFactory, award
 from .giftcard_factories import PIN, balance, sell
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.roles import Role
 from areas.tests.factories import ShoppingAreaFactory
@@ -18,13 +17,7 @@ from privacy.models import AuditEntry
 
 from .factories import award, person_with, qr
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_a_new_number_stops_the_old_card_and_app_and_keeps_the_points(merchant, cashier, member_pass, now):

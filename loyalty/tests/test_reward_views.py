@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -24,15 +24,9 @@ from loyalty.services.rewards import choose_reward
 
 from .factories import PassFactory, award, cashier_for, person_with
 from .rewards_helpers import give_points, make_reward
+from .test_campaign_views import midnight, today
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    # reverse() gives /en/… URLs, and the pages answer in English whatever the machine's default.
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -40,14 +34,6 @@ def manager(manager, client):
     """The area's manager, logged in."""
     client.force_login(manager)
     return manager
-
-
-def today(area):
-    return timezone.localdate(timezone=area.tz)
-
-
-def midnight(day, area) -> datetime:
-    return datetime.combine(day, time.min).replace(tzinfo=area.tz)
 
 
 def form_data(**fields) -> dict:

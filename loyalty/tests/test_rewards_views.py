@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, give_totp
@@ -18,13 +18,7 @@ from loyalty.services.vouchers import group_voucher_code
 
 from .rewards_helpers import consent, give_points, make_campaign, make_reward
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

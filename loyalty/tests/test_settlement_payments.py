@@ -34,18 +34,12 @@ from .factories import PassFactory, manager_for, person_with, rules_for
 from .test_settlement import at, gift_card, giftcard_entry, till_row
 from .test_settlement_views import MAY, overview_url, parse_csv, url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FIRST, LAST = date(2026, 5, 1), date(2026, 5, 31)
 #: When the statements of May are issued in these tests.
 ISSUED_AT = datetime(2026, 6, 2, 10, 0, tzinfo=AMSTERDAM)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def issued(merchant, manager, net_points: int):

@@ -21,15 +21,9 @@ from loyalty.models import GiftCardEntryKind, SettlementStatement
 from .factories import person_with, rules_for
 from .test_settlement import at, gift_card, giftcard_entry, reward, till_row
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MAY = {"month": "2026-05"}
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
