@@ -62,8 +62,14 @@ def _period_form(request, area) -> PeriodForm:
     return PeriodForm(request.GET, default_month=timezone.localdate(timezone=area.tz))
 
 
+def _is_month(first: date, last: date) -> bool:
+    return (
+        first.day == 1 and (last + timedelta(days=1)).day == 1 and (first.year, first.month) == (last.year, last.month)
+    )
+
+
 def _period_query(first: date, last: date) -> str:
-    if first.day == 1 and (last + timedelta(days=1)).day == 1 and (first.year, first.month) == (last.year, last.month):
+    if _is_month(first, last):
         return urlencode({"month": f"{first:%Y-%m}"})
     return urlencode({"first": first.isoformat(), "last": last.isoformat()})
 
@@ -331,7 +337,7 @@ def overview(request, area: str):
 
 
 def _period_text(first: date, last: date) -> str:
-    if _period_query(first, last).startswith("month="):
+    if _is_month(first, last):
         return date_format(first, "YEAR_MONTH_FORMAT")
     return f"{date_format(first, 'DATE_FORMAT')} – {date_format(last, 'DATE_FORMAT')}"
 
