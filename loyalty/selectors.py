@@ -595,13 +595,14 @@ def till_merchant(user, pk: int) -> Merchant:
 # --- Corrections by the area's managers ----------------------------------------------------------------------------
 
 
-def waiting_corrections(area) -> list[PointsCorrection]:
-    """The area's corrections waiting for a second manager, oldest first, each with its pass, member and who asked.
-    One query."""
+def waiting_corrections(area, *, member_pass: Pass | None = None) -> list[PointsCorrection]:
+    """The area's corrections waiting for a second manager (of one pass only, when given), oldest first, each with
+    its pass, member and who asked. One query."""
+    waiting = PointsCorrection.objects.filter(area=area, status=CorrectionStatus.PENDING)
+    if member_pass is not None:
+        waiting = waiting.filter(member_pass=member_pass)
     return list(
-        PointsCorrection.objects.filter(area=area, status=CorrectionStatus.PENDING)
-        .select_related("member_pass", "member_pass__member", "requested_by")
-        .order_by("requested_at", "pk")
+        waiting.select_related("member_pass", "member_pass__member", "requested_by").order_by("requested_at", "pk")
     )
 
 

@@ -142,7 +142,7 @@ def pass_correction(request, pass_pk: int):
         "member_pass": member_pass,
         "card": group_card_number(member_pass.card_number),
         "history": selectors.pass_history(member_pass, limit=10).entries,
-        "waiting": [c for c in selectors.waiting_corrections(area) if c.member_pass_id == member_pass.pk],
+        "waiting": selectors.waiting_corrections(area, member_pass=member_pass),
         "threshold": LoyaltySettings.for_area(area).adjustment_approval_threshold,
         "form": form,
         "request_key": request.POST.get("request_key") or uuid.uuid4(),

@@ -183,6 +183,10 @@ def test_a_large_correction_waits_on_the_page_for_the_second_manager(client, are
     correct(member_pass, 300, second)  # waiting too, asked by the second manager
     client.post(pass_url(member_pass), data)
     mine, theirs = PointsCorrection.objects.get(points=-250), PointsCorrection.objects.get(points=300)
+    pass_page = client.get(pass_url(member_pass)).content.decode()
+    other_page = client.get(pass_url(PassFactory(area=area))).content.decode()
+    assert "2 corrections of this pass already wait for a second manager." in pass_page
+    assert "already wait" not in other_page
 
     page = client.get(area_url(area)).content.decode()
     own_card = page[page.index(f'id="correction-{mine.pk}"') :][:1200]
