@@ -62,6 +62,12 @@ def pass_for_member(user, area) -> Pass | None:
     return Pass.objects.filter(area=area, member=user).select_related("area").first()
 
 
+def pass_by_number(area, card_number: str) -> Pass | None:
+    """The pass with this (printed) card number in this area, with its member, or None: for the desk and the
+    managers, who look a pass up by the number a member reads out or shows."""
+    return Pass.objects.filter(area=area, card_number=card_number).select_related("member").first()
+
+
 def current_pass_code(pass_: Pass, *, at: datetime | None = None) -> str:
     """The QR payload the member's app shows at `at` ("AGORA1:<card>:<code>"): for a server-rendered
     fallback and for tests. The app computes the same offline from the secret."""

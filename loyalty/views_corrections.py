@@ -66,9 +66,8 @@ def area_corrections(request, area: str):
     status = 200
     if form.is_bound:
         if form.is_valid():
-            found = Pass.objects.filter(area=area_, card_number=form.cleaned_data["card"]).values_list("pk", flat=True)
-            if found:
-                return redirect("loyalty:pass_correction", pass_pk=found[0])
+            if found := selectors.pass_by_number(area_, form.cleaned_data["card"]):
+                return redirect("loyalty:pass_correction", pass_pk=found.pk)
             form.add_error("card", _("No pass with this number in this shopping area."))
         status = 400
     context = {

@@ -30,7 +30,7 @@ from privacy.services import log_access
 from . import codes, selectors, services
 from .exceptions import PassNotFound
 from .forms_giftcards import GiftCardLookupForm, GiftCardSpendForm, GiftCardUndoForm, SellGiftCardForm
-from .models import GiftCard, GiftCardEntryKind, LoyaltySettings, Pass
+from .models import GiftCard, GiftCardEntryKind, LoyaltySettings
 from .views import _till_merchant
 
 SELL_ACTION = "loyalty.sell_gift_cards"
@@ -73,9 +73,7 @@ def desk_sell(request, area_pk: int):
         data = form.cleaned_data
         member_pass = None
         if data["pass_number"]:
-            member_pass = (
-                Pass.objects.filter(area=area, card_number=data["pass_number"]).select_related("member").first()
-            )
+            member_pass = selectors.pass_by_number(area, data["pass_number"])
             if member_pass is None:
                 form.add_service_error(PassNotFound())
         if not form.errors:
