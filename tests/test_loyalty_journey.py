@@ -275,3 +275,27 @@ def test_on_a_phone_a_long_staff_menu_folds_away_and_the_till_starts_on_the_firs
     toggle.click()
     phone.set_viewport_size({"width": 1280, "height": 900})
     assert phone.locator("#site-nav-list").is_visible() and not toggle.is_visible()
+
+
+def test_on_a_phone_the_pass_pages_tab_row_shows_the_current_page_and_fades_where_more_tabs_are(site, browser, area):
+    shopper = verified(UserFactory(first_name="Sanne"))
+    services.join_pass(user=shopper, area=area)
+    phone = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(phone, site, shopper, next_url="/nl/mijn/")
+    tabs = phone.locator("nav.app-nav")
+
+    def inside_screen(link) -> bool:
+        box = link.bounding_box()
+        return box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+    # the first tabs fit; the row is wider than the phone and fades at its end, where the others are
+    phone.goto(f"{site}/nl/mijn/history/")
+    assert inside_screen(tabs.get_by_role("link", name="Geschiedenis"))
+    assert not inside_screen(tabs.get_by_role("link", name="Aanbiedingen"))
+    assert tabs.evaluate("bar => [...bar.classList]") == ["app-nav", "tabs--more-after"]
+
+    # the last tab's page opens with that tab in sight, not cut off at the edge
+    phone.goto(f"{site}/nl/mijn/offers/")
+    current = tabs.locator("a[aria-current=page]")
+    assert current.inner_text() == "Aanbiedingen" and inside_screen(current)
+    assert "tabs--more-before" in tabs.evaluate("bar => [...bar.classList]")

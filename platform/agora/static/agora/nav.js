@@ -12,3 +12,26 @@
     toggle.setAttribute("aria-expanded", String(open));
   });
 })();
+
+// A row of tabs wider than the screen (the pass's pages on a phone) scrolls sideways: it opens on the current tab, not
+// on the first ones, and fades at an edge where there are more tabs to scroll to.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-tabs]").forEach(function (bar) {
+    const current = bar.querySelector('[aria-current="page"]');
+    if (current) {
+      const box = bar.getBoundingClientRect();
+      const tab = current.getBoundingClientRect();
+      if (tab.left < box.left || tab.right > box.right) {
+        bar.scrollLeft += tab.left - box.left - (box.width - tab.width) / 2;
+      }
+    }
+    function edges() {
+      bar.classList.toggle("tabs--more-before", bar.scrollLeft > 1);
+      bar.classList.toggle("tabs--more-after", bar.scrollLeft + bar.clientWidth < bar.scrollWidth - 1);
+    }
+    edges();
+    bar.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
+  });
+})();
