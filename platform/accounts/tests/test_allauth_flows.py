@@ -140,3 +140,21 @@ def test_password_reset_does_not_reveal_unknown_addresses(client, db):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert response.status_code == 302  # the same answer as for a known address
     assert all("/password/reset/key/" not in message.body for message in mail.outbox)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_login_goes_home_in_the_language_it_was_done_in_not_the_browsers(client, verified, language):
+    user = verified(UserFactory())
+    browser_says = {"nl": "en-GB,en;q=0.9", "en": "nl-NL,nl;q=0.9"}[language]
+    response = client.post(
+        f"/{language}/accounts/login/",
+        {"login": user.email, "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE=browser_says,
+    )
+    assert response.status_code == 302 and response["Location"] == f"/{language}/"
+
+
+def test_login_still_follows_its_next_page(client, verified):
+    user = verified(UserFactory())
+    response = client.post("/nl/accounts/login/?next=/nl/mijn/", {"login": user.email, "password": PASSWORD})
+    assert response["Location"] == "/nl/mijn/"
