@@ -43,7 +43,7 @@ class LoyaltyConfig(AppConfig):
             till_entry_is_visible,
         )
 
-        register_entry(_("My pass"), "loyalty:pass", pass_entry_is_visible)
+        register_entry(_("My pass"), "loyalty:pass", pass_entry_is_visible, personal=True)
         register_entry(_("Till"), "loyalty:till_start", till_entry_is_visible)
         register_entry(_("Desk"), "loyalty:desk_start", desk_entry_is_visible)
         register_entry(_("Settlement"), "loyalty:settlement_start", settlement_entry_is_visible)

@@ -28,6 +28,6 @@ class ParcelsConfig(AppConfig):
         from .views_desk import desk_entry_is_visible
         from .views_member import parcels_entry_is_visible
 
-        register_entry(_("My parcels"), "parcels:my_parcels", parcels_entry_is_visible)
+        register_entry(_("My parcels"), "parcels:my_parcels", parcels_entry_is_visible, personal=True)
         register_entry(_("Parcel point"), "parcels:desk_start", desk_entry_is_visible)
         register_entry(_("Parcel point overview"), "parcels:dashboard_start", dashboard_entry_is_visible)

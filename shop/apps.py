@@ -34,4 +34,4 @@ class ShopConfig(AppConfig):
         from .views_shop import my_orders_entry_is_visible, shop_entry_is_visible
 
         register_entry(_("Shop"), "shop:home", shop_entry_is_visible)
-        register_entry(_("My orders"), "shop:my_orders", my_orders_entry_is_visible)
+        register_entry(_("My orders"), "shop:my_orders", my_orders_entry_is_visible, personal=True)

@@ -15,6 +15,6 @@ class AccountsConfig(AppConfig):
         register_action("account.view", self_service=True)
         register_action("account.change")
 
-        register_entry(_("Account"), "account_email", for_signed_in)
+        register_entry(_("Account"), "account_email", for_signed_in, personal=True)
         # "Website editor" (/cms/) is registered by the cms app, which owns who may edit a site.
         register_entry(_("Platform admin"), "admin:index", for_platform_admin)

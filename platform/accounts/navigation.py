@@ -1,4 +1,8 @@
-"""Navigation that adapts to the person's roles. Domain apps add entries with `register_entry`."""
+"""Navigation that adapts to the person's roles. Domain apps add entries with `register_entry`.
+
+An entry is work (the till, the desk, settlement…) or the person's own (`personal`: their account, pass, parcels,
+orders). For someone who holds a role the personal entries fold under their name (`personal_menu`), so that a manager's
+menu is their work; everyone else sees them as they are, the pass first among them."""
 
 from __future__ import annotations
 
@@ -17,14 +21,16 @@ class Entry:
     url_name: str
     #: who sees it: a predicate on the request
     visible: Callable
+    #: the person's own things rather than work
+    personal: bool = False
 
 
 _ENTRIES: list[Entry] = []
 
 
-def register_entry(label, url_name: str, visible: Callable) -> None:
+def register_entry(label, url_name: str, visible: Callable, *, personal: bool = False) -> None:
     if all(entry.url_name != url_name for entry in _ENTRIES):
-        _ENTRIES.append(Entry(label, url_name, visible))
+        _ENTRIES.append(Entry(label, url_name, visible, personal))
 
 
 def navigation_for(request) -> list[dict]:
@@ -36,8 +42,19 @@ def navigation_for(request) -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
+        items.append(
+            {"label": entry.label, "url": url, "active": request.path.startswith(url), "personal": entry.personal}
+        )
     return items
+
+
+def personal_menu(request, items: list[dict]) -> list[dict]:
+    """The personal entries of `items` that fold under the person's name: for someone who holds a role (whose menu is
+    their work), and only beside work entries. Empty otherwise: the entries stay in the menu as they are."""
+    personal = [item for item in items if item["personal"]]
+    if len(personal) == len(items) or not has_staff_role(request.user):
+        return []
+    return personal
 
 
 def for_signed_in(request) -> bool:

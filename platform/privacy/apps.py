@@ -23,5 +23,5 @@ class PrivacyConfig(AppConfig):
 
         from .views import audit_log_is_visible
 
-        register_entry(_("My privacy"), "privacy:consents", for_signed_in)
+        register_entry(_("My privacy"), "privacy:consents", for_signed_in, personal=True)
         register_entry(_("Audit log"), "privacy:audit_log", audit_log_is_visible)

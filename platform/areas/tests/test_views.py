@@ -58,6 +58,32 @@ def test_staff_navigation_entry_shows_for_role_holders_only(client, sign_in, mer
     assert "Staff" not in labels and "Medewerkers" not in labels
 
 
+def test_a_staff_members_own_pages_fold_under_their_name_and_a_members_do_not(client, sign_in, merchant):
+    import re
+
+    def menu(path):
+        html = client.get(path).content.decode()
+        nav = html[html.index('id="site-nav-list"') : html.index("</nav>")]
+        folded = nav[nav.index("<details") : nav.index("</details>")] if "<details" in nav else ""
+        labels = re.findall(r'<a href="[^"]+"[^>]*>([^<]+)</a>', nav)
+        return labels, re.findall(r'<a href="[^"]+"[^>]*>([^<]+)</a>', folded)
+
+    # a cashier: their work in the menu; account, privacy and logging out under their name
+    cashier = sign_in(Role.MERCHANT_STAFF, merchant=merchant)
+    cashier.first_name = "Pieter"
+    cashier.save(update_fields=["first_name"])
+    labels, folded = menu("/en/privacy/")
+    assert {"Account", "My privacy"} <= set(folded) and "Staff" not in folded
+    assert all(labels.count(label) == 1 for label in folded)  # not in the menu a second time
+    assert "Staff" in labels and "Pieter" in client.get("/en/privacy/").content.decode()
+    client.logout()
+
+    # a shopper: everything stays in the menu itself
+    sign_in()
+    labels, folded = menu("/en/privacy/")
+    assert folded == [] and {"Account", "My privacy"} <= set(labels)
+
+
 def test_dashboard_query_count_does_not_grow_with_merchants(client, sign_in, area, django_assert_max_num_queries):
     sign_in(Role.AREA_MANAGER, area=area)
     MerchantFactory.create_batch(15, area=area)

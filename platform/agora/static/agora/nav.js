@@ -35,3 +35,19 @@
     window.addEventListener("resize", edges);
   });
 })();
+
+// The menu under a staff member's name closes as a menu does: on Escape, and on a click anywhere else.
+(function () {
+  "use strict";
+  const menu = document.querySelector("[data-personal-menu]");
+  if (!menu) return;
+  document.addEventListener("click", function (event) {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  menu.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+})();
