@@ -299,3 +299,33 @@ def test_on_a_phone_the_pass_pages_tab_row_shows_the_current_page_and_fades_wher
     current = tabs.locator("a[aria-current=page]")
     assert current.inner_text() == "Aanbiedingen" and inside_screen(current)
     assert "tabs--more-before" in tabs.evaluate("bar => [...bar.classList]")
+
+
+def test_a_staff_members_own_pages_open_under_their_name_and_close_as_a_menu_does(site, browser, area):
+    merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
+    owner = verified(UserFactory(first_name="Pieter"))
+    StaffMembershipFactory(user=owner, role=Role.MERCHANT_OWNER, merchant=merchant)
+    owner_secret = give_totp(owner)
+    page = new_page(browser, viewport={"width": 1280, "height": 900})
+    log_in(page, site, owner, next_url="/nl/kassa/", totp_secret=owner_secret)
+    page.wait_for_url(re.compile(rf"/nl/kassa/{merchant.pk}/$"))
+    name = page.locator(".site-nav__personal summary")
+    own = page.locator(".site-nav__personal").get_by_role("link", name="Mijn privacy")
+
+    # the till is in the menu; their privacy page is not, until they open the menu under their name
+    assert page.locator("#site-nav-list > li > a", has_text="Kassa").is_visible()
+    assert name.inner_text().endswith("Pieter") and not own.is_visible()
+    name.click()
+    assert own.is_visible()
+    # a click elsewhere closes it, and so does Escape (which puts the focus back on the name)
+    page.locator("h1").click()
+    assert not own.is_visible()
+    name.click()
+    page.keyboard.press("Escape")
+    assert not own.is_visible()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    # and logging out is in it
+    name.click()
+    page.locator(".site-nav__personal").get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url(re.compile(r"/nl/"))
+    assert page.get_by_role("link", name="Inloggen").is_visible()
