@@ -84,6 +84,17 @@ def test_a_staff_members_own_pages_fold_under_their_name_and_a_members_do_not(cl
     assert folded == [] and {"Account", "My privacy"} <= set(labels)
 
 
+def test_every_page_carries_the_areas_icon_itself_so_no_favicon_is_asked_for(client, area):
+    import re
+    from urllib.parse import unquote
+
+    area.primary_colour, area.name = "#8a1c2b", "Keistad"
+    area.save(update_fields=["primary_colour", "name"])
+    html = client.get("/nl/privacy/").content.decode()
+    icon = unquote(re.search(r'<link rel="icon" type="image/svg\+xml" href="data:image/svg\+xml,([^"]+)">', html)[1])
+    assert icon.startswith("<svg") and 'fill="#8a1c2b"' in icon and ">K</text>" in icon
+
+
 def test_dashboard_query_count_does_not_grow_with_merchants(client, sign_in, area, django_assert_max_num_queries):
     sign_in(Role.AREA_MANAGER, area=area)
     MerchantFactory.create_batch(15, area=area)
