@@ -18,7 +18,7 @@ from areas.tests.factories import MerchantFactory, ShoppingAreaFactory
 from loyalty import services
 from loyalty.models import GiftCardEntryKind, SettlementStatement
 
-from .factories import person_with, rules_for
+from .factories import cashier_for, person_with, rules_for
 from .test_settlement import at, gift_card, giftcard_entry, reward, till_row
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -191,7 +191,7 @@ def test_the_pdf_of_an_issued_statement_has_its_number(client, merchant, manager
 # --- Issuing ------------------------------------------------------------------------------------------------
 
 
-def test_the_manager_issues_a_closed_period_once(client, merchant, manager, may):
+def test_the_manager_issues_a_closed_period_once(client, merchant, member_pass, manager, may):
     client.force_login(manager)
     page = client.get(url("settlement_statement", merchant.pk, **MAY)).content.decode()
     assert "Issue this statement" in page
@@ -205,9 +205,32 @@ def test_the_manager_issues_a_closed_period_once(client, merchant, manager, may)
     page = client.get(response["Location"]).content.decode()
     assert "Issued statement 000001" in page and "Issue this statement" not in page
     # the overview's status column: the number once issued, 'Draft' for a merchant not issued yet
-    MerchantFactory(area=merchant.area)
+    other = MerchantFactory(area=merchant.area)
+    till_row(other, member_pass, when=at(6), by=cashier_for(other), points=40)
     rows = client.get(overview_url(merchant.area.slug, **MAY)).context["rows"]
     assert sorted(row["status"] for row in rows) == ["000001", "Draft"]
+
+
+def test_merchants_with_nothing_to_settle_are_named_below_the_table_not_rows_of_zeros(client, merchant, manager, may):
+    quiet = MerchantFactory(area=merchant.area, trade_name="Kapsalon Stil")
+    client.force_login(manager)
+    response = client.get(overview_url(merchant.area.slug, **MAY))
+
+    assert [row["merchant"] for row in response.context["rows"]] == [merchant]
+    assert response.context["quiet"] == [quiet]
+    page = response.content.decode()
+    assert "1 merchant with nothing to settle in this period" in page
+    assert f'href="{url("settlement_statement", quiet.pk)}?' in page
+    # the totals are the same, and the CSV still has every merchant
+    csv_rows = parse_csv(client.get(overview_url(merchant.area.slug, csv_=True, **MAY)))
+    assert any("Kapsalon Stil" in row for row in csv_rows)
+
+
+def test_a_period_with_nothing_yet_says_so(client, merchant, manager):
+    client.force_login(manager)
+    response = client.get(overview_url(merchant.area.slug, **MAY))
+    assert response.context["rows"] == [] and response.context["quiet"] == [merchant]
+    assert "Nothing to settle in this period yet." in response.content.decode()
 
 
 def test_the_owner_cannot_issue(client, merchant, owner, may):
