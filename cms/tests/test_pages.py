@@ -124,3 +124,30 @@ def test_every_page_type_and_route_renders_in_english(area, site_pages):
         if name in pages:
             assert 'hreflang="nl"' in html, name
     assert "Opening hours" in client.get("/en/winkels/boekhandel/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_agenda_writes_its_days_as_dutch_does(site_pages):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7)  # the weekly market (Saturdays at eight)
+    months = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ]
+    page = Client().get("/nl/agenda/", HTTP_HOST="amersfoort.localhost").content.decode()
+    # "za 5 december", not "za 5 Dec": Dutch writes its months in lower case (today's market may be over)
+    assert any(f"za {day.day} {months[day.month - 1]}" in page for day in (saturday, saturday + dt.timedelta(7)))
