@@ -69,13 +69,52 @@ def person(db):
     return _factories().UserFactory()
 
 
+CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    """The system Chromium, driven by Playwright, for a browser test (one per test: nothing carries over)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are still plain
+    # synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A page of a fresh browser context in Dutch (nl-NL), which waits up to 20 s for what it is asked to find."""
+    page = browser.new_context(locale="nl-NL").new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` skip with a reason on SQLite; `browser` ones where no Chromium exists."""
     from django.db import connection
 
-    chromium = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
-        if "browser" in item.keywords and not os.path.exists(chromium):
-            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {chromium} (apt install chromium)"))
+        if "browser" in item.keywords and not os.path.exists(CHROMIUM):
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt install chromium)"))

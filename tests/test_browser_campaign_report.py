@@ -4,7 +4,6 @@ injected; the lift shows with its 95% interval, and the interval holds the injec
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
@@ -16,34 +15,6 @@ from areas.tests.factories import current_totp_code
 from privacy.default_purposes import ensure_default_purposes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are
-    # still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_context(locale="nl-NL").new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def percent(text: str) -> float:

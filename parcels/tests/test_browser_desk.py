@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import statistics
 
@@ -26,7 +25,6 @@ from .factories import slot, webshop_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
 SCANS = 20
 
 # Installed before the desk's own script answers: the time from the scanner's Enter to the desk's
@@ -79,31 +77,6 @@ def decode_qr_in_page(page, base_url: str, png: bytes) -> str:
     payload = page.evaluate(DECODE_QR, [source, base64.b64encode(png).decode()])
     assert payload, "jsQR found no QR code in the e-mail's image"
     return payload
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="nl-NL")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def sign_in(page, live_server, user) -> None:

@@ -1,8 +1,6 @@
 """The payment element in a real browser against localstripe: its stand-in Stripe.js, our payment.js, a card
 with 3-D Secure, back on the order page, paid (the webhook follows and changes nothing)."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
@@ -16,24 +14,6 @@ from .factories import variant_of
 from .payment_helpers import collect, order_with_payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("localstripe")]
-
-CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        page = browser.new_context(locale="nl-NL").new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_paying_by_card_with_3d_secure_on_the_stand_in_stripe_js(

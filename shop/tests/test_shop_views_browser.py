@@ -4,7 +4,6 @@ only, one hands theirs over at the parcel point, and the customer gets the parce
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -27,27 +26,13 @@ from .localstripe import localstripe_server  # noqa: F401  (the session's locals
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("localstripe")]
 
-CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
-
 
 @pytest.fixture
-def browser_page():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(browser):
+    """This journey reads the shop in English (en-GB)."""
+    page = browser.new_context(locale="en-GB").new_page()
+    page.set_default_timeout(20_000)
+    return page
 
 
 def sign_in(page, live_server, user) -> None:
