@@ -158,3 +158,10 @@ def test_login_still_follows_its_next_page(client, verified):
     user = verified(UserFactory())
     response = client.post("/nl/accounts/login/?next=/nl/mijn/", {"login": user.email, "password": PASSWORD})
     assert response["Location"] == "/nl/mijn/"
+
+
+def test_the_password_rules_speak_to_you_as_the_rest_of_the_site_does(client, db):
+    page = client.get("/nl/accounts/signup/").content.decode()
+    assert "Je wachtwoord moet minstens 10 tekens lang zijn." in page
+    assert "Je wachtwoord mag niet volledig uit cijfers bestaan." in page
+    assert "Uw wachtwoord" not in page
