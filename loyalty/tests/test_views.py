@@ -69,6 +69,15 @@ def test_visitors_see_the_terms_and_are_sent_to_sign_up_or_log_in(client, area):
     assert "Running your city pass" in page  # the contract's text, as published by privacy
     assert f"{reverse('account_signup')}?next={reverse('loyalty:join')}" in page.replace("%2F", "/")
     assert 'name="postcode"' not in page
+    # on a phone the way in comes first, the terms (accepted only when joining) below it
+    assert page.index(reverse("account_signup")) < page.index("Running your city pass")
+    assert 'href="#terms-title"' in page
+
+
+def test_a_logged_in_visitor_reads_the_terms_before_the_button_that_accepts_them(client, area, member):
+    client.force_login(member)
+    page = client.get(reverse("loyalty:join")).content.decode()
+    assert page.index("Running your city pass") < page.index("By joining you accept the terms above.")
 
 
 def test_the_join_form_shows_each_profile_field_with_its_purpose_and_nothing_chosen(client, area, member):
