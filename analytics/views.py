@@ -112,6 +112,7 @@ def _label(start: date, kind: str) -> str:
 def _base_context(request, area, **extra) -> dict:
     return {
         "dashboard_area": area,
+        "shows_kpis": True,
         "run": selectors.latest_run(area),
         "pending": selectors.pending_run(area),
         "show_unsuppressed": _unsuppressed(request),
@@ -534,6 +535,7 @@ def merchant(request, merchant_pk: int):
         "period_start": start,
         "starts": starts[:36],
         "show_unsuppressed": unsuppressed,
+        "shows_kpis": True,
         "run": selectors.latest_run(area),
         "kinds": [(k, label) for k, label in _kind_labels() if k in (MONTH, QUARTER, YEAR)],
     }

@@ -88,7 +88,7 @@ def _number(value: float | None, decimals: int = 0) -> str:
 
 
 def _context(area, **extra) -> dict:
-    return {"dashboard_area": area, "run": None, **extra}
+    return {"dashboard_area": area, **extra}
 
 
 # --- Campaign and event reports ------------------------------------------------------------------------------

@@ -181,7 +181,6 @@ def import_detail(request, area: str, run_id: int):
         {
             "dashboard_area": area,
             "area": area,
-            "run": None,
             "import_run": run,
             "status_url": reverse("analytics_sensors:import_status", kwargs={"area": area.slug, "run_id": run.pk}),
         },

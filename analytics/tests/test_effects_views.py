@@ -112,6 +112,10 @@ def test_the_manager_sees_the_campaign_report_with_its_lift_and_interval(client,
 
     assert listing.status_code == 200 and "Herfstweken" in listing.content.decode()
     assert "+38.4 %" in listing.content.decode()
+    # the key figures' run is not this page's: no "no figures computed yet" over a page of figures
+    assert "No figures have been computed" not in listing.content.decode()
+    overview = client.get(reverse("analytics:overview", kwargs={"area": area.slug})).content.decode()
+    assert "No figures have been computed for this area yet." in overview  # where it is true, it is still said
     assert page.status_code == 200
     html = page.content.decode()
     assert "+38.4 %" in html and "95% interval: +1.9 % to +87.8 %" in html
