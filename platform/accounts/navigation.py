@@ -2,7 +2,7 @@
 
 An entry is work (the till, the desk, settlement…) or the person's own (`personal`: their account, pass, parcels,
 orders). For someone who holds a role the personal entries fold under their name (`personal_menu`), so that a manager's
-menu is their work; everyone else sees them as they are, the pass first among them."""
+menu is their work; everyone else sees them in the menu itself."""
 
 from __future__ import annotations
 
