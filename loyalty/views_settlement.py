@@ -301,11 +301,11 @@ def overview(request, area: str):
                     "payment": documents.short_payment(row.statement),
                 }
                 for row in result.rows
-                if not _nothing_to_settle(row)
+                if not row.has_nothing_to_settle
             ],
             # A draft of nothing but zeros is one name in a list below the table, not a row: early in a month the
             # table would be forty rows of € 0,00. (The CSV keeps every merchant.)
-            "quiet": [row.merchant for row in result.rows if _nothing_to_settle(row)],
+            "quiet": [row.merchant for row in result.rows if row.has_nothing_to_settle],
             # The issued statements, each with its payment (and for the manager, the form to record it).
             "payments": [
                 {
@@ -338,10 +338,6 @@ def overview(request, area: str):
     context["settled_payments"] = [item for item in context["payments"] if not item["is_open"]]
     context.update(_open_elsewhere(area_, first, last))
     return private(render(request, "loyalty/settlement/overview.html", context))
-
-
-def _nothing_to_settle(row) -> bool:
-    return not row.statement.stored and not any(row.amounts.values()) and not row.statement.net_cents
 
 
 def _period_text(first: date, last: date) -> str:

@@ -695,6 +695,11 @@ class OverviewRow:
     def amounts(self) -> dict[str, int]:
         return {line.code: line.amount_cents for line in self.statement.lines}
 
+    @property
+    def has_nothing_to_settle(self) -> bool:
+        """A draft whose every amount is zero (and so its net): nothing issued, nothing owed either way."""
+        return self.statement.is_draft and not any(line.amount_cents for line in self.statement.lines)
+
 
 @dataclass(frozen=True)
 class Overview:
