@@ -36,6 +36,7 @@ from .codes import group_card_number
 from .forms_corrections import CorrectionForm, FindPassForm
 from .models import LoyaltySettings, Pass, PointsCorrection
 from .services.corrections import ACTION
+from .templatetags.loyalty_points import signed_points
 from .views import area_start, holds_role_for, managed_area, private
 
 #: How long corrections decided not to be applied stay on the area's page.
@@ -48,7 +49,8 @@ def corrections_entry_is_visible(request) -> bool:
 
 
 def _points_text(points: int) -> str:
-    return ngettext("%(points)+d point", "%(points)+d points", abs(points)) % {"points": points}
+    """A change of points with its sign and word: "+250 points", "−1 point"."""
+    return ngettext("%(points)s point", "%(points)s points", abs(points)) % {"points": signed_points(points)}
 
 
 @login_required

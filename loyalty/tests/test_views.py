@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -277,6 +278,20 @@ def test_history_shows_each_merchant_and_kind_in_a_constant_number_of_queries(cl
     assert all(shop.trade_name in page for shop in shops)
     assert "Purchase" in page  # the kind of each entry
     assert len(many) == len(few), "\n".join(q["sql"] for q in many)
+
+
+def test_history_signs_each_change_with_a_plus_or_a_true_minus(client, merchant, member_pass, cashier):
+    client.force_login(member_pass.member)
+    award = services.award_for_purchase(
+        merchant=merchant, code=member_pass.card_number, amount_cents=2000, request_key=uuid.uuid4(), by=cashier
+    )
+    services.undo_till_transaction(
+        merchant=merchant, transaction_id=award.transaction_id, request_key=uuid.uuid4(), by=cashier
+    )
+
+    points = re.findall(r'class="history__points">([^<]*)<', client.get(reverse("loyalty:history")).content.decode())
+
+    assert sorted(points) == sorted([f"+{award.points_awarded}", f"\u2212{award.points_awarded}"])
 
 
 def test_the_history_pages_back_and_narrows_to_one_shop(client, area, merchant, member_pass, cashier):
