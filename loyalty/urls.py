@@ -18,6 +18,7 @@ urlpatterns = [
     path("mijn/sw.js", views.service_worker, name="service_worker"),
     path("mijn/manifest.webmanifest", views.manifest, name="manifest"),
     path("mijn/icon.svg", views.icon, name="icon"),
+    path("mijn/icon-<int:size>.png", views.icon_png, name="icon_png"),
     # Till
     path("kassa/", views.till_start, name="till_start"),
     path("kassa/<int:merchant_pk>/", views.till, name="till"),

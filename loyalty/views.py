@@ -33,7 +33,7 @@ from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
 from privacy.selectors import has_consent, published_purposes
 
-from . import selectors, services, totp
+from . import icons, selectors, services, totp
 from .codes import group_card_number, qr_svg
 from .forms import HistoryForm, JoinForm, PinForm, ProfileForm, RefundForm, TillDayForm, TillForm, UndoForm
 
@@ -415,6 +415,16 @@ def manifest(request):
         "icons": [
             {"src": icon_url, "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
             {"src": f"{icon_url}?maskable=1", "sizes": "any", "type": "image/svg+xml", "purpose": "maskable"},
+            *(
+                {"src": reverse("loyalty:icon_png", args=[size]), "sizes": f"{size}x{size}", "type": "image/png"}
+                for size in (192, 512)
+            ),
+            {
+                "src": reverse("loyalty:icon_png", args=[512]) + "?maskable=1",
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
         ],
     }
     response = JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
@@ -430,6 +440,25 @@ def icon(request):
         "loyalty/icon.svg", {"area": area, "initial": area.name[:1].upper(), "maskable": "maskable" in request.GET}
     )
     response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def icon_png(request, size: int):
+    """The app icon as a PNG (`loyalty.icons`): for an iPhone's home screen, which takes no SVG, and the manifest's
+    sized icons. `?maskable=1`: the full square, for platforms that cut their own shape."""
+    area = _area_or_404(request)
+    if size not in icons.SIZES:
+        raise Http404
+    body = icons.icon_png(
+        initial=area.name[:1].upper(),
+        colour=area.primary_colour,
+        accent=area.accent_colour,
+        size=size,
+        maskable="maskable" in request.GET,
+    )
+    response = HttpResponse(body, content_type="image/png")
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

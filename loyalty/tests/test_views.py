@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
@@ -13,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from PIL import Image
 
 from accounts.roles import Role
 from agora.money import format_euros
@@ -250,8 +252,25 @@ def test_the_service_worker_and_manifest_cover_the_member_app(client, area):
     manifest = client.get(reverse("loyalty:manifest")).json()
     assert manifest["scope"] == scope and manifest["start_url"] == scope
     assert manifest["name"] == area.pass_name and manifest["display"] == "standalone"
-    icon = client.get(manifest["icons"][0]["src"])
-    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    for icon in manifest["icons"]:
+        response = client.get(icon["src"])
+        assert response.status_code == 200 and response["Content-Type"] == icon["type"]
+        if icon["type"] == "image/png":  # the size it claims, and a square without transparency when maskable
+            image = Image.open(io.BytesIO(response.content))
+            assert f"{image.width}x{image.height}" == icon["sizes"]
+            assert image.mode == "RGB" if icon.get("purpose") == "maskable" else image.mode == "RGBA"
+    assert {icon["sizes"] for icon in manifest["icons"] if icon["type"] == "image/png"} == {"192x192", "512x512"}
+    assert client.get(reverse("loyalty:icon_png", args=[100])).status_code == 404
+
+
+def test_the_pass_screen_gives_an_iphone_a_png_icon(client, member_pass):
+    client.force_login(member_pass.member)
+    page = client.get(reverse("loyalty:pass")).content.decode()
+
+    href = re.search(r'<link rel="apple-touch-icon" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    response = client.get(href)
+    assert response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (180, 180)
 
 
 def test_history_shows_each_merchant_and_kind_in_a_constant_number_of_queries(client, area, member_pass, cashier):
