@@ -1,4 +1,5 @@
-"""Card numbers and what the till reads: the QR payload, a typed code, or a printed card's number.
+"""Card numbers and what the till reads: the QR payload, a typed code, or a printed card's number; a gift card's
+number and a voucher's code, and which of these a scan is (`scan_kind`).
 
 A card number has 12 digits; the last is a Luhn (mod 10) check digit, so a mistyped digit or two
 swapped neighbours are caught at the till before any database lookup. It is shown grouped in
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .exceptions import InvalidPassCode
 from .totp import DIGITS
@@ -128,6 +130,88 @@ def parse_gift_card_number(raw: str) -> str:
     if not is_valid_gift_card_number(digits):
         raise InvalidGiftCardNumber()
     return digits
+
+
+# --- Vouchers ------------------------------------------------------------------------------------------------
+
+#: A voucher's code: 10 characters of Crockford's base32 (no I, L, O, U: nothing to misread), the last a Luhn mod 32
+#: check character. Stored without separators, shown grouped (ABCD-EFGH-JK).
+VOUCHER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+VOUCHER_CODE_LENGTH = 10
+_VOUCHER_INDEX = {char: index for index, char in enumerate(VOUCHER_ALPHABET)}
+_VOUCHER_SEPARATORS = re.compile(r"[\s\-_.]+")
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def _luhn_mod_32(payload: str, *, with_check: bool) -> int:
+    """Luhn mod N over the alphabet: the check index for `payload`, or the total (0 when valid) with_check."""
+    n = len(VOUCHER_ALPHABET)
+    factor = 1 if with_check else 2
+    total = 0
+    for char in reversed(payload):
+        addend = factor * _VOUCHER_INDEX[char]
+        addend = addend // n + addend % n
+        total += addend
+        factor = 1 if factor == 2 else 2
+    return total % n if with_check else (n - total % n) % n
+
+
+def voucher_check_character(payload: str) -> str:
+    return VOUCHER_ALPHABET[_luhn_mod_32(payload, with_check=False)]
+
+
+def is_valid_voucher_code(code: str) -> bool:
+    """A normalised code: the right length, the alphabet's characters, and a matching check character."""
+    if len(code) != VOUCHER_CODE_LENGTH or any(char not in _VOUCHER_INDEX for char in code):
+        return False
+    return _luhn_mod_32(code, with_check=True) == 0
+
+
+def new_voucher_code() -> str:
+    """9 random characters (45 bits) and the check character."""
+    payload = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_CODE_LENGTH - 1))
+    return payload + voucher_check_character(payload)
+
+
+def normalise_voucher_code(text: str) -> str:
+    """What was typed or scanned, as stored: upper case, no spaces or dashes, O → 0, I and L → 1."""
+    return _VOUCHER_SEPARATORS.sub("", (text or "").strip()).upper().translate(_LOOKALIKES)
+
+
+def group_voucher_code(code: str) -> str:
+    """ABCDEFGHJK → ABCD-EFGH-JK, for people to read and type."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+# --- What a scan is ------------------------------------------------------------------------------------------
+
+
+class ScanKind(StrEnum):
+    PASS = "pass"
+    VOUCHER = "voucher"
+    GIFT_CARD = "gift_card"
+
+
+def scan_kind(raw: str) -> ScanKind | None:
+    """Which of the till's codes `raw` is, by its shape alone (no lookup): a pass (QR payload, card number with or
+    without the app's code), a gift card's number or a voucher's code; None for anything else.
+
+    The shapes cannot be mistaken for each other: a pass number has 12 digits (18 with the code), a gift card's 16
+    (the first a 9), a voucher's code 10 characters; each ends in a check digit or character. The till's script
+    (`static/loyalty/till.js`, `scanKind`) tells them apart the same way, to put a scan in its field.
+    """
+    text = (raw or "").strip()
+    try:
+        parse_pass_code(text)
+    except InvalidPassCode:
+        pass
+    else:
+        return ScanKind.PASS
+    if is_valid_gift_card_number(_SEPARATORS.sub("", text)):
+        return ScanKind.GIFT_CARD
+    if is_valid_voucher_code(normalise_voucher_code(text)):
+        return ScanKind.VOUCHER
+    return None
 
 
 def qr_svg(text: str) -> str:

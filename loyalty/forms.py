@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from agora.exceptions import ApplicationError
 
-from .codes import parse_pass_code
+from .codes import ScanKind, parse_pass_code, scan_kind
 from .models import Pass
 
 #: The largest purchase a till form accepts as input; the services apply the real limits.
@@ -145,7 +145,14 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         label=_("Voucher code"),
         required=False,
         max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "data-voucher-input": "",
+            }
+        ),
     )
     reward = forms.TypedChoiceField(label=_("Reward (paid with points)"), required=False, coerce=int, empty_value=None)
     giftcard = AmountField(label=_("Pay with the gift card on the pass"), required=False)
@@ -203,12 +210,44 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         """Whether the folded-away part was used (it opens again when the form comes back)."""
         return any(self[name].value() or self[name].errors for name in self.OTHERWISE)
 
+    #: What to say when a code of another kind is in a field (`codes.scan_kind`): where it belongs.
+    MISPLACED = {
+        "code": {
+            ScanKind.VOUCHER: _(
+                "This is a voucher code, not a pass: it goes in “Voucher code” under “Voucher, reward or gift "
+                "card”. Scan the member's pass here."
+            ),
+            ScanKind.GIFT_CARD: _(
+                "This is a gift card number, not a pass: take the gift card's payment on the “Gift card” page. "
+                "Scan the member's pass here."
+            ),
+        },
+        "voucher_code": {
+            ScanKind.PASS: _("This is a pass code, not a voucher. It goes in “Pass code” at the top."),
+            ScanKind.GIFT_CARD: _(
+                "This is a gift card number, not a voucher. Take the gift card's payment on the “Gift card” page."
+            ),
+        },
+    }
+
+    def _misplaced(self, field: str, value: str) -> None:
+        """Raise the error that says where `value` belongs, if it is a code of another kind than `field` takes."""
+        if message := self.MISPLACED[field].get(scan_kind(value)):
+            raise forms.ValidationError(message, code="misplaced_code")
+
     def clean_code(self) -> str:
         code = " ".join(self.cleaned_data["code"].split())
         try:
             parse_pass_code(code)  # the shape only, so a mistyped code shows with any other error at once
         except ApplicationError as error:
+            self._misplaced("code", code)
             raise forms.ValidationError(error.message, code="invalid_code") from error
+        return code
+
+    def clean_voucher_code(self) -> str:
+        code = self.cleaned_data["voucher_code"].strip()
+        if code:
+            self._misplaced("voucher_code", code)
         return code
 
     def clean_device_id(self) -> str:

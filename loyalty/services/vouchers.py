@@ -1,6 +1,6 @@
 """Vouchers: issue them, look one up at the till (locked), mark it used, make it usable again on an undo.
 
-A code has 10 characters of Crockford's base32 (no I, L, O, U: nothing to misread), the last a Luhn mod 32
+A code (`codes.py`) has 10 characters of Crockford's base32 (no I, L, O, U: nothing to misread), the last a Luhn mod 32
 check character, so a mistyped character or two swapped neighbours are refused before any lookup. It is
 stored without separators and shown grouped (ABCD-EFGH-JK); the till accepts any case, spaces and dashes,
 and reads O as 0 and I or L as 1.
@@ -12,8 +12,6 @@ use if a caller forgot the lock.
 
 from __future__ import annotations
 
-import re
-import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -24,6 +22,9 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 
+# The code's shape (alphabet, check character, normalising) is kept with the till's other codes, which tell what a
+# scan is by it (`codes.scan_kind`); it is imported from here too.
+from ..codes import group_voucher_code, is_valid_voucher_code, new_voucher_code, normalise_voucher_code  # noqa: F401
 from ..exceptions import (
     InvalidVoucher,
     NotAllowed,
@@ -36,53 +37,6 @@ from ..exceptions import (
     VoucherNotYetValid,
 )
 from ..models import Pass, TillTransaction, Voucher, VoucherKind
-
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
-CODE_LENGTH = 10
-_INDEX = {char: index for index, char in enumerate(ALPHABET)}
-_SEPARATORS = re.compile(r"[\s\-_.]+")
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def _luhn_mod_32(payload: str, *, with_check: bool) -> int:
-    """Luhn mod N over the alphabet: the check index for `payload`, or the total (0 when valid) with_check."""
-    n = len(ALPHABET)
-    factor = 1 if with_check else 2
-    total = 0
-    for char in reversed(payload):
-        addend = factor * _INDEX[char]
-        addend = addend // n + addend % n
-        total += addend
-        factor = 1 if factor == 2 else 2
-    return total % n if with_check else (n - total % n) % n
-
-
-def check_character(payload: str) -> str:
-    return ALPHABET[_luhn_mod_32(payload, with_check=False)]
-
-
-def is_valid_voucher_code(code: str) -> bool:
-    """A normalised code: the right length, the alphabet's characters, and a matching check character."""
-    if len(code) != CODE_LENGTH or any(char not in _INDEX for char in code):
-        return False
-    return _luhn_mod_32(code, with_check=True) == 0
-
-
-def new_voucher_code() -> str:
-    """9 random characters (45 bits) and the check character."""
-    payload = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH - 1))
-    return payload + check_character(payload)
-
-
-def normalise_voucher_code(text: str) -> str:
-    """What was typed or scanned, as stored: upper case, no spaces or dashes, O → 0, I and L → 1."""
-    return _SEPARATORS.sub("", (text or "").strip()).upper().translate(_LOOKALIKES)
-
-
-def group_voucher_code(code: str) -> str:
-    """ABCDEFGHJK → ABCD-EFGH-JK, for people to read and type."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
 
 # --- Issuing ------------------------------------------------------------------------------------------------
 

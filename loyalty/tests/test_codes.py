@@ -1,14 +1,20 @@
-"""Card numbers (12 digits, Luhn check digit) and the three ways a till reads a pass."""
+"""Card numbers (12 digits, Luhn check digit), the three ways a till reads a pass, and what kind of code a scan is."""
 
 import pytest
 
 from loyalty.codes import (
+    ScanKind,
     group_card_number,
+    group_voucher_code,
     is_valid_card_number,
     luhn_check_digit,
     new_card_number,
+    new_gift_card_number,
+    new_voucher_code,
     parse_pass_code,
     qr_payload,
+    scan_kind,
+    voucher_check_character,
 )
 from loyalty.exceptions import InvalidPassCode
 from loyalty.services import PassCode
@@ -94,3 +100,49 @@ def test_anything_else_is_an_invalid_code(raw):
 
 def test_the_qr_payload_round_trips_and_services_exposes_the_parser():
     assert parse_from_services(qr_payload(CARD, "000001")) == PassCode(CARD, "000001")
+
+
+# --- What a scan is ---------------------------------------------------------------------------------------------
+
+
+GIFT_CARD = "9000000000000001"  # 900000000000000 + Luhn check digit 1
+VOUCHER = "ABCDEFGHJ" + voucher_check_character("ABCDEFGHJ")
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (qr_payload(CARD, "042917"), ScanKind.PASS),
+        ("1234 5678 9015 042917", ScanKind.PASS),
+        ("1234-5678-9015", ScanKind.PASS),
+        (GIFT_CARD, ScanKind.GIFT_CARD),
+        ("9000 0000 0000 0001", ScanKind.GIFT_CARD),
+        (VOUCHER, ScanKind.VOUCHER),
+        (group_voucher_code(VOUCHER).lower(), ScanKind.VOUCHER),  # as typed from the wallet, any case and dashes
+    ],
+)
+def test_a_scan_is_told_by_its_shape(raw, kind):
+    assert scan_kind(raw) == kind
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "hello",
+        "123456789016",  # a pass number with a wrong check digit
+        "9000000000000002",  # a gift card number with a wrong check digit
+        "1000000000000008",  # 16 digits with a good check digit, but not a gift card's first digit
+        VOUCHER[:-1] + ("0" if VOUCHER[-1] != "0" else "1"),  # a voucher code with a wrong check character
+        "12,50",
+    ],
+)
+def test_a_scan_of_no_known_shape_is_nothing(raw):
+    assert scan_kind(raw) is None
+
+
+def test_generated_codes_of_each_kind_are_never_taken_for_another():
+    for _ in range(200):
+        assert scan_kind(qr_payload(new_card_number(), "000000")) == ScanKind.PASS
+        assert scan_kind(new_gift_card_number()) == ScanKind.GIFT_CARD
+        assert scan_kind(new_voucher_code()) == ScanKind.VOUCHER

@@ -20,9 +20,9 @@ from accounts.roles import Role
 from agora.money import format_euros
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory
 from loyalty import services, totp
-from loyalty.codes import new_card_number
-from loyalty.exceptions import PassNotFound
-from loyalty.forms import parse_euros
+from loyalty.codes import ScanKind, group_voucher_code, new_card_number, new_gift_card_number, new_voucher_code
+from loyalty.exceptions import InvalidPassCode, PassNotFound
+from loyalty.forms import TillForm, parse_euros
 from loyalty.models import Pass, TillTransaction
 from privacy import services as privacy_services
 from privacy.tests.factories import with_totp
@@ -639,6 +639,33 @@ def test_service_errors_are_shown_on_the_code_field_in_the_users_language(till_c
         response = till_client.post(url, purchase(merchant, code=new_card_number(), amount="10"))
         assert str(PassNotFound.default_message) in response.content.decode()
         assert response["Content-Language"] == "nl"
+
+
+def test_a_voucher_code_in_the_pass_code_field_says_what_it_is_and_where_it_goes(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    voucher = group_voucher_code(new_voucher_code())
+    response = till_client.post(url, purchase(merchant, code=voucher, amount="10"))
+    errors = response.context["form"].errors["code"]
+    assert errors == [str(TillForm.MISPLACED["code"][ScanKind.VOUCHER])]
+    assert "voucher code" in errors[0] and "Voucher code" in errors[0]
+    # a gift card's own number: where its payment is taken
+    response = till_client.post(url, purchase(merchant, code=new_gift_card_number(), amount="10"))
+    assert "gift card number" in response.context["form"].errors["code"][0]
+    # a mistyped pass code is still just that
+    response = till_client.post(url, purchase(merchant, code="1234 5678 9016", amount="10"))
+    assert response.context["form"].errors["code"] == [str(InvalidPassCode.default_message)]
+    assert not TillTransaction.objects.exists()
+
+
+def test_a_pass_code_in_the_voucher_field_says_it_goes_in_the_pass_code(till_client, merchant, member_pass):
+    url = reverse("loyalty:till", args=[merchant.pk])
+    response = till_client.post(
+        url, purchase(merchant, code=member_pass.card_number, amount="10", voucher_code=current_code(member_pass))
+    )
+    form = response.context["form"]
+    assert form.errors["voucher_code"] == [str(TillForm.MISPLACED["voucher_code"][ScanKind.PASS])]
+    assert form.pays_otherwise  # the folded section is open again, with the error in it
+    assert not TillTransaction.objects.exists()
 
 
 def test_a_code_used_once_is_refused_the_second_time(till_client, merchant, member_pass):

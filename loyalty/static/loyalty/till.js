@@ -2,6 +2,10 @@
  *
  * - A keyboard-wedge scanner types the code and presses Enter: with an amount already typed that submits,
  *   otherwise the cursor moves to the amount. Enter in the amount submits (or goes back to an empty code).
+ * - A scan goes in the field of its kind, told by its shape as `loyalty.codes.scan_kind` tells it (`scanKind`): a
+ *   pass in the pass code, a voucher's code in the voucher field (the folded section opens). Wherever the wedge
+ *   typed it, on its Enter it is moved there; so is a camera scan. A gift card's number has no field here: a note
+ *   says where it goes.
  * - The idempotency key is made here, fresh for every form the server sends. A double tap is stopped, and a
  *   resent request (a reload after a lost answer, or the form again via Back) keeps its key, so the server
  *   answers it with the first result instead of awarding twice.
@@ -16,6 +20,8 @@
 
   var codeInput = form.querySelector("[data-code-input]");
   var amountInput = form.querySelector("[data-amount-input]");
+  var voucherInput = form.querySelector("[data-voucher-input]");
+  var otherwise = form.querySelector("[data-otherwise]");
   var preview = form.querySelector("[data-amount-preview]");
   var language = document.documentElement.lang || "nl";
   var euros = new Intl.NumberFormat(language, { style: "currency", currency: "EUR" });
@@ -101,12 +107,116 @@
     else form.submit();
   }
 
+  // --- What a scan is: the shapes of loyalty/codes.py -------------------------------------------------------
+
+  function luhnValid(digits) {
+    var total = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var digit = Number(digits.charAt(digits.length - 1 - i));
+      if (i % 2 === 1) {
+        digit *= 2;
+        if (digit > 9) digit -= 9;
+      }
+      total += digit;
+    }
+    return total % 10 === 0;
+  }
+
+  var VOUCHER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+  function voucherValid(code) {
+    // Luhn mod 32 over Crockford's base32, as codes.is_valid_voucher_code.
+    if (code.length !== 10) return false;
+    var total = 0;
+    for (var i = 0; i < code.length; i++) {
+      var index = VOUCHER_ALPHABET.indexOf(code.charAt(code.length - 1 - i));
+      if (index < 0) return false;
+      var addend = (i % 2 === 1 ? 2 : 1) * index;
+      total += Math.floor(addend / 32) + (addend % 32);
+    }
+    return total % 32 === 0;
+  }
+
+  function normaliseVoucher(text) {
+    return text.replace(/[\s\-_.]+/g, "").toUpperCase().replace(/O/g, "0").replace(/[IL]/g, "1");
+  }
+
+  // "pass", "voucher", "gift_card" or null, as codes.scan_kind.
+  function scanKind(raw) {
+    var text = String(raw || "").trim();
+    var qr = /^AGORA1\W?(\d{12})\W?\d{6}$/i.exec(text);
+    if (qr) return luhnValid(qr[1]) ? "pass" : null;
+    var digits = text.replace(/[\s\-.]+/g, "");
+    if (/^\d+$/.test(digits)) {
+      if ((digits.length === 12 || digits.length === 18) && luhnValid(digits.slice(0, 12))) return "pass";
+      if (digits.length === 16 && digits.charAt(0) === "9" && luhnValid(digits)) return "gift_card";
+    }
+    return voucherValid(normaliseVoucher(text)) ? "voucher" : null;
+  }
+
+  // A field's value may end in a scan typed after what was in it ("12,50" and then a voucher): the scan and what
+  // was there before it, if what was there is the field's own (`keeps`). The whole value is tried first.
+  function scanIn(value, keeps) {
+    for (var i = 0; i < value.length; i++) {
+      var kind = scanKind(value.slice(i));
+      if (kind && (i === 0 || keeps(value.slice(0, i)))) return { kind: kind, code: value.slice(i).trim(), rest: value.slice(0, i) };
+    }
+    return null;
+  }
+
+  function note(message) {
+    var field = codeInput.closest(".field");
+    var old = field.querySelector("[data-scan-note]");
+    if (old) old.remove();
+    if (!message) return;
+    var p = document.createElement("p");
+    p.className = "errorlist";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-scan-note", "");
+    p.textContent = message;
+    field.appendChild(p);
+  }
+
+  // Put a scan in the field of its kind, then go on: after a pass with an amount typed, submit; else to the first
+  // field still empty (the pass, the amount), or the button.
+  function place(scan) {
+    note("");
+    if (scan.kind === "voucher" && voucherInput) {
+      voucherInput.value = scan.code;
+      if (otherwise) otherwise.open = true;
+    } else if (scan.kind === "gift_card") {
+      note(form.dataset.msgGiftCard);
+    } else {
+      codeInput.value = scan.code;
+    }
+    if (!codeInput.value.trim()) codeInput.focus();
+    else if (!cents(amountInput.value)) amountInput.focus();
+    else if (scan.kind === "pass") submit();
+    else form.querySelector("[data-submit]").focus();
+  }
+
+  function routed(input, keeps) {
+    var scan = scanIn(input.value, keeps);
+    if (!scan) return false;
+    var own = input === codeInput ? "pass" : input === voucherInput ? "voucher" : null;
+    if (scan.kind === own && !scan.rest) return false; // in its place already
+    input.value = scan.rest;
+    if (input === amountInput) showAmount();
+    place(scan);
+    return true;
+  }
+
+  function isPass(text) { return scanKind(text) === "pass"; }
+  function isVoucher(text) { return scanKind(text) === "voucher"; }
+  function isAmount(text) { return cents(text) !== null; }
+
   // --- Enter, the scanner's last key ----------------------------------------------------------------------
 
   codeInput.addEventListener("keydown", function (event) {
     if (event.key !== "Enter") return;
     event.preventDefault();
     if (!codeInput.value.trim()) return;
+    if (routed(codeInput, isPass)) return;
     if (cents(amountInput.value)) submit();
     else amountInput.focus();
   });
@@ -114,9 +224,21 @@
   amountInput.addEventListener("keydown", function (event) {
     if (event.key !== "Enter") return;
     event.preventDefault();
+    if (routed(amountInput, isAmount)) return;
     if (!codeInput.value.trim()) codeInput.focus();
     else submit();
   });
+
+  if (voucherInput) {
+    voucherInput.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (routed(voucherInput, isVoucher)) return;
+      if (!codeInput.value.trim()) codeInput.focus();
+      else if (!cents(amountInput.value)) amountInput.focus();
+      else submit();
+    });
+  }
 
   // A scan while nothing is focused (after a tap elsewhere) still lands in the code field.
   document.addEventListener("keydown", function (event) {
@@ -176,10 +298,8 @@
       var image = context.getImageData(0, 0, canvas.width, canvas.height);
       var found = decode(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
       if (found && found.data) {
-        codeInput.value = found.data;
         stopCamera();
-        if (cents(amountInput.value)) submit();
-        else amountInput.focus();
+        place({ kind: scanKind(found.data) || "pass", code: found.data.trim() });
         return;
       }
     }
