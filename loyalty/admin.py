@@ -1,6 +1,7 @@
 """The Django admin for the pass programme (platform admins; area managers see their own area).
 
-Rules and multipliers are plain settings. Passes, the ledger and till transactions are read-only here:
+Rules and multipliers are plain settings; a change of them is audited with old and new values
+(`RuleChangesAudited`). Passes, the ledger and till transactions are read-only here:
 points change only through the services (a correction is `services.adjust_points`, never an edit).
 """
 
@@ -42,8 +43,29 @@ from .services.rewards import REWARD_FIELDS
 from .services.vouchers import group_voucher_code, normalise_voucher_code
 
 
+class RuleChangesAudited:
+    """A change of an area's or a merchant's pass rules is written to the audit log with each changed field's old and
+    new value ("adjustment_approval_threshold: 200 → 1000"). Django's admin log names only the fields, and these rules
+    are the programme's integrity limits (the threshold for a second manager, the caps, the notice period), which
+    one manager may change alone. They are no personal data, so their values may be in the log."""
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view is one transaction: the row is read, locked, as it was just before this save.
+        before = type(obj).objects.select_for_update().filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        changed = []
+        for name in form.fields:
+            field = obj._meta.get_field(name)
+            old = field.value_from_object(before) if before is not None else None
+            new = field.value_from_object(obj)
+            if old != new:
+                changed.append(f"{name}: {'—' if old is None else old} → {new}")
+        if changed:
+            log_access(actor=request.user, action=AuditAction.CHANGE, obj=obj, fields=changed, via="admin")
+
+
 @admin.register(LoyaltySettings)
-class LoyaltySettingsAdmin(ScopedModelAdmin):
+class LoyaltySettingsAdmin(RuleChangesAudited, ScopedModelAdmin):
     view_action = "loyalty.change_settings"
     change_action = "loyalty.change_settings"
     list_display = ("area", "points_per_euro", "welcome_bonus_points", "expiry_months", "undo_window_minutes")
@@ -51,7 +73,7 @@ class LoyaltySettingsAdmin(ScopedModelAdmin):
 
 
 @admin.register(MerchantLoyalty)
-class MerchantLoyaltyAdmin(ScopedModelAdmin):
+class MerchantLoyaltyAdmin(RuleChangesAudited, ScopedModelAdmin):
     view_action = "loyalty.change_settings"
     change_action = "loyalty.change_settings"
     list_display = ("merchant", "multiplier_permille")

@@ -4,7 +4,8 @@
 - the area's page: find a pass by its card number; the corrections waiting for a second manager (apply or not);
   the latest corrections applied, and those recently not applied;
 - a pass: its balance and latest history, the correction form (`services.correct_points`: at once within the
-  area's threshold, else waiting for a second manager), and a new card number for a lost phone or card
+  area's threshold, counted with what the manager corrected on this pass alone in the last 24 hours, else waiting
+  for a second manager, and the message says which made it wait), and a new card number for a lost phone or card
   (`services.replace_pass_codes`).
 
 Who: `loyalty.adjust_points` on the area (its managers). People who may not even view the area get a 404, those who
@@ -36,6 +37,7 @@ from .codes import group_card_number
 from .forms_corrections import CorrectionForm, FindPassForm
 from .models import LoyaltySettings, Pass, PointsCorrection
 from .services.corrections import ACTION
+from .services.ledger import solo_correction_points
 from .templatetags.loyalty_points import signed_points
 from .views import area_start, holds_role_for, managed_area, private
 
@@ -125,6 +127,23 @@ def pass_correction(request, pass_pk: int):
             if result.entry is not None:
                 text = _("%(points)s on pass %(card)s: the correction is applied.")
                 messages.success(request, text % {"points": _points_text(result.entry.points), "card": card})
+            elif result.together_with:
+                text = ngettext(
+                    "%(points)s on pass %(card)s waits for a second manager of the area to apply it: together with "
+                    "your corrections of this pass in the last 24 hours (%(earlier)s) it is more than %(threshold)s "
+                    "point.",
+                    "%(points)s on pass %(card)s waits for a second manager of the area to apply it: together with "
+                    "your corrections of this pass in the last 24 hours (%(earlier)s) it is more than %(threshold)s "
+                    "points.",
+                    result.threshold,
+                )
+                earlier = ngettext("%(points)s point", "%(points)s points", result.together_with) % {
+                    "points": result.together_with
+                }
+                points = _points_text(result.correction.points)
+                messages.success(
+                    request, text % {"points": points, "card": card, "earlier": earlier, "threshold": result.threshold}
+                )
             else:
                 text = _("%(points)s on pass %(card)s waits for a second manager of the area to apply it.")
                 messages.success(request, text % {"points": _points_text(result.correction.points), "card": card})
@@ -145,6 +164,7 @@ def pass_correction(request, pass_pk: int):
         "history": selectors.pass_history(member_pass, limit=10).entries,
         "waiting": selectors.waiting_corrections(area, member_pass=member_pass),
         "threshold": LoyaltySettings.for_area(area).adjustment_approval_threshold,
+        "solo_points": solo_correction_points(pass_id=member_pass.pk, by=request.user, now=timezone.now()),
         "form": form,
         "request_key": request.POST.get("request_key") or uuid.uuid4(),
     }

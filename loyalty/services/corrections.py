@@ -5,6 +5,11 @@ direction) it is applied at once, as a ledger entry of kind ADJUST (`ledger.adju
 `PointsCorrection` until another manager of the area applies it (`approve_correction`: the entry then names both) or
 either of them, or another, decides it is not applied (`reject_correction`). A correction is decided once; applying
 it uses its own request key, so it can never make two entries. Every step is audited.
+
+The threshold counts what one manager applies alone to one pass in 24 hours, not one correction: five corrections
+of 200 are a correction of 1000 (`ledger.solo_correction_points`, sizes either way). The sum is read under the
+pass's row lock, so two corrections sent at once cannot both count as within it; `adjust_points` checks it again.
+Corrections another manager approved, and other managers' own, do not count.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from privacy.services import log_access
 
 from ..exceptions import CorrectionDecided, InvalidAdjustment, NotAllowed, OwnCorrection, PassNotFound
 from ..models import CorrectionStatus, LedgerEntry, LoyaltySettings, Pass, PointsCorrection
-from .ledger import adjust_points
+from .ledger import adjust_points, lock_pass, solo_correction_points
 
 ACTION = "loyalty.adjust_points"
 #: The largest correction, either way (an integer column's range, far beyond any real one).
@@ -32,21 +37,24 @@ REASON_MAX_LENGTH = 200
 
 @dataclass(frozen=True)
 class CorrectionResult:
-    """`entry` when the correction was applied at once; `correction` when it waits for a second manager."""
+    """`entry` when the correction was applied at once; `correction` when it waits for a second manager.
+
+    `together_with`: when it waits only because of them, the points its manager corrected on this pass alone in the
+    last 24 hours (else 0); `threshold`: the area's.
+    """
 
     entry: LedgerEntry | None = None
     correction: PointsCorrection | None = None
-
-
-def needs_second_manager(member_pass: Pass, points: int) -> bool:
-    return abs(points) > LoyaltySettings.for_area(member_pass.area_id).adjustment_approval_threshold
+    together_with: int = 0
+    threshold: int = 0
 
 
 def correct_points(
     *, pass_id: int, points: int, reason: str, by, request_key: uuid.UUID, now: datetime | None = None
 ) -> CorrectionResult:
-    """Correct the pass's points by `points` (positive or negative) for `reason`: at once within the area's threshold,
-    else a correction waiting for a second manager. Sending the same `request_key` again returns the first result.
+    """Correct the pass's points by `points` (positive or negative) for `reason`: at once when it is, together with
+    what `by` corrected on this pass alone in the last 24 hours, within the area's threshold; else a correction
+    waiting for a second manager. Sending the same `request_key` again returns the first result.
 
     Raises InvalidAdjustment, PassNotFound, NotAllowed, InsufficientPoints (a deduction larger than the balance).
     """
@@ -61,29 +69,39 @@ def correct_points(
         raise PassNotFound()
     if not can(by, ACTION, member_pass):
         raise NotAllowed()
-    if previous := PointsCorrection.objects.filter(request_key=request_key).first():
-        return CorrectionResult(correction=previous)
-    if not needs_second_manager(member_pass, points):
-        entry = adjust_points(pass_id=pass_id, points=points, reason=reason, by=by, request_key=request_key, now=now)
-        return CorrectionResult(entry=entry)
-    try:
-        with transaction.atomic():
-            correction = PointsCorrection.objects.create(
-                area_id=member_pass.area_id,
-                member_pass=member_pass,
-                points=points,
-                reason=reason,
-                request_key=request_key,
-                requested_by=by,
-                requested_at=now,
+    threshold = LoyaltySettings.for_area(member_pass.area_id).adjustment_approval_threshold
+    with transaction.atomic():
+        # Serialises this pass's corrections: the 24 hours' sum below is read after any other one committed.
+        lock_pass(pk=pass_id)
+        if previous := PointsCorrection.objects.filter(request_key=request_key).first():
+            return CorrectionResult(correction=previous, threshold=threshold)
+        # A double submit of one applied at once: `adjust_points` returns that entry (its sum now counts it).
+        replayed = LedgerEntry.objects.filter(request_key=request_key).exists()
+        before = solo_correction_points(pass_id=pass_id, by=by, now=now)
+        if replayed or before + abs(points) <= threshold:
+            entry = adjust_points(
+                pass_id=pass_id, points=points, reason=reason, by=by, request_key=request_key, now=now
             )
-    except IntegrityError:
-        # The same request at the same moment (a double click): the first one's.
-        correction = PointsCorrection.objects.filter(request_key=request_key).first()
-        if correction is None:
-            raise
-    _audit(by, correction)
-    return CorrectionResult(correction=correction)
+            return CorrectionResult(entry=entry, threshold=threshold)
+        try:
+            with transaction.atomic():
+                correction = PointsCorrection.objects.create(
+                    area_id=member_pass.area_id,
+                    member_pass=member_pass,
+                    points=points,
+                    reason=reason,
+                    request_key=request_key,
+                    requested_by=by,
+                    requested_at=now,
+                )
+        except IntegrityError:
+            # The same request at the same moment (a double click): the first one's.
+            correction = PointsCorrection.objects.filter(request_key=request_key).first()
+            if correction is None:
+                raise
+        _audit(by, correction)
+    together_with = before if abs(points) <= threshold else 0
+    return CorrectionResult(correction=correction, together_with=together_with, threshold=threshold)
 
 
 def approve_correction(*, correction_id: int, by, now: datetime | None = None) -> PointsCorrection:

@@ -22,12 +22,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 from privacy.models import AuditAction
@@ -343,6 +344,24 @@ def _spend(pass_id, points, request_key, by, merchant, reason, now) -> LedgerEnt
     )
 
 
+#: How long a manager's own corrections of one pass count together against the area's threshold.
+SOLO_CORRECTION_WINDOW = timedelta(hours=24)
+
+
+def solo_correction_points(*, pass_id: int, by, now: datetime) -> int:
+    """The points `by` corrected on this pass alone (no second manager) in the 24 hours before `now`, as sizes:
+    +200 and -200 are 400. Split into small corrections, a large one still needs a second manager; sizes, not the
+    net, because a deduction moves a member's points as much as an addition and a pair of opposite corrections
+    must not make room for a third. One query."""
+    return LedgerEntry.objects.filter(
+        member_pass_id=pass_id,
+        kind=EntryKind.ADJUST,
+        by=by,
+        approved_by__isnull=True,
+        occurred_at__gt=now - SOLO_CORRECTION_WINDOW,
+    ).aggregate(points=Coalesce(Sum(Abs("points")), 0))["points"]
+
+
 def adjust_points(
     *,
     pass_id: int,
@@ -355,7 +374,8 @@ def adjust_points(
 ) -> LedgerEntry:
     """A manual correction by an area manager (`loyalty.adjust_points`), positive or negative, with a reason.
 
-    Above the area's threshold (in either direction) a second manager must approve. Audited.
+    Above the area's threshold (in either direction), or above it together with what `by` corrected on this pass
+    alone in the last 24 hours (`solo_correction_points`), a second manager must approve. Audited.
     Raises InvalidAdjustment, PassNotFound, NotAllowed, SecondApprovalRequired, InsufficientPoints.
     """
     reason = (reason or "").strip()
@@ -376,8 +396,20 @@ def adjust_points(
             approved_by.pk == by.pk or not can(approved_by, "loyalty.adjust_points", member_pass)
         ):
             raise SecondApprovalRequired()
-        if abs(points) > rules.adjustment_approval_threshold and approved_by is None:
-            raise SecondApprovalRequired()
+        if approved_by is None:
+            if abs(points) > rules.adjustment_approval_threshold:
+                raise SecondApprovalRequired()
+            # Read under the pass lock, so two corrections at once cannot both count as within the threshold.
+            if (
+                solo_correction_points(pass_id=pass_id, by=by, now=now) + abs(points)
+                > rules.adjustment_approval_threshold
+            ):
+                raise SecondApprovalRequired(
+                    _(
+                        "Together with your own corrections of this pass in the last 24 hours this is more than the "
+                        "area's threshold: it needs the approval of a second manager."
+                    )
+                )
         fields = {"request_key": request_key, "now": now, "reason": reason[:200], "by": by, "approved_by": approved_by}
         if points > 0:
             entry = credit(member_pass, points=points, kind=EntryKind.ADJUST, rules=rules, **fields)

@@ -254,3 +254,21 @@ def test_the_admin_keeps_rewards_through_the_service_and_its_rules(client, area,
     assert refused.status_code == 200 and "merchant" in refused.context["adminform"].form.errors
     reward.refresh_from_db()
     assert reward.merchant is None
+
+
+def test_a_change_of_the_rules_is_audited_with_old_and_new_values(client, area, admin_manager):
+    rules = rules_for(area, adjustment_approval_threshold=250)
+    url = reverse("admin:loyalty_loyaltysettings_change", args=[rules.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: "" if value is None else value for name, value in form.initial.items() if name in form.fields}
+
+    response = client.post(url, {**data, "adjustment_approval_threshold": "5000", "daily_cap_points": "900"})
+
+    assert response.status_code == 302
+    assert LoyaltySettings.objects.get(pk=rules.pk).adjustment_approval_threshold == 5000
+    entry = AuditEntry.objects.get(object_type="loyalty.loyaltysettings")
+    assert (entry.actor, entry.action, entry.area_id, entry.via) == (admin_manager, "change", area.pk, "admin")
+    assert sorted(entry.fields) == ["adjustment_approval_threshold: 250 → 5000", "daily_cap_points: 500 → 900"]
+
+    client.post(url, {**data, "adjustment_approval_threshold": "5000", "daily_cap_points": "900"})  # nothing changes
+    assert AuditEntry.objects.filter(object_type="loyalty.loyaltysettings").count() == 1

@@ -15,7 +15,14 @@ from accounts.roles import Role
 from areas.tests.factories import ShoppingAreaFactory
 from loyalty import services
 from loyalty.codes import group_card_number
-from loyalty.exceptions import CorrectionDecided, InsufficientPoints, InvalidAdjustment, NotAllowed, OwnCorrection
+from loyalty.exceptions import (
+    CorrectionDecided,
+    InsufficientPoints,
+    InvalidAdjustment,
+    NotAllowed,
+    OwnCorrection,
+    SecondApprovalRequired,
+)
 from loyalty.models import CorrectionStatus, EntryKind, LedgerEntry, Pass, PointsCorrection
 from loyalty.selectors import pass_history
 from privacy.models import AuditEntry
@@ -142,6 +149,73 @@ def test_every_step_is_audited_and_the_member_reads_why(member_pass, manager, se
     assert pass_history(member_pass).entries[0]["label"] == "Correction: Kassa lag eruit op 3 juni"
 
 
+# --- One manager's corrections of a pass count together for 24 hours ----------------------------------------------
+
+
+def test_corrections_split_into_small_ones_wait_for_a_second_manager(member_pass, manager, second, now):
+    # given: the threshold is 100; one manager corrects the pass in steps
+    first = correct(member_pass, 60, manager, now=now)
+    second_step = correct(member_pass, 40, manager, now=now + timedelta(hours=1))
+
+    # when: a third step takes the day's corrections above the threshold
+    third = correct(member_pass, 30, manager, now=now + timedelta(hours=2))
+
+    # then: the first two are applied, the third waits like a large one, and says what it was counted with
+    assert first.entry and second_step.entry and third.entry is None
+    assert third.correction.status == CorrectionStatus.PENDING
+    assert (third.together_with, third.threshold) == (100, 100)
+    assert balance(member_pass) == 100
+    services.approve_correction(correction_id=third.correction.pk, by=second, now=now + timedelta(hours=3))
+    assert balance(member_pass) == 130
+
+
+def test_deductions_count_by_their_size(member_pass, manager, now):
+    correct(member_pass, 80, manager, now=now)
+
+    taken_back = correct(member_pass, -30, manager, now=now + timedelta(minutes=5))
+
+    assert taken_back.entry is None and taken_back.together_with == 80 and balance(member_pass) == 80
+
+
+def test_the_sum_counts_the_last_24_hours_only(member_pass, manager, now):
+    correct(member_pass, 100, manager, now=now)
+
+    day_later = correct(member_pass, 100, manager, now=now + timedelta(hours=24, minutes=1))
+    same_day = correct(member_pass, 1, manager, now=now + timedelta(hours=24, minutes=2))
+
+    assert day_later.entry is not None and same_day.entry is None and balance(member_pass) == 200
+
+
+def test_another_managers_corrections_and_approved_ones_do_not_count(member_pass, manager, second, now):
+    waiting = correct(member_pass, 150, manager, now=now).correction
+    services.approve_correction(correction_id=waiting.pk, by=second, now=now)  # four eyes already
+    theirs = correct(member_pass, 100, second, now=now)
+
+    mine = correct(member_pass, 100, manager, now=now)
+
+    assert theirs.entry is not None and mine.entry is not None and balance(member_pass) == 350
+    other_pass = PassFactory(area=member_pass.area)
+    assert correct(other_pass, 100, manager, now=now).entry is not None  # another pass: its own count
+
+
+def test_adjust_points_called_directly_counts_them_too(member_pass, manager, now):
+    services.adjust_points(pass_id=member_pass.pk, points=70, reason="Bon 1", by=manager, now=now)
+
+    with pytest.raises(SecondApprovalRequired) as refused:
+        services.adjust_points(pass_id=member_pass.pk, points=70, reason="Bon 2", by=manager, now=now)
+
+    assert "last 24 hours" in refused.value.message and balance(member_pass) == 70
+
+
+def test_a_repeated_submit_of_an_applied_correction_stays_applied(member_pass, manager, now):
+    key = uuid.uuid4()
+    first = correct(member_pass, 100, manager, key=key, now=now)
+
+    again = correct(member_pass, 100, manager, key=key, now=now)
+
+    assert again.entry == first.entry and not PointsCorrection.objects.exists() and balance(member_pass) == 100
+
+
 # --- The pages ---------------------------------------------------------------------------------------------------
 
 
@@ -254,3 +328,20 @@ def test_the_member_finds_the_correction_and_why_in_their_export(member_pass, ma
     assert [(row["points"], row["reason"], row["status"]) for row in section["rows"]] == [
         (500, "Bon 77 niet gescand", "pending")
     ]
+
+
+def test_the_page_says_why_a_small_correction_waits(client, member_pass, manager):
+    client.force_login(manager)
+    client.post(pass_url(member_pass), {"points": "60", "reason": "Bon 1", "request_key": str(uuid.uuid4())})
+    page = client.get(pass_url(member_pass)).content.decode()
+    assert "You corrected this pass by 60 points on your own in the last 24 hours" in page
+
+    response = client.post(
+        pass_url(member_pass), {"points": "-50", "reason": "Bon 2", "request_key": str(uuid.uuid4())}, follow=True
+    )
+
+    assert (
+        "waits for a second manager of the area to apply it: together with your corrections of this pass in the last "
+        "24 hours (60 points) it is more than 100 points." in response.content.decode()
+    )
+    assert balance(member_pass) == 60 and PointsCorrection.objects.get().points == -50
