@@ -35,7 +35,10 @@ class PassBlocked(LoyaltyError):
 
 
 class CodeAlreadyUsed(LoyaltyError):
-    default_message = _("This code was used already. Ask the member to show the pass again for a fresh code.")
+    default_message = _(
+        "This code was used already. The pass shows a new code within 30 seconds: scan that one, or type the card "
+        "number."
+    )
 
 
 class CodeExpired(InvalidPassCode):

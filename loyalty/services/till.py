@@ -88,7 +88,10 @@ class TillResult:
     `points_awarded` is the change of the balance by earning: negative for an undo or a refund.
     `points_spent` are the points a reward took (given back, negative, by an undo). `to_pay_cents` is what
     the customer still pays in money after the voucher, the reward and the gift card. `is_replay` is True
-    when this is the stored answer to an earlier request with the same key.
+    when this is the stored answer to an earlier request with the same key. `daily_cap_points` is the area's
+    daily maximum when it cut this purchase's points (0 when it did not), for the cashier to tell the member.
+    `balance` is the balance the member's app shows, which leaves out points past their date that the night's
+    expiry has not taken yet (`selectors.pass_overview`).
     """
 
     transaction_id: int
@@ -107,9 +110,12 @@ class TillResult:
     campaign_points: int = 0
     campaign_name: str = ""
     to_pay_cents: int = 0
+    daily_cap_points: int = 0
 
 
-def _result(transaction_: TillTransaction, *, first_name: str, is_replay: bool = False) -> TillResult:
+def _result(
+    transaction_: TillTransaction, *, first_name: str, is_replay: bool = False, daily_cap_points: int = 0
+) -> TillResult:
     return TillResult(
         transaction_id=transaction_.pk,
         member_first_name=first_name,
@@ -127,6 +133,7 @@ def _result(transaction_: TillTransaction, *, first_name: str, is_replay: bool =
         campaign_points=transaction_.campaign_points,
         campaign_name=transaction_.campaign.name if transaction_.campaign_id else "",
         to_pay_cents=transaction_.earning_cents,
+        daily_cap_points=daily_cap_points,
     )
 
 
@@ -217,7 +224,9 @@ def _till_facts(
       typo does not eat into it);
     - scans at this merchant and at this till device in the last hour (velocity);
     - the member's purchases here that were not undone (the first-visit bonus);
-    - purchases here with this receipt number that were not undone (a receipt earns once).
+    - purchases here with this receipt number that were not undone (a receipt earns once);
+    - points of the pass's lots past their date that the night's expiry has not taken yet (`overdue`: the balance the
+      member's app shows leaves them out, so the till's does too).
 
     "Not undone" is purchases less undos: an undo row carries its purchase's pass, merchant and receipt
     number, and a purchase is undone at most once. (A per-row EXISTS would do, but its cost estimate makes
@@ -284,6 +293,8 @@ class _Earning(NamedTuple):
     bonus: int
     campaign: Campaign | None
     campaign_points: int
+    #: The daily cap when it cut the points, else 0.
+    capped_at: int = 0
 
 
 def _earning(member_pass: Pass, merchant, rules: LoyaltySettings, facts: dict, *, earning_cents: int, now) -> _Earning:
@@ -305,12 +316,14 @@ def _earning(member_pass: Pass, merchant, rules: LoyaltySettings, facts: dict, *
             now=now,
         )
     bonus = rules.first_visit_bonus_points if not facts["visits_here"] and earning_cents else 0
-    points = base + extra + bonus
+    earned = base + extra + bonus
+    points = earned
     if rules.daily_cap_points:
         points = max(0, min(points, rules.daily_cap_points - facts["points_today"]))
     campaign_points = min(extra, points)
     bonus = min(bonus, points - campaign_points)
-    return _Earning(points, bonus, campaign if campaign_points else None, campaign_points)
+    capped_at = rules.daily_cap_points if points < earned else 0
+    return _Earning(points, bonus, campaign if campaign_points else None, campaign_points, capped_at)
 
 
 def award_for_purchase(
@@ -453,9 +466,12 @@ def _award(
         cards = gift_cards_of_pass(member_pass, now=now, lock=True)
     earning_cents = amount_cents - voucher_cents - reward_cents - giftcard_cents
 
-    points, bonus, campaign, campaign_points = _earning(
+    points, bonus, campaign, campaign_points, capped_at = _earning(
         member_pass, merchant, rules, facts, earning_cents=earning_cents, now=now
     )
+    # Points past their date that the night's expiry has not taken yet are gone for the member: the balance after
+    # leaves them out, as the member's app shows it. (Spending on a reward expired them already.)
+    overdue = 0 if reward_id is not None else facts["overdue"]
 
     purchase = TillTransaction.objects.create(
         merchant=merchant,
@@ -473,7 +489,7 @@ def _award(
         reward_cents=reward_cents,
         points_spent=points_spent,
         giftcard_cents=giftcard_cents,
-        balance_after=member_pass.points_balance - spent_here + points,
+        balance_after=member_pass.points_balance - overdue - spent_here + points,
         occurred_at=now,
         request_key=request_key,
         device_id=device_id,
@@ -526,7 +542,7 @@ def _award(
         member_pass.last_totp_step = step
     member = member_pass.member
     first_name = member.first_name if member_pass.name_consent and holds_account(member) else ""
-    return _result(purchase, first_name=first_name)
+    return _result(purchase, first_name=first_name, daily_cap_points=capped_at)
 
 
 #: How often a scan that only earns is read and written again when its pass changed in between, before it takes the
@@ -558,7 +574,7 @@ def _award_unlocked(
             receipt_number=receipt_number,
             now=now,
         )
-        points, bonus, campaign, campaign_points = _earning(
+        points, bonus, campaign, campaign_points, capped_at = _earning(
             member_pass, merchant, rules, facts, earning_cents=amount_cents, now=now
         )
         purchase = {
@@ -624,6 +640,7 @@ def _award_unlocked(
             campaign_points=campaign_points,
             campaign_name=campaign.name if campaign else "",
             to_pay_cents=amount_cents,
+            daily_cap_points=capped_at,
         )
     return None
 

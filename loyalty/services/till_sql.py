@@ -21,7 +21,7 @@ pass lock (`till._award`).
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.db import connection, transaction
@@ -42,6 +42,7 @@ FACT_NAMES = (
     "receipt_purchases",
     "receipt_undone",
     "previous_id",
+    "overdue",
 )
 
 
@@ -49,11 +50,19 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def overdue_sql(pass_id: str, now: str) -> str:
+    """The points of the pass's lots past their date at the SQL `now` that the night's expiry has not taken yet: the
+    member's app leaves them out of the balance (`selectors.pass_overview`), so the till's balance after does too."""
+    return f"""(SELECT COALESCE(SUM(remaining), 0) FROM {_q(PointLot._meta.db_table)}
+            WHERE member_pass_id = {pass_id} AND remaining > 0 AND expires_at <= {now})"""
+
+
 def facts_sql(pass_id: str) -> str:
     """The facts of `till._till_facts`, one column each (FACT_NAMES), for the pass whose id is the SQL `pass_id`:
     `%(pass)s` for a pass already known, `p.id` inside `read_for_scan`. Named parameters: `facts_params`.
 
-    CASE rather than FILTER, so that SQLite runs it too.
+    CASE rather than FILTER, so that SQLite runs it too. The overdue points are a subquery of their own table, in the
+    same statement.
     """
     p = pass_id
     return f"""
@@ -74,7 +83,8 @@ def facts_sql(pass_id: str) -> str:
                 THEN 1 ELSE 0 END),
             SUM(CASE WHEN merchant_id = %(merchant)s AND receipt_number = %(receipt)s AND kind = %(undo)s
                 THEN 1 ELSE 0 END),
-            MAX(CASE WHEN request_key = %(key)s THEN id END)
+            MAX(CASE WHEN request_key = %(key)s THEN id END),
+            {overdue_sql(p, "%(now)s")}
         FROM {_q(TillTransaction._meta.db_table)}
         WHERE (member_pass_id = {p} AND occurred_at >= %(window)s)
            OR (merchant_id = %(merchant)s AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s)
@@ -88,7 +98,8 @@ def facts_sql(pass_id: str) -> str:
 def facts_params(
     *, merchant_id: int, device_id: str, receipt_number: str, request_key, hour_ago: datetime, day_start: datetime
 ) -> dict:
-    """The parameters of `facts_sql` (and the pass's, `pass`, where it is one)."""
+    """The parameters of `facts_sql` (and the pass's, `pass`, where it is one). The scan's moment is an hour after
+    `hour_ago`."""
     at = TillTransaction._meta.get_field("occurred_at")
     return {
         "purchase": TillKind.PURCHASE.value,
@@ -100,6 +111,7 @@ def facts_params(
         "hour_ago": at.get_db_prep_value(hour_ago, connection),
         "day_start": at.get_db_prep_value(day_start, connection),
         "window": at.get_db_prep_value(min(hour_ago, day_start), connection),
+        "now": at.get_db_prep_value(hour_ago + timedelta(hours=1), connection),
     }
 
 
@@ -189,7 +201,10 @@ def read_for_scan(merchant, card_number: str, facts: dict) -> tuple[Pass, dict] 
 @cache
 def write_sql() -> str:
     """The till transaction, its ledger entry and lot (when it earns) and the pass's new balance, version and code
-    step, in one statement: nothing unless the pass is still at the version read and active and the step unused."""
+    step, in one statement: nothing unless the pass is still at the version read and active and the step unused.
+    The balance after leaves out overdue points (`overdue_sql`), read here rather than trusted from the unlocked read:
+    the night's expiry and spends in the app take them without raising the till version."""
+    overdue = overdue_sql("%(pass)s", "%(TillTransaction_occurred_at)s")
 
     def insert(model, source: str, **fixed: str) -> str:
         fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -207,15 +222,15 @@ def write_sql() -> str:
               AND (%(step)s::bigint IS NULL OR last_totp_step < %(step)s::bigint)
             RETURNING points_balance
         ), t AS (
-            {insert(TillTransaction, "p", balance_after="p.points_balance")}
-            RETURNING id
+            {insert(TillTransaction, "p", balance_after=f"GREATEST(p.points_balance - {overdue}, 0)")}
+            RETURNING id, balance_after
         ), e AS (
             {insert(LedgerEntry, "t WHERE %(points)s > 0", till_transaction_id="t.id")}
             RETURNING id
         ), l AS (
             {insert(PointLot, "e", entry_id="e.id")}
         )
-        SELECT t.id, p.points_balance FROM t, p
+        SELECT t.id, t.balance_after FROM t
     """
 
 

@@ -135,6 +135,52 @@ def test_an_undone_scan_gives_its_points_back_to_the_days_cap(area, merchant, ca
     assert award(merchant, member_pass, 1000, at=now + timedelta(minutes=1), by=cashier).points_awarded == 10
 
 
+def test_a_purchase_the_daily_cap_cut_says_so_with_the_cap(area, merchant, cashier, member_pass, now):
+    rules_for(area, daily_cap_points=100, max_scans_per_member_per_merchant_per_day=0)
+    assert award(merchant, member_pass, 8000, at=now, by=cashier).daily_cap_points == 0  # 80 of 100: not cut
+    cut = award(merchant, member_pass, 5000, at=now + timedelta(minutes=5), by=cashier)
+    assert (cut.points_awarded, cut.daily_cap_points) == (20, 100)
+    nothing = award(merchant, member_pass, 5000, at=now + timedelta(minutes=10), by=cashier)
+    assert (nothing.points_awarded, nothing.daily_cap_points) == (0, 100)
+    # a purchase under a euro earns nothing, but not because of the cap
+    assert award(merchant, member_pass, 50, at=now + timedelta(minutes=15), by=cashier).daily_cap_points == 0
+
+
+def test_the_balance_after_a_purchase_leaves_out_overdue_points_as_the_members_app_does(
+    area, merchant, other_merchant, cashier, member_pass, now
+):
+    # given: 30 points earned longer ago than the expiry period, not yet taken by the night's expiry
+    rules_for(area, expiry_months=12)
+    award(merchant, member_pass, 3000, at=now - timedelta(days=400), by=cashier)
+    member_pass.refresh_from_db()
+    assert (member_pass.points_balance, selectors.pass_overview(member_pass, now=now)["balance"]) == (30, 0)
+    # when: a purchase
+    result = award(merchant, member_pass, 1500, at=now, by=cashier)
+    # then: the till shows what the app shows, and keeps it with the purchase; the ledger is left to the night
+    member_pass.refresh_from_db()
+    assert result.balance == selectors.pass_overview(member_pass, now=now)["balance"] == 15
+    assert TillTransaction.objects.get(pk=result.transaction_id).balance_after == 15
+    assert member_pass.points_balance == 45
+    later = award(other_merchant, member_pass, 1000, at=now + timedelta(minutes=1), by=cashier_for(other_merchant))
+    member_pass.refresh_from_db()
+    assert later.balance == selectors.pass_overview(member_pass, now=now)["balance"] == 25
+
+
+def test_a_code_used_for_an_undone_purchase_says_to_wait_for_the_next_one(merchant, cashier, member_pass, now):
+    code = qr(member_pass, now)
+    first = award(merchant, member_pass, 1000, at=now, by=cashier, code=code)
+    services.undo_till_transaction(
+        merchant=merchant, transaction_id=first.transaction_id, request_key=key(), by=cashier, now=now
+    )
+    with pytest.raises(CodeAlreadyUsed) as refused:
+        award(merchant, member_pass, 1000, at=now + timedelta(seconds=5), by=cashier, code=code)
+    assert "new code within 30 seconds" in refused.value.message and "card number" in refused.value.message
+    # the next code the pass shows is taken, and so is the card number alone
+    assert award(merchant, member_pass, 1000, at=now + timedelta(seconds=30), by=cashier).points_awarded == 10
+    alone = award(merchant, member_pass, 1000, at=now + timedelta(seconds=40), by=cashier, code=member_pass.card_number)
+    assert alone.points_awarded == 10
+
+
 # --- Pass codes -------------------------------------------------------------------------------------------
 
 

@@ -112,6 +112,7 @@ def _scan(twin, path, *, merchant, cents, receipt, with_code, now):
         result.campaign_name,
         result.to_pay_cents,
         result.member_first_name,
+        result.daily_cap_points,
     )
 
 

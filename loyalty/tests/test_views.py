@@ -436,6 +436,15 @@ def test_a_purchase_awards_points_and_shows_name_points_and_balance(till_client,
     assert response.context["recent"][0]["transaction"].member_first_name == "Sanne"
 
 
+def test_the_till_says_when_the_daily_maximum_cut_the_points(till_client, area, merchant, member_pass):
+    rules_for(area, daily_cap_points=100)
+    url = reverse("loyalty:till", args=[merchant.pk])
+    page = till_client.post(url, purchase(merchant, code=member_pass.card_number, amount="80")).content.decode()
+    assert "+80 points" in page and "Daily maximum" not in page
+    page = till_client.post(url, purchase(merchant, code=member_pass.card_number, amount="50")).content.decode()
+    assert "+20 points" in page and "Daily maximum reached: 100 points today." in page
+
+
 def test_the_tills_last_transactions_show_a_date_when_not_from_today(till_client, area, merchant, member_pass, cashier):
     # given: a purchase two days ago and one now
     two_days_ago = timezone.now() - timedelta(days=2)
