@@ -131,6 +131,13 @@ class ProgrammeClosed(LoyaltyError):
     default_message = _("This shopping area's pass is not open for new members.")
 
 
+class JoinTextChanged(LoyaltyError):
+    """The terms or a consent's text changed (or a purpose stopped being offered) between showing the join page and
+    pressing its button: nothing was recorded, and the page must be shown again with the texts as they are now."""
+
+    default_message = _("A text on this page has just changed. Please read it again before you join.")
+
+
 # --- Vouchers, rewards, campaigns (services/vouchers.py, services/rewards.py, services/campaigns.py) ---------
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agora.exceptions import ApplicationError
+from privacy.forms import ConsentChoicesMixin
 
 from .codes import ScanKind, parse_pass_code, scan_kind
 from .models import Pass
@@ -60,9 +61,10 @@ class ServiceErrorsMixin:
         self.add_error(field if field in self.fields else None, error.message)
 
 
-class JoinForm(ServiceErrorsMixin, forms.Form):
-    """Joining the area's pass: both profile fields are optional and stored only when given. The service checks
-    the postcode (and keeps its 4 digits only); its errors come back on the fields."""
+class ProfileForm(ServiceErrorsMixin, forms.Form):
+    """The two optional profile fields, on joining and after (changed, or cleared by leaving them empty:
+    `services.update_pass_profile`). The service checks the postcode (and keeps its 4 digits only); its errors come
+    back on the fields."""
 
     postcode = forms.CharField(
         label=_("The 4 digits of your postcode (optional)"),
@@ -78,9 +80,19 @@ class JoinForm(ServiceErrorsMixin, forms.Form):
         self.fields["age_band"].choices = age_band_choices()
 
 
-class ProfileForm(JoinForm):
-    """The same two optional fields after joining: changed, or cleared by leaving them empty
-    (`services.update_pass_profile`)."""
+class JoinForm(ConsentChoicesMixin, ProfileForm):
+    """Joining the area's pass: the optional profile fields (stored only when given), the area's optional consents as
+    the sign-up form offers them (none ticked; those already given here shown as given, without a box), and the
+    version of the terms shown, so terms published in between are shown before they are accepted."""
+
+    terms_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, consents: list | None = None, terms_version: int | None = None, **kwargs):
+        """`consents`: the person's choices in this area (`privacy.selectors.consents_for`); `terms_version`: the
+        version of the terms on the page."""
+        super().__init__(*args, **kwargs)
+        self.fields["terms_version"].initial = terms_version
+        self.add_consent_fields(current=consents)
 
 
 class AmountField(forms.Field):

@@ -182,6 +182,11 @@ class Pass(models.Model):
     age_band = models.CharField(_("age group"), max_length=5, choices=AgeBand.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=PassStatus.choices, default=PassStatus.ACTIVE)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # The contract terms accepted on joining: the privacy registry's `operate_pass` text (append-only, so its version
+    # names the exact text, and the hash proves it). Empty for passes made before this was recorded.
+    terms_version = models.PositiveIntegerField(_("version of the terms accepted"), null=True, editable=False)
+    terms_sha256 = models.CharField(_("hash of the terms accepted"), max_length=64, blank=True, editable=False)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, editable=False)
     points_balance = models.IntegerField(_("points balance"), default=0, editable=False)
     # Goes up with every till transaction of the pass (purchase, undo, refund): a scan that read the pass without
     # locking it writes only if this is still what it read (`services.till_sql`), else it reads again.

@@ -1,6 +1,7 @@
 """Registers the loyalty app's personal data with the privacy registry.
 
-The pass holds the profile the member chose to give (postcode, age band) and the card number.
+The pass holds the profile the member chose to give (postcode, age band), the card number, and which contract terms
+the member accepted on joining (version, hash, moment: kept on erasure, as the record of the contract).
 On erasure the profile is emptied, the pass blocked, and its secrets replaced, so neither the app's
 codes nor the printed card work again. The ledger, the till transactions and the webshop's points per shop
 are bookkeeping: they name no one (ids, amounts, points, times) and stay for the collective's settlement and
@@ -29,7 +30,18 @@ register(
     Pass,
     label=_("Your city passes"),
     subject_path="member",
-    fields=["area", "card_number", "postcode", "age_band", "status", "joined_at", "points_balance"],
+    fields=[
+        "area",
+        "card_number",
+        "postcode",
+        "age_band",
+        "status",
+        "joined_at",
+        "terms_version",
+        "terms_sha256",
+        "terms_accepted_at",
+        "points_balance",
+    ],
     on_erase="anonymise",
     anonymise={
         "postcode": "",

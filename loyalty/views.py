@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,10 +32,11 @@ from accounts.permissions import get_for_action_or_404, is_platform_admin, membe
 from agora.exceptions import ApplicationError
 from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
-from privacy.selectors import has_consent, published_purposes
+from privacy.selectors import consents_for, has_consent, published_purposes
 
 from . import icons, selectors, services, totp
 from .codes import group_card_number, qr_svg
+from .exceptions import JoinTextChanged
 from .forms import HistoryForm, JoinForm, PinForm, ProfileForm, RefundForm, TillDayForm, TillForm, UndoForm
 
 TILL_ACTION = selectors.TILL_ACTION
@@ -121,13 +123,16 @@ def _purpose_texts() -> dict:
 
 @require_http_methods(["GET", "POST"])
 def join(request):
-    """The area's pass: its terms, two optional profile fields with their purpose, and one button.
+    """The area's pass: its terms, two optional profile fields with their purpose, the area's optional consents (as
+    the sign-up form offers them, none ticked; those given here before shown as given), and one button.
 
-    Visitors without an account are sent to sign up (which offers the consents) or log in, and come back here.
+    Visitors without an account are sent to sign up or log in, and come back here. If a text changed while the page
+    was open, nothing is recorded and the page comes back with the new texts and no box ticked.
     """
     area = _area_or_404(request)
     texts = _purpose_texts()
-    context = {"area": area, "contract": texts.get(CONTRACT_PURPOSE), "profile_purpose": texts.get(PROFILE_PURPOSE)}
+    contract = texts.get(CONTRACT_PURPOSE)
+    context = {"area": area, "contract": contract, "profile_purpose": texts.get(PROFILE_PURPOSE)}
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect(f"{reverse('account_login')}?next={reverse('loyalty:join')}")
@@ -135,7 +140,9 @@ def join(request):
     if selectors.pass_for_member(request.user, area) is not None:
         # Joining twice is a no-op: the member already has this area's pass.
         return redirect("loyalty:pass")
-    form = JoinForm(request.POST or None)
+    choices = consents_for(request.user, area)
+    terms_version = contract.version if contract else None
+    form = JoinForm(request.POST or None, consents=choices, terms_version=terms_version)
     if request.method == "POST" and form.is_valid():
         try:
             services.join_pass(
@@ -143,7 +150,14 @@ def join(request):
                 area=area,
                 postcode=form.cleaned_data["postcode"],
                 age_band=form.cleaned_data["age_band"],
+                consents=form.ticked_consents(),
+                terms_version=form.cleaned_data["terms_version"],
+                language=get_language(),
             )
+        except JoinTextChanged as error:
+            messages.warning(request, error.message)
+            profile = {name: form.cleaned_data[name] for name in ("postcode", "age_band")}
+            form = JoinForm(initial=profile, consents=choices, terms_version=terms_version)
         except ApplicationError as error:
             form.add_service_error(error)
         else:

@@ -1,9 +1,10 @@
-"""Joining, the member's profile on the pass, blocking a lost pass and replacing its codes, and the printed card's
-PIN."""
+"""Joining (with the contract terms accepted and the consents ticked, in one transaction), the member's profile on
+the pass, blocking a lost pass and replacing its codes, and the printed card's PIN."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -13,12 +14,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
-from privacy.models import AuditAction
-from privacy.services import log_access
+from privacy.exceptions import ConsentTextChanged, PurposeNotOffered, UnknownPurpose
+from privacy.models import AuditAction, CollectionMethod, Purpose, PurposeVersion
+from privacy.selectors import published_purposes
+from privacy.services import give_consent, log_access
 
 from .. import totp
 from ..codes import new_card_number, parse_pass_code
-from ..exceptions import InvalidPin, InvalidProfile, NotAllowed, PassBlocked, PassNotFound, PinLocked, ProgrammeClosed
+from ..exceptions import (
+    InvalidPin,
+    InvalidProfile,
+    JoinTextChanged,
+    NotAllowed,
+    PassBlocked,
+    PassNotFound,
+    PinLocked,
+    ProgrammeClosed,
+)
 from ..models import WELCOME_REASON, AgeBand, EntryKind, LoyaltySettings, Pass, PassStatus
 from .guards import MAX_PIN_ATTEMPTS, PIN_PATTERN, accept_code, require_till
 from .ledger import credit, derived_key, lock_pass
@@ -48,17 +60,34 @@ def clean_profile(*, postcode: str = "", age_band: str = "") -> tuple[str, str]:
     return postcode, age_band
 
 
-def join_pass(*, user, area, postcode: str = "", age_band: str = "", now: datetime | None = None) -> Pass:
-    """The person's pass in this area, made on the first call (with the welcome bonus as an earn entry).
+def join_pass(
+    *,
+    user,
+    area,
+    postcode: str = "",
+    age_band: str = "",
+    consents: Mapping[str, int | None] | None = None,
+    terms_version: int | None = None,
+    language: str = "",
+    now: datetime | None = None,
+) -> Pass:
+    """The person's pass in this area, made on the first call (with the welcome bonus as an earn entry), noting the
+    contract terms accepted (the current `operate_pass` text: its version, hash and the moment).
 
-    Idempotent per person and area: a second call, or a concurrent one, returns the same pass
-    unchanged. The profile fields are stored only when given. Raises ProgrammeClosed, InvalidProfile.
+    `consents` maps each purpose the person ticked to the text version shown (None: unchecked); they are given
+    through privacy's `give_consent` in the pass's own transaction, so a join that fails records none.
+    `terms_version` is the version of the terms the page showed. Idempotent per person and area: a second call, or a
+    concurrent one, returns the same pass unchanged and records nothing. The profile fields are stored only when
+    given. Raises ProgrammeClosed, InvalidProfile, JoinTextChanged (the terms or a consent's text changed since shown).
     """
     if existing := Pass.objects.filter(area=area, member=user).first():
         return existing
     if not area.is_active:
         raise ProgrammeClosed()
     postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
+    terms = _current_terms()
+    if terms_version is not None and (terms is None or terms.version != terms_version):
+        raise JoinTextChanged()
     now = now or timezone.now()
     rules = LoyaltySettings.for_area(area)
     for _attempt in range(_CARD_NUMBER_ATTEMPTS):
@@ -71,6 +100,9 @@ def join_pass(*, user, area, postcode: str = "", age_band: str = "", now: dateti
                     postcode=postcode,
                     age_band=age_band,
                     joined_at=now,
+                    terms_version=terms.version if terms else None,
+                    terms_sha256=terms.content_sha256 if terms else "",
+                    terms_accepted_at=now if terms else None,
                 )
                 if rules.welcome_bonus_points:
                     credit(
@@ -83,6 +115,7 @@ def join_pass(*, user, area, postcode: str = "", age_band: str = "", now: dateti
                         reason=WELCOME_REASON,
                         by=user,
                     )
+                _give_consents(user, area, consents or {}, language)
                 return member_pass
         except IntegrityError:
             # Either the person joined at the same moment elsewhere (the unique pair), or the random
@@ -90,6 +123,29 @@ def join_pass(*, user, area, postcode: str = "", age_band: str = "", now: dateti
             if existing := Pass.objects.filter(area=area, member=user).first():
                 return existing
     raise RuntimeError("No free card number after several attempts: is the number space exhausted?")
+
+
+def _current_terms() -> PurposeVersion | None:
+    """The contract terms as the join page shows them now: the privacy registry's current `operate_pass` text."""
+    return next((version for purpose, version in published_purposes() if purpose.code == Purpose.OPERATE_PASS), None)
+
+
+def _give_consents(user, area, consents: Mapping[str, int | None], language: str) -> None:
+    for purpose_code, shown_version in consents.items():
+        try:
+            give_consent(
+                subject=user,
+                area=area,
+                purpose_code=purpose_code,
+                # The join page is the pass's sign-up form: the same boxes, the same texts.
+                method=CollectionMethod.SIGNUP,
+                language=language,
+                recorded_by=user,
+                shown_version=shown_version,
+            )
+        except (ConsentTextChanged, PurposeNotOffered, UnknownPurpose) as error:
+            # Raised inside the pass's transaction: the pass and any consent given before this one roll back.
+            raise JoinTextChanged() from error
 
 
 @transaction.atomic
