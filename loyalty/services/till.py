@@ -221,7 +221,7 @@ def _till_facts(
     - the transaction already made for this request key, if any (`previous_id`: a retry gets its first answer);
     - scans of the member in the last hour, and at this merchant today (velocity);
     - points the member got at tills today, net of today's undos and refunds (the daily cap: an undone
-      typo does not eat into it);
+      typo does not eat into it), and in the webshop today (one cap for both, counted as the webshop counts it);
     - scans at this merchant and at this till device in the last hour (velocity);
     - the member's purchases here that were not undone (the first-visit bonus);
     - purchases here with this receipt number that were not undone (a receipt earns once);

@@ -29,7 +29,18 @@ from django.db import connection, transaction
 from agora import rows
 from privacy.selectors import consent_exists
 
-from ..models import NAME_PURPOSE, LedgerEntry, MerchantLoyalty, Pass, PassStatus, PointLot, TillKind, TillTransaction
+from ..models import (
+    NAME_PURPOSE,
+    ONLINE_REASON_PREFIX,
+    EntryKind,
+    LedgerEntry,
+    MerchantLoyalty,
+    Pass,
+    PassStatus,
+    PointLot,
+    TillKind,
+    TillTransaction,
+)
 
 FACT_NAMES = (
     "member_hour",
@@ -57,12 +68,24 @@ def overdue_sql(pass_id: str, now: str) -> str:
             WHERE member_pass_id = {pass_id} AND remaining > 0 AND expires_at <= {now})"""
 
 
+#: How the webshop's points are told from other credits: an EARN entry whose reason starts so (`services.online`).
+ONLINE_REASON = f"{ONLINE_REASON_PREFIX} "
+
+
+def online_points_sql(pass_id: str) -> str:
+    """The points the pass earned in the webshop since `%(day_start)s`, counted as the webshop counts them for the
+    daily cap (`online._points_today`: its EARN entries). `substr` rather than LIKE: exact on SQLite too."""
+    return f"""(SELECT COALESCE(SUM(points), 0) FROM {_q(LedgerEntry._meta.db_table)}
+            WHERE member_pass_id = {pass_id} AND kind = %(earn)s AND occurred_at >= %(day_start)s
+              AND substr(reason, 1, {len(ONLINE_REASON)}) = %(online_reason)s)"""
+
+
 def facts_sql(pass_id: str) -> str:
     """The facts of `till._till_facts`, one column each (FACT_NAMES), for the pass whose id is the SQL `pass_id`:
     `%(pass)s` for a pass already known, `p.id` inside `read_for_scan`. Named parameters: `facts_params`.
 
-    CASE rather than FILTER, so that SQLite runs it too. The overdue points are a subquery of their own table, in the
-    same statement.
+    CASE rather than FILTER, so that SQLite runs it too. The webshop's points of the day (the cap is one for both) and
+    the overdue points are subqueries of their own tables, in the same statement.
     """
     p = pass_id
     return f"""
@@ -71,7 +94,8 @@ def facts_sql(pass_id: str) -> str:
                 THEN 1 ELSE 0 END),
             SUM(CASE WHEN member_pass_id = {p} AND merchant_id = %(merchant)s AND kind = %(purchase)s
                 AND occurred_at >= %(day_start)s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN member_pass_id = {p} AND occurred_at >= %(day_start)s THEN points ELSE 0 END),
+            COALESCE(SUM(CASE WHEN member_pass_id = {p} AND occurred_at >= %(day_start)s THEN points ELSE 0 END), 0)
+                + {online_points_sql(p)},
             SUM(CASE WHEN merchant_id = %(merchant)s AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s
                 THEN 1 ELSE 0 END),
             SUM(CASE WHEN merchant_id = %(merchant)s AND kind = %(purchase)s AND device_id = %(device)s
@@ -112,6 +136,8 @@ def facts_params(
         "day_start": at.get_db_prep_value(day_start, connection),
         "window": at.get_db_prep_value(min(hour_ago, day_start), connection),
         "now": at.get_db_prep_value(hour_ago + timedelta(hours=1), connection),
+        "earn": EntryKind.EARN.value,
+        "online_reason": ONLINE_REASON,
     }
 
 

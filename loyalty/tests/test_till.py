@@ -135,6 +135,50 @@ def test_an_undone_scan_gives_its_points_back_to_the_days_cap(area, merchant, ca
     assert award(merchant, member_pass, 1000, at=now + timedelta(minutes=1), by=cashier).points_awarded == 10
 
 
+def _online_order(member_pass, merchant, cents, *, ref, now) -> list[int]:
+    """An order paid in the webshop, credited as the shop credits it."""
+    return services.award_online_points(
+        member=member_pass.member,
+        area=member_pass.area,
+        purchases=[services.OnlinePurchase(merchant.pk, cents)],
+        order_ref=ref,
+        now=now,
+    )
+
+
+def test_the_webshops_points_of_the_day_count_against_the_tills_daily_cap(
+    area, merchant, other_merchant, cashier, member_pass, now
+):
+    rules_for(area, daily_cap_points=100, welcome_bonus_points=0, first_visit_bonus_points=0)
+    # given: 70 points in the webshop this morning
+    assert _online_order(member_pass, other_merchant, 7000, ref="W-1", now=now - timedelta(hours=2)) == [70]
+    # when / then: the till gives what is left of the one cap, and says the cap cut it
+    result = award(merchant, member_pass, 5000, at=now, by=cashier)
+    assert (result.points_awarded, result.daily_cap_points) == (30, 100)
+    assert award(merchant, member_pass, 5000, at=now + timedelta(minutes=5), by=cashier).points_awarded == 0
+    # the webshop's points of yesterday do not count today
+    tomorrow = now + timedelta(days=1)
+    assert award(merchant, member_pass, 5000, at=tomorrow, by=cashier).points_awarded == 50
+
+
+def test_the_tills_points_of_the_day_count_against_the_webshops_daily_cap(
+    area, merchant, other_merchant, cashier, member_pass, now
+):
+    rules_for(area, daily_cap_points=100, welcome_bonus_points=0, first_visit_bonus_points=0)
+    assert award(merchant, member_pass, 8000, at=now, by=cashier).points_awarded == 80
+    assert _online_order(member_pass, other_merchant, 5000, ref="W-2", now=now + timedelta(minutes=5)) == [20]
+    # and back at a till the cap is full: till and webshop together made 100
+    assert award(merchant, member_pass, 1000, at=now + timedelta(minutes=10), by=cashier).points_awarded == 0
+
+
+def test_only_the_webshops_earnings_share_the_cap_with_the_till(area, merchant, cashier, now):
+    # the welcome bonus is credited too, but is no purchase: it leaves the day's cap alone
+    rules_for(area, daily_cap_points=100, welcome_bonus_points=90, first_visit_bonus_points=0)
+    member_pass = PassFactory(area=area, now=now)
+    assert LedgerEntry.objects.get(member_pass=member_pass, kind=EntryKind.EARN).points == 90
+    assert award(merchant, member_pass, 5000, at=now + timedelta(minutes=1), by=cashier).points_awarded == 50
+
+
 def test_a_purchase_the_daily_cap_cut_says_so_with_the_cap(area, merchant, cashier, member_pass, now):
     rules_for(area, daily_cap_points=100, max_scans_per_member_per_merchant_per_day=0)
     assert award(merchant, member_pass, 8000, at=now, by=cashier).daily_cap_points == 0  # 80 of 100: not cut
