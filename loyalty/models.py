@@ -14,7 +14,10 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -111,6 +114,29 @@ class LoyaltySettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Pass rules of %(area)s") % {"area": self.area})
+
+    #: Fresh points stay usable at least this long before their expiry notice (members must be told 30+ days ahead,
+    #: `services.notices`; a period not much longer than that would announce points' end as they are earned).
+    EXPIRY_MARGIN_DAYS = 30
+
+    def shortest_expiry_months(self) -> int:
+        """The shortest expiry period for this notice period: notice + margin in months of 28 days (February)."""
+        return math.ceil((self.expiry_notice_days + self.EXPIRY_MARGIN_DAYS) / 28)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.expiry_months is None or self.expiry_notice_days is None:
+            return  # their own fields report what is missing
+        if self.expiry_months < (months := self.shortest_expiry_months()):
+            raise ValidationError(
+                {
+                    "expiry_months": _(
+                        "Points must stay valid for at least %(months)s months: members are told %(days)s days before "
+                        "their points expire, and should have at least a month to use fresh points before that."
+                    )
+                    % {"months": months, "days": self.expiry_notice_days}
+                }
+            )
 
     @classmethod
     def for_area(cls, area_or_id) -> LoyaltySettings:

@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def expire_points_task() -> int:
-    """Nightly: expire every lot past its date. Safe to run twice (or at once): a lot expires once."""
+    """Nightly: expire every lot past its date whose member was told 30 days before (the others get a new date).
+    Safe to run twice (or at once): a lot expires once."""
     return services.expire_points()
 
 
@@ -42,5 +43,6 @@ def expire_gift_cards_task() -> int:
 
 @shared_task(acks_late=True)
 def send_expiry_notices_task() -> int:
-    """Daily: tell members about points that expire within their area's notice period (each lot once)."""
+    """Daily: tell members about points that expire within their area's notice period (each lot once, marked when
+    its e-mail left; a failed one is tried again by the next run)."""
     return services.send_expiry_notices()

@@ -10,6 +10,10 @@ Rules every function here keeps:
 - A debit draws from lots oldest-expiring first (or in the order given, for reversals), and a
   lot past its date is expired before anything else is drawn, so points are never spent after
   they expired, nor expired after they were spent.
+- A lot expires only if its member was told at least `MIN_NOTICE_DAYS` before its date (`services.notices`), or
+  cannot be told (a blocked or closed pass, an erased or inactive account): a lot whose notice failed gets a new date
+  instead, so the requirement "members are told at least 30 days before points expire" holds for every path that
+  expires lots (the nightly job and the debits that expire overdue lots first).
 - Every entry has a unique request key. Keys of entries the system makes itself are derived
   (uuid5) from what they are about, so running a job twice cannot make an entry twice.
 """
@@ -44,7 +48,7 @@ from ..exceptions import (
     RequestKeyReused,
     SecondApprovalRequired,
 )
-from ..models import EntryKind, LedgerEntry, LotAllocation, LoyaltySettings, Pass, PointLot
+from ..models import EntryKind, LedgerEntry, LotAllocation, LoyaltySettings, Pass, PassStatus, PointLot
 
 logger = logging.getLogger(__name__)
 
@@ -192,11 +196,50 @@ def debit(
 # --- Expiry ------------------------------------------------------------------------------------------
 
 
-def _expire_lots(lots: list[PointLot], passes: dict[int, Pass]) -> int:
-    """Expire what is left of each lot: one entry per lot, dated when the lot expired.
+#: Members are told at least this many days before their points expire (an area may tell earlier, never later).
+MIN_NOTICE_DAYS = 30
+
+#: The lots whose member the expiry notice can reach (as `can_be_told`, in a query on lots).
+LOTS_THAT_CAN_BE_TOLD = Q(
+    member_pass__status=PassStatus.ACTIVE,
+    member_pass__member__is_active=True,
+    member_pass__member__erased_at__isnull=True,
+) & ~Q(member_pass__member__email="")
+
+
+def can_be_told(member_pass: Pass) -> bool:
+    """Whether the expiry notice can reach the pass's member: an active pass of an active, not erased account with an
+    e-mail address. Only their points wait for the notice; the others expire on their date (nothing could tell them:
+    a blocked or closed pass gets no notices, an erased person has no address)."""
+    member = member_pass.member
+    return (
+        member_pass.status == PassStatus.ACTIVE and member.is_active and member.erased_at is None and bool(member.email)
+    )
+
+
+def _hold_untold(lots: list[PointLot], passes: dict[int, Pass], now: datetime) -> list[PointLot]:
+    """The lots that may expire now. A lot whose member could be told but was not told `MIN_NOTICE_DAYS` before its
+    date (the notice failed, or the job did not run) does not expire: it gets a new date `MIN_NOTICE_DAYS` from now,
+    the notice job tells the member (and moves the date again if it tells them later). The caller holds the locks.
+    """
+    told_by = timedelta(days=MIN_NOTICE_DAYS)
+    due, held = [], []
+    for lot in lots:
+        told = lot.expiry_notified_at is not None and lot.expiry_notified_at <= lot.expires_at - told_by
+        (due if told or not can_be_told(passes[lot.member_pass_id]) else held).append(lot)
+    if held:
+        PointLot.objects.filter(pk__in=[lot.pk for lot in held]).update(expires_at=now + told_by)
+        logger.warning("%d lots did not expire: their members were not told %d days before", len(held), MIN_NOTICE_DAYS)
+    return due
+
+
+def _expire_lots(lots: list[PointLot], passes: dict[int, Pass], now: datetime) -> int:
+    """Expire what is left of each lot whose member was told in time (`_hold_untold`): one entry per lot, dated when
+    the lot expired.
 
     The callers hold the locks of the lots' passes and read the lots after taking them.
     """
+    lots = _hold_untold(lots, passes, now)
     if not lots:
         return 0
     entries = [
@@ -235,24 +278,31 @@ def expire_overdue(member_pass: Pass, now: datetime) -> int:
             "expires_at", "pk"
         )
     )
-    return _expire_lots(lots, {member_pass.pk: member_pass})
+    return _expire_lots(lots, {member_pass.pk: member_pass}, now)
 
 
 @transaction.atomic
 def _expire_passes(pass_ids: list[int], now: datetime) -> int:
     # Locks in primary-key order: two runs of the job (or a run and a spend) never deadlock.
-    passes = {p.pk: p for p in Pass.objects.select_for_update().filter(pk__in=pass_ids).order_by("pk")}
+    passes = {
+        p.pk: p
+        for p in Pass.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .filter(pk__in=pass_ids)
+        .order_by("pk")
+    }
     # Read after the locks: a run that waited for another sees its lots emptied and does nothing.
     lots = list(
         PointLot.objects.filter(member_pass_id__in=pass_ids, remaining__gt=0, expires_at__lte=now).order_by(
             "member_pass_id", "expires_at", "pk"
         )
     )
-    return _expire_lots(lots, passes)
+    return _expire_lots(lots, passes, now)
 
 
 def expire_points(*, now: datetime | None = None, chunk_size: int = 500) -> int:
-    """Expire every lot past its date; returns how many lots were expired.
+    """Expire every lot past its date whose member was told in time; returns how many lots were expired. A lot whose
+    member was not told `MIN_NOTICE_DAYS` before gets a new date instead (`_hold_untold`).
 
     Idempotent and safe to run twice at once: a lot, once empty, is never picked again, and its
     expiry entry has a key derived from the lot. One transaction per chunk of passes, so a long

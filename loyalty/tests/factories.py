@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import factory
 
@@ -11,7 +11,8 @@ from accounts.roles import Role
 from areas.tests.factories import ShoppingAreaFactory, StaffMembershipFactory, UserFactory
 from loyalty import services, totp
 from loyalty.codes import qr_payload
-from loyalty.models import LoyaltySettings, MerchantLoyalty, Pass
+from loyalty.models import LoyaltySettings, MerchantLoyalty, Pass, PointLot
+from loyalty.services.ledger import LOTS_THAT_CAN_BE_TOLD
 from privacy.services import give_consent
 from privacy.tests.factories import with_totp
 
@@ -34,6 +35,21 @@ def recognisable(user, area):
     """The member consents to merchants seeing their first name at the till (`share_with_merchants`)."""
     give_consent(subject=user, area=area, purpose_code="share_with_merchants", method="settings", language="nl")
     return user
+
+
+def tell_of_expiry() -> None:
+    """Run the daily notice job (`services.send_expiry_notices`) in time for every lot not announced yet, as it runs
+    every day: points expire only once their member was told (`ledger._hold_untold`)."""
+    while lot := (
+        PointLot.objects.filter(LOTS_THAT_CAN_BE_TOLD, expiry_notified_at__isnull=True, remaining__gt=0)
+        .select_related("member_pass")
+        .order_by("expires_at", "pk")
+        .first()
+    ):
+        notice = timedelta(days=LoyaltySettings.for_area(lot.member_pass.area_id).expiry_notice_days, hours=12)
+        services.send_expiry_notices(now=max(lot.earned_at, lot.expires_at - notice))
+        if PointLot.objects.filter(pk=lot.pk, expiry_notified_at__isnull=True).exists():
+            raise AssertionError(f"The notice job did not tell the member of lot {lot.pk}")
 
 
 def rules_for(area, **values) -> LoyaltySettings:

@@ -15,7 +15,7 @@ from loyalty.exceptions import CodeAlreadyUsed, InsufficientPoints
 from loyalty.models import EntryKind, LedgerEntry, Pass, PointLot, TillKind, TillTransaction
 from tests.concurrency import run_together
 
-from .factories import PassFactory, award, cashier_for, qr, rules_for
+from .factories import PassFactory, award, cashier_for, qr, rules_for, tell_of_expiry
 
 # One group: on one xdist worker, so two of these never hold 50+ connections each at the same time.
 pytestmark = [
@@ -206,6 +206,7 @@ def test_two_expiry_runs_at_once_expire_each_lot_once(area, till, now):
     passes = [PassFactory(area=area, now=now) for _ in range(30)]
     for member_pass in passes:
         award(merchant, member_pass, 1500, at=now, by=cashier, code=member_pass.card_number)
+    tell_of_expiry()
     later = now + timedelta(days=40)
 
     results = run_together([lambda: services.expire_points(now=later, chunk_size=7)] * 4)

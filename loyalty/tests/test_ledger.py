@@ -21,7 +21,7 @@ from loyalty.models import EntryKind, LedgerEntry, LotAllocation, Pass, PassStat
 from privacy.exceptions import AppendOnlyViolation
 from privacy.models import AuditEntry
 
-from .factories import PassFactory, award, cashier_for, key, manager_for, rules_for
+from .factories import PassFactory, award, cashier_for, key, manager_for, rules_for, tell_of_expiry
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,7 @@ def three_lots(area, merchant, cashier, member_pass, now):
     rules_for(area, expiry_months=12)
     for months, euros in ((0, 10), (1, 20), (2, 30)):
         award(merchant, member_pass, euros * 100, at=now + timedelta(days=31 * months), by=cashier)
+    tell_of_expiry()
     return member_pass
 
 
@@ -143,6 +144,7 @@ def test_expiry_over_many_passes_in_chunks(area, merchant, cashier, now):
     passes = [PassFactory(area=area) for _ in range(7)]
     for index, member_pass in enumerate(passes):
         award(merchant, member_pass, (index + 1) * 100, at=now, by=cashier)
+    tell_of_expiry()
     assert services.expire_points(now=now + timedelta(days=29)) == 0
     assert services.expire_points(now=now + timedelta(days=31), chunk_size=3) == 7
     assert [balance(p) for p in passes] == [0] * 7
@@ -152,6 +154,7 @@ def test_expiry_over_many_passes_in_chunks(area, merchant, cashier, now):
 def test_the_expiry_task_runs_the_job(area, merchant, cashier, member_pass, now):
     rules_for(area, expiry_months=1)
     award(merchant, member_pass, 1000, at=now - timedelta(days=62), by=cashier)
+    tell_of_expiry()
     assert tasks.expire_points_task.apply().get() == 1
     assert tasks.expire_points_task.apply().get() == 0
 

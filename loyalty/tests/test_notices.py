@@ -1,16 +1,21 @@
-"""The notice of expiring points: at least 30 days ahead, once per lot, never for blocked passes or erased people."""
+"""The notice of expiring points: at least 30 days ahead, once per lot, retried until it leaves, never for blocked
+passes or erased people; points expire only once their member was told; the expiry period leaves room for it."""
 
 import uuid
 from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError
+from django.utils import dateformat, translation
 
 from loyalty import services
-from loyalty.models import LoyaltySettings, PassStatus, PointLot
+from loyalty.models import EntryKind, LedgerEntry, LoyaltySettings, Pass, PassStatus, PointLot
 
-from .factories import award, rules_for
+from .factories import PassFactory, award, rules_for
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +100,120 @@ def test_the_notice_period_is_at_least_30_days(area):
     rules = LoyaltySettings.for_area(area)
     with pytest.raises(IntegrityError):
         LoyaltySettings.objects.filter(pk=rules.pk).update(expiry_notice_days=10)
+
+
+class RefusingBackend(EmailBackend):
+    """The outside world's mail server, refusing the addresses in `refused` (the others land in mail.outbox)."""
+
+    refused: set[str] = set()
+
+    def send_messages(self, messages):
+        for message in messages:
+            if refused := set(message.to) & self.refused:
+                raise SMTPRecipientsRefused({address: (550, b"mailbox unavailable") for address in refused})
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def refusing(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    yield RefusingBackend.refused
+    RefusingBackend.refused.clear()
+
+
+def test_a_failed_notice_is_retried_the_next_run_and_others_are_told_once(
+    area, merchant, cashier, member_pass, now, run, refusing
+):
+    # given: two members with points expiring on the same day; Sanne's mailbox refuses the first time
+    rules_for(area, expiry_months=3)
+    other = PassFactory(area=area, now=now)
+    award(merchant, member_pass, 2000, at=now, by=cashier)
+    award(merchant, other, 1000, at=now, by=cashier)
+    sannes, others = (
+        PointLot.objects.get(member_pass=p, entry__till_transaction__isnull=False) for p in (member_pass, other)
+    )
+    refusing.add(member_pass.member.email)
+    first_run = sannes.expires_at - timedelta(days=30, hours=12)
+
+    # when: the daily job runs
+    assert run(first_run) == 1
+
+    # then: the other member is told and their lot marked; Sanne's lot waits for the next run
+    assert [m.to for m in mail.outbox] == [[other.member.email]]
+    sannes.refresh_from_db()
+    others.refresh_from_db()
+    assert sannes.expiry_notified_at is None and others.expiry_notified_at == first_run
+
+    # when: the next day her mailbox takes it
+    refusing.clear()
+    next_run = first_run + timedelta(days=1)
+    assert run(next_run) == 1
+
+    # then: she is told, once, and her points now expire 30 days after she was told, as the e-mail says
+    assert [m.to for m in mail.outbox] == [[other.member.email], [member_pass.member.email]]
+    sannes.refresh_from_db()
+    assert sannes.expiry_notified_at == next_run and sannes.expires_at == next_run + timedelta(days=30)
+    with translation.override(member_pass.member.preferred_language):
+        assert dateformat.format(sannes.expires_at.astimezone(area.tz).date(), "j F Y") in mail.outbox[1].body
+    assert run(next_run + timedelta(days=1)) == 0 and len(mail.outbox) == 2
+
+
+def test_points_whose_member_was_not_told_do_not_expire_until_they_are(
+    area, merchant, cashier, member_pass, now, run, refusing
+):
+    rules_for(area, expiry_months=3)
+    award(merchant, member_pass, 2000, at=now, by=cashier)
+    lot = PointLot.objects.get(member_pass=member_pass, entry__till_transaction__isnull=False)
+    date = lot.expires_at
+    refusing.add(member_pass.member.email)
+    assert run(date - timedelta(days=30, hours=12)) == 0  # the notice fails
+
+    # when: the nightly expiry runs past the date
+    assert services.expire_points(now=date + timedelta(hours=1)) == 0
+
+    # then: nothing expired; the lot has a new date, 30 days on, and can still be spent
+    lot.refresh_from_db()
+    assert lot.remaining == 20 and lot.expires_at == date + timedelta(hours=1, days=30)
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 20
+
+    # when: the member is told the next morning, and the nightly job runs at the new date and after it
+    refusing.clear()
+    told_at = date + timedelta(hours=8)
+    assert run(told_at) == 1
+    lot.refresh_from_db()
+    assert lot.expires_at == told_at + timedelta(days=30)
+    assert services.expire_points(now=told_at + timedelta(days=29)) == 0
+    assert services.expire_points(now=told_at + timedelta(days=30, hours=1)) == 1
+    assert LedgerEntry.objects.get(kind=EntryKind.EXPIRE).points == -20
+
+
+def test_points_of_a_blocked_pass_expire_on_their_date(area, merchant, cashier, member_pass, now, run):
+    rules_for(area, expiry_months=3)
+    award(merchant, member_pass, 2000, at=now, by=cashier)
+    Pass.objects.filter(pk=member_pass.pk).update(status=PassStatus.BLOCKED)
+    date = PointLot.objects.get(member_pass=member_pass, entry__till_transaction__isnull=False).expires_at
+
+    assert run(date - timedelta(days=30, hours=12)) == 0  # no notice for a blocked pass
+
+    assert services.expire_points(now=date + timedelta(hours=1)) == 1
+
+
+@pytest.mark.parametrize(
+    "notice_days, shortest",
+    [(30, 3), (60, 4), (180, 8)],
+)
+@pytest.mark.usefixtures("english")
+def test_the_expiry_period_leaves_room_for_the_notice(area, notice_days, shortest):
+    rules = LoyaltySettings.for_area(area)
+    rules.expiry_notice_days = notice_days
+
+    rules.expiry_months = shortest - 1
+    with pytest.raises(ValidationError) as error:
+        rules.full_clean()
+    assert error.value.message_dict["expiry_months"] == [
+        f"Points must stay valid for at least {shortest} months: members are told {notice_days} days before their "
+        "points expire, and should have at least a month to use fresh points before that."
+    ]
+
+    rules.expiry_months = shortest
+    rules.full_clean()

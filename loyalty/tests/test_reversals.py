@@ -16,7 +16,7 @@ from loyalty.exceptions import (
 )
 from loyalty.models import EntryKind, LedgerEntry, LotAllocation, Pass, PointLot, TillKind, TillTransaction
 
-from .factories import award, cashier_for, key, rules_for
+from .factories import award, cashier_for, key, rules_for, tell_of_expiry
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +184,7 @@ def test_a_refund_takes_spent_points_back_from_other_points_as_far_as_they_go(me
 def test_a_refund_never_takes_points_that_already_expired_again(area, merchant, cashier, member_pass, now):
     rules_for(area, expiry_months=1)
     purchase = award(merchant, member_pass, 5000, at=now, by=cashier)  # 50, expires in a month
+    tell_of_expiry()
     later = now + timedelta(days=40)
     assert services.expire_points(now=later) == 1
     award(merchant, member_pass, 3000, at=later, by=cashier)  # 30 fresh points
@@ -195,6 +196,7 @@ def test_a_refund_takes_only_what_did_not_expire(area, merchant, cashier, member
     rules_for(area, expiry_months=1)
     purchase = award(merchant, member_pass, 5000, at=now, by=cashier)  # 50
     services.spend_points(pass_id=member_pass.pk, points=20, request_key=key(), by=member_pass.member, now=now)
+    tell_of_expiry()
     later = now + timedelta(days=40)  # the other 30 expire
     award(merchant, member_pass, 3000, at=later, by=cashier)
     result = refund(merchant, purchase.transaction_id, 5000, by=cashier, at=later)

@@ -35,7 +35,7 @@ from loyalty.services.rewards import (
 )
 from loyalty.services.vouchers import mark_voucher_redeemed, voucher_for_till
 
-from .factories import PassFactory, award, cashier_for, manager_for
+from .factories import PassFactory, award, cashier_for, manager_for, tell_of_expiry
 from .rewards_helpers import give_points, make_reward
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,7 @@ def test_not_enough_points(area, member_pass, now):
 
 def test_points_past_their_date_do_not_pay_for_a_reward(area, member_pass, now):
     give_points(member_pass, 100, now=now - timedelta(days=800))  # expired after 24 months
+    tell_of_expiry()
     with pytest.raises(InsufficientPoints):
         choose(member_pass, make_reward(area), now)
 

@@ -11,7 +11,7 @@ from loyalty import selectors, services, totp
 from loyalty.codes import parse_pass_code
 
 from .conftest import AMSTERDAM
-from .factories import PassFactory, award, cashier_for, key, recognisable, rules_for
+from .factories import PassFactory, award, cashier_for, key, recognisable, rules_for, tell_of_expiry
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def test_the_pass_overview_and_its_history_in_a_query_each(
 ):
     rules_for(area, welcome_bonus_points=10, expiry_months=1)
     member_pass = PassFactory(area=area, member=member, now=now - timedelta(days=40))  # welcome bonus expired
+    tell_of_expiry()  # as the daily job did: the member was told in time
     other_cashier = cashier_for(other_merchant)
     purchase = award(merchant, member_pass, 2000, at=now - timedelta(days=20), by=cashier)
     award(other_merchant, member_pass, 3000, at=now - timedelta(days=10), by=other_cashier)
