@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
@@ -74,7 +76,34 @@ def current_pass_code(pass_: Pass, *, at: datetime | None = None) -> str:
     return qr_payload(pass_.card_number, totp.code_at(pass_.totp_secret, at or timezone.now()))
 
 
+#: Reasons `services.rewards` writes in the language of the moment; the history recognises them in any of the site's
+#: languages (the title is the manager's, kept as it was) and shows them in the reader's.
+REWARD_CHOSEN = gettext_noop("Reward: %(title)s")
+REWARD_GIVEN_BACK = gettext_noop("Reward given back: %(title)s")
+
+
+@cache
+def _reason_forms(message: str) -> frozenset[tuple[str, str]]:
+    """The text before and after the title of `message`, in each of the site's languages."""
+    forms = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            before, _title, after = gettext(message).partition("%(title)s")
+        forms.add((before, after))
+    return frozenset(forms)
+
+
+def _title_in(reason: str, message: str) -> str | None:
+    """The title in a reason written as `message` in any of the site's languages, else None."""
+    for before, after in _reason_forms(message):
+        if len(reason) > len(before) + len(after) and reason.startswith(before) and reason.endswith(after):
+            return reason[len(before) : len(reason) - len(after)]
+    return None
+
+
 def _label(entry: LedgerEntry) -> str:
+    """What the history says an entry is, in the reader's language, derived from its kind and links. Reasons written
+    in words (a manager's correction, a spend's own text, entries from before a label was derived) show as stored."""
     till_kind = entry.till_transaction.kind if entry.till_transaction_id else None
     if (order := online_order(entry.reason)) is not None:
         labels = {
@@ -90,9 +119,17 @@ def _label(entry: LedgerEntry) -> str:
         return str(_("Purchase")) if till_kind else str(_("Earned"))
     if entry.kind == EntryKind.REVERSE:
         if till_kind == TillKind.UNDO:
-            return str(_("Purchase undone"))
-        return str(_("Refund")) if till_kind == TillKind.REFUND else str(_("Reversed"))
+            # An undo takes the purchase's points back (negative) and gives back those of a reward bought with
+            # points at the till (positive, the one such entry).
+            return str(_("Reward undone")) if entry.points > 0 else str(_("Purchase undone"))
+        if till_kind == TillKind.REFUND:
+            return str(_("Refund"))
+        if (title := _title_in(entry.reason, REWARD_GIVEN_BACK)) is not None:
+            return gettext(REWARD_GIVEN_BACK) % {"title": title}
+        return str(_("Reversed"))
     if entry.kind == EntryKind.SPEND:
+        if not till_kind and (title := _title_in(entry.reason, REWARD_CHOSEN)) is not None:
+            return gettext(REWARD_CHOSEN) % {"title": title}
         return entry.reason or str(_("Spent"))
     if entry.kind == EntryKind.EXPIRE:
         return str(_("Expired"))
@@ -186,8 +223,9 @@ def till_summary(merchant, day: date) -> dict:
 
     `count` is purchases less the undone ones; `amount_cents` and `points` are net of that day's undos
     and refunds, as are the parts paid otherwise (`voucher_cents`, `reward_cents`, `giftcard_cents`: what
-    the till takes in vouchers and gift cards, for the cash-up). Also `purchases`, `undone`, `refunds`.
-    One query (plus the area when not loaded).
+    the till takes in vouchers and gift cards, for the cash-up). `giftcard_cents` includes the gift cards paid by
+    number on the till's gift-card page (`giftcard_by_number_cents`, net of their undos), which belong to no till
+    transaction. Also `purchases`, `undone`, `refunds`. Two queries (plus the area when not loaded).
     """
     start, end = _day_bounds(merchant.area, day)
     totals = TillTransaction.objects.filter(merchant=merchant, occurred_at__gte=start, occurred_at__lt=end).aggregate(
@@ -200,7 +238,16 @@ def till_summary(merchant, day: date) -> dict:
         reward_cents=Coalesce(Sum("reward_cents"), 0),
         giftcard_cents=Coalesce(Sum("giftcard_cents"), 0),
     )
-    return {"day": day, "count": totals["purchases"] - totals["undone"], **totals}
+    by_number = GiftCardEntry.objects.filter(
+        merchant=merchant,
+        till_transaction__isnull=True,
+        kind__in=[GiftCardEntryKind.SPEND, GiftCardEntryKind.REVERSE],
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+    ).aggregate(taken=Coalesce(-Sum("amount_cents"), 0))["taken"]
+    totals["giftcard_cents"] += by_number
+    count = totals["purchases"] - totals["undone"]
+    return {"day": day, "count": count, "giftcard_by_number_cents": by_number, **totals}
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,8 @@ def _choose(pass_id: int, reward_id: int, by, request_key: uuid.UUID, now: datet
         request_key=derived_key(f"reward-spend:{request_key}"),
         now=now,
         merchant=reward.merchant,
+        # Stored in the language of the moment; the history recognises this form and shows it in the reader's
+        # (`selectors._label`, which holds the same msgid: change both together).
         reason=(_("Reward: %(title)s") % {"title": reward.title})[:200],
         by=by,
     )
@@ -171,7 +173,7 @@ def _cancel(voucher_id: int, pass_id: int, by, request_key: uuid.UUID, now: date
         now=now,
         rules=LoyaltySettings.for_area(member_pass.area_id),
         merchant=voucher.spend_entry.merchant,
-        reason=(_("Reward given back: %(title)s") % {"title": reward.title})[:200],
+        reason=(_("Reward given back: %(title)s") % {"title": reward.title})[:200],  # read as the choice's above
         by=by,
     )
     # The voucher ends now, given back (and, if given back the instant it was chosen, started a microsecond earlier:
