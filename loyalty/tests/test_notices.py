@@ -7,6 +7,7 @@ from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError
@@ -217,3 +218,17 @@ def test_the_expiry_period_leaves_room_for_the_notice(area, notice_days, shortes
 
     rules.expiry_months = shortest
     rules.full_clean()
+
+
+def test_a_member_another_run_is_telling_right_now_is_left_to_it(area, merchant, cashier, member_pass, now, run):
+    rules_for(area, expiry_months=3)
+    award(merchant, member_pass, 2000, at=now, by=cashier)
+    lot = PointLot.objects.get(member_pass=member_pass, entry__till_transaction__isnull=False)
+    at = lot.expires_at - timedelta(days=30, hours=12)
+    cache.add(f"loyalty:expiry-notice:{member_pass.pk}", "another run", timeout=60)
+    try:
+        assert run(at) == 0 and mail.outbox == []
+    finally:
+        cache.delete(f"loyalty:expiry-notice:{member_pass.pk}")
+
+    assert run(at) == 1 and len(mail.outbox) == 1
