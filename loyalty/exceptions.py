@@ -288,5 +288,9 @@ class GiftCardUndoWindowClosed(UndoWindowClosed):
     default_message = _("This gift card payment is too old to undo. The collective's desk can correct it.")
 
 
+class GiftCardWrongPin(InvalidPin):
+    default_message = _("The gift card's PIN is not correct.")
+
+
 class GiftCardNoPin(InvalidPin):
     default_message = _("This gift card has no PIN: it is on a pass. Ask the member to pay with the pass.")

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from agora.exceptions import ApplicationError
 from privacy.forms import ConsentChoicesMixin
 
-from .codes import ScanKind, parse_pass_code, scan_kind
+from .codes import ScanKind, parse_gift_card_number, parse_pass_code, scan_kind
 from .models import Pass
 
 #: The largest purchase a till form accepts as input; the services apply the real limits.
@@ -167,12 +167,36 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         ),
     )
     reward = forms.TypedChoiceField(label=_("Reward (paid with points)"), required=False, coerce=int, empty_value=None)
-    giftcard = AmountField(label=_("Pay with the gift card on the pass"), required=False)
+    giftcard = AmountField(
+        label=_("Pay with a gift card"),
+        required=False,
+        help_text=_("From the gift cards on the pass, or from the gift card whose number is entered below."),
+    )
     pin = forms.CharField(
         label=_("PIN of the printed card"),
         required=False,
         max_length=6,
         help_text=_("Only for a printed card without the app's code: spending points or gift-card value needs it."),
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    # A gift card with its own number (not on the pass): paid in the same transaction, so it earns no points.
+    giftcard_number = forms.CharField(
+        label=_("Gift card number (a card not on the pass)"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "data-giftcard-number-input": "",
+            }
+        ),
+    )
+    giftcard_pin = forms.CharField(
+        label=_("PIN of the gift card"),
+        required=False,
+        max_length=6,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -196,6 +220,10 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         "VoucherNotValidHere": "voucher_code",
         "VoucherForAnotherPass": "voucher_code",
         "InsufficientGiftCardBalance": "giftcard",
+        "InvalidGiftCardNumber": "giftcard_number",
+        "GiftCardWrongPin": "giftcard_pin",
+        "GiftCardNoPin": "giftcard_number",
+        "GiftCardPinLocked": "giftcard_pin",
         "GiftCardNotFound": "giftcard",
         "GiftCardExpired": "giftcard",
         "GiftCardBlocked": "giftcard",
@@ -210,7 +238,15 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reward"].choices = [("", _("No reward")), *rewards]
 
-    OTHERWISE = ("voucher_code", "reward", "giftcard", "pin")
+    OTHERWISE = ("voucher_code", "reward", "giftcard", "pin", "giftcard_number", "giftcard_pin")
+    #: Errors about a gift card that belong on its number when one was entered (else on the amount: the pass's cards).
+    CARD_ERRORS = frozenset({"GiftCardNotFound", "GiftCardExpired", "GiftCardBlocked"})
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        if self.cleaned_data.get("giftcard_number") and type(error).__name__ in self.CARD_ERRORS:
+            self.add_error("giftcard_number", error.message)
+        else:
+            super().add_service_error(error)
 
     @property
     def otherwise_fields(self) -> list:
@@ -230,15 +266,17 @@ class TillForm(ServiceErrorsMixin, forms.Form):
                 "card”. Scan the member's pass here."
             ),
             ScanKind.GIFT_CARD: _(
-                "This is a gift card number, not a pass: take the gift card's payment on the “Gift card” page. "
-                "Scan the member's pass here."
+                "This is a gift card number, not a pass: it goes in “Gift card number” under “Voucher, reward or "
+                "gift card”. Scan the member's pass here."
             ),
         },
         "voucher_code": {
             ScanKind.PASS: _("This is a pass code, not a voucher. It goes in “Pass code” at the top."),
-            ScanKind.GIFT_CARD: _(
-                "This is a gift card number, not a voucher. Take the gift card's payment on the “Gift card” page."
-            ),
+            ScanKind.GIFT_CARD: _("This is a gift card number, not a voucher. It goes in “Gift card number”."),
+        },
+        "giftcard_number": {
+            ScanKind.PASS: _("This is a pass code, not a gift card. It goes in “Pass code” at the top."),
+            ScanKind.VOUCHER: _("This is a voucher code, not a gift card. It goes in “Voucher code”."),
         },
     }
 
@@ -261,6 +299,26 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         if code:
             self._misplaced("voucher_code", code)
         return code
+
+    def clean_giftcard_number(self) -> str:
+        raw = self.cleaned_data["giftcard_number"].strip()
+        if not raw:
+            return ""
+        try:
+            return parse_gift_card_number(raw)
+        except ApplicationError as error:
+            self._misplaced("giftcard_number", raw)
+            raise forms.ValidationError(error.message, code="invalid_gift_card_number") from error
+
+    def clean(self):
+        data = super().clean()
+        if data.get("giftcard_number"):
+            # Without an amount or a PIN nothing could be taken: said here, so a missing PIN is no wrong try.
+            if not data.get("giftcard") and "giftcard" not in self.errors:
+                self.add_error("giftcard", _("Enter the amount to take from the gift card."))
+            if not (data.get("giftcard_pin") or "").strip():
+                self.add_error("giftcard_pin", _("Enter the gift card's PIN."))
+        return data
 
     def clean_device_id(self) -> str:
         value = self.cleaned_data["device_id"].strip()

@@ -523,6 +523,8 @@ def till(request, merchant_pk: int):
                 reward_id=data["reward"],
                 giftcard_cents=data["giftcard"] or 0,
                 pin=data["pin"],
+                giftcard_number=data["giftcard_number"],
+                giftcard_pin=data["giftcard_pin"],
             )
         except ApplicationError as error:
             form.add_service_error(error)

@@ -42,6 +42,7 @@ from ..exceptions import (
     GiftCardNotFound,
     GiftCardPinLocked,
     GiftCardUndoWindowClosed,
+    GiftCardWrongPin,
     InsufficientGiftCardBalance,
     InvalidAmount,
     InvalidGiftCardAmount,
@@ -432,18 +433,7 @@ def _spend_by_number(*, merchant, number, pin, amount_cents, request_key, by, no
     # Under the lock: an identical request that got the lock first has committed by now.
     if previous := GiftCardEntry.objects.filter(request_key=request_key).first():
         return _replayed_spend(previous, merchant=merchant, amount_cents=amount_cents, card_id=card.pk)
-    if merchant.status != MerchantStatus.ACTIVE:
-        raise NotAllowed(_("This shop does not take part in the pass at the moment."))
-    if card.status != GiftCardStatus.ACTIVE:
-        raise GiftCardBlocked()
-    if card.expires_at <= now:
-        raise GiftCardExpired()
-    if not card.pin_hash:
-        raise GiftCardNoPin()
-    if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
-        raise GiftCardPinLocked()
-    if not check_password(pin, card.pin_hash):
-        GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=F("failed_pin_attempts") + 1)
+    if _check_spend(card, merchant=merchant, pin=pin, now=now) is _WRONG_PIN:
         return _WRONG_PIN
     if card.balance_cents < amount_cents:
         raise InsufficientGiftCardBalance(needed=amount_cents, available=card.balance_cents)
@@ -459,6 +449,51 @@ def _spend_by_number(*, merchant, number, pin, amount_cents, request_key, by, no
     # A right PIN starts the count of wrong ones again (in the same UPDATE as the balance).
     _change_balance(card, -amount_cents, **({"failed_pin_attempts": 0} if card.failed_pin_attempts else {}))
     return _result(entry, card, balance_after=card.balance_cents)
+
+
+def _check_spend(card: GiftCard, *, merchant, pin: str, now: datetime):
+    """Whether the card (locked) may pay at `merchant` now with this PIN. A wrong PIN is counted and gives _WRONG_PIN:
+    the caller raises after its transaction committed the count. Raises NotAllowed, GiftCardBlocked, GiftCardExpired,
+    GiftCardNoPin, GiftCardPinLocked."""
+    if merchant.status != MerchantStatus.ACTIVE:
+        raise NotAllowed(_("This shop does not take part in the pass at the moment."))
+    if card.status != GiftCardStatus.ACTIVE:
+        raise GiftCardBlocked()
+    if card.expires_at <= now:
+        raise GiftCardExpired()
+    if not card.pin_hash:
+        raise GiftCardNoPin()
+    if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
+        raise GiftCardPinLocked()
+    if not check_password(pin, card.pin_hash):
+        GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=F("failed_pin_attempts") + 1)
+        return _WRONG_PIN
+    return None
+
+
+def check_gift_card_for_till(*, merchant, number: str, pin: str, now: datetime | None = None) -> None:
+    """Before a till checkout pays part of a purchase with a gift card by its number (`till.award_for_purchase`): the
+    card and its PIN, checked as `spend_gift_card` checks them, in a transaction of its own, so that a wrong PIN stays
+    counted when the checkout fails; a right one starts the count again. The checkout then draws from the card with
+    `debit_gift_cards` under its lock. Raises InvalidGiftCardNumber, GiftCardNotFound, NotAllowed, GiftCardBlocked,
+    GiftCardExpired, GiftCardNoPin (a card on a pass), GiftCardPinLocked, GiftCardWrongPin.
+    """
+    outcome = _check_by_number(
+        merchant=merchant, number=parse_gift_card_number(number), pin=pin or "", now=now or timezone.now()
+    )
+    if outcome is _WRONG_PIN:
+        raise GiftCardWrongPin()
+
+
+@transaction.atomic
+def _check_by_number(*, merchant, number: str, pin: str, now: datetime):
+    card = lock_gift_card(area_id=merchant.area_id, number=number)
+    if card is None:
+        raise GiftCardNotFound()
+    outcome = _check_spend(card, merchant=merchant, pin=pin, now=now)
+    if outcome is None and card.failed_pin_attempts:
+        GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
+    return outcome
 
 
 def undo_gift_card_spend(

@@ -35,7 +35,7 @@ from areas.models import MerchantStatus
 from privacy.exceptions import UnknownPurpose
 from privacy.selectors import consent_exists, has_consent, holds_account
 
-from ..codes import parse_pass_code
+from ..codes import parse_gift_card_number, parse_pass_code
 from ..exceptions import (
     AlreadyUndone,
     DuplicateReceipt,
@@ -70,7 +70,13 @@ from ..models import (
 )
 from . import till_sql
 from .campaigns import campaign_extra, campaign_points_back, campaigns_for_till
-from .giftcards import debit_gift_cards, gift_cards_of_pass, reverse_gift_card_entries
+from .giftcards import (
+    check_gift_card_for_till,
+    debit_gift_cards,
+    gift_cards_of_pass,
+    lock_gift_card,
+    reverse_gift_card_entries,
+)
 from .guards import check_code, require_till
 from .ledger import credit, debit, derived_key, expire_overdue, expiry_of, lock_pass, open_lots
 from .passes import identify_pass_for_spend
@@ -339,6 +345,8 @@ def award_for_purchase(
     reward_id: int | None = None,
     giftcard_cents: int = 0,
     pin: str = "",
+    giftcard_number: str = "",
+    giftcard_pin: str = "",
     now: datetime | None = None,
 ) -> TillResult:
     """Record a purchase of `amount_cents` at `merchant` by the pass the till read, and award its points.
@@ -346,13 +354,16 @@ def award_for_purchase(
     `code` is a QR payload or a typed card number with its 6-digit code (checked: the current step ±1,
     each step once per pass), or a printed card's number alone (earning needs no code; spending needs
     its `pin`). Optionally part of the amount is paid with a voucher (`voucher_code`), a reward from
-    the catalogue paid with points (`reward_id`), or `giftcard_cents` of the gift-card value on the pass.
+    the catalogue paid with points (`reward_id`), or `giftcard_cents` of gift-card value: on the pass, or on the
+    card with its own number `giftcard_number` and its PIN `giftcard_pin` (checked as `spend_gift_card` checks it,
+    and then spent in the purchase's transaction: the purchase's undo gives it back).
     Points are the whole euros of the rest × area rate × merchant multiplier, plus the best campaign's
     extra and the first-visit bonus, within the daily cap. All of it happens together or not at all.
     A retry with the same request_key returns the first result (is_replay=True).
     Raises InvalidPassCode (CodeExpired), PassNotFound, PassBlocked, CodeAlreadyUsed, InvalidAmount,
     VelocityLimitExceeded, DuplicateReceipt, NotAllowed (not this merchant's till), RequestKeyReused,
-    InvalidPin, PinLocked, the voucher, reward and gift-card errors, InsufficientPoints.
+    InvalidPin, PinLocked, the voucher, reward and gift-card errors (GiftCardWrongPin: the card's PIN),
+    InsufficientPoints.
     """
     parsed = parse_pass_code(code)
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
@@ -362,11 +373,18 @@ def award_for_purchase(
     receipt_number = (receipt_number or "").strip()
     if len(receipt_number) > RECEIPT_MAX_LENGTH:
         raise LoyaltyError(_("A receipt number has at most 40 characters."))
+    giftcard_number = parse_gift_card_number(giftcard_number) if giftcard_number else ""
+    if giftcard_number and not giftcard_cents:
+        raise InvalidAmount(_("Enter the amount to take from the gift card."))
     require_till(by, merchant)
-    spends = reward_id is not None or giftcard_cents > 0
-    if spends and parsed.otp is None and _previous(request_key) is None:
-        # A printed card spends with its PIN, checked (and a wrong one counted) in a transaction of its own.
-        identify_pass_for_spend(merchant=merchant, code=code, by=by, pin=pin, now=now)
+    # What is spent from the pass (points, its gift cards) needs the member there; a card of its own, its PIN.
+    spends = reward_id is not None or (giftcard_cents > 0 and not giftcard_number)
+    if (spends or giftcard_number) and _previous(request_key) is None:
+        if spends and parsed.otp is None:
+            # A printed card spends with its PIN, checked (and a wrong one counted) in a transaction of its own.
+            identify_pass_for_spend(merchant=merchant, code=code, by=by, pin=pin, now=now)
+        if giftcard_number:
+            check_gift_card_for_till(merchant=merchant, number=giftcard_number, pin=giftcard_pin, now=now)
     request = {
         "merchant": merchant,
         "card_number": parsed.card_number,
@@ -379,11 +397,13 @@ def award_for_purchase(
         "voucher_code": (voucher_code or "").strip(),
         "reward_id": reward_id,
         "giftcard_cents": giftcard_cents,
+        "giftcard_number": giftcard_number,
         "now": now or timezone.now(),
     }
     try:
         # A scan that only earns needs no lock on PostgreSQL (`till_sql`); one that spends takes the pass lock.
-        only_earns = not spends and not request["voucher_code"] and connection.vendor == "postgresql"
+        only_earns = not giftcard_cents and not spends and not request["voucher_code"]
+        only_earns = only_earns and connection.vendor == "postgresql"
         if only_earns and (result := _award_unlocked(**request)) is not None:
             return result
         return _award(**request)
@@ -420,6 +440,7 @@ def _award(
     reward_id,
     giftcard_cents,
     now,
+    giftcard_number="",
 ):
     member_pass = _lock_for_till(merchant, card_number)
     if member_pass is None:
@@ -463,7 +484,11 @@ def _award(
     if giftcard_cents:
         if giftcard_cents > amount_cents - voucher_cents - reward_cents:
             raise InvalidAmount(_("The gift card cannot pay more than what is left to pay."))
-        cards = gift_cards_of_pass(member_pass, now=now, lock=True)
+        if giftcard_number:
+            # A card of its own, checked with its PIN before (`check_gift_card_for_till`); drawn from under its lock.
+            cards = [card] if (card := lock_gift_card(area_id=merchant.area_id, number=giftcard_number)) else []
+        else:
+            cards = gift_cards_of_pass(member_pass, now=now, lock=True)
     earning_cents = amount_cents - voucher_cents - reward_cents - giftcard_cents
 
     points, bonus, campaign, campaign_points, capped_at = _earning(

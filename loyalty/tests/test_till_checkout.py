@@ -10,8 +10,11 @@ from datetime import timedelta
 import pytest
 
 from areas.tests.factories import MerchantFactory
-from loyalty import services
+from loyalty import selectors, services
+from loyalty.codes import group_card_number as group_gift_card
 from loyalty.exceptions import (
+    GiftCardNoPin,
+    GiftCardWrongPin,
     InsufficientGiftCardBalance,
     InsufficientPoints,
     InvalidPin,
@@ -25,6 +28,7 @@ from loyalty.models import (
     Funder,
     GiftCard,
     GiftCardEntry,
+    GiftCardEntryKind,
     LedgerEntry,
     Reward,
     TillTransaction,
@@ -33,7 +37,8 @@ from loyalty.models import (
 )
 from privacy.services import give_consent
 
-from .factories import award, key, rules_for
+from .factories import award, cashier_for, key, rules_for
+from .giftcard_factories import PIN, balance, pay, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +312,109 @@ def test_the_settlement_counts_a_checkout_through_the_real_till(area, merchant, 
     assert quantities.points_redeemed == 50
     assert quantities.voucher_cents == 500
     assert quantities.giftcard_cents == 1000 + 750
+
+
+# --- A gift card with its own number, at the main till ---------------------------------------------------------------
+
+
+def test_a_gift_card_by_its_number_pays_part_of_the_purchase_without_points(area, merchant, cashier, member_pass, now):
+    card = sell(area, 2500, at=now - timedelta(days=1))
+    # the printed card's number alone: the gift card has its own PIN, the pass needs none
+    result = award(
+        merchant,
+        member_pass,
+        4000,
+        at=now,
+        by=cashier,
+        code=member_pass.card_number,
+        giftcard_cents=1500,
+        giftcard_number=group_gift_card(card.number),
+        giftcard_pin=PIN,
+    )
+    assert (result.giftcard_cents, result.to_pay_cents, result.points_awarded) == (1500, 2500, 25)
+    assert balance(card) == 1000
+    entry = GiftCardEntry.objects.get(card=card, kind=GiftCardEntryKind.SPEND)
+    assert (entry.amount_cents, entry.merchant_id, entry.till_transaction_id) == (
+        -1500,
+        merchant.pk,
+        result.transaction_id,
+    )
+    # the day's figures count it once, as part of the purchase
+    assert selectors.till_summary(merchant, now.date())["giftcard_cents"] == 1500
+
+
+def test_undoing_the_purchase_gives_the_numbered_gift_card_its_value_back(area, merchant, cashier, member_pass, now):
+    card = sell(area, 2500, at=now - timedelta(days=1))
+    result = award(
+        merchant,
+        member_pass,
+        4000,
+        at=now,
+        by=cashier,
+        giftcard_cents=2500,
+        giftcard_number=card.number,
+        giftcard_pin=PIN,
+    )
+    assert balance(card) == 0
+    services.undo_till_transaction(
+        merchant=merchant, transaction_id=result.transaction_id, request_key=key(), by=cashier, now=now
+    )
+    assert balance(card) == 2500
+    assert selectors.till_summary(merchant, now.date())["giftcard_cents"] == 0
+    assert services.check_gift_cards() == []
+
+
+def test_a_wrong_gift_card_pin_writes_nothing_but_counts(area, merchant, cashier, member_pass, now):
+    card = sell(area, 2500, at=now - timedelta(days=1))
+    with pytest.raises(GiftCardWrongPin):
+        award(
+            merchant,
+            member_pass,
+            4000,
+            at=now,
+            by=cashier,
+            giftcard_cents=1000,
+            giftcard_number=card.number,
+            giftcard_pin="0000",
+        )
+    assert not TillTransaction.objects.exists() and balance(card) == 2500
+    assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 1
+    # too much for the card: refused, and the purchase with it
+    with pytest.raises(InsufficientGiftCardBalance):
+        award(
+            merchant,
+            member_pass,
+            4000,
+            at=now,
+            by=cashier,
+            giftcard_cents=3000,
+            giftcard_number=card.number,
+            giftcard_pin=PIN,
+        )
+    assert not TillTransaction.objects.exists() and balance(card) == 2500
+    # a card on a pass has no PIN: it is paid with its pass
+    on_pass = sell(area, 1000, at=now - timedelta(days=1), member_pass=member_pass)
+    with pytest.raises(GiftCardNoPin):
+        award(
+            merchant,
+            member_pass,
+            4000,
+            at=now,
+            by=cashier,
+            giftcard_cents=500,
+            giftcard_number=on_pass.number,
+            giftcard_pin=PIN,
+        )
+
+
+def test_the_day_counts_gift_cards_paid_on_the_gift_card_page_too(area, merchant, other_merchant, cashier, now):
+    card = sell(area, 5000, at=now - timedelta(days=1))
+    pay(merchant, card, 1200, at=now, by=cashier)
+    undone = pay(merchant, card, 800, at=now + timedelta(minutes=1), by=cashier)
+    services.undo_gift_card_spend(
+        merchant=merchant, entry_id=undone.entry_id, request_key=key(), by=cashier, now=now + timedelta(minutes=2)
+    )
+    pay(other_merchant, card, 500, at=now, by=cashier_for(other_merchant))  # another shop's
+    summary = selectors.till_summary(merchant, now.date())
+    assert summary["giftcard_cents"] == summary["giftcard_by_number_cents"] == 1200
+    assert selectors.till_summary(merchant, (now + timedelta(days=1)).date())["giftcard_cents"] == 0

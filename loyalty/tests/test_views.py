@@ -21,13 +21,14 @@ from agora.money import format_euros
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory
 from loyalty import services, totp
 from loyalty.codes import ScanKind, group_voucher_code, new_card_number, new_gift_card_number, new_voucher_code
-from loyalty.exceptions import InvalidPassCode, PassNotFound
+from loyalty.exceptions import GiftCardWrongPin, InvalidPassCode, PassNotFound
 from loyalty.forms import TillForm, parse_euros
-from loyalty.models import Pass, TillTransaction
+from loyalty.models import GiftCard, Pass, TillTransaction
 from privacy import services as privacy_services
 from privacy.tests.factories import with_totp
 
 from .factories import recognisable, rules_for
+from .giftcard_factories import PIN, sell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -675,6 +676,26 @@ def test_a_pass_code_in_the_voucher_field_says_it_goes_in_the_pass_code(till_cli
     assert form.errors["voucher_code"] == [str(TillForm.MISPLACED["voucher_code"][ScanKind.PASS])]
     assert form.pays_otherwise  # the folded section is open again, with the error in it
     assert not TillTransaction.objects.exists()
+
+
+def test_the_till_takes_a_gift_card_by_its_number_and_pin_with_the_purchase(till_client, area, merchant, member_pass):
+    card = sell(area, 2500, at=timezone.now() - timedelta(hours=1))
+    url = reverse("loyalty:till", args=[merchant.pk])
+    fields = {"code": member_pass.card_number, "amount": "40", "giftcard": "15", "giftcard_number": card.number}
+    # without the card's PIN: asked for, nothing tried (no wrong PIN counted)
+    response = till_client.post(url, purchase(merchant, **fields))
+    form = response.context["form"]
+    assert form.errors["giftcard_pin"] and form.pays_otherwise
+    assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 0
+    response = till_client.post(url, purchase(merchant, **fields, giftcard_pin="0000"))
+    assert response.context["form"].errors["giftcard_pin"] == [str(GiftCardWrongPin.default_message)]
+    # with it: paid together, the rest earns
+    response = till_client.post(url, purchase(merchant, **fields, giftcard_pin=PIN))
+    result = response.context["result"]
+    assert (result.giftcard_cents, result.points_awarded) == (1500, 25)
+    assert response.context["summary"]["giftcard_cents"] == 1500
+    page = response.content.decode()
+    assert "Gift card" in page and "€15.00" in page
 
 
 def test_a_code_used_once_is_refused_the_second_time(till_client, merchant, member_pass):

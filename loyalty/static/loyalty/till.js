@@ -3,9 +3,8 @@
  * - A keyboard-wedge scanner types the code and presses Enter: with an amount already typed that submits,
  *   otherwise the cursor moves to the amount. Enter in the amount submits (or goes back to an empty code).
  * - A scan goes in the field of its kind, told by its shape as `loyalty.codes.scan_kind` tells it (`scanKind`): a
- *   pass in the pass code, a voucher's code in the voucher field (the folded section opens). Wherever the wedge
- *   typed it, on its Enter it is moved there; so is a camera scan. A gift card's number has no field here: a note
- *   says where it goes.
+ *   pass in the pass code, a voucher's code or a gift card's number in its field under "Voucher, reward or gift
+ *   card" (which opens). Wherever the wedge typed it, on its Enter it is moved there; so is a camera scan.
  * - The idempotency key is made here, fresh for every form the server sends. A double tap is stopped, and a
  *   resent request (a reload after a lost answer, or the form again via Back) keeps its key, so the server
  *   answers it with the first result instead of awarding twice.
@@ -21,6 +20,9 @@
   var codeInput = form.querySelector("[data-code-input]");
   var amountInput = form.querySelector("[data-amount-input]");
   var voucherInput = form.querySelector("[data-voucher-input]");
+  var giftcardInput = form.querySelector("[data-giftcard-number-input]");
+  var giftcardAmount = form.querySelector('[name="giftcard"]');
+  var giftcardPin = form.querySelector('[name="giftcard_pin"]');
   var otherwise = form.querySelector("[data-otherwise]");
   var preview = form.querySelector("[data-amount-preview]");
   var language = document.documentElement.lang || "nl";
@@ -164,32 +166,15 @@
     return null;
   }
 
-  function note(message) {
-    var field = codeInput.closest(".field");
-    var old = field.querySelector("[data-scan-note]");
-    if (old) old.remove();
-    if (!message) return;
-    var p = document.createElement("p");
-    p.className = "errorlist";
-    p.setAttribute("role", "alert");
-    p.setAttribute("data-scan-note", "");
-    p.textContent = message;
-    field.appendChild(p);
-  }
-
-  // Put a scan in the field of its kind, then go on: after a pass with an amount typed, submit; else to the first
-  // field still empty (the pass, the amount), or the button.
+  // Put a scan in the field of its kind, then go on: after a gift card, to its amount or PIN while empty; after a
+  // pass with an amount typed, submit; else to the first field still empty (the pass, the amount), or the button.
   function place(scan) {
-    note("");
-    if (scan.kind === "voucher" && voucherInput) {
-      voucherInput.value = scan.code;
-      if (otherwise) otherwise.open = true;
-    } else if (scan.kind === "gift_card") {
-      note(form.dataset.msgGiftCard);
-    } else {
-      codeInput.value = scan.code;
-    }
-    if (!codeInput.value.trim()) codeInput.focus();
+    var field = { voucher: voucherInput, gift_card: giftcardInput }[scan.kind] || codeInput;
+    field.value = scan.code;
+    if (field !== codeInput && otherwise) otherwise.open = true;
+    if (scan.kind === "gift_card" && !cents(giftcardAmount.value)) giftcardAmount.focus();
+    else if (scan.kind === "gift_card" && !giftcardPin.value) giftcardPin.focus();
+    else if (!codeInput.value.trim()) codeInput.focus();
     else if (!cents(amountInput.value)) amountInput.focus();
     else if (scan.kind === "pass") submit();
     else form.querySelector("[data-submit]").focus();
@@ -198,8 +183,8 @@
   function routed(input, keeps) {
     var scan = scanIn(input.value, keeps);
     if (!scan) return false;
-    var own = input === codeInput ? "pass" : input === voucherInput ? "voucher" : null;
-    if (scan.kind === own && !scan.rest) return false; // in its place already
+    var own = { pass: codeInput, voucher: voucherInput, gift_card: giftcardInput }[scan.kind] === input;
+    if (own && !scan.rest) return false; // in its place already
     input.value = scan.rest;
     if (input === amountInput) showAmount();
     place(scan);
@@ -208,6 +193,7 @@
 
   function isPass(text) { return scanKind(text) === "pass"; }
   function isVoucher(text) { return scanKind(text) === "voucher"; }
+  function isGiftCard(text) { return scanKind(text) === "gift_card"; }
   function isAmount(text) { return cents(text) !== null; }
 
   // --- Enter, the scanner's last key ----------------------------------------------------------------------
@@ -229,16 +215,17 @@
     else submit();
   });
 
-  if (voucherInput) {
-    voucherInput.addEventListener("keydown", function (event) {
+  [[voucherInput, isVoucher], [giftcardInput, isGiftCard]].forEach(function (pair) {
+    var input = pair[0];
+    input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       event.preventDefault();
-      if (routed(voucherInput, isVoucher)) return;
+      if (routed(input, pair[1])) return;
       if (!codeInput.value.trim()) codeInput.focus();
       else if (!cents(amountInput.value)) amountInput.focus();
       else submit();
     });
-  }
+  });
 
   // A scan while nothing is focused (after a tap elsewhere) still lands in the code field.
   document.addEventListener("keydown", function (event) {
