@@ -3,11 +3,19 @@
 Visits follow the member's own propensity (from the members step), the merchants' opening hours and
 the calendar: busy Saturdays, quiet Mondays, a December peak and a January dip, shopping Sundays and
 Christmas late nights, closed holidays. On top: first-visit bonuses, a few typos undone at the till,
-refunds some days later, rewards spent, and points expiring lot by lot.
+refunds some days later, and points expiring lot by lot.
+
+Points are redeemed as the product records it, so that the settlement and analytics see it: a reward from
+the area's catalogue paid with points on a purchase at the till, or chosen in the app (a reward voucher,
+used on a later purchase at a till, given back, or left to expire). Gift cards are sold at the desk over the
+year, most before Sinterklaas and Christmas, on a member's pass (paid with at the till on a purchase) or
+standalone with a PIN (paid with by number); they are spent in parts, some to the last cent. None expires
+within the year: a card is valid at least two years.
 
 The ledger is simulated here in memory with the same rules as the services (lots, allocations
-oldest-expiring first, pro-rata refunds, the daily cap) and written with bulk inserts: calling the
-services per visit would take an hour for the large demo. `check_ledger()` finds it consistent.
+oldest-expiring first, pro-rata refunds, the daily cap, what a purchase paid otherwise earns nothing) and
+written with bulk inserts: calling the services per visit would take an hour for the large demo.
+`check_ledger()` and `check_gift_cards()` find it consistent.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ from itertools import accumulate, count
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from accounts.roles import Role
 
@@ -37,7 +47,16 @@ from areas.sectors import Sector
 from privacy.models import AppendOnlyModel, CurrentConsent, Purpose
 
 from . import totp
-from .codes import CARD_NUMBER_LENGTH, luhn_check_digit, qr_payload
+from .codes import (
+    CARD_NUMBER_LENGTH,
+    GIFT_CARD_NUMBER_LENGTH,
+    GIFT_CARD_PREFIX,
+    VOUCHER_ALPHABET,
+    VOUCHER_CODE_LENGTH,
+    luhn_check_digit,
+    qr_payload,
+    voucher_check_character,
+)
 from .models import (
     WELCOME_REASON,
     Campaign,
@@ -46,6 +65,7 @@ from .models import (
     Funder,
     GiftCard,
     GiftCardEntry,
+    GiftCardEntryKind,
     LedgerEntry,
     LotAllocation,
     LoyaltySettings,
@@ -64,6 +84,7 @@ from .models import (
     VoucherKind,
 )
 from .services import calculate_points
+from .services.giftcards import _expiry_of as giftcard_expiry
 from .services.ledger import add_months
 
 #: Each demo area's programme: Amersfoort generous and long, Mechelen with a year's expiry.
@@ -106,7 +127,29 @@ LATE_NIGHT_WEIGHT = 2.0
 HISTORY_DAYS = 365
 TYPO_SHARE = 0.01  # scans with a mistyped amount, undone at once and scanned again
 REFUND_SHARE = 0.006
-REWARDS = ((250, "Beloning: € 12,50 korting"), (100, "Beloning: € 5 korting"))
+#: Each area's catalogue: (title, cost in points, value in cents, stock or None, funded by a merchant of this sector,
+#: how often members choose it). The year's redemptions leave the stock as it is: what the manager has in stock now.
+CATALOGUE = [
+    ("€ 5 korting bij elke deelnemende ondernemer", 500, 500, None, None, 4),
+    ("2 uur gratis parkeren in de binnenstad", 300, 400, 200, None, 1),
+    ("Koffie met gebak", 250, 450, 50, Sector.HOSPITALITY, 3),
+    ("Bos seizoensbloemen", 400, 995, 30, Sector.FLOWERS, 2),
+]
+TILL_REWARD_SHARE = 0.15  # visits with enough points on which the member pays part with a reward at the till
+APP_REWARD_SHARE = 0.05  # visits after which a member with enough points chooses a reward in the app
+VOUCHER_USE_SHARE = 0.7  # visits to a shop that takes a reward voucher the member holds, on which they use it
+VOUCHER_GIVEN_BACK_SHARE = 0.05  # reward vouchers given back for their points
+REWARD_REASON = "Beloning: {title}"  # the services' "Reward: %(title)s" in Dutch, the demo's language
+GIVEN_BACK_REASON = "Beloning teruggegeven: {title}"
+GIFT_ON_PASS_SHARE = 0.12  # members who are given a gift card on their pass in the year
+GIFT_STANDALONE_SHARE = 0.15  # standalone cards sold in the year, per member of the area
+#: The demo's member logins are regulars who use what the pass offers, so that a visitor logging in sees it all:
+#: visits a month at least, and their shares of reward redemptions at the till and in the app (taken in turns).
+SHOWCASE_VISITS_PER_MONTH = 12
+SHOWCASE_SHARES = (0.5, 0.5)
+GIFT_CARD_USE_SHARE = 0.7  # purchases by a member with gift-card value on the pass that are paid with it
+GIFT_AMOUNTS = ((1000, 2), (2000, 3), (2500, 3), (5000, 2), (10000, 1))  # cents, weight
+GIFT_PIN = "1234"  # every demo standalone card's PIN (as the desk's demo sales)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: one object per merchant
@@ -119,9 +162,19 @@ class _Shop:
     open_until: date | None  # a merchant that left the collective takes no passes after it left
 
 
+@dataclass(eq=False)
+class _Reward:
+    row: Reward
+    merchant_id: int | None  # None: funded by the collective, taken at every merchant
+    weight: int
+
+    def taken_at(self, shop: _Shop) -> bool:
+        return self.merchant_id in (None, shop.id)
+
+
 @dataclass
 class _AreaPlan:
-    area_id: int
+    area: object  # the ShoppingArea
     country: str
     tz: ZoneInfo
     rules: LoyaltySettings
@@ -130,6 +183,13 @@ class _AreaPlan:
     days: list[date]
     cum_weights: list[float]
     special: dict[date, list[tuple[int, int]] | None]  # area-wide hours on a day (None: closed)
+    manager_id: int
+    rewards: list[_Reward]
+    gift_cum_weights: list[float]  # gift cards sold at the desk per day: shop days, peaks before the holidays
+
+    @property
+    def area_id(self) -> int:
+        return self.area.pk
 
 
 def _minutes(moment: time) -> int:
@@ -210,7 +270,7 @@ def _area_plan(ctx: DemoContext, slug: str, rng: random.Random) -> _AreaPlan:
         for day in days
     ]
     return _AreaPlan(
-        area_id=area.pk,
+        area=area,
         country=area.country,
         tz=ZoneInfo(area.time_zone),
         rules=rules,
@@ -219,7 +279,37 @@ def _area_plan(ctx: DemoContext, slug: str, rng: random.Random) -> _AreaPlan:
         days=days,
         cum_weights=list(accumulate(weights)),
         special=special,
+        manager_id=manager_id,
+        rewards=_catalogue(area, [m for m in merchants if m.status == MerchantStatus.ACTIVE]),
+        gift_cum_weights=list(
+            accumulate(w * _gift_season(area.country, day) for w, day in zip(weights, days, strict=True))
+        ),
     )
+
+
+def _catalogue(area, merchants: list[Merchant]) -> list[_Reward]:
+    """The area's rewards catalogue, made before the year so that the year's members can redeem from it."""
+    rewards = []
+    for title, cost, value, stock, sector, weight in CATALOGUE:
+        funder = next((m for m in merchants if m.sector == sector), None) if sector else None
+        if sector and funder is None:
+            continue
+        row = Reward.objects.create(
+            area=area, merchant=funder, title=title, cost_points=cost, value_cents=value, stock=stock
+        )
+        rewards.append(_Reward(row, funder.pk if funder else None, weight))
+    return rewards
+
+
+def _gift_season(country: str, day: date) -> float:
+    """How many more gift cards the desk sells on a day: most in the weeks before Sinterklaas (the 5th of
+    December in the Netherlands, the 6th in Belgium) and before Christmas."""
+    sinterklaas = date(day.year, 12, 5 if country == "NL" else 6)
+    if sinterklaas - timedelta(days=21) <= day <= sinterklaas:
+        return 4.0
+    if sinterklaas < day <= date(day.year, 12, 24):
+        return 5.0
+    return 1.0
 
 
 def _hours_on(plan: _AreaPlan, shop: _Shop, day: date) -> list[tuple[int, int]]:
@@ -255,33 +345,59 @@ class _Purchase:
     undone: bool = False
 
 
+@dataclass(eq=False)
+class _Voucher:
+    row: Voucher
+    reward: _Reward
+    used: bool = False
+
+    def usable(self, shop: _Shop, at: datetime) -> bool:
+        return not self.used and self.row.valid_from <= at < self.row.expires_at and self.reward.taken_at(shop)
+
+
+@dataclass(eq=False)
+class _Card:
+    row: GiftCard
+    balance: int
+
+
 @dataclass
 class _Rows:
     passes: list = field(default_factory=list)
     purchases: list = field(default_factory=list)
     reversals: list = field(default_factory=list)
+    # The spend entries of rewards chosen in the app apart: their vouchers are saved before the till transactions
+    # that use them, and those before the other entries (which point at till transactions).
+    voucher_entries: list = field(default_factory=list)
     entries: list = field(default_factory=list)
     lots: list = field(default_factory=list)
     allocations: list = field(default_factory=list)
+    vouchers: list = field(default_factory=list)
+    voucher_merchants: list = field(default_factory=list)
+    gift_cards: list = field(default_factory=list)
+    gift_card_entries: list = field(default_factory=list)
 
 
 class _Member:
     """One member's pass, replayed event by event with the services' rules."""
 
-    def __init__(self, member_pass: Pass, plan: _AreaPlan, rows: _Rows, rng: random.Random):
+    def __init__(self, member_pass: Pass, plan: _AreaPlan, rows: _Rows, rng: random.Random, member_id: int = 0):
         self.member_pass, self.plan, self.rows, self.rng = member_pass, plan, rows, rng
+        self.member_id = member_id
         self.lots: list[_Lot] = []
         self.balance = 0
         self.points_by_day: dict[date, int] = {}
         self.visits_at: dict[int, int] = {}  # shop → purchases not undone (for the first-visit bonus)
+        self.vouchers: list[_Voucher] = []  # rewards chosen in the app
+        self.cards: list[_Card] = []  # gift cards on the pass, soonest-expiring first
 
     def _key(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _entry(self, kind: str, points: int, at: datetime, **fields) -> LedgerEntry:
+    def _entry(self, kind: str, points: int, at: datetime, rows: list | None = None, **fields) -> LedgerEntry:
         entry = LedgerEntry(member_pass=self.member_pass, kind=kind, points=points, occurred_at=at, **fields)
         entry.request_key = fields.get("request_key") or self._key()
-        self.rows.entries.append(entry)
+        (self.rows.entries if rows is None else rows).append(entry)
         return entry
 
     def credit(self, points: int, at: datetime, kind: str, **fields) -> _Lot:
@@ -299,8 +415,10 @@ class _Member:
         self.balance += points
         return lot
 
-    def debit(self, points: int, at: datetime, kind: str, first: _Lot | None = None, **fields) -> None:
-        entry = self._entry(kind, -points, at, **fields)
+    def debit(
+        self, points: int, at: datetime, kind: str, first: _Lot | None = None, rows: list | None = None, **fields
+    ) -> LedgerEntry:
+        entry = self._entry(kind, -points, at, rows, **fields)
         order = ([first] if first else []) + [lot for lot in self.lots if lot is not first]
         left = points
         for lot in order:
@@ -314,6 +432,7 @@ class _Member:
                 break
         assert left == 0, "the demo ledger overdrew a pass"
         self.balance -= points
+        return entry
 
     def expire_until(self, moment: datetime) -> None:
         for lot in self.lots:
@@ -324,14 +443,16 @@ class _Member:
                 self.rows.allocations.append(LotAllocation(entry=entry, lot=lot.row, points=lot.remaining))
                 lot.expired, self.balance, lot.remaining = lot.remaining, self.balance - lot.remaining, 0
 
-    def _till(self, kind: str, shop: _Shop, at: datetime, amount: int, points: int, **fields) -> TillTransaction:
+    def _till(
+        self, kind: str, shop: _Shop, at: datetime, amount: int, points: int, spent: int = 0, **fields
+    ) -> TillTransaction:
         row = TillTransaction(
             merchant_id=shop.id,
             member_pass=self.member_pass,
             kind=kind,
             amount_cents=amount,
             points=points,
-            balance_after=self.balance + points,
+            balance_after=self.balance - spent + points,
             occurred_at=at,
             request_key=self._key(),
             device_id=f"kassa-{shop.id}-1",
@@ -343,12 +464,39 @@ class _Member:
         self.points_by_day[day] = self.points_by_day.get(day, 0) + points
         return row
 
-    def purchase(self, shop: _Shop, at: datetime, amount: int, receipt: str) -> _Purchase:
+    def purchase(
+        self,
+        shop: _Shop,
+        at: datetime,
+        amount: int,
+        receipt: str,
+        *,
+        voucher: _Voucher | None = None,
+        reward: _Reward | None = None,
+        giftcard_cents: int = 0,
+    ) -> _Purchase:
+        """A purchase at the till, as `award_for_purchase` records it: paid in part with a reward voucher chosen
+        in the app, or a reward paid with points here, and gift-card value on the pass; only the rest earns."""
         rules = self.plan.rules
+        parts, spent = {}, 0
+        if voucher is not None:
+            # The points were spent when the reward was chosen; the purchase names them for the settlement.
+            voucher_cents = min(voucher.row.value_cents, amount)
+            parts = {
+                "voucher": voucher.row,
+                "voucher_cents": voucher_cents,
+                "reward": voucher.reward.row,
+                "points_spent": -voucher.row.spend_entry.points,
+            }
+            voucher.used = True  # marked redeemed by this purchase once both are saved (`_write`)
+        elif reward is not None:
+            spent = reward.row.cost_points
+            parts = {"reward": reward.row, "reward_cents": min(reward.row.value_cents, amount), "points_spent": spent}
+        earning = amount - parts.get("voucher_cents", 0) - parts.get("reward_cents", 0) - giftcard_cents
         points = calculate_points(
-            amount_cents=amount, points_per_euro=rules.points_per_euro, multiplier_permille=shop.multiplier
+            amount_cents=earning, points_per_euro=rules.points_per_euro, multiplier_permille=shop.multiplier
         )
-        bonus = 0 if self.visits_at.get(shop.id) else rules.first_visit_bonus_points
+        bonus = rules.first_visit_bonus_points if earning and not self.visits_at.get(shop.id) else 0
         points += bonus
         if rules.daily_cap_points:
             today = self.points_by_day.get(at.astimezone(self.plan.tz).date(), 0)
@@ -356,8 +504,31 @@ class _Member:
             bonus = min(bonus, points)
         self.visits_at[shop.id] = self.visits_at.get(shop.id, 0) + 1
         row = self._till(
-            TillKind.PURCHASE, shop, at, amount, points, bonus_points=bonus, receipt_number=receipt, reverses=None
+            TillKind.PURCHASE,
+            shop,
+            at,
+            amount,
+            points,
+            spent,
+            bonus_points=bonus,
+            receipt_number=receipt,
+            reverses=None,
+            giftcard_cents=giftcard_cents,
+            **parts,
         )
+        if spent:
+            # Before the points it earns, as the till does: the reward is paid from the balance it found.
+            self.debit(
+                spent,
+                at,
+                EntryKind.SPEND,
+                merchant_id=shop.id,
+                till_transaction=row,
+                reason=reward.row.title[:200],
+                by_id=shop.by_id,
+            )
+        if giftcard_cents:
+            self._pay_with_cards(giftcard_cents, at, shop, row)
         lot = None
         if points:
             lot = self.credit(points, at, EntryKind.EARN, merchant_id=shop.id, till_transaction=row, by_id=shop.by_id)
@@ -405,6 +576,160 @@ class _Member:
         purchase.due += max(0, due)
         purchase.drawn += drawn
 
+    def _pay_with_cards(self, cents: int, at: datetime, shop: _Shop, row: TillTransaction) -> None:
+        """Gift-card value on the pass, soonest-expiring card first: a spend entry per card drawn from."""
+        for card in self.cards:
+            take = min(cents, card.balance)
+            if take <= 0:
+                continue
+            self.rows.gift_card_entries.append(
+                GiftCardEntry(
+                    card=card.row,
+                    kind=GiftCardEntryKind.SPEND,
+                    amount_cents=-take,
+                    occurred_at=at,
+                    request_key=self._key(),
+                    merchant_id=shop.id,
+                    till_transaction=row,
+                    by_id=shop.by_id,
+                )
+            )
+            card.balance -= take
+            cents -= take
+            if not cents:
+                return
+        raise AssertionError("the demo overdrew a gift card")
+
+    def gift_card_value(self) -> int:
+        return sum(card.balance for card in self.cards)
+
+    def receive_gift_card(self, card: _Card) -> None:
+        self.cards.append(card)
+        self.cards.sort(key=lambda item: item.row.expires_at)
+
+    def voucher_for(self, shop: _Shop, at: datetime, amount: int) -> _Voucher | None:
+        """A reward voucher the member holds that this shop takes now, worth no more than the purchase."""
+        return next(
+            (v for v in self.vouchers if v.usable(shop, at) and v.row.value_cents <= amount),
+            None,
+        )
+
+    def rewards_for(self, shop: _Shop, amount: int) -> list[_Reward]:
+        """The catalogue's rewards the member can pay with points at this till on this purchase."""
+        return [
+            reward
+            for reward in self.plan.rewards
+            if reward.taken_at(shop) and reward.row.cost_points <= self.balance and reward.row.value_cents <= amount
+        ]
+
+    def choose_reward(self, reward: _Reward, at: datetime, voucher_keys: random.Random) -> _Voucher:
+        """A reward chosen in the app, as `choose_reward` records it: the points spent, a voucher in the wallet."""
+        title = reward.row.title
+        entry = self.debit(
+            reward.row.cost_points,
+            at,
+            EntryKind.SPEND,
+            rows=self.rows.voucher_entries,
+            merchant_id=reward.merchant_id,
+            reason=REWARD_REASON.format(title=title)[:200],
+            by_id=self.member_id,
+        )
+        row = Voucher(
+            area_id=self.plan.area_id,
+            code=_voucher_code(voucher_keys),
+            member_pass=self.member_pass,
+            kind=VoucherKind.REWARD,
+            value_cents=reward.row.value_cents,
+            funded_by_merchant_id=reward.merchant_id,
+            reward=reward.row,
+            spend_entry=entry,
+            valid_from=at,
+            expires_at=at + timedelta(days=reward.row.voucher_valid_days),
+            issued_at=at,
+            issued_by_id=self.member_id,
+            request_key=self._key(),
+        )
+        self.rows.vouchers.append(row)
+        if reward.merchant_id:
+            self.rows.voucher_merchants.append(Voucher.merchants.through(voucher=row, merchant_id=reward.merchant_id))
+        voucher = _Voucher(row, reward)
+        self.vouchers.append(voucher)
+        return voucher
+
+    def give_back(self, voucher: _Voucher, at: datetime) -> None:
+        """An unused reward voucher given back in the app, as `cancel_reward_voucher` records it."""
+        if voucher.used or at >= voucher.row.expires_at:
+            return
+        voucher.used = True
+        self.credit(
+            -voucher.row.spend_entry.points,
+            at,
+            EntryKind.REVERSE,
+            merchant_id=voucher.reward.merchant_id,
+            reason=GIVEN_BACK_REASON.format(title=voucher.reward.row.title)[:200],
+            by_id=self.member_id,
+        )
+        voucher.row.expires_at = voucher.row.returned_at = at
+
+
+def _pick(rewards: list[_Reward], rng: random.Random) -> _Reward:
+    return rng.choices(rewards, weights=[reward.weight for reward in rewards])[0]
+
+
+def _voucher_code(rng: random.Random) -> str:
+    """A voucher code as `new_voucher_code` makes them, from the demo's random stream (45 bits: no collisions)."""
+    payload = "".join(rng.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_CODE_LENGTH - 1))
+    return payload + voucher_check_character(payload)
+
+
+def _gift_card_number(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        payload = GIFT_CARD_PREFIX + "".join(str(rng.randint(0, 9)) for _ in range(GIFT_CARD_NUMBER_LENGTH - 2))
+        number = payload + luhn_check_digit(payload)
+        if number not in taken:
+            taken.add(number)
+            return number
+
+
+def _sell_gift_card(
+    plan: _AreaPlan, rows: _Rows, rng: random.Random, ctx: DemoContext, at: datetime, member_pass=None, pin_hash=""
+) -> _Card:
+    """A gift card sold at the desk at `at` with its load entry, as `sell_gift_card` records it."""
+    amount = rng.choices([cents for cents, _w in GIFT_AMOUNTS], weights=[w for _c, w in GIFT_AMOUNTS])[0]
+    row = GiftCard(
+        area_id=plan.area_id,
+        number=_gift_card_number(rng, ctx.extra.setdefault("loyalty.gift_card_numbers", set())),
+        pin_hash=pin_hash,
+        member_pass=member_pass,
+        issued_at=at,
+        expires_at=giftcard_expiry(plan.area, at, plan.rules),
+        sold_by_id=plan.manager_id,
+        sold_via="desk",
+    )
+    rows.gift_cards.append(row)
+    rows.gift_card_entries.append(
+        GiftCardEntry(
+            card=row,
+            kind=GiftCardEntryKind.LOAD,
+            amount_cents=amount,
+            occurred_at=at,
+            request_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+            by_id=plan.manager_id,
+        )
+    )
+    return _Card(row, amount)
+
+
+def _gift_sale_at(plan: _AreaPlan, rng: random.Random, first_day: int = 0) -> datetime | None:
+    """When the desk sells a gift card: a day weighted by the shop days and the holiday season, in opening time."""
+    low = plan.gift_cum_weights[first_day - 1] if first_day else 0.0
+    high = plan.gift_cum_weights[-1]
+    if first_day >= len(plan.days) or high <= low:
+        return None
+    index = min(bisect.bisect_right(plan.gift_cum_weights, rng.uniform(low, high)), len(plan.days) - 1)
+    minute = rng.randint(10 * 60, 17 * 60 - 1)
+    return datetime.combine(plan.days[max(index, first_day)], time(minute // 60, minute % 60), tzinfo=plan.tz)
+
 
 # --- The step ------------------------------------------------------------------------------------------------
 
@@ -429,7 +754,11 @@ def _random_pass(rng: random.Random, taken: set[str]) -> tuple[str, str]:
             return number, base64.b32encode(rng.randbytes(20)).decode("ascii")
 
 
-def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: random.Random, keys, receipts) -> None:
+def _simulate(
+    profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: random.Random, keys, receipts, spends: random.Random
+) -> None:
+    """One member's year. `rng` draws the visits, `keys` the request keys and codes, `spends` what the member pays
+    with (rewards, vouchers, gift cards): a stream of its own, so that the visits do not depend on it."""
     card_number, secret = _random_pass(keys, ctx.extra.setdefault("loyalty.card_numbers", set()))
     with_profile = (profile.user_id, plan.area_id) in ctx.extra["loyalty.profile_consent"]
     member_pass = Pass(
@@ -442,12 +771,23 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
         joined_at=profile.joined_at,
     )
     rows.passes.append(member_pass)
-    member = _Member(member_pass, plan, rows, keys)
+    member = _Member(member_pass, plan, rows, keys, profile.user_id)
+    visits_per_month, till_share, app_share, gift_share = (
+        profile.visits_per_month,
+        TILL_REWARD_SHARE,
+        APP_REWARD_SHARE,
+        GIFT_ON_PASS_SHARE,
+    )
+    showcase, in_the_app_next = profile.user_id in ctx.extra["loyalty.showcase"], False
+    if showcase:
+        visits_per_month = max(visits_per_month, SHOWCASE_VISITS_PER_MONTH)
+        (till_share, app_share), gift_share = SHOWCASE_SHARES, 1.0
     if plan.rules.welcome_bonus_points:
         member.credit(plan.rules.welcome_bonus_points, profile.joined_at, EntryKind.EARN, reason=WELCOME_REASON)
 
     # A handful of regular shops, plus the odd visit anywhere.
     favourites = list(dict.fromkeys(rng.choices(plan.shops, weights=plan.shop_weights, k=rng.randint(3, 7))))
+    regulars = {shop.id for shop in favourites}
     end = datetime.combine(ctx.today, time(3), tzinfo=plan.tz)  # as the nightly expiry job left it
     first_day = max(0, (profile.joined_at.astimezone(plan.tz).date() - plan.days[0]).days + 1)
     low = plan.cum_weights[min(first_day, len(plan.days)) - 1] if first_day else 0.0
@@ -455,7 +795,7 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
     months = max(0, len(plan.days) - first_day) / 30.4
     events: list = []
     sequence = count()
-    for _visit in range(_visit_count(rng, profile.visits_per_month * months) if high > low else 0):
+    for _visit in range(_visit_count(rng, visits_per_month * months) if high > low else 0):
         index = min(bisect.bisect_right(plan.cum_weights, rng.uniform(low, high)), len(plan.days) - 1)
         day = plan.days[max(index, first_day)]
         candidates = favourites if rng.random() < 0.8 else plan.shops
@@ -478,6 +818,9 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
                 extra_at = datetime.combine(day, time(minute // 60, minute % 60, second), tzinfo=plan.tz)
                 extra_amount = max(150, int(inject.rng.lognormvariate(math.log(median), spread)))
                 heapq.heappush(events, (extra_at, next(sequence), "visit", (shop, extra_amount)))
+    # A gift card on the pass, given by someone who bought it at the desk (most before the holidays).
+    if spends.random() < gift_share and (sold_at := _gift_sale_at(plan, spends, first_day)):
+        heapq.heappush(events, (sold_at, next(sequence), "gift card", None))
 
     while events:
         at, _seq, kind, payload = heapq.heappop(events)
@@ -494,17 +837,43 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
                 heapq.heappush(events, (at + timedelta(minutes=1), next(sequence), "undo", typo))
                 heapq.heappush(events, (at + timedelta(minutes=2), next(sequence), "visit", (shop, amount)))
                 continue
-            purchase = member.purchase(shop, at, amount, receipt)
+            paid_with = {}
+            voucher = member.voucher_for(shop, at, amount)
+            if voucher is not None and spends.random() < VOUCHER_USE_SHARE:
+                paid_with["voucher"] = voucher
+            elif not in_the_app_next and (rewards := member.rewards_for(shop, amount)) and spends.random() < till_share:
+                paid_with["reward"] = _pick(rewards, spends)
+                in_the_app_next = showcase
+            if member.cards and spends.random() < GIFT_CARD_USE_SHARE:
+                left = amount - (voucher.row.value_cents if "voucher" in paid_with else 0)
+                left -= paid_with["reward"].row.value_cents if "reward" in paid_with else 0
+                # All of it when the card holds enough, else what is on it (the rest in money): a card used up.
+                paid_with["giftcard_cents"] = min(left, member.gift_card_value())
+            purchase = member.purchase(shop, at, amount, receipt, **paid_with)
             if rng.random() < REFUND_SHARE:
                 cents = amount if rng.random() < 0.4 else int(amount * rng.uniform(0.2, 0.8))
                 later = at + timedelta(days=rng.randint(1, 14), minutes=rng.randint(-60, 60))
                 heapq.heappush(events, (later, next(sequence), "refund", (purchase, max(1, cents))))
-            spend_at = at + timedelta(seconds=40)
-            member.expire_until(spend_at)
-            for cost, reason in REWARDS:
-                if member.balance >= cost and rng.random() < 0.12:
-                    member.debit(cost, spend_at, EntryKind.SPEND, merchant_id=shop.id, reason=reason)
-                    break
+            if (in_the_app_next or not showcase) and spends.random() < app_share:
+                # Home again, the member chooses a reward in the app.
+                heapq.heappush(events, (at + timedelta(hours=spends.uniform(1, 6)), next(sequence), "choose", None))
+        elif kind == "choose":
+            # A reward the member can use: the collective's, or one of a shop they go to.
+            affordable = [
+                reward
+                for reward in plan.rewards
+                if reward.row.cost_points <= member.balance and reward.merchant_id in (None, *regulars)
+            ]
+            if affordable:
+                voucher = member.choose_reward(_pick(affordable, spends), at, keys)
+                in_the_app_next = False
+                if spends.random() < VOUCHER_GIVEN_BACK_SHARE:
+                    back_at = at + timedelta(days=spends.randint(1, 20), hours=spends.uniform(0, 8))
+                    heapq.heappush(events, (back_at, next(sequence), "give back", voucher))
+        elif kind == "give back":
+            member.give_back(payload, at)
+        elif kind == "gift card":
+            member.receive_gift_card(_sell_gift_card(plan, rows, spends, ctx, at, member_pass=member_pass))
         elif kind == "undo":
             member.reverse(payload, at, TillKind.UNDO)
         else:
@@ -514,24 +883,88 @@ def _simulate(profile, plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: rand
     member_pass.points_balance = member.balance
     for lot in member.lots:
         lot.row.remaining = lot.remaining
+    for card in member.cards:
+        card.row.balance_cents = card.balance
+
+
+def _standalone_gift_cards(plan: _AreaPlan, ctx: DemoContext, rows: _Rows, rng: random.Random, count_: int) -> None:
+    """Standalone cards (number and PIN) sold at the desk over the year, each spent by its new owner in a few
+    payments at the area's shops, as `spend_gift_card` records them: some used up, some partly, a few not yet."""
+    end = datetime.combine(ctx.today, time(3), tzinfo=plan.tz)
+    pin_hash = ctx.extra.setdefault("loyalty.gift_card_pin", make_password(GIFT_PIN))
+    for _card in range(count_):
+        sold_at = _gift_sale_at(plan, rng)
+        if sold_at is None:
+            return
+        card = _sell_gift_card(plan, rows, rng, ctx, sold_at, pin_hash=pin_hash)
+        at = last = sold_at
+        while card.balance and rng.random() < 0.85:  # else it lies in a drawer
+            at += timedelta(days=rng.expovariate(1 / 20))
+            day = at.astimezone(plan.tz).date()
+            if at >= end or day >= ctx.today:
+                break
+            shop = rng.choices(plan.shops, weights=plan.shop_weights)[0]
+            if not (hours := _hours_on(plan, shop, day)):
+                continue  # closed that day: another day
+            opens, closes = rng.choice(hours)
+            minute = rng.randint(opens, closes - 1)
+            at = datetime.combine(day, time(minute // 60, minute % 60, rng.randint(0, 59)), tzinfo=plan.tz)
+            if not last < at < end:  # the card's entries in the order they happened
+                continue
+            last = at
+            median, spread = SPEND[shop.sector]
+            take = min(card.balance, max(150, int(rng.lognormvariate(math.log(median), spread))))
+            rows.gift_card_entries.append(
+                GiftCardEntry(
+                    card=card.row,
+                    kind=GiftCardEntryKind.SPEND,
+                    amount_cents=-take,
+                    occurred_at=at,
+                    request_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    merchant_id=shop.id,
+                    by_id=shop.by_id,
+                )
+            )
+            card.balance -= take
+        card.row.balance_cents = card.balance
 
 
 def _write(rows: _Rows) -> None:
     Pass.objects.bulk_create(rows.passes)
     # Instances, not ids, link the rows: each is saved before the rows that point at it.
+    LedgerEntry.objects.bulk_create(rows.voucher_entries)
+    Voucher.objects.bulk_create(rows.vouchers)
+    Voucher.merchants.through.objects.bulk_create(rows.voucher_merchants)
     TillTransaction.objects.bulk_create(rows.purchases)
     TillTransaction.objects.bulk_create(rows.reversals)
     LedgerEntry.objects.bulk_create(rows.entries)
     PointLot.objects.bulk_create(rows.lots)
     LotAllocation.objects.bulk_create(rows.allocations)
+    GiftCard.objects.bulk_create(rows.gift_cards)
+    GiftCardEntry.objects.bulk_create(rows.gift_card_entries)
+    if rows.vouchers:
+        # A voucher and the purchase that used it point at each other: the voucher learns its purchase last, in one
+        # statement (as `mark_voucher_redeemed` sets it: the purchase and its time).
+        used_by = TillTransaction.objects.filter(voucher=OuterRef("pk"), kind=TillKind.PURCHASE).order_by()
+        Voucher.objects.filter(pk__gte=rows.vouchers[0].pk, pk__lte=rows.vouchers[-1].pk).filter(
+            Exists(used_by)
+        ).update(
+            redeemed_by=Subquery(used_by.values("pk")[:1]), redeemed_at=Subquery(used_by.values("occurred_at")[:1])
+        )
 
 
 @demo_step(order=100, name="loyalty.passes")
 def create_passes(ctx: DemoContext) -> None:
-    """Each area's rules and multipliers, a pass for every member (the profile only for those who consented
-    to analytics), and a year of visits with undos, refunds, rewards and expiries."""
-    rng, keys = ctx.rng("loyalty.visits"), ctx.rng("loyalty.keys")
+    """Each area's rules, multipliers and rewards catalogue, a pass for every member (the profile only for those
+    who consented to analytics), and a year of visits with undos, refunds, rewards redeemed, expiries and gift
+    cards."""
+    rng, keys, spends = ctx.rng("loyalty.visits"), ctx.rng("loyalty.keys"), ctx.rng("loyalty.spends")
     plans = {slug: _area_plan(ctx, slug, ctx.rng(f"loyalty.area.{slug}")) for slug in ctx.areas}
+    ctx.count("rewards", sum(len(plan.rewards) for plan in plans.values()))
+    member_logins = [login.email for login in ctx.logins if login.role == "member"]
+    ctx.extra["loyalty.showcase"] = set(
+        get_user_model().objects.filter(email__in=member_logins).values_list("pk", flat=True)
+    )
     ctx.extra["loyalty.profile_consent"] = set(
         CurrentConsent.objects.filter(purpose__code=Purpose.ANALYTICS, state="given").values_list(
             "subject_id", "area_id"
@@ -543,14 +976,26 @@ def create_passes(ctx: DemoContext) -> None:
         started = perf_counter()
         rows = _Rows()
         for profile in batch:
-            _simulate(profile, plans[profile.area_slug], ctx, rows, rng, keys, receipts)
+            _simulate(profile, plans[profile.area_slug], ctx, rows, rng, keys, receipts, spends)
         simulating += perf_counter() - started
         started = perf_counter()
         _write(rows)
         writing += perf_counter() - started
         ctx.count("passes", len(rows.passes))
         ctx.count("till transactions", len(rows.purchases) + len(rows.reversals))
-        ctx.count("ledger entries", len(rows.entries))
+        ctx.count("ledger entries", len(rows.entries) + len(rows.voucher_entries))
+        ctx.count("rewards chosen", len(rows.vouchers))
+        ctx.count("gift cards", len(rows.gift_cards))
+        ctx.count("gift-card entries", len(rows.gift_card_entries))
+    # The standalone cards (no pass holds them), in proportion to the area's members.
+    started, rows, gifts = perf_counter(), _Rows(), ctx.rng("loyalty.gift_cards")
+    for slug, plan in plans.items():
+        members = sum(1 for member in ctx.members if member.area_slug == slug)
+        _standalone_gift_cards(plan, ctx, rows, gifts, round(members * GIFT_STANDALONE_SHARE))
+    _write(rows)
+    writing += perf_counter() - started
+    ctx.count("gift cards", len(rows.gift_cards))
+    ctx.count("gift-card entries", len(rows.gift_card_entries))
     ctx.log(f"  loyalty: {simulating:.1f} s simulating the year, {writing:.1f} s writing it")
 
 
@@ -627,14 +1072,6 @@ def wipe_passes(scope: WipeScope) -> None:
 
 # --- Campaigns, rewards, vouchers and gift cards ----------------------------------------------------------------
 
-#: Each area's catalogue: (title, cost in points, value in cents, stock or None, funded by a merchant of this sector).
-CATALOGUE = [
-    ("€ 5 korting bij elke deelnemende ondernemer", 500, 500, None, None),
-    ("2 uur gratis parkeren in de binnenstad", 300, 400, 200, None),
-    ("Koffie met gebak", 250, 450, 50, Sector.HOSPITALITY),
-    ("Bos seizoensbloemen", 400, 995, 30, Sector.FLOWERS),
-]
-
 
 def _demo_key(ctx: DemoContext, slug: str, what: str) -> uuid.UUID:
     """A request key that is the same for the same seed: seeding twice never makes a second of anything."""
@@ -702,8 +1139,8 @@ def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
 
 @demo_step(order=110, name="loyalty.offers")
 def create_offers(ctx: DemoContext) -> None:
-    """Per area: campaigns, a rewards catalogue, rewards chosen by members, vouchers, gift cards sold at the
-    desk and paid with at the till, all through the services (a few dozen calls)."""
+    """Per area, yesterday: campaigns, rewards chosen by members, vouchers, gift cards sold at the desk and paid
+    with at the till, all through the services (a few dozen calls)."""
     from . import services
 
     rng = ctx.rng("loyalty.offers")
@@ -717,17 +1154,7 @@ def create_offers(ctx: DemoContext) -> None:
         campaigns = _campaigns(area, ctx, manager)
         ctx.count("campaigns", len(campaigns))
         merchants = list(Merchant.objects.filter(area=area, status=MerchantStatus.ACTIVE).order_by("pk"))
-        rewards = []
-        for title, cost, value, stock, sector in CATALOGUE:
-            funder = next((m for m in merchants if m.sector == sector), None) if sector else None
-            if sector and funder is None:
-                continue
-            rewards.append(
-                Reward.objects.create(
-                    area=area, merchant=funder, title=title, cost_points=cost, value_cents=value, stock=stock
-                )
-            )
-        ctx.count("rewards", len(rewards))
+        rewards = list(Reward.objects.filter(area=area).order_by("pk"))  # the catalogue of the year (`_catalogue`)
         # Vouchers for the lapsed members who consented to offers, and a few printed in the local paper.
         issued = services.issue_campaign_vouchers(
             campaign=campaigns[2], kind=VoucherKind.FIXED, value_cents=500, valid_days=30, by=manager, now=now
@@ -780,9 +1207,19 @@ def create_offers(ctx: DemoContext) -> None:
         # Shops, not restaurants: these checkouts happen in the morning before eleven.
         tills = [m for m in merchants if m.pk in cashiers and m.sector != Sector.HOSPITALITY]
         paper = list(Voucher.objects.filter(area=area, member_pass__isnull=True, kind=VoucherKind.FIXED).order_by("pk"))
-        carded = list(GiftCard.objects.filter(area=area, member_pass__isnull=False).order_by("pk"))
-        checkouts = [(card.member_pass, card.balance_cents // 2, None) for card in carded[:3]]
-        checkouts += [(holders[index], 0, voucher.code) for index, voucher in enumerate(paper[:2])]
+        # Each on another pass: the checkouts go back in time, and a pass's app code of an earlier step would be
+        # refused once a later one was used.
+        carded = list(
+            GiftCard.objects.filter(area=area, member_pass__isnull=False, balance_cents__gte=200)
+            .select_related("member_pass")
+            .order_by("pk")
+        )
+        first_cards: dict[int, GiftCard] = {}
+        for card in carded:
+            first_cards.setdefault(card.member_pass_id, card)
+        checkouts = [(card.member_pass, card.balance_cents // 2, None) for card in list(first_cards.values())[:3]]
+        others = [member_pass for member_pass in holders if member_pass.pk not in first_cards]
+        checkouts += [(others[index], 0, voucher.code) for index, voucher in enumerate(paper[:2])]
         for number, (member_pass, giftcard_cents, voucher_code) in enumerate(checkouts):
             if not tills:
                 break

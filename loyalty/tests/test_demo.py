@@ -111,3 +111,62 @@ def test_each_area_has_a_correction_applied_and_one_waiting_for_the_demo_manager
         # The demo's manager login can apply it (four eyes: not the one who asked).
         services.approve_correction(correction_id=waiting.pk, by=applied.by)
     assert services.check_ledger() == []
+
+
+def test_the_year_redeems_points_and_gift_cards_where_the_settlement_reads_them(purposes):
+    from loyalty.models import GiftCard, GiftCardEntry, GiftCardEntryKind, SettlementStatement, Voucher, VoucherKind
+    from loyalty.selectors import pass_history
+    from loyalty.services.settlement import get_statement, statement_detail_rows
+
+    # given a year of demo activity
+    seed(size="small")
+
+    # then both ledgers add up
+    assert services.check_ledger() == [] and services.check_gift_cards() == []
+    # rewards paid with points at the till: the spend entry is the purchase's, at its merchant
+    at_till = TillTransaction.objects.filter(reward__isnull=False, voucher__isnull=True, points_spent__gt=0)
+    assert at_till.count() > 100
+    for purchase in at_till[:50]:
+        spend = LedgerEntry.objects.get(till_transaction=purchase, kind=EntryKind.SPEND)
+        assert (spend.points, spend.merchant_id) == (-purchase.points_spent, purchase.merchant_id)
+        assert purchase.reward_cents == min(purchase.reward.value_cents, purchase.amount_cents)
+    # rewards chosen in the app: vouchers used on a later purchase at a till, a few given back, some left to expire
+    vouchers = Voucher.objects.filter(kind=VoucherKind.REWARD).select_related("redeemed_by", "spend_entry")
+    used = [voucher for voucher in vouchers if voucher.redeemed_by_id]
+    assert len(used) > 20 and any(voucher.returned_at for voucher in vouchers)
+    for voucher in used:
+        purchase = voucher.redeemed_by
+        assert (purchase.voucher_id, purchase.reward_id) == (voucher.pk, voucher.reward_id)
+        assert purchase.points_spent == -voucher.spend_entry.points
+        assert voucher.valid_from < purchase.occurred_at == voucher.redeemed_at < voucher.expires_at
+    # gift cards sold over the year, most before the holidays, spent in parts at the merchants, some used up
+    sold = Counter(card.issued_at.month for card in GiftCard.objects.all())
+    assert sold[12] > 2 * sold[9] and len(sold) >= 8
+    spends = GiftCardEntry.objects.filter(kind=GiftCardEntryKind.SPEND)
+    assert (
+        spends.filter(till_transaction__isnull=True).exists() and spends.filter(till_transaction__isnull=False).exists()
+    )
+    assert not spends.filter(merchant__isnull=True).exists()
+    spent_cards = GiftCard.objects.filter(entries__kind=GiftCardEntryKind.SPEND).distinct()
+    assert spent_cards.filter(balance_cents=0).exists() and spent_cards.filter(balance_cents__gt=0).exists()
+
+    # the issued statements pay merchants back for points redeemed and gift cards taken, every cent traced to a row
+    statements = list(SettlementStatement.objects.select_related("merchant__area"))
+    assert sum(s.points_redeemed > 0 for s in statements) > 10 and sum(s.giftcard_cents > 0 for s in statements) > 2
+    for stored in statements:
+        if not (stored.points_redeemed or stored.giftcard_cents):
+            continue
+        statement = get_statement(merchant=stored.merchant, first_day=stored.first_day, last_day=stored.last_day)
+        rows = list(
+            statement_detail_rows(merchant=stored.merchant, first_day=stored.first_day, last_day=stored.last_day)
+        )
+        assert sum(row.points_redeemed for row in rows) == statement.quantities.points_redeemed
+        assert sum(row.giftcard_cents for row in rows) == statement.quantities.giftcard_cents
+        assert statement.net_cents == stored.net_cents == sum(line.amount_cents for line in statement.lines)
+
+    # the demo member's history shows rewards: paid with points at a shop's till, and chosen in the app
+    demo_pass = Pass.objects.get(member__email="member.amersfoort@agora.localhost")
+    history = pass_history(demo_pass, limit=1000).entries
+    rewards = [entry for entry in history if entry["kind"] == EntryKind.SPEND]
+    assert any(entry["merchant"] and entry["amount_cents"] for entry in rewards)
+    assert any(entry["label"].startswith("Beloning: ") for entry in rewards)
