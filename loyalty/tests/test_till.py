@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from accounts.roles import Role
 from areas.models import MerchantStatus
@@ -216,7 +217,7 @@ def test_a_code_used_for_an_undone_purchase_says_to_wait_for_the_next_one(mercha
     services.undo_till_transaction(
         merchant=merchant, transaction_id=first.transaction_id, request_key=key(), by=cashier, now=now
     )
-    with pytest.raises(CodeAlreadyUsed) as refused:
+    with translation.override("en"), pytest.raises(CodeAlreadyUsed) as refused:
         award(merchant, member_pass, 1000, at=now + timedelta(seconds=5), by=cashier, code=code)
     assert "new code within 30 seconds" in refused.value.message and "card number" in refused.value.message
     # the next code the pass shows is taken, and so is the card number alone
