@@ -27,7 +27,7 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, count
 from time import perf_counter
 from zoneinfo import ZoneInfo
@@ -434,7 +434,19 @@ class _Member:
         self.balance -= points
         return entry
 
+    def tell_until(self, moment: datetime) -> None:
+        """The expiry notices the nightly job sent up to `moment`: a lot with points left when its notice period
+        began was told then (points expire only once told, `ledger._hold_untold`)."""
+        notice = timedelta(days=self.plan.rules.expiry_notice_days)
+        for lot in self.lots:
+            if lot.row.expires_at - notice > moment:
+                break
+            if lot.remaining and lot.row.expiry_notified_at is None:
+                # in UTC: a full 30 days of 24 hours, as the expiry job counts them, across a change of clocks too
+                lot.row.expiry_notified_at = lot.row.expires_at.astimezone(UTC) - notice
+
     def expire_until(self, moment: datetime) -> None:
+        self.tell_until(moment)
         for lot in self.lots:
             if lot.row.expires_at > moment:
                 break
@@ -880,6 +892,7 @@ def _simulate(
             purchase, cents = payload
             member.reverse(purchase, at, TillKind.REFUND, cents)
     member.expire_until(end)
+    member.tell_until(end)
     member_pass.points_balance = member.balance
     for lot in member.lots:
         lot.row.remaining = lot.remaining

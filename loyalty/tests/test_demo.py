@@ -1,14 +1,23 @@
 """The demo seed's loyalty step: a pass per member and a year of till activity whose ledger adds up."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F, Q
 
 from areas.demo import seed_demo
 from loyalty import services
-from loyalty.models import EntryKind, LedgerEntry, LoyaltySettings, MerchantLoyalty, Pass, TillKind, TillTransaction
+from loyalty.models import (
+    EntryKind,
+    LedgerEntry,
+    LoyaltySettings,
+    MerchantLoyalty,
+    Pass,
+    PointLot,
+    TillKind,
+    TillTransaction,
+)
 from privacy.default_purposes import ensure_default_purposes
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +179,9 @@ def test_the_year_redeems_points_and_gift_cards_where_the_settlement_reads_them(
     rewards = [entry for entry in history if entry["kind"] == EntryKind.SPEND]
     assert any(entry["merchant"] and entry["amount_cents"] for entry in rewards)
     assert any(entry["label"].startswith("Beloning: ") for entry in rewards)
+
+    # the points that expired were announced 30 days before, as the expiry job requires of a lot (or it holds it)
+    expired = PointLot.objects.filter(allocations__entry__kind=EntryKind.EXPIRE)
+    assert expired.exists()
+    notice = timedelta(days=30)
+    assert not expired.filter(Q(expiry_notified_at__isnull=True) | Q(expiry_notified_at__gt=F("expires_at") - notice))
