@@ -238,7 +238,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reward"].choices = [("", _("No reward")), *rewards]
 
-    OTHERWISE = ("voucher_code", "reward", "giftcard", "pin", "giftcard_number", "giftcard_pin")
+    OTHERWISE = ("voucher_code", "reward", "giftcard", "giftcard_number", "giftcard_pin", "pin")  # a card with its PIN
     #: Errors about a gift card that belong on its number when one was entered (else on the amount: the pass's cards).
     CARD_ERRORS = frozenset({"GiftCardNotFound", "GiftCardExpired", "GiftCardBlocked"})
 
