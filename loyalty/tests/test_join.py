@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from areas.tests.factories import ShoppingAreaFactory, UserFactory
 from loyalty import services
@@ -275,6 +276,9 @@ def test_an_account_joining_a_second_area_is_offered_that_areas_consents_unticke
         assert version.title_en in page and version.text_en in page
     assert "Consent given" not in page
     assert area.collective_name in page and reverse("privacy:consents") in page
+    # the postcode and age group name their purpose, whose text is said once: with its choice
+    assert page.count(escape(_current("analytics").text_en)) == 1
+    assert f"used for one purpose only, “{_current('analytics').title_en}”" in page
 
 
 @pytest.mark.usefixtures("english")
