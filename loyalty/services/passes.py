@@ -137,8 +137,8 @@ def _give_consents(user, area, consents: Mapping[str, int | None], language: str
                 subject=user,
                 area=area,
                 purpose_code=purpose_code,
-                # The join page is the pass's sign-up form: the same boxes, the same texts.
-                method=CollectionMethod.SIGNUP,
+                # The join page's boxes: the sign-up form's, recorded as given on joining the pass.
+                method=CollectionMethod.JOIN,
                 language=language,
                 recorded_by=user,
                 shown_version=shown_version,

@@ -188,7 +188,7 @@ def test_the_consent_ticked_on_joining_is_given_in_that_area_only(area):
         ConsentState.GIVEN,
         _current("analytics"),
     )
-    assert (event.method, event.language, event.recorded_by) == (CollectionMethod.SIGNUP, "en", person)
+    assert (event.method, event.language, event.recorded_by) == (CollectionMethod.JOIN, "en", person)
     assert has_consent(person, "analytics", area=area)
     assert not has_consent(person, "analytics", area=other)
     assert not has_consent(person, "marketing", area=area)
@@ -303,13 +303,13 @@ def test_joining_with_one_box_ticked_records_exactly_that_consent_and_the_terms(
     )
     assert response.status_code == 302 and response["Location"] == reverse("loyalty:pass")
     event = ConsentEvent.objects.get(subject=account)
-    assert (event.area, event.purpose.code, event.state, event.method) == (area, "marketing", "given", "signup")
+    assert (event.area, event.purpose.code, event.state, event.method) == (area, "marketing", "given", "join")
     assert (event.language, event.recorded_by, event.purpose_version) == ("en", account, _current("marketing"))
     # the record the person can download shows it, with the text version and how it was given
     receipt = consent_receipt(account, area)
     [marketing] = [row for row in receipt["processing"] if row["purpose_id"] == "marketing"]
     [given] = marketing["events"]
-    assert (given["notice_version"], given["collection_method"]) == (1, "signup")
+    assert (given["notice_version"], given["collection_method"]) == (1, "join")
     assert Pass.objects.values_list("terms_version", "terms_sha256").get(member=account) == (
         terms.version,
         terms.content_sha256,

@@ -158,6 +158,7 @@ DPV_STATUS = {
 
 class CollectionMethod(models.TextChoices):
     SIGNUP = "signup", _("Sign-up form")
+    JOIN = "join", _("Joining the pass")
     SETTINGS = "settings", _("Privacy settings page")
     API = "api", _("API (app)")
     IN_STORE = "in_store", _("In store, on the member's own device")
