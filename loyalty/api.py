@@ -52,6 +52,10 @@ class TillResultSerializer(serializers.Serializer):
     campaign_points = serializers.IntegerField(help_text="Of the points awarded, those from a campaign.")
     campaign_name = serializers.CharField(allow_blank=True)
     to_pay_cents = serializers.IntegerField(help_text="What is left to pay in money (the part that earns points).")
+    daily_cap_points = serializers.IntegerField(
+        help_text="The area's daily maximum of points when it cut this purchase's points, for the cashier to tell "
+        "the member; 0 when it did not (and in the answer to a retry)."
+    )
 
 
 class TillAwardApi(ApiAuthMixin, APIView):

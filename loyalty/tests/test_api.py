@@ -11,7 +11,7 @@ from loyalty.models import TillTransaction
 from loyalty.selectors import current_pass_code
 from privacy.tests.factories import with_totp
 
-from .factories import PassFactory, cashier_for, recognisable
+from .factories import PassFactory, cashier_for, recognisable, rules_for
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,18 @@ def test_an_award_answers_with_the_points_and_a_retry_returns_the_same_answer(ti
     assert retry.status_code == 200
     assert retry.json() == {**first.json(), "is_replay": True}
     assert TillTransaction.objects.filter(member_pass=shopper_pass).count() == 1
+
+
+def test_an_award_cut_by_the_daily_maximum_says_so(till, area, merchant, shopper_pass):
+    rules_for(area, daily_cap_points=10, welcome_bonus_points=0, first_visit_bonus_points=0)
+    body = {"code": current_pass_code(shopper_pass), "amount_cents": 5000, "request_key": str(uuid.uuid4())}
+
+    capped = _award(till, merchant, **body).json()
+    body = {"code": shopper_pass.card_number, "amount_cents": 1000, "request_key": str(uuid.uuid4())}
+    nothing_left = _award(till, merchant, **body).json()
+
+    assert (capped["points_awarded"], capped["daily_cap_points"]) == (10, 10)
+    assert (nothing_left["points_awarded"], nothing_left["daily_cap_points"]) == (0, 10)
 
 
 def test_a_used_code_with_a_new_key_is_a_conflict(till, merchant, shopper_pass):
