@@ -250,6 +250,34 @@ def till_summary(merchant, day: date) -> dict:
     return {"day": day, "count": count, "giftcard_by_number_cents": by_number, **totals}
 
 
+def gift_card_payments_by_number(merchant, day: date) -> list[dict]:
+    """The gift cards paid with by number on the till's gift-card page that day (they belong to no till
+    transaction): each payment's time, card (its last four digits), amount taken and whether it was undone, oldest
+    first. One query."""
+    start, end = _day_bounds(merchant.area, day)
+    payments = (
+        GiftCardEntry.objects.filter(
+            merchant=merchant,
+            till_transaction__isnull=True,
+            kind=GiftCardEntryKind.SPEND,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .select_related("card")
+        .annotate(undone=Count("reversals"))
+        .order_by("occurred_at", "pk")
+    )
+    return [
+        {
+            "occurred_at": entry.occurred_at,
+            "card": f"•••• {entry.card.number[-4:]}",  # enough to find it again; the number is half the key
+            "cents": -entry.amount_cents,
+            "undone": entry.undone,
+        }
+        for entry in payments
+    ]
+
+
 @dataclass(frozen=True)
 class RecentTillTransaction:
     id: int

@@ -664,6 +664,10 @@ def till_day(request, merchant_pk: int):
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1) if day < today else None,
         "rows": rows,
+        "gift_card_payments": [
+            {**payment, "amount": format_euros(payment["cents"])}
+            for payment in selectors.gift_card_payments_by_number(merchant, day)
+        ],
         **_summary_context(merchant, day),
     }
     response = render(request, "loyalty/till_day.html", context, status=400 if form.errors else 200)

@@ -172,6 +172,15 @@ def test_paying_with_a_gift_card_at_the_till_and_undoing_it(till_client, area, m
     )
     assert balance(card) == 2500 and GiftCardEntry.objects.filter(kind="reverse").count() == 1
 
+    # the day at the till lists the payment, undone, by the card's last four digits (never its whole number)
+    till_client.post(url, payment(number=str(card), pin=PIN, amount="4,50"))
+    day = till_client.get(reverse("loyalty:till_day", args=[merchant.pk]))
+    assert [(p["card"], p["amount"], p["undone"]) for p in day.context["gift_card_payments"]] == [
+        (f"•••• {card.number[-4:]}", "€10.00", 1),
+        (f"•••• {card.number[-4:]}", "€4.50", 0),
+    ]
+    assert day.context["summary"]["giftcard_cents"] == 450 and str(card) not in day.content.decode()
+
 
 def test_till_errors_are_shown_on_their_fields(till_client, area, merchant, now):
     card = sell(area, 2500, at=now)
