@@ -15,6 +15,7 @@ from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, current_totp_code, give_totp
 from cms.services import create_area_site
 from loyalty import services, totp
+from loyalty.codes import group_voucher_code, new_gift_card_number, new_voucher_code
 from loyalty.models import Pass, TillTransaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -249,6 +250,31 @@ def test_on_a_phone_a_long_staff_menu_folds_away_and_the_till_starts_on_the_firs
     toggle.click()
     phone.set_viewport_size({"width": 1280, "height": 900})
     assert phone.locator("#site-nav-list").is_visible() and not toggle.is_visible()
+
+
+def test_a_scanner_puts_a_voucher_or_a_gift_card_in_its_own_field_wherever_the_cursor_was(site, browser, area):
+    merchant = MerchantFactory(area=area)
+    cashier = verified(UserFactory())
+    StaffMembershipFactory(user=cashier, role=Role.MERCHANT_STAFF, merchant=merchant)
+    secret = give_totp(cashier)
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(page, site, cashier, next_url=f"/nl/kassa/{merchant.pk}/", totp_secret=secret)
+    voucher, gift_card = group_voucher_code(new_voucher_code()), new_gift_card_number()
+
+    # a keyboard-wedge scanner types a voucher's code and Enter into the pass's field (where the cursor waits)
+    page.keyboard.type(voucher)
+    page.keyboard.press("Enter")
+    assert page.locator("[data-voucher-input]").input_value() == voucher
+    assert page.locator("[data-code-input]").input_value() == ""
+    assert page.locator("details[data-otherwise]").get_attribute("open") is not None
+
+    # the cashier typed the amount, then the customer's gift card is scanned: the amount stays, the number moves
+    page.locator("[data-amount-input]").fill("12,50")
+    page.locator("[data-amount-input]").focus()
+    page.keyboard.type(gift_card)
+    page.keyboard.press("Enter")
+    assert page.locator("[data-amount-input]").input_value() == "12,50"
+    assert page.locator("[data-giftcard-number-input]").input_value() == gift_card
 
 
 def test_on_a_phone_the_pass_pages_tab_row_shows_the_current_page_and_fades_where_more_tabs_are(site, browser, area):
