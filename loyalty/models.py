@@ -347,6 +347,8 @@ class PointLot(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     # When the member was told that these points will expire (the notice job sets it once).
     expiry_notified_at = models.DateTimeField(_("expiry notice sent at"), null=True, blank=True, editable=False)
+    # When the expiry job gave the lot a new date because its member had not been told in time (once per lot).
+    expiry_postponed_at = models.DateTimeField(_("expiry postponed at"), null=True, blank=True, editable=False)
 
     scope_area_path = "member_pass__area"
     scope_merchant_path = None

@@ -82,7 +82,11 @@ def expiry_of(member_pass: Pass, earned_at: datetime, rules: LoyaltySettings) ->
 
 
 def _change_balance(member_pass: Pass, delta: int, **also) -> None:
-    """Move the cached balance (and write `also`, other fields of the locked row, in the same UPDATE)."""
+    """Move the cached balance (and write `also`, other fields of the locked row, in the same UPDATE).
+
+    With a new till version: a scan of this pass that read it unlocked (`till_sql`) before this change writes
+    nothing, and reads again — its facts (the day's points, the balance, the overdue lots) went stale."""
+    also = {"till_version": F("till_version") + 1, **also}
     Pass.objects.filter(pk=member_pass.pk).update(points_balance=F("points_balance") + delta, **also)
     member_pass.points_balance += delta
 
@@ -220,16 +224,24 @@ def can_be_told(member_pass: Pass) -> bool:
 def _hold_untold(lots: list[PointLot], passes: dict[int, Pass], now: datetime) -> list[PointLot]:
     """The lots that may expire now. A lot whose member could be told but was not told `MIN_NOTICE_DAYS` before its
     date (the notice failed, or the job did not run) does not expire: it gets a new date `MIN_NOTICE_DAYS` from now,
-    the notice job tells the member (and moves the date again if it tells them later). The caller holds the locks.
+    the notice job tells the member (and moves the date again if it tells them later). Once only: a lot postponed
+    before expires on its new date even if every notice since failed (an address that refuses mail would otherwise
+    keep its points for ever). The caller holds the locks.
     """
     told_by = timedelta(days=MIN_NOTICE_DAYS)
     due, held = [], []
     for lot in lots:
         told = lot.expiry_notified_at is not None and lot.expiry_notified_at <= lot.expires_at - told_by
-        (due if told or not can_be_told(passes[lot.member_pass_id]) else held).append(lot)
+        waited = lot.expiry_postponed_at is not None
+        (due if told or waited or not can_be_told(passes[lot.member_pass_id]) else held).append(lot)
     if held:
-        PointLot.objects.filter(pk__in=[lot.pk for lot in held]).update(expires_at=now + told_by)
+        PointLot.objects.filter(pk__in=[lot.pk for lot in held]).update(
+            expires_at=now + told_by, expiry_postponed_at=now
+        )
         logger.warning("%d lots did not expire: their members were not told %d days before", len(held), MIN_NOTICE_DAYS)
+    untold = [lot for lot in due if lot.expiry_postponed_at is not None and lot.expiry_notified_at is None]
+    if untold:
+        logger.warning("%d lots expired after their postponement without a notice that reached the member", len(untold))
     return due
 
 
@@ -239,6 +251,11 @@ def _expire_lots(lots: list[PointLot], passes: dict[int, Pass], now: datetime) -
 
     The callers hold the locks of the lots' passes and read the lots after taking them.
     """
+    if lots:
+        # The till's unlocked scan reads the balance and the overdue lots without the pass lock (`till_sql`) and
+        # writes only if the pass's till version is unchanged: held or expired here, the pass gets a new one.
+        touched = {lot.member_pass_id for lot in lots}
+        Pass.objects.filter(pk__in=touched).update(till_version=F("till_version") + 1)
     lots = _hold_untold(lots, passes, now)
     if not lots:
         return 0
@@ -552,7 +569,7 @@ def _repair(pass_id: int) -> None:
         if lot.remaining != lot.points - lot.drawn:
             PointLot.objects.filter(pk=lot.pk).update(remaining=lot.points - lot.drawn)
     total = LedgerEntry.objects.filter(member_pass=member_pass).aggregate(total=Coalesce(Sum("points"), 0))["total"]
-    Pass.objects.filter(pk=pass_id).update(points_balance=total)
+    Pass.objects.filter(pk=pass_id).update(points_balance=total, till_version=F("till_version") + 1)
 
 
 def _suspects(rows: list[tuple[int, int]]) -> set[int]:

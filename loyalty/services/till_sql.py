@@ -10,8 +10,10 @@ statements and no explicit transaction (`till._award_unlocked`):
 3. `write_purchase` writes the till transaction, the ledger entry and its lot, and moves the pass's balance, in one
    statement (data-modifying CTEs, so all of it or nothing), on one condition checked under the row lock that the
    UPDATE takes: the pass's `till_version` is still what step 1 read (and the code's step was not used since). Every
-   till transaction of a pass raises its version (purchase, undo, refund, locked or not), so a scan whose facts
-   went stale in between — another scan of the same pass, an undo — writes nothing and is read again.
+   till transaction of a pass raises its version (purchase, undo, refund, locked or not), and so does every other
+   change of its balance or lots (`ledger._change_balance`: webshop points, spends in the app, corrections; the
+   night's expiry), so a scan whose facts went stale in between — another scan, webshop points of the day, points
+   expired or spent — writes nothing and is read again.
 
 That is what the pass lock of a locked scan guarantees (the per-member facts are exact), in three round trips to
 PostgreSQL for the whole API call instead of eleven. Everything else — spends, undos, refunds, SQLite — takes the

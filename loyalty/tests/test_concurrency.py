@@ -13,6 +13,7 @@ from areas.tests.factories import MerchantFactory, UserFactory
 from loyalty import services
 from loyalty.exceptions import CodeAlreadyUsed, InsufficientPoints
 from loyalty.models import EntryKind, LedgerEntry, Pass, PointLot, TillKind, TillTransaction
+from loyalty.services import online
 from tests.concurrency import run_together
 
 from .factories import PassFactory, award, cashier_for, qr, rules_for, tell_of_expiry
@@ -106,13 +107,40 @@ def test_scans_of_one_pass_at_once_keep_the_daily_cap_and_give_the_first_visit_b
     assert services.check_ledger() == []
 
 
-def test_a_scan_read_before_another_transaction_of_the_pass_writes_nothing(area, till, now):
+def _webshop_points(area, merchant, member_pass, now):
+    purchases = [online.OnlinePurchase(merchant_id=merchant.pk, earning_cents=3000)]
+    online.award_online_points(member=member_pass.member, area=area, purchases=purchases, order_ref="W-1", now=now)
+
+
+def _nightly_expiry(area, merchant, member_pass, now):
+    last = PointLot.objects.filter(member_pass=member_pass).order_by("expires_at").last()
+    assert services.expire_points(now=last.expires_at + timedelta(hours=1))  # the member was told (below)
+
+
+@pytest.mark.parametrize(
+    "in_between",
+    [
+        lambda area, merchant, member_pass, now: award(
+            merchant, member_pass, 1000, at=now, by=cashier_for(merchant), code=member_pass.card_number
+        ),
+        _webshop_points,  # points of the day: the daily cap is one for till and webshop
+        _nightly_expiry,  # the balance and the overdue points the till leaves out
+    ],
+    ids=["another scan", "webshop points", "nightly expiry"],
+)
+def test_a_scan_read_before_another_change_of_the_pass_writes_nothing(area, till, now, in_between):
     from loyalty.services import till_sql
 
     merchant, cashier = till
-    member_pass = PassFactory(area=area, now=now)
+    member_pass = PassFactory(area=area, now=now - timedelta(days=2))
+    award(merchant, member_pass, 1000, at=now - timedelta(days=1), by=cashier, code=member_pass.card_number)
+    tell_of_expiry()
     read_version = Pass.objects.get(pk=member_pass.pk).till_version
-    award(merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number)  # comes in between
+    before = (TillTransaction.objects.count(), LedgerEntry.objects.count(), PointLot.objects.count())
+    in_between(area, merchant, member_pass, now)  # comes in between the scan's read and its write
+    after = (TillTransaction.objects.count(), LedgerEntry.objects.count(), PointLot.objects.count())
+    balance = Pass.objects.get(pk=member_pass.pk).points_balance
+    assert after != before  # it did change the pass
 
     row = {"merchant_id": merchant.pk, "member_pass_id": member_pass.pk, "amount_cents": 5000, "points": 50}
     written = till_sql.write_purchase(
@@ -137,8 +165,8 @@ def test_a_scan_read_before_another_transaction_of_the_pass_writes_nothing(area,
     )
 
     assert written is None
-    assert TillTransaction.objects.count() == 1 and LedgerEntry.objects.count() == 1 and PointLot.objects.count() == 1
-    assert Pass.objects.get(pk=member_pass.pk).points_balance == 10
+    assert (TillTransaction.objects.count(), LedgerEntry.objects.count(), PointLot.objects.count()) == after
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == balance
 
 
 def test_a_hundred_concurrent_spends_against_a_balance_for_one_leave_one_success(area, till, now):

@@ -188,6 +188,29 @@ def test_points_whose_member_was_not_told_do_not_expire_until_they_are(
     assert LedgerEntry.objects.get(kind=EntryKind.EXPIRE).points == -20
 
 
+def test_points_whose_member_cannot_be_reached_are_postponed_once_then_expire(
+    area, merchant, cashier, member_pass, now, run, refusing
+):
+    rules_for(area, expiry_months=3)
+    award(merchant, member_pass, 2000, at=now, by=cashier)
+    lot = PointLot.objects.get(member_pass=member_pass, entry__till_transaction__isnull=False)
+    date = lot.expires_at
+    refusing.add(member_pass.member.email)  # a mailbox that refuses every notice
+
+    # the first night past the date: postponed 30 days (every daily notice in between fails as well)
+    assert services.expire_points(now=date + timedelta(hours=1)) == 0
+    for day in range(30):
+        assert run(date + timedelta(days=day, hours=9)) == 0
+    lot.refresh_from_db()
+    assert lot.expiry_postponed_at == date + timedelta(hours=1) and lot.expiry_notified_at is None
+
+    # the night past the new date: they expire, once; the ledger and the balance agree
+    assert services.expire_points(now=date + timedelta(days=30, hours=2)) == 1
+    assert services.expire_points(now=date + timedelta(days=31, hours=2)) == 0
+    assert LedgerEntry.objects.get(kind=EntryKind.EXPIRE).points == -20
+    assert Pass.objects.get(pk=member_pass.pk).points_balance == 0 and services.check_ledger() == []
+
+
 def test_points_of_a_blocked_pass_expire_on_their_date(area, merchant, cashier, member_pass, now, run):
     rules_for(area, expiry_months=3)
     award(merchant, member_pass, 2000, at=now, by=cashier)
