@@ -175,7 +175,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
     pin = forms.CharField(
         label=_("PIN of the printed card"),
         required=False,
-        max_length=6,
+        max_length=40,  # 4 to 6 digits (`_clean_a_pin`); room for a scan that landed here
         help_text=_("Only for a printed card without the app's code: spending points or gift-card value needs it."),
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -196,7 +196,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
     giftcard_pin = forms.CharField(
         label=_("PIN of the gift card"),
         required=False,
-        max_length=6,
+        max_length=40,  # 4 to 6 digits (`_clean_a_pin`); room for a scan that landed here
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -310,13 +310,25 @@ class TillForm(ServiceErrorsMixin, forms.Form):
             self._misplaced("giftcard_number", raw)
             raise forms.ValidationError(error.message, code="invalid_gift_card_number") from error
 
+    def _clean_a_pin(self, name: str) -> str:
+        pin = (self.cleaned_data.get(name) or "").strip()
+        if pin and not (pin.isdigit() and 4 <= len(pin) <= 6):
+            raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="digits")
+        return pin
+
+    def clean_pin(self) -> str:
+        return self._clean_a_pin("pin")
+
+    def clean_giftcard_pin(self) -> str:
+        return self._clean_a_pin("giftcard_pin")
+
     def clean(self):
         data = super().clean()
         if data.get("giftcard_number"):
             # Without an amount or a PIN nothing could be taken: said here, so a missing PIN is no wrong try.
             if not data.get("giftcard") and "giftcard" not in self.errors:
                 self.add_error("giftcard", _("Enter the amount to take from the gift card."))
-            if not (data.get("giftcard_pin") or "").strip():
+            if not (data.get("giftcard_pin") or "").strip() and "giftcard_pin" not in self.errors:
                 self.add_error("giftcard_pin", _("Enter the gift card's PIN."))
         return data
 

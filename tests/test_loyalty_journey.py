@@ -15,7 +15,7 @@ from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, current_totp_code, give_totp
 from cms.services import create_area_site
 from loyalty import services, totp
-from loyalty.codes import group_voucher_code, new_gift_card_number, new_voucher_code
+from loyalty.codes import group_voucher_code, is_valid_card_number, new_gift_card_number, new_voucher_code
 from loyalty.models import Pass, TillTransaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -275,6 +275,17 @@ def test_a_scanner_puts_a_voucher_or_a_gift_card_in_its_own_field_wherever_the_c
     page.keyboard.press("Enter")
     assert page.locator("[data-amount-input]").input_value() == "12,50"
     assert page.locator("[data-giftcard-number-input]").input_value() == gift_card
+
+    # "20" typed by hand, then a gift card whose 18 digits with it would also read as a pass and its code: the
+    # scanner's burst of keys is the gift card
+    ambiguous = next(n for n in iter(new_gift_card_number, None) if is_valid_card_number(("20" + n)[:12]))
+    page.locator("[data-amount-input]").fill("")
+    page.locator("[data-amount-input]").press_sequentially("20", delay=150)
+    page.wait_for_timeout(150)
+    page.keyboard.type(ambiguous)
+    page.keyboard.press("Enter")
+    assert page.locator("[data-amount-input]").input_value() == "20"
+    assert page.locator("[data-giftcard-number-input]").input_value() == ambiguous
 
 
 def test_on_a_phone_the_pass_pages_tab_row_shows_the_current_page_and_fades_where_more_tabs_are(site, browser, area):

@@ -687,6 +687,10 @@ def test_the_till_takes_a_gift_card_by_its_number_and_pin_with_the_purchase(till
     form = response.context["form"]
     assert form.errors["giftcard_pin"] and form.pays_otherwise
     assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 0
+    # a scan that landed in the PIN field is no PIN: refused on the field, nothing tried either
+    response = till_client.post(url, purchase(merchant, **fields, giftcard_pin=card.number))
+    assert response.context["form"].errors["giftcard_pin"] == ["A PIN has 4 to 6 digits."]
+    assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 0
     response = till_client.post(url, purchase(merchant, **fields, giftcard_pin="0000"))
     assert response.context["form"].errors["giftcard_pin"] == [str(GiftCardWrongPin.default_message)]
     # with it: paid together, the rest earns

@@ -156,14 +156,34 @@
     return voucherValid(normaliseVoucher(text)) ? "voucher" : null;
   }
 
-  // A field's value may end in a scan typed after what was in it ("12,50" and then a voucher): the scan and what
-  // was there before it, if what was there is the field's own (`keeps`). The whole value is tried first.
-  function scanIn(value, keeps) {
-    for (var i = 0; i < value.length; i++) {
-      var kind = scanKind(value.slice(i));
-      if (kind && (i === 0 || keeps(value.slice(0, i)))) return { kind: kind, code: value.slice(i).trim(), rest: value.slice(0, i) };
-    }
+  // Where the last burst of typing began in each field: a scanner types a whole code within a few milliseconds, a
+  // person a key at a time. That is where a scan typed after what was in the field starts ("20" typed, then a gift
+  // card's 16 digits: not the 18 digits of a pass and its code), when the shapes alone could be read both ways.
+  var BURST_MS = 50;
+  var bursts = new WeakMap();
+  form.addEventListener("input", function (event) {
+    var input = event.target;
+    var now = Date.now();
+    var last = bursts.get(input);
+    var start = last && now - last.at < BURST_MS ? last.start : Math.max(0, input.value.length - 1);
+    bursts.set(input, { at: now, start: Math.min(start, input.value.length) });
+  });
+
+  function split(value, i, keeps) {
+    var kind = i < value.length ? scanKind(value.slice(i)) : null;
+    if (kind && (i === 0 || keeps(value.slice(0, i)))) return { kind: kind, code: value.slice(i).trim(), rest: value.slice(0, i) };
     return null;
+  }
+
+  // A field's value may end in a scan typed after what was in it ("12,50" and then a voucher): the scan and what
+  // was there before it, if what was there is the field's own (`keeps`). Where the last burst of keys began is tried
+  // first, then the whole value, then every other place.
+  function scanIn(input, keeps) {
+    var value = input.value;
+    var burst = bursts.get(input);
+    var found = (burst && split(value, burst.start, keeps)) || split(value, 0, keeps);
+    for (var i = 1; !found && i < value.length; i++) found = split(value, i, keeps);
+    return found;
   }
 
   // Put a scan in the field of its kind, then go on: after a gift card, to its amount or PIN while empty; after a
@@ -181,7 +201,7 @@
   }
 
   function routed(input, keeps) {
-    var scan = scanIn(input.value, keeps);
+    var scan = scanIn(input, keeps);
     if (!scan) return false;
     var own = { pass: codeInput, voucher: voucherInput, gift_card: giftcardInput }[scan.kind] === input;
     if (own && !scan.rest) return false; // in its place already
@@ -221,6 +241,24 @@
       if (event.key !== "Enter") return;
       event.preventDefault();
       if (routed(input, pair[1])) return;
+      if (!codeInput.value.trim()) codeInput.focus();
+      else if (!cents(amountInput.value)) amountInput.focus();
+      else submit();
+    });
+  });
+
+  // The gift card's amount and the PINs: Enter routes a scan that landed there, or goes on as in the other fields;
+  // a PIN that is not 4 to 6 digits stays where it is (a wrong one would count against the card).
+  var pinInput = form.querySelector('[name="pin"]');
+  function isPin(text) { return /^\d{0,6}$/.test(text); }
+  [[giftcardAmount, isAmount], [giftcardPin, isPin], [pinInput, isPin]].forEach(function (pair) {
+    var input = pair[0];
+    if (!input) return;
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (routed(input, pair[1])) return;
+      if (pair[1] === isPin && input.value && !/^\d{4,6}$/.test(input.value)) return;
       if (!codeInput.value.trim()) codeInput.focus();
       else if (!cents(amountInput.value)) amountInput.focus();
       else submit();
