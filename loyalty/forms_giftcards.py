@@ -142,6 +142,24 @@ class GiftCardSpendForm(ServiceErrorsMixin, forms.Form):
         return _clean_pin(self.cleaned_data["pin"])
 
 
+class GiftCardBalanceForm(ServiceErrorsMixin, forms.Form):
+    """The holder's balance page: the card's number and its PIN (`services.read_gift_card_balance`)."""
+
+    number = GiftCardNumberField(label=_("Gift card number"), help_text=_("The 16 digits on the card."))
+    pin = forms.CharField(label=_("PIN"), max_length=6, widget=forms.PasswordInput(attrs=_PIN_ATTRS))
+
+    error_fields = {
+        "InvalidGiftCardNumber": "number",
+        "GiftCardNotFound": "number",
+        "GiftCardNoPin": "number",
+        "InvalidPin": "pin",
+        "GiftCardPinLocked": "pin",
+    }
+
+    def clean_pin(self) -> str:
+        return _clean_pin(self.cleaned_data["pin"])
+
+
 class GiftCardUndoForm(forms.Form):
     entry_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     request_key = forms.UUIDField(widget=forms.HiddenInput)

@@ -582,27 +582,35 @@ def pass_gift_cards_history(member_pass: Pass) -> list[dict]:
     entries = GiftCardEntry.objects.select_related("merchant").order_by("-occurred_at", "-pk")
     cards = GiftCard.objects.filter(member_pass=member_pass).prefetch_related(Prefetch("entries", queryset=entries))
     cards = cards.order_by("pk")
-    history = [
-        {
-            "number_display": group_card_number(card.number),
-            "balance_cents": card.balance_cents,
-            "expires_at": card.expires_at,
-            "is_valid": card.expires_at > now,
-            "is_usable": card.status == GiftCardStatus.ACTIVE and card.balance_cents > 0 and card.expires_at > now,
-            "entries": [
-                {
-                    "kind": entry.kind,
-                    "label": entry.get_kind_display(),
-                    "amount_cents": entry.amount_cents,
-                    "merchant": entry.merchant.trade_name if entry.merchant_id else _online_place(entry.reason),
-                    "occurred_at": entry.occurred_at,
-                }
-                for entry in card.entries.all()
-            ],
-        }
-        for card in cards
-    ]
+    history = [_card_history(card, now) for card in cards]
     return sorted(history, key=lambda card: (not card["is_valid"], card["expires_at"]))
+
+
+def _card_history(card: GiftCard, now: datetime) -> dict:
+    return {
+        "number_display": group_card_number(card.number),
+        "balance_cents": card.balance_cents,
+        "expires_at": card.expires_at,
+        "is_valid": card.expires_at > now,
+        "is_usable": card.status == GiftCardStatus.ACTIVE and card.balance_cents > 0 and card.expires_at > now,
+        "entries": [
+            {
+                "kind": entry.kind,
+                "label": entry.get_kind_display(),
+                "amount_cents": entry.amount_cents,
+                "merchant": entry.merchant.trade_name if entry.merchant_id else _online_place(entry.reason),
+                "occurred_at": entry.occurred_at,
+            }
+            for entry in card.entries.all()
+        ],
+    }
+
+
+def gift_card_history(card: GiftCard) -> dict:
+    """One gift card as `pass_gift_cards_history` gives each: for its holder on the balance page. Two queries."""
+    entries = GiftCardEntry.objects.select_related("merchant").order_by("-occurred_at", "-pk")
+    card = GiftCard.objects.prefetch_related(Prefetch("entries", queryset=entries)).get(pk=card.pk)
+    return _card_history(card, timezone.now())
 
 
 def gift_card_statement(area, number: str) -> dict | None:

@@ -12,5 +12,6 @@ urlpatterns: list = [
     path("balie/<int:area_pk>/cadeaukaart/<int:card_pk>/", views_desk.desk_gift_card, name="desk_gift_card"),
     # The till: paying with a gift card by its number and PIN.
     path("kassa/<int:merchant_pk>/cadeaukaart/", views_desk.till_gift_card, name="till_gift_card"),
+    path("cadeaukaart/saldo/", views_desk.gift_card_balance, name="gift_card_balance"),
     path("kassa/<int:merchant_pk>/cadeaukaart/undo/", views_desk.till_gift_card_undo, name="till_gift_card_undo"),
 ]

@@ -14,8 +14,10 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,9 +31,15 @@ from privacy.services import log_access
 
 from . import codes, selectors, services
 from .exceptions import PassNotFound
-from .forms_giftcards import GiftCardLookupForm, GiftCardSpendForm, GiftCardUndoForm, SellGiftCardForm
+from .forms_giftcards import (
+    GiftCardBalanceForm,
+    GiftCardLookupForm,
+    GiftCardSpendForm,
+    GiftCardUndoForm,
+    SellGiftCardForm,
+)
 from .models import GiftCard, GiftCardEntryKind, LoyaltySettings
-from .views import _till_merchant
+from .views import _area_or_404, _till_merchant
 
 SELL_ACTION = "loyalty.sell_gift_cards"
 
@@ -120,6 +128,8 @@ def desk_gift_card(request, area_pk: int, card_pk: int):
             "value": format_euros(loaded),
             "balance": format_euros(card.balance_cents),
             "qr_svg": qr_svg(card.number),
+            # Where its holder sees what is left (the desk runs on the area's own site)
+            "balance_url": request.build_absolute_uri(reverse("loyalty:gift_card_balance")),
         },
     )
 
@@ -232,3 +242,45 @@ def till_gift_card_undo(request, merchant_pk: int):
             },
         )
     return redirect("loyalty:till_gift_card", merchant_pk=merchant.pk)
+
+
+# --- The holder's balance page ---------------------------------------------------------------------------------
+
+#: Look-ups from one address per hour: enough for a family's cards, too few to try numbers.
+BALANCE_LOOKUPS_PER_HOUR = 30
+
+
+@require_http_methods(["GET", "POST"])
+def gift_card_balance(request):
+    """Anyone holding one of the area's gift cards: its number and PIN → what is left, until when, and where it was
+    spent (`services.read_gift_card_balance`: read only, wrong PINs counted apart from the till's). POST only, so the
+    PIN never sits in a URL; the answer is never cached."""
+    area = _area_or_404(request)
+    form = GiftCardBalanceForm(request.POST or None)
+    card = None
+    if request.method == "POST" and form.is_valid():
+        tries = f"loyalty:gift-card-lookups:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(tries, 0, timeout=3600)
+        if cache.incr(tries) > BALANCE_LOOKUPS_PER_HOUR:
+            form.add_error(None, _("Too many look-ups from this connection. Please try again in an hour."))
+        else:
+            try:
+                found = services.read_gift_card_balance(
+                    area=area, number=form.cleaned_data["number"], pin=form.cleaned_data["pin"]
+                )
+            except ApplicationError as error:
+                form.add_service_error(error)
+            else:
+                card = selectors.gift_card_history(found)
+                card = {
+                    **card,
+                    "balance": format_euros(card["balance_cents"]),
+                    "entries": [{**e, "amount": format_signed_euros(e["amount_cents"])} for e in card["entries"]],
+                }
+                form = GiftCardBalanceForm()  # the PIN is not sent back
+    status = 400 if form.errors else 200
+    response = render(
+        request, "loyalty/gift_card_balance.html", {"area": area, "form": form, "card": card}, status=status
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

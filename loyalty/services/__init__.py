@@ -8,6 +8,7 @@
 - settlement: `compute_statement`, `get_statement`, `statement_detail_rows`, `issue_statement`,
   `record_payment`, `settlement_overview` (the rules are in its docstring and in docs/loyalty-settlement.md)
 - giftcards: `sell_gift_card`, `spend_gift_card`, `undo_gift_card_spend`, `expire_gift_cards`, `check_gift_cards`,
+  `read_gift_card_balance` (the holder's balance page),
   and the primitives of the till's checkout: `lock_gift_card`, `gift_cards_of_pass`, `debit_gift_cards`,
   `reverse_gift_card_entries`
 - notices: `send_expiry_notices`
@@ -42,6 +43,7 @@ from .giftcards import (
     expire_gift_cards,
     gift_cards_of_pass,
     lock_gift_card,
+    read_gift_card_balance,
     reverse_gift_card_entries,
     sell_gift_card,
     spend_gift_card,
@@ -152,6 +154,7 @@ __all__ = [
     "parse_gift_card_number",
     "parse_pass_code",
     "pass_of",
+    "read_gift_card_balance",
     "record_payment",
     "redeem_voucher_online",
     "refund_purchase",

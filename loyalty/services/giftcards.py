@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
@@ -494,6 +495,36 @@ def _check_by_number(*, merchant, number: str, pin: str, now: datetime):
     if outcome is None and card.failed_pin_attempts:
         GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
     return outcome
+
+
+#: Wrong PINs on the public balance page per card before it stops answering for the day. Counted apart from the
+#: till's (`failed_pin_attempts`): someone who saw a card's number cannot lock its holder out of paying with it.
+BALANCE_LOOKUP_ATTEMPTS = 5
+BALANCE_LOOKUP_PAUSE = timedelta(hours=24)
+
+
+def read_gift_card_balance(*, area, number: str, pin: str) -> GiftCard:
+    """A standalone gift card of the area, for its holder on the area's site: by its number and PIN, read only.
+
+    Raises InvalidGiftCardNumber, GiftCardNotFound, GiftCardNoPin (a card on a pass: its app shows it),
+    GiftCardPinLocked (too many wrong PINs here today), GiftCardWrongPin.
+    """
+    card = GiftCard.objects.filter(area=area, number=parse_gift_card_number(number)).first()
+    if card is None:
+        raise GiftCardNotFound()
+    if not card.pin_hash:
+        raise GiftCardNoPin(_("This gift card is on a pass: the pass's app shows its balance, under Gift card."))
+    wrong = f"loyalty:gift-card-lookup:{card.pk}"
+    if cache.get(wrong, 0) >= BALANCE_LOOKUP_ATTEMPTS:
+        raise GiftCardPinLocked(
+            _("The PIN was entered wrongly too often. Try again tomorrow, or ask at the collective's desk.")
+        )
+    if not check_password(pin or "", card.pin_hash):
+        cache.add(wrong, 0, timeout=int(BALANCE_LOOKUP_PAUSE.total_seconds()))
+        cache.incr(wrong)
+        raise GiftCardWrongPin()
+    cache.delete(wrong)
+    return card
 
 
 def undo_gift_card_spend(

@@ -73,6 +73,7 @@ def test_the_desk_sells_a_card_and_shows_it_ready_to_print(desk_client, area, ma
     assert f"Valid until {card.expires_at.astimezone(area.tz):%-d %B %Y}" in page
     assert "<svg" in page and "<path" in page  # the QR code, drawn on the server
     assert "2468" not in page and '<script src="http' not in page
+    assert f"What is left: http://testserver{reverse('loyalty:gift_card_balance')}" in page  # for the recipient
 
 
 def test_selling_onto_a_members_pass_by_its_number(desk_client, area, member_pass):
