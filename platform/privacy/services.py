@@ -254,7 +254,9 @@ def log_access(
     via: str = "web",
     area: ShoppingArea | None = None,
 ) -> AuditEntry:
-    """Note who looked at or changed whose personal data. Stores ids and field names only, never values.
+    """Note who looked at or changed whose personal data. Stores ids and field names only, never values of personal
+    data. (`fields` may carry a setting's old and new value where the object holds none, as the pass rules'
+    admin does: `loyalty.admin.RuleChangesAudited`.)
 
     The area is taken from `obj`'s permission scope unless given, so area managers see the entry.
     """
