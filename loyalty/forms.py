@@ -16,6 +16,7 @@ from privacy.forms import ConsentChoicesMixin
 
 from .codes import ScanKind, parse_gift_card_number, parse_pass_code, scan_kind
 from .models import Pass
+from .services.guards import PIN_PATTERN
 
 #: The largest purchase a till form accepts as input; the services apply the real limits.
 MAX_AMOUNT_CENTS = 100_000_00
@@ -93,6 +94,14 @@ class JoinForm(ConsentChoicesMixin, ProfileForm):
         super().__init__(*args, **kwargs)
         self.fields["terms_version"].initial = terms_version
         self.add_consent_fields(current=consents)
+
+
+def cleaned_pin(value: str) -> str:
+    """A typed PIN, stripped; 4 to 6 digits or nothing (a form's own check: nothing is tried, no wrong try counted)."""
+    value = (value or "").strip()
+    if value and not PIN_PATTERN.fullmatch(value):
+        raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="invalid_pin")
+    return value
 
 
 class AmountField(forms.Field):
@@ -175,7 +184,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
     pin = forms.CharField(
         label=_("PIN of the printed card"),
         required=False,
-        max_length=40,  # 4 to 6 digits (`_clean_a_pin`); room for a scan that landed here
+        max_length=40,  # 4 to 6 digits (`cleaned_pin`); room for a scan that landed here
         help_text=_("Only for a printed card without the app's code: spending points or gift-card value needs it."),
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
@@ -196,7 +205,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
     giftcard_pin = forms.CharField(
         label=_("PIN of the gift card"),
         required=False,
-        max_length=40,  # 4 to 6 digits (`_clean_a_pin`); room for a scan that landed here
+        max_length=40,  # 4 to 6 digits (`cleaned_pin`); room for a scan that landed here
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -310,17 +319,11 @@ class TillForm(ServiceErrorsMixin, forms.Form):
             self._misplaced("giftcard_number", raw)
             raise forms.ValidationError(error.message, code="invalid_gift_card_number") from error
 
-    def _clean_a_pin(self, name: str) -> str:
-        pin = (self.cleaned_data.get(name) or "").strip()
-        if pin and not (pin.isdigit() and 4 <= len(pin) <= 6):
-            raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="digits")
-        return pin
-
     def clean_pin(self) -> str:
-        return self._clean_a_pin("pin")
+        return cleaned_pin(self.cleaned_data.get("pin"))
 
     def clean_giftcard_pin(self) -> str:
-        return self._clean_a_pin("giftcard_pin")
+        return cleaned_pin(self.cleaned_data.get("giftcard_pin"))
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,6 @@ back on the matching field (`ServiceErrorsMixin`).
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from django import forms
@@ -15,9 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from agora.exceptions import ApplicationError
 
 from .codes import parse_gift_card_number, parse_pass_code
-from .forms import AmountField, ServiceErrorsMixin
-
-_PIN = re.compile(r"\d{4,6}")
+from .forms import AmountField, ServiceErrorsMixin, cleaned_pin
 
 _NUMBER_ATTRS = {
     "autocomplete": "off",
@@ -28,13 +25,6 @@ _NUMBER_ATTRS = {
     "enterkeyhint": "next",
 }
 _PIN_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "maxlength": "6", "enterkeyhint": "next"}
-
-
-def _clean_pin(value: str) -> str:
-    value = (value or "").strip()
-    if value and not _PIN.fullmatch(value):
-        raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="invalid_pin")
-    return value
 
 
 class GiftCardNumberField(forms.CharField):
@@ -101,7 +91,7 @@ class SellGiftCardForm(ServiceErrorsMixin, forms.Form):
             raise forms.ValidationError(error.message, code="invalid_pass") from error
 
     def clean_pin(self) -> str:
-        return _clean_pin(self.cleaned_data["pin"])
+        return cleaned_pin(self.cleaned_data["pin"])
 
     def clean(self):
         data = super().clean()
@@ -139,7 +129,7 @@ class GiftCardSpendForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_pin(self) -> str:
-        return _clean_pin(self.cleaned_data["pin"])
+        return cleaned_pin(self.cleaned_data["pin"])
 
 
 class GiftCardBalanceForm(ServiceErrorsMixin, forms.Form):
@@ -157,7 +147,7 @@ class GiftCardBalanceForm(ServiceErrorsMixin, forms.Form):
     }
 
     def clean_pin(self) -> str:
-        return _clean_pin(self.cleaned_data["pin"])
+        return cleaned_pin(self.cleaned_data["pin"])
 
 
 class GiftCardUndoForm(forms.Form):
