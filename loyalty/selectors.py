@@ -13,7 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
@@ -607,9 +607,9 @@ def _card_history(card: GiftCard, now: datetime) -> dict:
 
 
 def gift_card_history(card: GiftCard) -> dict:
-    """One gift card as `pass_gift_cards_history` gives each: for its holder on the balance page. Two queries."""
+    """One gift card as `pass_gift_cards_history` gives each: for its holder on the balance page. One query."""
     entries = GiftCardEntry.objects.select_related("merchant").order_by("-occurred_at", "-pk")
-    card = GiftCard.objects.prefetch_related(Prefetch("entries", queryset=entries)).get(pk=card.pk)
+    prefetch_related_objects([card], Prefetch("entries", queryset=entries))
     return _card_history(card, timezone.now())
 
 
