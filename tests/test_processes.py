@@ -112,3 +112,71 @@ def test_gunicorn_serves_the_application_from_the_repository_root(tmp_path):
     finally:
         server.terminate()
         server.communicate(timeout=20)
+
+
+_SQLITE_WRITERS = """
+import threading
+
+import django
+
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+connection.close()
+read, written, errors = threading.Event(), threading.Event(), []
+
+
+def reads_then_writes():
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT n FROM counter")
+            read.set()
+            written.wait(1)  # the other writer wrote in between (or is waiting for this one)
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE counter SET n = n + 1")
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+
+
+def writes():
+    read.wait(5)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE counter SET n = n + 10")
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        written.set()
+        connection.close()
+
+
+threads = [threading.Thread(target=reads_then_writes), threading.Thread(target=writes)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print(cursor.fetchone()[0], errors)
+"""
+
+
+def test_on_the_demo_database_a_transaction_that_read_first_waits_for_another_writer(tmp_path):
+    # given: the embedded default (a SQLite file), two requests at once: one reads and then writes, the other writes
+    # in between. In SQLite's default mode the first fails at once ("database is locked") — a shopper's form
+    # answered with an error page while a cashier scanned.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AGORA_ENV"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", DJANGO_SETTINGS_MODULE="agora.settings")
+    # when
+    done = subprocess.run(
+        [sys.executable, "-c", _SQLITE_WRITERS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # then: both wrote, one after the other
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "11 []"

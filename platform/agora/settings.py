@@ -140,8 +140,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the demo server read while a seed or a task writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the demo server read while a seed or a task writes. A transaction takes the write lock when it
+    # begins (IMMEDIATE): one that began reading and then writes could otherwise fail at once with "database is
+    # locked" when another wrote in between, instead of waiting its turn (`timeout`, seconds).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
 elif env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=False):
     # Server-side parameters and prepared statements (psycopg prepares a query from its 5th run on a
     # connection): PostgreSQL then plans the till's hot queries once per connection, not on every scan.
