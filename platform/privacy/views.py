@@ -114,10 +114,14 @@ def export(request):
 
 
 @login_required
-@reauthentication_required(allow_get=True)  # irreversible: ask for the password again if it has been a while
+# Irreversible: the password is asked again before the page is shown, and allauth then sends the person back here.
+# (A POST sent after ACCOUNT_REAUTHENTICATION_TIMEOUT is replayed by allauth on its own password page: the form's
+# explicit action keeps a second try, after a mistyped address, on this page.)
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def erase(request):
-    """Confirm by typing the e-mail address; then erase, log out and say what happened."""
+    """Ask for the password again, then confirm by typing the e-mail address; then erase, log out and say what
+    happened."""
     require(request.user, "person.erase", request.user)
     form = EraseConfirmationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
