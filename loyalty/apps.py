@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _forget_profile_on_withdrawal(sender, instance, created, raw=False, **kwargs) -> None:
+    """Privacy has no hook of its own for a withdrawn consent: a new ConsentEvent row (consent events are only
+    ever inserted, by `privacy.services.record_consent`) is the moment. The rule is the service's."""
+    if created and not raw:
+        from .services.passes import forget_withdrawn_profile
+
+        forget_withdrawn_profile(instance)
 
 
 class LoyaltyConfig(AppConfig):
@@ -10,8 +20,13 @@ class LoyaltyConfig(AppConfig):
         from accounts.navigation import register_entry
         from accounts.permissions import register_action
         from accounts.roles import Role
+        from privacy.models import ConsentEvent
 
         from . import personal_data  # noqa: F401  (registers passes and the ledger with privacy)
+
+        # Withdrawing (or refusing) the statistics consent empties the pass's postcode and age band, in the same
+        # transaction as the decision.
+        post_save.connect(_forget_profile_on_withdrawal, sender=ConsentEvent, dispatch_uid="loyalty.forget_profile")
 
         # On a pass: the member themselves, or the area's manager (a member's pass is personal data).
         register_action("loyalty.view_pass", roles={Role.AREA_MANAGER}, self_service=True)

@@ -135,16 +135,15 @@ class GiftCardSpendForm(ServiceErrorsMixin, forms.Form):
 class GiftCardBalanceForm(ServiceErrorsMixin, forms.Form):
     """The holder's balance page: the card's number and its PIN (`services.read_gift_card_balance`)."""
 
-    number = GiftCardNumberField(label=_("Gift card number"), help_text=_("The 16 digits on the card."))
+    number = GiftCardNumberField(
+        label=_("Gift card number"),
+        help_text=_("The 16 digits on the card. A gift card on your pass has no PIN: your pass's app shows it."),
+    )
     pin = forms.CharField(label=_("PIN"), max_length=6, widget=forms.PasswordInput(attrs=_PIN_ATTRS))
 
-    error_fields = {
-        "InvalidGiftCardNumber": "number",
-        "GiftCardNotFound": "number",
-        "GiftCardNoPin": "number",
-        "InvalidPin": "pin",
-        "GiftCardPinLocked": "pin",
-    }
+    # A mistyped number is told on its field; any other refusal is one answer about number and PIN together (on the
+    # form), so that the page tells no stranger which numbers are cards.
+    error_fields = {"InvalidGiftCardNumber": "number"}
 
     def clean_pin(self) -> str:
         return cleaned_pin(self.cleaned_data["pin"])

@@ -128,6 +128,9 @@ def _label(entry: LedgerEntry) -> str:
             return gettext(REWARD_GIVEN_BACK) % {"title": title}
         return str(_("Reversed"))
     if entry.kind == EntryKind.SPEND:
+        if till_kind and entry.till_transaction.reward_id and entry.reason:
+            # A reward bought with points at the till: its title is the reason, read as one chosen in the app is.
+            return gettext(REWARD_CHOSEN) % {"title": entry.reason}
         if not till_kind and (title := _title_in(entry.reason, REWARD_CHOSEN)) is not None:
             return gettext(REWARD_CHOSEN) % {"title": title}
         return entry.reason or str(_("Spent"))
@@ -174,7 +177,8 @@ def pass_history(
     pass_: Pass, *, before: int | None = None, merchant_id: int | None = None, limit: int = HISTORY_PAGE
 ) -> HistoryPage:
     """A page of the pass's ledger, newest first: dicts with id, kind, label, points, merchant (name or ""),
-    occurred_at, amount_cents (of a till transaction, else None). One query.
+    occurred_at, amount_cents (of the till transaction the points were earned or taken back on, else None) and
+    `made_of` (`_made_of`: what the till recorded about a purchase's points and payment, else None). One query.
 
     `before`: an entry's id; the page starts just after it in that order (time, then id, so that entries of the
     same moment are neither skipped nor repeated). An id that is not this pass's gives an empty page.
@@ -186,7 +190,8 @@ def pass_history(
     if before is not None:
         at = Subquery(LedgerEntry.objects.filter(member_pass=pass_, pk=before).values("occurred_at")[:1])
         entries = entries.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, pk__lt=before))
-    rows_ = list(entries.select_related("merchant", "till_transaction").order_by("-occurred_at", "-pk")[: limit + 1])
+    related = ("merchant", "till_transaction", "till_transaction__campaign", "till_transaction__reward")
+    rows_ = list(entries.select_related(*related).order_by("-occurred_at", "-pk")[: limit + 1])
     page = [
         {
             "id": entry.pk,
@@ -195,11 +200,33 @@ def pass_history(
             "points": entry.points,
             "merchant": entry.merchant.trade_name if entry.merchant_id else "",
             "occurred_at": entry.occurred_at,
-            "amount_cents": abs(entry.till_transaction.amount_cents) if entry.till_transaction_id else None,
+            # A reward's points spent at the till are not the purchase: its line carries no amount, as in the app.
+            "amount_cents": abs(entry.till_transaction.amount_cents)
+            if entry.till_transaction_id and entry.kind != EntryKind.SPEND
+            else None,
+            "made_of": _made_of(entry),
         }
         for entry in rows_[:limit]
     ]
     return HistoryPage(entries=page, older=page[-1]["id"] if len(rows_) > limit else None)
+
+
+def _made_of(entry: LedgerEntry) -> dict | None:
+    """For the points earned on a till purchase: what the till recorded made them up (campaign points and name,
+    first-visit bonus points) and what was paid otherwise than in money, which earned none (voucher, reward with its
+    title, gift card), in cents. None for other entries."""
+    purchase = entry.till_transaction if entry.till_transaction_id else None
+    if purchase is None or purchase.kind != TillKind.PURCHASE or entry.kind != EntryKind.EARN:
+        return None
+    return {
+        "campaign_points": purchase.campaign_points,
+        "campaign": purchase.campaign.name if purchase.campaign_id else "",
+        "bonus_points": purchase.bonus_points,
+        "voucher_cents": purchase.voucher_cents,
+        "reward_cents": purchase.reward_cents,
+        "reward": purchase.reward.title if purchase.reward_id else "",
+        "giftcard_cents": purchase.giftcard_cents,
+    }
 
 
 def history_merchants(pass_: Pass) -> list[tuple[int, str]]:
@@ -488,7 +515,8 @@ class VoucherWallet:
 
 
 def voucher_wallet(member_pass: Pass, *, now: datetime | None = None, recent_days: int = 30) -> VoucherWallet:
-    """The member's vouchers for the wallet screen, each with its merchants and reward. Two queries."""
+    """The member's vouchers for the wallet screen, each with its merchants, and its reward (with the points spent)
+    or campaign and funder: what it is and where it came from. Two queries."""
     now = now or timezone.now()
     since = now - timedelta(days=recent_days)
     vouchers = (
@@ -496,7 +524,7 @@ def voucher_wallet(member_pass: Pass, *, now: datetime | None = None, recent_day
         .filter(
             Q(redeemed_at__isnull=True, expires_at__gt=since) | Q(redeemed_at__gte=since),
         )
-        .select_related("reward", "funded_by_merchant")
+        .select_related("reward", "spend_entry", "campaign", "funded_by_merchant")
         .prefetch_related(Prefetch("merchants", queryset=Merchant.objects.order_by("trade_name")))
         .order_by("expires_at", "pk")
     )
@@ -547,8 +575,8 @@ def offers_for(member_pass: Pass, *, now: datetime | None = None) -> list:
 def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> list[dict]:
     """The gift cards on a member's pass that are still valid (expiring after `now`), soonest-expiring first.
 
-    Dicts with id, number_display, balance_cents, expires_at, status, is_usable (active, with value left).
-    One query.
+    Dicts with id, number_display, balance_cents, expires_at, status, is_usable (active, with value left),
+    is_used_up (nothing left), is_blocked. One query.
     """
     now = now or timezone.now()
     rows = (
@@ -564,6 +592,8 @@ def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> li
             "expires_at": expires_at,
             "status": status,
             "is_usable": status == GiftCardStatus.ACTIVE and balance > 0,
+            "is_used_up": balance <= 0,
+            "is_blocked": status == GiftCardStatus.BLOCKED,
         }
         for pk, number, balance, expires_at, status in rows
     ]
@@ -577,7 +607,8 @@ def _online_place(reason: str) -> str:
 def pass_gift_cards_history(member_pass: Pass) -> list[dict]:
     """Every gift card on the member's pass, valid ones first (soonest-expiring first), each with its entries newest
     first: where it was loaded, spent, reversed or expired. Dicts with number_display, balance_cents, expires_at,
-    is_usable and entries (dicts with kind, label, amount_cents, merchant, occurred_at). Two queries."""
+    is_usable, is_used_up, is_blocked and entries (dicts with kind, label, amount_cents, merchant, occurred_at).
+    Two queries."""
     now = timezone.now()
     entries = GiftCardEntry.objects.select_related("merchant").order_by("-occurred_at", "-pk")
     cards = GiftCard.objects.filter(member_pass=member_pass).prefetch_related(Prefetch("entries", queryset=entries))
@@ -593,6 +624,8 @@ def _card_history(card: GiftCard, now: datetime) -> dict:
         "expires_at": card.expires_at,
         "is_valid": card.expires_at > now,
         "is_usable": card.status == GiftCardStatus.ACTIVE and card.balance_cents > 0 and card.expires_at > now,
+        "is_used_up": card.balance_cents <= 0,
+        "is_blocked": card.status == GiftCardStatus.BLOCKED,
         "entries": [
             {
                 "kind": entry.kind,

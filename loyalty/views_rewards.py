@@ -61,6 +61,27 @@ def _value_text(voucher) -> str:
     return format_euros(voucher.value_cents)
 
 
+def _title_text(voucher, value: str) -> str:
+    """What the voucher is: its reward's title, its campaign's name, else a voucher of its value."""
+    if voucher.reward_id:
+        return voucher.reward.title
+    if voucher.campaign_id:
+        return voucher.campaign.name
+    return _("Voucher of %(value)s") % {"value": value}
+
+
+def _origin_text(voucher, area) -> str:
+    """Where the voucher came from: the reward the member chose, or who gave it (a campaign's, or not)."""
+    if voucher.reward_id:
+        if voucher.spend_entry_id:
+            return _("A reward you chose for %(points)s points") % {"points": -voucher.spend_entry.points}
+        return _("A reward")
+    issuer = voucher.funded_by_merchant.trade_name if voucher.funded_by_merchant_id else area.collective_name
+    if voucher.campaign_id:
+        return _("Campaign “%(campaign)s” of %(issuer)s") % {"campaign": voucher.campaign.name, "issuer": issuer}
+    return _("Given by %(issuer)s") % {"issuer": issuer}
+
+
 def _where_text(merchants) -> str:
     names = [merchant.trade_name for merchant in merchants]
     return ", ".join(names) if names else _("Every participating shop")
@@ -143,7 +164,11 @@ def wallet(request):
             "voucher": voucher,
             "code": group_voucher_code(voucher.code),
             "value": _value_text(voucher),
+            "title": _title_text(voucher, _value_text(voucher)),
+            "origin": _origin_text(voucher, area),
             "where": _where_text(voucher.merchants.all()),
+            "from": _when(voucher.valid_from, area.tz, ending=False),
+            "until": _until(voucher.expires_at, area.tz),
             "is_started": voucher.valid_from <= now,
             "can_give_back": voucher.kind == VoucherKind.REWARD and voucher.spend_entry_id is not None,
             "qr": voucher_qr_svg(voucher.code, label=_("QR code of voucher %(code)s") % {"code": voucher.code}),
@@ -156,6 +181,7 @@ def wallet(request):
             "voucher": voucher,
             "code": group_voucher_code(voucher.code),
             "value": _value_text(voucher),
+            "title": _title_text(voucher, _value_text(voucher)),
             "is_used": voucher.redeemed_at is not None,
             "is_given_back": voucher.returned_at is not None,
         }
@@ -198,12 +224,22 @@ def _campaign_text(campaign) -> str:
 
 
 def _until(ends_at, tz) -> tuple[str, str]:
-    """When an offer ends, as a member reads it, as (label, value): a campaign ending at midnight has a last day
+    """When an offer or a voucher ends, as a member reads it, as (label, value): one ending at midnight has a last day
     ('Last day', '20 December 2026'); any other end shows its time ('Until', '21 December 2026, 18:00')."""
     local = timezone.localtime(ends_at, tz)
     if local.time() == dt_time.min:
         return _("Last day"), date_format(local.date() - timedelta(days=1), "j F Y")
-    return _("Until"), date_format(local, "j F Y, H:i")
+    if local.time() >= dt_time(23, 59):  # 23:59 or 23:59:59: the end of that day
+        return _("Last day"), date_format(local.date(), "j F Y")
+    return _("Until"), _when(ends_at, tz, ending=True)
+
+
+def _when(moment, tz, *, ending: bool) -> str:
+    """A start as a member reads it: the date alone at the start of a day, else with its time."""
+    local = timezone.localtime(moment, tz)
+    if not ending and local.time() == dt_time.min:
+        return date_format(local, "j F Y")
+    return date_format(local, "j F Y, H:i")
 
 
 @login_required

@@ -506,23 +506,26 @@ BALANCE_LOOKUP_PAUSE = timedelta(hours=24)
 def read_gift_card_balance(*, area, number: str, pin: str) -> GiftCard:
     """A standalone gift card of the area, for its holder on the area's site: by its number and PIN, read only.
 
-    Raises InvalidGiftCardNumber, GiftCardNotFound, GiftCardNoPin (a card on a pass: its app shows it),
-    GiftCardPinLocked (too many wrong PINs here today), GiftCardWrongPin.
+    A number that is no card here, a card on a pass (no PIN: its app shows it), a wrong PIN and a card paused after
+    too many wrong PINs here all get one answer, so the page cannot tell a stranger which numbers are cards.
+    Raises InvalidGiftCardNumber (a mistyped number: its length or check digit), GiftCardWrongPin.
     """
-    card = GiftCard.objects.filter(area=area, number=parse_gift_card_number(number)).first()
-    if card is None:
-        raise GiftCardNotFound()
-    if not card.pin_hash:
-        raise GiftCardNoPin(_("This gift card is on a pass: the pass's app shows its balance, under Gift card."))
+    number = parse_gift_card_number(number)
+    not_right = GiftCardWrongPin(
+        _("The number or the PIN is not right. After five wrong PINs a card's balance cannot be read here for a day.")
+    )
+    card = GiftCard.objects.filter(area=area, number=number).first()
+    if card is None or not card.pin_hash:
+        make_password(pin or "")  # as slow as checking a PIN: the time taken tells nothing either
+        raise not_right
     wrong = f"loyalty:gift-card-lookup:{card.pk}"
     if cache.get(wrong, 0) >= BALANCE_LOOKUP_ATTEMPTS:
-        raise GiftCardPinLocked(
-            _("The PIN was entered wrongly too often. Try again tomorrow, or ask at the collective's desk.")
-        )
+        make_password(pin or "")
+        raise not_right
     if not check_password(pin or "", card.pin_hash):
         cache.add(wrong, 0, timeout=int(BALANCE_LOOKUP_PAUSE.total_seconds()))
         cache.incr(wrong)
-        raise GiftCardWrongPin()
+        raise not_right
     cache.delete(wrong)
     return card
 

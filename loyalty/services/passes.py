@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
 from privacy.exceptions import ConsentTextChanged, PurposeNotOffered, UnknownPurpose
-from privacy.models import AuditAction, CollectionMethod, Purpose, PurposeVersion
+from privacy.models import AuditAction, CollectionMethod, ConsentEvent, ConsentState, Purpose, PurposeVersion
 from privacy.selectors import published_purposes
 from privacy.services import give_consent, log_access
 
@@ -37,6 +37,8 @@ from .ledger import credit, derived_key, lock_pass
 
 _POSTCODE = re.compile(r"([1-9]\d{3})(?:\s?[A-Z]{2})?")
 _CARD_NUMBER_ATTEMPTS = 5
+#: The one purpose the optional profile (postcode, age band) serves: it is kept only while this consent is given.
+PROFILE_PURPOSE = Purpose.ANALYTICS
 
 
 def clean_profile(*, postcode: str = "", age_band: str = "") -> tuple[str, str]:
@@ -130,7 +132,9 @@ def _current_terms() -> PurposeVersion | None:
     return next((version for purpose, version in published_purposes() if purpose.code == Purpose.OPERATE_PASS), None)
 
 
-def _give_consents(user, area, consents: Mapping[str, int | None], language: str) -> None:
+def _give_consents(
+    user, area, consents: Mapping[str, int | None], language: str, method: str = CollectionMethod.JOIN
+) -> None:
     for purpose_code, shown_version in consents.items():
         try:
             give_consent(
@@ -138,7 +142,7 @@ def _give_consents(user, area, consents: Mapping[str, int | None], language: str
                 area=area,
                 purpose_code=purpose_code,
                 # The join page's boxes: the sign-up form's, recorded as given on joining the pass.
-                method=CollectionMethod.JOIN,
+                method=method,
                 language=language,
                 recorded_by=user,
                 shown_version=shown_version,
@@ -149,17 +153,54 @@ def _give_consents(user, area, consents: Mapping[str, int | None], language: str
 
 
 @transaction.atomic
-def update_pass_profile(*, pass_id: int, by, postcode: str = "", age_band: str = "") -> Pass:
-    """The member changes (or clears, with "") the optional profile fields. Only the member may."""
+def update_pass_profile(
+    *,
+    pass_id: int,
+    by,
+    postcode: str = "",
+    age_band: str = "",
+    consents: Mapping[str, int | None] | None = None,
+    language: str = "",
+) -> Pass:
+    """The member changes (or clears, with "") the optional profile fields. Only the member may.
+
+    `consents`: purposes ticked with the fields (the profile's own, `PROFILE_PURPOSE`), each with the text version
+    shown; given through privacy's `give_consent` in the same transaction, as on joining. Raises InvalidProfile,
+    PassNotFound, NotAllowed, JoinTextChanged (a consent's text changed since shown: nothing is saved).
+    """
     postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
     member_pass = lock_pass(pk=pass_id)
     if member_pass is None:
         raise PassNotFound()
     if not (by and by.pk == member_pass.member_id):
         raise NotAllowed()
+    _give_consents(by, member_pass.area, consents or {}, language, method=CollectionMethod.SETTINGS)
     Pass.objects.filter(pk=pass_id).update(postcode=postcode, age_band=age_band)
     member_pass.postcode, member_pass.age_band = postcode, age_band
     return member_pass
+
+
+def forget_withdrawn_profile(event: ConsentEvent) -> int:
+    """A decision against `PROFILE_PURPOSE` (withdrawn or refused) empties the postcode and age band of the person's
+    pass in that area: they serve that purpose only, so they are not kept without it (GDPR art. 5(1)(c), 17(1)(b)).
+    A back-dated decision older than a later "given" changes nothing. Returns how many passes were emptied."""
+    if event.state == ConsentState.GIVEN or event.purpose.code != PROFILE_PURPOSE:
+        return 0
+    given_later = ConsentEvent.objects.filter(
+        subject_id=event.subject_id,
+        area_id=event.area_id,
+        purpose_id=event.purpose_id,
+        state=ConsentState.GIVEN,
+        occurred_at__gt=event.occurred_at,
+    )
+    if given_later.exists():
+        return 0
+    # update(), not save(): one statement, and only where there is something to empty.
+    return (
+        Pass.objects.filter(member_id=event.subject_id, area_id=event.area_id)
+        .exclude(postcode="", age_band="")
+        .update(postcode="", age_band="")
+    )
 
 
 @transaction.atomic
