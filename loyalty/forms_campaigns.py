@@ -22,7 +22,7 @@ from .exceptions import InvalidCampaign
 from .forms import AmountField, ServiceErrorsMixin
 from .models import Campaign, CampaignKind, Funder, VoucherKind
 from .segments import segment_choices
-from .services.campaigns import CHANGEABLE_AFTER_START, check_campaign, has_started
+from .services.campaigns import CHANGEABLE_AFTER_START, check_campaign, has_started, is_cancelled
 
 _FACTOR = re.compile(r"^\d{1,2}(?:[.,]\d{1,3})?$")
 
@@ -42,6 +42,25 @@ class MappedErrorsMixin(ServiceErrorsMixin):
             field = self.service_field_names.get(name, name)
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class KindFieldsMixin:
+    """For a form whose `kind` decides which of its fields count: the page folds the other kinds' fields away
+    (campaigns.css), so what they still hold is neither checked nor used, and no error hides in a field out of sight.
+    """
+
+    #: a kind → the fields that belong to it alone
+    kind_fields: dict[str, tuple[str, ...]] = {}
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in self.kind_fields:
+            for other, names in self.kind_fields.items():
+                for name in names if other != kind else ():
+                    self._errors.pop(name, None)
+                    data[name] = None
+        return data
 
 
 class FactorField(forms.Field):
@@ -71,6 +90,36 @@ class FactorField(forms.Field):
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "8"}
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number as people type it, on a numeric keypad: '1000', or with the active language's thousands
+    separator in groups of three ('1.000' in Dutch, '1,000' in English; a space does too). A sign only where the
+    bounds allow one. Anything else with a separator ('1,5', '1.00', '1,000' in Dutch) is refused, never rounded.
+
+    Django's own field reads '1.000' as 1 (it drops a trailing '.0…' as decimals), so a reward of a thousand points
+    cost one: this one reads what was typed as the person meant it, or says it cannot. A text input, not a number
+    input, so that the browser sends what was typed rather than its own reading of it."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": _("Enter a whole number. Without decimals: a thousand is written %(thousand)s or 1000."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # an initial value (a disabled field cleans its initial)
+        text = str(value if value is not None else "").strip().replace("\u2212", "-")  # a typographic minus
+        if not text:
+            return None
+        separators = "".join(re.escape(sep) for sep in {formats.get_format("THOUSAND_SEPARATOR"), " ", "\u00a0"})
+        if len(text) > 20 or not re.fullmatch(rf"[+-]?(?:\d+|\d{{1,3}}(?:[{separators}]\d{{3}})+)", text):
+            thousand = formats.number_format(1000, force_grouping=True)
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"thousand": thousand})
+        return int(re.sub(r"\D", "", text)) * (-1 if text.startswith("-") else 1)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "numeric", "autocomplete": "off"}
 
 
 class EuroField(AmountField):
@@ -104,9 +153,10 @@ def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
     return starts.date(), max(last, starts.date())
 
 
-class CampaignForm(MappedErrorsMixin, forms.Form):
+class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
     """A campaign of one area, created or changed by its manager. Once it has started only the name, description
-    and last day stay open (`services.campaigns.CHANGEABLE_AFTER_START`); the rest is shown disabled."""
+    and last day stay open (`services.campaigns.CHANGEABLE_AFTER_START`); the rest is shown disabled. A cancelled
+    one is shown disabled whole."""
 
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("Members see it in the app."))
     description = forms.CharField(
@@ -134,12 +184,8 @@ class CampaignForm(MappedErrorsMixin, forms.Form):
         required=False,
         help_text=_("For example 1,5 for half as many points again, 2 for double points, 3 for triple points."),
     )
-    bonus_points = forms.IntegerField(
-        label=_("Extra points per purchase"),
-        required=False,
-        min_value=0,
-        max_value=100_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    bonus_points = WholeNumberField(
+        label=_("Extra points per purchase"), required=False, min_value=1, max_value=100_000
     )
     min_amount = EuroField(
         label=_("Smallest purchase (€, optional)"),
@@ -183,6 +229,7 @@ class CampaignForm(MappedErrorsMixin, forms.Form):
     }
     #: this form's field → the service's field it feeds
     _SERVICE = {form_name: name for name, form_name in service_field_names.items()}
+    kind_fields = {CampaignKind.MULTIPLIER: ("multiplier",), CampaignKind.BONUS: ("bonus_points",)}
 
     def __init__(self, data=None, *, area, campaign: Campaign | None = None, now: datetime):
         self.area, self.campaign, self.now = area, campaign, now
@@ -198,8 +245,10 @@ class CampaignForm(MappedErrorsMixin, forms.Form):
         self.has_ended = campaign is not None and (campaign.ends_at <= now or not campaign.is_active)
         if not self.is_started:
             self.fields["first_day"].widget.attrs["min"] = today
+        # Cancelled before it started: nothing changes any more (the page shows it read only, without a button).
+        self.is_cancelled = campaign is not None and is_cancelled(campaign, now=now)
         for name, field in self.fields.items():
-            if self.is_started and self._SERVICE.get(name, name) not in CHANGEABLE_AFTER_START:
+            if self.is_cancelled or (self.is_started and self._SERVICE.get(name, name) not in CHANGEABLE_AFTER_START):
                 field.disabled = True
         if self.is_started and self.has_ended:
             self.fields["last_day"].disabled = True
@@ -264,7 +313,7 @@ class CampaignForm(MappedErrorsMixin, forms.Form):
         }
 
 
-class CampaignVoucherForm(MappedErrorsMixin, forms.Form):
+class CampaignVoucherForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
     """What each member the campaign aims at gets (`services.issue_campaign_vouchers`): the campaign pages and the
     admin's action."""
 
@@ -275,9 +324,9 @@ class CampaignVoucherForm(MappedErrorsMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
-    percent = forms.IntegerField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
+    percent = WholeNumberField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
     max_discount = AmountField(label=_("At most (€), for a percentage (optional)"), required=False)
-    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
+    valid_days = WholeNumberField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
     batch = forms.CharField(
         label=_("Batch"),
         max_length=20,
@@ -289,12 +338,14 @@ class CampaignVoucherForm(MappedErrorsMixin, forms.Form):
     )
 
     service_field_names = {"value_cents": "value", "max_discount_cents": "max_discount", "expires_at": "valid_days"}
+    kind_fields = {VoucherKind.FIXED: ("value",), VoucherKind.PERCENT: ("percent", "max_discount")}
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == VoucherKind.FIXED and not data.get("value"):
+        # One error per field: a percentage of 150 is "at most 100", not also "missing".
+        if data.get("kind") == VoucherKind.FIXED and not data.get("value") and "value" not in self._errors:
             self.add_error("value", _("A fixed-amount voucher needs its value."))
-        if data.get("kind") == VoucherKind.PERCENT and not data.get("percent"):
+        if data.get("kind") == VoucherKind.PERCENT and not data.get("percent") and "percent" not in self._errors:
             self.add_error("percent", _("A percentage voucher needs its percentage."))
         return data
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .codes import CARD_NUMBER_LENGTH, is_valid_card_number
+from .forms_campaigns import WholeNumberField
 from .services.corrections import MAX_POINTS, REASON_MAX_LENGTH
 
 
@@ -30,12 +31,11 @@ class FindPassForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    points = forms.IntegerField(
+    points = WholeNumberField(
         label=_("Points"),
         min_value=-MAX_POINTS,
         max_value=MAX_POINTS,
         help_text=_("Positive to add points (e.g. 120), negative to take them off (e.g. -120)."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label=_("Reason"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from areas.models import Merchant, MerchantStatus
 
-from .forms_campaigns import EuroField, MappedErrorsMixin, _date_input, start_of_day
+from .forms_campaigns import EuroField, MappedErrorsMixin, WholeNumberField, _date_input, start_of_day
 from .models import Reward
 from .services.rewards import REWARD_FIELDS
 
@@ -33,13 +33,6 @@ def reward_days(reward: Reward, tz) -> tuple[date | None, date | None]:
     return first, last
 
 
-class WholeNumberField(forms.IntegerField):
-    """A whole number without the form's own bounds (the service says what is allowed), on a numeric keypad."""
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "inputmode": "numeric", "autocomplete": "off"}
-
-
 class RewardForm(MappedErrorsMixin, forms.Form):
     """A reward in an area's catalogue, created or changed by its manager. Whether it is switched on is not here:
     that has its own page (`services.switch_reward`)."""
@@ -51,11 +44,8 @@ class RewardForm(MappedErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the member gets and how to use it, in a sentence or two."),
     )
-    cost_points = WholeNumberField(
-        label=_("Cost (points)"),
-        widget=forms.NumberInput(attrs={"min": 1}),
-        help_text=_("The points a member spends on it."),
-    )
+    # Whole numbers without the form's own bounds: the service says what is allowed.
+    cost_points = WholeNumberField(label=_("Cost (points)"), help_text=_("The points a member spends on it."))
     value = EuroField(
         label=_("Worth at the till (€)"),
         help_text=_("For example 12,50. The member's voucher takes this much off a purchase."),
@@ -74,7 +64,6 @@ class RewardForm(MappedErrorsMixin, forms.Form):
         # Changed or not is judged against the stock this page showed, not the stock when it is sent: members who
         # chose the reward in between are not undone by a form that merely sends the old number back.
         show_hidden_initial=True,
-        widget=forms.NumberInput(attrs={"min": 0}),
         help_text=_("How many members can still choose it; one less each time a member does. Empty: no limit."),
     )
     first_day = forms.DateField(label=_("First day (optional)"), required=False, widget=_date_input())
@@ -86,7 +75,6 @@ class RewardForm(MappedErrorsMixin, forms.Form):
     )
     voucher_valid_days = WholeNumberField(
         label=_("Voucher valid for (days)"),
-        widget=forms.NumberInput(attrs={"min": 1}),
         help_text=_("How long the member has to use the voucher after choosing the reward."),
     )
 
@@ -102,6 +90,7 @@ class RewardForm(MappedErrorsMixin, forms.Form):
             # A merchant who has left stays on its own reward (and can be replaced by another).
             merchants = merchants | Merchant.objects.filter(pk=reward.merchant_id)
         self.fields["merchant"].queryset = merchants.order_by("trade_name")
+        self.fields["last_day"].widget.attrs["min"] = timezone.localdate(timezone=area.tz).isoformat()
 
     def _initial(self) -> dict:
         reward = self.reward

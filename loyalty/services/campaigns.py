@@ -6,7 +6,8 @@ only ever hold members who consent to marketing (`segments`), so withdrawing con
 
 Running campaigns (`save_campaign`, `end_campaign`, `loyalty.manage_campaigns` on the area): before a campaign
 starts everything may change; once it has started, the points it gave (and what the settlement charges for them)
-must not be rewritten, so only its name, description and end may change, and the end never into the past.
+must not be rewritten, so only its name, description and end may change, and the end never into the past. One
+cancelled before it started (`end_campaign`) stays as it was: nothing of it changes and it hands out no vouchers.
 
 Consent and campaign vouchers: a campaign *with* a segment issues vouchers only to its (consenting)
 segment members; a campaign *without* one issues to every active pass of the area, consent or not, as
@@ -185,11 +186,16 @@ def issue_campaign_vouchers(
 
     Idempotent per campaign, pass and `batch`: running it again (or concurrently: the campaign row is locked)
     only adds vouchers for passes that had none of this batch, e.g. new members. `loyalty.issue_vouchers` on the
-    area. Raises NotAllowed, InvalidVoucher, UnknownSegment.
+    area. Not for a campaign that was switched off (cancelled). Raises NotAllowed, InvalidVoucher, UnknownSegment.
     """
     if not can(by, "loyalty.issue_vouchers", campaign.area):
         raise NotAllowed()
     now = now or timezone.now()
+    if not Campaign.objects.filter(pk=campaign.pk, is_active=True).exists():
+        # Members were told it will not happen (`end_campaign`): vouchers in its name would say otherwise.
+        raise InvalidVoucher(
+            _("This campaign was cancelled, so it hands out no vouchers. Make a new campaign instead.")
+        )
     if not isinstance(valid_days, int) or valid_days < 1:
         raise InvalidVoucher(errors={"valid_days": ["valid_days >= 1"]})
     expires_at = now + timedelta(days=valid_days)
@@ -273,6 +279,9 @@ CAMPAIGN_FIELDS = {
 CHANGEABLE_AFTER_START = frozenset({"name", "description", "ends_at"})
 #: ×10, as the model's constraint allows.
 MAX_MULTIPLIER_PERMILLE = 10_000
+#: A multiplier goes in steps of 0.05 (×1.25, ×1.5): the extra points are rounded down per purchase
+#: (`campaign_points`), so ×1.001 would give nothing below 1000 points, and ×1.05 gives one from 20.
+MULTIPLIER_STEP_PERMILLE = 50
 
 
 def campaign_values(campaign: Campaign) -> dict:
@@ -294,6 +303,11 @@ def _comparable(name: str, value):
 def has_started(campaign: Campaign, *, now: datetime) -> bool:
     """Has the campaign (possibly) given points? From then on its terms are fixed (`CHANGEABLE_AFTER_START`)."""
     return campaign.pk is not None and campaign.starts_at <= now
+
+
+def is_cancelled(campaign: Campaign, *, now: datetime) -> bool:
+    """Was the campaign switched off before it started (`end_campaign`)? It never gives points, and never changes."""
+    return campaign.pk is not None and not campaign.is_active and not has_started(campaign, now=now)
 
 
 def check_campaign(*, area, campaign: Campaign | None = None, now: datetime | None = None, **fields) -> dict:
@@ -323,6 +337,12 @@ def check_campaign(*, area, campaign: Campaign | None = None, now: datetime | No
 
     if campaign is not None and campaign.area_id != area.pk:
         refuse("area", _("A campaign stays in its shopping area."))
+    if campaign is not None and is_cancelled(campaign, now=now):
+        # Members and merchants were told it will not happen: a campaign that starts after all is a new one.
+        refuse(
+            "is_active", _("This campaign was cancelled, so it cannot change any more. Make a new campaign instead.")
+        )
+        raise InvalidCampaign(errors=errors)
     if not values["name"]:
         refuse("name", _("Give the campaign a name."))
     elif len(values["name"]) > Campaign._meta.get_field("name").max_length:
@@ -372,6 +392,14 @@ def _check_terms(area, values: dict, *, now: datetime, refuse) -> None:
         if not isinstance(permille, int) or not 1000 < permille <= MAX_MULTIPLIER_PERMILLE:
             refuse(
                 "multiplier_permille", _("A multiplier campaign needs a factor above 1 and at most 10 (×1.5, ×2, ×3).")
+            )
+        elif permille % MULTIPLIER_STEP_PERMILLE:
+            refuse(
+                "multiplier_permille",
+                _(
+                    "A multiplier goes in steps of 0.05, such as ×1.25 or ×1.5: a finer one gives no extra points on"
+                    " most purchases."
+                ),
             )
         values["bonus_points"] = 0
     elif kind == CampaignKind.BONUS:

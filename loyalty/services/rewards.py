@@ -224,17 +224,19 @@ def _is_whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_reward(*, area, reward: Reward | None = None, **fields) -> dict:
+def check_reward(*, area, reward: Reward | None = None, now: datetime | None = None, **fields) -> dict:
     """The rules of a reward in the catalogue; reads only. Returns the values the reward would have (the stored
     ones, or a new reward's defaults, with `fields` over them).
 
     Vouchers already chosen keep their own value, merchants and expiry (copied when chosen), so cost, value,
-    stock, period and validity may change at any time; who funds it may not once it has been chosen.
-    Raises InvalidReward with `errors` per field (the names of `REWARD_FIELDS`, and "area").
+    stock, period and validity may change at any time; who funds it may not once it has been chosen. A new period
+    must not have ended already (`now`). Raises InvalidReward with `errors` per field (the names of
+    `REWARD_FIELDS`, and "area").
     """
     unknown = set(fields) - set(REWARD_FIELDS)
     if unknown:
         raise TypeError(f"Unknown reward fields: {sorted(unknown)}")
+    now = now or timezone.now()
     stored = reward_values(reward) if reward is not None else dict(REWARD_FIELDS)
     values = {**stored, **fields}
     values.update(title=(values["title"] or "").strip(), description=(values["description"] or "").strip())
@@ -274,8 +276,18 @@ def check_reward(*, area, reward: Reward | None = None, **fields) -> dict:
             ),
         )
     valid_from, valid_until = values["valid_from"], values["valid_until"]
+    is_new_period = reward is None or (valid_from, valid_until) != (stored["valid_from"], stored["valid_until"])
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         refuse("valid_until", _("The reward must end after it starts."))
+    elif valid_until is not None and valid_until <= now and is_new_period:
+        # Members could never choose it: it would go straight to the ended ones. A period left alone may have ended.
+        refuse(
+            "valid_until",
+            _(
+                "This period has ended already: members could never choose the reward. The last day is today at the"
+                " earliest."
+            ),
+        )
     stock = values["stock"]
     if stock is not None and (not _is_whole(stock) or stock < 0):
         refuse("stock", _("The stock cannot be below zero. Leave it empty for no limit."))
@@ -292,9 +304,9 @@ def check_reward(*, area, reward: Reward | None = None, **fields) -> dict:
 
 
 @transaction.atomic
-def save_reward(*, area, by, reward: Reward | None = None, **fields) -> Reward:
+def save_reward(*, area, by, reward: Reward | None = None, now: datetime | None = None, **fields) -> Reward:
     """Create a reward in `area`'s catalogue (no `reward`), or change one: `fields` are those of `REWARD_FIELDS`,
-    left out ones keep their value. The rules are `check_reward`'s. `loyalty.manage_rewards` on the area.
+    left out ones keep their value. The rules are `check_reward`'s (at `now`). `loyalty.manage_rewards` on the area.
     Raises NotAllowed, InvalidReward.
     """
     if not can(by, MANAGE_ACTION, area):
@@ -303,7 +315,7 @@ def save_reward(*, area, by, reward: Reward | None = None, **fields) -> Reward:
         # The stored row, locked: the caller's instance may carry unsaved values (the admin's form sets them), and
         # members choosing it take one from the stock under this same lock, so a stock typed in is not lost.
         reward = Reward.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=reward.pk)
-    values = check_reward(area=area, reward=reward, **fields)
+    values = check_reward(area=area, reward=reward, now=now, **fields)
     if reward is None:
         reward = Reward(area=area)
     for name, value in values.items():
