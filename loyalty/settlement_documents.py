@@ -2,11 +2,17 @@
 
 CSV is written for Dutch and Flemish Excel, which opens it with a double click: UTF-8 with a byte-order mark
 (else Excel reads it as Windows-1252), `;` between fields and a decimal comma in amounts (`-12,50`, no
-currency sign, no thousands separator), dates as YYYY-MM-DD. A statement's CSV has a header block (collective,
-merchant, KvK or enterprise number, period, status, payment, rates), the lines, the net, and then every detail row with
-its share of each line and a total row, so that every cent can be traced: till transactions (with their receipt
-number), webshop orders and refunds (the points of the merchant's part, with the order number; the reference is
-the ledger entry) and gift-card entries. Labels follow the active language.
+currency sign, no thousands separator), dates as YYYY-MM-DD; a text that names an amount writes it the same way,
+with "EUR" (`13,32 EUR to be paid out to the merchant`, `0,01000 EUR per point`), whatever the language. A
+statement's CSV has a header block (collective, merchant, KvK or enterprise number, period, status, payment,
+rates), the lines, the net, and then every detail row with its share of each line and a total row, so that every
+cent can be traced: till transactions (with their receipt number), webshop orders and refunds (the points of the
+merchant's part, with the order number; the reference is the ledger entry) and gift-card entries, each with the
+points its receipt or order shows and the campaign points in them by who pays for them.
+Labels follow the active language.
+
+On the page and in the PDF amounts, rates and days are written as everywhere on the site in the active language
+(`agora.money.format_euros`, days as `j F Y`: "3 June 2026").
 
 The PDF has the collective, the merchant's name and address, the period, the lines with quantity, rate and
 amount, the net in words, the statement number (or "draft"), whether an issued statement was paid, and the date
@@ -19,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -33,6 +40,7 @@ from .services.settlement import (
     NOTHING_TO_PAY,
     OPEN,
     PAID,
+    CampaignPoints,
     DetailRow,
     Overview,
     Quantities,
@@ -42,27 +50,48 @@ from .services.settlement import (
 
 BOM = "\ufeff"
 DELIMITER = ";"
+#: A day as the site writes it (the templates' `date:"j F Y"`): "3 June 2026", "3 juni 2026".
+DAY_FORMAT = "j F Y"
 
 
 # --- Numbers ------------------------------------------------------------------------------------------------
 
 
 def rate_euros(millicents: int) -> str:
-    """A rate per point in euros, to the 1/1000 cent: 1500 → '0,01500'."""
+    """A rate per point in euros, to the 1/1000 cent, for a spreadsheet: 1500 → '0,01500'."""
     return f"{Decimal(millicents) / 100_000:.5f}".replace(".", ",")
 
 
-def _percent(permille: int) -> str:
-    """‰ as a percentage: 1000 → '100 %', 25 → '2,5 %'."""
+def _rate_on_screen(millicents: int) -> str:
+    """A rate per point in the active language, with the euro sign where `format_euros` puts it: "€ 0,01500" (nl),
+    "€0.01500" (en)."""
+    zero, number = (
+        formats.number_format(value, decimal_pos, use_l10n=True)
+        for value, decimal_pos in ((Decimal(0), 2), (Decimal(millicents) / 100_000, 5))
+    )
+    return format_euros(0).replace(zero, number)
+
+
+def _percent(permille: int, *, spreadsheet: bool = False) -> str:
+    """‰ as a percentage: 1000 → '100 %', 25 → '2,5 %' (for a spreadsheet, and on screen in Dutch; '2.5 %' in
+    English)."""
     whole, tenths = divmod(permille, 10)
-    return (f"{whole},{tenths}" if tenths else f"{whole}") + " %"
+    if not tenths:
+        return f"{whole} %"
+    if spreadsheet:
+        return f"{whole},{tenths} %"
+    return formats.number_format(Decimal(permille) / 10, 1, use_l10n=True) + " %"
 
 
-def line_rate(line: StatementLine) -> str:
-    """The rate as people read it: € per point, or a percentage of the euros taken."""
+def line_rate(line: StatementLine, *, spreadsheet: bool = False) -> str:
+    """The rate as people read it: € per point, or a percentage of the euros taken. For a spreadsheet the number
+    is written as the file's amounts are ("0,01500 EUR per point")."""
     if line.unit == "points":
-        return _("%(amount)s per point") % {"amount": f"€ {rate_euros(line.millicents_per_unit)}"}
-    return _percent(line.millicents_per_unit)  # millicents per cent = ‰
+        rate = (
+            f"{rate_euros(line.millicents_per_unit)} EUR" if spreadsheet else _rate_on_screen(line.millicents_per_unit)
+        )
+        return _("%(amount)s per point") % {"amount": rate}
+    return _percent(line.millicents_per_unit, spreadsheet=spreadsheet)  # millicents per cent = ‰
 
 
 def line_quantity(line: StatementLine, *, spreadsheet: bool = False) -> str:
@@ -75,13 +104,52 @@ def line_unit(line: StatementLine) -> str:
     return _("points") if line.unit == "points" else _("EUR")
 
 
-def net_in_words(net_cents: int) -> str:
-    """What the net means for whom: "to be paid to the collective" / "to be paid out to the merchant"."""
+def net_in_words(net_cents: int, *, spreadsheet: bool = False) -> str:
+    """What the net means for whom: "to be paid to the collective" / "to be paid out to the merchant". For a
+    spreadsheet the amount is written as the file's amounts are ("13,32 EUR")."""
+
+    def amount(cents: int) -> str:
+        return f"{csv_euros(cents)} EUR" if spreadsheet else format_euros(cents)
+
     if net_cents > 0:
-        return _("%(amount)s to be paid to the collective") % {"amount": format_euros(net_cents)}
+        return _("%(amount)s to be paid to the collective") % {"amount": amount(net_cents)}
     if net_cents < 0:
-        return _("%(amount)s to be paid out to the merchant") % {"amount": format_euros(-net_cents)}
+        return _("%(amount)s to be paid out to the merchant") % {"amount": amount(-net_cents)}
     return _("Nothing to be paid: the lines balance.")
+
+
+@dataclass(frozen=True)
+class PointsNote:
+    """A row that explains the points issued, without an amount: the points members earned and the campaign
+    points in them, by who pays for them."""
+
+    label: str
+    points: int
+
+
+def points_notes(statement: Statement) -> tuple[list[PointsNote], list[PointsNote]]:
+    """The rows shown before and after the "Points issued" line when campaigns gave points: the points earned (as
+    on the receipts) less the collective's campaign points, which the merchant is not charged for, make the points
+    issued; of those, the campaign points of the merchant's own campaigns. Empty where there are none."""
+    campaign = statement.campaign_points
+    before = (
+        [
+            PointsNote(_("Points earned (as on the receipts and orders)"), statement.points_earned),
+            PointsNote(_("Campaign points paid by the collective: not charged"), -campaign.collective),
+        ]
+        if campaign.collective
+        else []
+    )
+    after = (
+        [PointsNote(_("of which campaign points paid by the merchant"), campaign.merchant)] if campaign.merchant else []
+    )
+    return before, after
+
+
+def points_text(points: int) -> str:
+    """Points on screen, grouped in the active language: 1.234 (nl), 1,234 (en); a true minus sign."""
+    text = formats.number_format(abs(points), force_grouping=True)
+    return f"\u2212{text}" if points < 0 else text
 
 
 def status_text(statement: Statement) -> str:
@@ -100,7 +168,12 @@ def short_status(statement: Statement) -> str:
 
 
 def _day(value) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.date_format(value, DAY_FORMAT)
+
+
+def period_text(first_day, last_day) -> str:
+    """ "1 November 2026 – 30 November 2026", as the site writes days."""
+    return f"{_day(first_day)} – {_day(last_day)}"
 
 
 def payment_text(statement: Statement) -> str:
@@ -150,6 +223,15 @@ def detail_kind(row: DetailRow) -> str:
 
 def detail_source(row: DetailRow) -> str:
     return {"till": _("Till"), "webshop": _("Webshop")}.get(row.source) or _("Gift card")
+
+
+def campaign_payer(row: DetailRow) -> str:
+    """Who pays for the row's campaign points: "the collective", "the merchant", or "" without any."""
+    if row.campaign_points.collective:
+        return _("the collective")
+    if row.campaign_points.merchant:
+        return _("the merchant")
+    return ""
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------
@@ -212,25 +294,38 @@ def _header(statement: Statement) -> list[list]:
         [],
         [_("Line"), _("Quantity"), _("Unit"), _("Rate"), _("Amount (EUR)")],
     ]
+    before, after = points_notes(statement)
     for line in statement.lines:
+        notes = (before, after) if line.code == "points_issued" else ([], [])
+        rows += [[note.label, note.points, _("points"), "", ""] for note in notes[0]]
         rows.append(
             [
                 line.label,
                 line_quantity(line, spreadsheet=True),
                 line_unit(line),
-                line_rate(line),
+                line_rate(line, spreadsheet=True),
                 csv_euros(line.amount_cents),
             ]
         )
+        rows += [[note.label, note.points, _("points"), "", ""] for note in notes[1]]
     rows += [
         [_("Net (EUR)"), "", "", "", csv_euros(statement.net_cents)],
-        [_("Net"), net_in_words(statement.net_cents)],
+        [_("Net"), net_in_words(statement.net_cents, spreadsheet=True)],
         [_("A positive amount is owed by the merchant to the collective; a negative one is paid to the merchant.")],
     ]
+    if before or after:
+        rows.append([campaign_note()])
     return rows
 
 
-DETAIL_HEADER_COUNT = 10
+def campaign_note() -> str:
+    return _(
+        "The collective pays for the points of its own campaigns: they are not charged to the merchant. Campaign "
+        "points of a campaign the merchant pays for are charged with the points issued."
+    )
+
+
+DETAIL_HEADER_COUNT = 14
 
 
 def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
@@ -242,14 +337,20 @@ def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
         _("Kind"),
         _("Receipt or order number"),
         _("Till transaction"),
+        _("Points earned"),
+        _("Campaign"),
+        _("Campaign points paid by the collective (not charged)"),
+        _("Campaign points paid by the merchant"),
         _("Points issued"),
         _("Points redeemed"),
         _("Vouchers of the collective (EUR)"),
         _("Gift cards taken (EUR)"),
     ]
-    total = Quantities()
+    total, earned, campaign = Quantities(), 0, CampaignPoints()
     for row in rows:
         total += Quantities(row.points_issued, row.points_redeemed, row.voucher_cents, row.giftcard_cents)
+        earned += row.points_earned
+        campaign += row.campaign_points
         yield [
             _local(row.occurred_at, statement.area),
             detail_source(row),
@@ -257,6 +358,10 @@ def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
             detail_kind(row),
             row.receipt_number,
             row.till_transaction_id or "",
+            row.points_earned,
+            row.campaign,
+            row.campaign_points.collective,
+            row.campaign_points.merchant,
             row.points_issued,
             row.points_redeemed,
             csv_euros(row.voucher_cents),
@@ -269,6 +374,10 @@ def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
         "",
         "",
         "",
+        earned,
+        "",
+        campaign.collective,
+        campaign.merchant,
         total.points_issued,
         total.points_redeemed,
         csv_euros(total.voucher_cents),
@@ -278,6 +387,10 @@ def _details(statement: Statement, rows: Iterable[DetailRow]) -> Iterator[list]:
         # Only possible for an issued statement: rows dated in its period were booked after it was issued.
         yield [
             _("Booked after the statement was issued; not in its amounts"),
+            "",
+            "",
+            "",
+            "",
             "",
             "",
             "",
@@ -324,6 +437,9 @@ def overview_csv(overview: Overview) -> Iterator[str]:
             _("Merchant"),
             registration_label(area),
             _("Status"),
+            _("Points earned"),
+            _("Campaign points paid by the collective (not charged)"),
+            _("Campaign points paid by the merchant"),
             _("Points issued"),
             _("Points redeemed"),
             *[_("%(line)s (EUR)") % {"line": label} for label in labels],
@@ -337,6 +453,9 @@ def overview_csv(overview: Overview) -> Iterator[str]:
                 row.merchant.trade_name,
                 row.merchant.registration_number,
                 status_text(statement),
+                statement.points_earned,
+                statement.campaign_points.collective,
+                statement.campaign_points.merchant,
                 statement.quantities.points_issued,
                 statement.quantities.points_redeemed,
                 *[csv_euros(row.amounts[code]) for code in codes],
@@ -345,16 +464,22 @@ def overview_csv(overview: Overview) -> Iterator[str]:
                 payment.paid_on.isoformat() if (payment := statement.payment) else "",
                 payment.reference if payment else "",
             ]
-        totals, quantities = overview.totals, overview.total_quantities
+        totals, quantities, campaign = overview.totals, overview.total_quantities, overview.total_campaign_points
         yield [
             _("Total"),
             "",
             "",
+            quantities.points_issued + campaign.collective,
+            campaign.collective,
+            campaign.merchant,
             quantities.points_issued,
             quantities.points_redeemed,
             *[csv_euros(totals[code]) for code in codes],
             csv_euros(overview.net_cents),
         ]
+        if campaign != CampaignPoints():
+            yield []
+            yield [campaign_note()]
 
     return _lines(rows())
 
@@ -379,9 +504,6 @@ def statement_pdf(statement: Statement) -> bytes:
     def p(text, style=body):
         return Paragraph(escape(str(text)), style)
 
-    def day(value):
-        return formats.date_format(value, "DATE_FORMAT")
-
     story = [
         Paragraph(f"<b>{escape(area.collective_name)}</b>", styles["Heading2"]),
         p(area.collective_address, small),
@@ -404,11 +526,14 @@ def statement_pdf(statement: Statement) -> bytes:
     story.append(Paragraph("<br/>".join(escape(line) for line in address if line), body))
     story += [
         Spacer(1, 4 * mm),
-        p(_("Period: %(first)s – %(last)s") % {"first": day(statement.first_day), "last": day(statement.last_day)}),
+        p(_("Period: %(first)s – %(last)s") % {"first": _day(statement.first_day), "last": _day(statement.last_day)}),
         Spacer(1, 4 * mm),
     ]
     table = [[p(_("Line")), p(_("Quantity"), right), p(_("Rate"), right), p(_("Amount"), right)]]
+    before, after = points_notes(statement)
     for line in statement.lines:
+        notes = (before, after) if line.code == "points_issued" else ([], [])
+        table += [[p(note.label), p(points_text(note.points), right), "", ""] for note in notes[0]]
         table.append(
             [
                 p(line.label),
@@ -417,6 +542,7 @@ def statement_pdf(statement: Statement) -> bytes:
                 p(format_euros(line.amount_cents), right),
             ]
         )
+        table += [[p(note.label), p(points_text(note.points), right), "", ""] for note in notes[1]]
     table.append(
         [
             Paragraph(f"<b>{escape(_('Net'))}</b>", body),
@@ -449,11 +575,12 @@ def statement_pdf(statement: Statement) -> bytes:
             ),
             small,
         ),
+        *([Spacer(1, 2 * mm), p(campaign_note(), small)] if before or after else []),
         Spacer(1, 2 * mm),
     ]
-    made = [_("Made on %(date)s") % {"date": day(timezone.localdate(statement.computed_at, area.tz))}]
+    made = [_("Made on %(date)s") % {"date": _day(timezone.localdate(statement.computed_at, area.tz))}]
     if statement.stored:
-        made.append(_("issued on %(date)s") % {"date": day(timezone.localdate(statement.stored.created_at, area.tz))})
+        made.append(_("issued on %(date)s") % {"date": _day(timezone.localdate(statement.stored.created_at, area.tz))})
     story.append(p(" · ".join(made), small))
 
     buffer = io.BytesIO()

@@ -112,16 +112,31 @@ def start(request):
 
 
 def _line_rows(statement) -> list[dict]:
-    return [
-        {
-            "label": line.label,
-            "quantity": documents.line_quantity(line),
-            "rate": documents.line_rate(line),
-            "amount": format_euros(line.amount_cents),
-            "amount_cents": line.amount_cents,
-        }
-        for line in statement.lines
-    ]
+    """The statement's lines, and before and after "Points issued" the rows that explain it when campaigns gave
+    points (a note: a quantity, no rate or amount)."""
+    before, after = documents.points_notes(statement)
+
+    def notes(items):
+        return [
+            {"label": note.label, "quantity": documents.points_text(note.points), "is_note": True} for note in items
+        ]
+
+    rows = []
+    for line in statement.lines:
+        if line.code == "points_issued":
+            rows += notes(before)
+        rows.append(
+            {
+                "label": line.label,
+                "quantity": documents.line_quantity(line),
+                "rate": documents.line_rate(line),
+                "amount": format_euros(line.amount_cents),
+                "amount_cents": line.amount_cents,
+            }
+        )
+        if line.code == "points_issued":
+            rows += notes(after)
+    return rows
 
 
 @login_required
@@ -151,6 +166,7 @@ def statement(request, merchant_pk: int):
             "lines": _line_rows(current),
             "net": format_euros(current.net_cents),
             "net_in_words": documents.net_in_words(current.net_cents),
+            "campaign_note": documents.campaign_note() if any(documents.points_notes(current)) else "",
             "status": documents.status_text(current),
             "payment_text": documents.payment_text(current),
             "details": [
@@ -158,6 +174,7 @@ def statement(request, merchant_pk: int):
                     "row": row,
                     "source": documents.detail_source(row),
                     "kind": documents.detail_kind(row),
+                    "campaign_payer": documents.campaign_payer(row),
                     "vouchers": format_euros(row.voucher_cents) if row.voucher_cents else "",
                     "gift_cards": format_euros(row.giftcard_cents) if row.giftcard_cents else "",
                 }
@@ -296,6 +313,7 @@ def overview(request, area: str):
                     "merchant": row.merchant,
                     "status": documents.short_status(row.statement),
                     "is_draft": row.statement.is_draft,
+                    "campaign_points": documents.points_text(row.statement.campaign_points.collective),
                     "amounts": [format_euros(row.amounts[code]) for code in codes],
                     "net": format_euros(row.statement.net_cents),
                     "payment": documents.short_payment(row.statement),
@@ -323,6 +341,7 @@ def overview(request, area: str):
             "today": today,
             "open_to_collective": format_euros(result.open_to_collective_cents),
             "open_to_merchants": format_euros(result.open_to_merchants_cents),
+            "total_campaign_points": documents.points_text(result.total_campaign_points.collective),
             "totals": [format_euros(result.totals[code]) for code in codes],
             "net": format_euros(result.net_cents),
             "giftcards_sold": format_euros(result.giftcards_sold_cents),
@@ -343,7 +362,7 @@ def overview(request, area: str):
 def _period_text(first: date, last: date) -> str:
     if _is_month(first, last):
         return date_format(first, "YEAR_MONTH_FORMAT")
-    return f"{date_format(first, 'DATE_FORMAT')} – {date_format(last, 'DATE_FORMAT')}"
+    return documents.period_text(first, last)
 
 
 def _open_elsewhere(area, first: date, last: date) -> dict:

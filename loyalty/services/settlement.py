@@ -7,7 +7,9 @@ rows count by their `occurred_at` in [first_day 00:00, last_day + 1 00:00) local
    refund rows are negative, so reversals net out), plus Σ `OnlinePointsShare.points` of M's shares of the
    webshop's ledger entries (by the entry's `occurred_at`; a refund's shares are negative), minus Σ
    `campaign_points` of the till rows and shares whose campaign is funded by the collective (the collective pays
-   for its own campaigns). Fee = points × `issue_fee_millicents_per_point`.
+   for its own campaigns). Fee = points × `issue_fee_millicents_per_point`. So a till receipt's points can be
+   more than the statement charges: `CampaignPoints` counts the campaign points by who pays for them, and the
+   statement shows the points earned, the collective's campaign points (not charged) and the points issued.
 2. **Points redeemed** (the scheme pays M back): Σ `points_spent` over M's till transactions whose reward is
    funded by the collective (`reward.merchant` empty); rewards a merchant funds are not reimbursed.
    Refund = points × `redeem_refund_millicents_per_point`.
@@ -167,6 +169,19 @@ class Quantities:
 
 
 @dataclass(frozen=True)
+class CampaignPoints:
+    """The campaign points among the points members earned at a merchant, by who pays for them: the collective's
+    own campaigns (not charged: left out of `points_issued`) and the merchant's (charged: part of `points_issued`).
+    Points earned (the till receipts' and webshop shares' points) = points issued + `collective`."""
+
+    collective: int = 0
+    merchant: int = 0
+
+    def __add__(self, other: CampaignPoints) -> CampaignPoints:
+        return CampaignPoints(self.collective + other.collective, self.merchant + other.merchant)
+
+
+@dataclass(frozen=True)
 class StatementLine:
     """One line: `quantity` units × `millicents_per_unit`, signed by `direction` (+1: the merchant owes)."""
 
@@ -249,10 +264,19 @@ class Statement:
     stored: SettlementStatement | None = None
     is_closed: bool = True
     merchant_details: dict = field(default_factory=dict)
+    # Counted live, for an issued statement too (its row stores the quantities, not these): they explain the
+    # points issued, they are no amount of the statement.
+    campaign_points: CampaignPoints = CampaignPoints()
 
     @property
     def net_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
+
+    @property
+    def points_earned(self) -> int:
+        """The points members earned at the merchant (as the till receipts and webshop orders show them): the
+        points issued and the collective's campaign points, which the merchant is not charged for."""
+        return self.quantities.points_issued + self.campaign_points.collective
 
     @property
     def is_draft(self) -> bool:
@@ -304,7 +328,9 @@ def merchant_details(merchant) -> dict:
     }
 
 
-def _from_stored(merchant, row: SettlementStatement, *, now: datetime) -> Statement:
+def _from_stored(
+    merchant, row: SettlementStatement, *, now: datetime, campaign_points: CampaignPoints = CampaignPoints()
+) -> Statement:
     rates = Rates(
         row.issue_fee_millicents_per_point, row.redeem_refund_millicents_per_point, row.giftcard_commission_permille
     )
@@ -323,7 +349,17 @@ def _from_stored(merchant, row: SettlementStatement, *, now: datetime) -> Statem
         for line in statement_lines(quantities, rates)
     )
     return Statement(
-        merchant, row.first_day, row.last_day, rates, quantities, lines, now, row, True, row.merchant_details
+        merchant,
+        row.first_day,
+        row.last_day,
+        rates,
+        quantities,
+        lines,
+        now,
+        row,
+        True,
+        row.merchant_details,
+        campaign_points,
     )
 
 
@@ -332,10 +368,23 @@ def _from_stored(merchant, row: SettlementStatement, *, now: datetime) -> Statem
 _ZERO = Value(0, output_field=IntegerField())
 
 
+def _campaign_points(funder: str):
+    """A till transaction's or webshop share's campaign points when `funder` pays for its campaign, else 0."""
+    return Case(When(campaign__funded_by=funder, then=F("campaign_points")), default=_ZERO)
+
+
 def _points_issued():
     """Rule 1 over a till transaction or a webshop share (both have `points`, `campaign` and `campaign_points`):
     its points, less the campaign's when the collective funds the campaign."""
-    return F("points") - Case(When(campaign__funded_by=Funder.COLLECTIVE, then=F("campaign_points")), default=_ZERO)
+    return F("points") - _campaign_points(Funder.COLLECTIVE)
+
+
+def _campaign_parts() -> dict:
+    """The campaign points of a till transaction or webshop share, by who pays for them (`CampaignPoints`)."""
+    return {
+        "campaign_collective": _campaign_points(Funder.COLLECTIVE),
+        "campaign_merchant": _campaign_points(Funder.MERCHANT),
+    }
 
 
 def _till_parts() -> dict:
@@ -387,7 +436,12 @@ def _sum(expression):
 
 def merchant_quantities(merchant, first_day: date, last_day: date) -> Quantities:
     """The four rules' quantities for one merchant and period. Three queries."""
-    parts = _till_parts()
+    return _merchant_figures(merchant, first_day, last_day)[0]
+
+
+def _merchant_figures(merchant, first_day: date, last_day: date) -> tuple[Quantities, CampaignPoints]:
+    """The quantities and the campaign points of one merchant and period. Three queries."""
+    parts = {**_till_parts(), **_campaign_parts()}
     till = (
         _till_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
@@ -396,23 +450,32 @@ def merchant_quantities(merchant, first_day: date, last_day: date) -> Quantities
     online = (
         _online_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
-        .aggregate(issued=_sum(_points_issued()))
+        .aggregate(
+            issued=_sum(_points_issued()), **{name: _sum(expression) for name, expression in _campaign_parts().items()}
+        )
     )
     giftcards = (
         _giftcard_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
         .aggregate(taken=_sum(_giftcard_taken()))
     )
-    return Quantities(till["issued"] + online["issued"], till["redeemed"], till["vouchers"], giftcards["taken"])
+    quantities = Quantities(till["issued"] + online["issued"], till["redeemed"], till["vouchers"], giftcards["taken"])
+    return quantities, _campaign_of(till) + _campaign_of(online)
 
 
-def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantities]:
-    """Quantities per merchant id of the area. Three queries."""
-    parts = _till_parts()
+def _campaign_of(row: dict) -> CampaignPoints:
+    return CampaignPoints(row["campaign_collective"], row["campaign_merchant"])
+
+
+def _area_quantities(area, first_day: date, last_day: date) -> tuple[dict[int, Quantities], dict[int, CampaignPoints]]:
+    """Quantities and campaign points per merchant id of the area. Three queries."""
+    parts = {**_till_parts(), **_campaign_parts()}
     result: dict[int, Quantities] = {}
+    campaigns: dict[int, CampaignPoints] = {}
 
-    def add(merchant_id: int, quantities: Quantities) -> None:
+    def add(merchant_id: int, quantities: Quantities, campaign_points: CampaignPoints = CampaignPoints()) -> None:
         result[merchant_id] = result.get(merchant_id, Quantities()) + quantities
+        campaigns[merchant_id] = campaigns.get(merchant_id, CampaignPoints()) + campaign_points
 
     till = (
         _till_rows(area, first_day, last_day)
@@ -421,15 +484,17 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
         .annotate(**{name: _sum(expression) for name, expression in parts.items()})
     )
     for row in till:
-        add(row["merchant_id"], Quantities(row["issued"], row["redeemed"], row["vouchers"], 0))
+        add(row["merchant_id"], Quantities(row["issued"], row["redeemed"], row["vouchers"], 0), _campaign_of(row))
     online = (
         _online_rows(area, first_day, last_day)
         .filter(merchant__area=area)
         .values("merchant_id")
-        .annotate(issued=_sum(_points_issued()))
+        .annotate(
+            issued=_sum(_points_issued()), **{name: _sum(expression) for name, expression in _campaign_parts().items()}
+        )
     )
     for row in online:
-        add(row["merchant_id"], Quantities(points_issued=row["issued"]))
+        add(row["merchant_id"], Quantities(points_issued=row["issued"]), _campaign_of(row))
     giftcards = (
         _giftcard_rows(area, first_day, last_day)
         .filter(merchant__area=area)
@@ -438,7 +503,7 @@ def _area_quantities(area, first_day: date, last_day: date) -> dict[int, Quantit
     )
     for row in giftcards:
         add(row["merchant_id"], Quantities(giftcard_cents=row["taken"]))
-    return result
+    return result, campaigns
 
 
 # --- Statements -----------------------------------------------------------------------------------------
@@ -454,7 +519,7 @@ def compute_statement(
     check_period(first_day, last_day)
     now = now or timezone.now()
     rates = rates or Rates.of_area(merchant.area)
-    quantities = merchant_quantities(merchant, first_day, last_day)
+    quantities, campaign_points = _merchant_figures(merchant, first_day, last_day)
     return Statement(
         merchant,
         first_day,
@@ -466,11 +531,13 @@ def compute_statement(
         None,
         is_closed(merchant.area, last_day, now=now),
         merchant_details(merchant),
+        campaign_points,
     )
 
 
 def get_statement(*, merchant, first_day: date, last_day: date, now: datetime | None = None) -> Statement:
-    """The issued statement of exactly this period (its stored numbers), else a live draft. Raises InvalidPeriod."""
+    """The issued statement of exactly this period (its stored numbers, with the campaign points counted live), else
+    a live draft. Five queries at most. Raises InvalidPeriod."""
     check_period(first_day, last_day)
     now = now or timezone.now()
     stored = (
@@ -479,7 +546,8 @@ def get_statement(*, merchant, first_day: date, last_day: date, now: datetime | 
         .first()
     )
     if stored is not None:
-        return _from_stored(merchant, stored, now=now)
+        campaign_points = _merchant_figures(merchant, first_day, last_day)[1]
+        return _from_stored(merchant, stored, now=now, campaign_points=campaign_points)
     return compute_statement(merchant=merchant, first_day=first_day, last_day=last_day, now=now)
 
 
@@ -503,6 +571,11 @@ class DetailRow:
     points_redeemed: int = 0
     voucher_cents: int = 0
     giftcard_cents: int = 0
+    # What the receipt or order shows, and the campaign in it: points_issued = points_earned − campaign
+    # points the collective pays for.
+    points_earned: int = 0
+    campaign: str = ""  # the campaign's name
+    campaign_points: CampaignPoints = CampaignPoints()
 
     @property
     def sort_key(self):
@@ -519,15 +592,38 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         .filter(merchant=merchant)
         .annotate(**{f"part_{name}": expression for name, expression in _till_parts().items()})
         .order_by("occurred_at", "pk")
-        .values_list("occurred_at", "pk", "kind", "receipt_number", "part_issued", "part_redeemed", "part_vouchers")
+        .annotate(**_campaign_parts())
+        .values_list(
+            "occurred_at",
+            "pk",
+            "kind",
+            "receipt_number",
+            "part_issued",
+            "part_redeemed",
+            "part_vouchers",
+            "points",
+            "campaign__name",
+            "campaign_collective",
+            "campaign_merchant",
+        )
     )
     online = (
         _online_rows(merchant.area, first_day, last_day)
         .filter(merchant=merchant)
-        .annotate(issued=_points_issued())
+        .annotate(issued=_points_issued(), **_campaign_parts())
         # One share per merchant and entry: the entry's id orders and names the row.
         .order_by("entry__occurred_at", "entry_id")
-        .values_list("entry__occurred_at", "entry_id", "entry__kind", "entry__reason", "issued")
+        .values_list(
+            "entry__occurred_at",
+            "entry_id",
+            "entry__kind",
+            "entry__reason",
+            "issued",
+            "points",
+            "campaign__name",
+            "campaign_collective",
+            "campaign_merchant",
+        )
     )
     giftcards = (
         _giftcard_rows(merchant.area, first_day, last_day)
@@ -537,12 +633,40 @@ def statement_detail_rows(*, merchant, first_day: date, last_day: date, chunk_si
         .values_list("occurred_at", "pk", "kind", "till_transaction_id", "taken")
     )
     till_rows = (
-        DetailRow(at, "till", pk, kind, receipt, pk, issued, redeemed, vouchers)
-        for at, pk, kind, receipt, issued, redeemed, vouchers in till.iterator(chunk_size=chunk_size)
+        DetailRow(
+            at,
+            "till",
+            pk,
+            kind,
+            receipt,
+            pk,
+            issued,
+            redeemed,
+            vouchers,
+            points_earned=earned,
+            campaign=campaign or "",
+            campaign_points=CampaignPoints(collective, by_merchant),
+        )
+        for (at, pk, kind, receipt, issued, redeemed, vouchers, earned, campaign, collective, by_merchant) in (
+            till.iterator(chunk_size=chunk_size)
+        )
     )
     online_rows = (
-        DetailRow(at, "webshop", entry_id, WEBSHOP_KINDS.get(kind, kind), online_order(reason) or reason, None, issued)
-        for at, entry_id, kind, reason, issued in online.iterator(chunk_size=chunk_size)
+        DetailRow(
+            at,
+            "webshop",
+            entry_id,
+            WEBSHOP_KINDS.get(kind, kind),
+            online_order(reason) or reason,
+            None,
+            issued,
+            points_earned=earned,
+            campaign=campaign or "",
+            campaign_points=CampaignPoints(collective, by_merchant),
+        )
+        for at, entry_id, kind, reason, issued, earned, campaign, collective, by_merchant in online.iterator(
+            chunk_size=chunk_size
+        )
     )
     giftcard_rows = (
         DetailRow(at, "gift_card", pk, kind, "", till_id, giftcard_cents=taken)
@@ -657,8 +781,8 @@ def record_payment(
                 "not in the future."
             )
             % {
-                "earliest": formats.date_format(earliest, "DATE_FORMAT"),
-                "latest": formats.date_format(latest, "DATE_FORMAT"),
+                "earliest": formats.date_format(earliest, "j F Y"),
+                "latest": formats.date_format(latest, "j F Y"),
             },
             earliest=earliest,
             latest=latest,
@@ -697,8 +821,14 @@ class OverviewRow:
 
     @property
     def has_nothing_to_settle(self) -> bool:
-        """A draft whose every amount is zero (and so its net): nothing issued, nothing owed either way."""
-        return self.statement.is_draft and not any(line.amount_cents for line in self.statement.lines)
+        """A draft whose every amount is zero (and so its net), without campaign points: nothing issued, nothing
+        owed either way."""
+        statement = self.statement
+        return (
+            statement.is_draft
+            and not any(line.amount_cents for line in statement.lines)
+            and statement.campaign_points == CampaignPoints()
+        )
 
 
 @dataclass(frozen=True)
@@ -728,6 +858,13 @@ class Overview:
         total = Quantities()
         for row in self.rows:
             total += row.statement.quantities
+        return total
+
+    @property
+    def total_campaign_points(self) -> CampaignPoints:
+        total = CampaignPoints()
+        for row in self.rows:
+            total += row.statement.campaign_points
         return total
 
     @property
@@ -771,16 +908,19 @@ def settlement_overview(*, area, first_day: date, last_day: date, now: datetime 
             "payment"
         )
     }
-    live = _area_quantities(area, first_day, last_day)
+    live, live_campaigns = _area_quantities(area, first_day, last_day)
     rows = []
     for merchant in merchants:
+        campaign_points = live_campaigns.get(merchant.pk, CampaignPoints())
         if merchant.pk in stored:
-            statement = _from_stored(merchant, stored[merchant.pk], now=now)
+            statement = _from_stored(merchant, stored[merchant.pk], now=now, campaign_points=campaign_points)
         else:
             quantities = live.get(merchant.pk, Quantities())
             lines = statement_lines(quantities, rates)
             details = merchant_details(merchant)
-            statement = Statement(merchant, first_day, last_day, rates, quantities, lines, now, None, closed, details)
+            statement = Statement(
+                merchant, first_day, last_day, rates, quantities, lines, now, None, closed, details, campaign_points
+            )
         rows.append(OverviewRow(merchant, statement))
     start, end = local_window(area, first_day, last_day)
     float_ = GiftCardEntry.objects.filter(card__area=area, occurred_at__lt=end).aggregate(
