@@ -79,6 +79,7 @@ if apps.is_installed("allauth.mfa"):
         subject_path="user",
         fields=["type", "created_at", "last_used_at"],  # never `data`: it holds the TOTP secret
         on_erase="delete",
+        labels={"created_at": _("created at"), "last_used_at": _("last used at")},
     )
 
 if apps.is_installed("rest_framework.authtoken"):
@@ -127,6 +128,7 @@ if apps.is_installed("wagtail.admin"):
         subject_path="user",
         fields=["object_id", "last_seen_at"],
         on_erase="delete",
+        labels={"object_id": _("object id"), "last_seen_at": _("last seen at")},
     )
     # Unsaved editor forms: free text, possibly about the person themselves.
     register(
@@ -135,6 +137,7 @@ if apps.is_installed("wagtail.admin"):
         subject_path="user",
         fields=["object_id", "last_updated_at"],
         on_erase="delete",
+        labels={"object_id": _("object id"), "last_updated_at": _("updated at")},
     )
     register(
         APIToken,
@@ -149,6 +152,7 @@ if apps.is_installed("wagtail.admin"):
         label=_("Changes made to your account in the website editor"),
         subject_path=_about_the_account,
         fields=["action", "timestamp"],
+        labels={"action": _("action")},
         on_erase="anonymise",
         anonymise={"label": ERASED_LABEL, "data": lambda entry: {}},
     )

@@ -5,6 +5,7 @@ Everything here is kept on erasure: it is the proof the collective must be able 
 e-mail address — only ids, codes and times, linked to the anonymised account.
 """
 
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, ConsentEvent, CurrentConsent, DataSubjectRequest
@@ -16,6 +17,13 @@ register(
     subject_path="subject",
     fields=["record_id", "area", "purpose", "purpose_version", "state", "method", "language", "occurred_at"],
     on_erase="keep",
+    labels={"record_id": _("record number"), "purpose_version": _("text version")},
+    # The purpose by the title the person read (in the language the page is in), not by its code.
+    display={
+        "purpose": lambda event: event.purpose_version.title,
+        "purpose_version": lambda event: event.purpose_version.version,
+        "language": lambda event: get_language_info(event.language)["name_translated"],
+    },
 )
 register(
     CurrentConsent,
@@ -23,6 +31,8 @@ register(
     subject_path="subject",
     fields=["area", "purpose", "state", "updated_at"],
     on_erase="keep",
+    labels={"state": _("state"), "updated_at": _("updated at")},
+    display={"purpose": lambda current: current.event.purpose_version.title},
 )
 register(
     DataSubjectRequest,

@@ -11,6 +11,12 @@
   mapping of field to value — or callable taking the row — is written), or ``"keep"``
   (bookkeeping that holds no identifying text; it stays, linked only to the anonymised account).
 - `order`: erasure runs in ascending order; the user row itself goes last (`LAST`).
+- `labels`: column names for the export, where a field's own verbose name is not a translated one (other
+  packages' models, or a name Django made from the field's): ``{"record_id": _("record number")}``. A foreign key
+  without a translated name is called by its model's name.
+- `display`: how the export page shows a field, where the generic rules (a choice's label, Yes/No, a time in the
+  current time zone, the related row's name) don't say it: ``{"purpose": lambda row: …}`` (the JSON keeps values
+  as stored).
 
 Each app calls `register` from its ``personal_data.py``, imported by its ``AppConfig.ready()``.
 """
@@ -40,11 +46,22 @@ class PersonalDataSpec:
     on_erase: OnErase
     anonymise: Mapping[str, Any] = field(default_factory=dict)
     order: int = 100
+    labels: Mapping[str, str | Promise] = field(default_factory=dict)
+    display: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
         """Stable name of the section in exports and erasure summaries, e.g. ``accounts.user``."""
         return self.model._meta.label_lower
+
+    def field_label(self, name: str) -> str | Promise:
+        """The column name of a field in exports, in the active language where it has a translation."""
+        if name in self.labels:
+            return self.labels[name]
+        model_field = self.model._meta.get_field(name)
+        if not isinstance(model_field.verbose_name, Promise) and model_field.many_to_one:
+            return model_field.related_model._meta.verbose_name
+        return model_field.verbose_name
 
     def subject_filter(self, subject) -> Q:
         if callable(self.subject_path):
@@ -68,12 +85,16 @@ def register(
     on_erase: OnErase,
     anonymise: Mapping[str, Any] | None = None,
     order: int = 100,
+    labels: Mapping[str, str | Promise] | None = None,
+    display: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> PersonalDataSpec:
     """Declare a model holding personal data. Misdeclarations fail at start-up, not at erasure time."""
     if on_erase not in ON_ERASE_CHOICES:
         raise ImproperlyConfigured(f"{model.__name__}: on_erase must be one of {ON_ERASE_CHOICES}, not {on_erase!r}.")
     if (on_erase == "anonymise") != bool(anonymise):
         raise ImproperlyConfigured(f"{model.__name__}: give an `anonymise` mapping exactly when on_erase='anonymise'.")
+    if not set(labels or {}) | set(display or {}) <= set(fields):
+        raise ImproperlyConfigured(f"{model.__name__}: `labels` and `display` name only exported fields.")
     for name in [*fields, *(anonymise or {})]:
         try:
             model._meta.get_field(name)
@@ -87,6 +108,8 @@ def register(
         on_erase=on_erase,
         anonymise=dict(anonymise or {}),
         order=order,
+        labels=dict(labels or {}),
+        display=dict(display or {}),
     )
     existing = _SPECS.get(spec.key)
     if existing is not None and existing != spec:

@@ -7,6 +7,7 @@ the personal-data registry (`privacy.registry`), so they reach every app that re
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import scope_of
 from areas.models import ShoppingArea, StaffMembership
@@ -309,21 +311,50 @@ def _json_value(value: Any, *, subject) -> Any:
     return str(value)
 
 
-def _export_section(spec: PersonalDataSpec, subject) -> dict:
+def _readable_value(spec: PersonalDataSpec, row, name: str, *, subject) -> Any:
+    """What the export page shows a person: a choice's label, Yes/No, a time in the current time zone, the name of a
+    related row. The JSON download keeps the stored values (`_json_value`)."""
+    if name in spec.display:
+        return spec.display[name](row)
+    value = getattr(row, name)
+    if value is None or value == "":
+        return value
+    if spec.model._meta.get_field(name).choices:
+        return str(getattr(row, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, get_user_model()):
+        return str(value.pseudonym) if value.pk == subject.pk else _("another person")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return _json_value(value, subject=subject)
+
+
+def _export_section(spec: PersonalDataSpec, subject, *, readable: bool) -> dict:
     relations = [
         name
         for name in spec.fields
         if spec.model._meta.get_field(name).is_relation and spec.model._meta.get_field(name).many_to_one
     ]
     rows = spec.rows_of(subject).select_related(*relations)
+    if readable:
+        values = [{name: _readable_value(spec, row, name, subject=subject) for name in spec.fields} for row in rows]
+    else:
+        values = [{name: _json_value(getattr(row, name), subject=subject) for name in spec.fields} for row in rows]
     return {
         "label": str(spec.label),
-        "fields": {name: str(spec.model._meta.get_field(name).verbose_name) for name in spec.fields},
-        "rows": [{name: _json_value(getattr(row, name), subject=subject) for name in spec.fields} for row in rows],
+        "fields": {name: str(spec.field_label(name)) for name in spec.fields},
+        "rows": values,
     }
 
 
-def _consent_history(subject) -> list[dict]:
+def _consent_history(subject, *, readable: bool) -> list[dict]:
     events = ConsentEvent.objects.filter(subject=subject).select_related("area", "purpose", "purpose_version")
     return [
         {
@@ -335,7 +366,9 @@ def _consent_history(subject) -> list[dict]:
             "state": event.state,
             "state_label": str(ConsentState(event.state).label),
             "method": event.method,
-            "occurred_at": event.occurred_at.isoformat(),
+            "occurred_at": formats.date_format(timezone.localtime(event.occurred_at), "DATETIME_FORMAT")
+            if readable
+            else event.occurred_at.isoformat(),
             "recorded_by_you": event.recorded_by_id in (None, event.subject_id),
             "language_shown": event.language,
             "text_version": event.purpose_version.version,
@@ -350,21 +383,22 @@ def _consent_history(subject) -> list[dict]:
 
 
 @transaction.atomic
-def export_personal_data(*, subject, requested_by, via: str = "web") -> dict:
+def export_personal_data(*, subject, requested_by, via: str = "web", readable: bool = False) -> dict:
     """Everything held about the person (every registered spec, and the consent history with texts).
 
-    Records a completed export request and an audit entry. The result is JSON-serialisable.
+    Records a completed export request and an audit entry. The result is JSON-serialisable: values as stored, or
+    with `readable`, as the export page shows them in the active language and time zone (column names always are).
     """
     now = timezone.now()
     # The account first, then the rest: the reverse of erasure order reads best.
     specs = sorted(registered(), key=lambda spec: (-spec.order, spec.key))
-    data = {spec.key: _export_section(spec, subject) for spec in specs}
+    data = {spec.key: _export_section(spec, subject, readable=readable) for spec in specs}
     export = {
         "schema": EXPORT_SCHEMA,
         "generated_at": now.isoformat(),
         "pseudonym": str(subject.pseudonym),
         "data": data,
-        "consent_history": _consent_history(subject),
+        "consent_history": _consent_history(subject, readable=readable),
     }
     DataSubjectRequest.objects.create(
         subject=subject,

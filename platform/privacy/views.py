@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -105,10 +106,14 @@ def receipt(request):
 @login_required
 @require_http_methods(["GET"])
 def export(request):
-    """Everything we hold about the person: a readable page, or JSON with ?format=json."""
+    """Everything we hold about the person: a page in the person's language, or JSON (values as stored) with
+    ?format=json."""
     require(request.user, "person.export", request.user)
-    data = services.export_personal_data(subject=request.user, requested_by=request.user)
-    if request.GET.get("format") == "json":
+    as_json = request.GET.get("format") == "json"
+    area = current_area(request)
+    with timezone.override(area.tz if area else None):  # the page's times in the area's time zone
+        data = services.export_personal_data(subject=request.user, requested_by=request.user, readable=not as_json)
+    if as_json:
         return _download(data, "my-data.json")
     return render(request, "privacy/export.html", {"export": data})
 

@@ -1,0 +1,84 @@
+"""The export page ("Alles wat we over je bewaren") reads in the person's language: column names, choices by their
+label, Ja/Nee, times in the area's time zone. The JSON download keeps the values as stored."""
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.utils import formats, timezone, translation
+
+from loyalty import services as loyalty_services
+
+PAGE = "/{language}/privacy/my-data/"
+AMERSFOORT = zoneinfo.ZoneInfo("Europe/Amsterdam")
+
+
+def _moment() -> dt.datetime:
+    """A whole minute just after the purposes' texts were published (a decision needs a text shown by then)."""
+    return (timezone.now() + dt.timedelta(minutes=2)).replace(second=0, microsecond=0)
+
+
+def _as_people_write_it(moment: dt.datetime, language: str, zone) -> str:
+    with translation.override(language):
+        return formats.date_format(moment.astimezone(zone), "DATETIME_FORMAT")
+
+
+@pytest.fixture
+def exported(client, person, area, decide):
+    """A person with a verified address, a pass (its welcome points) and a consent decision, logged in."""
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    client.moment = _moment()
+    loyalty_services.join_pass(user=person, area=area, now=client.moment)
+    decide(person, area, "analytics", "given", at=client.moment)
+    client.force_login(person)
+    return client
+
+
+def _headers(html: str) -> list[str]:
+    return re.findall(r'<th scope="col">([^<]*)</th>', html)
+
+
+def _cells(html: str) -> list[str]:
+    return [cell.strip() for cell in re.findall(r"<td>([^<]*)</td>", html)]
+
+
+def test_the_dutch_page_names_columns_and_values_in_dutch(exported, area):
+    html = exported.get(PAGE.format(language="nl")).content.decode()
+    headers, cells = _headers(html), _cells(html)
+    for english in ("Record id", "Area", "Purpose", "Purpose version", "State", "Updated at"):
+        assert english not in headers
+    assert {"Winkelgebied", "Doel", "Tekstversie", "Bijgewerkt op"} <= set(headers)
+    for raw in ("earn", "welcome", "given", "signup", "settings", "active", "True", "False", "analytics", "en"):
+        assert raw not in cells, raw
+    assert {"Ja", "Gegeven", "Engels", area.name} <= set(cells)  # "Engels": the language the text was shown in
+    # times in the area's time zone, as people write them
+    assert "+00:00" not in html and exported.moment.isoformat()[:11] not in html
+    assert _as_people_write_it(exported.moment, "nl", AMERSFOORT) in html
+    assert _as_people_write_it(exported.moment, "nl", dt.UTC) not in html
+
+
+def test_the_english_page_shows_labels_too(exported):
+    html = exported.get(PAGE.format(language="en")).content.decode()
+    cells = _cells(html)
+    assert {"Yes", "Given"} <= set(cells)
+    assert "given" not in cells and "True" not in cells
+    assert _as_people_write_it(exported.moment, "en", AMERSFOORT) in html
+
+
+def test_the_download_keeps_the_stored_values(exported):
+    response = exported.get(PAGE.format(language="nl"), {"format": "json"})
+    data = json.loads(response.content)
+    consent = data["data"]["privacy.consentevent"]
+    assert consent["rows"][0]["state"] == "given" and consent["rows"][0]["occurred_at"] == exported.moment.isoformat()
+    assert consent["fields"]["purpose"] == "doel"  # the column names are readable here too
+    assert data["data"]["account.emailaddress"]["rows"][0]["verified"] is True
+
+
+def test_the_dutch_page_says_je_not_u(exported):
+    # Needs the Dutch of the analytics sections' titles with "je" (analytics/locale/nl).
+    html = exported.get(PAGE.format(language="nl")).content.decode()
+    for formal in ("Door u ", "Uw klantsegment", "uw bezoeken", "als u "):
+        assert formal not in html, formal
