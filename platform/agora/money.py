@@ -13,8 +13,10 @@ from django.utils import formats, translation
 
 
 def format_euros(cents: int) -> str:
-    """Integer cents in the active language: 1250 → "€ 12,50" (nl), "€12.50" (en); negative amounts keep their
-    minus sign."""
+    """Integer cents in the active language: 1250 → "€ 12,50" (nl), "€12.50" (en); a negative amount has a true
+    minus sign before the euro sign, as `format_signed_euros` writes it: −€ 30,00 (nl), −€9.99 (en)."""
+    if int(cents) < 0:
+        return "\u2212" + format_euros(-int(cents))
     number = formats.number_format(Decimal(int(cents)) / 100, 2, use_l10n=True, force_grouping=True)
     if (translation.get_language() or "nl").startswith("nl"):
         return f"€\u00a0{number}"
@@ -35,5 +37,6 @@ def format_euros_or_blank(cents) -> str:
 
 
 def csv_euros(cents: int) -> str:
-    """Cents for a spreadsheet (Dutch Excel reads a decimal comma): -1250 → "-12,50", no sign, no grouping."""
+    """Cents for a spreadsheet (Dutch Excel reads a decimal comma): -1250 → "-12,50" (a hyphen-minus, which
+    spreadsheets read as a number; not the screens' true minus), no euro sign, no grouping."""
     return f"{Decimal(int(cents)) / 100:.2f}".replace(".", ",")

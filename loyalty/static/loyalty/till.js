@@ -1,7 +1,9 @@
 /* The till: keyboard and scanner first, the camera where there is one. Without this script the form works as is.
  *
  * - A keyboard-wedge scanner types the code and presses Enter: with an amount already typed that submits,
- *   otherwise the cursor moves to the amount. Enter in the amount submits (or goes back to an empty code).
+ *   otherwise the cursor moves to the amount. Enter in the amount submits (or goes back to an empty code); with a
+ *   gift card's number entered, Enter goes through its amount and PIN first.
+ * - After an error the field in error has the cursor, its text selected: the next scan or typing replaces it.
  * - A scan goes in the field of its kind, told by its shape as `loyalty.codes.scan_kind` tells it (`scanKind`): a
  *   pass in the pass code, a voucher's code or a gift card's number in its field under "Voucher, reward or gift
  *   card" (which opens). Wherever the wedge typed it, on its Enter it is moved there; so is a camera scan.
@@ -156,17 +158,21 @@
     return voucherValid(normaliseVoucher(text)) ? "voucher" : null;
   }
 
-  // Where the last burst of typing began in each field: a scanner types a whole code within a few milliseconds, a
-  // person a key at a time. That is where a scan typed after what was in the field starts ("20" typed, then a gift
-  // card's 16 digits: not the 18 digits of a pass and its code), when the shapes alone could be read both ways.
+  // Where the last burst of typing is in each field, from where it began to the caret after its last key: a scanner
+  // types a whole code within a few milliseconds, a person a key at a time. The caret, not the end of the text, says
+  // where: a field may hold what was there before with the caret anywhere in it (in front, after a tap). The burst
+  // tells the scan from what was typed around it ("20" typed, then a gift card's 16 digits: not the 18 digits of a
+  // pass and its code) when the shapes alone could be read both ways.
   var BURST_MS = 50;
   var bursts = new WeakMap();
   form.addEventListener("input", function (event) {
     var input = event.target;
+    if (typeof input.selectionEnd !== "number") return; // the reward's list
     var now = Date.now();
+    var caret = input.selectionEnd;
     var last = bursts.get(input);
-    var start = last && now - last.at < BURST_MS ? last.start : Math.max(0, input.value.length - 1);
-    bursts.set(input, { at: now, start: Math.min(start, input.value.length) });
+    var start = last && now - last.at < BURST_MS ? last.start : caret - (event.data ? event.data.length : 1);
+    bursts.set(input, { at: now, start: Math.max(0, Math.min(start, caret)), end: caret });
   });
 
   function split(value, i, keeps) {
@@ -175,28 +181,58 @@
     return null;
   }
 
-  // A field's value may end in a scan typed after what was in it ("12,50" and then a voucher): the scan and what
-  // was there before it, if what was there is the field's own (`keeps`). Where the last burst of keys began is tried
-  // first, then the whole value, then every other place.
-  function scanIn(input, keeps) {
+  // The burst, if it is a whole code: the scan, and what is around it if that is the field's own ("12,50" typed
+  // before a voucher is scanned); anything else around it is left over from before (a refused value) and goes.
+  function burstScan(input, keeps) {
     var value = input.value;
     var burst = bursts.get(input);
-    var found = (burst && split(value, burst.start, keeps)) || split(value, 0, keeps);
+    if (!burst || burst.end > value.length) return null;
+    var code = value.slice(burst.start, burst.end);
+    var kind = scanKind(code);
+    if (!kind) return null;
+    var rest = value.slice(0, burst.start) + value.slice(burst.end);
+    return { kind: kind, code: code.trim(), rest: rest && keeps(rest) ? rest : "" };
+  }
+
+  // A field's value may hold a scan besides what was in it ("12,50" and then a voucher): the scan and what was there
+  // before it, if what was there is the field's own (`keeps`). The last burst of keys is tried first, then the whole
+  // value, then every place a scan could have begun that ends the value (typed without a burst: pasted).
+  function scanIn(input, keeps) {
+    var value = input.value;
+    var found = burstScan(input, keeps) || split(value, 0, keeps);
     for (var i = 1; !found && i < value.length; i++) found = split(value, i, keeps);
     return found;
   }
 
-  // Put a scan in the field of its kind, then go on: after a gift card, to its amount or PIN while empty; after a
-  // pass with an amount typed, submit; else to the first field still empty (the pass, the amount), or the button.
+  // Where Enter (or a scan) goes on from `input`: the first field still empty of the pass code and the amount and,
+  // with a gift card's number entered, its amount and PIN; from the gift card's own fields, those first (the
+  // customer types the PIN next, into its own hidden field). None: the form is complete.
+  function nextEmpty(input) {
+    var order = [codeInput, amountInput];
+    if (giftcardInput.value.trim()) {
+      var card = [giftcardAmount, giftcardPin];
+      order = card.indexOf(input) >= 0 || input === giftcardInput ? card.concat(order) : order.concat(card);
+    }
+    return order.filter(function (field) {
+      return field === amountInput || field === giftcardAmount ? !cents(field.value) : !field.value.trim();
+    })[0];
+  }
+
+  // Enter in a field that is itself the first one empty sends the form: the server says what is missing.
+  function goOn(input) {
+    var next = nextEmpty(input);
+    if (!next || next === input) return submit();
+    if (next.closest("details")) next.closest("details").open = true;
+    next.focus();
+  }
+
+  // Put a scan in the field of its kind, then go on: to the first field still empty (`nextEmpty`); else, after a
+  // pass, submit, and after another code to the button.
   function place(scan) {
     var field = { voucher: voucherInput, gift_card: giftcardInput }[scan.kind] || codeInput;
     field.value = scan.code;
     if (field !== codeInput && otherwise) otherwise.open = true;
-    if (scan.kind === "gift_card" && !cents(giftcardAmount.value)) giftcardAmount.focus();
-    else if (scan.kind === "gift_card" && !giftcardPin.value) giftcardPin.focus();
-    else if (!codeInput.value.trim()) codeInput.focus();
-    else if (!cents(amountInput.value)) amountInput.focus();
-    else if (scan.kind === "pass") submit();
+    if (nextEmpty(field) || scan.kind === "pass") goOn(field);
     else form.querySelector("[data-submit]").focus();
   }
 
@@ -204,7 +240,7 @@
     var scan = scanIn(input, keeps);
     if (!scan) return false;
     var own = { pass: codeInput, voucher: voucherInput, gift_card: giftcardInput }[scan.kind] === input;
-    if (own && !scan.rest) return false; // in its place already
+    if (own && input.value.trim() === scan.code) return false; // in its place already
     input.value = scan.rest;
     if (input === amountInput) showAmount();
     place(scan);
@@ -223,35 +259,21 @@
     event.preventDefault();
     if (!codeInput.value.trim()) return;
     if (routed(codeInput, isPass)) return;
-    if (cents(amountInput.value)) submit();
-    else amountInput.focus();
+    goOn(codeInput);
   });
 
-  amountInput.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter") return;
-    event.preventDefault();
-    if (routed(amountInput, isAmount)) return;
-    if (!codeInput.value.trim()) codeInput.focus();
-    else submit();
-  });
-
-  [[voucherInput, isVoucher], [giftcardInput, isGiftCard]].forEach(function (pair) {
-    var input = pair[0];
-    input.addEventListener("keydown", function (event) {
-      if (event.key !== "Enter") return;
-      event.preventDefault();
-      if (routed(input, pair[1])) return;
-      if (!codeInput.value.trim()) codeInput.focus();
-      else if (!cents(amountInput.value)) amountInput.focus();
-      else submit();
-    });
-  });
-
-  // The gift card's amount and the PINs: Enter routes a scan that landed there, or goes on as in the other fields;
+  // Every other field: Enter routes a scan that landed there, or goes on to the first field still empty, or submits;
   // a PIN that is not 4 to 6 digits stays where it is (a wrong one would count against the card).
   var pinInput = form.querySelector('[name="pin"]');
   function isPin(text) { return /^\d{0,6}$/.test(text); }
-  [[giftcardAmount, isAmount], [giftcardPin, isPin], [pinInput, isPin]].forEach(function (pair) {
+  [
+    [amountInput, isAmount],
+    [voucherInput, isVoucher],
+    [giftcardInput, isGiftCard],
+    [giftcardAmount, isAmount],
+    [giftcardPin, isPin],
+    [pinInput, isPin],
+  ].forEach(function (pair) {
     var input = pair[0];
     if (!input) return;
     input.addEventListener("keydown", function (event) {
@@ -259,11 +281,19 @@
       event.preventDefault();
       if (routed(input, pair[1])) return;
       if (pair[1] === isPin && input.value && !/^\d{4,6}$/.test(input.value)) return;
-      if (!codeInput.value.trim()) codeInput.focus();
-      else if (!cents(amountInput.value)) amountInput.focus();
-      else submit();
+      goOn(input);
     });
   });
+
+  // The field the server put the cursor in (the one in error, else the pass code) with its text selected: after an
+  // error the next scan or typing replaces what was refused, instead of going in front of it (a focused field's caret
+  // is at its start) and sending it again.
+  var first = form.querySelector("[autofocus]");
+  if (first) {
+    if (first.closest("details")) first.closest("details").open = true;
+    first.focus();
+    if (first.select) first.select();
+  }
 
   // A scan while nothing is focused (after a tap elsewhere) still lands in the code field.
   document.addEventListener("keydown", function (event) {

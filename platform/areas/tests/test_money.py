@@ -9,7 +9,7 @@ from agora.money import csv_euros, format_euros, format_euros_or_blank
 def test_dutch_and_english_amounts():
     with translation.override("nl"):
         assert format_euros(123456) == "€\u00a01.234,56"
-        assert format_euros(-1250) == "€\u00a0-12,50"
+        assert format_euros(-1250) == "\u2212€\u00a012,50"  # a true minus, before the sign
     with translation.override("en"):
         assert format_euros(123456) == "€1,234.56"
 
