@@ -295,8 +295,10 @@ class NewsIndexPage(AreaPage):
         verbose_name = _("news overview")
 
     def get_context(self, request, *args, **kwargs):
+        from .selectors import latest_news
+
         context = super().get_context(request, *args, **kwargs)
-        context["articles"] = NewsPage.objects.child_of(self).live().public().order_by("-date", "-pk")[:30]
+        context["articles"] = latest_news(self, limit=30)
         return context
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page
 
 from areas import selectors as area_selectors
@@ -47,6 +49,27 @@ def area_of_page(page: Page) -> ShoppingArea | None:
     home_path = page.path[: Page.steplen * 2]
     home_key = Page.objects.filter(path=home_path).values("translation_key")[:1]
     return ShoppingArea.objects.filter(site__root_page__translation_key=Subquery(home_key)).first()
+
+
+def in_language_of(index: Page, pages):
+    """`pages` (a queryset of item pages: events, offers, news) below `index`, in its language. Below a translation
+    also the main language's pages below the index's original that have no live translation yet, as Wagtail's
+    `Page.localized` falls back to the page itself: a visitor of /en/ sees the Dutch event rather than nothing
+    (its link leads to the Dutch page). No query of its own: two subqueries."""
+    default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    original = (
+        Page.objects.filter(translation_key=index.translation_key, locale__language_code=default_language)
+        .exclude(pk=index.pk)
+        .values("path")[:1]
+    )
+    translated = Page.objects.filter(path__startswith=index.path, locale_id=index.locale_id).live()
+    return pages.filter(
+        Q(path__startswith=index.path, depth__gt=index.depth)
+        | (
+            Q(path__startswith=Subquery(original), depth__gt=index.depth)
+            & ~Q(translation_key__in=translated.values("translation_key"))
+        )
+    )
 
 
 # --- Events -------------------------------------------------------------------------------------------------
@@ -112,13 +135,14 @@ def list_events(*, area: ShoppingArea, start: dt.datetime, end: dt.datetime) -> 
 
 
 def upcoming_occurrences(index: Page, *, days: int, category: str | None = None, now=None) -> list[Occurrence]:
-    """The occurrences of the events below `index` (a home or events page, in its language) in the next days."""
+    """The occurrences of the events below `index` (a home or events page) in the next days, in its language or
+    else the main one (`in_language_of`)."""
     now = now or timezone.now()
     area = index.specific.area if hasattr(index.specific, "area") else area_of_page(index)
     if area is None:
         return []
     return _occurrences(
-        EventPage.objects.descendant_of(index),
+        in_language_of(index, EventPage.objects.all()),
         tz=area.tz,
         start=now,
         end=now + dt.timedelta(days=days),
@@ -130,14 +154,20 @@ def upcoming_occurrences(index: Page, *, days: int, category: str | None = None,
 
 
 def current_offers(index: Page, *, today: dt.date):
-    """The published offers below `index` valid on `today` (the area's date), ending soonest first."""
+    """The published offers below `index` valid on `today` (the area's date), ending soonest first; in the index's
+    language or else the main one (`in_language_of`). `valid_until` is the offer's last day, inclusive."""
     return (
-        OfferPage.objects.descendant_of(index)
+        in_language_of(index, OfferPage.objects.all())
         .live()
         .public()
         .filter(valid_from__lte=today, valid_until__gte=today)
         .order_by("valid_until", "pk")
     )
+
+
+def latest_news(index: Page, *, limit: int) -> list[NewsPage]:
+    """The newest published articles below `index` (a home or news page), in its language or else the main one."""
+    return list(in_language_of(index, NewsPage.objects.all()).live().public().order_by("-date", "-pk")[:limit])
 
 
 def campaign_for_offer(offer: OfferPage):
@@ -183,7 +213,7 @@ def home_overview(home: HomePage, *, now: dt.datetime) -> dict:
     return {
         "events": upcoming_occurrences(home, days=7, now=now)[:6] if area else [],
         "offers": list(current_offers(home, today=today)[:4]),
-        "news": list(NewsPage.objects.descendant_of(home).live().public().order_by("-date", "-pk")[:3]),
+        "news": latest_news(home, limit=3),
         "event_index": first(EventIndexPage),
         "offer_index": first(OfferIndexPage),
         "news_index": first(NewsIndexPage),
