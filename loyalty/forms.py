@@ -5,29 +5,40 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agora.exceptions import ApplicationError
+from agora.money import format_euros
 from privacy.forms import ConsentChoicesMixin
 
 from .codes import ScanKind, parse_gift_card_number, parse_pass_code, scan_kind
+from .exceptions import InvalidProfile
 from .models import Pass
 from .services.guards import PIN_PATTERN
+from .services.passes import PROFILE_PURPOSE, clean_profile
 
 #: The largest purchase a till form accepts as input; the services apply the real limits.
 MAX_AMOUNT_CENTS = 100_000_00
 
-_AMOUNT = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
+_AMOUNT = re.compile(r"^(\d+)(?:[.,](\d{1,2}))?$")
+#: An amount written with thousands separators ("1.234,56", "1,234.56", "1.250"), which `parse_euros` refuses.
+_GROUPED_AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*(?:[.,]\d{1,2})?$")
+
+
+def _without_spaces(raw: str) -> str:
+    return re.sub(r"[\s\u00a0€]", "", raw or "")
 
 
 def parse_euros(raw: str) -> int:
-    """'12,50', '12.50', '€ 12', '12,5' → cents. Raises ValueError for anything else (no thousands separators:
-    at a till '1.250' is too easily a typo for 12,50)."""
-    value = re.sub(r"[\s\u00a0€]", "", raw or "")
+    """'12,50', '12.50', '€ 12', '12,5' → cents, of any size (the form says what is too large). Raises ValueError for
+    anything else (no thousands separators: at a till '1.250' is too easily a typo for 12,50)."""
+    value = _without_spaces(raw)
     match = _AMOUNT.match(value)
     if not match:
         raise ValueError(raw)
@@ -36,6 +47,12 @@ def parse_euros(raw: str) -> int:
         return int(Decimal(f"{euros}.{decimals}") * 100)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
         raise ValueError(raw) from error
+
+
+def _number(cents: int) -> str:
+    """Cents as the active language writes an amount, without euro sign or grouping: 123456 → "1234,56" (nl),
+    "1234.56" (en): the till's examples."""
+    return formats.number_format(Decimal(cents) / 100, 2, use_l10n=True)
 
 
 def age_band_choices() -> list[tuple[str, str]]:
@@ -62,10 +79,14 @@ class ServiceErrorsMixin:
         self.add_error(field if field in self.fields else None, error.message)
 
 
-class ProfileForm(ServiceErrorsMixin, forms.Form):
+class ProfileForm(ConsentChoicesMixin, ServiceErrorsMixin, forms.Form):
     """The two optional profile fields, on joining and after (changed, or cleared by leaving them empty:
     `services.update_pass_profile`). The service checks the postcode (and keeps its 4 digits only); its errors come
-    back on the fields."""
+    back on the fields.
+
+    They serve one purpose (`PROFILE_PURPOSE`) and are kept only with its consent: given before in this area, or
+    ticked with them (a box among `consents`, the person's choices in the area). Without it they must stay empty.
+    """
 
     postcode = forms.CharField(
         label=_("The 4 digits of your postcode (optional)"),
@@ -76,24 +97,48 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
     )
     age_band = forms.ChoiceField(label=_("Your age group (optional)"), required=False, choices=())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, consents: list, **kwargs):
+        """`consents`: the person's choices in this area (`privacy.selectors.consents_for`) that the form offers."""
         super().__init__(*args, **kwargs)
         self.fields["age_band"].choices = age_band_choices()
+        self.add_consent_fields(current=consents)
+
+    def profile_row(self):
+        """The consent row of the profile's purpose (`ConsentRow`), or None when that purpose is not offered."""
+        return next((row for row in self.consent_rows() if row.code == PROFILE_PURPOSE), None)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("postcode") or data.get("age_band")):
+            return data
+        try:
+            clean_profile(postcode=data.get("postcode", ""), age_band=data.get("age_band", ""))
+        except InvalidProfile:
+            return data  # the service says what is wrong with them, on their fields
+        row = self.profile_row()
+        if row is None:
+            self.add_error(None, _("Your postcode and age group cannot be kept now: leave both empty."))
+        elif row.field is not None and not data.get(row.field.name):
+            message = _(
+                "We keep your postcode and age group only with your consent for “%(purpose)s”: tick it, "
+                "or leave both empty."
+            ) % {"purpose": row.version.title}
+            self.add_error("postcode" if data.get("postcode") else "age_band", message)
+        return data
 
 
-class JoinForm(ConsentChoicesMixin, ProfileForm):
-    """Joining the area's pass: the optional profile fields (stored only when given), the area's optional consents as
-    the sign-up form offers them (none ticked; those already given here shown as given, without a box), and the
-    version of the terms shown, so terms published in between are shown before they are accepted."""
+class JoinForm(ProfileForm):
+    """Joining the area's pass: the optional profile fields (kept only with their purpose's consent), the area's
+    optional consents as the sign-up form offers them (none ticked; those already given here shown as given, without a
+    box), and the version of the terms shown, so terms published in between are shown before they are accepted."""
 
     terms_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, consents: list | None = None, terms_version: int | None = None, **kwargs):
         """`consents`: the person's choices in this area (`privacy.selectors.consents_for`); `terms_version`: the
         version of the terms on the page."""
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, consents=consents, **kwargs)
         self.fields["terms_version"].initial = terms_version
-        self.add_consent_fields(current=consents)
 
 
 def cleaned_pin(value: str) -> str:
@@ -108,9 +153,12 @@ class AmountField(forms.Field):
     """An amount in euros typed at a till ('12,50' or '12.50'); cleans to integer cents."""
 
     widget = forms.TextInput
+    # The examples are written as the active language writes numbers (`_number`): "12,50" in Dutch, "12.50" in
+    # English; either is accepted whatever the language.
     default_error_messages = {
-        "invalid": _("Enter the amount in euros, for example 12,50."),
-        "too_small": _("The amount must be more than € 0,00."),
+        "invalid": _("Enter the amount in euros, for example %(example)s."),
+        "grouped": _("Type the amount without thousands separators, for example %(example)s."),
+        "too_small": _("The amount must be more than %(amount)s."),
         "too_large": _("That amount is too large for one purchase."),
     }
 
@@ -121,9 +169,17 @@ class AmountField(forms.Field):
         try:
             cents = parse_euros(value[:20])
         except ValueError as error:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+            if _GROUPED_AMOUNT.match(_without_spaces(value)):
+                raise forms.ValidationError(
+                    self.error_messages["grouped"], code="grouped", params={"example": _number(123456)}
+                ) from error
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"example": _number(1250)}
+            ) from error
         if cents <= 0:
-            raise forms.ValidationError(self.error_messages["too_small"], code="too_small")
+            raise forms.ValidationError(
+                self.error_messages["too_small"], code="too_small", params={"amount": format_euros(0)}
+            )
         if cents > MAX_AMOUNT_CENTS:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         return cents
@@ -367,13 +423,19 @@ class TillDayForm(forms.Form):
         error_messages={"invalid": _("That is not a date.")},
     )
 
+    #: No till day is older; a year 1 (or 0202 for 2024) is a typo, and days near the calendar's ends cannot be
+    #: turned into times in the area's zone.
+    FIRST_DAY = date(2000, 1, 1)
+
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["day"].widget.attrs["max"] = today.isoformat()
+        self.fields["day"].widget.attrs.update(min=self.FIRST_DAY.isoformat(), max=today.isoformat())
 
     def clean_day(self):
         day = self.cleaned_data["day"]
+        if day < self.FIRST_DAY:
+            raise forms.ValidationError(self.fields["day"].error_messages["invalid"], code="invalid")
         if day > self.today:
             raise forms.ValidationError(_("That day has not come yet."), code="future")
         return day

@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,7 +32,7 @@ from accounts.permissions import get_for_action_or_404, is_platform_admin, membe
 from agora.exceptions import ApplicationError
 from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
-from privacy.selectors import consents_for, has_consent, published_purposes
+from privacy.selectors import consents_for, published_purposes
 
 from . import icons, selectors, services, totp
 from .codes import group_card_number, qr_svg
@@ -44,7 +44,7 @@ TILL_ACTION = selectors.TILL_ACTION
 SERVICE_WORKER_REVISION = 1
 #: The privacy purposes the join page shows: the contract, and the one the optional profile fields serve.
 CONTRACT_PURPOSE = "operate_pass"
-PROFILE_PURPOSE = "analytics"
+PROFILE_PURPOSE = services.passes.PROFILE_PURPOSE
 
 
 # --- Navigation predicates (registered by LoyaltyConfig.ready) ----------------------------------------------
@@ -175,13 +175,14 @@ def _member_pass(request):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """The member's two optional profile fields after joining: change them, or clear them by leaving them empty
-    (the right to rectification). Whether they may be used stays a separate choice on the privacy page."""
+    (the right to rectification). They are kept only with the consent of their purpose: without it, the page asks for
+    it with them (a box, given with the fields), and withdrawing it on the privacy page removes them."""
     area, member_pass = _member_pass(request)
     if member_pass is None:
         return redirect("loyalty:join")
-    form = ProfileForm(
-        request.POST or None, initial={"postcode": member_pass.postcode, "age_band": member_pass.age_band}
-    )
+    choices = [choice for choice in consents_for(request.user, area) if choice.purpose.code == PROFILE_PURPOSE]
+    initial = {"postcode": member_pass.postcode, "age_band": member_pass.age_band}
+    form = ProfileForm(request.POST or None, initial=initial, consents=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_pass_profile(
@@ -189,7 +190,12 @@ def profile(request):
                 by=request.user,
                 postcode=form.cleaned_data["postcode"],
                 age_band=form.cleaned_data["age_band"],
+                consents=form.ticked_consents(),
+                language=get_language(),
             )
+        except JoinTextChanged:
+            messages.warning(request, _("This text has just changed. Please read it again before you decide."))
+            return redirect("loyalty:profile")
         except ApplicationError as error:
             form.add_service_error(error)
         else:
@@ -202,7 +208,7 @@ def profile(request):
         "area": area,
         "form": form,
         "profile_purpose": _purpose_texts().get(PROFILE_PURPOSE),
-        "purpose_consented": has_consent(request.user, PROFILE_PURPOSE, area=area),
+        "purpose_consented": any(choice.is_given for choice in choices),
     }
     return render(request, "loyalty/profile.html", context)
 
@@ -253,6 +259,9 @@ def pass_screen(request):
             "member_pass": member_pass,
             "overview": overview,
             "gift_cards": gift_cards,
+            # What the gift-card section says under its list: to pay with it, or why one cannot.
+            "gift_cards_usable": any(card["is_usable"] for card in gift_cards),
+            "gift_cards_used_up": all(card["is_used_up"] for card in gift_cards),
             "card_number_grouped": group_card_number(member_pass.card_number),
             "rendered_at": timezone.now(),
             "period": totp.STEP_SECONDS,
@@ -278,7 +287,11 @@ def history(request):
     choice = form.cleaned_data if form.is_valid() else {"shop": None, "before": None}
     page = selectors.pass_history(member_pass, before=choice["before"], merchant_id=choice["shop"])
     entries = [
-        {**entry, "amount": format_euros(entry["amount_cents"]) if entry["amount_cents"] else ""}
+        {
+            **entry,
+            "amount": format_euros(entry["amount_cents"]) if entry["amount_cents"] else "",
+            "made_of": _made_of_texts(entry["made_of"]),
+        }
         for entry in page.entries
     ]
     older = None
@@ -301,6 +314,41 @@ def history(request):
     )
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _made_of_texts(made_of: dict | None) -> list[str]:
+    """What made up a purchase's points, as the history line says it (`selectors.pass_history`'s `made_of`)."""
+    if not made_of:
+        return []
+    texts = []
+    if made_of["campaign_points"]:
+        texts.append(
+            ngettext(
+                "%(points)s point from the campaign “%(campaign)s”",
+                "%(points)s points from the campaign “%(campaign)s”",
+                made_of["campaign_points"],
+            )
+            % {"points": made_of["campaign_points"], "campaign": made_of["campaign"]}
+        )
+    if made_of["bonus_points"]:
+        texts.append(
+            ngettext(
+                "%(points)s bonus point for your first visit to this shop",
+                "%(points)s bonus points for your first visit to this shop",
+                made_of["bonus_points"],
+            )
+            % {"points": made_of["bonus_points"]}
+        )
+    if made_of["voucher_cents"]:
+        texts.append(_("%(amount)s paid with a voucher") % {"amount": format_euros(made_of["voucher_cents"])})
+    if made_of["reward_cents"]:
+        texts.append(
+            _("%(amount)s paid with the reward “%(reward)s”")
+            % {"amount": format_euros(made_of["reward_cents"]), "reward": made_of["reward"]}
+        )
+    if made_of["giftcard_cents"]:
+        texts.append(_("%(amount)s paid with a gift card") % {"amount": format_euros(made_of["giftcard_cents"])})
+    return texts
 
 
 @login_required
@@ -687,9 +735,12 @@ def _render_till(request, merchant: Merchant, form: TillForm, *, result=None, am
         }
         for item in selectors.recent_till_transactions(merchant, limit=10)
     ]
-    # The cursor goes where the cashier must act: the first field with an error, else the code (for the scanner).
-    fields = ("code", "amount", "receipt_number", "voucher_code", "reward", "giftcard", "pin")
+    # The cursor goes where the cashier must act: the first field with an error in the page's order, else the code
+    # (for the scanner). The folded-away fields are drawn by their widgets, which are told here.
+    fields = ("code", "amount", "receipt_number", *TillForm.OTHERWISE)
     focus = next((name for name in fields if form.errors.get(name)), "code")
+    if focus in TillForm.OTHERWISE:
+        form.fields[focus].widget.attrs["autofocus"] = True
     return render(
         request,
         "loyalty/till.html",

@@ -100,10 +100,11 @@ def test_a_shopper_joins_a_merchant_awards_points_at_the_till_and_the_shopper_se
     owner_secret = give_totp(owner)
     shopper = verified(UserFactory(first_name="Sanne"))
 
-    # when: the shopper logs in and joins, giving only an age group
+    # when: the shopper logs in and joins, giving only an age group and the consent it is kept for
     shop_page = new_page(browser)
     log_in(shop_page, site, shopper, next_url="/nl/mijn/join/")
     shop_page.locator("select[name=age_band]").select_option("35-44")
+    shop_page.locator("input[name=consent_analytics]").check()
     shop_page.locator("main form button[type=submit]").click()
     shop_page.wait_for_url(re.compile(r"/nl/mijn/$"))
 

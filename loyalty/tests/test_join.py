@@ -343,7 +343,14 @@ def test_a_text_changed_while_the_page_was_open_is_shown_again_with_nothing_tick
     _publish_new_text("marketing")
     response = client.post(
         reverse("loyalty:join"),
-        {"postcode": "3811", "terms_version": "1", "consent_marketing": "on", "consent_marketing_version": "1"},
+        {
+            "postcode": "3811",
+            "terms_version": "1",
+            "consent_marketing": "on",
+            "consent_marketing_version": "1",
+            "consent_analytics": "on",
+            "consent_analytics_version": "1",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 200 and "A text on this page has just changed" in page

@@ -25,12 +25,19 @@ from loyalty.exceptions import GiftCardWrongPin, InvalidPassCode, PassNotFound
 from loyalty.forms import TillForm, parse_euros
 from loyalty.models import GiftCard, Pass, TillTransaction
 from privacy import services as privacy_services
+from privacy.models import PurposeVersion
 from privacy.tests.factories import with_totp
 
 from .factories import recognisable, rules_for
 from .giftcard_factories import PIN, sell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def _profile_consent() -> dict:
+    """The statistics consent ticked with the profile fields: without it they are not kept."""
+    version = PurposeVersion.objects.filter(purpose__code="analytics").order_by("-version").first().version
+    return {"consent_analytics": "on", "consent_analytics_version": version}
 
 
 @pytest.fixture
@@ -97,7 +104,7 @@ def test_the_join_form_shows_each_profile_field_with_its_purpose_and_nothing_cho
 
 def test_joining_creates_the_pass_through_the_service_with_the_profile_given(client, area, member):
     client.force_login(member)
-    response = client.post(reverse("loyalty:join"), {"postcode": "3811 AB", "age_band": "35-44"})
+    response = client.post(reverse("loyalty:join"), {"postcode": "3811 AB", "age_band": "35-44", **_profile_consent()})
     assert response.status_code == 302
     assert response["Location"] == reverse("loyalty:pass")
     member_pass = Pass.objects.get(member=member, area=area)
@@ -124,8 +131,8 @@ def test_a_wrong_postcode_is_refused_and_kept_for_correction(client, area, membe
 
 def test_joining_twice_keeps_one_pass(client, area, member):
     client.force_login(member)
-    client.post(reverse("loyalty:join"), {"postcode": "3811"})
-    response = client.post(reverse("loyalty:join"), {"postcode": "1234"})
+    client.post(reverse("loyalty:join"), {"postcode": "3811", **_profile_consent()})
+    response = client.post(reverse("loyalty:join"), {"postcode": "1234", **_profile_consent()})
     assert response.status_code == 302 and response["Location"] == reverse("loyalty:pass")
     assert Pass.objects.filter(member=member, area=area).count() == 1
     assert Pass.objects.get(member=member).postcode == "3811"
@@ -140,9 +147,9 @@ def test_the_member_changes_the_profile_fields_with_their_purpose_shown(client, 
     assert reverse("loyalty:profile") in client.get(reverse("loyalty:pass")).content.decode()
     page = client.get(reverse("loyalty:profile")).content.decode()
     assert "Statistics about visitors to the town centre" in page and "customer origin" in page
-    assert "You have not allowed them to be used" in page
+    assert "You have not allowed that" in page
 
-    response = client.post(reverse("loyalty:profile"), {"postcode": "2800 ", "age_band": "45-54"})
+    response = client.post(reverse("loyalty:profile"), {"postcode": "2800 ", "age_band": "45-54", **_profile_consent()})
     assert response.status_code == 302 and response["Location"] == reverse("loyalty:profile")
     member_pass.refresh_from_db()
     assert (member_pass.postcode, member_pass.age_band) == ("2800", "45-54")

@@ -1,0 +1,130 @@
+"""The member app's pages that ask and explain: the profile kept only with its consent (join and profile pages), an
+empty gift card that says it is used up, and history lines that say what made up the points."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from areas.tests.factories import UserFactory
+from loyalty import services
+from loyalty.models import Pass, TillTransaction, VoucherKind
+from privacy.models import PurposeVersion
+
+from .factories import award, cashier_for, manager_for, rules_for
+from .giftcard_factories import sell
+from .rewards_helpers import give_points, make_campaign, make_reward
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def _version(code: str) -> int:
+    return PurposeVersion.objects.filter(purpose__code=code).order_by("-version").first().version
+
+
+def _profile(member) -> tuple[str, str]:
+    return Pass.objects.values_list("postcode", "age_band").get(member=member)
+
+
+# --- 1. The postcode and age group: kept only with the statistics consent -----------------------------------------
+
+
+def test_joining_with_an_age_group_but_no_statistics_consent_keeps_nothing_and_says_why(client, area):
+    person = UserFactory()
+    client.force_login(person)
+
+    response = client.post(reverse("loyalty:join"), {"age_band": "25-34", "terms_version": _version("operate_pass")})
+
+    assert response.status_code == 200 and not Pass.objects.filter(member=person).exists()
+    assert "only with your consent for" in response.content.decode()
+    # ticked together, they are kept
+    response = client.post(
+        reverse("loyalty:join"),
+        {
+            "age_band": "25-34",
+            "terms_version": _version("operate_pass"),
+            "consent_analytics": "on",
+            "consent_analytics_version": _version("analytics"),
+        },
+    )
+    assert response.status_code == 302 and _profile(person) == ("", "25-34")
+
+
+def test_the_join_page_says_the_fields_are_kept_only_with_their_consent(client, area):
+    client.force_login(UserFactory())
+    page = client.get(reverse("loyalty:join")).content.decode()
+    assert "kept only with your consent for it below: if you withdraw that consent, it is removed" in page
+
+
+def test_the_profile_page_asks_for_the_consent_with_the_fields(client, area, member, member_pass):
+    client.force_login(member)
+    page = client.get(reverse("loyalty:profile")).content.decode()
+    assert 'name="consent_analytics"' in page and "You have not allowed that" in page
+    assert "kept with your pass and not used" not in page
+
+    refused = client.post(reverse("loyalty:profile"), {"postcode": "3811"})
+    assert refused.status_code == 200 and _profile(member) == ("", "")
+
+    saved = client.post(
+        reverse("loyalty:profile"),
+        {"postcode": "3811", "consent_analytics": "on", "consent_analytics_version": _version("analytics")},
+    )
+    assert saved.status_code == 302 and _profile(member) == ("3811", "")
+    page = client.get(reverse("loyalty:profile")).content.decode()
+    assert 'name="consent_analytics"' not in page and "removed from your pass at once" in page
+
+
+# --- 4. An empty gift card says it is used up --------------------------------------------------------------------
+
+
+def test_an_empty_gift_card_on_the_pass_says_it_is_used_up(client, area, merchant, member, member_pass):
+    now = timezone.now()
+    sell(area, 1000, at=now - timedelta(minutes=5), member_pass=member_pass)
+    award(merchant, member_pass, 1000, at=now, by=cashier_for(merchant), giftcard_cents=1000)
+    client.force_login(member)
+
+    page = client.get(reverse("loyalty:pass")).content.decode()
+
+    assert "used up" in page and "not usable" not in page
+    assert "Pay with it at any participating shop" not in page
+
+
+# --- 5. History lines say what made up the points -----------------------------------------------------------------
+
+
+def test_a_purchase_line_shows_its_campaign_bonus_and_voucher(client, area, merchant, member, member_pass, now):
+    rules_for(area, first_visit_bonus_points=10)
+    make_campaign(area, now=now, name="Versweken", merchants=[merchant])
+    voucher = services.issue_voucher(
+        area=area,
+        kind=VoucherKind.FIXED,
+        value_cents=250,
+        expires_at=now + timedelta(days=30),
+        by=manager_for(area),
+        request_key=uuid.uuid4(),
+        member_pass=member_pass,
+        valid_from=now - timedelta(days=1),
+    )
+    result = award(merchant, member_pass, 2155, at=now, by=cashier_for(merchant), voucher_code=voucher.code)
+    assert result.points_awarded
+    client.force_login(member)
+
+    page = client.get(reverse("loyalty:history")).content.decode()
+
+    purchase = TillTransaction.objects.get()
+    assert purchase.campaign_points and purchase.bonus_points == 10
+    assert f"{purchase.campaign_points} points from the campaign “Versweken”" in page
+    assert "10 bonus points for your first visit to this shop" in page
+    assert "€2.50 paid with a voucher" in page
+
+
+def test_the_purchase_line_names_the_reward_that_paid_part_of_it(client, area, merchant, member, member_pass, now):
+    give_points(member_pass, 500, now=now - timedelta(days=1))
+    reward = make_reward(area, title="Free parking", cost_points=300, value_cents=250)
+    award(merchant, member_pass, 873, at=now, by=cashier_for(merchant), reward_id=reward.pk)
+    client.force_login(member)
+    assert "€2.50 paid with the reward “Free parking”" in client.get(reverse("loyalty:history")).content.decode()
