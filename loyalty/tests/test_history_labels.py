@@ -66,5 +66,7 @@ def test_reward_entries_show_in_the_language_of_the_page(
     client.force_login(member)
     labels = history_labels(client, read_in)
 
-    # then: every label is in the reader's language (the till's reward spend shows its title, in no language)
-    assert sorted(labels) == sorted([*LABELS[read_in], "Purchase" if read_in == "en" else "Aankoop", "Koffie"])
+    # then: every label is in the reader's language; the reward bought at the till reads as one chosen in the app
+    reward_at_till = "Reward: Koffie" if read_in == "en" else "Beloning: Koffie"
+    assert sorted(labels) == sorted([*LABELS[read_in], "Purchase" if read_in == "en" else "Aankoop", reward_at_till])
+    assert labels.count(reward_at_till) == 2  # chosen in the app, and bought at the till

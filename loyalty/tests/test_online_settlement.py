@@ -169,7 +169,7 @@ def test_webshop_detail_rows_name_the_order_and_add_up_to_the_line(
         text = "".join(statement_csv(statement, iter(rows)))
     csv_rows = [line.split(";") for line in text.splitlines()]
     webshop = [row for row in csv_rows if len(row) > 2 and row[1] == "Webshop"]
-    assert [(row[3], row[4], row[6]) for row in webshop] == [("Order", "W-5", "30"), ("Refund", "W-5", "-10")]
+    assert [(row[3], row[4], row[10]) for row in webshop] == [("Order", "W-5", "30"), ("Refund", "W-5", "-10")]
 
 
 def test_a_webshop_entry_counts_on_its_local_day(area, merchant, member, member_pass):

@@ -156,7 +156,7 @@ def test_a_payment_is_dated_from_the_day_of_issue_to_today_in_the_areas_zone(owe
         with pytest.raises(InvalidPaymentDate) as error:
             pay(owed, manager, paid_on=paid_on, now=now)
         assert error.value.earliest == date(2026, 6, 2)
-        assert "June 2, 2026" in error.value.message
+        assert "2 June 2026" in error.value.message
         assert not SettlementPayment.objects.exists()
 
 
@@ -249,13 +249,13 @@ def test_the_manager_records_a_payment_from_the_overview(client, area, merchant,
     page = client.get(response["Location"])
     text = page.content.decode()
     name = escape(merchant.trade_name)
-    assert f"Statement 000001 of {name}: Paid on June 3, 2026, reference BANK-42." in text
-    assert [row["payment"] for row in page.context["rows"]] == ["Paid on June 3, 2026"]
+    assert f"Statement 000001 of {name}: Paid on 3 June 2026, reference BANK-42." in text
+    assert [row["payment"] for row in page.context["rows"]] == ["Paid on 3 June 2026"]
     assert "Record payment" not in text
     # Settled, it folds away with the others; nothing is left open.
     assert "Every issued statement of this period is settled." in text
     assert "1 statement paid or with nothing to pay" in text
-    assert f"<strong>{name}</strong> · statement 000001 · Paid on June 3, 2026</li>" in text
+    assert f"<strong>{name}</strong> · statement 000001 · Paid on 3 June 2026</li>" in text
 
 
 def test_the_overview_lists_what_other_periods_still_leave_open(client, area, merchant, other_merchant, manager, owed):
@@ -285,8 +285,9 @@ def test_the_overview_lists_what_other_periods_still_leave_open(client, area, me
     assert "€2.50 to be paid to the collective" in section and "€0.80 to be paid to the collective" in section
     assert "Betaald &amp; Co" not in section and "Niets te betalen" not in section  # paid, and nothing to pay
     # May's own open statement is in May's own list; only April's is open elsewhere.
-    assert may.count("May 2026") == 0 and "Still open from other periods" in may
-    assert f'#payment-{merchant.pk}"' not in may[may.index("Still open from other periods") :]
+    elsewhere = may[may.index("Still open from other periods") :]
+    assert "May 2026" not in elsewhere and "April 2026" in elsewhere
+    assert f'#payment-{merchant.pk}"' not in elsewhere
 
     pay(owed, manager)
     pay(services.get_statement(merchant=other_merchant, first_day=april[0], last_day=april[1]), manager)
@@ -298,14 +299,14 @@ def test_recording_twice_from_the_overview_says_what_was_recorded_first(client, 
     data = {"month": "2026-05", "paid_on": "2026-06-03", "reference": ""}
     client.post(payment_url(merchant.pk), data)
     response = client.post(payment_url(merchant.pk), {**data, "paid_on": "2026-06-04"}, follow=True)
-    assert "was recorded already: Paid on June 3, 2026." in response.content.decode()
+    assert "was recorded already: Paid on 3 June 2026." in response.content.decode()
     assert SettlementPayment.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"paid_on": "2026-06-01"}, "Enter a payment date from June 2, 2026"),
+        ({"paid_on": "2026-06-01"}, "Enter a payment date from 2 June 2026"),
         ({"paid_on": "2999-01-01"}, "not in the future"),
         ({"paid_on": "gisteren"}, "Paid on: Enter a valid date."),
         ({"paid_on": ""}, "Paid on: This field is required."),
@@ -342,7 +343,7 @@ def test_the_owner_sees_the_status_but_cannot_record_it(client, area, merchant, 
     assert not SettlementPayment.objects.exists()
     pay(owed, manager, reference="BANK-42")
     page = client.get(url("settlement_statement", merchant.pk, **MAY)).content.decode()
-    assert "Paid on June 3, 2026, reference BANK-42" in page
+    assert "Paid on 3 June 2026, reference BANK-42" in page
 
 
 def test_staff_and_people_of_other_shops_or_areas_cannot_record(client, area, merchant, other_merchant, owed):
@@ -371,7 +372,7 @@ def test_the_statement_csv_shows_the_payment(client, merchant, manager, owner, o
     fields = {
         row[0]: row[1:] for row in parse_csv(client.get(url("settlement_statement_csv", merchant.pk, **MAY))) if row
     }
-    assert fields["Payment"] == ["Paid on June 3, 2026, reference BANK-42"]
+    assert fields["Payment"] == ["Paid on 3 June 2026, reference BANK-42"]
     assert fields["Paid on"] == ["2026-06-03"] and fields["Payment reference"] == ["BANK-42"]
 
 
@@ -413,7 +414,7 @@ def test_the_pdf_shows_the_payment(client, merchant, manager, owner, owed):
     pay(owed, manager, reference="BANK-42")
     content = client.get(url("settlement_statement_pdf", merchant.pk, **MAY)).content
     assert b"/Count 1" in content
-    assert "Paid on June 3, 2026, reference BANK-42" in pdf_text(content)
+    assert "Paid on 3 June 2026, reference BANK-42" in pdf_text(content)
 
 
 def test_the_overview_speaks_dutch(client, area, merchant, manager, owed):

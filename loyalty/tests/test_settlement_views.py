@@ -158,6 +158,10 @@ def test_the_csv_parses_back_and_its_lines_net_and_detail_totals_match(client, m
             "Kind",
             "Receipt or order number",
             "Till transaction",
+            "Points earned",
+            "Campaign",
+            "Campaign points paid by the collective (not charged)",
+            "Campaign points paid by the merchant",
             "Points issued",
             "Points redeemed",
             "Vouchers of the collective (EUR)",
@@ -167,9 +171,9 @@ def test_the_csv_parses_back_and_its_lines_net_and_detail_totals_match(client, m
     body = [row for row in rows[details + 1 :] if row and row[0] != "Total"]
     total = next(row for row in rows[details + 1 :] if row and row[0] == "Total")
     assert len(body) == 3
-    assert sum(int(row[6]) for row in body) == int(total[6]) == int(lines["Points issued"][1]) == 250
-    assert sum(int(row[7]) for row in body) == int(total[7]) == 100
-    assert sum(euros(row[9]) for row in body) == euros(total[9]) == 2000
+    assert sum(int(row[10]) for row in body) == int(total[10]) == int(lines["Points issued"][1]) == 250
+    assert sum(int(row[11]) for row in body) == int(total[11]) == 100
+    assert sum(euros(row[13]) for row in body) == euros(total[13]) == 2000
 
 
 def test_the_pdf_is_one_a4_page(client, merchant, owner, may):
@@ -348,10 +352,19 @@ def test_amounts_and_rates_are_written_for_dutch_spreadsheets():
     assert (csv_euros(-1250), csv_euros(5), csv_euros(0)) == ("-12,50", "0,05", "0,00")
     assert rate_euros(1500) == "0,01500"
     lines = {line.code: line for line in statement_lines(Quantities(1, 1, 1, 1), Rates(1500, 1000, 25))}
-    assert line_rate(lines["points_issued"]) == "€ 0,01500 per point"
+    # for a spreadsheet: the file's decimal comma and "EUR", whatever the language
+    assert line_rate(lines["points_issued"], spreadsheet=True) == "0,01500 EUR per point"
+    assert line_rate(lines["gift_cards"], spreadsheet=True) == "100 %"
+    assert line_rate(lines["gift_card_commission"], spreadsheet=True) == "2,5 %"
+    assert net_in_words(-1900, spreadsheet=True) == "19,00 EUR to be paid out to the merchant"
+    # on the page and in the PDF: as the site writes amounts in the active language
+    assert line_rate(lines["points_issued"]) == "€0.01500 per point"
     assert line_rate(lines["gift_cards"]) == "100 %"
-    assert line_rate(lines["gift_card_commission"]) == "2,5 %"
+    assert line_rate(lines["gift_card_commission"]) == "2.5 %"
     assert net_in_words(1900) == "€19.00 to be paid to the collective"
     assert net_in_words(-1900) == "€19.00 to be paid out to the merchant"
     with translation.override("nl"):
+        assert line_rate(lines["points_issued"]).startswith("€\u00a00,01500")
+        assert line_rate(lines["gift_card_commission"]) == "2,5 %"
         assert net_in_words(-1900).startswith("€\u00a019,00")
+        assert net_in_words(-1900, spreadsheet=True).startswith("19,00 EUR")
