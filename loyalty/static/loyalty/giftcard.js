@@ -33,6 +33,10 @@
 
   var form = document.querySelector("[data-giftcard-form]");
   if (!form) return;
+  // The field the page put the cursor in (the one in error) has its refused text selected: a new scan or typing
+  // replaces it instead of going in front of it.
+  var refused = form.querySelector("[autofocus]");
+  if (refused && refused.value && refused.select) refused.select();
   var order = ["[data-number-input]", "[data-pin-input]", "[data-amount-input]"].map(function (selector) {
     return form.querySelector(selector);
   });
