@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,3 +130,17 @@ def test_the_purchase_line_names_the_reward_that_paid_part_of_it(client, area, m
     award(merchant, member_pass, 873, at=now, by=cashier_for(merchant), reward_id=reward.pk)
     client.force_login(member)
     assert "€2.50 paid with the reward “Free parking”" in client.get(reverse("loyalty:history")).content.decode()
+
+
+def test_profiles_stored_before_without_the_consent_are_emptied_once(area):
+    # given: two members whose passes hold a profile, one of whom allowed the statistics it serves
+    consenting, other = UserFactory(), UserFactory()
+    services.join_pass(user=consenting, area=area, consents={"analytics": None})
+    services.join_pass(user=other, area=area)
+    Pass.objects.filter(area=area).update(postcode="3811", age_band="25-34")
+    # when: the data migration runs
+    migration = import_module("loyalty.migrations.0016_forget_profiles_without_consent")
+    migration.forget_profiles_without_consent(apps, None)
+    # then: only the consenting member's profile is kept
+    assert _profile(consenting) == ("3811", "25-34")
+    assert _profile(other) == ("", "")
