@@ -389,6 +389,8 @@ def test_the_cards_on_a_pass_in_one_query(area, member_pass, now, django_assert_
         "expires_at": first.expires_at,
         "status": "active",
         "is_usable": True,
+        "is_blocked": False,
+        "is_used_up": False,
     }
 
 
