@@ -163,12 +163,18 @@
   // where: a field may hold what was there before with the caret anywhere in it (in front, after a tap). The burst
   // tells the scan from what was typed around it ("20" typed, then a gift card's 16 digits: not the 18 digits of a
   // pass and its code) when the shapes alone could be read both ways.
+  //
+  // A key's time is when the key came (its keydown's timeStamp, the time the browser received it), not when this
+  // handler ran: on a busy tablet the page may run late and handle keys typed seconds apart in one go.
   var BURST_MS = 50;
   var bursts = new WeakMap();
+  var keyAt = null;
+  form.addEventListener("keydown", function (event) { keyAt = event.timeStamp; }, true);
   form.addEventListener("input", function (event) {
     var input = event.target;
+    var now = keyAt === null ? event.timeStamp : keyAt;
+    keyAt = null; // a paste or a camera scan has no key of its own
     if (typeof input.selectionEnd !== "number") return; // the reward's list
-    var now = Date.now();
     var caret = input.selectionEnd;
     var last = bursts.get(input);
     var start = last && now - last.at < BURST_MS ? last.start : caret - (event.data ? event.data.length : 1);
