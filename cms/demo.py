@@ -19,7 +19,7 @@ from areas.demo.shops import SITE_PORT
 from areas.demo.towns import TOWNS
 from areas.models import ShoppingArea
 from loyalty import selectors as loyalty_selectors
-from loyalty.forms_campaigns import first_and_last_day
+from loyalty.selectors import first_and_last_day
 
 from .models import (
     ContactPage,

@@ -22,6 +22,7 @@ from .exceptions import InvalidCampaign
 from .forms import AmountField, ServiceErrorsMixin
 from .models import Campaign, CampaignKind, Funder, VoucherKind
 from .segments import segment_choices
+from .selectors import first_and_last_day
 from .services.campaigns import CHANGEABLE_AFTER_START, check_campaign, has_started, is_cancelled
 
 _FACTOR = re.compile(r"^\d{1,2}(?:[.,]\d{1,3})?$")
@@ -143,14 +144,6 @@ def _date_input(**attrs) -> forms.DateInput:
 def start_of_day(day: date, tz) -> datetime:
     """Midnight at the start of `day` in the area's zone (never in a daylight-saving gap in Europe)."""
     return datetime.combine(day, time.min).replace(tzinfo=tz)
-
-
-def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
-    """The campaign's days as the form shows them: the last is the day before an end at midnight, else the day it
-    ends on."""
-    starts, ends = timezone.localtime(campaign.starts_at, tz), timezone.localtime(campaign.ends_at, tz)
-    last = ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
-    return starts.date(), max(last, starts.date())
 
 
 class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):

@@ -140,6 +140,14 @@ def _label(entry: LedgerEntry) -> str:
     return str(_("Correction: %(reason)s") % {"reason": entry.reason}) if entry.reason else str(_("Correction"))
 
 
+def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
+    """The campaign's days as its form and its offer page show them: the last is the day before an end at midnight,
+    else the day it ends on."""
+    starts, ends = timezone.localtime(campaign.starts_at, tz), timezone.localtime(campaign.ends_at, tz)
+    last = ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
+    return starts.date(), max(last, starts.date())
+
+
 HISTORY_PAGE = 50
 
 
