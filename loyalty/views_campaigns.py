@@ -40,7 +40,7 @@ from . import services
 from .forms_campaigns import CampaignForm, CampaignVoucherForm
 from .models import Campaign, CampaignKind, Funder
 from .segments import segment_choices
-from .services.campaigns import MANAGE_ACTION, is_cancelled
+from .services.campaigns import MANAGE_ACTION, is_cancelled, voucher_refusal
 from .views import area_start, holds_role_for, managed_area, private
 from .views_rewards import _until
 
@@ -246,8 +246,8 @@ def campaign_end(request, campaign_pk: int):
 @require_http_methods(["GET", "POST"])
 def campaign_vouchers(request, campaign_pk: int):
     """Vouchers for the members the campaign aims at: what each is worth and for how long, then how many were
-    issued (once per member and batch: the same batch again reaches only those who have none of it yet). A cancelled
-    campaign's page says it hands out none, without the form."""
+    issued (once per member and batch: the same batch again reaches only those who have none of it yet). The page
+    of a cancelled or ended campaign says it hands out none, without the form."""
     campaign = _campaign(request, campaign_pk, action=VOUCHER_ACTION)
     form = CampaignVoucherForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -279,6 +279,6 @@ def campaign_vouchers(request, campaign_pk: int):
         "form": form,
         "segment": str(segments.get(campaign.segment, campaign.segment)),
         "where": where_text(campaign),
-        "is_cancelled": is_cancelled(campaign, now=timezone.now()),
+        "refusal": voucher_refusal(campaign, now=timezone.now()),
     }
     return private(render(request, "loyalty/campaigns/vouchers.html", context, status=400 if form.errors else 200))

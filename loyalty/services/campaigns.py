@@ -169,6 +169,18 @@ def _campaign_merchants(campaign: Campaign) -> list:
     return merchants
 
 
+def voucher_refusal(campaign: Campaign, *, now: datetime) -> str:
+    """Why the campaign hands out no vouchers (any more), or "". A cancelled one: members were told it will not
+    happen (`end_campaign`), so vouchers in its name would say otherwise. One that has ended: its vouchers would
+    count towards a campaign whose effect is already being measured, after its period (the campaign pages offer
+    vouchers only while a campaign is upcoming or running)."""
+    if not campaign.is_active:
+        return _("This campaign was cancelled, so it hands out no vouchers. Make a new campaign instead.")
+    if campaign.ends_at <= now:
+        return _("This campaign has ended, so it hands out no more vouchers. Make a new campaign instead.")
+    return ""
+
+
 def issue_campaign_vouchers(
     *,
     campaign: Campaign,
@@ -186,16 +198,15 @@ def issue_campaign_vouchers(
 
     Idempotent per campaign, pass and `batch`: running it again (or concurrently: the campaign row is locked)
     only adds vouchers for passes that had none of this batch, e.g. new members. `loyalty.issue_vouchers` on the
-    area. Not for a campaign that was switched off (cancelled). Raises NotAllowed, InvalidVoucher, UnknownSegment.
+    area. Not for a campaign that was cancelled or has ended (`voucher_refusal`). Raises NotAllowed, InvalidVoucher,
+    UnknownSegment.
     """
     if not can(by, "loyalty.issue_vouchers", campaign.area):
         raise NotAllowed()
     now = now or timezone.now()
-    if not Campaign.objects.filter(pk=campaign.pk, is_active=True).exists():
-        # Members were told it will not happen (`end_campaign`): vouchers in its name would say otherwise.
-        raise InvalidVoucher(
-            _("This campaign was cancelled, so it hands out no vouchers. Make a new campaign instead.")
-        )
+    closed = voucher_refusal(Campaign.objects.get(pk=campaign.pk), now=now)
+    if closed:
+        raise InvalidVoucher(closed)
     if not isinstance(valid_days, int) or valid_days < 1:
         raise InvalidVoucher(errors={"valid_days": ["valid_days >= 1"]})
     expires_at = now + timedelta(days=valid_days)

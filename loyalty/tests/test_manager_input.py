@@ -1,7 +1,8 @@
 """What the area manager types on the campaign, rewards and corrections pages, read as they meant it: a cancelled
-campaign stays as it was and hands out nothing; "1.000" is a thousand in Dutch and "1,000" in English, never one;
-the voucher form checks only the fields of the kind chosen; a reward's period must not have ended; a multiplier in
-steps that give points. Pages are read in English (/en/ URLs) unless a test says otherwise."""
+campaign stays as it was and hands out nothing, nor does one that has ended; "1.000" is a thousand in Dutch and
+"1,000" in English, never one; the voucher form checks only the fields of the kind chosen; a reward's period must
+not have ended; a multiplier in steps that give points. Pages are read in English (/en/ URLs) unless a test says
+otherwise."""
 
 from __future__ import annotations
 
@@ -93,6 +94,28 @@ def test_a_cancelled_campaign_hands_out_no_vouchers(client, area, manager):
             campaign=campaign, by=manager, kind=VoucherKind.FIXED, value_cents=250, valid_days=30
         )
     assert not Voucher.objects.exists()
+
+
+def test_an_ended_campaign_hands_out_no_more_vouchers_while_a_running_one_does(client, area, manager):
+    now = timezone.now()
+    ended = make_campaign(area, now=now, name="Zomer", starts_at=now - timedelta(days=10), ends_at=now - timedelta(1))
+    running = make_campaign(area, now=now, name="Herfst", starts_at=now - timedelta(days=1), ends_at=now + timedelta(3))
+    member_pass = PassFactory(area=area)
+    data = {"kind": VoucherKind.FIXED, "value": "2,50", "valid_days": "30", "batch": "1"}
+
+    url = reverse("loyalty:campaign_vouchers", args=[ended.pk])
+    page = client.get(url).content.decode()
+    assert "This campaign has ended, so it hands out no more vouchers." in page
+    assert "Issue the vouchers" not in page
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "This campaign has ended, so it hands out no more vouchers." in response.content.decode()
+    assert not Voucher.objects.exists()
+
+    client.post(reverse("loyalty:campaign_vouchers", args=[running.pk]), data)
+    assert list(Voucher.objects.values_list("campaign__name", "member_pass", "value_cents")) == [
+        ("Herfst", member_pass.pk, 250)
+    ]
 
 
 # --- 2. Thousands separators -------------------------------------------------------------------------------------
