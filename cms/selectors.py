@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page
@@ -269,15 +270,51 @@ def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict
 # --- Search -------------------------------------------------------------------------------------------------
 
 
+SEARCH_PAGES = 20
+
+
 def search_site(*, home: Page, query: str) -> dict:
     """Pages of this site (in the home page's language), the area's merchants and the products of its web shop
-    matching `query` (the shop's own search: full text on PostgreSQL)."""
-    pages = Page.objects.live().public().descendant_of(home, inclusive=True).search(query)[:20]
+    matching `query` (the shop's own search: full text on PostgreSQL).
+
+    Below a translation (/en/) also the main language's matching pages that have no live translation yet, after
+    the translated ones, as the event, offer and news lists show them (`in_language_of`): `fallback_language` names
+    their language and `fallback_ids` which they are. Three more queries there."""
+    pages = list(Page.objects.live().public().descendant_of(home, inclusive=True).search(query)[:SEARCH_PAGES])
+    fallback_ids: set[int] = set()
+    default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    original = None
+    # (Pages are served in their own language, so a search in the main language needs no fallback query.)
+    if len(pages) < SEARCH_PAGES and get_supported_content_language_variant(get_language()) != default_language:
+        original = (
+            Page.objects.filter(translation_key=home.translation_key, locale__language_code=default_language)
+            .exclude(pk=home.pk)
+            .first()
+        )
+    if original is not None:
+        found = list(Page.objects.live().public().descendant_of(original, inclusive=True).search(query)[:SEARCH_PAGES])
+        translated = set(
+            Page.objects.live()
+            .descendant_of(home, inclusive=True)
+            .filter(translation_key__in=[page.translation_key for page in found])
+            .values_list("translation_key", flat=True)
+        )
+        fallbacks = [page for page in found if page.translation_key not in translated]
+        fallbacks = fallbacks[: SEARCH_PAGES - len(pages)]
+        pages += fallbacks
+        fallback_ids = {page.pk for page in fallbacks}
     area = area_of_page(home)
     merchants = area_selectors.search_merchants(area, query=query)[:20] if area else []
     products = shop_selectors.search_products(area, query, limit=12) if area else []
     directory_page = DirectoryPage.objects.child_of(home).live().first()
-    return {"pages": list(pages), "merchants": list(merchants), "products": products, "directory": directory_page}
+    return {
+        "pages": pages,
+        "fallback_ids": fallback_ids,
+        "fallback_language": default_language,
+        "merchants": list(merchants),
+        "products": products,
+        "directory": directory_page,
+    }
 
 
 # --- The feedback survey ------------------------------------------------------------------------------------

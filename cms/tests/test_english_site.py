@@ -1,5 +1,5 @@
-"""The English site lists the events, offers and news: in English where they are translated, else the Dutch page
-(as Wagtail's `Page.localized` falls back), never nothing."""
+"""The English site lists the events, offers and news, and finds pages in its search: in English where they are
+translated, else the Dutch page (as Wagtail's `Page.localized` falls back), never nothing."""
 
 from __future__ import annotations
 
@@ -73,3 +73,28 @@ def test_the_english_site_shows_an_items_english_translation_instead_of_the_dutc
     dutch = pages["/nl/"]
     assert "Weekmarkt" in dutch and "Dubbele punten" in dutch
     assert "Weekly market" not in dutch and "Double points" not in dutch
+
+
+def test_the_english_search_finds_dutch_pages_without_a_translation_and_says_they_are_in_dutch(site_pages):
+    # given: the market is not translated; the offer is, as "Double points"
+    _translate(site_pages["offer"], title="Double points", search_description="Twice the points this week")
+    client = Client(HTTP_HOST=HOST)
+
+    # when: an English visitor searches for the market
+    market = _pages(client, "/en/search/?q=Weekmarkt")["/en/search/?q=Weekmarkt"]
+
+    # then: the Dutch page, linked and marked as Dutch, rather than "No pages found."
+    assert "No pages found." not in market
+    assert '<li lang="nl"><a href="/nl/agenda/weekmarkt/" hreflang="nl">Weekmarkt</a>' in market
+    assert "(in Dutch)" in market
+
+    # when: they search for the offer: its English page, never the Dutch original it translates
+    offer = _pages(client, "/en/search/?q=points")["/en/search/?q=points"]
+    assert 'href="/en/aanbiedingen/dubbele-punten/"' in offer and "Double points" in offer
+    dutch_title = _pages(client, "/en/search/?q=Dubbele")["/en/search/?q=Dubbele"]
+    assert "/nl/aanbiedingen/dubbele-punten/" not in dutch_title and "(in Dutch)" not in dutch_title
+    assert "/nl/aanbiedingen/dubbele-punten/" in _pages(client, "/nl/search/?q=Dubbele")["/nl/search/?q=Dubbele"]
+
+    # and the Dutch search is as it was: Dutch pages, none marked
+    dutch = _pages(client, "/nl/search/?q=Weekmarkt")["/nl/search/?q=Weekmarkt"]
+    assert 'href="/nl/agenda/weekmarkt/"' in dutch and 'lang="nl"><a' not in dutch
