@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import can, get_for_action_or_404, require
@@ -106,7 +106,7 @@ def reports(request, area: str):
         for campaign, report in found["campaigns"]
     ]
     rows += [
-        _row(report, title=occurrence.title, kind=_("Event"), when=occurrence.starts_at)
+        _row(report, title=occurrence.title, kind=pgettext("calendar", "Event"), when=occurrence.starts_at)
         | {"url": reverse("analytics_effects:event", kwargs={"area": area.slug, "occurrence_id": occurrence.id})}
         for occurrence, report in found["events"]
     ]
@@ -266,7 +266,7 @@ def event_report(request, area: str, occurrence_id: str):
         area,
         report,
         title=occurrence.title,
-        subject=_("Event"),
+        subject=pgettext("calendar", "Event"),
         request_report=lambda **costs: services_effects.request_event_report(area=area, occurrence=occurrence, **costs),
         is_event=True,
     )

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
@@ -182,7 +183,7 @@ class EventPage(AreaPage):
     subpage_types = []
 
     class Meta:
-        verbose_name = _("event")
+        verbose_name = pgettext_lazy("calendar", "event")
 
     def clean(self) -> None:
         super().clean()

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agora.money import csv_euros, format_euros
 
@@ -201,7 +202,7 @@ def short_payment(statement: Statement) -> str:
     if status == PAID:
         return _("Paid on %(date)s") % {"date": _day(statement.payment.paid_on)}
     if status == OPEN:
-        return _("Open")
+        return pgettext("payment", "Open")
     if status == NOTHING_TO_PAY:
         return _("Nothing to pay")
     return ""

@@ -50,3 +50,19 @@ def test_compiled_catalogue_matches_its_source(po_path):
     expected = {_key(m.id): _key(m.string) for m in source if m.id}
     actual = {_key(m.id): _key(m.string) for m in compiled if m.id}
     assert actual == expected, "run: .venv/bin/python manage.py compilemessages --ignore .venv"
+
+
+def test_a_message_means_the_same_in_every_catalogue():
+    """Django merges the catalogues into one per language (the project's first, then the apps' in the order they are
+    installed), so a message translated differently in two catalogues shows the first one's translation on the
+    other app's pages too: the parcel desk's shelf "Slot" read as the webshop's delivery time slot. The same words
+    with another meaning need a context (`pgettext`, `{% translate … context … %}`)."""
+    translations: dict[tuple, dict[str, object]] = {}
+    for po_path in CATALOGUES:
+        catalogue = _read_po(po_path)
+        for message in catalogue:
+            if message.id and message.string:
+                key = (str(catalogue.locale), message.context, _key(message.id))
+                translations.setdefault(key, {})[str(po_path.relative_to(ROOT))] = _key(message.string)
+    differing = {key: where for key, where in translations.items() if len(set(where.values())) > 1}
+    assert not differing

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "AdviceRun",
@@ -79,7 +80,7 @@ class SegmentAssignment(models.Model):
 
 class SubjectKind(models.TextChoices):
     CAMPAIGN = "campaign", _("Campaign")
-    EVENT = "event", _("Event")
+    EVENT = "event", pgettext_lazy("calendar", "Event")
 
 
 class EffectReport(models.Model):

@@ -195,6 +195,8 @@ MFA_TOTP_ISSUER = "Agora"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as read in NL and Flanders (day first, 24-hour clock): agora/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["agora.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Amsterdam"

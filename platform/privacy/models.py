@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import AppendOnlyViolation
@@ -60,7 +60,7 @@ class Purpose(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     lawful_basis = models.CharField(_("lawful basis"), max_length=24, choices=LawfulBasis.choices)
     dpv_iri = models.URLField(_("W3C DPV purpose"), help_text=_("For example https://w3id.org/dpv#ServiceProvision"))
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sequence", "order"), default=0)
     is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
