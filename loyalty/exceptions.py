@@ -260,9 +260,24 @@ class GiftCardExpired(GiftCardError):
 
 
 class InvalidGiftCardAmount(InvalidAmount):
-    """`minimum_cents` and `maximum_cents` say what is allowed."""
+    """`minimum_cents` and `maximum_cents` say what is allowed; the message names them in the active language."""
 
-    default_message = _("A gift card's value must be at least € 5 and at most the area's limit.")
+    default_message = _("This value is not possible for a gift card in this shopping area.")
+
+    def __init__(self, message: str = "", **extra):
+        if not message and "minimum_cents" in extra and "maximum_cents" in extra:
+            message = value_range_message(extra["minimum_cents"], extra["maximum_cents"])
+        super().__init__(message, **extra)
+
+
+def value_range_message(minimum_cents: int, maximum_cents: int) -> str:
+    """What a gift card may be worth, in the active language: the service's refusal and the desk form's own check."""
+    from agora.money import format_euros
+
+    return _("A gift card's value must be between %(minimum)s and %(maximum)s.") % {
+        "minimum": format_euros(minimum_cents),
+        "maximum": format_euros(maximum_cents),
+    }
 
 
 class InsufficientGiftCardBalance(GiftCardError):
@@ -294,3 +309,7 @@ class GiftCardWrongPin(InvalidPin):
 
 class GiftCardNoPin(InvalidPin):
     default_message = _("This gift card has no PIN: it is on a pass. Ask the member to pay with the pass.")
+
+
+class GiftCardBlockReasonMissing(GiftCardError):
+    default_message = _("Say why the gift card is blocked, for example lost or stolen.")

@@ -27,8 +27,11 @@ from .services.passes import PROFILE_PURPOSE, clean_profile
 MAX_AMOUNT_CENTS = 100_000_00
 
 _AMOUNT = re.compile(r"^(\d+)(?:[.,](\d{1,2}))?$")
-#: An amount written with thousands separators ("1.234,56", "1,234.56", "1.250"), which `parse_euros` refuses.
-_GROUPED_AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*(?:[.,]\d{1,2})?$")
+#: An amount written with thousands separators ("1.234,56", "1,234.56", "1.250"), which `parse_euros` refuses. No
+#: group starts a number with 0: "0,001" is a third decimal (`_MANY_DECIMALS`), not a thousand.
+_GROUPED_AMOUNT = re.compile(r"^[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*(?:[.,]\d{1,2})?$")
+#: An amount with more than two decimals ("0,001", "12.505"), unless it reads as thousands (`_GROUPED_AMOUNT`).
+_MANY_DECIMALS = re.compile(r"^\d+[.,]\d{3,}$")
 
 
 def _without_spaces(raw: str) -> str:
@@ -150,7 +153,10 @@ def cleaned_pin(value: str) -> str:
 
 
 class AmountField(forms.Field):
-    """An amount in euros typed at a till ('12,50' or '12.50'); cleans to integer cents."""
+    """An amount in euros typed at a till ('12,50' or '12.50'); cleans to integer cents.
+
+    A field that is no purchase says what is wrong for it with Django's `error_messages` (`too_small`, `too_large`),
+    as the desk's gift-card value does."""
 
     widget = forms.TextInput
     # The examples are written as the active language writes numbers (`_number`): "12,50" in Dutch, "12.50" in
@@ -158,6 +164,7 @@ class AmountField(forms.Field):
     default_error_messages = {
         "invalid": _("Enter the amount in euros, for example %(example)s."),
         "grouped": _("Type the amount without thousands separators, for example %(example)s."),
+        "decimals": _("Type the amount with at most two decimals, for example %(example)s."),
         "too_small": _("The amount must be more than %(amount)s."),
         "too_large": _("That amount is too large for one purchase."),
     }
@@ -172,6 +179,10 @@ class AmountField(forms.Field):
             if _GROUPED_AMOUNT.match(_without_spaces(value)):
                 raise forms.ValidationError(
                     self.error_messages["grouped"], code="grouped", params={"example": _number(123456)}
+                ) from error
+            if _MANY_DECIMALS.match(_without_spaces(value)):
+                raise forms.ValidationError(
+                    self.error_messages["decimals"], code="decimals", params={"example": _number(1250)}
                 ) from error
             raise forms.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"example": _number(1250)}

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from agora.exceptions import ApplicationError
 
 from .codes import parse_gift_card_number, parse_pass_code
+from .exceptions import value_range_message
 from .forms import AmountField, ServiceErrorsMixin, cleaned_pin
+from .models import GIFT_CARD_BLOCK_REASONS
 
 _NUMBER_ATTRS = {
     "autocomplete": "off",
@@ -77,9 +79,14 @@ class SellGiftCardForm(ServiceErrorsMixin, forms.Form):
         "PassBlocked": "pass_number",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, minimum_cents: int | None = None, maximum_cents: int | None = None, **kwargs):
+        """`minimum_cents` and `maximum_cents`: what a card of the area may be worth, so that "0" or a huge value is
+        told that range (the service's `InvalidGiftCardAmount`), not a purchase's limits."""
         kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        if minimum_cents is not None and maximum_cents is not None:
+            out_of_range = value_range_message(minimum_cents, maximum_cents)
+            self.fields["amount"].error_messages.update(too_small=out_of_range, too_large=out_of_range)
 
     def clean_pass_number(self) -> str:
         raw = self.cleaned_data["pass_number"].strip()
@@ -102,6 +109,53 @@ class SellGiftCardForm(ServiceErrorsMixin, forms.Form):
 
 class GiftCardLookupForm(forms.Form):
     number = GiftCardNumberField(label=_("Gift card number"))
+
+
+class _RadioSelect(forms.RadioSelect):
+    """Radio buttons of which only the first takes `autofocus` (a page has one field with the cursor)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index:
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class BlockGiftCardForm(ServiceErrorsMixin, forms.Form):
+    """Blocking a card at the desk: why (lost, stolen, or another reason typed), for `services.block_gift_card`."""
+
+    OTHER = "other"
+
+    reason = forms.ChoiceField(
+        label=_("Why is the card blocked?"),
+        choices=[*GIFT_CARD_BLOCK_REASONS.items(), (OTHER, _("Another reason"))],
+        widget=_RadioSelect,
+        error_messages={"required": _("Say why the gift card is blocked, for example lost or stolen.")},
+    )
+    other_reason = forms.CharField(label=_("Which other reason?"), required=False, max_length=200)
+
+    error_fields = {"GiftCardBlockReasonMissing": "reason"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == self.OTHER and not (data.get("other_reason") or "").strip():
+            self.add_error("other_reason", _("Type the reason."))
+        return data
+
+    @property
+    def block_reason(self) -> str:
+        """The reason to store: the key of one offered, or the text typed."""
+        data = self.cleaned_data
+        return data["other_reason"].strip() if data["reason"] == self.OTHER else data["reason"]
+
+
+class ClearPinLockForm(forms.Form):
+    """Clearing a card's PIN lock at the desk: only after checking that the customer has the card."""
+
+    holder_checked = forms.BooleanField(
+        label=_("I checked that the customer has this card with them."),
+        error_messages={"required": _("Check that the customer has the card with them first, then tick this.")},
+    )
 
 
 class GiftCardSpendForm(ServiceErrorsMixin, forms.Form):

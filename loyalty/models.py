@@ -999,6 +999,51 @@ class GiftCardEntry(AppendOnlyModel):
         return f"{self.get_kind_display()} {self.amount_cents / 100:+.2f} €"
 
 
+class GiftCardChangeKind(models.TextChoices):
+    BLOCK = "block", _("Blocked")
+    UNBLOCK = "unblock", _("Unblocked")
+    CLEAR_PIN_LOCK = "clear_pin", _("PIN lock cleared")
+
+
+#: The reasons the desk offers for blocking a card, stored by their key; any other reason is stored as typed.
+GIFT_CARD_BLOCK_REASONS = {"lost": _("Lost"), "stolen": _("Stolen")}
+
+
+class GiftCardChange(AppendOnlyModel):
+    """The desk blocked or unblocked a card, or cleared its PIN lock: who, when and why. The card's value is not
+    touched (that is `GiftCardEntry`'s), so a blocked card keeps its balance."""
+
+    card = models.ForeignKey(GiftCard, verbose_name=_("gift card"), on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=10, choices=GiftCardChangeKind.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_area_path = "card__area"
+    scope_merchant_path = None
+    scope_owner_path = "card__member_pass__member"
+
+    class Meta:
+        verbose_name = _("gift card change")
+        verbose_name_plural = _("gift card changes")
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["card", "occurred_at"], name="giftcard_change_card_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.card}"
+
+    @property
+    def reason_display(self) -> str:
+        return str(GIFT_CARD_BLOCK_REASONS.get(self.reason, self.reason))
+
+
 # --- Webshop points per merchant -------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from privacy.registry import register
 from . import totp
 from .models import (
     GiftCard,
+    GiftCardChange,
     GiftCardEntry,
     LedgerEntry,
     OnlinePointsShare,
@@ -111,6 +112,14 @@ register(
     label=_("Gift card history"),
     subject_path="card__member_pass__member",
     fields=["kind", "amount_cents", "occurred_at", "merchant"],
+    on_erase="keep",
+)
+# The desk blocking or unblocking such a card, or clearing its PIN lock (and why): the card's record, kept with it.
+register(
+    GiftCardChange,
+    label=_("Blocks and PIN locks of the gift cards on your pass"),
+    subject_path="card__member_pass__member",
+    fields=["card", "kind", "reason", "occurred_at"],
     on_erase="keep",
 )
 

@@ -655,14 +655,16 @@ def gift_card_history(card: GiftCard) -> dict:
 
 
 def gift_card_statement(area, number: str) -> dict | None:
-    """A gift card of the area by its number, for the collective's desk: the card (with its pass) and every
-    entry with its merchant, oldest first. None when there is no such card. Two queries."""
+    """A gift card of the area by its number, for the collective's desk: the card (with its pass), every
+    entry with its merchant, and every block, unblock and PIN-lock clearing with who did it, oldest first.
+    None when there is no such card. Three queries."""
     card = GiftCard.objects.filter(area=area, number=number).select_related("member_pass", "area").first()
     if card is None:
         return None
     entries = list(card.entries.select_related("merchant").order_by("occurred_at", "pk"))
     loaded = sum(entry.amount_cents for entry in entries if entry.kind == GiftCardEntryKind.LOAD)
-    return {"card": card, "entries": entries, "loaded_cents": loaded}
+    changes = list(card.changes.select_related("by").order_by("occurred_at", "pk"))
+    return {"card": card, "entries": entries, "loaded_cents": loaded, "changes": changes}
 
 
 def till_reward_choices(merchant, *, now: datetime | None = None) -> list[tuple[int, str]]:

@@ -2,7 +2,8 @@
 
 - Desk (area managers, `loyalty.sell_gift_cards`): choose the area, sell a card, print it (number, value,
   valid-until date and a QR code of the number drawn here as inline SVG: no script, no third party), look a
-  card up. Anyone without the action gets a 404, so the pages do not tell which areas exist.
+  card up, and from there block it (lost, stolen), unblock it or clear its PIN lock. Anyone without the action
+  gets a 404, so the pages do not tell which areas exist.
 - Till (`merchant.operate_till`): number + PIN + amount → one payment, with an Undo while the window is open.
 
 Each view parses its input, checks permission, calls one service or selector, and renders.
@@ -17,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,13 +33,16 @@ from privacy.services import log_access
 from . import codes, selectors, services
 from .exceptions import PassNotFound
 from .forms_giftcards import (
+    BlockGiftCardForm,
+    ClearPinLockForm,
     GiftCardBalanceForm,
     GiftCardLookupForm,
     GiftCardSpendForm,
     GiftCardUndoForm,
     SellGiftCardForm,
 )
-from .models import GiftCard, GiftCardEntryKind, LoyaltySettings
+from .models import GiftCard, GiftCardEntryKind, GiftCardStatus, LoyaltySettings
+from .services.guards import MAX_PIN_ATTEMPTS
 from .views import _area_or_404, _till_merchant
 
 SELL_ACTION = "loyalty.sell_gift_cards"
@@ -75,7 +80,12 @@ def desk_start(request):
 def desk_sell(request, area_pk: int):
     """Sell a gift card: value, and a member's pass or a PIN. Then the card to print (POST, redirect, GET)."""
     area = _desk_area(request, area_pk)
-    form = SellGiftCardForm(request.POST or None)
+    rules = LoyaltySettings.for_area(area)
+    form = SellGiftCardForm(
+        request.POST or None,
+        minimum_cents=services.giftcards.MIN_LOAD_CENTS,
+        maximum_cents=rules.giftcard_max_load_cents,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member_pass = None
@@ -97,13 +107,17 @@ def desk_sell(request, area_pk: int):
                 form.add_service_error(error)
             else:
                 return redirect("loyalty:desk_gift_card", area_pk=area.pk, card_pk=card.pk)
-    rules = LoyaltySettings.for_area(area)
+    # The cursor goes to the first field with an error in the page's order, else to the value (as at the till).
+    focus = next((name for name in ("amount", "pass_number", "pin", "pin_again") if form.errors.get(name)), "amount")
+    if focus != "amount":  # drawn by its widget (the value is written out in the template)
+        form.fields[focus].widget.attrs["autofocus"] = True
     return render(
         request,
         "loyalty/desk/sell.html",
         {
             "area": area,
             "form": form,
+            "focus": focus,
             "min_amount": format_euros(services.giftcards.MIN_LOAD_CENTS),
             "max_amount": format_euros(rules.giftcard_max_load_cents),
             "validity_months": rules.giftcard_validity_months,
@@ -114,7 +128,8 @@ def desk_sell(request, area_pk: int):
 @login_required
 @require_GET
 def desk_gift_card(request, area_pk: int, card_pk: int):
-    """A card just sold (or found): the printable card with its number, value, valid-until date and QR code."""
+    """A card just sold (or found: `?again=1` from the lookup, headed as a reprint): the printable card with its
+    number, value, valid-until date and QR code."""
     area = _desk_area(request, area_pk)
     card = get_object_or_404(GiftCard.objects.select_related("member_pass"), area=area, pk=card_pk)
     loaded = card.entries.filter(kind=GiftCardEntryKind.LOAD).values_list("amount_cents", flat=True).first() or 0
@@ -127,6 +142,7 @@ def desk_gift_card(request, area_pk: int, card_pk: int):
             "value": format_euros(loaded),
             "balance": format_euros(card.balance_cents),
             "qr_svg": qr_svg(card.number),
+            "is_reprint": bool(request.GET.get("again")),
             # Where its holder sees what is left (the desk runs on the area's own site)
             "balance_url": request.build_absolute_uri(reverse("loyalty:gift_card_balance")),
         },
@@ -136,9 +152,14 @@ def desk_gift_card(request, area_pk: int, card_pk: int):
 @login_required
 @require_GET
 def desk_lookup(request, area_pk: int):
-    """A card by its number: balance, valid until, status, and every entry."""
+    """A card by its number: balance, valid until, status, every entry and every block, unblock and PIN-lock
+    clearing; with the buttons to block, unblock or clear the PIN lock."""
     area = _desk_area(request, area_pk)
     form = GiftCardLookupForm(request.GET if "number" in request.GET else None)
+    return _lookup_page(request, area, form)
+
+
+def _lookup_page(request, area, form, *, block_form=None, pin_form=None, status: int = 200):
     statement, not_found = None, False
     if form.is_bound and form.is_valid():
         statement = selectors.gift_card_statement(area, form.cleaned_data["number"])
@@ -157,6 +178,7 @@ def desk_lookup(request, area_pk: int):
     rows = []
     if statement:
         rows = [{"entry": entry, "amount": format_signed_euros(entry.amount_cents)} for entry in statement["entries"]]
+    card = statement["card"] if statement else None
     return render(
         request,
         "loyalty/desk/lookup.html",
@@ -166,9 +188,99 @@ def desk_lookup(request, area_pk: int):
             "statement": statement,
             "rows": rows,
             "not_found": not_found,
-            "balance": format_euros(statement["card"].balance_cents) if statement else "",
+            "balance": format_euros(card.balance_cents) if card else "",
+            "is_blocked": card is not None and card.status == GiftCardStatus.BLOCKED,
+            "is_expired": card is not None and card.expires_at <= timezone.now(),
+            "has_action_errors": status != 200,
+            "is_pin_locked": card is not None and card.failed_pin_attempts >= MAX_PIN_ATTEMPTS,
+            "block_form": block_form or BlockGiftCardForm(),
+            "pin_form": pin_form or ClearPinLockForm(),
         },
+        status=status,
     )
+
+
+def _desk_card_or_404(area, card_pk: int) -> GiftCard:
+    return get_object_or_404(GiftCard, area=area, pk=card_pk)
+
+
+def _back_to_lookup(area, card: GiftCard):
+    return redirect(f"{reverse('loyalty:desk_lookup', args=[area.pk])}?number={card.number}")
+
+
+def _lookup_with_errors(request, area, card: GiftCard, **forms):
+    for form in forms.values():  # the cursor goes to the first field in error, as on the sell form
+        if first := next((name for name in form.fields if form.errors.get(name)), None):
+            form.fields[first].widget.attrs["autofocus"] = True
+    lookup = GiftCardLookupForm({"number": card.number})
+    return _lookup_page(request, area, lookup, status=400, **forms)
+
+
+@login_required
+@require_POST
+def desk_block_gift_card(request, area_pk: int, card_pk: int):
+    """Block a card (lost, stolen, …): tills refuse it, its balance stays. Then back to the card's lookup."""
+    area = _desk_area(request, area_pk)
+    card = _desk_card_or_404(area, card_pk)
+    form = BlockGiftCardForm(request.POST)
+    if not form.is_valid():
+        return _lookup_with_errors(request, area, card, block_form=form)
+    try:
+        change = services.giftcards.block_gift_card(
+            area=area, card_id=card.pk, reason=form.block_reason, by=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if change is None:
+            messages.info(request, _("Gift card %(card)s was blocked already: nothing changed.") % {"card": card})
+        else:
+            text = _(
+                "Gift card %(card)s is blocked: no shop takes it until it is unblocked. Its balance of %(balance)s "
+                "stays on it."
+            )
+            messages.success(request, text % {"card": card, "balance": format_euros(card.balance_cents)})
+    return _back_to_lookup(area, card)
+
+
+@login_required
+@require_POST
+def desk_unblock_gift_card(request, area_pk: int, card_pk: int):
+    """Let a blocked card pay again (not an expired one). Then back to the card's lookup."""
+    area = _desk_area(request, area_pk)
+    card = _desk_card_or_404(area, card_pk)
+    try:
+        change = services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if change is None:
+            messages.info(request, _("Gift card %(card)s was not blocked: nothing changed.") % {"card": card})
+        else:
+            messages.success(request, _("Gift card %(card)s is unblocked: it can pay again.") % {"card": card})
+    return _back_to_lookup(area, card)
+
+
+@login_required
+@require_POST
+def desk_clear_gift_card_pin_lock(request, area_pk: int, card_pk: int):
+    """Clear a card's PIN lock after checking that the customer has the card. Then back to the card's lookup."""
+    area = _desk_area(request, area_pk)
+    card = _desk_card_or_404(area, card_pk)
+    form = ClearPinLockForm(request.POST)
+    if not form.is_valid():
+        return _lookup_with_errors(request, area, card, pin_form=form)
+    try:
+        change = services.giftcards.clear_gift_card_pin_lock(area=area, card_id=card.pk, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if change is None:
+            messages.info(request, _("Gift card %(card)s had no PIN lock: nothing changed.") % {"card": card})
+        else:
+            text = _("The PIN lock of gift card %(card)s is cleared: the holder can pay with the PIN again.")
+            messages.success(request, text % {"card": card})
+    return _back_to_lookup(area, card)
 
 
 # --- Till ---------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ..codes import new_gift_card_number, parse_gift_card_number
 from ..exceptions import (
     AlreadyUndone,
     GiftCardBlocked,
+    GiftCardBlockReasonMissing,
     GiftCardExpired,
     GiftCardNoPin,
     GiftCardNotFound,
@@ -54,7 +55,15 @@ from ..exceptions import (
     RequestKeyReused,
     TransactionNotFound,
 )
-from ..models import GiftCard, GiftCardEntry, GiftCardEntryKind, GiftCardStatus, LoyaltySettings
+from ..models import (
+    GiftCard,
+    GiftCardChange,
+    GiftCardChangeKind,
+    GiftCardEntry,
+    GiftCardEntryKind,
+    GiftCardStatus,
+    LoyaltySettings,
+)
 from .guards import MAX_PIN_ATTEMPTS, PIN_PATTERN, require_till
 from .ledger import add_months, derived_key
 
@@ -140,9 +149,9 @@ def sell_gift_card(
     """Sell a gift card at the collective's desk: one LOAD entry of `amount_cents`, valid the area's period.
 
     Area managers only (`loyalty.sell_gift_cards`). On a member's pass (active, in the area; audited) the
-    PIN is optional; a standalone card needs a PIN of 4 to 6 digits. A retry with the same request_key
-    returns the same card. Raises NotAllowed, InvalidGiftCardAmount, InvalidPin, PassNotFound,
-    PassBlocked, RequestKeyReused.
+    card has no PIN (the member pays with the pass; a PIN typed is refused, not dropped); a standalone card
+    needs a PIN of 4 to 6 digits. A retry with the same request_key returns the same card. Raises NotAllowed,
+    InvalidGiftCardAmount, InvalidPin, PassNotFound, PassBlocked, RequestKeyReused.
     """
     if not _valid_amount(amount_cents):
         raise InvalidAmount()
@@ -153,6 +162,8 @@ def sell_gift_card(
         raise InvalidPin(_("A PIN has 4 to 6 digits."))
     if member_pass is None and not pin:
         raise InvalidPin(_("A gift card without a pass needs a PIN of 4 to 6 digits."))
+    if member_pass is not None and pin:
+        raise InvalidPin(_("A gift card on a pass needs no PIN: the pass's app shows it. Leave the PIN empty."))
     rules = LoyaltySettings.for_area(area)
     if not MIN_LOAD_CENTS <= amount_cents <= rules.giftcard_max_load_cents:
         raise InvalidGiftCardAmount(minimum_cents=MIN_LOAD_CENTS, maximum_cents=rules.giftcard_max_load_cents)
@@ -226,6 +237,88 @@ def _sell(*, area, amount_cents, member_pass, has_pin, request_key, by, now, rul
             via="loyalty",
         )
     return card
+
+
+# --- The desk: blocking a card, unblocking it, clearing its PIN lock --------------------------------------
+
+
+def _desk_card(*, area, card_id: int, by) -> GiftCard:
+    if not can(by, SELL_ACTION, area):
+        raise NotAllowed()
+    card = lock_gift_card(pk=card_id, area=area)  # serialises with a payment that is taking from it
+    if card is None:
+        raise GiftCardNotFound()
+    return card
+
+
+def _note_change(card: GiftCard, kind: str, *, by, now: datetime, reason: str = "", fields: list[str]):
+    change = GiftCardChange.objects.create(card=card, kind=kind, reason=reason, occurred_at=now, by=by)
+    # Staff stopped or freed someone's money: noted like any change to a member's records (a card of its own has
+    # no member, and is noted too: the area's managers see who did it).
+    log_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        subject=card.member_pass.member if card.member_pass_id else None,
+        obj=card,
+        fields=fields,
+        via="desk",
+    )
+    return change
+
+
+@transaction.atomic
+def block_gift_card(*, area, card_id: int, reason: str, by, now: datetime | None = None) -> GiftCardChange | None:
+    """Block a card of the area at the desk (lost, stolen, …): no till takes it until it is unblocked. Its balance
+    stays (the holder's money; it still expires on its date). Blocking a blocked card changes nothing (None).
+    The desk's action (`loyalty.sell_gift_cards`); noted as a `GiftCardChange` and audited.
+    Raises NotAllowed, GiftCardNotFound, GiftCardBlockReasonMissing.
+    """
+    card = _desk_card(area=area, card_id=card_id, by=by)
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise GiftCardBlockReasonMissing()
+    if card.status == GiftCardStatus.BLOCKED:
+        return None
+    GiftCard.objects.filter(pk=card.pk).update(status=GiftCardStatus.BLOCKED)
+    card.status = GiftCardStatus.BLOCKED
+    return _note_change(
+        card, GiftCardChangeKind.BLOCK, by=by, now=now or timezone.now(), reason=reason, fields=["status"]
+    )
+
+
+@transaction.atomic
+def unblock_gift_card(*, area, card_id: int, by, now: datetime | None = None) -> GiftCardChange | None:
+    """Let a blocked card of the area pay again. An expired card stays blocked: unblocking cannot make it spendable.
+    Unblocking an active card changes nothing (None). The desk's action; noted and audited as `block_gift_card`.
+    Raises NotAllowed, GiftCardNotFound, GiftCardExpired.
+    """
+    card = _desk_card(area=area, card_id=card_id, by=by)
+    if card.status == GiftCardStatus.ACTIVE:
+        return None
+    now = now or timezone.now()
+    if card.expires_at <= now:
+        raise GiftCardExpired(
+            _("This gift card has expired: unblocking cannot make it usable again, so it stays blocked.")
+        )
+    GiftCard.objects.filter(pk=card.pk).update(status=GiftCardStatus.ACTIVE)
+    card.status = GiftCardStatus.ACTIVE
+    return _note_change(card, GiftCardChangeKind.UNBLOCK, by=by, now=now, fields=["status"])
+
+
+@transaction.atomic
+def clear_gift_card_pin_lock(*, area, card_id: int, by, now: datetime | None = None) -> GiftCardChange | None:
+    """Start a card's count of wrong PINs again, so a holder locked out (after `MAX_PIN_ATTEMPTS`) can pay with the PIN
+    again; the desk has checked that the customer holds the card. A card with no wrong PINs counted changes nothing
+    (None). The desk's action; noted and audited as `block_gift_card`. Raises NotAllowed, GiftCardNotFound.
+    """
+    card = _desk_card(area=area, card_id=card_id, by=by)
+    if not card.failed_pin_attempts:
+        return None
+    GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
+    card.failed_pin_attempts = 0
+    return _note_change(
+        card, GiftCardChangeKind.CLEAR_PIN_LOCK, by=by, now=now or timezone.now(), fields=["failed_pin_attempts"]
+    )
 
 
 # --- Primitives for the till's checkout ------------------------------------------------------------------
@@ -688,7 +781,9 @@ def check_gift_cards(*, fix: bool = False, chunk_size: int = 10_000) -> list[Gif
 __all__ = [
     "GiftCardMismatch",
     "GiftCardResult",
+    "block_gift_card",
     "check_gift_cards",
+    "clear_gift_card_pin_lock",
     "debit_gift_cards",
     "expire_gift_cards",
     "gift_cards_of_pass",
@@ -696,5 +791,6 @@ __all__ = [
     "reverse_gift_card_entries",
     "sell_gift_card",
     "spend_gift_card",
+    "unblock_gift_card",
     "undo_gift_card_spend",
 ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from accounts.roles import Role
 from areas.models import Merchant, MerchantStatus
@@ -15,6 +16,7 @@ from loyalty import codes, selectors, services, tasks
 from loyalty.exceptions import (
     AlreadyUndone,
     GiftCardBlocked,
+    GiftCardBlockReasonMissing,
     GiftCardExpired,
     GiftCardNoPin,
     GiftCardNotFound,
@@ -30,7 +32,16 @@ from loyalty.exceptions import (
     RequestKeyReused,
     TransactionNotFound,
 )
-from loyalty.models import GiftCard, GiftCardEntry, GiftCardEntryKind, GiftCardStatus, LoyaltySettings, PassStatus
+from loyalty.models import (
+    GiftCard,
+    GiftCardChange,
+    GiftCardChangeKind,
+    GiftCardEntry,
+    GiftCardEntryKind,
+    GiftCardStatus,
+    LoyaltySettings,
+    PassStatus,
+)
 from privacy.exceptions import AppendOnlyViolation
 from privacy.models import AuditEntry
 from privacy.registry import registered
@@ -90,6 +101,23 @@ def test_the_amount_must_be_between_five_euros_and_the_areas_limit(area, now):
             sell(area, amount, at=now)
     assert sell(area, 500, at=now).balance_cents == 500
     assert sell(area, 15000, at=now).balance_cents == 15000
+
+
+def test_the_refused_value_says_the_range_in_the_pages_language(area, now):
+    rules_for(area, giftcard_max_load_cents=15000)
+    with pytest.raises(InvalidGiftCardAmount) as refused:
+        sell(area, 499, at=now)
+    assert refused.value.message == "A gift card's value must be between €5.00 and €150.00."
+    with translation.override("nl"), pytest.raises(InvalidGiftCardAmount) as refused:
+        sell(area, 15001, at=now)
+    assert "€\u00a05,00" in refused.value.message and "€\u00a0150,00" in refused.value.message
+
+
+def test_a_card_on_a_pass_refuses_a_pin_rather_than_dropping_it(area, member_pass, now):
+    with pytest.raises(InvalidPin) as refused:
+        sell(area, at=now, member_pass=member_pass, pin="2468")
+    assert "needs no PIN" in refused.value.message
+    assert not GiftCard.objects.exists()
 
 
 def test_a_standalone_card_needs_a_pin_of_4_to_6_digits(area, now):
@@ -214,6 +242,93 @@ def test_a_shop_that_is_not_active_takes_no_gift_cards(area, merchant, cashier, 
     merchant.refresh_from_db()
     with pytest.raises(NotAllowed):
         pay(merchant, card, 100, at=now, by=cashier)
+
+
+# --- The desk: blocking, unblocking, clearing a PIN lock ------------------------------------------------------
+
+
+def test_a_blocked_card_is_refused_at_the_till_keeps_its_balance_and_can_pay_again_once_unblocked(
+    area, merchant, cashier, now
+):
+    # given a card with value on it
+    manager, card = manager_for(area), sell(area, 2500, at=now)
+    # when the desk blocks it as lost
+    change = services.giftcards.block_gift_card(area=area, card_id=card.pk, reason="lost", by=manager, now=now)
+    # then no till takes it, and its value stays
+    assert (change.kind, change.reason, change.by, change.reason_display) == (
+        GiftCardChangeKind.BLOCK,
+        "lost",
+        manager,
+        "Lost",
+    )
+    with pytest.raises(GiftCardBlocked):
+        pay(merchant, card, 100, at=now, by=cashier)
+    assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.BLOCKED and balance(card) == 2500
+    assert kinds(card) == [(GiftCardEntryKind.LOAD, 2500)]
+    # and once unblocked it pays again
+    services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=manager, now=now)
+    assert pay(merchant, card, 100, at=now, by=cashier).balance_after_cents == 2400
+    assert list(card.changes.values_list("kind", flat=True)) == [GiftCardChangeKind.BLOCK, GiftCardChangeKind.UNBLOCK]
+
+
+def test_blocking_a_blocked_card_and_unblocking_an_active_one_change_nothing(area, now):
+    manager, card = manager_for(area), sell(area, 2500, at=now)
+    block = services.giftcards.block_gift_card
+    assert block(area=area, card_id=card.pk, reason="stolen", by=manager, now=now) is not None
+    audited = AuditEntry.objects.filter(object_type="loyalty.giftcard", object_id=str(card.pk), action="change")
+    assert audited.get().actor == manager  # a card of its own is audited too (no member: no subject)
+    assert block(area=area, card_id=card.pk, reason="lost", by=manager, now=now) is None
+    assert GiftCardChange.objects.get().reason == "stolen" and audited.count() == 1
+    services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=manager, now=now)
+    assert services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=manager, now=now) is None
+    assert GiftCardChange.objects.count() == 2 and audited.count() == 2
+
+
+def test_blocking_needs_a_reason_the_desks_action_and_a_card_of_the_area(area, merchant, now):
+    manager, card = manager_for(area), sell(area, 2500, at=now)
+    with pytest.raises(GiftCardBlockReasonMissing):
+        services.giftcards.block_gift_card(area=area, card_id=card.pk, reason="  ", by=manager, now=now)
+    for person in (
+        manager_for(ShoppingAreaFactory()),
+        StaffMembershipFactory(role=Role.MERCHANT_OWNER, merchant=merchant).user,
+    ):
+        for action in (services.giftcards.unblock_gift_card, services.giftcards.clear_gift_card_pin_lock):
+            with pytest.raises(NotAllowed):
+                action(area=area, card_id=card.pk, by=person, now=now)
+        with pytest.raises(NotAllowed):
+            services.giftcards.block_gift_card(area=area, card_id=card.pk, reason="lost", by=person, now=now)
+    foreign = sell(ShoppingAreaFactory(), at=now)
+    with pytest.raises(GiftCardNotFound):
+        services.giftcards.block_gift_card(area=area, card_id=foreign.pk, reason="lost", by=manager, now=now)
+    assert not GiftCardChange.objects.exists() and GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.ACTIVE
+
+
+def test_a_blocked_card_past_its_date_cannot_be_unblocked_into_spending(area, now):
+    manager, card = manager_for(area), sell(area, 2500, at=now)
+    services.giftcards.block_gift_card(area=area, card_id=card.pk, reason="lost", by=manager, now=now)
+    with pytest.raises(GiftCardExpired):
+        services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=manager, now=card.expires_at)
+    assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.BLOCKED
+
+
+def test_the_desk_clears_a_pin_lock_and_the_holder_pays_with_the_pin_again(area, merchant, cashier, member_pass, now):
+    manager, card = manager_for(area), sell(area, 2500, at=now)
+    for _attempt in range(5):
+        with pytest.raises(InvalidPin):
+            pay(merchant, card, 100, at=now, by=cashier, pin="9999")
+    with pytest.raises(GiftCardPinLocked):
+        pay(merchant, card, 100, at=now, by=cashier)
+    change = services.giftcards.clear_gift_card_pin_lock(area=area, card_id=card.pk, by=manager, now=now)
+    assert change.kind == GiftCardChangeKind.CLEAR_PIN_LOCK
+    assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 0
+    assert pay(merchant, card, 100, at=now, by=cashier).balance_after_cents == 2400
+    # nothing to clear: nothing noted
+    assert services.giftcards.clear_gift_card_pin_lock(area=area, card_id=card.pk, by=manager, now=now) is None
+    assert GiftCardChange.objects.count() == 1
+    # a card on a pass: the change is audited against its member
+    on_pass = sell(area, 1000, at=now, member_pass=member_pass)
+    services.giftcards.block_gift_card(area=area, card_id=on_pass.pk, reason="stolen", by=manager, now=now)
+    assert AuditEntry.objects.filter(actor=manager, subject=member_pass.member, object_id=str(on_pass.pk)).exists()
 
 
 # --- Undo ----------------------------------------------------------------------------------------------------
@@ -399,7 +514,7 @@ def test_gift_cards_are_registered_as_personal_data_and_lose_their_pin_on_erasur
     card_spec, entry_spec = specs["loyalty.giftcard"], specs["loyalty.giftcardentry"]
     assert card_spec.on_erase == "anonymise" and card_spec.anonymise == {"pin_hash": "", "failed_pin_attempts": 0}
     assert "pin_hash" not in card_spec.fields and entry_spec.on_erase == "keep"
-    card = sell(area, 1000, at=now, member_pass=member_pass, pin="1234")
+    card = sell(area, 1000, at=now, member_pass=member_pass)
     assert list(card_spec.rows_of(member_pass.member)) == [card]
     assert entry_spec.rows_of(member_pass.member).count() == 1
     assert not card_spec.rows_of(PassFactory(area=area).member).exists()

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, ShoppingAreaFactory, StaffMembershipFactory
 from loyalty import services
-from loyalty.models import GiftCard, GiftCardEntry
+from loyalty.exceptions import InvalidPin
+from loyalty.models import GiftCard, GiftCardChange, GiftCardEntry, GiftCardStatus
 from privacy.models import AuditEntry
 from privacy.tests.factories import with_totp
 
-from .factories import PassFactory, award
-from .giftcard_factories import PIN, balance, sell
+from .factories import PassFactory, award, rules_for
+from .giftcard_factories import PIN, balance, pay, sell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -40,6 +43,15 @@ def till_client(client, cashier):
 
 def sale(**fields) -> dict:
     return {"amount": "", "pass_number": "", "pin": "", "pin_again": "", "request_key": str(uuid.uuid4()), **fields}
+
+
+def autofocused(page: str) -> list[str]:
+    """The names of the fields the page puts the cursor in."""
+    return [
+        re.search(r'name="([^"]+)"', tag).group(1)
+        for tag in re.findall(r"<(?:input|select)\b[^>]*>", page)
+        if re.search(r"\sautofocus\b", tag)
+    ]
 
 
 def payment(**fields) -> dict:
@@ -136,6 +148,163 @@ def test_the_desk_is_not_found_for_other_areas_managers_merchant_staff_and_membe
     client.force_login(owner)
     assert client.get(reverse("loyalty:desk_start")).status_code == 404
     assert GiftCard.objects.count() == 1
+
+
+def test_a_pin_typed_for_a_card_on_a_pass_is_refused_on_the_pin_field(desk_client, area, member_pass):
+    url = reverse("loyalty:desk_sell", args=[area.pk])
+    response = desk_client.post(
+        url, sale(amount="40", pass_number=member_pass.card_number, pin="2468", pin_again="2468")
+    )
+    assert response.context["form"].errors["pin"] == [
+        "A gift card on a pass needs no PIN: the pass's app shows it. Leave the PIN empty."
+    ]
+    assert not GiftCard.objects.exists()
+
+
+def test_the_cursor_goes_to_the_first_field_in_error_else_to_the_value(desk_client, area):
+    url = reverse("loyalty:desk_sell", args=[area.pk])
+    assert autofocused(desk_client.get(url).content.decode()) == ["amount"]
+    page = desk_client.post(url, sale(amount="20", pin="12", pin_again="12")).content.decode()
+    assert autofocused(page) == ["pin"]
+    assert 'aria-invalid="true"' in page.split('name="pin"')[1].split(">")[0]
+    page = desk_client.post(url, sale(amount="0", pin="1234", pin_again="1243")).content.decode()
+    assert autofocused(page) == ["amount"]
+
+
+def test_the_value_example_is_written_in_the_pages_language(desk_client, area):
+    url = reverse("loyalty:desk_sell", args=[area.pk])
+    assert 'placeholder="25.00"' in desk_client.get(url).content.decode()
+    with translation.override("nl"):
+        assert 'placeholder="25,00"' in desk_client.get(reverse("loyalty:desk_sell", args=[area.pk])).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("2", "A gift card's value must be between €5.00 and €500.00."),
+        ("0", "A gift card's value must be between €5.00 and €500.00."),
+        ("99999999", "A gift card's value must be between €5.00 and €500.00."),
+        ("0,001", "Type the amount with at most two decimals, for example 12.50."),
+        ("1.250,00", "Type the amount without thousands separators, for example 1234.56."),
+    ],
+)
+def test_a_refused_value_says_what_is_wrong_with_it_for_a_gift_card(desk_client, area, amount, message):
+    response = desk_client.post(
+        reverse("loyalty:desk_sell", args=[area.pk]), sale(amount=amount, pin=PIN, pin_again=PIN)
+    )
+    assert response.context["form"].errors["amount"] == [message]
+    assert not GiftCard.objects.exists()
+
+
+def test_the_range_is_the_areas_and_written_the_pages_way(desk_client, area):
+    rules_for(area, giftcard_max_load_cents=20000)
+    with translation.override("nl"):
+        url = reverse("loyalty:desk_sell", args=[area.pk])
+        [message] = desk_client.post(url, sale(amount="0", pin=PIN, pin_again=PIN)).context["form"].errors["amount"]
+    assert "€\u00a05,00" in message and "€\u00a0200,00" in message
+
+
+def test_print_again_from_the_lookup_is_headed_as_a_reprint(desk_client, area, now):
+    card = sell(area, 2500, at=now)
+    lookup = desk_client.get(reverse("loyalty:desk_lookup", args=[area.pk]), {"number": card.number}).content.decode()
+    again = reverse("loyalty:desk_gift_card", args=[area.pk, card.pk]) + "?again=1"
+    assert f'href="{again}"' in lookup
+    page = desk_client.get(again).content.decode()
+    heading = page.split("<h1>")[1].split("</h1>")[0]
+    assert "Print the card again" in heading and "Gift card sold" not in page
+    assert "€25.00 is left on it" in page
+    assert (
+        "Gift card sold" in desk_client.get(reverse("loyalty:desk_gift_card", args=[area.pk, card.pk])).content.decode()
+    )
+
+
+def test_the_desk_blocks_a_lost_card_then_unblocks_it_from_the_lookup(desk_client, area, manager, now):
+    card = sell(area, 2500, at=now)
+    lookup = reverse("loyalty:desk_lookup", args=[area.pk])
+    block = reverse("loyalty:desk_block_gift_card", args=[area.pk, card.pk])
+    page = desk_client.get(lookup, {"number": card.number}).content.decode()
+    assert f'action="{block}"' in page and "Block this gift card" in page
+
+    # a reason is needed: none chosen, or "another" without saying which
+    response = desk_client.post(block, {"reason": ""})
+    assert response.status_code == 400 and response.context["block_form"].errors["reason"]
+    assert autofocused(response.content.decode()) == ["reason"]
+    response = desk_client.post(block, {"reason": "other", "other_reason": " "})
+    assert response.status_code == 400 and response.context["block_form"].errors["other_reason"]
+    assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.ACTIVE
+
+    response = desk_client.post(block, {"reason": "lost"}, follow=True)
+    page = response.content.decode()
+    assert f"Gift card {card} is blocked" in page and "€25.00 stays on it" in page
+    assert response.context["statement"]["card"].status == GiftCardStatus.BLOCKED and balance(card) == 2500
+    history = page.split('id="changes-title"')[1]
+    assert "Blocked" in history and "Lost" in history and manager.get_full_name() in history
+    assert "Unblock this gift card" in page and "Block this gift card" not in page
+    # again (a second tab, a double click): nothing changes
+    page = desk_client.post(block, {"reason": "stolen"}, follow=True).content.decode()
+    assert "was blocked already: nothing changed" in page and GiftCardChange.objects.count() == 1
+
+    unblock = reverse("loyalty:desk_unblock_gift_card", args=[area.pk, card.pk])
+    page = desk_client.post(unblock, follow=True).content.decode()
+    assert f"Gift card {card} is unblocked" in page
+    assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.ACTIVE
+    assert [c.kind for c in GiftCardChange.objects.all()] == ["block", "unblock"]
+
+    response = desk_client.post(block, {"reason": "other", "other_reason": "Card broken in two"}, follow=True)
+    assert "Card broken in two" in response.content.decode().split('id="changes-title"')[1]
+
+
+def test_the_desk_clears_a_pin_lock_once_it_checked_the_customer_has_the_card(
+    desk_client, area, merchant, cashier, now
+):
+    card = sell(area, 2500, at=now)
+    for _attempt in range(5):
+        with pytest.raises(InvalidPin):
+            pay(merchant, card, 100, at=now, by=cashier, pin="0000")
+    lookup = reverse("loyalty:desk_lookup", args=[area.pk])
+    page = desk_client.get(lookup, {"number": card.number}).content.decode()
+    assert "PIN locked" in page and "Clear the PIN lock" in page
+
+    clear = reverse("loyalty:desk_clear_gift_card_pin_lock", args=[area.pk, card.pk])
+    response = desk_client.post(clear, {})
+    assert response.status_code == 400 and response.context["pin_form"].errors["holder_checked"]
+    assert GiftCard.objects.get(pk=card.pk).failed_pin_attempts == 5
+
+    page = desk_client.post(clear, {"holder_checked": "on"}, follow=True).content.decode()
+    assert f"The PIN lock of gift card {card} is cleared" in page and "Clear the PIN lock" not in page
+    assert "PIN lock cleared" in page.split('id="changes-title"')[1]
+    assert pay(merchant, card, 100, at=now, by=cashier).balance_after_cents == 2400
+
+
+def test_an_expired_blocked_card_offers_no_unblocking(desk_client, area, manager, now):
+    card = sell(area, 2500, at=now - timedelta(days=3 * 365))  # past its date today
+    services.giftcards.block_gift_card(area=area, card_id=card.pk, reason="lost", by=manager, now=now)
+    page = desk_client.get(reverse("loyalty:desk_lookup", args=[area.pk]), {"number": card.number}).content.decode()
+    assert "Unblock this gift card" not in page and "it stays blocked" in page
+    unblock = reverse("loyalty:desk_unblock_gift_card", args=[area.pk, card.pk])
+    page = desk_client.post(unblock, follow=True).content.decode()
+    assert "This gift card has expired" in page
+    assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.BLOCKED
+
+
+def test_blocking_from_another_areas_desk_is_not_found(client, area, merchant, now):
+    card = sell(area, 2500, at=now)
+    other_area = ShoppingAreaFactory()
+    other_manager = with_totp(StaffMembershipFactory(role=Role.AREA_MANAGER, area=other_area).user)
+    owner = with_totp(StaffMembershipFactory(role=Role.MERCHANT_OWNER, merchant=merchant).user)
+    for person in (other_manager, owner):
+        client.force_login(person)
+        for area_pk in {area.pk, other_area.pk}:
+            assert (
+                client.post(
+                    reverse("loyalty:desk_block_gift_card", args=[area_pk, card.pk]), {"reason": "lost"}
+                ).status_code
+                == 404
+            )
+            assert client.post(reverse("loyalty:desk_unblock_gift_card", args=[area_pk, card.pk])).status_code == 404
+            clear = reverse("loyalty:desk_clear_gift_card_pin_lock", args=[area_pk, card.pk])
+            assert client.post(clear, {"holder_checked": "on"}).status_code == 404
+    assert not GiftCardChange.objects.exists()
 
 
 # --- Till ----------------------------------------------------------------------------------------------------

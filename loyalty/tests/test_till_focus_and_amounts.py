@@ -155,6 +155,8 @@ def test_the_english_till_writes_its_amounts_the_english_way(till_client, mercha
         ("1,234.56", "Type the amount without thousands separators, for example 1234.56."),
         ("99999999", "That amount is too large for one purchase."),
         ("12.50.", "Enter the amount in euros, for example 12.50."),
+        ("0,001", "Type the amount with at most two decimals, for example 12.50."),
+        ("12.505", "Type the amount without thousands separators, for example 1234.56."),
     ],
 )
 def test_a_refused_amount_says_what_is_wrong_with_it(till_client, merchant, member_pass, amount, message):
