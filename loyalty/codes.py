@@ -70,9 +70,23 @@ class PassCode:
     otp: str | None = None
 
 
+def _card_and_code(text: str, digits: str) -> tuple[str, str]:
+    """Card number and code of 18 typed digits, in either order: the till asks for "the 6-digit code and the card
+    number", the pass shows the code above the number, and people type what they read first. A first group of
+    exactly six digits is the code ("042917 1234 5678 9015"); otherwise the check digit tells: the card number is
+    the 12 digits, first or last, whose check digit is right (card first when both are)."""
+    code_first = (digits[DIGITS:], digits[:DIGITS])
+    groups = [group for group in _SEPARATORS.split(text) if group]
+    if len(groups) > 1 and len(groups[0]) == DIGITS and is_valid_card_number(code_first[0]):
+        return code_first
+    if not is_valid_card_number(digits[:CARD_NUMBER_LENGTH]) and is_valid_card_number(code_first[0]):
+        return code_first
+    return digits[:CARD_NUMBER_LENGTH], digits[CARD_NUMBER_LENGTH:]
+
+
 def parse_pass_code(raw: str) -> PassCode:
-    """Read a scanned QR payload ("AGORA1:<card>:<otp>"), a typed "<card> <otp>" (any spaces or dashes)
-    or a card number alone. Raises InvalidPassCode for anything else, including a wrong check digit.
+    """Read a scanned QR payload ("AGORA1:<card>:<otp>"), a typed "<card> <otp>" or "<otp> <card>" (any spaces or
+    dashes) or a card number alone. Raises InvalidPassCode for anything else, including a wrong check digit.
 
     The separators of the QR payload may be any one non-word character: a keyboard-wedge scanner set
     to another keyboard layout than the till's types ":" as something else.
@@ -87,7 +101,7 @@ def parse_pass_code(raw: str) -> PassCode:
         if len(digits) == CARD_NUMBER_LENGTH:
             card_number, otp = digits, None
         elif len(digits) == CARD_NUMBER_LENGTH + DIGITS:
-            card_number, otp = digits[:CARD_NUMBER_LENGTH], digits[CARD_NUMBER_LENGTH:]
+            card_number, otp = _card_and_code(text, digits)
         else:
             raise InvalidPassCode()
     if not is_valid_card_number(card_number):

@@ -304,7 +304,10 @@ def identify_pass_for_spend(*, merchant, code: str, by, pin: str = "", now: date
             raise InvalidPin(_("This card has no PIN. Ask the member to show the pass in the app."))
         if member_pass.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
             raise PinLocked()
-        if check_password(pin or "", member_pass.pin_hash):
+        if not (pin or "").strip():
+            # Not a guess: the cashier has not asked for it yet (the PIN field is folded away). Not counted.
+            raise InvalidPin(_("Enter the PIN of the printed card: spending points with a card number needs it."))
+        if check_password(pin, member_pass.pin_hash):
             if member_pass.failed_pin_attempts:
                 Pass.objects.filter(pk=member_pass.pk).update(failed_pin_attempts=0)
             return member_pass

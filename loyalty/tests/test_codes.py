@@ -67,6 +67,10 @@ def test_card_numbers_are_shown_in_groups_of_four():
         "1234-5678-9015-042917",
         "123456789015042917",
         "1234 5678 9015 042 917",
+        # the code first, as the till's help text asks and the pass shows it
+        "042917 1234 5678 9015",
+        "042917-123456789015",
+        "042917123456789015",  # no separators: 123456789015 has the right check digit at the end only
     ],
 )
 def test_qr_payloads_and_typed_codes_give_card_number_and_code(raw):

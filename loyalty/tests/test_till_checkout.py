@@ -123,8 +123,26 @@ def test_a_printed_card_spends_only_with_its_pin(area, merchant, cashier, member
     reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)
     services.set_pin(pass_id=member_pass.pk, pin="4711", by=member_pass.member)
 
-    with pytest.raises(InvalidPin):
+    # no PIN typed (the field is folded away at the till): asked for, not counted as a guess
+    with pytest.raises(InvalidPin) as missing:
         award(merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number, reward_id=reward.pk)
+    assert "Enter the PIN" in str(missing.value.message)
+    member_pass.refresh_from_db()
+    assert member_pass.failed_pin_attempts == 0
+    # a wrong one is counted
+    with pytest.raises(InvalidPin):
+        award(
+            merchant,
+            member_pass,
+            1000,
+            at=now,
+            by=cashier,
+            code=member_pass.card_number,
+            reward_id=reward.pk,
+            pin="0000",
+        )
+    member_pass.refresh_from_db()
+    assert member_pass.failed_pin_attempts == 1
     result = award(
         merchant, member_pass, 1000, at=now, by=cashier, code=member_pass.card_number, reward_id=reward.pk, pin="4711"
     )
