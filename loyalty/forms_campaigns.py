@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from agora.exceptions import ApplicationError
@@ -21,11 +22,25 @@ from areas.sectors import Sector
 from .exceptions import InvalidCampaign
 from .forms import AmountField, ServiceErrorsMixin
 from .models import Campaign, CampaignKind, Funder, VoucherKind
-from .segments import segment_choices
+from .segments import grouped_segment_choices, segment_help
 from .selectors import first_and_last_day
 from .services.campaigns import CHANGEABLE_AFTER_START, check_campaign, has_started, is_cancelled
 
-_FACTOR = re.compile(r"^\d{1,2}(?:[.,]\d{1,3})?$")
+# As many digits as anyone types: a factor out of range ("1000") is the campaign's rules' to name (×1 to ×10).
+_FACTOR = re.compile(r"^\d{1,9}(?:[.,]\d{1,3})?$")
+
+
+def _number(value: Decimal | int) -> str:
+    """A number as the active language writes it, with as many decimals as `value` has: Decimal("1.5") → "1,5"
+    (nl), "1.5" (en); 100000 → "100.000" (nl), "100,000" (en)."""
+    decimals = max(0, -Decimal(value).as_tuple().exponent)
+    return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def with_numbers(text, **numbers: Decimal | int):
+    """`text` (a lazy translation) with `numbers` written as the language of the moment it is shown writes them:
+    for help texts, which are made once at import, in no language yet."""
+    return lazy(lambda: str(text) % {name: _number(value) for name, value in numbers.items()}, str)()
 
 
 class MappedErrorsMixin(ServiceErrorsMixin):
@@ -68,7 +83,7 @@ class FactorField(forms.Field):
     """A multiplier as people say it: 1.5, 2 or 3 ('1,5' as well); cleans to permille (1500, 2000, 3000)."""
 
     widget = forms.TextInput
-    default_error_messages = {"invalid": _("Enter a factor such as 1,5 or 2 or 3.")}
+    default_error_messages = {"invalid": _("Enter a factor such as %(example)s or 2 or 3.")}
 
     def to_python(self, value):
         if isinstance(value, int):
@@ -76,12 +91,15 @@ class FactorField(forms.Field):
         value = re.sub(r"[\s×x]", "", str(value or ""), flags=re.IGNORECASE)
         if not value:
             return None
+        invalid = forms.ValidationError(
+            self.error_messages["invalid"], code="invalid", params={"example": _number(Decimal("1.5"))}
+        )
         if not _FACTOR.match(value):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            raise invalid
         try:
             return int(Decimal(value.replace(",", ".")) * 1000)
         except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+            raise invalid from error
 
     def prepare_value(self, value):
         # Initial values are permille; what the person typed comes back as they typed it.
@@ -103,8 +121,13 @@ class WholeNumberField(forms.IntegerField):
     input, so that the browser sends what was typed rather than its own reading of it."""
 
     widget = forms.TextInput
+    # Out of bounds, the message names them as the language writes numbers ("1 to 100.000"), rather than Django's
+    # "Ensure this value is greater than or equal to 1.". A form may give its own, with %(min)s and %(max)s.
     default_error_messages = {
         "invalid": _("Enter a whole number. Without decimals: a thousand is written %(thousand)s or 1000."),
+        "out_of_range": _("Enter a number from %(min)s to %(max)s."),
+        "too_small": _("Enter a number of at least %(min)s."),
+        "too_large": _("Enter a number of at most %(max)s."),
     }
 
     def to_python(self, value):
@@ -118,6 +141,15 @@ class WholeNumberField(forms.IntegerField):
             thousand = formats.number_format(1000, force_grouping=True)
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"thousand": thousand})
         return int(re.sub(r"\D", "", text)) * (-1 if text.startswith("-") else 1)
+
+    def validate(self, value):
+        super().validate(value)
+        low, high = self.min_value, self.max_value
+        if value is None or ((low is None or value >= low) and (high is None or value <= high)):
+            return
+        code = "out_of_range" if low is not None and high is not None else "too_small" if high is None else "too_large"
+        params = {"min": _number(low) if low is not None else "", "max": _number(high) if high is not None else ""}
+        raise forms.ValidationError(self.error_messages[code], code=code, params=params)
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "inputmode": "numeric", "autocomplete": "off"}
@@ -175,7 +207,10 @@ class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
     multiplier = FactorField(
         label=_("Multiplier"),
         required=False,
-        help_text=_("For example 1,5 for half as many points again, 2 for double points, 3 for triple points."),
+        help_text=with_numbers(
+            _("For example %(factor)s for half as many points again, 2 for double points, 3 for triple points."),
+            factor=Decimal("1.5"),
+        ),
     )
     bonus_points = WholeNumberField(
         label=_("Extra points per purchase"), required=False, min_value=1, max_value=100_000
@@ -211,7 +246,10 @@ class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
         label=_("Who pays for the extra points?"),
         choices=Funder.choices,
         widget=forms.RadioSelect,
-        help_text=_("The settlement charges the extra points to them."),
+        help_text=_(
+            "The settlement charges the extra points to them. The merchants pay only for a campaign that names them:"
+            " tick the merchants who agreed."
+        ),
     )
 
     service_field_names = {
@@ -231,7 +269,9 @@ class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
         if campaign is not None:
             merchants = merchants | Merchant.objects.filter(pk__in=campaign.merchants.values("pk"))
         self.fields["merchants"].queryset = merchants.order_by("trade_name")
-        self.fields["segment"].choices = [("", _("Every member")), *segment_choices()]
+        self.fields["segment"].choices = [("", _("Every member")), *grouped_segment_choices()]
+        #: per source of groups, who is in each (the page lists them under the field)
+        self.segment_help = segment_help()
         today = timezone.localdate(now, timezone=area.tz).isoformat()
         self.fields["last_day"].widget.attrs["min"] = today
         self.is_started = campaign is not None and has_started(campaign, now=now)

@@ -9,8 +9,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .codes import CARD_NUMBER_LENGTH, is_valid_card_number
+from .forms import ServiceErrorsMixin
 from .forms_campaigns import WholeNumberField
-from .services.corrections import MAX_POINTS, REASON_MAX_LENGTH
+from .services.corrections import (
+    MAX_POINTS,
+    REASON_MAX_LENGTH,
+    REASON_MIN_LENGTH,
+    reason_too_short_message,
+)
 
 
 class FindPassForm(forms.Form):
@@ -30,16 +36,24 @@ class FindPassForm(forms.Form):
         return digits
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(ServiceErrorsMixin, forms.Form):
+    """A correction's points and reason. `services.correct_points` checks them again, and the balance: its errors
+    come back on these fields (a deduction larger than the balance on the points, naming the balance)."""
+
     points = WholeNumberField(
         label=_("Points"),
         min_value=-MAX_POINTS,
         max_value=MAX_POINTS,
+        # The field writes the bound as the page's language does ("1.000.000" in Dutch).
+        error_messages={"out_of_range": _("A correction is at most %(max)s points either way.")},
         help_text=_("Positive to add points (e.g. 120), negative to take them off (e.g. -120)."),
     )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=REASON_MAX_LENGTH,
+        error_messages={
+            "max_length": _("Keep the reason to %(limit_value)s characters (it has %(show_value)s)."),
+        },
         help_text=_("The member sees it in their history, e.g. “Purchase of 12 March not scanned (receipt 4411)”."),
     )
 
@@ -48,3 +62,9 @@ class CorrectionForm(forms.Form):
         if points == 0:
             raise forms.ValidationError(_("Enter a number of points other than zero."))
         return points
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"]  # stripped
+        if len(reason) < REASON_MIN_LENGTH:
+            raise forms.ValidationError(reason_too_short_message())
+        return reason

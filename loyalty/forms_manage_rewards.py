@@ -8,6 +8,7 @@ on these fields.
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from areas.models import Merchant, MerchantStatus
 
-from .forms_campaigns import EuroField, MappedErrorsMixin, WholeNumberField, _date_input, start_of_day
+from .forms_campaigns import EuroField, MappedErrorsMixin, WholeNumberField, _date_input, start_of_day, with_numbers
 from .models import Reward
 from .services.rewards import REWARD_FIELDS
 
@@ -48,7 +49,9 @@ class RewardForm(MappedErrorsMixin, forms.Form):
     cost_points = WholeNumberField(label=_("Cost (points)"), help_text=_("The points a member spends on it."))
     value = EuroField(
         label=_("Worth at the till (€)"),
-        help_text=_("For example 12,50. The member's voucher takes this much off a purchase."),
+        help_text=with_numbers(
+            _("For example %(amount)s. The member's voucher takes this much off a purchase."), amount=Decimal("12.50")
+        ),
     )
     merchant = forms.ModelChoiceField(
         label=_("Who funds it?"),

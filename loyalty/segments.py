@@ -4,6 +4,11 @@ A segment is a code, a label and a resolver. The resolver narrows a queryset of 
 to the segment's members: `resolver(passes, *, area, now) -> QuerySet[Pass]`. Other modules register
 their own (analytics' RFM segments) with `register_segment`.
 
+Forms offer them by source (`grouped_segment_choices`, `segment_help`): the built-in ones here read the till
+purchases at the moment they are asked; another module's are its own (analytics' are computed from visits at its
+last run, one group per member). Some sound alike ("new", "lapsed") but are not the same members, so a manager
+must see which is which: each source is a group of its own, named, and each segment may say who is in it.
+
 The consent gate lives here, not in the resolvers: `passes_in_segment` and `is_in_segment` only ever
 return active passes whose member has *current* consent to the "marketing" purpose, whose text tells
 members that offers may be chosen from the merchants they visit. The gate reads the current decision
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -37,24 +43,59 @@ class Segment:
     code: str
     label: str
     resolver: Resolver
+    #: the source it comes from, as forms group it ("" : the registering app's name)
+    group: str = ""
+    #: who is in it, in a sentence (optional)
+    description: str = ""
 
 
 _SEGMENTS: dict[str, Segment] = {}
 
 
-def register_segment(code: str, label, resolver: Resolver) -> None:
-    """Add a segment: `resolver(passes, *, area, now)` narrows `passes` (never widens it) to its members."""
+def register_segment(code: str, label, resolver: Resolver, *, group="", description="") -> None:
+    """Add a segment: `resolver(passes, *, area, now)` narrows `passes` (never widens it) to its members. `group`
+    names where it comes from (default: the app of the resolver, "Groups from Analytics"); `description` says who
+    is in it."""
     if not code or len(code) > 40:
         raise ValueError("A segment code has 1 to 40 characters (Campaign.segment).")
     existing = _SEGMENTS.get(code)
     if existing is not None and existing.resolver is not resolver:
         raise ValueError(f"Segment {code!r} is registered already.")
-    _SEGMENTS[code] = Segment(code=code, label=label, resolver=resolver)
+    _SEGMENTS[code] = Segment(code=code, label=label, resolver=resolver, group=group, description=description)
 
 
 def segment_choices() -> list[tuple[str, str]]:
-    """(code, label) of every registered segment, for forms."""
+    """(code, label) of every registered segment, to name a stored one."""
     return [(segment.code, segment.label) for segment in _SEGMENTS.values()]
+
+
+def _group_of(segment: Segment) -> str:
+    if segment.group:
+        return str(segment.group)
+    app = apps.get_containing_app_config(segment.resolver.__module__)
+    return _("Groups from %(source)s") % {"source": app.verbose_name if app else segment.resolver.__module__}
+
+
+def _by_group() -> dict[str, list[Segment]]:
+    groups: dict[str, list[Segment]] = {}
+    for segment in _SEGMENTS.values():
+        groups.setdefault(_group_of(segment), []).append(segment)
+    return groups
+
+
+def grouped_segment_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The segments as a form's choices, grouped by where they come from (a select's optgroups), so that two that
+    sound alike ("New members …" here, "New …" from the analytics) are told apart."""
+    return [(group, [(segment.code, segment.label) for segment in segments]) for group, segments in _by_group().items()]
+
+
+def segment_help() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per group of `grouped_segment_choices`: (label, who is in it) of each segment, for the help under the
+    field ("" where its module says nothing more than the label)."""
+    return [
+        (group, [(segment.label, segment.description) for segment in segments])
+        for group, segments in _by_group().items()
+    ]
 
 
 def get_segment(code: str) -> Segment:
@@ -134,7 +175,34 @@ def lapsed_members(passes: QuerySet, *, area, now: datetime) -> QuerySet:
     return passes.filter(pk__in=before).exclude(pk__in=recent)
 
 
-register_segment("new", _("New members (joined in the last 90 days)"), new_members)
-register_segment("regular", _("Regulars (4 or more shopping days in the last 90 days)"), regular_members)
-register_segment("at_risk", _("At risk (shopped 3 to 6 months ago, not in the last 2 months)"), at_risk_members)
-register_segment("lapsed", _("Lapsed (no purchase in the last 6 months)"), lapsed_members)
+#: The built-in ones: till purchases, read when a purchase or a voucher run asks (always up to date).
+TILL_PURCHASES = _("From purchases at the tills (up to date at every purchase)")
+
+register_segment(
+    "new",
+    _("New members (joined in the last 90 days)"),
+    new_members,
+    group=TILL_PURCHASES,
+    description=_("Their pass is at most 90 days old, whether they bought something yet or not."),
+)
+register_segment(
+    "regular",
+    _("Regulars (4 or more shopping days in the last 90 days)"),
+    regular_members,
+    group=TILL_PURCHASES,
+    description=_("They bought something on at least 4 different days in the last 90 days."),
+)
+register_segment(
+    "at_risk",
+    _("At risk (shopped 3 to 6 months ago, not in the last 2 months)"),
+    at_risk_members,
+    group=TILL_PURCHASES,
+    description=_("They bought something 3 to 6 months ago, and nothing in the last 2 months."),
+)
+register_segment(
+    "lapsed",
+    _("Lapsed (no purchase in the last 6 months)"),
+    lapsed_members,
+    group=TILL_PURCHASES,
+    description=_("They bought something once, but nothing in the last 6 months."),
+)

@@ -36,7 +36,7 @@ from . import selectors, services
 from .codes import group_card_number
 from .forms_corrections import CorrectionForm, FindPassForm
 from .models import LoyaltySettings, Pass, PointsCorrection
-from .services.corrections import ACTION
+from .services.corrections import ACTION, points_text
 from .services.ledger import solo_correction_points
 from .templatetags.loyalty_points import signed_points
 from .views import area_start, holds_role_for, managed_area, private
@@ -79,7 +79,12 @@ def area_corrections(request, area: str):
         "form": form,
         "threshold": LoyaltySettings.for_area(area_).adjustment_approval_threshold,
         "waiting": [
-            {"correction": c, "points": _points_text(c.points), "card": group_card_number(c.member_pass.card_number)}
+            {
+                "correction": c,
+                "points": _points_text(c.points),
+                "card": group_card_number(c.member_pass.card_number),
+                "uncovered": _uncovered(c),
+            }
             for c in selectors.waiting_corrections(area_)
         ],
         "applied": [
@@ -92,6 +97,18 @@ def area_corrections(request, area: str):
         ],
     }
     return private(render(request, "loyalty/corrections/area.html", context, status=status))
+
+
+def _uncovered(correction: PointsCorrection) -> str:
+    """What to say of a waiting deduction the pass's balance no longer covers (spent or expired since it was
+    asked): it cannot be applied as it is (`approve_correction` refuses it), so the second manager decides it is
+    not applied. "" when it is covered."""
+    balance = correction.member_pass.points_balance
+    if correction.points >= 0 or balance >= -correction.points:
+        return ""
+    return _("The pass has only %(balance)s now: this correction cannot be applied as it is.") % {
+        "balance": points_text(balance)
+    }
 
 
 def _pass(request, pass_pk: int) -> Pass:
@@ -121,7 +138,7 @@ def pass_correction(request, pass_pk: int):
                 request_key=_request_key(request),
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            form.add_service_error(error)  # on its field where it names one: a deduction above the balance
         else:
             card = group_card_number(member_pass.card_number)
             if result.entry is not None:

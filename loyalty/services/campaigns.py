@@ -8,6 +8,7 @@ Running campaigns (`save_campaign`, `end_campaign`, `loyalty.manage_campaigns` o
 starts everything may change; once it has started, the points it gave (and what the settlement charges for them)
 must not be rewritten, so only its name, description and end may change, and the end never into the past. One
 cancelled before it started (`end_campaign`) stays as it was: nothing of it changes and it hands out no vouchers.
+One the merchants pay for names its merchants, and no sectors: the settlement charges each of them, so each agreed.
 
 Consent and campaign vouchers: a campaign *with* a segment issues vouchers only to its (consenting)
 segment members; a campaign *without* one issues to every active pass of the area, consent or not, as
@@ -432,6 +433,16 @@ def _check_terms(area, values: dict, *, now: datetime, refuse) -> None:
             refuse("segment", _("Choose one of the groups of members."))
     if values["funded_by"] not in Funder.values:
         refuse("funded_by", _("Choose who pays for the extra points."))
+    elif values["funded_by"] == Funder.MERCHANT and (not values["merchants"] or values["sectors"]):
+        # The settlement charges each merchant its campaign points: only merchants who agreed may pay them. The
+        # whole area or a sector takes in merchants nobody asked (also those who join later), so they are named.
+        refuse(
+            "funded_by",
+            _(
+                "A campaign the merchants pay for must name them: choose the merchants who agreed to pay (not the"
+                " whole area, and no sectors)."
+            ),
+        )
 
 
 @transaction.atomic

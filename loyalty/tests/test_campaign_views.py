@@ -84,16 +84,11 @@ def test_a_manager_creates_a_campaign_in_days_and_a_factor(client, area, merchan
     assert "Koopweek" in section(page, "upcoming")
 
 
-def test_a_bonus_campaign_for_a_segment_and_sectors_paid_by_the_merchant(client, area, manager):
+def test_a_bonus_campaign_for_a_segment_in_sectors(client, area, manager):
     data = form_data(
-        area,
-        kind=CampaignKind.BONUS,
-        multiplier="",
-        bonus_points="50",
-        sectors=["food_specialty", "flowers"],
-        segment="new",
-        funded_by=Funder.MERCHANT,
+        area, kind=CampaignKind.BONUS, multiplier="", bonus_points="50", sectors=["food_specialty", "flowers"]
     )
+    data["segment"] = "new"
 
     assert client.post(reverse("loyalty:campaign_create", args=[area.slug]), data).status_code == 302
 
@@ -102,9 +97,32 @@ def test_a_bonus_campaign_for_a_segment_and_sectors_paid_by_the_merchant(client,
         CampaignKind.BONUS,
         50,
         "new",
-        Funder.MERCHANT,
+        Funder.COLLECTIVE,
     )
     assert sorted(campaign.sectors) == ["flowers", "food_specialty"]
+
+
+def test_a_campaign_the_merchants_pay_for_names_the_merchants_who_agreed(client, area, merchant, manager):
+    url = reverse("loyalty:campaign_create", args=[area.slug])
+    paid = {"funded_by": Funder.MERCHANT, "name": "Bakkersweek"}
+    whole_area = client.post(url, form_data(area, **paid))
+    sectors_only = client.post(url, form_data(area, sectors=["food_specialty"], **paid))
+    and_a_sector = client.post(url, form_data(area, merchants=[merchant.pk], sectors=["flowers"], **paid))
+
+    message = (
+        "A campaign the merchants pay for must name them: choose the merchants who agreed to pay (not the whole area,"
+        " and no sectors)."
+    )
+    for response in (whole_area, sectors_only, and_a_sector):
+        assert response.status_code == 400
+        assert response.context["form"].errors == {"funded_by": [message]}
+    assert not Campaign.objects.exists()
+
+    named = client.post(url, form_data(area, merchants=[merchant.pk], **paid))
+
+    assert named.status_code == 302
+    campaign = Campaign.objects.get()
+    assert campaign.funded_by == Funder.MERCHANT and list(campaign.merchants.all()) == [merchant]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +130,9 @@ def test_a_bonus_campaign_for_a_segment_and_sectors_paid_by_the_merchant(client,
     [
         ({"last_day": "before"}, "last_day", "The campaign must end after it starts."),
         ({"multiplier": "1"}, "multiplier", "A multiplier campaign needs a factor above 1"),
-        ({"multiplier": "twee"}, "multiplier", "Enter a factor such as 1,5 or 2 or 3."),
+        ({"multiplier": "twee"}, "multiplier", "Enter a factor such as 1.5 or 2 or 3."),
+        ({"multiplier": "1000"}, "multiplier", "A multiplier campaign needs a factor above 1 and at most 10"),
+        ({"kind": CampaignKind.BONUS, "bonus_points": "0"}, "bonus_points", "Enter a number from 1 to 100,000."),
         ({"kind": CampaignKind.BONUS, "bonus_points": ""}, "bonus_points", "A bonus campaign needs a number"),
         ({"first_day": "yesterday"}, "first_day", "A campaign cannot start in the past"),
         ({"name": ""}, "name", "This field is required."),
@@ -149,9 +169,32 @@ def test_every_mistake_is_shown_in_one_round(client, area, manager):
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert sorted(errors) == ["last_day", "multiplier"]
-    assert errors["multiplier"] == ["Enter a factor such as 1,5 or 2 or 3."]
+    assert errors["multiplier"] == ["Enter a factor such as 1.5 or 2 or 3."]
     assert errors["last_day"] == ["The campaign must end after it starts."]
     assert not Campaign.objects.exists()
+
+
+def test_groups_of_members_that_sound_alike_are_told_apart_by_their_source(client, area, manager):
+    response = client.get(reverse("loyalty:campaign_create", args=[area.slug]))
+
+    everyone, *groups = response.context["form"].fields["segment"].choices
+    assert everyone == ("", "Every member")
+    by_source = {str(source): [code for code, _label in choices] for source, choices in groups}
+    assert by_source["From purchases at the tills (up to date at every purchase)"] == [
+        "new",
+        "regular",
+        "at_risk",
+        "lapsed",
+    ]
+    assert "rfm_new" in by_source["Groups from Analytics"] and "rfm_lapsed" in by_source["Groups from Analytics"]
+    page = response.content.decode()
+    assert '<optgroup label="From purchases at the tills (up to date at every purchase)">' in page
+    assert '<optgroup label="Groups from Analytics">' in page
+    # Who is in each, under the field: "new" is about the pass, not the first visit.
+    assert "Who is in each group?" in page
+    assert "Their pass is at most 90 days old, whether they bought something yet or not." in page
+    # A stored campaign's segment keeps its meaning: the same code, the same members.
+    assert ("new", "New members (joined in the last 90 days)") in groups[0][1]
 
 
 def test_a_merchant_of_another_area_is_refused(client, area, merchant, manager):

@@ -262,6 +262,47 @@ def test_merchants_of_another_area_are_refused(area, flemish_area, merchant, now
     assert not Campaign.objects.exists()
 
 
+@pytest.mark.parametrize("where", ["whole area", "sectors only", "merchants and a sector"])
+def test_a_campaign_the_merchants_pay_for_must_name_them(area, merchant, now, where):
+    """The settlement charges each merchant its campaign points: the whole area or a sector would make merchants
+    pay who never agreed (also those who join later)."""
+    places = {
+        "whole area": {},
+        "sectors only": {"sectors": [Sector.FOOD_SPECIALTY]},
+        "merchants and a sector": {"merchants": [merchant], "sectors": [Sector.FLOWERS]},
+    }[where]
+    manager = manager_for(area)
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager, now=now, **new_campaign(area, now, funded_by=Funder.MERCHANT, **places))
+
+    assert error.value.errors == {
+        "funded_by": [
+            "A campaign the merchants pay for must name them: choose the merchants who agreed to pay (not the whole"
+            " area, and no sectors)."
+        ]
+    }
+    assert not Campaign.objects.exists()
+    # The collective may pay for any of them; the merchants for the ones named.
+    save_campaign(area=area, by=manager, now=now, **new_campaign(area, now, **places))
+    named = new_campaign(area, now, funded_by=Funder.MERCHANT, merchants=[merchant])
+    assert save_campaign(area=area, by=manager, now=now, **named).funded_by == Funder.MERCHANT
+
+
+def test_a_campaign_paid_by_the_collective_becomes_the_merchants_only_once_it_names_them(area, merchant, now):
+    manager = manager_for(area)
+    campaign = save_campaign(area=area, by=manager, now=now, **new_campaign(area, now))
+
+    with pytest.raises(InvalidCampaign) as error:
+        save_campaign(area=area, by=manager, campaign=campaign, now=now, funded_by=Funder.MERCHANT)
+    changed = save_campaign(
+        area=area, by=manager, campaign=campaign, now=now, funded_by=Funder.MERCHANT, merchants=[merchant]
+    )
+
+    assert refused(error) == {"funded_by"}
+    assert changed.funded_by == Funder.MERCHANT and list(changed.merchants.all()) == [merchant]
+
+
 def test_before_it_starts_everything_may_change(area, merchant, now):
     manager = manager_for(area)
     campaign = save_campaign(area=area, by=manager, now=now, **new_campaign(area, now))

@@ -94,7 +94,17 @@ def test_a_larger_one_waits_and_a_second_manager_applies_it(member_pass, manager
     assert LedgerEntry.objects.filter(kind=EntryKind.ADJUST).count() == 1
 
 
+def give(member_pass, points, *, now=None):
+    """Points on the pass, from a correction two other managers made (so it counts for nobody's 24 hours)."""
+    area = member_pass.area
+    asking, approving = person_with(Role.AREA_MANAGER, area=area), person_with(Role.AREA_MANAGER, area=area)
+    services.adjust_points(
+        pass_id=member_pass.pk, points=points, reason="Startsaldo", by=asking, approved_by=approving, now=now
+    )
+
+
 def test_a_waiting_correction_not_applied_changes_nothing_and_stays_decided(member_pass, manager, second, now):
+    give(member_pass, 200, now=now)
     withdrawn = correct(member_pass, -150, manager, now=now).correction
     refused = correct(member_pass, 300, manager, now=now).correction
 
@@ -102,20 +112,44 @@ def test_a_waiting_correction_not_applied_changes_nothing_and_stays_decided(memb
     services.reject_correction(correction_id=refused.pk, by=second)
 
     assert [c.status for c in PointsCorrection.objects.order_by("pk")] == [CorrectionStatus.REJECTED] * 2
-    assert balance(member_pass) == 0 and not LedgerEntry.objects.filter(kind=EntryKind.ADJUST).exists()
+    assert balance(member_pass) == 200 and LedgerEntry.objects.filter(kind=EntryKind.ADJUST).count() == 1
     with pytest.raises(CorrectionDecided):
         services.approve_correction(correction_id=refused.pk, by=second)
 
 
-def test_a_deduction_the_balance_no_longer_covers_keeps_waiting(member_pass, manager, second, now):
-    correct(member_pass, 90, manager, now=now)
-    waiting = correct(member_pass, -150, manager, now=now).correction
+def test_a_deduction_larger_than_the_balance_is_refused_when_asked_for(member_pass, manager, now):
+    give(member_pass, 162, now=now)
 
-    with pytest.raises(InsufficientPoints):
+    with pytest.raises(InsufficientPoints) as above_threshold:
+        correct(member_pass, -300, manager, now=now)  # would wait for a second manager who could never apply it
+    with pytest.raises(InsufficientPoints) as within:
+        correct(member_pass, -163, manager, now=now)
+
+    assert above_threshold.value.errors == {
+        "points": ["The pass has 162 points: a correction cannot take off more than the pass has."]
+    }
+    assert (within.value.needed, within.value.available) == (163, 162)
+    assert not PointsCorrection.objects.exists() and balance(member_pass) == 162
+    assert correct(member_pass, -162, manager, now=now).correction.points == -162  # all of it may wait
+
+
+def test_a_deduction_the_balance_no_longer_covers_keeps_waiting_and_says_so(member_pass, manager, second, now):
+    give(member_pass, 200, now=now)
+    waiting = correct(member_pass, -150, manager, now=now).correction
+    correct(member_pass, -90, second, now=now)  # meanwhile: the balance drops to 110
+
+    with pytest.raises(InsufficientPoints) as refused:
         services.approve_correction(correction_id=waiting.pk, by=second)
 
+    assert refused.value.message == (
+        "This correction takes off 150 points, but the pass has only 110 points now: it cannot be applied. Choose"
+        " “Do not apply”, and ask for a new correction if some points must still come off."
+    )
     waiting.refresh_from_db()
-    assert waiting.status == CorrectionStatus.PENDING and balance(member_pass) == 90
+    assert waiting.status == CorrectionStatus.PENDING and balance(member_pass) == 110
+    services.reject_correction(correction_id=waiting.pk, by=second)  # the way out
+    waiting.refresh_from_db()
+    assert waiting.status == CorrectionStatus.REJECTED and balance(member_pass) == 110
 
 
 def test_only_the_areas_managers_correct_and_decide(area, merchant, member_pass, manager, now):
@@ -131,11 +165,23 @@ def test_only_the_areas_managers_correct_and_decide(area, merchant, member_pass,
 
 
 @pytest.mark.parametrize(
-    "points, reason", [(0, "Niets"), (5, "   "), (True, "Ja"), (1_000_001, "Te veel"), (5, "x" * 201)]
+    "points, reason, field",
+    [
+        (0, "Niets gescand vandaag", "points"),
+        (5, "   ", "reason"),
+        (True, "Ja, echt waar gebeurd", "points"),
+        (1_000_001, "Te veel punten gegeven", "points"),
+        (5, "x" * 201, "reason"),
+        (5, "x", "reason"),
+        (5, "  Bon 12   ", "reason"),  # 6 characters once stripped
+    ],
 )
-def test_a_correction_needs_points_and_a_reason(member_pass, manager, points, reason):
-    with pytest.raises(InvalidAdjustment):
+def test_a_correction_needs_points_and_a_reason(member_pass, manager, points, reason, field):
+    with pytest.raises(InvalidAdjustment) as refused:
         correct(member_pass, points, manager, reason=reason)
+
+    assert set(refused.value.errors) == {field}
+    assert not LedgerEntry.objects.filter(kind=EntryKind.ADJUST).exists()
 
 
 def test_every_step_is_audited_and_the_member_reads_why(member_pass, manager, second, now):
@@ -147,6 +193,33 @@ def test_every_step_is_audited_and_the_member_reads_why(member_pass, manager, se
     )
     assert manager.pk in actors and second.pk in actors
     assert pass_history(member_pass).entries[0]["label"] == "Correction: Kassa lag eruit op 3 juni"
+
+
+def test_the_audit_says_which_decision_was_taken_and_by_whom(member_pass, manager, second, now):
+    applied = correct(member_pass, 250, manager, now=now).correction
+    rejected = correct(member_pass, 300, manager, now=now).correction
+    withdrawn = correct(member_pass, 400, manager, now=now).correction
+
+    services.approve_correction(correction_id=applied.pk, by=second, now=now)
+    services.reject_correction(correction_id=rejected.pk, by=second, now=now)
+    services.reject_correction(correction_id=withdrawn.pk, by=manager, now=now)
+
+    steps = {
+        (actor, field)
+        for actor, fields in AuditEntry.objects.filter(subject=member_pass.member, action="change").values_list(
+            "actor", "fields"
+        )
+        for field in fields
+        if field.startswith("points_correction")
+    }
+    assert steps == {
+        (manager.pk, f"points_correction {applied.pk}: requested"),
+        (manager.pk, f"points_correction {rejected.pk}: requested"),
+        (manager.pk, f"points_correction {withdrawn.pk}: requested"),
+        (second.pk, f"points_correction {applied.pk}: approved"),
+        (second.pk, f"points_correction {rejected.pk}: rejected"),
+        (manager.pk, f"points_correction {withdrawn.pk}: withdrawn"),
+    }
 
 
 # --- One manager's corrections of a pass count together for 24 hours ----------------------------------------------
@@ -254,6 +327,7 @@ def test_a_manager_finds_a_pass_by_its_number_and_corrects_it(client, area, memb
 def test_a_large_correction_waits_on_the_page_for_the_second_manager(client, area, member_pass, manager, second):
     client.force_login(manager)
     data = {"points": "-250", "reason": "Dubbel gespaard", "request_key": str(uuid.uuid4())}
+    give(member_pass, 250)
     correct(member_pass, 300, second)  # waiting too, asked by the second manager
     client.post(pass_url(member_pass), data)
     mine, theirs = PointsCorrection.objects.get(points=-250), PointsCorrection.objects.get(points=300)
@@ -269,9 +343,9 @@ def test_a_large_correction_waits_on_the_page_for_the_second_manager(client, are
     assert "Apply" in their_card and "Do not apply" in their_card
 
     response = client.post(reverse("loyalty:correction_approve", kwargs={"correction_pk": theirs.pk}), follow=True)
-    assert "+300 points on pass" in response.content.decode() and balance(member_pass) == 300
+    assert "+300 points on pass" in response.content.decode() and balance(member_pass) == 550
     refused = client.post(reverse("loyalty:correction_approve", kwargs={"correction_pk": mine.pk}), follow=True)
-    assert "not the one who asked for it" in refused.content.decode() and balance(member_pass) == 300
+    assert "not the one who asked for it" in refused.content.decode() and balance(member_pass) == 550
 
 
 def test_bad_input_is_refused_on_its_field_and_nothing_changes(client, area, member_pass, manager):
@@ -280,13 +354,64 @@ def test_bad_input_is_refused_on_its_field_and_nothing_changes(client, area, mem
     wrong_card = client.get(area_url(area), {"card": "1234 5678 9012"})
     unknown = client.get(area_url(area), {"card": PassFactory(area=ShoppingAreaFactory()).card_number})
     empty = client.post(pass_url(member_pass), {"points": "0", "reason": ""})
-    too_much = client.post(pass_url(member_pass), {"points": "-5", "reason": "Te veel"})
+    too_much = client.post(pass_url(member_pass), {"points": "-5", "reason": "Te veel gespaard"})
 
     assert wrong_card.status_code == 400 and "This is not a card number" in wrong_card.content.decode()
     assert unknown.status_code == 400 and "No pass with this number in this shopping area." in unknown.content.decode()
     assert empty.status_code == 400 and set(empty.context["form"].errors) == {"points", "reason"}
-    assert too_much.status_code == 400 and "Not enough points on this pass." in too_much.content.decode()
+    assert too_much.status_code == 400 and too_much.context["form"].errors == {
+        "points": ["The pass has 0 points: a correction cannot take off more than the pass has."]
+    }
     assert balance(member_pass) == 0 and not LedgerEntry.objects.filter(kind=EntryKind.ADJUST).exists()
+
+
+def test_the_form_names_its_bounds_the_balance_and_what_a_reason_is_for(client, area, member_pass, manager):
+    client.force_login(manager)
+    give(member_pass, 162)
+
+    def errors(data, language="en"):
+        with translation.override(language):
+            url = pass_url(member_pass).replace("/en/", f"/{language}/")
+            response = client.post(url, {"request_key": str(uuid.uuid4()), **data})
+        assert response.status_code == 400
+        return response.context["form"].errors
+
+    assert errors({"points": "99999999", "reason": "Bon 4411 niet gescand"}) == {
+        "points": ["A correction is at most 1,000,000 points either way."]
+    }
+    assert "1.000.000" in errors({"points": "99999999", "reason": "Bon 4411 niet gescand"}, "nl")["points"][0]
+    assert errors({"points": "-300", "reason": "Dubbel gespaard"}) == {
+        "points": ["The pass has 162 points: a correction cannot take off more than the pass has."]
+    }
+    assert errors({"points": "20", "reason": "  x  "}) == {
+        "reason": ["Say what happened, in at least 10 characters: the reason is read in the audit and by the member."]
+    }
+    assert balance(member_pass) == 162 and not PointsCorrection.objects.exists()
+
+
+def test_the_second_manager_is_told_a_deduction_no_longer_fits_and_can_refuse_it(
+    client, area, member_pass, manager, second
+):
+    give(member_pass, 200)
+    waiting = correct(member_pass, -150, manager).correction
+    correct(member_pass, -90, second)  # the balance drops to 110 meanwhile
+    client.force_login(second)
+
+    page = client.get(area_url(area)).content.decode()
+    card = page[page.index(f'id="correction-{waiting.pk}"') :][:1500]
+    assert "The pass has only 110 points now: this correction cannot be applied as it is." in card
+    assert "Do not apply" in card
+
+    approve = reverse("loyalty:correction_approve", kwargs={"correction_pk": waiting.pk})
+    refused = client.post(approve, follow=True).content.decode()
+    assert "takes off 150 points, but the pass has only 110 points now: it cannot be applied." in refused
+    assert "Choose “Do not apply”" in refused
+
+    reject = reverse("loyalty:correction_reject", kwargs={"correction_pk": waiting.pk})
+    done = client.post(reject, follow=True).content.decode()
+    assert "−150 points on pass" in done and "not applied." in done
+    assert PointsCorrection.objects.get(pk=waiting.pk).status == CorrectionStatus.REJECTED
+    assert balance(member_pass) == 110
 
 
 def test_others_do_not_see_the_pages(client, area, merchant, member_pass, manager):
@@ -332,12 +457,16 @@ def test_the_member_finds_the_correction_and_why_in_their_export(member_pass, ma
 
 def test_the_page_says_why_a_small_correction_waits(client, member_pass, manager):
     client.force_login(manager)
-    client.post(pass_url(member_pass), {"points": "60", "reason": "Bon 1", "request_key": str(uuid.uuid4())})
+    client.post(
+        pass_url(member_pass), {"points": "60", "reason": "Bon 1 niet gescand", "request_key": str(uuid.uuid4())}
+    )
     page = client.get(pass_url(member_pass)).content.decode()
     assert "You corrected this pass by 60 points on your own in the last 24 hours" in page
 
     response = client.post(
-        pass_url(member_pass), {"points": "-50", "reason": "Bon 2", "request_key": str(uuid.uuid4())}, follow=True
+        pass_url(member_pass),
+        {"points": "-50", "reason": "Bon 2 dubbel gescand", "request_key": str(uuid.uuid4())},
+        follow=True,
     )
 
     assert (

@@ -152,8 +152,10 @@ def test_a_correction_of_1_000_points_in_dutch_is_a_thousand(client, area, manag
     with translation.override("nl"):
         url = reverse("loyalty:pass_correction", kwargs={"pass_pk": member_pass.pk})
         added = client.post(url, {"points": "1.000", "reason": "Kassa lag eruit", "request_key": str(uuid.uuid4())})
-        taken = client.post(url, {"points": "-1.000", "reason": "Dubbel", "request_key": str(uuid.uuid4())})
-        waiting = client.post(url, {"points": "12.000", "reason": "Actie", "request_key": str(uuid.uuid4())})
+        taken = client.post(url, {"points": "-1.000", "reason": "Dubbel gespaard", "request_key": str(uuid.uuid4())})
+        waiting = client.post(
+            url, {"points": "12.000", "reason": "Actie van de markt", "request_key": str(uuid.uuid4())}
+        )
 
     assert added.status_code == taken.status_code == waiting.status_code == 302
     assert sorted(
@@ -197,7 +199,7 @@ def test_a_percentage_left_in_the_folded_away_field_does_not_block_a_fixed_amoun
 
     # One error, on the percentage the person sees.
     assert too_much.status_code == 400
-    assert too_much.context["form"].errors == {"percent": ["Ensure this value is less than or equal to 100."]}
+    assert too_much.context["form"].errors == {"percent": ["Enter a number from 1 to 100."]}
     assert "1 voucher issued for “Zomer”." in fixed.content.decode()
     voucher = Voucher.objects.get()
     assert (voucher.kind, voucher.value_cents, voucher.percent) == (VoucherKind.FIXED, 500, 0)
@@ -285,5 +287,44 @@ def test_the_smallest_bonus_the_form_names_is_one_point(client, area, manager, b
     response = client.post(reverse("loyalty:campaign_create", args=[area.slug]), data)
 
     assert response.status_code == 400
-    assert response.context["form"].errors == {"bonus_points": ["Ensure this value is greater than or equal to 1."]}
+    assert response.context["form"].errors == {"bonus_points": ["Enter a number from 1 to 100,000."]}
     assert not Campaign.objects.exists()
+
+
+# --- 6. Numbers as the page's language writes them ---------------------------------------------------------------
+
+
+def _help(page: str, field: str) -> str:
+    start = page.index(f'id="id_{field}_helptext">')
+    return page[start : page.index("</span>", start)]
+
+
+def test_examples_and_bounds_are_written_as_the_pages_language_writes_numbers(client, area, manager):
+    campaign_url = reverse("loyalty:campaign_create", args=[area.slug])
+    reward_url = reverse("loyalty:reward_create", args=[area.slug])
+    english = client.get(campaign_url).content.decode(), client.get(reward_url).content.decode()
+    with translation.override("nl"):
+        dutch = (
+            client.get(campaign_url.replace("/en/", "/nl/")).content.decode(),
+            client.get(reward_url.replace("/en/", "/nl/")).content.decode(),
+        )
+        bonus = client.post(
+            campaign_url.replace("/en/", "/nl/"),
+            campaign_data(area, kind=CampaignKind.BONUS, multiplier="", bonus_points="100001"),
+        )
+
+    assert "1.5" in _help(english[0], "multiplier") and "1,5" not in _help(english[0], "multiplier")
+    assert "1,5" in _help(dutch[0], "multiplier") and "1.5" not in _help(dutch[0], "multiplier")
+    assert "12.50" in _help(english[1], "value") and "12,50" in _help(dutch[1], "value")
+    # Made once at import, written at each page: the language of the page, not of the first one shown.
+    assert "1.5" in _help(client.get(campaign_url).content.decode(), "multiplier")
+    assert "100.000" in bonus.context["form"].errors["bonus_points"][0]
+
+
+def test_a_factor_out_of_range_is_told_the_range(client, area, manager):
+    response = client.post(reverse("loyalty:campaign_create", args=[area.slug]), campaign_data(area, multiplier="1000"))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "multiplier": ["A multiplier campaign needs a factor above 1 and at most 10 (×1.5, ×2, ×3)."]
+    }
