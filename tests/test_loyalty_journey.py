@@ -4,12 +4,14 @@ logged in with a second factor types it at the till; the shopper sees the points
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import Error as PlaywrightError
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory, StaffMembershipFactory, UserFactory, current_totp_code, give_totp
@@ -191,6 +193,32 @@ def test_the_pass_shows_its_code_without_network_once_installed(site, browser, a
     assert code in {totp.code_at(member_pass.totp_secret, time.time() + drift) for drift in (-30, 0, 30)}
     assert page.locator("[data-card]").inner_text() == member_pass.card_number_display
     assert page.locator("[data-offline-note]").is_visible()
+
+
+def test_logging_out_from_any_page_takes_the_pass_off_the_phone(site, browser, area):
+    # given: a member whose phone holds the pass offline
+    shopper = verified(UserFactory(first_name="Sanne"))
+    services.join_pass(user=shopper, area=area)
+    page = new_page(browser)
+    log_in(page, site, shopper, next_url="/nl/mijn/")
+    shown_code(page)
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+
+    # when: they log out from another page than the pass (its own script cleans up on the pass page only)
+    page.goto(f"{site}/nl/privacy/consents/")
+    with page.expect_response(lambda response: "/accounts/logout/" in response.url) as logout:
+        page.get_by_role("button", name="Uitloggen").click()
+    assert logout.value.all_headers().get("clear-site-data") == '"cache", "storage"'
+    page.wait_for_load_state()
+
+    # then: the browser holds no cached pages and no pass key of the site any more
+    left = page.evaluate("async () => (await caches.keys()).length + (await indexedDB.databases()).length")
+    assert left == 0
+    # and offline, the phone has no pass and no code to show a till
+    page.context.set_offline(True)
+    with contextlib.suppress(PlaywrightError):  # no service worker any more: the browser's "no internet" page
+        page.goto(f"{site}/nl/mijn/")
+    assert page.locator("[data-code]").count() == 0
 
 
 def test_offline_the_history_is_its_newest_page_even_after_reading_older_ones(site, browser, area):

@@ -120,3 +120,32 @@ def record_activity(user) -> None:
     stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - ACTIVITY_RESOLUTION)
     User.objects.filter(stale, pk=user.pk).update(last_seen_at=now)
     user.last_seen_at = now
+
+
+# --- Logging out on a shared phone ------------------------------------------------------------------------------
+
+#: What the browser forgets when someone logs out, wherever they log out from: the member app's cached pages
+#: ("cache") and its pass key, stored pages and service worker ("storage"). Without it, a phone that was logged out
+#: from any page but the pass page still showed the pass offline and made codes a till accepts.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def mark_logged_out(sender, request, user, **kwargs) -> None:
+    """`user_logged_out` receiver (accounts.apps): this request logged someone out."""
+    if request is not None:
+        request.agora_logged_out = True
+
+
+class ClearSiteDataOnLogoutMiddleware:
+    """Asks the browser to clear this site's caches and storage on the response that logged someone out
+    (allauth's, the admin's or Wagtail's logout: any `logout()`). Browsers honour it on secure origins
+    (HTTPS, and localhost in the demo)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "agora_logged_out", False):
+            response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
