@@ -84,6 +84,12 @@ def _percent(permille: int, *, spreadsheet: bool = False) -> str:
     return formats.number_format(Decimal(permille) / 10, 1, use_l10n=True) + " %"
 
 
+def percent_number(permille: int) -> str:
+    """‰ as a percentage for a spreadsheet's cell, a number with the file's decimal comma and no sign (the column
+    header says "%"): 25 → '2,5', 30 → '3'."""
+    return f"{Decimal(permille) / 10:f}".replace(".", ",")
+
+
 def line_rate(line: StatementLine, *, spreadsheet: bool = False) -> str:
     """The rate as people read it: € per point, or a percentage of the euros taken. For a spreadsheet the number
     is written as the file's amounts are ("0,01500 EUR per point")."""
@@ -145,6 +151,37 @@ def points_notes(statement: Statement) -> tuple[list[PointsNote], list[PointsNot
         [PointsNote(_("of which campaign points paid by the merchant"), campaign.merchant)] if campaign.merchant else []
     )
     return before, after
+
+
+def amount_headers() -> list[str]:
+    """The overview's column headers for the lines' amounts, in LINE_DEFINITIONS' order. A column of euros says
+    what the euros are for: "Fee for points issued", not "Points issued" (that is a count of points)."""
+    named = {
+        "points_issued": _("Fee for points issued"),
+        "points_redeemed": _("Refund for points redeemed for rewards"),
+    }
+    return [str(named.get(code, label)) for code, label, *_rest in LINE_DEFINITIONS]
+
+
+def owed_each_way(statements: Iterable) -> tuple[int, int]:
+    """What statements leave to pay, in cents, each way: (owed to the collective, owed to merchants), both
+    positive."""
+    nets = [statement.net_cents for statement in statements]
+    return sum(net for net in nets if net > 0), -sum(net for net in nets if net < 0)
+
+
+def open_labels(*, this_period: bool) -> tuple[str, str]:
+    """The labels of what issued statements still leave to pay, each way: of the overview's own period, or of the
+    other periods. The page and the CSV say the same."""
+    if this_period:
+        return (
+            _("This period's statements: still owed to the collective"),
+            _("This period's statements: still owed to merchants"),
+        )
+    return (
+        _("Other periods' statements: still owed to the collective"),
+        _("Other periods' statements: still owed to merchants"),
+    )
 
 
 def points_text(points: int) -> str:
@@ -291,7 +328,8 @@ def _header(statement: Statement) -> list[list]:
         [_("Made at"), _local(statement.computed_at, area)],
         [_("Fee per point issued (EUR)"), rate_euros(rates.issue_fee_millicents_per_point)],
         [_("Refund per point redeemed (EUR)"), rate_euros(rates.redeem_refund_millicents_per_point)],
-        [_("Commission on gift cards (‰)"), str(rates.giftcard_commission_permille)],
+        # A percentage, as the page and the lines show it (the rules store ‰).
+        [_("Commission on gift cards (%)"), percent_number(rates.giftcard_commission_permille)],
         [],
         [_("Line"), _("Quantity"), _("Unit"), _("Rate"), _("Amount (EUR)")],
     ]
@@ -414,11 +452,17 @@ def statement_csv(statement: Statement, detail_rows: Iterable[DetailRow]) -> Ite
     return _lines(rows())
 
 
-def overview_csv(overview: Overview) -> Iterator[str]:
-    """The collective's overview as CSV text: one row per merchant, the totals, the gift-card float."""
+def overview_csv(overview: Overview, open_elsewhere: Iterable = ()) -> Iterator[str]:
+    """The collective's overview as CSV text: one row per merchant, the totals, the gift-card float, and what
+    issued statements still leave to pay, of this period and of `open_elsewhere` (those of other periods)."""
     area = overview.area
     codes = [code for code, *_rest in LINE_DEFINITIONS]
-    labels = [str(label) for _code, label, *_rest in LINE_DEFINITIONS]
+    labels = amount_headers()
+
+    def euros_label(label: str) -> str:
+        return _("%(line)s (EUR)") % {"line": label}
+
+    owed_elsewhere = owed_each_way(open_elsewhere)
 
     def rows():
         yield [_("Settlement overview")]
@@ -431,8 +475,10 @@ def overview_csv(overview: Overview) -> Iterator[str]:
             _("Gift-card value outstanding at the end of the period (EUR)"),
             csv_euros(overview.giftcards_outstanding_cents),
         ]
-        yield [_("Open: owed to the collective (EUR)"), csv_euros(overview.open_to_collective_cents)]
-        yield [_("Open: owed to merchants (EUR)"), csv_euros(overview.open_to_merchants_cents)]
+        owed_here = (overview.open_to_collective_cents, overview.open_to_merchants_cents)
+        for this_period, amounts in ((True, owed_here), (False, owed_elsewhere)):
+            for label, cents in zip(open_labels(this_period=this_period), amounts, strict=True):
+                yield [euros_label(label), csv_euros(cents)]
         yield []
         yield [
             _("Merchant"),
@@ -443,7 +489,7 @@ def overview_csv(overview: Overview) -> Iterator[str]:
             _("Campaign points paid by the merchant"),
             _("Points issued"),
             _("Points redeemed"),
-            *[_("%(line)s (EUR)") % {"line": label} for label in labels],
+            *[euros_label(label) for label in labels],
             _("Net (EUR)"),
             _("Paid on"),
             _("Payment reference"),

@@ -307,7 +307,7 @@ def overview(request, area: str):
     context.update(
         {
             "overview": result,
-            "headers": [str(label) for _code, label, *_rest in settlement.LINE_DEFINITIONS],
+            "headers": documents.amount_headers(),
             "rows": [
                 {
                     "merchant": row.merchant,
@@ -339,6 +339,7 @@ def overview(request, area: str):
             ],
             "can_record_payments": can(request.user, settlement.PAYMENT_ACTION, area_),
             "today": today,
+            "open_labels": documents.open_labels(this_period=True),
             "open_to_collective": format_euros(result.open_to_collective_cents),
             "open_to_merchants": format_euros(result.open_to_merchants_cents),
             "total_campaign_points": documents.points_text(result.total_campaign_points.collective),
@@ -369,6 +370,7 @@ def _open_elsewhere(area, first: date, last: date) -> dict:
     """What issued statements of the other periods still leave to pay, each way, and each such statement with a
     link to its period's overview (where its payment is recorded)."""
     statements = settlement.open_statements(area=area, excluding=(first, last))
+    to_collective, to_merchants = documents.owed_each_way(statements)
     return {
         "open_elsewhere": [
             {
@@ -380,8 +382,9 @@ def _open_elsewhere(area, first: date, last: date) -> dict:
             }
             for statement in statements
         ],
-        "open_elsewhere_to_collective": format_euros(sum(s.net_cents for s in statements if s.net_cents > 0)),
-        "open_elsewhere_to_merchants": format_euros(-sum(s.net_cents for s in statements if s.net_cents < 0)),
+        "open_elsewhere_labels": documents.open_labels(this_period=False),
+        "open_elsewhere_to_collective": format_euros(to_collective),
+        "open_elsewhere_to_merchants": format_euros(to_merchants),
     }
 
 
@@ -394,7 +397,10 @@ def overview_csv(request, area: str):
         return _bad_period(form)
     first, last = form.period
     result = settlement.settlement_overview(area=area_, first_day=first, last_day=last)
-    response = StreamingHttpResponse(documents.overview_csv(result), content_type="text/csv; charset=utf-8")
+    open_elsewhere = settlement.open_statements(area=area_, excluding=(first, last))
+    response = StreamingHttpResponse(
+        documents.overview_csv(result, open_elsewhere), content_type="text/csv; charset=utf-8"
+    )
     filename = f"afrekening-overzicht-{area_.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return private(response)

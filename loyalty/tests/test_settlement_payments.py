@@ -274,8 +274,9 @@ def test_the_overview_lists_what_other_periods_still_leave_open(client, area, me
     may = client.get(overview_url(area.slug, **MAY)).content.decode()
 
     section = june[june.index("Still open from other periods") :]
-    assert june.count("Open: owed to the collective") == 1  # June issued nothing: no totals of its own
-    assert "Open: owed to the collective</dt><dd>€3.30</dd>" in section  # April's € 0,80 and May's € 2,50
+    assert "This period&#x27;s statements" not in june  # June issued nothing: no totals of its own
+    # April's € 0,80 and May's € 2,50
+    assert "Other periods&#x27; statements: still owed to the collective</dt><dd>€3.30</dd>" in section
     assert f'href="?month=2026-04#payment-{other_merchant.pk}"><strong>{escape(other_merchant.trade_name)}' in section
     assert (
         f'href="?month=2026-05#payment-{merchant.pk}"><strong>{escape(merchant.trade_name)}</strong> · May 2026'
@@ -386,8 +387,9 @@ def test_the_overview_csv_has_the_paid_on_column_and_what_is_open(client, area, 
     rows = parse_csv(client.get(overview_url(area.slug, csv_=True, **MAY)))
 
     fields = {row[0]: row[1:] for row in rows if row}
-    assert fields["Open: owed to the collective (EUR)"] == ["1,20"]
-    assert fields["Open: owed to merchants (EUR)"] == ["0,00"]
+    assert fields["This period's statements: still owed to the collective (EUR)"] == ["1,20"]
+    assert fields["This period's statements: still owed to merchants (EUR)"] == ["0,00"]
+    assert fields["Other periods' statements: still owed to the collective (EUR)"] == ["0,00"]
     header = next(row for row in rows if row and row[0] == "Merchant")
     assert header[-2:] == ["Paid on", "Payment reference"]
     names = {merchant.trade_name, other_merchant.trade_name}
@@ -395,6 +397,31 @@ def test_the_overview_csv_has_the_paid_on_column_and_what_is_open(client, area, 
     assert by_merchant[merchant.trade_name]["Paid on"] == "2026-06-03"
     assert by_merchant[merchant.trade_name]["Payment reference"] == "BANK-42"
     assert by_merchant[other_merchant.trade_name]["Paid on"] == ""
+
+
+def test_each_open_figure_has_its_own_label_the_same_on_the_page_and_in_the_csv(
+    client, area, merchant, other_merchant, manager, owed
+):
+    # given: May's statement leaves € 2,50 open; April's of the other merchant € 0,80
+    cashier = person_with(Role.MERCHANT_STAFF, merchant=other_merchant)
+    till_row(other_merchant, PassFactory(area=area, now=at(1, month=4)), when=at(3, month=4), by=cashier, points=80)
+    services.issue_statement(
+        merchant=other_merchant, first_day=date(2026, 4, 1), last_day=date(2026, 4, 30), by=manager, now=ISSUED_AT
+    )
+    client.force_login(manager)
+
+    # when: the manager looks at May, on the page and in its CSV
+    page = client.get(overview_url(area.slug, **MAY)).content.decode()
+    fields = {row[0]: row[1:] for row in parse_csv(client.get(overview_url(area.slug, csv_=True, **MAY))) if row}
+
+    # then: May's own figure and the other periods' each have their label, and the CSV says the same figures
+    shown = dict(re.findall(r"<dt>([^<]*)</dt><dd>(€[^<]*)</dd>", page.replace("&#x27;", "'")))
+    assert shown["This period's statements: still owed to the collective"] == "€2.50"
+    assert shown["Other periods' statements: still owed to the collective"] == "€0.80"
+    assert fields["This period's statements: still owed to the collective (EUR)"] == ["2,50"]
+    assert fields["Other periods' statements: still owed to the collective (EUR)"] == ["0,80"]
+    assert fields["Other periods' statements: still owed to merchants (EUR)"] == ["0,00"]
+    assert "Open: owed" not in page
 
 
 def pdf_text(content: bytes) -> str:

@@ -48,6 +48,11 @@ def parse_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
+def csv_fields(response) -> dict[str, list[str]]:
+    """A CSV's rows by their first field (the header block's label: its values)."""
+    return {row[0]: row[1:] for row in parse_csv(response) if row}
+
+
 def euros(text: str) -> int:
     return int(Decimal(text.replace(",", ".")) * 100)
 
@@ -368,3 +373,61 @@ def test_amounts_and_rates_are_written_for_dutch_spreadsheets():
         assert line_rate(lines["gift_card_commission"]) == "2,5 %"
         assert net_in_words(-1900).startswith("€\u00a019,00")
         assert net_in_words(-1900, spreadsheet=True).startswith("19,00 EUR")
+
+
+# --- Labels and units ---------------------------------------------------------------------------------------
+
+
+def test_the_overviews_euro_columns_say_what_the_euros_are_for(client, area, merchant, manager, may):
+    client.force_login(manager)
+    response = client.get(overview_url(area.slug, **MAY))
+    rows = parse_csv(client.get(overview_url(area.slug, csv_=True, **MAY)))
+
+    headers = response.context["headers"]
+    assert headers[:2] == ["Fee for points issued", "Refund for points redeemed for rewards"]
+    assert "Points issued" not in headers
+    page = response.content.decode()
+    assert '<th scope="col" class="num">Fee for points issued</th>' in page
+    assert response.context["rows"][0]["amounts"][:2] == ["€2.50", "−€1.50"]
+    # the CSV: the counts under "Points issued", the euros under "Fee for points issued (EUR)"
+    header = next(row for row in rows if row and row[0] == "Merchant")
+    line = dict(zip(header, next(row for row in rows if row and row[0] == merchant.trade_name), strict=True))
+    assert line["Points issued"] == "250" and line["Fee for points issued (EUR)"] == "2,50"
+    assert line["Points redeemed"] == "100" and line["Refund for points redeemed for rewards (EUR)"] == "-1,50"
+    assert "Points issued (EUR)" not in header
+
+
+def test_the_csv_gives_the_gift_card_commission_in_percent_as_the_page_does(client, area, merchant, owner, may):
+    rules_for(area, giftcard_commission_permille=25)
+    client.force_login(owner)
+
+    page = client.get(url("settlement_statement", merchant.pk, **MAY)).content.decode()
+    fields = csv_fields(client.get(url("settlement_statement_csv", merchant.pk, **MAY)))
+
+    assert "2.5 %" in page
+    assert fields["Commission on gift cards (%)"] == ["2,5"]
+    assert not any("‰" in label for label in fields)
+    rules_for(area, giftcard_commission_permille=30)
+    fields = csv_fields(client.get(url("settlement_statement_csv", merchant.pk, **MAY)))
+    assert fields["Commission on gift cards (%)"] == ["3"]
+
+
+def test_a_dutch_statement_calls_the_webshop_webwinkel(client, area, merchant, owner, member, member_pass):
+    from loyalty.services import OnlinePurchase
+
+    rules_for(area, points_per_euro=1, daily_cap_points=0, welcome_bonus_points=0)
+    services.award_online_points(
+        member=member, area=area, purchases=[OnlinePurchase(merchant.pk, 3000)], order_ref="W-7", now=at(6)
+    )
+    client.force_login(owner)
+
+    with translation.override("nl"):
+        response = client.get(url("settlement_statement", merchant.pk, **MAY))
+        rows = parse_csv(client.get(url("settlement_statement_csv", merchant.pk, **MAY)))
+
+    # the detail row's source, on the page and in the CSV, as the Dutch pages say it everywhere
+    (detail,) = response.context["details"]
+    page = response.content.decode()
+    assert f"Webwinkel #{detail['row'].reference}" in page
+    assert "Webshop" not in page
+    assert [row[1] for row in rows if len(row) > 4 and row[4] == "W-7"] == ["Webwinkel"]
