@@ -41,10 +41,16 @@ class AnalyticsConfig(AppConfig):
         from loyalty.segments import register_segment
 
         from . import services_effects, tasks_effects  # noqa: F401  (tasks_effects: registers the Celery tasks)
-        from .segments import SEGMENTS
+        from .segments import SEGMENT_DESCRIPTIONS, SEGMENT_GROUP, SEGMENTS
 
         for code, label in SEGMENTS.items():
-            register_segment(code, label, services_effects.segment_resolver(code))
+            register_segment(
+                code,
+                label,
+                services_effects.segment_resolver(code),
+                group=SEGMENT_GROUP,
+                description=SEGMENT_DESCRIPTIONS[code],
+            )
 
         self._ready_sensors()
 

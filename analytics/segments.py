@@ -23,6 +23,17 @@ SEGMENTS = {
     "rfm_big_spender": _("Big spenders (top fifth of spend, still coming)"),
     "rfm_occasional": _("Occasional (the rest)"),
 }
+#: Who is in each, for the campaign form's "Who is in each group?" (the rules of `named_segment`).
+SEGMENT_DESCRIPTIONS = {
+    "rfm_new": _("Their first visit was less than 90 days ago."),
+    "rfm_lapsed": _("They came before, but not in the last 180 days."),
+    "rfm_at_risk": _("They came at least as often as most members, but their last visit is longer ago than for most."),
+    "rfm_loyal": _("They came recently and more often than most members."),
+    "rfm_big_spender": _("They spent more than four in five members, and still come."),
+    "rfm_occasional": _("Everyone else with visits."),
+}
+#: Where they come from, on the campaign form.
+SEGMENT_GROUP = _("From the analytics profiles of visits (one group per member, updated at each analytics run)")
 NEW_DAYS = 90
 LAPSED_DAYS = 180
 FEATURES = (

@@ -186,13 +186,16 @@ def test_groups_of_members_that_sound_alike_are_told_apart_by_their_source(clien
         "at_risk",
         "lapsed",
     ]
-    assert "rfm_new" in by_source["Groups from Analytics"] and "rfm_lapsed" in by_source["Groups from Analytics"]
+    analytics_group = "From the analytics profiles of visits (one group per member, updated at each analytics run)"
+    analytics = by_source[analytics_group]
+    assert "rfm_new" in analytics and "rfm_lapsed" in analytics
     page = response.content.decode()
     assert '<optgroup label="From purchases at the tills (up to date at every purchase)">' in page
-    assert '<optgroup label="Groups from Analytics">' in page
+    assert f'<optgroup label="{analytics_group}">' in page
     # Who is in each, under the field: "new" is about the pass, not the first visit.
     assert "Who is in each group?" in page
     assert "Their pass is at most 90 days old, whether they bought something yet or not." in page
+    assert "Their first visit was less than 90 days ago." in page
     # A stored campaign's segment keeps its meaning: the same code, the same members.
     assert ("new", "New members (joined in the last 90 days)") in groups[0][1]
 
