@@ -13,7 +13,19 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
@@ -140,6 +152,12 @@ def _label(entry: LedgerEntry) -> str:
     return str(_("Correction: %(reason)s") % {"reason": entry.reason}) if entry.reason else str(_("Correction"))
 
 
+def entry_label(entry: LedgerEntry) -> str:
+    """What the member's history calls a ledger entry (`_label`), for other pages that list entries, such as the
+    personal-data export. Reads the entry's till transaction: select it with the entries."""
+    return _label(entry)
+
+
 def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
     """The campaign's days as its form and its offer page show them: the last is the day before an end at midnight,
     else the day it ends on."""
@@ -185,8 +203,9 @@ def pass_history(
     pass_: Pass, *, before: int | None = None, merchant_id: int | None = None, limit: int = HISTORY_PAGE
 ) -> HistoryPage:
     """A page of the pass's ledger, newest first: dicts with id, kind, label, points, merchant (name or ""),
-    occurred_at, amount_cents (of the till transaction the points were earned or taken back on, else None) and
-    `made_of` (`_made_of`: what the till recorded about a purchase's points and payment, else None). One query.
+    occurred_at, amount_cents (of the till transaction the points were earned or taken back on, signed, else None),
+    `made_of` (`_made_of`: what the till recorded about a purchase's points and payment, else None), and `is_undone`
+    (the points of a till purchase that was undone since). One query.
 
     `before`: an entry's id; the page starts just after it in that order (time, then id, so that entries of the
     same moment are neither skipped nor repeated). An id that is not this pass's gives an empty page.
@@ -199,7 +218,10 @@ def pass_history(
         at = Subquery(LedgerEntry.objects.filter(member_pass=pass_, pk=before).values("occurred_at")[:1])
         entries = entries.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, pk__lt=before))
     related = ("merchant", "till_transaction", "till_transaction__campaign", "till_transaction__reward")
-    rows_ = list(entries.select_related(*related).order_by("-occurred_at", "-pk")[: limit + 1])
+    # Whether the till transaction was undone, in the same query: the till strikes an undone purchase through.
+    undone = TillTransaction.objects.filter(reverses=OuterRef("till_transaction"), kind=TillKind.UNDO)
+    entries = entries.select_related(*related).annotate(till_undone=Exists(undone))
+    rows_ = list(entries.order_by("-occurred_at", "-pk")[: limit + 1])
     page = [
         {
             "id": entry.pk,
@@ -208,15 +230,25 @@ def pass_history(
             "points": entry.points,
             "merchant": entry.merchant.trade_name if entry.merchant_id else "",
             "occurred_at": entry.occurred_at,
-            # A reward's points spent at the till are not the purchase: its line carries no amount, as in the app.
-            "amount_cents": abs(entry.till_transaction.amount_cents)
-            if entry.till_transaction_id and entry.kind != EntryKind.SPEND
-            else None,
+            # Signed as the till shows it: an undo or refund takes money back (−€ 10,00).
+            "amount_cents": entry.till_transaction.amount_cents if _is_about_the_amount(entry) else None,
             "made_of": _made_of(entry),
+            "is_undone": entry.kind == EntryKind.EARN
+            and entry.till_transaction_id is not None
+            and entry.till_transaction.kind == TillKind.PURCHASE
+            and entry.till_undone,
         }
         for entry in rows_[:limit]
     ]
     return HistoryPage(entries=page, older=page[-1]["id"] if len(rows_) > limit else None)
+
+
+def _is_about_the_amount(entry: LedgerEntry) -> bool:
+    """Whether the entry's line carries its till transaction's amount: the purchase's points and their undo or refund
+    do; a reward's points spent at the till and given back on an undo are not the purchase, so, as in the app, not."""
+    if not entry.till_transaction_id or entry.kind == EntryKind.SPEND:
+        return False
+    return not (entry.kind == EntryKind.REVERSE and entry.till_transaction.kind == TillKind.UNDO and entry.points > 0)
 
 
 def _made_of(entry: LedgerEntry) -> dict | None:

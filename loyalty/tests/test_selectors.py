@@ -67,7 +67,7 @@ def test_the_pass_overview_and_its_history_in_a_query_each(
         ("earn", "Purchase", 20, merchant.trade_name),
         ("earn", "Welcome bonus", 10, ""),
     ]
-    assert entries[1]["amount_cents"] == 500
+    assert entries[1]["amount_cents"] == -500  # money taken back, signed as on the till
 
 
 def test_the_history_pages_through_every_entry_once_even_when_several_share_a_moment(
