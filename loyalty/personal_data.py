@@ -10,9 +10,11 @@ books, linked only to the anonymised account through the blocked pass.
 
 from django.utils.translation import gettext_lazy as _
 
+from agora.money import format_euros
 from privacy.registry import register
 
 from . import totp
+from .codes import group_card_number, group_voucher_code
 from .models import (
     GiftCard,
     GiftCardChange,
@@ -25,7 +27,12 @@ from .models import (
     PointsCorrection,
     TillTransaction,
     Voucher,
+    VoucherKind,
 )
+from .selectors import entry_label
+
+# The export page shows what the app shows (the JSON keeps the stored values): card numbers and voucher codes in
+# groups, an entry by the name the history gives it ("Welkomstbonus", not the stored "welcome").
 
 register(
     Pass,
@@ -43,6 +50,7 @@ register(
         "terms_accepted_at",
         "points_balance",
     ],
+    display={"card_number": lambda member_pass: group_card_number(member_pass.card_number)},
     on_erase="anonymise",
     anonymise={
         "postcode": "",
@@ -60,6 +68,8 @@ register(
     label=_("Points history"),
     subject_path="member_pass__member",
     fields=["kind", "points", "occurred_at", "merchant", "reason"],
+    display={"reason": entry_label},
+    related=["till_transaction"],
     on_erase="keep",
 )
 # Which shop's part of a webshop order the points were for: like a till transaction, it says where the member
@@ -69,6 +79,8 @@ register(
     label=_("Points from webshop orders, per shop"),
     subject_path="entry__member_pass__member",
     fields=["entry", "merchant", "points", "campaign", "campaign_points"],
+    display={"entry": lambda share: entry_label(share.entry)},
+    related=["entry__till_transaction"],
     on_erase="keep",
 )
 register(
@@ -94,6 +106,14 @@ register(
     label=_("Your vouchers"),
     subject_path="member_pass__member",
     fields=["code", "kind", "value_cents", "percent", "reward", "valid_from", "expires_at", "issued_at", "redeemed_at"],
+    # A percentage voucher has no value of its own, the others no percentage.
+    display={
+        "code": lambda voucher: group_voucher_code(voucher.code),
+        "value_cents": lambda voucher: (
+            None if voucher.kind == VoucherKind.PERCENT else format_euros(voucher.value_cents)
+        ),
+        "percent": lambda voucher: f"{voucher.percent}%" if voucher.kind == VoucherKind.PERCENT else None,
+    },
     on_erase="keep",
 )
 
@@ -104,6 +124,7 @@ register(
     label=_("Gift cards on your pass"),
     subject_path="member_pass__member",
     fields=["area", "number", "issued_at", "expires_at", "balance_cents", "status"],
+    display={"number": lambda card: group_card_number(card.number)},
     on_erase="anonymise",
     anonymise={"pin_hash": "", "failed_pin_attempts": 0},
 )
@@ -120,6 +141,7 @@ register(
     label=_("Blocks and PIN locks of the gift cards on your pass"),
     subject_path="card__member_pass__member",
     fields=["card", "kind", "reason", "occurred_at"],
+    display={"reason": lambda change: change.reason_display},  # "Kwijt", not the stored "lost"
     on_erase="keep",
 )
 

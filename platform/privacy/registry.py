@@ -14,15 +14,21 @@
 - `labels`: column names for the export, where a field's own verbose name is not a translated one (other
   packages' models, or a name Django made from the field's): ``{"record_id": _("record number")}``. A foreign key
   without a translated name is called by its model's name.
+  Column names read in lower case, as Django's own do (another package's "Primary" is "primary"); the page
+  capitalises them.
 - `display`: how the export page shows a field, where the generic rules (a choice's label, Yes/No, a time in the
-  current time zone, the related row's name) don't say it: ``{"purpose": lambda row: …}`` (the JSON keeps values
-  as stored).
+  current time zone, the related row's name, money — a field named ``…_cents`` — in euros under its name without
+  "(cents)") don't say it: ``{"purpose": lambda row: …}`` (for a money field: in euros too); None for a field
+  that does not apply to the row (the page leaves out such a column where it applies to no row). The JSON keeps
+  values as stored.
+- `related`: relations the `display` functions read, fetched with the rows (foreign keys in `fields` already are).
 
 Each app calls `register` from its ``personal_data.py``, imported by its ``AppConfig.ready()``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,6 +41,13 @@ OnErase = Literal["delete", "anonymise", "keep"]
 ON_ERASE_CHOICES = ("delete", "anonymise", "keep")
 #: The order of the user row itself: everything that points at the account is handled first.
 LAST = 1000
+#: The note after a money field's name ("amount (cents)", "bedrag (centen)"): the page shows euros.
+_IN_CENTS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def is_money(name: str) -> bool:
+    """Whether a field holds money: integer cents, by our naming rule (`…_cents`)."""
+    return name.endswith("_cents")
 
 
 @dataclass(frozen=True)
@@ -48,20 +61,26 @@ class PersonalDataSpec:
     order: int = 100
     labels: Mapping[str, str | Promise] = field(default_factory=dict)
     display: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    related: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """Stable name of the section in exports and erasure summaries, e.g. ``accounts.user``."""
         return self.model._meta.label_lower
 
-    def field_label(self, name: str) -> str | Promise:
-        """The column name of a field in exports, in the active language where it has a translation."""
+    def field_label(self, name: str, *, readable: bool = False) -> str:
+        """The column name of a field in exports, in the active language where it has a translation, in lower case
+        as Django's own names are. `readable`: as the export page shows it, money without its "(cents)"."""
         if name in self.labels:
-            return self.labels[name]
+            return _lower_case(str(self.labels[name]))
         model_field = self.model._meta.get_field(name)
         if not isinstance(model_field.verbose_name, Promise) and model_field.many_to_one:
-            return model_field.related_model._meta.verbose_name
-        return model_field.verbose_name
+            label = str(model_field.related_model._meta.verbose_name)
+        else:
+            label = str(model_field.verbose_name)
+        if readable and is_money(name):
+            label = _IN_CENTS.sub("", label) or label
+        return _lower_case(label)
 
     def subject_filter(self, subject) -> Q:
         if callable(self.subject_path):
@@ -71,6 +90,13 @@ class PersonalDataSpec:
     def rows_of(self, subject) -> QuerySet:
         """The rows of this model that hold the person's data."""
         return self.model._default_manager.filter(self.subject_filter(subject)).order_by("pk")
+
+
+def _lower_case(label: str) -> str:
+    """A name in lower case as Django's own are written ("Primair" → "primair"); "R" and "URL" stay as they are."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 _SPECS: dict[str, PersonalDataSpec] = {}
@@ -87,6 +113,7 @@ def register(
     order: int = 100,
     labels: Mapping[str, str | Promise] | None = None,
     display: Mapping[str, Callable[[Any], Any]] | None = None,
+    related: list[str] | tuple[str, ...] = (),
 ) -> PersonalDataSpec:
     """Declare a model holding personal data. Misdeclarations fail at start-up, not at erasure time."""
     if on_erase not in ON_ERASE_CHOICES:
@@ -110,6 +137,7 @@ def register(
         order=order,
         labels=dict(labels or {}),
         display=dict(display or {}),
+        related=tuple(related),
     )
     existing = _SPECS.get(spec.key)
     if existing is not None and existing != spec:

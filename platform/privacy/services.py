@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import scope_of
+from agora.money import format_euros
 from areas.models import ShoppingArea, StaffMembership
 
 from .exceptions import ConsentNotApplicable, ConsentTextChanged, PurposeNotOffered, UnknownPurpose
@@ -38,7 +39,7 @@ from .models import (
     PurposeVersion,
     RequestKind,
 )
-from .registry import PersonalDataSpec, registered
+from .registry import PersonalDataSpec, is_money, registered
 
 EXPORT_SCHEMA = "agora.personal-data-export/1"
 
@@ -319,6 +320,8 @@ def _readable_value(spec: PersonalDataSpec, row, name: str, *, subject) -> Any:
     value = getattr(row, name)
     if value is None or value == "":
         return value
+    if is_money(name) and isinstance(value, int):
+        return format_euros(value)
     if spec.model._meta.get_field(name).choices:
         return str(getattr(row, f"get_{name}_display")())
     if isinstance(value, bool):
@@ -342,15 +345,21 @@ def _export_section(spec: PersonalDataSpec, subject, *, readable: bool) -> dict:
         for name in spec.fields
         if spec.model._meta.get_field(name).is_relation and spec.model._meta.get_field(name).many_to_one
     ]
-    rows = spec.rows_of(subject).select_related(*relations)
-    if readable:
-        values = [{name: _readable_value(spec, row, name, subject=subject) for name in spec.fields} for row in rows]
-    else:
-        values = [{name: _json_value(getattr(row, name), subject=subject) for name in spec.fields} for row in rows]
+    rows = spec.rows_of(subject).select_related(*relations, *spec.related)
+    if not readable:
+        return {
+            "label": str(spec.label),
+            "fields": {name: spec.field_label(name) for name in spec.fields},
+            "rows": [{name: _json_value(getattr(row, name), subject=subject) for name in spec.fields} for row in rows],
+        }
+    values = [{name: _readable_value(spec, row, name, subject=subject) for name in spec.fields} for row in rows]
+    # A field its `display` says applies to none of the rows (a percentage, with fixed-amount vouchers only) is left
+    # out of the page; where it applies to some, the others show a dash.
+    shown = [name for name in spec.fields if name not in spec.display or any(row[name] is not None for row in values)]
     return {
         "label": str(spec.label),
-        "fields": {name: str(spec.field_label(name)) for name in spec.fields},
-        "rows": values,
+        "fields": {name: spec.field_label(name, readable=True) for name in shown},
+        "rows": [{name: row[name] for name in shown} for row in values],
     }
 
 

@@ -82,3 +82,14 @@ def test_the_dutch_page_says_je_not_u(exported):
     html = exported.get(PAGE.format(language="nl")).content.decode()
     for formal in ("Door u ", "Uw klantsegment", "uw bezoeken", "als u "):
         assert formal not in html, formal
+
+
+def test_column_names_read_alike_in_the_download_and_on_the_page(exported):
+    # Other packages name some fields with a capital ("Primair", allauth's), Django's own in lower case.
+    data = json.loads(exported.get(PAGE.format(language="nl"), {"format": "json"}).content)["data"]
+    labels = [label for section in data.values() for label in section["fields"].values()]
+    words = [label for label in labels if len(label) > 1 and not label.isupper()]
+    assert words and all(label[0] == label[0].lower() for label in words), [w for w in words if w[0].isupper()]
+    assert data["account.emailaddress"]["fields"]["primary"] == "primair"
+    html = exported.get(PAGE.format(language="nl")).content.decode()
+    assert "Primair" in _headers(html)  # the page capitalises every column name alike
