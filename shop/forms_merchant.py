@@ -4,19 +4,27 @@ services check the rules (VAT rates of the country, categories of the area, uniq
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.forms import formset_factory
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .services.products import ProductInput, VariantInput, cents_to_euros, euros_to_cents, percent
 
 
+def _with_example(text):
+    """`text` with "%(amount)s" as 12.50 is written in the language of the page it is shown on ("12,50" in Dutch)."""
+    return lazy(lambda: str(text) % {"amount": number_format(Decimal("12.50"), 2)}, str)()
+
+
 class EuroField(forms.CharField):
     """An amount in euros ('12,50' or '12.50'); cleans to integer cents (None when empty and not required)."""
 
-    default_error_messages = {"invalid": _("Enter the amount in euros, for example 12,50.")}
+    default_error_messages = {"invalid": _with_example(_("Enter the amount in euros, for example %(amount)s."))}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
@@ -45,7 +53,7 @@ class ProductForm(forms.Form):
     description_en = forms.CharField(
         label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    price = EuroField(label=_("Price incl. VAT (€)"), help_text=_("For example 12,50."))
+    price = EuroField(label=_("Price incl. VAT (€)"), help_text=_with_example(_("For example %(amount)s.")))
     vat_rate_bps = forms.TypedChoiceField(label=_("VAT rate"), coerce=int)
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
     sku = forms.CharField(label=_("Article number"), max_length=40, required=False)

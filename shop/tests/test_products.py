@@ -2,11 +2,13 @@
 made while the form was open, switching off instead of deleting, photos with alt text."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
 from areas.tests.factories import MerchantFactory
 from shop.exceptions_merchant import InvalidProduct, NotAllowed
+from shop.forms_merchant import ProductForm
 from shop.models import Category, Product, Variant
 from shop.services import products
 from shop.services.products import ProductInput, VariantInput, euros_to_cents
@@ -32,6 +34,21 @@ def test_euros_typed_become_cents(typed, cents):
 def test_anything_else_is_refused(typed):
     with pytest.raises(ValueError):
         euros_to_cents(typed)
+
+
+@pytest.mark.parametrize(("language", "example"), [("nl", "12,50"), ("en", "12.50")])
+def test_the_price_field_gives_its_example_as_the_page_writes_amounts(language, example):
+    from django.utils import translation
+
+    from shop.forms_merchant import EuroField
+
+    field = EuroField(help_text=None)
+    with translation.override(language):
+        form_field = ProductForm(vat_rates=[], categories=[]).fields["price"]
+        assert str(form_field.help_text).endswith(f" {example}.")
+        with pytest.raises(ValidationError) as refused:
+            field.clean("twaalf")
+        assert example in refused.value.messages[0]
 
 
 def test_save_creates_a_product_with_its_variants(merchant):
