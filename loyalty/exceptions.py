@@ -7,6 +7,7 @@ class tells them which HTTP status fits (not found, conflict, unprocessable).
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agora.exceptions import ApplicationError
 
@@ -49,14 +50,77 @@ class InvalidAmount(LoyaltyError):
     default_message = _("Enter an amount greater than zero and within the limit for one purchase.")
 
 
+class InvalidGiftCardPayment(InvalidAmount):
+    """The gift-card part of a purchase at the till is wrong (more than is left to pay, or missing for a card's number):
+    its message belongs on that part, not on the amount. `left_cents`, when given, is what is left to pay."""
+
+    default_message = _("The gift card cannot pay more than what is left to pay.")
+
+    def __init__(self, message: str = "", **extra):
+        if not message and "left_cents" in extra:
+            from agora.money import format_euros
+
+            message = _("The gift card cannot pay more than what is left to pay: %(left)s.") % {
+                "left": format_euros(extra["left_cents"])
+            }
+        super().__init__(message, **extra)
+
+
 class InvalidPoints(LoyaltyError):
     default_message = _("Enter a whole number of points greater than zero.")
 
 
 class VelocityLimitExceeded(LoyaltyError):
-    """Too many scans in a short time; `limit` says which (member, member_merchant, merchant or device)."""
+    """Too many purchases with points; `limit` says which limit (member, member_merchant, merchant or device) and
+    `maximum` its number. The message says which limit, when points come again, and that nothing was recorded."""
 
     default_message = _("Too many scans in a short time. Try again later or contact the collective.")
+
+    def __init__(self, message: str = "", **extra):
+        if not message and "maximum" in extra:
+            message = velocity_message(extra.get("limit", ""), extra["maximum"])
+        super().__init__(message, **extra)
+
+
+def velocity_message(limit: str, maximum: int) -> str:
+    """What the till says when a velocity limit refuses a purchase, in the active language ("" for an unknown limit:
+    the default message then). The refusal records nothing: no points, and no voucher, reward or gift card taken."""
+    if limit == "member_merchant":
+        which = ngettext(
+            "This member has reached the maximum of %(maximum)s purchase with points at this shop per day. Points "
+            "here again tomorrow.",
+            "This member has reached the maximum of %(maximum)s purchases with points at this shop per day. Points "
+            "here again tomorrow.",
+            maximum,
+        )
+    elif limit == "member":
+        which = ngettext(
+            "This member has reached the maximum of %(maximum)s purchase with points per hour, at all shops "
+            "together. Points again within the hour.",
+            "This member has reached the maximum of %(maximum)s purchases with points per hour, at all shops "
+            "together. Points again within the hour.",
+            maximum,
+        )
+    elif limit == "merchant":
+        which = ngettext(
+            "This shop has reached the maximum of %(maximum)s purchase with points per hour. Points again within "
+            "the hour; if your shop is often this busy, ask the collective for a higher limit.",
+            "This shop has reached the maximum of %(maximum)s purchases with points per hour. Points again within "
+            "the hour; if your shop is often this busy, ask the collective for a higher limit.",
+            maximum,
+        )
+    elif limit == "device":
+        which = ngettext(
+            "This till has reached the maximum of %(maximum)s purchase with points per hour. Use another till, or "
+            "try again within the hour.",
+            "This till has reached the maximum of %(maximum)s purchases with points per hour. Use another till, or "
+            "try again within the hour.",
+            maximum,
+        )
+    else:
+        return ""
+    nothing = _("Nothing was recorded: the purchase itself can go ahead, without points.")
+    return f"{which % {'maximum': maximum}} {nothing}"
 
 
 class DuplicateReceipt(LoyaltyError):
@@ -83,6 +147,16 @@ class InsufficientPoints(LoyaltyError):
     """`needed` and `available` say by how much."""
 
     default_message = _("Not enough points on this pass.")
+
+    @classmethod
+    def for_reward(cls, *, needed: int, available: int) -> InsufficientPoints:
+        """The refusal of a reward at the till, saying what it costs and what the pass has, for the member."""
+        message = ngettext(
+            "Not enough points: this reward costs %(needed)s point and the pass has %(available)s.",
+            "Not enough points: this reward costs %(needed)s points and the pass has %(available)s.",
+            needed,
+        ) % {"needed": needed, "available": available}
+        return cls(message, needed=needed, available=available)
 
 
 class RequestKeyReused(LoyaltyError):

@@ -3,6 +3,7 @@ services enforce the rules, and their errors are put back on the matching field 
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from datetime import date
@@ -285,6 +286,7 @@ class TillForm(ServiceErrorsMixin, forms.Form):
         "PassBlocked": "code",
         "CodeExpired": "code",
         "InvalidAmount": "amount",
+        "InvalidGiftCardPayment": "giftcard",
         "DuplicateReceipt": "receipt_number",
         "RewardNotAvailable": "reward",
         "RewardOutOfStock": "reward",
@@ -469,8 +471,17 @@ class HistoryForm(forms.Form):
         self.fields["shop"].choices = [("", _("All shops")), *merchants]
 
 
+def is_guessable_pin(pin: str) -> bool:
+    """Whether a PIN is one that is tried first: one digit repeated (1111, 000000) or a run of digits up or down
+    (1234, 4321, 0123, 456789; also over 9 and 0 as on a keypad row: 7890, 0987)."""
+    digits = [int(digit) for digit in pin]
+    steps = {(after - before) % 10 for before, after in itertools.pairwise(digits)}
+    return len(steps) == 1 and steps <= {0, 1, 9}
+
+
 class PinForm(ServiceErrorsMixin, forms.Form):
-    """The member sets the PIN of the printed card (the service checks it: 4 to 6 digits)."""
+    """The member sets the PIN of the printed card (the service checks it: 4 to 6 digits). A PIN that is tried first
+    (`is_guessable_pin`) is refused here, and the second PIN is compared only when it was typed."""
 
     pin = forms.CharField(
         label=_("New PIN (4 to 6 digits)"),
@@ -489,10 +500,19 @@ class PinForm(ServiceErrorsMixin, forms.Form):
         pin = self.cleaned_data["pin"].strip()
         if not pin.isdigit():
             raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="digits")
+        if is_guessable_pin(pin):
+            raise forms.ValidationError(
+                _(
+                    "This PIN is too easy to guess. Choose one that is not the same digit over and over (like 1111) "
+                    "and not a run of digits (like 1234 or 4321)."
+                ),
+                code="guessable",
+            )
         return pin
 
     def clean(self):
         data = super().clean()
-        if data.get("pin") and data.get("pin") != (data.get("pin_again") or "").strip():
+        # An empty second PIN has its own error ("required"): saying they differ too would only repeat it.
+        if data.get("pin") and data.get("pin_again") and data["pin"] != data["pin_again"].strip():
             self.add_error("pin_again", _("The two PINs differ."))
         return data

@@ -657,9 +657,13 @@ def till_undo(request, merchant_pk: int):
 
 
 def _result_parts(result) -> list[tuple[str, str]]:
-    """What the purchase was paid with, besides money: (label, euros) lines for the till's result."""
+    """What the purchase was paid with, besides money: (label, euros) lines for the till's result. A reward the member
+    chose in the app is a voucher whose points went then: named as the reward, so nobody asks for points now."""
+    voucher = _("Voucher")
+    if result.reward_chosen_in_app:
+        voucher = _("Reward: %(reward)s, chosen in the app") % {"reward": result.reward_title}
     parts = [
-        (_("Voucher"), result.voucher_cents),
+        (voucher, result.voucher_cents),
         (_("Reward"), result.reward_cents),
         (_("Gift card"), result.giftcard_cents),
     ]

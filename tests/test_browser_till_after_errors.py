@@ -173,3 +173,23 @@ def test_an_error_in_the_folded_away_fields_puts_the_cursor_in_the_field_in_erro
     assert page.locator("details[data-otherwise]").get_attribute("open") is not None
     assert focused(page) == field
     assert not TillTransaction.objects.exists()
+
+
+def test_a_gift_card_paying_more_than_the_amount_has_the_cursor_on_the_gift_card_with_its_text_selected(till, area):
+    page = till
+    sanne = member(area, "Sanne")
+    services.sell_gift_card(
+        area=area, amount_cents=5000, by=manager_for(area), request_key=uuid.uuid4(), member_pass=sanne, pin=""
+    )
+    scan(page, payload(sanne))
+    page.keyboard.type("40,00")
+    page.locator("details[data-otherwise] summary").click()
+    page.locator("[name=giftcard]").fill("45")
+
+    sent(page, lambda: page.locator("[data-submit]").click())
+
+    assert focused(page) == "giftcard" and selected(page) == "45"
+    # the error under the gift card, with what is left to pay (in the page's number format: the Dutch till)
+    assert "40,00" in page.locator(".field--error", has=page.locator("[name=giftcard]")).inner_text()
+    assert not page.locator(".till-form__amount.field--error").count()
+    assert not TillTransaction.objects.exists()

@@ -41,6 +41,7 @@ from ..exceptions import (
     DuplicateReceipt,
     InsufficientPoints,
     InvalidAmount,
+    InvalidGiftCardPayment,
     LoyaltyError,
     NotAllowed,
     PassBlocked,
@@ -92,7 +93,9 @@ class TillResult:
     """What the till shows after a scan, an undo or a refund.
 
     `points_awarded` is the change of the balance by earning: negative for an undo or a refund.
-    `points_spent` are the points a reward took (given back, negative, by an undo). `to_pay_cents` is what
+    `points_spent` are the points a reward took (given back, negative, by an undo): spent now for a reward chosen at
+    the till, but spent in the app, when the member chose it, for a reward voucher (`reward_chosen_in_app`: the till
+    then names the reward, `reward_title`, and spends nothing now). `to_pay_cents` is what
     the customer still pays in money after the voucher, the reward and the gift card. `is_replay` is True
     when this is the stored answer to an earlier request with the same key. `daily_cap_points` is the area's
     daily maximum when it cut this purchase's points (0 when it did not), for the cashier to tell the member.
@@ -117,11 +120,14 @@ class TillResult:
     campaign_name: str = ""
     to_pay_cents: int = 0
     daily_cap_points: int = 0
+    reward_title: str = ""
+    reward_chosen_in_app: bool = False
 
 
 def _result(
     transaction_: TillTransaction, *, first_name: str, is_replay: bool = False, daily_cap_points: int = 0
 ) -> TillResult:
+    is_purchase = transaction_.kind == TillKind.PURCHASE
     return TillResult(
         transaction_id=transaction_.pk,
         member_first_name=first_name,
@@ -140,6 +146,9 @@ def _result(
         campaign_name=transaction_.campaign.name if transaction_.campaign_id else "",
         to_pay_cents=transaction_.earning_cents,
         daily_cap_points=daily_cap_points,
+        # A purchase's reward is at hand where it was just made (a reversal's would cost a query, and is not shown).
+        reward_title=transaction_.reward.title if transaction_.reward_id and is_purchase else "",
+        reward_chosen_in_app=bool(transaction_.reward_id and transaction_.voucher_id),
     )
 
 
@@ -225,7 +234,8 @@ def _till_facts(
     """What the rules of one scan need from earlier till transactions, in one query read under the pass lock:
 
     - the transaction already made for this request key, if any (`previous_id`: a retry gets its first answer);
-    - scans of the member in the last hour, and at this merchant today (velocity);
+    - the member's purchases in the last hour, and at this merchant today, that were not undone (velocity: a
+      cashier's typo undone at once does not use up a slot);
     - points the member got at tills today, net of today's undos and refunds (the daily cap: an undone
       typo does not eat into it), and in the webshop today (one cap for both, counted as the webshop counts it);
     - scans at this merchant and at this till device in the last hour (velocity);
@@ -272,7 +282,7 @@ def _check_velocity(facts: dict, rules: LoyaltySettings, device_id: str) -> None
         limits.append(("device", rules.max_scans_per_device_per_hour, facts["device_hour"]))
     for name, limit, count in limits:
         if limit and count >= limit:  # 0: no limit
-            raise VelocityLimitExceeded(limit=name)
+            raise VelocityLimitExceeded(limit=name, maximum=limit)
 
 
 def _check_scan(
@@ -375,7 +385,7 @@ def award_for_purchase(
         raise LoyaltyError(_("A receipt number has at most 40 characters."))
     giftcard_number = parse_gift_card_number(giftcard_number) if giftcard_number else ""
     if giftcard_number and not giftcard_cents:
-        raise InvalidAmount(_("Enter the amount to take from the gift card."))
+        raise InvalidGiftCardPayment(_("Enter the amount to take from the gift card."))
     require_till(by, merchant)
     # What is spent from the pass (points, its gift cards) needs the member there; a card of its own, its PIN.
     spends = reward_id is not None or (giftcard_cents > 0 and not giftcard_number)
@@ -479,11 +489,11 @@ def _award(
         points_spent = spent_here = reward.cost_points
         expire_overdue(member_pass, now)
         if member_pass.points_balance < spent_here:
-            raise InsufficientPoints(needed=spent_here, available=member_pass.points_balance)
+            raise InsufficientPoints.for_reward(needed=spent_here, available=member_pass.points_balance)
     cards = []
     if giftcard_cents:
-        if giftcard_cents > amount_cents - voucher_cents - reward_cents:
-            raise InvalidAmount(_("The gift card cannot pay more than what is left to pay."))
+        if giftcard_cents > (left := amount_cents - voucher_cents - reward_cents):
+            raise InvalidGiftCardPayment(left_cents=left)
         if giftcard_number:
             # A card of its own, checked with its PIN before (`check_gift_card_for_till`); drawn from under its lock.
             cards = [card] if (card := lock_gift_card(area_id=merchant.area_id, number=giftcard_number)) else []

@@ -88,14 +88,27 @@ def facts_sql(pass_id: str) -> str:
 
     CASE rather than FILTER, so that SQLite runs it too. The webshop's points of the day (the cap is one for both) and
     the overdue points are subqueries of their own tables, in the same statement.
+
+    The member's velocity counts (`member_hour`, `member_merchant_day`) leave out purchases that were undone: each
+    undo of a purchase inside the window counts -1. An undo is a row of the same pass (and merchant) made after its
+    purchase, so it is among the rows read here; whether its purchase lies in the window is a lookup of its
+    `reverses_id` in the pass's purchases of that window — a subquery that does not depend on the row (PostgreSQL
+    runs it once, on the `till_pass_time` index, and hashes it), not a per-row EXISTS (see `till._till_facts`).
     """
     p = pass_id
+    table = _q(TillTransaction._meta.db_table)
     return f"""
         SELECT
-            SUM(CASE WHEN member_pass_id = {p} AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s
-                THEN 1 ELSE 0 END),
+            SUM(CASE WHEN member_pass_id = {p} AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s THEN 1
+                WHEN member_pass_id = {p} AND kind = %(undo)s AND reverses_id IN (SELECT id FROM {table}
+                    WHERE member_pass_id = {p} AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s) THEN -1
+                ELSE 0 END),
             SUM(CASE WHEN member_pass_id = {p} AND merchant_id = %(merchant)s AND kind = %(purchase)s
-                AND occurred_at >= %(day_start)s THEN 1 ELSE 0 END),
+                AND occurred_at >= %(day_start)s THEN 1
+                WHEN member_pass_id = {p} AND merchant_id = %(merchant)s AND kind = %(undo)s
+                AND reverses_id IN (SELECT id FROM {table} WHERE member_pass_id = {p} AND merchant_id = %(merchant)s
+                    AND kind = %(purchase)s AND occurred_at >= %(day_start)s) THEN -1
+                ELSE 0 END),
             COALESCE(SUM(CASE WHEN member_pass_id = {p} AND occurred_at >= %(day_start)s THEN points ELSE 0 END), 0)
                 + {online_points_sql(p)},
             SUM(CASE WHEN merchant_id = %(merchant)s AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s
@@ -111,7 +124,7 @@ def facts_sql(pass_id: str) -> str:
                 THEN 1 ELSE 0 END),
             MAX(CASE WHEN request_key = %(key)s THEN id END),
             {overdue_sql(p, "%(now)s")}
-        FROM {_q(TillTransaction._meta.db_table)}
+        FROM {table}
         WHERE (member_pass_id = {p} AND occurred_at >= %(window)s)
            OR (merchant_id = %(merchant)s AND kind = %(purchase)s AND occurred_at >= %(hour_ago)s)
            OR (member_pass_id = {p} AND merchant_id = %(merchant)s AND kind IN (%(purchase)s, %(undo)s))

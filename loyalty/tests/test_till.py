@@ -369,6 +369,114 @@ def test_velocity_per_member_per_merchant_per_day(area, merchant, cashier, membe
     assert error.value.limit == "member_merchant"
 
 
+def test_a_purchase_undone_at_once_does_not_use_up_a_slot_of_the_members_limits(
+    area, merchant, other_merchant, cashier, member_pass, now
+):
+    rules_for(area, max_scans_per_member_per_merchant_per_day=3, max_scans_per_member_per_hour=3)
+    card = member_pass.card_number
+    # given: a typo undone at once, and two real purchases (all within the hour, here)
+    typo = award(merchant, member_pass, 100_00, at=now, by=cashier, code=card)
+    services.undo_till_transaction(
+        merchant=merchant, transaction_id=typo.transaction_id, request_key=key(), by=cashier, now=now
+    )
+    for minutes in (1, 2):
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=minutes), by=cashier, code=card)
+
+    # when/then: the third real purchase is the last one the limits allow, per hour and here today
+    assert award(merchant, member_pass, 1000, at=now + timedelta(minutes=3), by=cashier, code=card).points_awarded
+    with pytest.raises(VelocityLimitExceeded) as error:
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=4), by=cashier, code=card)
+    assert error.value.limit in ("member", "member_merchant")
+
+
+def test_an_undo_counts_only_against_a_purchase_inside_the_limits_window(area, merchant, cashier, member_pass, now):
+    rules_for(
+        area, max_scans_per_member_per_hour=2, max_scans_per_member_per_merchant_per_day=0, undo_window_minutes=30
+    )
+    card = member_pass.card_number
+    # a purchase undone 20 minutes later: 70 minutes on, it has left the hour, and its undo gives no slot back
+    early = award(merchant, member_pass, 1000, at=now, by=cashier, code=card)
+    services.undo_till_transaction(
+        merchant=merchant,
+        transaction_id=early.transaction_id,
+        request_key=key(),
+        by=cashier,
+        now=now + timedelta(minutes=20),
+    )
+    later = now + timedelta(minutes=70)
+    for seconds in (0, 1):
+        award(merchant, member_pass, 1000, at=later + timedelta(seconds=seconds), by=cashier, code=card)
+
+    with pytest.raises(VelocityLimitExceeded) as error:
+        award(merchant, member_pass, 1000, at=later + timedelta(seconds=2), by=cashier, code=card)
+    assert error.value.limit == "member"
+
+
+def test_a_refund_does_not_give_a_slot_back(area, merchant, cashier, member_pass, now):
+    # A refund is a real purchase brought back later, not a cashier's mistake: it still counted as a visit with points.
+    rules_for(area, max_scans_per_member_per_merchant_per_day=1, max_scans_per_member_per_hour=0)
+    card = member_pass.card_number
+    first = award(merchant, member_pass, 1000, at=now, by=cashier, code=card)
+    services.refund_purchase(
+        merchant=merchant,
+        transaction_id=first.transaction_id,
+        refund_cents=1000,
+        request_key=key(),
+        by=cashier,
+        now=now,
+    )
+    with pytest.raises(VelocityLimitExceeded):
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=5), by=cashier, code=card)
+
+
+@pytest.mark.parametrize(
+    ("limit", "rules", "expected"),
+    [
+        (
+            "member_merchant",
+            {"max_scans_per_member_per_merchant_per_day": 2, "max_scans_per_member_per_hour": 0},
+            "This member has reached the maximum of 2 purchases with points at this shop per day. Points here "
+            "again tomorrow. Nothing was recorded: the purchase itself can go ahead, without points.",
+        ),
+        (
+            "member",
+            {"max_scans_per_member_per_hour": 2, "max_scans_per_member_per_merchant_per_day": 0},
+            "This member has reached the maximum of 2 purchases with points per hour, at all shops together. Points "
+            "again within the hour. Nothing was recorded: the purchase itself can go ahead, without points.",
+        ),
+    ],
+)
+def test_a_members_limit_says_which_limit_and_when_points_come_again(
+    area, merchant, cashier, member_pass, now, limit, rules, expected
+):
+    rules_for(area, **rules)
+    card = member_pass.card_number
+    for minutes in (0, 1):
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=minutes), by=cashier, code=card)
+
+    with translation.override("en"), pytest.raises(VelocityLimitExceeded) as error:
+        award(merchant, member_pass, 1000, at=now + timedelta(minutes=2), by=cashier, code=card)
+
+    assert (error.value.limit, error.value.maximum, error.value.message) == (limit, 2, expected)
+    assert TillTransaction.objects.count() == 2  # nothing recorded for the refused one
+
+
+def test_the_shops_and_the_tills_limits_say_so(area, merchant, cashier, now):
+    rules_for(area, max_scans_per_device_per_hour=1, max_scans_per_merchant_per_hour=2)
+    passes = [PassFactory(area=area) for _ in range(3)]
+    award(merchant, passes[0], 1000, at=now, by=cashier, device_id="till-1")
+    with translation.override("en"), pytest.raises(VelocityLimitExceeded) as device:
+        award(merchant, passes[1], 1000, at=now, by=cashier, device_id="till-1")
+    award(merchant, passes[1], 1000, at=now, by=cashier, device_id="till-2")
+    with translation.override("en"), pytest.raises(VelocityLimitExceeded) as shop:
+        award(merchant, passes[2], 1000, at=now, by=cashier, device_id="till-3")
+
+    assert device.value.message.startswith(
+        "This till has reached the maximum of 1 purchase with points per hour. Use another till, or try again"
+    )
+    assert shop.value.message.startswith("This shop has reached the maximum of 2 purchases with points per hour.")
+
+
 def test_velocity_per_merchant_and_per_till_device(area, merchant, cashier, now):
     rules_for(area, max_scans_per_device_per_hour=2, max_scans_per_merchant_per_hour=3)
     passes = [PassFactory(area=area) for _ in range(4)]

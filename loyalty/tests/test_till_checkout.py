@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from areas.tests.factories import MerchantFactory
 from loyalty import selectors, services
@@ -17,6 +18,8 @@ from loyalty.exceptions import (
     GiftCardWrongPin,
     InsufficientGiftCardBalance,
     InsufficientPoints,
+    InvalidAmount,
+    InvalidGiftCardPayment,
     InvalidPin,
     RewardNotAvailable,
     VoucherAlreadyUsed,
@@ -102,12 +105,16 @@ def test_a_reward_at_the_till_spends_points_and_the_rest_earns(area, merchant, c
 
 
 def test_a_reward_needs_enough_points_and_nothing_is_written_otherwise(area, merchant, cashier, member_pass, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 120)
     reward = Reward.objects.create(area=area, title="Taart", cost_points=500, value_cents=1500)
 
-    with pytest.raises(InsufficientPoints):
+    with translation.override("en"), pytest.raises(InsufficientPoints) as error:
         award(merchant, member_pass, 2000, at=now, by=cashier, reward_id=reward.pk)
 
-    assert not TillTransaction.objects.exists()
+    # what the cashier tells the member: what the reward costs, what the pass has
+    assert error.value.message == "Not enough points: this reward costs 500 points and the pass has 120."
+    assert (error.value.needed, error.value.available) == (500, 120)
+    assert TillTransaction.objects.count() == 1  # the earlier purchase only
 
 
 def test_another_merchants_reward_cannot_be_redeemed_here(area, merchant, cashier, member_pass, now):
@@ -118,6 +125,7 @@ def test_another_merchants_reward_cannot_be_redeemed_here(area, merchant, cashie
         award(merchant, member_pass, 2000, at=now, by=cashier, reward_id=reward.pk)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_printed_card_spends_only_with_its_pin(area, merchant, cashier, member_pass, now):
     _earn(merchant, member_pass, cashier, now - timedelta(days=1), 80)
     reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)
@@ -215,6 +223,28 @@ def test_a_chosen_reward_is_a_voucher_whose_points_the_till_records(area, mercha
     purchase = TillTransaction.objects.get(pk=result.transaction_id)
     assert (purchase.voucher_cents, purchase.points_spent, purchase.reward_id) == (300, 50, reward.pk)
     assert result.balance == 80 - 50 + 7  # the points went when the reward was chosen, not again now
+    # the till names the reward chosen in the app (nothing is spent now); one chosen at the till is not so
+    assert (result.reward_chosen_in_app, result.reward_title, result.points_spent) == (True, "Koffie", 50)
+    tea = Reward.objects.create(area=area, title="Thee", cost_points=20, value_cents=200)
+    at_till = award(merchant, member_pass, 1000, at=now + timedelta(minutes=6), by=cashier, reward_id=tea.pk)
+    assert (at_till.reward_chosen_in_app, at_till.reward_title, at_till.points_spent) == (False, "Thee", 20)
+
+
+def test_a_reward_chosen_in_app_is_not_counted_again_in_the_days_figures(area, merchant, cashier, member_pass, now):
+    _earn(merchant, member_pass, cashier, now - timedelta(days=1), 80)
+    reward = Reward.objects.create(area=area, title="Koffie", cost_points=50, value_cents=300)
+    voucher = services.choose_reward(
+        pass_id=member_pass.pk, reward_id=reward.pk, by=member_pass.member, request_key=key(), now=now
+    )
+
+    award(merchant, member_pass, 1000, at=now + timedelta(minutes=5), by=cashier, voucher_code=voucher.code)
+
+    summary = selectors.till_summary(merchant, now.date())
+    # the day's points are those the till gave (7 on the 7 euros paid in money), not less the reward's 50
+    assert (summary["count"], summary["points"], summary["voucher_cents"], summary["reward_cents"]) == (1, 7, 300, 0)
+    # the member's points went once, in the app
+    spends = LedgerEntry.objects.filter(member_pass=member_pass, kind=EntryKind.SPEND)
+    assert [entry.points for entry in spends] == [-50]
 
 
 def test_the_best_campaign_adds_its_points_and_is_recorded(area, merchant, cashier, member_pass, now):
@@ -242,6 +272,23 @@ def test_a_segment_campaign_only_counts_for_members_who_consented(area, merchant
 
     give_consent(subject=member_pass.member, area=area, purpose_code="marketing", method="settings", language="nl")
     assert award(merchant, member_pass, 2000, at=now + timedelta(minutes=1), by=cashier).campaign_points == 20
+
+
+def test_a_gift_card_cannot_pay_more_than_is_left_to_pay_and_says_how_much_is_left(
+    area, merchant, cashier, member_pass, manager, now
+):
+    voucher = _voucher(area, manager, now)
+    services.sell_gift_card(
+        area=area, amount_cents=5000, by=manager, request_key=key(), member_pass=member_pass, now=now
+    )
+
+    with translation.override("en"), pytest.raises(InvalidGiftCardPayment) as error:
+        award(merchant, member_pass, 4000, at=now, by=cashier, voucher_code=voucher.code, giftcard_cents=4500)
+
+    # 40.00 less the voucher's 5.00
+    assert error.value.message == "The gift card cannot pay more than what is left to pay: €35.00."
+    assert isinstance(error.value, InvalidAmount)  # the API answers as for any wrong amount
+    assert not TillTransaction.objects.exists()
 
 
 def test_no_campaign_points_on_what_a_gift_card_paid(area, merchant, cashier, member_pass, manager, now):

@@ -18,10 +18,10 @@ from agora.money import csv_euros, format_euros
 from areas.tests.factories import StaffMembershipFactory, UserFactory
 from loyalty import services, totp
 from loyalty.codes import group_voucher_code, new_voucher_code
-from loyalty.models import TillTransaction
+from loyalty.models import Reward, TillTransaction
 from privacy.tests.factories import with_totp
 
-from .factories import recognisable
+from .factories import recognisable, rules_for
 from .giftcard_factories import sell
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -93,6 +93,68 @@ def test_an_error_in_the_folded_away_fields_puts_the_cursor_there(
 
     assert message in page
     assert autofocused(page) == [field] and otherwise_is_open(page)
+
+
+def test_a_gift_card_paying_more_than_the_amount_is_said_on_the_gift_card_with_the_cursor_there(
+    till_client, area, merchant, member_pass
+):
+    sell(area, 5000, at=timezone.now() - timedelta(hours=1), member_pass=member_pass)
+
+    response = post(till_client, merchant, code=current_code(member_pass), amount="40,00", giftcard="45")
+
+    form, page = response.context["form"], response.content.decode()
+    assert form.errors["giftcard"] == ["The gift card cannot pay more than what is left to pay: €40.00."]
+    assert "amount" not in form.errors
+    assert autofocused(page) == ["giftcard"] and otherwise_is_open(page)
+    assert not TillTransaction.objects.exists()
+
+
+def test_too_few_points_for_a_reward_says_what_it_costs_and_what_the_pass_has(till_client, area, merchant, member_pass):
+    post(till_client, merchant, code=member_pass.card_number, amount="12,00")
+    reward = Reward.objects.create(area=area, title="Taart", cost_points=500, value_cents=1500)
+
+    response = post(till_client, merchant, code=current_code(member_pass), amount="20", reward=str(reward.pk))
+
+    assert response.context["form"].errors["reward"] == [
+        "Not enough points: this reward costs 500 points and the pass has 12."
+    ]
+    assert autofocused(response.content.decode()) == ["reward"]
+
+
+def test_a_reward_chosen_in_the_app_is_named_at_the_till_without_spending_points_now(
+    till_client, area, merchant, member_pass
+):
+    post(till_client, merchant, code=member_pass.card_number, amount="300,00")
+    reward = Reward.objects.create(area=area, title="2 hours free parking", cost_points=300, value_cents=400)
+    voucher = services.choose_reward(
+        pass_id=member_pass.pk, reward_id=reward.pk, by=member_pass.member, request_key=uuid.uuid4()
+    )
+
+    page = post(till_client, merchant, code=current_code(member_pass), amount="10,00", voucher_code=voucher.code)
+    page = page.content.decode()
+
+    result = page[page.index("data-result") : page.index("data-till-form")]
+    assert "Reward: 2 hours free parking, chosen in the app" in result
+    assert "spent on the reward" not in result and "300" not in result
+    assert "New balance: <strong>6</strong> points" in result  # 300 − 300 in the app, + 6 on the €6.00 paid now
+    # a reward chosen at the till does spend its points now, and says so
+    tea = Reward.objects.create(area=area, title="Tea", cost_points=5, value_cents=200)
+    services.set_pin(pass_id=member_pass.pk, pin="4711", by=member_pass.member)
+    page = post(till_client, merchant, code=member_pass.card_number, amount="10,00", reward=str(tea.pk), pin="4711")
+    assert "5 points spent on the reward." in page.content.decode()
+
+
+def test_a_members_daily_limit_at_the_shop_says_so_at_the_till(till_client, area, merchant, member_pass):
+    rules_for(area, max_scans_per_member_per_merchant_per_day=1)
+    post(till_client, merchant, code=member_pass.card_number, amount="5")
+
+    page = post(till_client, merchant, code=member_pass.card_number, amount="5").content.decode()
+
+    assert (
+        "This member has reached the maximum of 1 purchase with points at this shop per day. Points here again "
+        "tomorrow. Nothing was recorded: the purchase itself can go ahead, without points."
+    ) in page.replace("&#x27;", "'")
+    assert TillTransaction.objects.count() == 1
 
 
 def test_a_printed_card_without_a_pin_puts_the_cursor_in_the_pin(till_client, merchant, member_pass):
