@@ -64,6 +64,7 @@ from .models import (
     EntryKind,
     Funder,
     GiftCard,
+    GiftCardChange,
     GiftCardEntry,
     GiftCardEntryKind,
     LedgerEntry,
@@ -1042,6 +1043,8 @@ def wipe_passes(scope: WipeScope) -> None:
         (SettlementStatement, Q(area_id__in=in_areas)),
         # The webshop's points per merchant hang off ledger entries: they go before the entries.
         (OnlinePointsShare, Q(entry__member_pass__in=pass_ids) | Q(merchant__area_id__in=in_areas)),
+        # A card's blocks and PIN locks (the desk's), then its entries, then the card.
+        (GiftCardChange, Q(card__area_id__in=in_areas) | Q(card__member_pass__in=pass_ids) | Q(by__in=users)),
         (GiftCardEntry, Q(card__area_id__in=in_areas) | Q(card__member_pass__in=pass_ids)),
         (GiftCard, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
         (Voucher, Q(area_id__in=in_areas) | Q(member_pass__in=pass_ids)),
@@ -1066,7 +1069,7 @@ def wipe_passes(scope: WipeScope) -> None:
     # Statement by statement, in an order the PROTECT checks of `delete_many` accept (the raw deletes of the
     # append-only tables are checked by the database at commit).
     # corrections, payments, statements, webshop shares, gift cards; then vouchers, rewards, campaigns
-    first, later = offers[:6], offers[6:]
+    first, later = offers[:7], offers[7:]
     # Vouchers point at ledger entries and till transactions: let go of them first (vouchers are not append-only).
     Voucher._base_manager.filter(later[0][1]).update(spend_entry=None, redeemed_by=None, redeemed_at=None)
     for model, condition in first:

@@ -262,6 +262,7 @@ def test_merchants_of_another_area_are_refused(area, flemish_area, merchant, now
     assert not Campaign.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 @pytest.mark.parametrize("where", ["whole area", "sectors only", "merchants and a sector"])
 def test_a_campaign_the_merchants_pay_for_must_name_them(area, merchant, now, where):
     """The settlement charges each merchant its campaign points: the whole area or a sector would make merchants

@@ -77,7 +77,7 @@ def test_a_member_gets_the_email_in_their_language_and_the_areas_time_zone(point
     # then: seven days from the 10th, not from the 9th
     (message,) = mailoutbox
     assert message.subject == f"Your parcel is ready at {point.name}"
-    assert "June 17, 2026" in message.body and "Your pickup code:" in message.body
+    assert "17 June 2026" in message.body and "Your pickup code:" in message.body
 
 
 def test_the_ready_notice_goes_once_however_often_the_task_runs(point, staff, now, mailoutbox):
