@@ -369,3 +369,80 @@ def test_a_staff_members_own_pages_open_under_their_name_and_close_as_a_menu_doe
     page.locator(".site-nav__personal").get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(re.compile(r"/nl/"))
     assert page.get_by_role("link", name="Inloggen").is_visible()
+
+
+def _a_member_whose_phone_keeps_the_pass_and_history(site, browser, area):
+    """A member with one purchase, who opened the pass and the history online: the service worker keeps both."""
+    from loyalty.tests.factories import award, cashier_for
+
+    shopper = verified(UserFactory(first_name="Sanne"))
+    member_pass = services.join_pass(user=shopper, area=area)
+    merchant = MerchantFactory(area=area, trade_name="Kaashandel De Vries")
+    cashier = cashier_for(merchant)
+    award(merchant, member_pass, 2000, at=datetime.now(UTC) - timedelta(hours=1), by=cashier)
+    page = new_page(browser)
+    log_in(page, site, shopper, next_url="/nl/mijn/")
+    shown_code(page)
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+    page.goto(f"{site}/nl/mijn/history/")
+    page.evaluate(WAIT_FOR_OFFLINE_COPY)
+    kept_at = datetime.now(UTC)
+    return page, member_pass, merchant, cashier, kept_at
+
+
+# The service worker fetches the pages: a route on the context sees its requests (a page's route would not).
+def test_a_slow_server_keeps_the_history_waiting_for_the_fresh_page_not_the_pass(site, browser, area):
+    from loyalty.tests.factories import award
+
+    # given: a phone that kept the history, and a purchase made since
+    page, member_pass, merchant, cashier, _kept_at = _a_member_whose_phone_keeps_the_pass_and_history(
+        site, browser, area
+    )
+    award(merchant, member_pass, 5500, at=datetime.now(UTC), by=cashier)
+    newest = f"+{member_pass.entries.order_by('-occurred_at', '-pk').first().points}"
+
+    # when: the server takes 5 s to answer the history (longer than the pass waits at the till)
+    def slowly(route):
+        time.sleep(5)
+        route.continue_()
+
+    page.context.route(re.compile(r"/nl/mijn/history/$"), slowly)
+    started = time.monotonic()
+    page.goto(f"{site}/nl/mijn/history/", timeout=30_000)
+
+    # then: the fresh history, after the wait: not the saved copy, and not the pass under the history's address
+    assert time.monotonic() - started >= 5
+    assert page.locator("[data-pass]").count() == 0
+    assert page.locator(".history__points").first.inner_text().split()[0] == newest
+    assert page.locator("[data-saved-copy]").count() == 0
+
+
+def test_an_unreachable_server_shows_a_pages_own_saved_copy_with_its_time_or_the_offline_page(site, browser, area):
+    from loyalty.tests.factories import award
+
+    # given: a phone that kept the pass and the history (not the rewards), and a purchase made since
+    page, member_pass, merchant, cashier, kept_at = _a_member_whose_phone_keeps_the_pass_and_history(
+        site, browser, area
+    )
+    kept = member_pass.entries.order_by("-occurred_at", "-pk").first().points
+    award(merchant, member_pass, 5500, at=datetime.now(UTC), by=cashier)
+
+    # when: the phone counts as online, but the server does not answer
+    page.context.route(re.compile(r"/nl/mijn/"), lambda route: route.abort("connectionrefused"))
+
+    # then: the history is its own saved copy, saying so and from when
+    page.goto(f"{site}/nl/mijn/history/")
+    assert page.locator("[data-pass]").count() == 0
+    assert page.locator(".history__points").first.inner_text().split()[0] == f"+{kept}"
+    note = page.locator("[data-saved-copy]")
+    assert note.is_visible()
+    saved_at = datetime.fromisoformat(note.locator("time").get_attribute("datetime").replace("Z", "+00:00"))
+    assert abs(saved_at - kept_at) < timedelta(minutes=1)
+    # a page the phone never kept is the offline page, not the pass under the rewards' address
+    page.goto(f"{site}/nl/mijn/rewards/")
+    assert page.locator("[data-pass]").count() == 0
+    assert page.get_by_role("heading", name="Je bent offline").is_visible()
+    # the pass itself still falls back on its saved copy, without the note (it says as of when its balance is)
+    page.goto(f"{site}/nl/mijn/")
+    assert shown_code(page)
+    assert page.locator("[data-saved-copy]").count() == 0
