@@ -84,14 +84,24 @@ class ServiceErrorsMixin:
 
 
 class ProfileForm(ConsentChoicesMixin, ServiceErrorsMixin, forms.Form):
-    """The two optional profile fields, on joining and after (changed, or cleared by leaving them empty:
-    `services.update_pass_profile`). The service checks the postcode (and keeps its 4 digits only); its errors come
-    back on the fields.
+    """The member's optional first name (the account's) and the two optional profile fields, on joining and after
+    (changed, or cleared by leaving them empty: `services.update_pass_profile`). The service checks the postcode (and
+    keeps its 4 digits only); its errors come back on the fields.
 
     They serve one purpose (`PROFILE_PURPOSE`) and are kept only with its consent: given before in this area, or
     ticked with them (a box among `consents`, the person's choices in the area). Without it they must stay empty.
     """
 
+    first_name = forms.CharField(
+        label=_("Your first name (optional)"),
+        required=False,
+        max_length=150,
+        help_text=_(
+            "The shops you visit see it at the till only if you let them recognise you (your privacy choices). "
+            "We also greet you with it in our e-mails."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
     postcode = forms.CharField(
         label=_("The 4 digits of your postcode (optional)"),
         required=False,

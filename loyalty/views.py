@@ -142,7 +142,12 @@ def join(request):
         return redirect("loyalty:pass")
     choices = consents_for(request.user, area)
     terms_version = contract.version if contract else None
-    form = JoinForm(request.POST or None, consents=choices, terms_version=terms_version)
+    form = JoinForm(
+        request.POST or None,
+        initial={"first_name": request.user.first_name},
+        consents=choices,
+        terms_version=terms_version,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.join_pass(
@@ -153,10 +158,11 @@ def join(request):
                 consents=form.ticked_consents(),
                 terms_version=form.cleaned_data["terms_version"],
                 language=get_language(),
+                first_name=form.cleaned_data["first_name"],
             )
         except JoinTextChanged as error:
             messages.warning(request, error.message)
-            profile = {name: form.cleaned_data[name] for name in ("postcode", "age_band")}
+            profile = {name: form.cleaned_data[name] for name in ("first_name", "postcode", "age_band")}
             form = JoinForm(initial=profile, consents=choices, terms_version=terms_version)
         except ApplicationError as error:
             form.add_service_error(error)
@@ -181,7 +187,11 @@ def profile(request):
     if member_pass is None:
         return redirect("loyalty:join")
     choices = [choice for choice in consents_for(request.user, area) if choice.purpose.code == PROFILE_PURPOSE]
-    initial = {"postcode": member_pass.postcode, "age_band": member_pass.age_band}
+    initial = {
+        "first_name": request.user.first_name,
+        "postcode": member_pass.postcode,
+        "age_band": member_pass.age_band,
+    }
     form = ProfileForm(request.POST or None, initial=initial, consents=choices)
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,6 +202,7 @@ def profile(request):
                 age_band=form.cleaned_data["age_band"],
                 consents=form.ticked_consents(),
                 language=get_language(),
+                first_name=form.cleaned_data["first_name"],
             )
         except JoinTextChanged:
             messages.warning(request, _("This text has just changed. Please read it again before you decide."))
@@ -199,7 +210,8 @@ def profile(request):
         except ApplicationError as error:
             form.add_service_error(error)
         else:
-            if form.cleaned_data["postcode"] or form.cleaned_data["age_band"]:
+            had_profile = member_pass.postcode or member_pass.age_band
+            if form.cleaned_data["postcode"] or form.cleaned_data["age_band"] or not had_profile:
                 messages.success(request, _("Your details are saved."))
             else:
                 messages.success(request, _("Your postcode and age group are removed from your pass."))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can
+from accounts.services import clean_first_name, set_first_name
 from privacy.exceptions import ConsentTextChanged, PurposeNotOffered, UnknownPurpose
 from privacy.models import AuditAction, CollectionMethod, ConsentEvent, ConsentState, Purpose, PurposeVersion
 from privacy.selectors import published_purposes
@@ -71,6 +72,7 @@ def join_pass(
     consents: Mapping[str, int | None] | None = None,
     terms_version: int | None = None,
     language: str = "",
+    first_name: str | None = None,
     now: datetime | None = None,
 ) -> Pass:
     """The person's pass in this area, made on the first call (with the welcome bonus as an earn entry), noting the
@@ -80,13 +82,17 @@ def join_pass(
     through privacy's `give_consent` in the pass's own transaction, so a join that fails records none.
     `terms_version` is the version of the terms the page showed. Idempotent per person and area: a second call, or a
     concurrent one, returns the same pass unchanged and records nothing. The profile fields are stored only when
-    given. Raises ProgrammeClosed, InvalidProfile, JoinTextChanged (the terms or a consent's text changed since shown).
+    given; `first_name` (None: unchanged), the account's, with them (`accounts.services.set_first_name`). Raises
+    ProgrammeClosed, InvalidProfile, InvalidFirstName, JoinTextChanged (the terms or a consent's text changed since
+    shown).
     """
     if existing := Pass.objects.filter(area=area, member=user).first():
         return existing
     if not area.is_active:
         raise ProgrammeClosed()
     postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
+    if first_name is not None:
+        clean_first_name(first_name)
     terms = _current_terms()
     if terms_version is not None and (terms is None or terms.version != terms_version):
         raise JoinTextChanged()
@@ -118,6 +124,8 @@ def join_pass(
                         by=user,
                     )
                 _give_consents(user, area, consents or {}, language)
+                if first_name is not None:
+                    set_first_name(user=user, first_name=first_name)
                 return member_pass
         except IntegrityError:
             # Either the person joined at the same moment elsewhere (the unique pair), or the random
@@ -161,14 +169,19 @@ def update_pass_profile(
     age_band: str = "",
     consents: Mapping[str, int | None] | None = None,
     language: str = "",
+    first_name: str | None = None,
 ) -> Pass:
-    """The member changes (or clears, with "") the optional profile fields. Only the member may.
+    """The member changes (or clears, with "") the optional profile fields, and with them their first name (None:
+    unchanged; `accounts.services.set_first_name`). Only the member may.
 
     `consents`: purposes ticked with the fields (the profile's own, `PROFILE_PURPOSE`), each with the text version
     shown; given through privacy's `give_consent` in the same transaction, as on joining. Raises InvalidProfile,
-    PassNotFound, NotAllowed, JoinTextChanged (a consent's text changed since shown: nothing is saved).
+    InvalidFirstName, PassNotFound, NotAllowed, JoinTextChanged (a consent's text changed since shown: nothing is
+    saved).
     """
     postcode, age_band = clean_profile(postcode=postcode, age_band=age_band)
+    if first_name is not None:
+        clean_first_name(first_name)
     member_pass = lock_pass(pk=pass_id)
     if member_pass is None:
         raise PassNotFound()
@@ -177,6 +190,8 @@ def update_pass_profile(
     _give_consents(by, member_pass.area, consents or {}, language, method=CollectionMethod.SETTINGS)
     Pass.objects.filter(pk=pass_id).update(postcode=postcode, age_band=age_band)
     member_pass.postcode, member_pass.age_band = postcode, age_band
+    if first_name is not None:
+        set_first_name(user=by, first_name=first_name)
     return member_pass
 
 

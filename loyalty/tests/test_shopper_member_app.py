@@ -12,7 +12,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from areas.tests.factories import UserFactory
+from areas.tests.factories import MerchantFactory, UserFactory
 from loyalty import services
 from loyalty.models import Pass, TillTransaction, VoucherKind
 from privacy.models import PurposeVersion
@@ -78,6 +78,41 @@ def test_the_profile_page_asks_for_the_consent_with_the_fields(client, area, mem
     assert saved.status_code == 302 and _profile(member) == ("3811", "")
     page = client.get(reverse("loyalty:profile")).content.decode()
     assert 'name="consent_analytics"' not in page and "removed from your pass at once" in page
+
+
+def test_a_member_gives_the_first_name_the_till_shows_when_they_let_shops_recognise_them(client, area, now):
+    from django.contrib.auth import get_user_model
+
+    person = UserFactory(first_name="")
+    client.force_login(person)
+    page = client.get(reverse("loyalty:join")).content.decode()
+    assert 'name="first_name"' in page and "only if you let them recognise you" in page
+
+    # when: they join with their first name and let the shops recognise them
+    response = client.post(
+        reverse("loyalty:join"),
+        {
+            "first_name": "  Sanne ",
+            "terms_version": _version("operate_pass"),
+            "consent_share_with_merchants": "on",
+            "consent_share_with_merchants_version": _version("share_with_merchants"),
+        },
+    )
+
+    # then: the account has the name, and the till greets them by it
+    assert response.status_code == 302
+    assert get_user_model().objects.get(pk=person.pk).first_name == "Sanne"
+    member_pass = Pass.objects.get(member=person)
+    merchant = MerchantFactory(area=area)
+    result = award(merchant, member_pass, 1000, at=timezone.now(), by=cashier_for(merchant))
+    assert result.member_first_name == "Sanne"
+
+    # and on the profile page they change it, or take it away
+    assert 'value="Sanne"' in client.get(reverse("loyalty:profile")).content.decode()
+    client.post(reverse("loyalty:profile"), {"first_name": "Sanna"})
+    assert get_user_model().objects.get(pk=person.pk).first_name == "Sanna"
+    client.post(reverse("loyalty:profile"), {"first_name": ""})
+    assert get_user_model().objects.get(pk=person.pk).first_name == ""
 
 
 # --- 4. An empty gift card says it is used up --------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Errors raised by the accounts services."""
 
+from django.utils.translation import gettext as _
+
 from agora.exceptions import ApplicationError
 
 
@@ -17,3 +19,11 @@ class SecondFactorNotSetUp(ApplicationError):
 
 class SecondFactorInvalid(ApplicationError):
     """The one-time code is missing, wrong or already used."""
+
+
+class InvalidFirstName(ApplicationError):
+    """A first name longer than an account keeps; `errors` says so on the field `first_name`."""
+
+    def __init__(self):
+        message = _("A first name has at most %(max)s characters.") % {"max": 150}
+        super().__init__(message, errors={"first_name": [message]})

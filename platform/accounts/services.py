@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from .exceptions import EmailNotVerified, InvalidCredentials, SecondFactorInvalid, SecondFactorNotSetUp
+from .exceptions import (
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidFirstName,
+    SecondFactorInvalid,
+    SecondFactorNotSetUp,
+)
 from .permissions import has_staff_role
 
 
@@ -39,3 +45,23 @@ def obtain_api_token(*, request, email: str, password: str, otp_code: str = "") 
             raise SecondFactorInvalid(_("Enter the current code from your authenticator app."))
     token, _created = Token.objects.get_or_create(user=user)
     return token
+
+
+#: The longest first name kept (`User.first_name`).
+FIRST_NAME_MAX = 150
+
+
+def clean_first_name(first_name: str) -> str:
+    """A typed first name with its spaces tidied; "" keeps none. Raises InvalidFirstName when it is too long."""
+    first_name = " ".join((first_name or "").split())
+    if len(first_name) > FIRST_NAME_MAX:
+        raise InvalidFirstName()
+    return first_name
+
+
+def set_first_name(*, user, first_name: str) -> None:
+    """The person's own first name ("" removes it): greetings in e-mails, and at the till of a shop only when they
+    let the shops they visit recognise them (loyalty's `share_with_merchants`). Raises InvalidFirstName."""
+    first_name = clean_first_name(first_name)
+    get_user_model().objects.filter(pk=user.pk).update(first_name=first_name)
+    user.first_name = first_name
