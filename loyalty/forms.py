@@ -106,14 +106,19 @@ class ProfileForm(ConsentChoicesMixin, ServiceErrorsMixin, forms.Form):
         label=_("The 4 digits of your postcode (optional)"),
         required=False,
         max_length=10,
-        help_text=_("Only the digits, for example 3811. We never ask for your street or house number."),
+        help_text=_("Only the digits. We never ask for your street or house number."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
     )
     age_band = forms.ChoiceField(label=_("Your age group (optional)"), required=False, choices=())
 
-    def __init__(self, *args, consents: list, **kwargs):
-        """`consents`: the person's choices in this area (`privacy.selectors.consents_for`) that the form offers."""
+    def __init__(self, *args, consents: list, postcode_example: str = "", **kwargs):
+        """`consents`: the person's choices in this area (`privacy.selectors.consents_for`) that the form offers;
+        `postcode_example`: four digits of a postcode of the area (`areas.selectors.local_postcode_digits`)."""
         super().__init__(*args, **kwargs)
+        if postcode_example:
+            self.fields["postcode"].help_text = _(
+                "Only the digits, for example %(example)s. We never ask for your street or house number."
+            ) % {"example": postcode_example}
         self.fields["age_band"].choices = age_band_choices()
         self.add_consent_fields(current=consents)
 
@@ -150,7 +155,7 @@ class JoinForm(ProfileForm):
 
     def __init__(self, *args, consents: list | None = None, terms_version: int | None = None, **kwargs):
         """`consents`: the person's choices in this area (`privacy.selectors.consents_for`); `terms_version`: the
-        version of the terms on the page."""
+        version of the terms on the page; the rest as ProfileForm."""
         super().__init__(*args, consents=consents, **kwargs)
         self.fields["terms_version"].initial = terms_version
 

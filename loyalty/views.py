@@ -32,6 +32,7 @@ from accounts.permissions import get_for_action_or_404, is_platform_admin, membe
 from agora.exceptions import ApplicationError
 from agora.money import format_euros, format_signed_euros
 from areas.models import Merchant, ShoppingArea
+from areas.selectors import local_postcode_digits
 from privacy.selectors import consents_for, published_purposes
 
 from . import icons, selectors, services, totp
@@ -142,11 +143,13 @@ def join(request):
         return redirect("loyalty:pass")
     choices = consents_for(request.user, area)
     terms_version = contract.version if contract else None
+    example = local_postcode_digits(area)
     form = JoinForm(
         request.POST or None,
         initial={"first_name": request.user.first_name},
         consents=choices,
         terms_version=terms_version,
+        postcode_example=example,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +166,7 @@ def join(request):
         except JoinTextChanged as error:
             messages.warning(request, error.message)
             profile = {name: form.cleaned_data[name] for name in ("first_name", "postcode", "age_band")}
-            form = JoinForm(initial=profile, consents=choices, terms_version=terms_version)
+            form = JoinForm(initial=profile, consents=choices, terms_version=terms_version, postcode_example=example)
         except ApplicationError as error:
             form.add_service_error(error)
         else:
@@ -192,7 +195,9 @@ def profile(request):
         "postcode": member_pass.postcode,
         "age_band": member_pass.age_band,
     }
-    form = ProfileForm(request.POST or None, initial=initial, consents=choices)
+    form = ProfileForm(
+        request.POST or None, initial=initial, consents=choices, postcode_example=local_postcode_digits(area)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_pass_profile(

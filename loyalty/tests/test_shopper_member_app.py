@@ -115,6 +115,17 @@ def test_a_member_gives_the_first_name_the_till_shows_when_they_let_shops_recogn
     assert get_user_model().objects.get(pk=person.pk).first_name == ""
 
 
+def test_the_postcode_example_is_one_of_the_areas_own(client, area, flemish_area):
+    from areas.selectors import local_postcode_digits
+
+    MerchantFactory(area=area, postcode="3817 AB")
+    client.force_login(UserFactory())
+    assert "Only the digits, for example 3817." in client.get(reverse("loyalty:join")).content.decode()
+    # an area without merchants yet: an example of its country (a Flemish one for Mechelen, not Amersfoort's)
+    flemish_area.merchants.all().delete()
+    assert local_postcode_digits(flemish_area) == "2800"
+
+
 # --- 4. An empty gift card says it is used up --------------------------------------------------------------------
 
 

@@ -248,3 +248,16 @@ def hours_between(area: ShoppingArea, start: dt.date, end: dt.date) -> dict[int,
         }
         for merchant in merchants
     }
+
+
+#: A postcode's digits as an example, when an area has no merchants yet.
+POSTCODE_EXAMPLES = {"NL": "3811", "BE": "2800"}
+
+
+def local_postcode_digits(area: ShoppingArea) -> str:
+    """The four digits of a postcode in the area (its first merchant's; else an example of its country): for
+    examples on forms that ask for postcode digits. One query."""
+    postcode = Merchant.objects.filter(area=area).exclude(postcode="").order_by("pk").values_list("postcode", flat=True)
+    first = postcode.first()
+    digits = "".join(character for character in (first or "") if character.isdigit())[:4]
+    return digits if len(digits) == 4 else POSTCODE_EXAMPLES.get(area.country, "3811")
