@@ -150,7 +150,7 @@ class InsufficientPoints(LoyaltyError):
 
     @classmethod
     def for_reward(cls, *, needed: int, available: int) -> InsufficientPoints:
-        """The refusal of a reward at the till, saying what it costs and what the pass has, for the member."""
+        """The refusal of a reward at the till or in the app, saying what it costs and what the pass has."""
         message = ngettext(
             "Not enough points: this reward costs %(needed)s point and the pass has %(available)s.",
             "Not enough points: this reward costs %(needed)s points and the pass has %(available)s.",

@@ -494,6 +494,18 @@ def is_guessable_pin(pin: str) -> bool:
     return len(steps) == 1 and steps <= {0, 1, 9}
 
 
+def refuse_guessable_pin(pin: str) -> None:
+    """A form's refusal of a PIN that is tried first (`is_guessable_pin`): the member's own and the desk's."""
+    if pin and is_guessable_pin(pin):
+        raise forms.ValidationError(
+            _(
+                "This PIN is too easy to guess. Choose one that is not the same digit over and over (like 1111) "
+                "and not a run of digits (like 1234 or 4321)."
+            ),
+            code="guessable",
+        )
+
+
 class PinForm(ServiceErrorsMixin, forms.Form):
     """The member sets the PIN of the printed card (the service checks it: 4 to 6 digits). A PIN that is tried first
     (`is_guessable_pin`) is refused here, and the second PIN is compared only when it was typed."""
@@ -515,14 +527,7 @@ class PinForm(ServiceErrorsMixin, forms.Form):
         pin = self.cleaned_data["pin"].strip()
         if not pin.isdigit():
             raise forms.ValidationError(_("A PIN has 4 to 6 digits."), code="digits")
-        if is_guessable_pin(pin):
-            raise forms.ValidationError(
-                _(
-                    "This PIN is too easy to guess. Choose one that is not the same digit over and over (like 1111) "
-                    "and not a run of digits (like 1234 or 4321)."
-                ),
-                code="guessable",
-            )
+        refuse_guessable_pin(pin)
         return pin
 
     def clean(self):

@@ -15,7 +15,7 @@ from agora.exceptions import ApplicationError
 
 from .codes import parse_gift_card_number, parse_pass_code
 from .exceptions import value_range_message
-from .forms import AmountField, ServiceErrorsMixin, cleaned_pin
+from .forms import AmountField, ServiceErrorsMixin, cleaned_pin, refuse_guessable_pin
 from .models import GIFT_CARD_BLOCK_REASONS
 
 _NUMBER_ATTRS = {
@@ -98,7 +98,9 @@ class SellGiftCardForm(ServiceErrorsMixin, forms.Form):
             raise forms.ValidationError(error.message, code="invalid_pass") from error
 
     def clean_pin(self) -> str:
-        return cleaned_pin(self.cleaned_data["pin"])
+        pin = cleaned_pin(self.cleaned_data["pin"])
+        refuse_guessable_pin(pin)  # a new card's PIN (the till and the balance page check an existing one)
+        return pin
 
     def clean(self):
         data = super().clean()

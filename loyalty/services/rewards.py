@@ -85,7 +85,7 @@ def _choose(pass_id: int, reward_id: int, by, request_key: uuid.UUID, now: datet
         raise RewardOutOfStock()
     expire_overdue(member_pass, now)
     if member_pass.points_balance < reward.cost_points:
-        raise InsufficientPoints(needed=reward.cost_points, available=member_pass.points_balance)
+        raise InsufficientPoints.for_reward(needed=reward.cost_points, available=member_pass.points_balance)
     entry = debit(
         member_pass,
         points=reward.cost_points,

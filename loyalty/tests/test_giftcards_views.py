@@ -100,10 +100,12 @@ def test_desk_errors_are_shown_on_their_fields(desk_client, area):
     url = reverse("loyalty:desk_sell", args=[area.pk])
     response = desk_client.post(url, sale(amount="25"))  # no pass and no PIN
     assert response.status_code == 200 and "needs a PIN" in response.content.decode()
-    response = desk_client.post(url, sale(amount="2", pin="1234", pin_again="1234"))
+    response = desk_client.post(url, sale(amount="2", pin="4711", pin_again="4711"))
     assert response.context["form"].errors["amount"]
-    response = desk_client.post(url, sale(amount="25", pin="1234", pin_again="1243"))
+    response = desk_client.post(url, sale(amount="25", pin="4711", pin_again="4717"))
     assert response.context["form"].errors["pin_again"]
+    response = desk_client.post(url, sale(amount="25", pin="1111", pin_again="1111"))  # tried first by a finder
+    assert response.context["form"].errors["pin"][0].startswith("This PIN is too easy to guess.")
     response = desk_client.post(url, sale(amount="25", pass_number="123456789012"))
     assert response.context["form"].errors["pass_number"]
     assert not GiftCard.objects.exists()
@@ -167,7 +169,7 @@ def test_the_cursor_goes_to_the_first_field_in_error_else_to_the_value(desk_clie
     page = desk_client.post(url, sale(amount="20", pin="12", pin_again="12")).content.decode()
     assert autofocused(page) == ["pin"]
     assert 'aria-invalid="true"' in page.split('name="pin"')[1].split(">")[0]
-    page = desk_client.post(url, sale(amount="0", pin="1234", pin_again="1243")).content.decode()
+    page = desk_client.post(url, sale(amount="0", pin="4711", pin_again="4717")).content.decode()
     assert autofocused(page) == ["amount"]
 
 

@@ -82,7 +82,7 @@ def test_not_enough_points_says_so(app, area, member_pass):
 
     response = app.post(reverse("loyalty:reward_choose", args=[reward.pk]), {"request_key": uuid.uuid4()}, follow=True)
 
-    assert "Not enough points on this pass." in response.content.decode()
+    assert "Not enough points: this reward costs 100 points and the pass has 0." in response.content.decode()
     assert not Voucher.objects.exists()
 
 
