@@ -38,6 +38,12 @@ register(
 # deletes them (the next run leaves them out anyway, as their consent ends with the account).
 
 
+def _segment_name(code: str) -> str:
+    from .segments import SEGMENTS
+
+    return str(SEGMENTS.get(code, code))
+
+
 def _segment_rows_of(person):
     from .extract import subject_of
 
@@ -49,5 +55,7 @@ register(
     label=_("Your customer segment (from your visits, if you allowed analytics)"),
     subject_path=_segment_rows_of,
     fields=["segment", "cluster", "recency", "frequency", "monetary"],
+    # The segment by its name, as the campaign pages name it ("New (first visit in the last 90 days)", not rfm_new).
+    display={"segment": lambda assignment: _segment_name(assignment.segment)},
     on_erase="delete",
 )

@@ -93,3 +93,18 @@ def test_column_names_read_alike_in_the_download_and_on_the_page(exported):
     assert data["account.emailaddress"]["fields"]["primary"] == "primair"
     html = exported.get(PAGE.format(language="nl")).content.decode()
     assert "Primair" in _headers(html)  # the page capitalises every column name alike
+
+
+def test_a_customer_segment_is_named_as_the_campaign_pages_name_it(exported, person, area):
+    from analytics.extract import subject_of
+    from analytics.models import SegmentAssignment, SegmentRun
+
+    run = SegmentRun.objects.create(area=area, as_of=dt.date(2026, 11, 1))
+    SegmentAssignment.objects.create(
+        run=run, subject=subject_of(person.pseudonym), recency=5, frequency=1, monetary=2, segment="rfm_new", cluster=0
+    )
+
+    page = exported.get(PAGE.format(language="en")).content.decode()
+    assert "New (first visit in the last 90 days)" in page and "rfm_new" not in page
+    download = json.loads(exported.get(PAGE.format(language="en") + "?format=json").content)
+    assert "rfm_new" in json.dumps(download)  # the download keeps the stored value
