@@ -356,9 +356,17 @@ class CampaignVoucherForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
         initial=VoucherKind.FIXED,
         widget=forms.RadioSelect,
     )
-    value = AmountField(label=_("Value (€), for a fixed amount"), required=False)
+    value = AmountField(
+        label=_("Value (€), for a fixed amount"),
+        required=False,
+        error_messages={"too_large": _("That is more than a voucher can be worth.")},
+    )
     percent = WholeNumberField(label=_("Percentage, for a percentage"), min_value=1, max_value=100, required=False)
-    max_discount = AmountField(label=_("At most (€), for a percentage (optional)"), required=False)
+    max_discount = AmountField(
+        label=_("At most (€), for a percentage (optional)"),
+        required=False,
+        error_messages={"too_large": _("That is more than a voucher can take off.")},
+    )
     valid_days = WholeNumberField(label=_("Valid for (days)"), min_value=1, max_value=730, initial=30)
     batch = forms.CharField(
         label=_("Batch"),

@@ -205,6 +205,19 @@ def test_a_percentage_left_in_the_folded_away_field_does_not_block_a_fixed_amoun
     assert (voucher.kind, voucher.value_cents, voucher.percent) == (VoucherKind.FIXED, 500, 0)
 
 
+def test_a_huge_voucher_value_is_told_what_it_is_too_large_for_not_a_purchase(client, area, manager):
+    campaign = make_campaign(area, now=timezone.now(), name="Zomer")
+    url = reverse("loyalty:campaign_vouchers", args=[campaign.pk])
+    data = {"valid_days": "30", "batch": "1"}
+
+    fixed = client.post(url, {**data, "kind": VoucherKind.FIXED, "value": "99999999"})
+    percent = client.post(url, {**data, "kind": VoucherKind.PERCENT, "percent": "10", "max_discount": "99999999"})
+
+    assert fixed.context["form"].errors == {"value": ["That is more than a voucher can be worth."]}
+    assert percent.context["form"].errors == {"max_discount": ["That is more than a voucher can take off."]}
+    assert not Voucher.objects.exists()
+
+
 def test_an_amount_left_in_the_folded_away_field_does_not_block_a_percentage(client, area, manager):
     campaign = make_campaign(area, now=timezone.now())
     PassFactory(area=area)
