@@ -7,7 +7,7 @@ on these fields.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -18,17 +18,17 @@ from areas.models import Merchant, MerchantStatus
 
 from .forms_campaigns import EuroField, MappedErrorsMixin, WholeNumberField, _date_input, start_of_day, with_numbers
 from .models import Reward
+from .selectors import last_day
 from .services.rewards import REWARD_FIELDS
 
 
 def reward_days(reward: Reward, tz) -> tuple[date | None, date | None]:
-    """The reward's period as the form shows it: its first day, and its last (the day before an end at midnight,
-    else the day it ends on); None where it has no limit."""
+    """The reward's period as the form shows it: its first day, and its last (`selectors.last_day`); None where it
+    has no limit."""
     first = timezone.localtime(reward.valid_from, tz).date() if reward.valid_from else None
     last = None
     if reward.valid_until:
-        ends = timezone.localtime(reward.valid_until, tz)
-        last = ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
+        last = last_day(reward.valid_until, tz)
         if first is not None:
             last = max(last, first)
     return first, last

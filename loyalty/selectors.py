@@ -158,12 +158,17 @@ def entry_label(entry: LedgerEntry) -> str:
     return _label(entry)
 
 
+def last_day(ends_at: datetime, tz) -> date:
+    """The last local day of a period that ends at `ends_at` (exclusive): the day before an end at midnight, else the
+    day it ends on. Campaigns and rewards are entered as days and stored as ends at the next midnight."""
+    ends = timezone.localtime(ends_at, tz)
+    return ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
+
+
 def first_and_last_day(campaign: Campaign, tz) -> tuple[date, date]:
-    """The campaign's days as its form and its offer page show them: the last is the day before an end at midnight,
-    else the day it ends on."""
-    starts, ends = timezone.localtime(campaign.starts_at, tz), timezone.localtime(campaign.ends_at, tz)
-    last = ends.date() - timedelta(days=1) if ends.time() == time.min else ends.date()
-    return starts.date(), max(last, starts.date())
+    """The campaign's days as its form and its offer page show them (`last_day`)."""
+    first = timezone.localtime(campaign.starts_at, tz).date()
+    return first, max(last_day(campaign.ends_at, tz), first)
 
 
 HISTORY_PAGE = 50

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import time as dt_time
-from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -228,7 +227,7 @@ def _until(ends_at, tz) -> tuple[str, str]:
     ('Last day', '20 December 2026'); any other end shows its time ('Until', '21 December 2026, 18:00')."""
     local = timezone.localtime(ends_at, tz)
     if local.time() == dt_time.min:
-        return _("Last day"), date_format(local.date() - timedelta(days=1), "j F Y")
+        return _("Last day"), date_format(selectors.last_day(ends_at, tz), "j F Y")
     if local.time() >= dt_time(23, 59):  # 23:59 or 23:59:59: the end of that day
         return _("Last day"), date_format(local.date(), "j F Y")
     return _("Until"), _when(ends_at, tz, ending=True)
