@@ -27,6 +27,7 @@ from .forms_campaigns import CampaignVoucherForm
 from .models import (
     Campaign,
     GiftCard,
+    GiftCardChange,
     GiftCardEntry,
     LedgerEntry,
     LoyaltySettings,
@@ -486,6 +487,21 @@ class GiftCardAdmin(ReadOnlyAdmin):
         "sold_via",
         "failed_pin_attempts",
     )
+    readonly_fields = fields
+
+
+@admin.register(GiftCardChange)
+class GiftCardChangeAdmin(ReadOnlyAdmin):
+    """Blocks, unblocks and cleared PIN locks, as the desk made them (`services.giftcards.block_gift_card`, …)."""
+
+    view_action = "loyalty.sell_gift_cards"
+    change_action = "loyalty.sell_gift_cards"
+    list_display = ("occurred_at", "card", "kind", "reason", "by")
+    list_filter = ("kind",)
+    list_select_related = ("card", "by")
+    search_fields = ("=card__number",)
+    date_hierarchy = "occurred_at"
+    fields = ("card", "kind", "reason", "occurred_at", "by")
     readonly_fields = fields
 
 

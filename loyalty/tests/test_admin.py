@@ -12,6 +12,7 @@ from areas.tests.factories import StaffMembershipFactory, give_totp
 from loyalty import services
 from loyalty.models import (
     Campaign,
+    GiftCardChange,
     LedgerEntry,
     LoyaltySettings,
     OnlinePointsShare,
@@ -48,7 +49,7 @@ def test_every_loyalty_page_of_the_admin_renders(client, platform_admin, area, m
         order_ref="order-1",
         now=now,
     )
-    for model in (LoyaltySettings, Pass, LedgerEntry, TillTransaction, OnlinePointsShare):
+    for model in (LoyaltySettings, Pass, LedgerEntry, TillTransaction, OnlinePointsShare, GiftCardChange):
         url = reverse(f"admin:loyalty_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url
     shares = client.get(reverse("admin:loyalty_onlinepointsshare_changelist")).content.decode()
