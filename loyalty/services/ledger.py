@@ -486,7 +486,8 @@ def adjust_points(
                 raise InsufficientPoints(needed=-points, available=member_pass.points_balance)
             entry = debit(member_pass, points=-points, kind=EntryKind.ADJUST, **fields)
         log_access(
-            actor=by,
+            # The balance changes when the second manager approves: theirs is the click (the request is audited apart).
+            actor=approved_by or by,
             action=AuditAction.CHANGE,
             subject=member_pass.member,
             obj=member_pass,

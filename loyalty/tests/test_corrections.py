@@ -192,6 +192,9 @@ def test_every_step_is_audited_and_the_member_reads_why(member_pass, manager, se
         AuditEntry.objects.filter(subject=member_pass.member, action="change").values_list("actor", flat=True)
     )
     assert manager.pk in actors and second.pk in actors
+    # the balance changed at the second manager's click: the audit names them for it, not the one who asked
+    balance_changes = AuditEntry.objects.filter(subject=member_pass.member, action="change", fields=["points_balance"])
+    assert list(balance_changes.values_list("actor", flat=True)) == [second.pk]
     assert pass_history(member_pass).entries[0]["label"] == "Correction: Kassa lag eruit op 3 juni"
 
 
