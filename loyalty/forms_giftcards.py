@@ -127,6 +127,7 @@ class BlockGiftCardForm(ServiceErrorsMixin, forms.Form):
     """Blocking a card at the desk: why (lost, stolen, or another reason typed), for `services.block_gift_card`."""
 
     OTHER = "other"
+    OTHER_REASON_MIN = 5
 
     reason = forms.ChoiceField(
         label=_("Why is the card blocked?"),
@@ -140,8 +141,12 @@ class BlockGiftCardForm(ServiceErrorsMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("reason") == self.OTHER and not (data.get("other_reason") or "").strip():
+        typed = (data.get("other_reason") or "").strip()
+        if data.get("reason") == self.OTHER and not typed:
             self.add_error("other_reason", _("Type the reason."))
+        elif data.get("reason") == self.OTHER and len(typed) < self.OTHER_REASON_MIN:
+            message = _("Say in a few words why (at least %(min)s characters): the reason is read in the audit.")
+            self.add_error("other_reason", message % {"min": self.OTHER_REASON_MIN})
         return data
 
     @property

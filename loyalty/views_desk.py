@@ -132,6 +132,10 @@ def desk_gift_card(request, area_pk: int, card_pk: int):
     number, value, valid-until date and QR code."""
     area = _desk_area(request, area_pk)
     card = get_object_or_404(GiftCard.objects.select_related("member_pass"), area=area, pk=card_pk)
+    if card.status == GiftCardStatus.BLOCKED:
+        # A lost or stolen card is not printed again: whoever holds the first one could still pay with a copy.
+        messages.error(request, _("Gift card %(card)s is blocked: it is not printed again.") % {"card": card})
+        return _back_to_lookup(area, card)
     loaded = card.entries.filter(kind=GiftCardEntryKind.LOAD).values_list("amount_cents", flat=True).first() or 0
     return render(
         request,

@@ -215,6 +215,7 @@ def test_print_again_from_the_lookup_is_headed_as_a_reprint(desk_client, area, n
     heading = page.split("<h1>")[1].split("</h1>")[0]
     assert "Print the card again" in heading and "Gift card sold" not in page
     assert "€25.00 is left on it" in page
+    assert "it pays with the same number and PIN as before" in page and "Sell another" not in page
     assert (
         "Gift card sold" in desk_client.get(reverse("loyalty:desk_gift_card", args=[area.pk, card.pk])).content.decode()
     )
@@ -233,6 +234,8 @@ def test_the_desk_blocks_a_lost_card_then_unblocks_it_from_the_lookup(desk_clien
     assert autofocused(response.content.decode()) == ["reason"]
     response = desk_client.post(block, {"reason": "other", "other_reason": " "})
     assert response.status_code == 400 and response.context["block_form"].errors["other_reason"]
+    response = desk_client.post(block, {"reason": "other", "other_reason": " x "})  # read in the audit: say why
+    assert response.context["block_form"].errors["other_reason"][0].startswith("Say in a few words why")
     assert GiftCard.objects.get(pk=card.pk).status == GiftCardStatus.ACTIVE
 
     response = desk_client.post(block, {"reason": "lost"}, follow=True)
@@ -242,6 +245,11 @@ def test_the_desk_blocks_a_lost_card_then_unblocks_it_from_the_lookup(desk_clien
     history = page.split('id="changes-title"')[1]
     assert "Blocked" in history and "Lost" in history and manager.get_full_name() in history
     assert "Unblock this gift card" in page and "Block this gift card" not in page
+    # a lost card is not printed again: whoever found it could still pay with a copy
+    again = reverse("loyalty:desk_gift_card", args=[area.pk, card.pk]) + "?again=1"
+    assert f'href="{again}"' not in page
+    refused = desk_client.get(again, follow=True).content.decode()
+    assert f"Gift card {card} is blocked: it is not printed again." in refused and "giftcard__qr" not in refused
     # again (a second tab, a double click): nothing changes
     page = desk_client.post(block, {"reason": "stolen"}, follow=True).content.decode()
     assert "was blocked already: nothing changed" in page and GiftCardChange.objects.count() == 1
