@@ -100,7 +100,8 @@ class TillResult:
     when this is the stored answer to an earlier request with the same key. `daily_cap_points` is the area's
     daily maximum when it cut this purchase's points (0 when it did not), for the cashier to tell the member.
     `balance` is the balance the member's app shows, which leaves out points past their date that the night's
-    expiry has not taken yet (`selectors.pass_overview`).
+    expiry has not taken yet (`selectors.pass_overview`). `bonus_points`: of the points awarded, the bonus for a first
+    visit to this merchant (as `campaign_points` are a campaign's), for the cashier to say where they come from.
     """
 
     transaction_id: int
@@ -122,6 +123,7 @@ class TillResult:
     daily_cap_points: int = 0
     reward_title: str = ""
     reward_chosen_in_app: bool = False
+    bonus_points: int = 0
 
 
 def _result(
@@ -149,6 +151,7 @@ def _result(
         # A purchase's reward is at hand where it was just made (a reversal's would cost a query, and is not shown).
         reward_title=transaction_.reward.title if transaction_.reward_id and is_purchase else "",
         reward_chosen_in_app=bool(transaction_.reward_id and transaction_.voucher_id),
+        bonus_points=transaction_.bonus_points,
     )
 
 
@@ -676,6 +679,7 @@ def _award_unlocked(
             campaign_name=campaign.name if campaign else "",
             to_pay_cents=amount_cents,
             daily_cap_points=capped_at,
+            bonus_points=bonus,
         )
     return None
 

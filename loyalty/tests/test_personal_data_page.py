@@ -127,3 +127,18 @@ def test_the_download_keeps_the_stored_values_under_lower_case_names(client, mem
     [stored] = data["loyalty.voucher"]["rows"]
     assert (stored["code"], stored["value_cents"], stored["percent"]) == (voucher.code, 400, 0)
     assert data["loyalty.pass"]["rows"][0]["card_number"] == member_pass.card_number
+
+
+def test_entries_are_listed_by_when_they_happened_not_by_when_they_were_written(
+    client, area, merchant, cashier, member, now
+):
+    # given: the later purchase is written first (a till that was offline sends its scans late, the demo seeds so)
+    member_pass = services.join_pass(user=member, area=area, now=now - timedelta(days=30))
+    award(merchant, member_pass, 1000, at=now - timedelta(days=1), by=cashier, code=member_pass.card_number)
+    award(merchant, member_pass, 2000, at=now - timedelta(days=20), by=cashier, code=member_pass.card_number)
+    client.force_login(member)
+
+    with translation.override("nl"):
+        headers, rows = section(client.get(PAGE).content.decode(), "Aankopen gescand aan de kassa")
+
+    assert column(headers, rows, "Bedrag") == ["€\u00a020,00", "€\u00a010,00"]

@@ -234,6 +234,16 @@ def test_both_ways_of_writing_an_amount_are_taken_in_either_language(till_client
     assert sorted(TillTransaction.objects.values_list("amount_cents", flat=True)) == [725, 1250]
 
 
+def test_the_till_says_which_points_are_a_first_visit_bonus(till_client, area, merchant, member_pass):
+    rules_for(area, first_visit_bonus_points=10)
+
+    first = post(till_client, merchant, code=member_pass.card_number, amount="10").content.decode()
+    second = post(till_client, merchant, code=member_pass.card_number, amount="10").content.decode()
+
+    assert "including 10 bonus points for a first visit here" in first
+    assert "bonus point" not in second  # only the first visit at this shop has one
+
+
 # --- Negative amounts -------------------------------------------------------------------------------------------
 
 

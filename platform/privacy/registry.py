@@ -88,8 +88,12 @@ class PersonalDataSpec:
         return Q(**{self.subject_path: subject.pk})
 
     def rows_of(self, subject) -> QuerySet:
-        """The rows of this model that hold the person's data."""
-        return self.model._default_manager.filter(self.subject_filter(subject)).order_by("pk")
+        """The rows of this model that hold the person's data, oldest first as a statement reads: by the fields of the
+        model's own order, each ascending (a ledger by when things happened, not by when a row was written), then by
+        pk."""
+        rows = self.model._default_manager.filter(self.subject_filter(subject))
+        forward = [name.lstrip("-") for name in self.model._meta.ordering if isinstance(name, str)]
+        return rows.order_by(*forward, "pk")
 
 
 def _lower_case(label: str) -> str:
