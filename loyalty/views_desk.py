@@ -197,6 +197,7 @@ def _lookup_page(request, area, form, *, block_form=None, pin_form=None, status:
             "is_expired": card is not None and card.expires_at <= timezone.now(),
             "has_action_errors": status != 200,
             "is_pin_locked": card is not None and card.failed_pin_attempts >= MAX_PIN_ATTEMPTS,
+            "is_lookup_paused": card is not None and services.giftcards.balance_lookup_paused(card),
             "block_form": block_form or BlockGiftCardForm(),
             "pin_form": pin_form or ClearPinLockForm(),
         },

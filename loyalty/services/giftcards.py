@@ -307,15 +307,18 @@ def unblock_gift_card(*, area, card_id: int, by, now: datetime | None = None) ->
 
 @transaction.atomic
 def clear_gift_card_pin_lock(*, area, card_id: int, by, now: datetime | None = None) -> GiftCardChange | None:
-    """Start a card's count of wrong PINs again, so a holder locked out (after `MAX_PIN_ATTEMPTS`) can pay with the PIN
-    again; the desk has checked that the customer holds the card. A card with no wrong PINs counted changes nothing
-    (None). The desk's action; noted and audited as `block_gift_card`. Raises NotAllowed, GiftCardNotFound.
+    """Start a card's counts of wrong PINs again, so a holder locked out (after `MAX_PIN_ATTEMPTS` at a till) can pay
+    with the PIN again and one paused on the balance page (`balance_lookup_paused`) can read it again; the desk has
+    checked that the customer holds the card. A card with no wrong PINs counted changes nothing (None). The desk's
+    action; noted and audited as `block_gift_card`. Raises NotAllowed, GiftCardNotFound.
     """
     card = _desk_card(area=area, card_id=card_id, by=by)
-    if not card.failed_pin_attempts:
+    paused = balance_lookup_paused(card)
+    if not card.failed_pin_attempts and not paused:
         return None
     GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
     card.failed_pin_attempts = 0
+    cache.delete(_balance_lookup_key(card))  # the balance page's own count of wrong PINs, too
     return _note_change(
         card, GiftCardChangeKind.CLEAR_PIN_LOCK, by=by, now=now or timezone.now(), fields=["failed_pin_attempts"]
     )
@@ -596,6 +599,16 @@ BALANCE_LOOKUP_ATTEMPTS = 5
 BALANCE_LOOKUP_PAUSE = timedelta(hours=24)
 
 
+def _balance_lookup_key(card: GiftCard) -> str:
+    return f"loyalty:gift-card-lookup:{card.pk}"
+
+
+def balance_lookup_paused(card: GiftCard) -> bool:
+    """Has the balance page stopped reading this card for a while, after `BALANCE_LOOKUP_ATTEMPTS` wrong PINs there?
+    (Counted apart from the till's, so nobody can lock a card out of paying from the page.)"""
+    return cache.get(_balance_lookup_key(card), 0) >= BALANCE_LOOKUP_ATTEMPTS
+
+
 def read_gift_card_balance(*, area, number: str, pin: str) -> GiftCard:
     """A standalone gift card of the area, for its holder on the area's site: by its number and PIN, read only.
 
@@ -611,7 +624,7 @@ def read_gift_card_balance(*, area, number: str, pin: str) -> GiftCard:
     if card is None or not card.pin_hash:
         make_password(pin or "")  # as slow as checking a PIN: the time taken tells nothing either
         raise not_right
-    wrong = f"loyalty:gift-card-lookup:{card.pk}"
+    wrong = _balance_lookup_key(card)
     if cache.get(wrong, 0) >= BALANCE_LOOKUP_ATTEMPTS:
         make_password(pin or "")
         raise not_right

@@ -416,3 +416,27 @@ def test_without_a_gift_card_the_page_says_where_to_get_one(client, member_pass)
     client.force_login(member_pass.member)
     page = client.get(reverse("loyalty:gift_card_history")).content.decode()
     assert "There is no gift card on your pass" in page
+
+
+def test_the_desk_sees_and_clears_a_balance_page_paused_by_wrong_pins(desk_client, area, now):
+    from django.test import Client
+
+    # given: someone typed five wrong PINs for the card on the public balance page
+    card = sell(area, 2500, at=now)
+    visitor = Client(HTTP_HOST=desk_client.defaults.get("HTTP_HOST", "testserver"))
+    balance_page = reverse("loyalty:gift_card_balance")
+    for _attempt in range(5):
+        visitor.post(balance_page, {"number": str(card), "pin": "0000"})
+    assert visitor.post(balance_page, {"number": str(card), "pin": PIN}).context["form"].errors  # paused
+
+    # when: the holder comes to the desk with the card
+    lookup = reverse("loyalty:desk_lookup", args=[area.pk])
+    page = desk_client.get(lookup, {"number": card.number}).content.decode()
+    assert "balance page paused after wrong PINs" in page and "Clear the PIN lock" in page
+    clear = reverse("loyalty:desk_clear_gift_card_pin_lock", args=[area.pk, card.pk])
+    desk_client.post(clear, {"holder_checked": "on"})
+
+    # then: the page reads the card again with its PIN
+    assert visitor.post(balance_page, {"number": str(card), "pin": PIN}).status_code == 200
+    assert "€25.00" in visitor.post(balance_page, {"number": str(card), "pin": PIN}).content.decode()
+    assert [change.kind for change in GiftCardChange.objects.all()] == ["clear_pin"]
