@@ -114,6 +114,10 @@ def test_on_a_phone_the_amounts_and_the_net_are_in_view_without_scrolling(
     assert len(nets) == 3  # two merchants and the total
     assert all(left >= 0 and right <= 375 for left, right in nets), nets
     assert phone.get_by_role("columnheader", name="Netto").bounding_box()["x"] < 375
+    # and the heading row is one line high: headings of the columns out of view do not wrap into a tall empty band
+    heading_row = phone.locator(".settlement-overview thead tr").first.bounding_box()["height"]
+    first_row = phone.locator(".settlement-overview tbody tr").first.bounding_box()["height"]
+    assert heading_row <= first_row * 1.5, (heading_row, first_row)
 
     # and on a wide screen the statement keeps its four columns and the overview its net at the end
     wide = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900}).new_page()
