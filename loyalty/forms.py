@@ -65,6 +65,30 @@ def age_band_choices() -> list[tuple[str, str]]:
     return [("", _("I'd rather not say"))] + [(value, label) for value, label in field.choices if value]
 
 
+class FocusFirstErrorMixin:
+    """The cursor goes to the first field in error (its own or one a service put back), so the person can type the
+    fix at once, with a keyboard or a screen reader; on a form without errors nothing is focused. For the manager's
+    forms; the till and the desk place the cursor themselves."""
+
+    def full_clean(self):
+        super().full_clean()
+        self.focus_first_error()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if getattr(self, "cleaned_data", None) is not None:
+            self.focus_first_error()
+
+    def focus_first_error(self) -> None:
+        errors = self._errors or {}
+        first = next((name for name in self.fields if name in errors), None)
+        for name, field in self.fields.items():
+            if name == first:
+                field.widget.attrs["autofocus"] = True
+            else:
+                field.widget.attrs.pop("autofocus", None)
+
+
 class ServiceErrorsMixin:
     """Puts a service's error back on the form: on the field it names (`errors` per field, as InvalidProfile
     carries them) or that its class belongs to (`error_fields`), else at the top."""

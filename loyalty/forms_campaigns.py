@@ -20,7 +20,7 @@ from areas.models import Merchant, MerchantStatus
 from areas.sectors import Sector
 
 from .exceptions import InvalidCampaign
-from .forms import AmountField, ServiceErrorsMixin
+from .forms import AmountField, FocusFirstErrorMixin, ServiceErrorsMixin
 from .models import Campaign, CampaignKind, Funder, VoucherKind
 from .segments import grouped_segment_choices, segment_help
 from .selectors import first_and_last_day
@@ -178,7 +178,7 @@ def start_of_day(day: date, tz) -> datetime:
     return datetime.combine(day, time.min).replace(tzinfo=tz)
 
 
-class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
+class CampaignForm(FocusFirstErrorMixin, KindFieldsMixin, MappedErrorsMixin, forms.Form):
     """A campaign of one area, created or changed by its manager. Once it has started only the name, description
     and last day stay open (`services.campaigns.CHANGEABLE_AFTER_START`); the rest is shown disabled. A cancelled
     one is shown disabled whole."""
@@ -346,7 +346,7 @@ class CampaignForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
         }
 
 
-class CampaignVoucherForm(KindFieldsMixin, MappedErrorsMixin, forms.Form):
+class CampaignVoucherForm(FocusFirstErrorMixin, KindFieldsMixin, MappedErrorsMixin, forms.Form):
     """What each member the campaign aims at gets (`services.issue_campaign_vouchers`): the campaign pages and the
     admin's action."""
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .codes import CARD_NUMBER_LENGTH, is_valid_card_number
-from .forms import ServiceErrorsMixin
+from .forms import FocusFirstErrorMixin, ServiceErrorsMixin
 from .forms_campaigns import WholeNumberField
 from .services.corrections import (
     MAX_POINTS,
@@ -36,7 +36,7 @@ class FindPassForm(forms.Form):
         return digits
 
 
-class CorrectionForm(ServiceErrorsMixin, forms.Form):
+class CorrectionForm(FocusFirstErrorMixin, ServiceErrorsMixin, forms.Form):
     """A correction's points and reason. `services.correct_points` checks them again, and the balance: its errors
     come back on these fields (a deduction larger than the balance on the points, naming the balance)."""
 

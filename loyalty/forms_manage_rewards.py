@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from areas.models import Merchant, MerchantStatus
 
+from .forms import FocusFirstErrorMixin
 from .forms_campaigns import EuroField, MappedErrorsMixin, WholeNumberField, _date_input, start_of_day, with_numbers
 from .models import Reward
 from .selectors import last_day
@@ -34,7 +35,7 @@ def reward_days(reward: Reward, tz) -> tuple[date | None, date | None]:
     return first, last
 
 
-class RewardForm(MappedErrorsMixin, forms.Form):
+class RewardForm(FocusFirstErrorMixin, MappedErrorsMixin, forms.Form):
     """A reward in an area's catalogue, created or changed by its manager. Whether it is switched on is not here:
     that has its own page (`services.switch_reward`)."""
 

@@ -6,6 +6,7 @@ otherwise."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -144,6 +145,35 @@ def test_a_thousand_in_english_is_written_1_000_and_1_000_in_dutch_style_is_refu
         "Enter a whole number. Without decimals: a thousand is written 1,000 or 1000."
     ]
     assert saved.status_code == 302 and Reward.objects.get().cost_points == 1000
+
+
+def _autofocused(page: str) -> list[str]:
+    """The names of the fields the page puts the cursor in."""
+    return [
+        re.search(r'name="([^"]+)"', tag).group(1)
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page)
+        if re.search(r"\sautofocus\b", tag)
+    ]
+
+
+def test_the_cursor_goes_to_the_first_field_in_error_on_the_managers_forms(client, area, manager):
+    from loyalty.models import Funder
+
+    member_pass = PassFactory(area=area)
+    correction = reverse("loyalty:pass_correction", kwargs={"pass_pk": member_pass.pk})
+    assert _autofocused(client.get(correction).content.decode()) == []
+
+    # a reason of one letter: the reason field, not the points above it
+    page = client.post(correction, {"points": "5", "reason": "x", "request_key": str(uuid.uuid4())})
+    assert _autofocused(page.content.decode()) == ["reason"]
+    # more points off than the pass has (the service's refusal): the points
+    page = client.post(correction, {"points": "-500", "reason": "Dubbel gespaard", "request_key": str(uuid.uuid4())})
+    assert _autofocused(page.content.decode()) == ["points"]
+
+    # a campaign the merchants pay for without naming them (the service's refusal, on its choice)
+    create = reverse("loyalty:campaign_create", args=[area.slug])
+    page = client.post(create, campaign_data(area, funded_by=Funder.MERCHANT)).content.decode()
+    assert set(_autofocused(page)) == {"funded_by"}
 
 
 def test_a_correction_of_1_000_points_in_dutch_is_a_thousand(client, area, manager):
