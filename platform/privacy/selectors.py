@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import BooleanField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -31,6 +32,7 @@ from areas.models import ShoppingArea
 from .exceptions import UnknownPurpose
 from .models import (
     DPV_STATUS,
+    AuditEntry,
     ConsentEvent,
     ConsentState,
     CurrentConsent,
@@ -361,3 +363,34 @@ def _receipt_events(events: list[ConsentEvent], pseudonym: str, reconsent_at: li
             }
         )
     return rows
+
+
+# --- The audit log, as a manager reads it ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """An audit entry with its record and fields named as the admin names them ("stadspas 12", "puntensaldo"), in
+    the language of the moment; a note that is no field name (a correction's step) is shown as written."""
+
+    entry: AuditEntry
+    record: str
+    fields: list[str]
+
+
+def audit_lines(entries) -> list[AuditLine]:
+    """`entries` (AuditEntry rows) as `AuditLine`s. No query: the models are Django's registry."""
+    lines = []
+    for entry in entries:
+        try:
+            model = apps.get_model(entry.object_type)
+        except (LookupError, ValueError):
+            model = None
+        names = {field.name: field for field in model._meta.get_fields()} if model else {}
+        fields = [
+            str(names[name].verbose_name) if hasattr(names.get(name), "verbose_name") else str(name)
+            for name in entry.fields
+        ]
+        record = f"{model._meta.verbose_name} {entry.object_id}" if model else f"{entry.object_type} {entry.object_id}"
+        lines.append(AuditLine(entry=entry, record=record, fields=fields))
+    return lines

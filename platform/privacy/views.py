@@ -149,4 +149,5 @@ def audit_log(request):
     require(request.user, "privacy.view_audit_log", area)
     entries = visible(request.user, "privacy.view_audit_log", AuditEntry.objects.filter(area=area))
     page = Paginator(entries.select_related("subject"), 50).get_page(request.GET.get("page"))
-    return render(request, "privacy/audit_log.html", {"area": area, "page": page})
+    lines = selectors.audit_lines(page)
+    return render(request, "privacy/audit_log.html", {"area": area, "page": page, "lines": lines})
