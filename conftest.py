@@ -23,6 +23,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Dutch). A request through the test client leaves the
+    language its URL chose active in the thread (the locale middleware activates it and nothing resets it), so a
+    test after an /en/ request would otherwise reverse() /en/ URLs and read English, by the order tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """The rows data migrations seed (consent purposes, carriers) are there for every database test.
 
