@@ -30,6 +30,7 @@ from .models import (
     VoucherKind,
 )
 from .selectors import entry_label
+from .templatetags.loyalty_points import signed_points
 
 # The export page shows what the app shows (the JSON keeps the stored values): card numbers and voucher codes in
 # groups, an entry by the name the history gives it ("Welkomstbonus", not the stored "welcome").
@@ -68,7 +69,8 @@ register(
     label=_("Points history"),
     subject_path="member_pass__member",
     fields=["kind", "points", "occurred_at", "merchant", "reason"],
-    display={"reason": entry_label},
+    # Points as the history writes them: +25 in, −300 out (a true minus, as the euros beside them).
+    display={"reason": entry_label, "points": lambda entry: signed_points(entry.points)},
     related=["till_transaction"],
     on_erase="keep",
 )

@@ -12,6 +12,7 @@ Each view parses its input, checks permission, calls one service or selector, an
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -210,7 +211,7 @@ def _desk_card_or_404(area, card_pk: int) -> GiftCard:
 
 
 def _back_to_lookup(area, card: GiftCard):
-    return redirect(f"{reverse('loyalty:desk_lookup', args=[area.pk])}?number={card.number}")
+    return redirect(f"{reverse('loyalty:desk_lookup', args=[area.pk])}?{urlencode({'number': str(card)})}")
 
 
 def _lookup_with_errors(request, area, card: GiftCard, **forms):

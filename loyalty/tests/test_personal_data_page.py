@@ -76,6 +76,7 @@ def test_the_page_shows_the_pass_as_the_app_does(client, member_with_a_history):
     # the points: reasons as the history names them, not as stored ("welcome", or nothing for a purchase)
     headers, rows = section(page, "Puntenoverzicht")
     assert column(headers, rows, "Reden") == ["Welkomstbonus", "Aankoop", "Aankoop", "Aankoop ongedaan gemaakt"]
+    assert column(headers, rows, "Punten") == ["+50", "+23", "+10", "−10"]  # signed as the history writes them
     # the till's purchases: in euros (the undo taken back), under a name without "(centen)"
     headers, rows = section(page, "Aankopen gescand aan de kassa")
     assert "Bedrag (centen)" not in headers
