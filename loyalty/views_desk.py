@@ -222,6 +222,21 @@ def _lookup_with_errors(request, area, card: GiftCard, **forms):
     return _lookup_page(request, area, lookup, status=400, **forms)
 
 
+def _card_action(request, area, card: GiftCard, change_card, *, done: str, unchanged: str):
+    """One of the desk's actions on a card: `change_card()` calls its service (the change it noted, or None when the
+    card was that way already); the desk is told which, or why not, and goes back to the card's lookup."""
+    try:
+        change = change_card()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if change is None:
+            messages.info(request, unchanged)
+        else:
+            messages.success(request, done)
+    return _back_to_lookup(area, card)
+
+
 @login_required
 @require_POST
 def desk_block_gift_card(request, area_pk: int, card_pk: int):
@@ -231,22 +246,19 @@ def desk_block_gift_card(request, area_pk: int, card_pk: int):
     form = BlockGiftCardForm(request.POST)
     if not form.is_valid():
         return _lookup_with_errors(request, area, card, block_form=form)
-    try:
-        change = services.giftcards.block_gift_card(
+    done = _(
+        "Gift card %(card)s is blocked: no shop takes it until it is unblocked. Its balance of %(balance)s stays on it."
+    ) % {"card": card, "balance": format_euros(card.balance_cents)}
+    return _card_action(
+        request,
+        area,
+        card,
+        lambda: services.giftcards.block_gift_card(
             area=area, card_id=card.pk, reason=form.block_reason, by=request.user
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        if change is None:
-            messages.info(request, _("Gift card %(card)s was blocked already: nothing changed.") % {"card": card})
-        else:
-            text = _(
-                "Gift card %(card)s is blocked: no shop takes it until it is unblocked. Its balance of %(balance)s "
-                "stays on it."
-            )
-            messages.success(request, text % {"card": card, "balance": format_euros(card.balance_cents)})
-    return _back_to_lookup(area, card)
+        ),
+        done=done,
+        unchanged=_("Gift card %(card)s was blocked already: nothing changed.") % {"card": card},
+    )
 
 
 @login_required
@@ -255,16 +267,14 @@ def desk_unblock_gift_card(request, area_pk: int, card_pk: int):
     """Let a blocked card pay again (not an expired one). Then back to the card's lookup."""
     area = _desk_area(request, area_pk)
     card = _desk_card_or_404(area, card_pk)
-    try:
-        change = services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        if change is None:
-            messages.info(request, _("Gift card %(card)s was not blocked: nothing changed.") % {"card": card})
-        else:
-            messages.success(request, _("Gift card %(card)s is unblocked: it can pay again.") % {"card": card})
-    return _back_to_lookup(area, card)
+    return _card_action(
+        request,
+        area,
+        card,
+        lambda: services.giftcards.unblock_gift_card(area=area, card_id=card.pk, by=request.user),
+        done=_("Gift card %(card)s is unblocked: it can pay again.") % {"card": card},
+        unchanged=_("Gift card %(card)s was not blocked: nothing changed.") % {"card": card},
+    )
 
 
 @login_required
@@ -276,17 +286,15 @@ def desk_clear_gift_card_pin_lock(request, area_pk: int, card_pk: int):
     form = ClearPinLockForm(request.POST)
     if not form.is_valid():
         return _lookup_with_errors(request, area, card, pin_form=form)
-    try:
-        change = services.giftcards.clear_gift_card_pin_lock(area=area, card_id=card.pk, by=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        if change is None:
-            messages.info(request, _("Gift card %(card)s had no PIN lock: nothing changed.") % {"card": card})
-        else:
-            text = _("The PIN lock of gift card %(card)s is cleared: the holder can pay with the PIN again.")
-            messages.success(request, text % {"card": card})
-    return _back_to_lookup(area, card)
+    return _card_action(
+        request,
+        area,
+        card,
+        lambda: services.giftcards.clear_gift_card_pin_lock(area=area, card_id=card.pk, by=request.user),
+        done=_("The PIN lock of gift card %(card)s is cleared: the holder can pay with the PIN again.")
+        % {"card": card},
+        unchanged=_("Gift card %(card)s had no PIN lock: nothing changed.") % {"card": card},
+    )
 
 
 # --- Till ---------------------------------------------------------------------------------------------------
