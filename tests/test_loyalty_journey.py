@@ -310,7 +310,8 @@ def test_a_scanner_puts_a_voucher_or_a_gift_card_in_its_own_field_wherever_the_c
     ambiguous = next(n for n in iter(new_gift_card_number, None) if is_valid_card_number(("20" + n)[:12]))
     page.locator("[data-amount-input]").fill("")
     page.locator("[data-amount-input]").press_sequentially("20", delay=150)
-    page.wait_for_timeout(150)
+    # a hand's pause before the scan; generous, as a busy CI machine can deliver queued keys close together
+    page.wait_for_timeout(600)
     page.keyboard.type(ambiguous)
     page.keyboard.press("Enter")
     assert page.locator("[data-amount-input]").input_value() == "20"

@@ -378,6 +378,19 @@ class AuditLine:
     fields: list[str]
 
 
+def _field_name(fields: dict, name) -> str:
+    """A field by its verbose name; a model's label (an export lists what it covered: "loyalty.pass") by its plural
+    name; anything else (a correction's step) as written."""
+    if hasattr(fields.get(name), "verbose_name"):
+        return str(fields[name].verbose_name)
+    if isinstance(name, str) and name.count(".") == 1:
+        try:
+            return str(apps.get_model(name)._meta.verbose_name_plural)
+        except (LookupError, ValueError):
+            pass
+    return str(name)
+
+
 def audit_lines(entries) -> list[AuditLine]:
     """`entries` (AuditEntry rows) as `AuditLine`s. No query: the models are Django's registry."""
     lines = []
@@ -387,10 +400,7 @@ def audit_lines(entries) -> list[AuditLine]:
         except (LookupError, ValueError):
             model = None
         names = {field.name: field for field in model._meta.get_fields()} if model else {}
-        fields = [
-            str(names[name].verbose_name) if hasattr(names.get(name), "verbose_name") else str(name)
-            for name in entry.fields
-        ]
+        fields = [_field_name(names, name) for name in entry.fields]
         record = f"{model._meta.verbose_name} {entry.object_id}" if model else f"{entry.object_type} {entry.object_id}"
         lines.append(AuditLine(entry=entry, record=record, fields=fields))
     return lines

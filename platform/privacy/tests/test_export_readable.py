@@ -108,3 +108,12 @@ def test_a_customer_segment_is_named_as_the_campaign_pages_name_it(exported, per
     assert "New (first visit in the last 90 days)" in page and "rfm_new" not in page
     download = json.loads(exported.get(PAGE.format(language="en") + "?format=json").content)
     assert "rfm_new" in json.dumps(download)  # the download keeps the stored value
+
+
+def test_the_audit_and_the_requests_read_in_words_not_table_names(exported):
+    exported.get(PAGE.format(language="en") + "?format=json")  # an export: audited, and a request with a summary
+
+    page = exported.get(PAGE.format(language="en")).content.decode()
+
+    assert "accounts.user" not in page and "loyalty.pass" not in page and '{"rows"' not in page
+    assert re.search(r"\d+ kinds of data, \d+ rows", page)
