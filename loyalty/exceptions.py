@@ -87,26 +87,26 @@ def velocity_message(limit: str, maximum: int) -> str:
     the default message then). The refusal records nothing: no points, and no voucher, reward or gift card taken."""
     if limit == "member_merchant":
         which = ngettext(
-            "This member has reached the maximum of %(maximum)s purchase with points at this shop per day. Points "
-            "here again tomorrow.",
-            "This member has reached the maximum of %(maximum)s purchases with points at this shop per day. Points "
-            "here again tomorrow.",
+            "This member has reached the maximum of %(maximum)s purchase with points at this shop per day. They can "
+            "earn points here again tomorrow.",
+            "This member has reached the maximum of %(maximum)s purchases with points at this shop per day. They can "
+            "earn points here again tomorrow.",
             maximum,
         )
     elif limit == "member":
         which = ngettext(
             "This member has reached the maximum of %(maximum)s purchase with points per hour, at all shops "
-            "together. Points again within the hour.",
+            "together. They can earn points again within the hour.",
             "This member has reached the maximum of %(maximum)s purchases with points per hour, at all shops "
-            "together. Points again within the hour.",
+            "together. They can earn points again within the hour.",
             maximum,
         )
     elif limit == "merchant":
         which = ngettext(
-            "This shop has reached the maximum of %(maximum)s purchase with points per hour. Points again within "
-            "the hour; if your shop is often this busy, ask the collective for a higher limit.",
-            "This shop has reached the maximum of %(maximum)s purchases with points per hour. Points again within "
-            "the hour; if your shop is often this busy, ask the collective for a higher limit.",
+            "This shop has reached the maximum of %(maximum)s purchase with points per hour. Purchases earn points "
+            "again within the hour; if your shop is often this busy, ask the collective for a higher limit.",
+            "This shop has reached the maximum of %(maximum)s purchases with points per hour. Purchases earn points "
+            "again within the hour; if your shop is often this busy, ask the collective for a higher limit.",
             maximum,
         )
     elif limit == "device":

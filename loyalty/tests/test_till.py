@@ -435,14 +435,15 @@ def test_a_refund_does_not_give_a_slot_back(area, merchant, cashier, member_pass
         (
             "member_merchant",
             {"max_scans_per_member_per_merchant_per_day": 2, "max_scans_per_member_per_hour": 0},
-            "This member has reached the maximum of 2 purchases with points at this shop per day. Points here "
-            "again tomorrow. Nothing was recorded: the purchase itself can go ahead, without points.",
+            "This member has reached the maximum of 2 purchases with points at this shop per day. They can earn "
+            "points here again tomorrow. Nothing was recorded: the purchase itself can go ahead, without points.",
         ),
         (
             "member",
             {"max_scans_per_member_per_hour": 2, "max_scans_per_member_per_merchant_per_day": 0},
-            "This member has reached the maximum of 2 purchases with points per hour, at all shops together. Points "
-            "again within the hour. Nothing was recorded: the purchase itself can go ahead, without points.",
+            "This member has reached the maximum of 2 purchases with points per hour, at all shops together. They "
+            "can earn points again within the hour. Nothing was recorded: the purchase itself can go ahead, without "
+            "points.",
         ),
     ],
 )

@@ -151,8 +151,8 @@ def test_a_members_daily_limit_at_the_shop_says_so_at_the_till(till_client, area
     page = post(till_client, merchant, code=member_pass.card_number, amount="5").content.decode()
 
     assert (
-        "This member has reached the maximum of 1 purchase with points at this shop per day. Points here again "
-        "tomorrow. Nothing was recorded: the purchase itself can go ahead, without points."
+        "This member has reached the maximum of 1 purchase with points at this shop per day. They can earn points "
+        "here again tomorrow. Nothing was recorded: the purchase itself can go ahead, without points."
     ) in page.replace("&#x27;", "'")
     assert TillTransaction.objects.count() == 1
 
