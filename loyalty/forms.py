@@ -68,7 +68,7 @@ def age_band_choices() -> list[tuple[str, str]]:
 class FocusFirstErrorMixin:
     """The cursor goes to the first field in error (its own or one a service put back), so the person can type the
     fix at once, with a keyboard or a screen reader; on a form without errors nothing is focused. For the manager's
-    forms; the till and the desk place the cursor themselves."""
+    and the desk's card forms; the till and the desk's sale place the cursor themselves (their scanner logic)."""
 
     def full_clean(self):
         super().full_clean()

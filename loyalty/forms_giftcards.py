@@ -15,8 +15,9 @@ from agora.exceptions import ApplicationError
 
 from .codes import parse_gift_card_number, parse_pass_code
 from .exceptions import value_range_message
-from .forms import AmountField, ServiceErrorsMixin, cleaned_pin, refuse_guessable_pin
+from .forms import AmountField, FocusFirstErrorMixin, ServiceErrorsMixin, cleaned_pin, refuse_guessable_pin
 from .models import GIFT_CARD_BLOCK_REASONS
+from .services.giftcards import BLOCK_REASON_MIN_LENGTH
 
 _NUMBER_ATTRS = {
     "autocomplete": "off",
@@ -123,11 +124,11 @@ class _RadioSelect(forms.RadioSelect):
         return option
 
 
-class BlockGiftCardForm(ServiceErrorsMixin, forms.Form):
+class BlockGiftCardForm(FocusFirstErrorMixin, ServiceErrorsMixin, forms.Form):
     """Blocking a card at the desk: why (lost, stolen, or another reason typed), for `services.block_gift_card`."""
 
     OTHER = "other"
-    OTHER_REASON_MIN = 5
+    OTHER_REASON_MIN = BLOCK_REASON_MIN_LENGTH
 
     reason = forms.ChoiceField(
         label=_("Why is the card blocked?"),
@@ -156,7 +157,7 @@ class BlockGiftCardForm(ServiceErrorsMixin, forms.Form):
         return data["other_reason"].strip() if data["reason"] == self.OTHER else data["reason"]
 
 
-class ClearPinLockForm(forms.Form):
+class ClearPinLockForm(FocusFirstErrorMixin, forms.Form):
     """Clearing a card's PIN lock at the desk: only after checking that the customer has the card."""
 
     holder_checked = forms.BooleanField(

@@ -113,9 +113,10 @@ def _title_in(reason: str, message: str) -> str | None:
     return None
 
 
-def _label(entry: LedgerEntry) -> str:
+def entry_label(entry: LedgerEntry) -> str:
     """What the history says an entry is, in the reader's language, derived from its kind and links. Reasons written
-    in words (a manager's correction, a spend's own text, entries from before a label was derived) show as stored."""
+    in words (a manager's correction, a spend's own text, entries from before a label was derived) show as stored.
+    Also for other pages that list entries (the personal-data export): select the till transaction with them."""
     till_kind = entry.till_transaction.kind if entry.till_transaction_id else None
     if (order := online_order(entry.reason)) is not None:
         labels = {
@@ -150,12 +151,6 @@ def _label(entry: LedgerEntry) -> str:
         return str(_("Expired"))
     # A manager's correction says why: the member reads it in their history.
     return str(_("Correction: %(reason)s") % {"reason": entry.reason}) if entry.reason else str(_("Correction"))
-
-
-def entry_label(entry: LedgerEntry) -> str:
-    """What the member's history calls a ledger entry (`_label`), for other pages that list entries, such as the
-    personal-data export. Reads the entry's till transaction: select it with the entries."""
-    return _label(entry)
 
 
 def last_day(ends_at: datetime, tz) -> date:
@@ -231,7 +226,7 @@ def pass_history(
         {
             "id": entry.pk,
             "kind": entry.kind,
-            "label": _label(entry),
+            "label": entry_label(entry),
             "points": entry.points,
             "merchant": entry.merchant.trade_name if entry.merchant_id else "",
             "occurred_at": entry.occurred_at,

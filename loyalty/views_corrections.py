@@ -38,7 +38,6 @@ from .forms_corrections import CorrectionForm, FindPassForm
 from .models import LoyaltySettings, Pass, PointsCorrection
 from .services.corrections import ACTION, points_text
 from .services.ledger import solo_correction_points
-from .templatetags.loyalty_points import signed_points
 from .views import area_start, holds_role_for, managed_area, private
 
 #: How long corrections decided not to be applied stay on the area's page.
@@ -48,11 +47,6 @@ REJECTED_SHOWN_DAYS = 30
 def corrections_entry_is_visible(request) -> bool:
     """The "Corrections" entry: for holders of a role that corrects points (no query)."""
     return holds_role_for(request, ACTION)
-
-
-def _points_text(points: int) -> str:
-    """A change of points with its sign and word: "+250 points", "−1 point"."""
-    return ngettext("%(points)s point", "%(points)s points", abs(points)) % {"points": signed_points(points)}
 
 
 @login_required
@@ -81,18 +75,26 @@ def area_corrections(request, area: str):
         "waiting": [
             {
                 "correction": c,
-                "points": _points_text(c.points),
+                "points": points_text(c.points, signed=True),
                 "card": group_card_number(c.member_pass.card_number),
                 "uncovered": _uncovered(c),
             }
             for c in selectors.waiting_corrections(area_)
         ],
         "applied": [
-            {"entry": e, "points": _points_text(e.points), "card": group_card_number(e.member_pass.card_number)}
+            {
+                "entry": e,
+                "points": points_text(e.points, signed=True),
+                "card": group_card_number(e.member_pass.card_number),
+            }
             for e in selectors.applied_corrections(area_)
         ],
         "rejected": [
-            {"correction": c, "points": _points_text(c.points), "card": group_card_number(c.member_pass.card_number)}
+            {
+                "correction": c,
+                "points": points_text(c.points, signed=True),
+                "card": group_card_number(c.member_pass.card_number),
+            }
             for c in selectors.rejected_corrections(area_, since=timezone.now() - timedelta(days=REJECTED_SHOWN_DAYS))
         ],
     }
@@ -143,7 +145,9 @@ def pass_correction(request, pass_pk: int):
             card = group_card_number(member_pass.card_number)
             if result.entry is not None:
                 text = _("%(points)s on pass %(card)s: the correction is applied.")
-                messages.success(request, text % {"points": _points_text(result.entry.points), "card": card})
+                messages.success(
+                    request, text % {"points": points_text(result.entry.points, signed=True), "card": card}
+                )
             elif result.together_with:
                 text = ngettext(
                     "%(points)s on pass %(card)s waits for a second manager of the area to apply it: together with "
@@ -157,13 +161,15 @@ def pass_correction(request, pass_pk: int):
                 earlier = ngettext("%(points)s point", "%(points)s points", result.together_with) % {
                     "points": result.together_with
                 }
-                points = _points_text(result.correction.points)
+                points = points_text(result.correction.points, signed=True)
                 messages.success(
                     request, text % {"points": points, "card": card, "earlier": earlier, "threshold": result.threshold}
                 )
             else:
                 text = _("%(points)s on pass %(card)s waits for a second manager of the area to apply it.")
-                messages.success(request, text % {"points": _points_text(result.correction.points), "card": card})
+                messages.success(
+                    request, text % {"points": points_text(result.correction.points, signed=True), "card": card}
+                )
             return redirect("loyalty:corrections", area=area.slug)
     else:
         log_access(
@@ -223,7 +229,7 @@ def _decide(request, correction_pk: int, decide, done: str):
         messages.error(request, error.message)
     else:
         card = group_card_number(correction.member_pass.card_number)
-        messages.success(request, done % {"points": _points_text(decided.points), "card": card})
+        messages.success(request, done % {"points": points_text(decided.points, signed=True), "card": card})
     return redirect(reverse("loyalty:corrections", kwargs={"area": area.slug}))
 
 

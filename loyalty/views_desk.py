@@ -215,9 +215,7 @@ def _back_to_lookup(area, card: GiftCard):
 
 
 def _lookup_with_errors(request, area, card: GiftCard, **forms):
-    for form in forms.values():  # the cursor goes to the first field in error, as on the sell form
-        if first := next((name for name in form.fields if form.errors.get(name)), None):
-            form.fields[first].widget.attrs["autofocus"] = True
+    # (the forms put the cursor in their first field in error themselves: FocusFirstErrorMixin)
     lookup = GiftCardLookupForm({"number": card.number})
     return _lookup_page(request, area, lookup, status=400, **forms)
 

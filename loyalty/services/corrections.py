@@ -51,9 +51,12 @@ REASON_MAX_LENGTH = 200
 REASON_MIN_LENGTH = 10
 
 
-def points_text(points: int) -> str:
-    """A number of points as the active language writes it: "1 point", "1.620 punten"."""
+def points_text(points: int, *, signed: bool = False) -> str:
+    """A number of points as the active language writes it: "1 point", "1.620 punten"; `signed`, a change with its
+    sign: "+250 points", "−1.620 punten" (a true minus)."""
     number = formats.number_format(abs(points), force_grouping=True)
+    if signed and points:
+        number = ("+" if points > 0 else "\u2212") + number
     return ngettext("%(points)s point", "%(points)s points", abs(points)) % {"points": number}
 
 

@@ -56,6 +56,7 @@ from ..exceptions import (
     TransactionNotFound,
 )
 from ..models import (
+    GIFT_CARD_BLOCK_REASONS,
     GiftCard,
     GiftCardChange,
     GiftCardChangeKind,
@@ -242,6 +243,10 @@ def _sell(*, area, amount_cents, member_pass, has_pin, request_key, by, now, rul
 # --- The desk: blocking a card, unblocking it, clearing its PIN lock --------------------------------------
 
 
+#: A block's reason in words says why: "x" does not.
+BLOCK_REASON_MIN_LENGTH = 5
+
+
 def _desk_card(*, area, card_id: int, by) -> GiftCard:
     if not can(by, SELL_ACTION, area):
         raise NotAllowed()
@@ -270,12 +275,14 @@ def _note_change(card: GiftCard, kind: str, *, by, now: datetime, reason: str = 
 def block_gift_card(*, area, card_id: int, reason: str, by, now: datetime | None = None) -> GiftCardChange | None:
     """Block a card of the area at the desk (lost, stolen, …): no till takes it until it is unblocked. Its balance
     stays (the holder's money; it still expires on its date). Blocking a blocked card changes nothing (None).
+    `reason`: a key of `GIFT_CARD_BLOCK_REASONS`, or words of at least `BLOCK_REASON_MIN_LENGTH` characters (it is
+    read in the audit).
     The desk's action (`loyalty.sell_gift_cards`); noted as a `GiftCardChange` and audited.
     Raises NotAllowed, GiftCardNotFound, GiftCardBlockReasonMissing.
     """
     card = _desk_card(area=area, card_id=card_id, by=by)
     reason = " ".join((reason or "").split())[:200]
-    if not reason:
+    if reason not in GIFT_CARD_BLOCK_REASONS and len(reason) < BLOCK_REASON_MIN_LENGTH:
         raise GiftCardBlockReasonMissing()
     if card.status == GiftCardStatus.BLOCKED:
         return None
@@ -318,7 +325,9 @@ def clear_gift_card_pin_lock(*, area, card_id: int, by, now: datetime | None = N
         return None
     GiftCard.objects.filter(pk=card.pk).update(failed_pin_attempts=0)
     card.failed_pin_attempts = 0
-    cache.delete(_balance_lookup_key(card))  # the balance page's own count of wrong PINs, too
+    # The balance page's own count of wrong PINs too, once the change is kept (the cache is no part of the transaction).
+    key = _balance_lookup_key(card)
+    transaction.on_commit(lambda: cache.delete(key))
     return _note_change(
         card, GiftCardChangeKind.CLEAR_PIN_LOCK, by=by, now=now or timezone.now(), fields=["failed_pin_attempts"]
     )

@@ -94,7 +94,7 @@ def _choose(pass_id: int, reward_id: int, by, request_key: uuid.UUID, now: datet
         now=now,
         merchant=reward.merchant,
         # Stored in the language of the moment; the history recognises this form and shows it in the reader's
-        # (`selectors._label`, which holds the same msgid: change both together).
+        # (`selectors.entry_label`, which holds the same msgid: change both together).
         reason=(_("Reward: %(title)s") % {"title": reward.title})[:200],
         by=by,
     )
