@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from privacy.models import AppendOnlyModel
 
@@ -395,7 +396,7 @@ class LotAllocation(AppendOnlyModel):
 
 class TillKind(models.TextChoices):
     PURCHASE = "purchase", _("Purchase")
-    UNDO = "undo", _("Undone")
+    UNDO = "undo", pgettext_lazy("till transaction kind", "Undo")  # the purchase it undid reads "Undone"
     REFUND = "refund", _("Refund")
 
 

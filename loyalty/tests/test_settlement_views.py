@@ -68,7 +68,8 @@ def test_the_owner_sees_the_statement_with_its_lines_and_net(client, merchant, o
     assert "Points issued" in page and "Gift cards taken" in page
     assert "€19.00 to be paid out to the merchant" in page
     assert "Draft: not issued yet" in page
-    assert "R-1" in page  # the detail rows
+    assert "R-1" in page  # the detail rows, their times day first as the page's language writes them
+    assert "03/05/2026 12:00" in page and "2026-05-03" not in page
     assert "Issue this statement" not in page  # only the area's manager issues
     assert response["Cache-Control"] == "private, no-cache"
 

@@ -539,6 +539,8 @@ def test_a_day_at_the_till_shows_that_days_figures_and_every_transaction(
     assert kinds == ["purchase", "purchase", "undo"]
     page = response.content.decode()
     assert "B-17" in page and "€99.00" not in page
+    # the undo row and the purchase it undid are told apart
+    assert page.count('<span class="badge">Undo</span>') == 1 and page.count('<span class="badge">Undone</span>') == 1
     assert response.context["next_day"] == today
 
     # and a mangled day, or one still to come, says so and shows today

@@ -128,7 +128,7 @@ def test_the_manager_sees_the_statement_and_downloads_it(client, point, staff, m
 
     page = client.get(statement_url(point))
     assert page.status_code == 200 and page["Cache-Control"] == "private, no-cache"
-    assert "23:30" in page.content.decode()  # the area's time, not UTC
+    assert "31-3-2026 23:30" in page.content.decode()  # the area's time (not UTC), day first
     assert statement_url(point).endswith("/afrekening/webshop/2026-03/")
 
     csv_response = client.get(statement_url(point, "statement_csv"))

@@ -165,3 +165,18 @@ def test_the_password_rules_speak_to_you_as_the_rest_of_the_site_does(client, db
     assert "Je wachtwoord moet minstens 10 tekens lang zijn." in page
     assert "Je wachtwoord mag niet volledig uit cijfers bestaan." in page
     assert "Uw wachtwoord" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "words", "not_words"),
+    [
+        ("/en/accounts/login/", ["Log in", "No account yet?", "Keep me logged in"], ["Sign In", "sign up"]),
+        ("/nl/accounts/login/", ["Inloggen", "Nog geen account?", "Ingelogd blijven"], ["Aanmelden"]),
+    ],
+)
+def test_the_login_page_says_log_in_as_the_rest_of_the_site(client, path, words, not_words):
+    # allauth's own words ("Sign In", and in Dutch "Aanmelden", which reads as signing up) would sit next to our
+    # menu's "Log in"
+    page = client.get(path).content.decode()
+    assert all(word in page for word in words), words
+    assert not any(word in page for word in not_words), not_words
