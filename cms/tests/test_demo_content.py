@@ -75,3 +75,17 @@ def test_the_dutch_demo_content_says_je_not_u(demo):
     for page in Page.objects.filter(locale__language_code="nl").specific():
         text = json.dumps(page.serializable_data(), ensure_ascii=False, default=str)
         assert not formal.search(text), (page.title, formal.findall(text))
+
+
+def test_the_demo_area_managers_can_open_their_own_sites_editor(demo):
+    # the seed writes the staff in bulk: the managers' website editor groups must follow all the same
+    from django.contrib.auth import get_user_model
+
+    from cms.models import EditorGroup
+
+    manager = get_user_model().objects.get(email="manager.amersfoort@agora.localhost")
+    assert manager.has_perm("wagtailadmin.access_admin")
+    groups = set(EditorGroup.objects.filter(group__user=manager).values_list("area__slug", flat=True))
+    assert groups == {"amersfoort"}
+    member = get_user_model().objects.get(email="member.amersfoort@agora.localhost")
+    assert not member.has_perm("wagtailadmin.access_admin")

@@ -387,7 +387,9 @@ def on_role_change(listener: Callable) -> None:
         _ROLE_LISTENERS.append(listener)
 
 
-def _roles_changed(user) -> None:
+def roles_changed(user) -> None:
+    """Tell the role listeners (`on_role_change`) that the person's roles changed: `grant_role` and `end_role` do;
+    code that writes memberships in bulk (the demo's seed) calls it for each person afterwards."""
     forget_memberships(user)
     for listener in _ROLE_LISTENERS:
         listener(user=user)
@@ -418,7 +420,7 @@ def grant_role(
     if created:
         # A role opens access to other people's data: who gave it is part of the audit trail.
         log_access(actor=granted_by, action=AuditAction.CHANGE, subject=user, obj=membership, fields=["role"])
-        _roles_changed(user)
+        roles_changed(user)
     forget_memberships(user)
     return membership
 
@@ -432,7 +434,7 @@ def end_role(*, membership: StaffMembership, by=None) -> StaffMembership:
         membership.ended_by = by
         membership.save(update_fields=["ended_at", "ended_by"])
         log_access(actor=by, action=AuditAction.CHANGE, subject=membership.user, obj=membership, fields=["ended_at"])
-        _roles_changed(membership.user)
+        roles_changed(membership.user)
     return membership
 
 

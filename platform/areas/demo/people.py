@@ -22,6 +22,7 @@ from areas import geo
 from areas.geo import DistanceBand
 from areas.models import Merchant, MerchantStatus, ShoppingArea, StaffMembership
 from areas.sectors import Sector
+from areas.services import roles_changed
 from privacy.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent, Purpose, PurposeVersion
 
 from .names import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
@@ -121,6 +122,7 @@ def create_staff(ctx: DemoContext) -> None:
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
     for user in users:
+        roles_changed(user)  # bulk_create told no one: the area managers' website editor groups
         # allauth's own activation: the platform asks every role holder for a second factor.
         TOTP.activate(user, DEMO_TOTP_SECRET)
     ctx.logins += [DemoLogin(s.email, s.role, s.scope, s.url, has_totp=True) for s in specs]
