@@ -28,8 +28,12 @@ class SurveyForm(forms.Form):
     atmosphere = _score(_("Atmosphere"), required=False)
     offer = _score(_("Shops and what they offer"), required=False)
     accessibility = _score(_("Accessibility"), required=False)
+    # A date input takes and gives ISO dates (2026-12-01) whatever the page's language: rendered in the locale's
+    # format ("01-12-2026") the browser drops the value and the field shows empty.
     visit_date = forms.DateField(
-        label=_("When did you visit?"), widget=forms.DateInput(attrs={"type": "date"}), initial=dt.date.today
+        label=_("When did you visit?"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     comment = forms.CharField(
         label=_("Anything else you want to tell us? (optional)"),

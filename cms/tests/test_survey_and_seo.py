@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -94,3 +95,15 @@ def test_event_pages_carry_event_json_ld_and_a_description(site_pages, client):
     html = client.get("/nl/agenda/weekmarkt/", HTTP_HOST="amersfoort.localhost").content.decode()
     assert '<script type="application/ld+json">' in html and '"@type": "Event"' in html
     assert '<meta name="description"' in html and "<title>Weekmarkt" in html
+
+
+@pytest.mark.django_db
+def test_the_visit_date_starts_at_today_in_iso_and_is_marked_required(site_pages, client):
+    # A date input only takes an ISO value: in the page's own format ("01-12-2026") the browser shows it empty.
+    html = client.get("/nl/enquete/", HTTP_HOST="amersfoort.localhost").content.decode()
+    date_input = re.search(r'<input type="date" name="visit_date"[^>]*>', html).group(0)
+    assert f'value="{timezone.localdate().isoformat()}"' in date_input and "required" in date_input
+    label = re.search(r'<label for="id_visit_date">(.*?)</label>', html, re.S).group(1)
+    assert "(verplicht)" in label
+    # the optional comment is not marked required
+    assert "(verplicht)" not in re.search(r'<label for="id_comment">(.*?)</label>', html, re.S).group(1)
