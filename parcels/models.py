@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.models import AppendOnlyModel
 
-from .states import ParcelState
+from .states import TERMINAL_STATES, ParcelState
 
 
 class SizeClass(models.TextChoices):
@@ -386,7 +386,9 @@ class Direction(models.TextChoices):
 
 
 class RefusalReason(models.TextChoices):
-    OVERSIZE = "oversize", _("Too large or too heavy")
+    OVERSIZE = "oversize", _("Too large or too heavy")  # both limits (and every refusal before the two below)
+    TOO_LARGE = "too_large", _("Too large")
+    TOO_HEAVY = "too_heavy", _("Too heavy")
     DAMAGED = "damaged", _("Damaged")
     NOT_FOR_US = "not_for_us", _("Not for this point")
     NO_AGREEMENT = "no_agreement", _("No agreement with this carrier")
@@ -419,6 +421,9 @@ class Parcel(models.Model):
     )
     carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="+")
     tracking_code = models.CharField(_("tracking code"), max_length=64)
+    # 1 the first time the code comes in here; a parcel that left (picked up, refused, handed to the carrier, lost)
+    # and comes back is a new row with the next number, so the first one keeps its history as it was.
+    arrival = models.PositiveSmallIntegerField(_("arrival"), default=1, editable=False)
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.INBOUND)
     state = models.CharField(_("state"), max_length=20, choices=ParcelState.choices, editable=False)
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now, editable=False)
@@ -476,8 +481,11 @@ class Parcel(models.Model):
         verbose_name_plural = _("parcels")
         ordering = ["-received_at"]
         constraints = [
-            # A second scan shows the parcel it already is; it never makes a duplicate.
-            models.UniqueConstraint(fields=["point", "carrier", "tracking_code"], name="parcels_parcel_unique_code"),
+            # A second scan shows the parcel it already is; it never makes a duplicate. Only a parcel that came back
+            # after it left is a new arrival (and two desks taking it in again at once still make one).
+            models.UniqueConstraint(
+                fields=["point", "carrier", "tracking_code", "arrival"], name="parcels_parcel_unique_arrival"
+            ),
             models.CheckConstraint(condition=Q(state__in=ParcelState.values), name="parcels_parcel_state_known"),
         ]
         indexes = [
@@ -490,6 +498,11 @@ class Parcel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_id} {self.tracking_code}"
+
+    @property
+    def shelf_location(self) -> StorageLocation | None:
+        """The slot the parcel is on now; None once it has left the point (`location` keeps the last one it was on)."""
+        return None if self.state in TERMINAL_STATES else self.location
 
 
 class Billable(models.TextChoices):
@@ -514,6 +527,7 @@ class EventKind(models.TextChoices):
     MISSING = "missing", _("Missing at the inventory")
     FOUND = "found", _("Found again")
     LOST = "lost", _("Declared lost")
+    REFUSAL_UNDONE = "refusal_undone", _("Refusal undone")
 
 
 class Handover(models.Model):
