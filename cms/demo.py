@@ -99,23 +99,6 @@ CONTENT = {
 }
 NL, EN = 0, 1
 
-#: The loyalty demo's public campaigns in English (by their Dutch name). An offer page of any other campaign stays
-#: untranslated: the English site then shows the Dutch page.
-CAMPAIGNS_EN = {
-    "Koopavonden december: dubbele punten": (
-        "Late-night shopping in December: double points",
-        "On the late shopping nights in December the shops are open until 9 pm. You collect double points all month.",
-    ),
-    "Versweken: dubbele punten bij de speciaalzaak": (
-        "Fresh weeks: double points at the specialist shops",
-        "At the baker's, the butcher's, the cheese shop and the fishmonger's you collect double points for four weeks.",
-    ),
-    "Zomermarkt: drie keer punten": (
-        "Summer market: triple points",
-        "Three days of summer market in the town centre: triple points in every participating shop.",
-    ),
-}
-
 
 @demo_step(order=15, name="cms.sites")
 def create_sites(ctx: DemoContext) -> None:
@@ -393,8 +376,8 @@ def _offers(index, area, ctx: DemoContext) -> list[tuple[OfferPage, dict | None]
                 campaign_id=campaign.pk,
             ),
         )
-        english = CAMPAIGNS_EN.get(campaign.name)
-        made.append((offer, {"title": english[0], "intro": english[1][:250]} if english else None))
+        english = {"title": campaign.name_en, "intro": campaign.description_en[:250]}
+        made.append((offer, english if campaign.name_en else None))
     coffee = _publish(
         index,
         OfferPage(

@@ -136,6 +136,13 @@ CATALOGUE = [
     ("Koffie met gebak", 250, 450, 50, Sector.HOSPITALITY, 3),
     ("Bos seizoensbloemen", 400, 995, 30, Sector.FLOWERS, 2),
 ]
+#: The catalogue's titles in English, for members who read the app in English.
+CATALOGUE_EN = {
+    "€ 5 korting bij elke deelnemende ondernemer": "€5 off at any participating merchant",
+    "2 uur gratis parkeren in de binnenstad": "2 hours' free parking in the town centre",
+    "Koffie met gebak": "Coffee and cake",
+    "Bos seizoensbloemen": "A bunch of seasonal flowers",
+}
 TILL_REWARD_SHARE = 0.15  # visits with enough points on which the member pays part with a reward at the till
 APP_REWARD_SHARE = 0.05  # visits after which a member with enough points chooses a reward in the app
 VOUCHER_USE_SHARE = 0.7  # visits to a shop that takes a reward voucher the member holds, on which they use it
@@ -296,7 +303,13 @@ def _catalogue(area, merchants: list[Merchant]) -> list[_Reward]:
         if sector and funder is None:
             continue
         row = Reward.objects.create(
-            area=area, merchant=funder, title=title, cost_points=cost, value_cents=value, stock=stock
+            area=area,
+            merchant=funder,
+            title=title,
+            title_en=CATALOGUE_EN[title],
+            cost_points=cost,
+            value_cents=value,
+            stock=stock,
         )
         rewards.append(_Reward(row, funder.pk if funder else None, weight))
     return rewards
@@ -1103,6 +1116,28 @@ def _manager_of(area):
     return membership.user if membership else None
 
 
+#: The campaigns' names and descriptions in English (by their Dutch name).
+CAMPAIGNS_EN = {
+    "Koopavonden december: dubbele punten": (
+        "Late-night shopping in December: double points",
+        "On the late shopping nights in December the shops are open until 9 pm. You collect double points all month.",
+    ),
+    "Versweken: dubbele punten bij de speciaalzaak": (
+        "Fresh weeks: double points at the specialist shops",
+        "At the baker's, the butcher's, the cheese shop and the fishmonger's you collect double points for four weeks.",
+    ),
+    "We missen je: 50 extra punten": (
+        "We miss you: 50 extra points",
+        "Not been to the town centre for a while? Your next purchase earns 50 extra points, and a voucher is waiting"
+        " for you.",
+    ),
+    "Zomermarkt: drie keer punten": (
+        "Summer market: triple points",
+        "Three days of summer market in the town centre: triple points in every participating shop.",
+    ),
+}
+
+
 def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
     """A past late-night shopping campaign, a current one for a sector and one for lapsed members, a future one."""
     today = ctx.today
@@ -1134,11 +1169,14 @@ def _campaigns(area, ctx: DemoContext, manager) -> list[Campaign]:
     }
     made = []
     for name, kind, multiplier, bonus, first_day, days, sectors, segment in specs:
+        name_en, description_en = CAMPAIGNS_EN[name]
         made.append(
             Campaign.objects.create(
                 area=area,
                 name=name,
                 description=descriptions[name],
+                name_en=name_en,
+                description_en=description_en,
                 starts_at=ctx.at(area, first_day, 9),
                 ends_at=ctx.at(area, first_day + timedelta(days=days), 0),  # midnight: the last day is whole
                 sectors=[str(sector) for sector in sectors],

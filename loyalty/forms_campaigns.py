@@ -190,6 +190,18 @@ class CampaignForm(FocusFirstErrorMixin, KindFieldsMixin, MappedErrorsMixin, for
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the members get, in a sentence or two. Shown in the app under the name."),
     )
+    name_en = forms.CharField(
+        label=_("Name in English (optional)"),
+        max_length=120,
+        required=False,
+        help_text=_("For members who read the app in English. Empty: they see the name above."),
+    )
+    description_en = forms.CharField(
+        label=_("Description in English (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Empty: English pages show the description above."),
+    )
     first_day = forms.DateField(label=_("First day"), widget=_date_input())
     last_day = forms.DateField(
         label=_("Last day"),
@@ -295,6 +307,8 @@ class CampaignForm(FocusFirstErrorMixin, KindFieldsMixin, MappedErrorsMixin, for
         return {
             "name": campaign.name,
             "description": campaign.description,
+            "name_en": campaign.name_en,
+            "description_en": campaign.description_en,
             "first_day": first,
             "last_day": last,
             "kind": campaign.kind,

@@ -46,6 +46,18 @@ class RewardForm(FocusFirstErrorMixin, MappedErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the member gets and how to use it, in a sentence or two."),
     )
+    title_en = forms.CharField(
+        label=_("Title in English (optional)"),
+        max_length=120,
+        required=False,
+        help_text=_("For members who read the app in English. Empty: they see the title above."),
+    )
+    description_en = forms.CharField(
+        label=_("Description in English (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Empty: English pages show the description above."),
+    )
     # Whole numbers without the form's own bounds: the service says what is allowed.
     cost_points = WholeNumberField(label=_("Cost (points)"), help_text=_("The points a member spends on it."))
     value = EuroField(
@@ -104,6 +116,8 @@ class RewardForm(FocusFirstErrorMixin, MappedErrorsMixin, forms.Form):
         return {
             "title": reward.title,
             "description": reward.description,
+            "title_en": reward.title_en,
+            "description_en": reward.description_en,
             "cost_points": reward.cost_points,
             "value": reward.value_cents,
             "merchant": reward.merchant_id,

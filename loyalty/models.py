@@ -22,8 +22,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from privacy.models import AppendOnlyModel
 
@@ -544,7 +544,20 @@ class Funder(models.TextChoices):
     MERCHANT = "merchant", _("The merchant")
 
 
-class Campaign(models.Model):
+class InEnglishToo:
+    """Texts members read, written in Dutch (the field itself) and, optionally, in English (`<field>_en`): English
+    pages show the English text where there is one, the Dutch otherwise."""
+
+    def localised(self, field: str, language: str | None = None) -> str:
+        english = getattr(self, f"{field}_en") if (language or get_language() or "nl")[:2] == "en" else ""
+        return english or getattr(self, field)
+
+    @property
+    def shown_description(self) -> str:
+        return self.localised("description")
+
+
+class Campaign(InEnglishToo, models.Model):
     """Extra points for purchases in a period, at some merchants or sectors, optionally for one segment.
 
     A segment (`segments.SEGMENTS`) only ever includes members who consented to offers chosen for them
@@ -556,6 +569,8 @@ class Campaign(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     merchants = models.ManyToManyField(
@@ -607,11 +622,15 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def shown_name(self) -> str:
+        return self.localised("name")
+
 
 # --- Rewards and vouchers --------------------------------------------------------------------------------
 
 
-class Reward(models.Model):
+class Reward(InEnglishToo, models.Model):
     """Something a member chooses for points: funded by the collective (any merchant) or by one merchant."""
 
     area = models.ForeignKey(
@@ -628,6 +647,8 @@ class Reward(models.Model):
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
+    title_en = models.CharField(_("title in English"), max_length=120, blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     cost_points = models.PositiveIntegerField(_("cost (points)"), validators=[MinValueValidator(1)])
     value_cents = models.PositiveIntegerField(
         _("value (cents)"), validators=[MinValueValidator(1)], help_text=_("What it is worth at the till.")
@@ -657,6 +678,10 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return self.localised("title")
 
     @property
     def funded_by(self) -> str:

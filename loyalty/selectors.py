@@ -260,11 +260,11 @@ def _made_of(entry: LedgerEntry) -> dict | None:
         return None
     return {
         "campaign_points": purchase.campaign_points,
-        "campaign": purchase.campaign.name if purchase.campaign_id else "",
+        "campaign": purchase.campaign.shown_name if purchase.campaign_id else "",
         "bonus_points": purchase.bonus_points,
         "voucher_cents": purchase.voucher_cents,
         "reward_cents": purchase.reward_cents,
-        "reward": purchase.reward.title if purchase.reward_id else "",
+        "reward": purchase.reward.shown_title if purchase.reward_id else "",
         "giftcard_cents": purchase.giftcard_cents,
     }
 
@@ -709,7 +709,7 @@ def till_reward_choices(merchant, *, now: datetime | None = None) -> list[tuple[
         .order_by("cost_points", "title")
     )
     return [
-        (reward.pk, _("%(title)s · %(points)s points") % {"title": reward.title, "points": reward.cost_points})
+        (reward.pk, _("%(title)s · %(points)s points") % {"title": reward.shown_title, "points": reward.cost_points})
         for reward in rewards
     ]
 

@@ -63,9 +63,9 @@ def _value_text(voucher) -> str:
 def _title_text(voucher, value: str) -> str:
     """What the voucher is: its reward's title, its campaign's name, else a voucher of its value."""
     if voucher.reward_id:
-        return voucher.reward.title
+        return voucher.reward.shown_title
     if voucher.campaign_id:
-        return voucher.campaign.name
+        return voucher.campaign.shown_name
     return _("Voucher of %(value)s") % {"value": value}
 
 
@@ -77,7 +77,7 @@ def _origin_text(voucher, area) -> str:
         return _("A reward")
     issuer = voucher.funded_by_merchant.trade_name if voucher.funded_by_merchant_id else area.collective_name
     if voucher.campaign_id:
-        return _("Campaign “%(campaign)s” of %(issuer)s") % {"campaign": voucher.campaign.name, "issuer": issuer}
+        return _("Campaign “%(campaign)s” of %(issuer)s") % {"campaign": voucher.campaign.shown_name, "issuer": issuer}
     return _("Given by %(issuer)s") % {"issuer": issuer}
 
 
@@ -134,7 +134,7 @@ def reward_choose(request, reward_pk: int):
         messages.success(
             request,
             _("Done: your voucher %(code)s for %(title)s is in your wallet.")
-            % {"code": group_voucher_code(voucher.code), "title": reward.title},
+            % {"code": group_voucher_code(voucher.code), "title": reward.shown_title},
         )
         return redirect("loyalty:wallet")
     context = {

@@ -275,6 +275,8 @@ MANAGE_ACTION = "loyalty.manage_campaigns"
 CAMPAIGN_FIELDS = {
     "name": "",
     "description": "",
+    "name_en": "",
+    "description_en": "",
     "starts_at": None,
     "ends_at": None,
     "kind": CampaignKind.MULTIPLIER,
@@ -288,7 +290,7 @@ CAMPAIGN_FIELDS = {
     "is_active": True,
 }
 #: What may still change once a campaign has started: nothing that decided the points it gave.
-CHANGEABLE_AFTER_START = frozenset({"name", "description", "ends_at"})
+CHANGEABLE_AFTER_START = frozenset({"name", "description", "name_en", "description_en", "ends_at"})
 #: ×10, as the model's constraint allows.
 MAX_MULTIPLIER_PERMILLE = 10_000
 #: A multiplier goes in steps of 0.05 (×1.25, ×1.5): the extra points are rounded down per purchase
@@ -337,6 +339,8 @@ def check_campaign(*, area, campaign: Campaign | None = None, now: datetime | No
     values.update(
         name=(values["name"] or "").strip(),
         description=(values["description"] or "").strip(),
+        name_en=(values["name_en"] or "").strip(),
+        description_en=(values["description_en"] or "").strip(),
         merchants=list(values["merchants"] or []),
         sectors=list(values["sectors"] or []),
         segment=values["segment"] or "",
@@ -359,6 +363,8 @@ def check_campaign(*, area, campaign: Campaign | None = None, now: datetime | No
         refuse("name", _("Give the campaign a name."))
     elif len(values["name"]) > Campaign._meta.get_field("name").max_length:
         refuse("name", _("The name is too long."))
+    if len(values["name_en"]) > Campaign._meta.get_field("name_en").max_length:
+        refuse("name_en", _("The name is too long."))
     if campaign is not None and has_started(campaign, now=now):
         _check_started(stored, values, now=now, refuse=refuse)
     else:

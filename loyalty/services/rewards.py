@@ -195,6 +195,8 @@ MANAGE_ACTION = "loyalty.manage_rewards"
 REWARD_FIELDS = {
     "title": "",
     "description": "",
+    "title_en": "",
+    "description_en": "",
     "merchant": None,
     "cost_points": None,
     "value_cents": None,
@@ -239,7 +241,9 @@ def check_reward(*, area, reward: Reward | None = None, now: datetime | None = N
     now = now or timezone.now()
     stored = reward_values(reward) if reward is not None else dict(REWARD_FIELDS)
     values = {**stored, **fields}
-    values.update(title=(values["title"] or "").strip(), description=(values["description"] or "").strip())
+    values.update(
+        {name: (values[name] or "").strip() for name in ("title", "description", "title_en", "description_en")}
+    )
     errors: dict[str, list[str]] = {}
 
     def refuse(field: str, message: str) -> None:
@@ -252,6 +256,8 @@ def check_reward(*, area, reward: Reward | None = None, now: datetime | None = N
         refuse("title", _("Give the reward a title."))
     elif len(values["title"]) > Reward._meta.get_field("title").max_length:
         refuse("title", _("The title is too long."))
+    if len(values["title_en"]) > Reward._meta.get_field("title_en").max_length:
+        refuse("title_en", _("The title is too long."))
     cost = values["cost_points"]
     if not _is_whole(cost) or cost < 1:
         refuse("cost_points", _("A reward costs at least 1 point."))

@@ -145,11 +145,11 @@ def _result(
         giftcard_cents=transaction_.giftcard_cents,
         points_spent=transaction_.points_spent,
         campaign_points=transaction_.campaign_points,
-        campaign_name=transaction_.campaign.name if transaction_.campaign_id else "",
+        campaign_name=transaction_.campaign.shown_name if transaction_.campaign_id else "",
         to_pay_cents=transaction_.earning_cents,
         daily_cap_points=daily_cap_points,
         # A purchase's reward is at hand where it was just made (a reversal's would cost a query, and is not shown).
-        reward_title=transaction_.reward.title if transaction_.reward_id and is_purchase else "",
+        reward_title=transaction_.reward.shown_title if transaction_.reward_id and is_purchase else "",
         reward_chosen_in_app=bool(transaction_.reward_id and transaction_.voucher_id),
         bonus_points=transaction_.bonus_points,
     )
@@ -676,7 +676,7 @@ def _award_unlocked(
             amount_cents=amount_cents,
             occurred_at=now,
             campaign_points=campaign_points,
-            campaign_name=campaign.name if campaign else "",
+            campaign_name=campaign.shown_name if campaign else "",
             to_pay_cents=amount_cents,
             daily_cap_points=capped_at,
             bonus_points=bonus,
