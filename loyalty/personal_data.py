@@ -8,10 +8,16 @@ are bookkeeping: they name no one (ids, amounts, points, times) and stay for the
 books, linked only to the anonymised account through the blocked pass.
 """
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agora.money import format_euros
-from privacy.registry import register
+from privacy.models import ConsentState
+from privacy.registry import LOST, OpenItem, register, register_consent_note, register_open_items
 
 from . import totp
 from .codes import group_card_number, group_voucher_code
@@ -29,7 +35,8 @@ from .models import (
     Voucher,
     VoucherKind,
 )
-from .selectors import entry_label
+from .selectors import entry_label, last_day
+from .services.passes import PROFILE_PURPOSE
 from .templatetags.loyalty_points import signed_points
 
 # The export page shows what the app shows (the JSON keeps the stored values): card numbers and voucher codes in
@@ -156,3 +163,120 @@ register(
     fields=["points", "reason", "status", "requested_at", "decided_at"],
     on_erase="keep",
 )
+
+
+# --- What erasure would end (the erasure page lists it before the person confirms) -------------------------------
+# Points, a gift card's balance on the pass and the pass's vouchers can only be used with the pass, and the pass is
+# blocked on erasure: they are lost, so the page lists them with their amounts and the person accepts that (LOST).
+# Nothing here blocks the erasure: the person may give them up. A standalone gift card (own number and PIN) is not
+# the account's: it keeps working for whoever holds it, and is not listed.
+
+
+def _until(expires_at, area) -> str:
+    return date_format(last_day(expires_at, area.tz), "j F Y")
+
+
+def _open_items(person) -> list[OpenItem]:
+    now = timezone.now()
+    passes = list(
+        Pass.objects.filter(member=person).exclude(status=PassStatus.CLOSED).select_related("area").order_by("pk")
+    )
+    items = []
+    for member_pass in passes:
+        if member_pass.points_balance > 0:
+            points = member_pass.points_balance
+            items.append(
+                OpenItem(
+                    ref=f"loyalty.pass:{member_pass.pk}:{points}",
+                    effect=LOST,
+                    text=ngettext(
+                        "%(points)s point on your %(pass)s",
+                        "%(points)s points on your %(pass)s",
+                        points,
+                    )
+                    % {"points": points, "pass": member_pass.area.pass_name},
+                    advice=_("Choose a reward with them first and collect it, if you like."),
+                    url=reverse("loyalty:rewards"),
+                )
+            )
+    cards = GiftCard.objects.filter(member_pass__in=passes, balance_cents__gt=0, expires_at__gt=now).order_by(
+        "expires_at", "pk"
+    )
+    area_of = {member_pass.pk: member_pass.area for member_pass in passes}
+    for card in cards:
+        area = area_of[card.member_pass_id]
+        items.append(
+            OpenItem(
+                ref=f"loyalty.giftcard:{card.pk}:{card.balance_cents}",
+                effect=LOST,
+                text=_("%(amount)s on gift card %(number)s on your %(pass)s, valid until %(date)s")
+                % {
+                    "amount": format_euros(card.balance_cents),
+                    "number": group_card_number(card.number),
+                    "pass": area.pass_name,
+                    "date": _until(card.expires_at, area),
+                },
+                advice=_("Spend it first: pay with your pass at the shops. After the erasure nobody can use it."),
+                url=reverse("loyalty:gift_card_history"),
+            )
+        )
+    vouchers = (
+        Voucher.objects.filter(member_pass__in=passes, redeemed_at__isnull=True, expires_at__gt=now)
+        .select_related("reward")
+        .order_by("expires_at", "pk")
+    )
+    for voucher in vouchers:
+        area = area_of[voucher.member_pass_id]
+        until = _until(voucher.expires_at, area)
+        if voucher.kind == VoucherKind.REWARD:
+            text = _("Reward “%(title)s”, chosen for %(points)s points and not collected yet, valid until %(date)s") % {
+                "title": voucher.reward.title,
+                "points": voucher.reward.cost_points,
+                "date": until,
+            }
+            advice = _("Collect it at the shop first: after the erasure it no longer works.")
+        else:
+            value = f"{voucher.percent}%" if voucher.kind == VoucherKind.PERCENT else format_euros(voucher.value_cents)
+            text = _("Voucher of %(value)s on your %(pass)s, valid until %(date)s") % {
+                "value": value,
+                "pass": area.pass_name,
+                "date": until,
+            }
+            advice = _("Use it first: after the erasure it no longer works.")
+        items.append(
+            OpenItem(
+                ref=f"loyalty.voucher:{voucher.pk}",
+                effect=LOST,
+                text=text,
+                advice=advice,
+                url=reverse("loyalty:wallet"),
+            )
+        )
+    return items
+
+
+register_open_items("loyalty", _open_items)
+
+
+# --- The profile kept for the statistics consent ---------------------------------------------------------------
+# Withdrawing that consent empties the pass's postcode and age band (`services.passes.forget_withdrawn_profile`), and
+# giving it again does not bring them back: the privacy page says both, and where to fill them in again.
+
+
+def _profile_note(person, area, state: str):
+    member_pass = Pass.objects.filter(member=person, area=area).only("postcode", "age_band").first()
+    if member_pass is None:
+        return None
+    if state != ConsentState.GIVEN:
+        return _("Your postcode and age group are removed from your pass.")
+    if member_pass.postcode or member_pass.age_band:
+        return None
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("Your pass holds no postcode or age group, so you are not counted by where you live or your age."),
+        reverse("loyalty:profile"),
+        _("Fill them in on your profile page"),
+    )
+
+
+register_consent_note(PROFILE_PURPOSE, _profile_note)

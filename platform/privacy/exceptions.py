@@ -21,3 +21,13 @@ class PurposeNotOffered(ApplicationError):
 
 class ConsentTextChanged(ApplicationError):
     """The purpose text changed after it was shown: consent must be asked again with the new text."""
+
+
+class ErasureBlocked(ApplicationError):
+    """Something is still open that needs the person's details to be finished (an order, a parcel): settle it first.
+    `extra["items"]`: the open items."""
+
+
+class LossesNotAccepted(ApplicationError):
+    """The erasure would end money, vouchers or points the person has not accepted to lose (or they changed since the
+    page listed them). `extra["items"]`: what would be lost now."""

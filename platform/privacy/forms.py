@@ -88,19 +88,33 @@ class ConsentDecisionForm(forms.Form):
 
 
 class EraseConfirmationForm(forms.Form):
-    """Typing the address proves the person means it, and that they are on their own account."""
+    """Typing the address proves the person means it, and that they are on their own account. Where the erasure
+    would end money, vouchers or points (`losses_shown`: the `ErasureCheck.losses_digest` of the list on the page),
+    a box says the person accepts losing them."""
 
     email = forms.EmailField(
         label=_("Type your e-mail address to confirm"),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, losses_shown: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if losses_shown:
+            self.fields["accept_losses"] = forms.BooleanField(
+                label=_("I accept that I lose what is listed under “What you lose”."),
+                error_messages={"required": _("Tick this box to confirm, or use or spend them first.")},
+            )
+            # What the box was ticked for: the service compares it with what is open when the erasure runs.
+            self.fields["losses_shown"] = forms.CharField(widget=forms.HiddenInput, required=False)
+            self.initial["losses_shown"] = losses_shown
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if email.lower() != self.user.email.lower():
             raise forms.ValidationError(_("This is not the e-mail address of your account."))
         return email
+
+    def losses_accepted(self) -> str:
+        """The digest of the losses the person accepted (of a valid form), "" where none were listed."""
+        return self.cleaned_data.get("losses_shown", "") if self.cleaned_data.get("accept_losses") else ""

@@ -24,6 +24,16 @@
 - `related`: relations the `display` functions read, fetched with the rows (foreign keys in `fields` already are).
 
 Each app calls `register` from its ``personal_data.py``, imported by its ``AppConfig.ready()``.
+
+What erasure would cut off is each app's to say, from the same file:
+
+    register_open_items("shop", open_orders)   # open_orders(person) -> iterable of OpenItem
+
+An `OpenItem` is something the person still has running with the app, in words and with its amount: a gift-card
+balance, an unused voucher, an order being prepared, a parcel on the shelf. Its `effect` says what the erasure page
+does with it: `BLOCKS` (erasure waits until it is settled: the app needs the person's details to finish it),
+`LOST` (it ends with the account: the person must tick that they accept it), `NOTE` (told, nothing to accept).
+Privacy never reads the apps' tables for this (ARCHITECTURE §4): `selectors.erasure_check` asks the hooks.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
@@ -153,3 +163,63 @@ def register(
 def registered() -> list[PersonalDataSpec]:
     """Every spec, in erasure order (ascending `order`, the user row last)."""
     return sorted(_SPECS.values(), key=lambda spec: (spec.order, spec.key))
+
+
+# --- What is still open: told before the person confirms an erasure -------------------------------------------
+
+#: Erasure waits until it is settled (an order being prepared, a parcel waiting): the app needs the person's details.
+BLOCKS = "blocks"
+#: Ends with the account (money on a gift card, a voucher, points): the person accepts it explicitly.
+LOST = "lost"
+#: Told, nothing to accept (a parcel announced but not arrived).
+NOTE = "note"
+OPEN_EFFECTS = (BLOCKS, LOST, NOTE)
+
+
+class OpenItem(NamedTuple):
+    """One thing the person still has open with an app, in the active language."""
+
+    #: What it is and what it is worth, the stable part of the text language-free ("loyalty.giftcard:12:2500"): the
+    #: losses the person accepted are checked again by these at erasure, so a balance that changed is asked again.
+    ref: str
+    effect: str
+    #: What it is, with its amount: "€ 25,00 on gift card 6012 3456 7890 1234 on your Stadspas Amersfoort".
+    text: str
+    #: What the person can do about it: "Spend it first: …".
+    advice: str = ""
+    #: Where to do that (a path on the site), or "".
+    url: str = ""
+
+
+_OPEN_ITEMS: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_open_items(key: str, find: Callable[[Any], Any]) -> None:
+    """Declare an app's hook `find(person) -> iterable of OpenItem`, under the app's name (`key`)."""
+    existing = _OPEN_ITEMS.get(key)
+    if existing is not None and existing is not find:
+        raise ImproperlyConfigured(f"Open items of {key!r} are registered twice.")
+    _OPEN_ITEMS[key] = find
+
+
+def open_item_hooks() -> list[Callable[[Any], Any]]:
+    """The hooks, in the order of their keys (so the page lists the apps in a fixed order)."""
+    return [_OPEN_ITEMS[key] for key in sorted(_OPEN_ITEMS)]
+
+
+# --- What a consent decision did to data kept for its purpose --------------------------------------------------
+
+_CONSENT_NOTES: dict[str, list[Callable[[Any, Any, str], Any]]] = {}
+
+
+def register_consent_note(purpose_code: str, note: Callable[[Any, Any, str], Any]) -> None:
+    """An app's word to the person after they gave or withdrew consent for `purpose_code` on the privacy page:
+    `note(person, area, state)` returns a message (safe HTML may carry a link) or None. For data the app keeps only
+    with that consent, such as the pass's postcode, emptied when the statistics consent is withdrawn."""
+    notes = _CONSENT_NOTES.setdefault(purpose_code, [])
+    if note not in notes:
+        notes.append(note)
+
+
+def consent_note_hooks(purpose_code: str) -> list[Callable[[Any, Any, str], Any]]:
+    return list(_CONSENT_NOTES.get(purpose_code, ()))

@@ -1,4 +1,5 @@
-"""Reads about consent: the gate other modules call (`has_consent`), the settings page, receipts.
+"""Reads about consent: the gate other modules call (`has_consent`), the settings page, receipts; and what an
+erasure would cut off (`erasure_check`).
 
 The consent rule, in one place:
 
@@ -14,6 +15,7 @@ The consent rule, in one place:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +42,7 @@ from .models import (
     Purpose,
     PurposeVersion,
 )
+from .registry import BLOCKS, LOST, NOTE, OPEN_EFFECTS, OpenItem, consent_note_hooks, open_item_hooks
 
 RECEIPT_SCHEMA_VERSION = "ISO/IEC TS 27560:2023"
 #: Namespace for the stable consent-record id of a person in an area (UUIDv5 of pseudonym + area).
@@ -404,3 +407,49 @@ def audit_lines(entries) -> list[AuditLine]:
         record = f"{model._meta.verbose_name} {entry.object_id}" if model else f"{entry.object_type} {entry.object_id}"
         lines.append(AuditLine(entry=entry, record=record, fields=fields))
     return lines
+
+
+# --- Erasure: what the person still has open, and what a consent decision did ---------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureCheck:
+    """What erasing the person would cut off, from every app's hook (`registry.register_open_items`), grouped by
+    what the erasure page does with it."""
+
+    blocking: list[OpenItem]  # settle first: erasure is refused while any is open
+    losses: list[OpenItem]  # lost with the account: the person ticks that they accept them
+    notes: list[OpenItem]  # told
+
+    @property
+    def can_erase(self) -> bool:
+        return not self.blocking
+
+    @property
+    def losses_digest(self) -> str:
+        """What the person accepts when they tick the box: the losses as listed (ids and amounts), "" for none.
+        A balance that changed after the page was shown gives another digest, and the person is asked again."""
+        if not self.losses:
+            return ""
+        refs = "\n".join(sorted(item.ref for item in self.losses))
+        return hashlib.sha256(refs.encode()).hexdigest()
+
+
+def erasure_check(person) -> ErasureCheck:
+    """Ask each app what the person still has open (one call per registered hook)."""
+    items = [item for find in open_item_hooks() for item in find(person)]
+    unknown = {item.effect for item in items} - set(OPEN_EFFECTS)
+    if unknown:
+        raise ValueError(f"Open items with an unknown effect: {sorted(unknown)}")
+    return ErasureCheck(
+        blocking=[item for item in items if item.effect == BLOCKS],
+        losses=[item for item in items if item.effect == LOST],
+        notes=[item for item in items if item.effect == NOTE],
+    )
+
+
+def consent_notes(person, area: ShoppingArea, purpose_code: str, state: str) -> list:
+    """What the apps say about a decision just recorded (`registry.register_consent_note`): e.g. that withdrawing
+    the statistics consent removed the postcode and age group from the pass."""
+    notes = (note(person, area, state) for note in consent_note_hooks(purpose_code))
+    return [note for note in notes if note]

@@ -26,7 +26,14 @@ from accounts.permissions import scope_of
 from agora.money import format_euros
 from areas.models import ShoppingArea, StaffMembership
 
-from .exceptions import ConsentNotApplicable, ConsentTextChanged, PurposeNotOffered, UnknownPurpose
+from .exceptions import (
+    ConsentNotApplicable,
+    ConsentTextChanged,
+    ErasureBlocked,
+    LossesNotAccepted,
+    PurposeNotOffered,
+    UnknownPurpose,
+)
 from .models import (
     AuditAction,
     AuditEntry,
@@ -40,6 +47,7 @@ from .models import (
     RequestKind,
 )
 from .registry import PersonalDataSpec, is_money, registered
+from .selectors import erasure_check
 
 EXPORT_SCHEMA = "agora.personal-data-export/1"
 
@@ -451,6 +459,28 @@ def erase_person(*, subject, requested_by, reason: str = "erasure", via: str = "
     summary = _erase(person, requested_by=requested_by, kind=_KINDS[reason], via=via)
     subject.refresh_from_db()
     return summary
+
+
+@transaction.atomic
+def request_erasure(*, subject, requested_by, losses_accepted: str = "", via: str = "web") -> dict:
+    """The person's own request to be erased (the erasure page): refused while an app still needs their details to
+    finish something (`ErasureBlocked`: an order being prepared, a parcel waiting), or while it would end money,
+    vouchers or points they did not accept to lose as listed (`LossesNotAccepted`; `losses_accepted` is the
+    `ErasureCheck.losses_digest` of the page they ticked the box on). Then `erase_person`.
+
+    Why these rules (GDPR art. 17, art. 6(1)(b)): details still needed to deliver what the person bought are not yet
+    "no longer necessary", so the erasure waits and the person is told how to settle it; a gift-card balance, a
+    voucher or points are the person's to give up, so they are told the amounts and decide.
+    """
+    # The account lock serialises this with a double-clicked erasure and the retention job, as erase_person does.
+    person = get_user_model().objects.select_for_update().get(pk=subject.pk)
+    if person.erased_at is None:
+        check = erasure_check(person)
+        if check.blocking:
+            raise ErasureBlocked(items=check.blocking)
+        if check.losses and losses_accepted != check.losses_digest:
+            raise LossesNotAccepted(items=check.losses)
+    return erase_person(subject=subject, requested_by=requested_by, via=via)
 
 
 def _previous_erasure(person) -> dict:

@@ -18,7 +18,14 @@ from accounts.permissions import can, require, visible
 from areas.models import ShoppingArea
 
 from . import selectors, services
-from .exceptions import ConsentNotApplicable, ConsentTextChanged, PurposeNotOffered, UnknownPurpose
+from .exceptions import (
+    ConsentNotApplicable,
+    ConsentTextChanged,
+    ErasureBlocked,
+    LossesNotAccepted,
+    PurposeNotOffered,
+    UnknownPurpose,
+)
 from .forms import ConsentDecisionForm, EraseConfirmationForm
 from .models import AuditEntry, CollectionMethod, ConsentState
 
@@ -88,6 +95,9 @@ def consents(request):
                 messages.success(request, _("Saved: you gave consent for “%(title)s”.") % {"title": title})
             else:
                 messages.success(request, _("Saved: you withdrew consent for “%(title)s”.") % {"title": title})
+            # What the decision did to data kept for the purpose (the pass's postcode, say), in the apps' words.
+            for note in selectors.consent_notes(request.user, area, event.purpose.code, event.state):
+                messages.info(request, note)
         return redirect("privacy:consents")
     context = {"area": area, "choices": selectors.consents_for(request.user, area)}
     return render(request, "privacy/consents.html", context)
@@ -125,15 +135,26 @@ def export(request):
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def erase(request):
-    """Ask for the password again, then confirm by typing the e-mail address; then erase, log out and say what
-    happened."""
+    """Ask for the password again; list what the person still has open (`selectors.erasure_check`): what must be
+    settled first, what is lost (a box to accept it), what to know; then confirm by typing the e-mail address; then
+    erase, log out and say what happened."""
     require(request.user, "person.erase", request.user)
-    form = EraseConfirmationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.erase_person(subject=request.user, requested_by=request.user)
+    check = selectors.erasure_check(request.user)
+    form = EraseConfirmationForm(request.POST or None, user=request.user, losses_shown=check.losses_digest)
+    if request.method == "POST" and check.can_erase and form.is_valid():
+        try:
+            services.request_erasure(
+                subject=request.user, requested_by=request.user, losses_accepted=form.losses_accepted()
+            )
+        except (ErasureBlocked, LossesNotAccepted):
+            # Something changed since the page was drawn (a parcel came in, a balance changed): show the list again.
+            messages.warning(
+                request, _("What is still open has changed since this page was shown. Please read it again.")
+            )
+            return redirect("privacy:erase")
         logout(request)
         return redirect("privacy:erase_done")
-    return render(request, "privacy/erase.html", {"form": form})
+    return render(request, "privacy/erase.html", {"form": form, "check": check})
 
 
 @require_http_methods(["GET"])
