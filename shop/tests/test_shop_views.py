@@ -29,6 +29,28 @@ def test_browse_search_product_and_box_pages(client, area, baker, books):
     assert client.get(reverse("shop:product", args=[baker.slug, "nope"])).status_code == 404
 
 
+def test_english_pages_name_categories_boxes_products_and_cart_lines_in_english(client, area, baker):
+    from django.utils import translation
+
+    category = CategoryFactory(area=area, name_nl="Brood", name_en="Bread")
+    bread = variant_of(baker, title_nl="Zuurdesembrood", title_en="Sourdough loaf", slug="zuurdesem", category=category)
+    only_dutch = variant_of(baker, title_nl="Krentenbol", title_en="", slug="krentenbol")
+    box = box_of(area, (bread, 1), (only_dutch, 2), title_nl="Ontbijtpakket", title_en="Breakfast box")
+    with translation.override("en"):
+        home = client.get(reverse("shop:home")).content.decode()
+        product = client.get(reverse("shop:product", args=[baker.slug, "zuurdesem"])).content.decode()
+        box_page = client.get(reverse("shop:box", args=[box.slug])).content.decode()
+        client.post(reverse("shop:box", args=[box.slug]))
+        cart = client.get(reverse("shop:cart")).content.decode()
+    assert "Bread" in home and "Breakfast box" in home and "Ontbijtpakket" not in home
+    assert "<h1>Sourdough loaf</h1>" in product and "Zuurdesembrood" not in product
+    assert "Breakfast box" in box_page and "Sourdough loaf" in box_page and "Krentenbol" in box_page  # no English
+    assert "Sourdough loaf" in cart and "Zuurdesembrood" not in cart
+    with translation.override("nl"):
+        product = client.get(reverse("shop:product", args=[baker.slug, "zuurdesem"])).content.decode()
+    assert "<h1>Zuurdesembrood</h1>" in product
+
+
 def test_a_category_and_a_shop_are_listed_a_page_at_a_time(client, area, baker):
     from shop.selectors import PAGE_SIZE
 
