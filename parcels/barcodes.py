@@ -329,6 +329,33 @@ def recognise(
     return Recognition(raw, best.code, allowed, False, AMBIGUOUS)
 
 
+# What each carrier's codes may look like, loosely: the formats above with their lengths left open, and the forms
+# the research names but does not describe (PostNL "KG…", GLS's 8-character TrackID, bpost's long numbers). An
+# uncertain scan is offered only to the carriers whose shape it has, and never to the webshop: its codes are ours
+# and strict (`_webshop`), so a code that is not one is not the webshop's.
+_LOOSE_SHAPES: dict[str, re.Pattern] = {
+    "postnl": re.compile(r"3S[0-9A-Z]{9,15}|[A-Z]{2}\d{9}[A-Z]{2}|KG[0-9A-Z]{9,30}", re.ASCII),
+    "dhl": re.compile(r"3S[0-9A-Z]{9,15}|(JVGL|JJD|JD|MDP)[0-9A-Z]{5,35}|\d{9,12}", re.ASCII),
+    "dpd": re.compile(r"\d{13,15}[0-9A-Z]?|\d{26,28}[0-9A-Z]?", re.ASCII),
+    "gls": re.compile(r"\d{10,13}|[0-9A-Z]{8}", re.ASCII),
+    "ups": re.compile(r"1Z[0-9A-Z]{14,18}", re.ASCII),
+    "bpost": re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|\d{20,26}", re.ASCII),
+    "amazon": re.compile(r"T[A-Z]{2}\d{10,14}", re.ASCII),
+}
+
+
+def possible_carriers(raw: str) -> tuple[str, ...]:
+    """The carriers a scan could be from, for the desk's "which carrier?" when `recognise` is not certain: those of
+    the formats it fits (also with a wrong check digit: a misread of such a code), then those whose codes have
+    its shape. Empty: no carrier's code looks like this (a slot label, an order number, a joined double scan). A
+    webshop code with a wrong check digit is a misread for certain (the codes are ours): never the webshop's."""
+    text = _clean(raw)
+    fits = _fits(text)
+    fitting = [c for fit in fits for c in fit.carriers if c != "webshop" or fit.evidence != INVALID_CHECK_DIGIT]
+    shaped = [carrier for carrier, shape in _LOOSE_SHAPES.items() if shape.fullmatch(text)]
+    return tuple(dict.fromkeys([*fitting, *shaped]))
+
+
 # The extension digit and the shortest GS1 company prefix (7 digits). That one issuer's SSCCs travel with one
 # carrier is an assumption (the research says nothing about SSCC): where it fails, a learned answer is wrong for
 # some parcels, so the desk must let staff change the carrier of a "learned" recognition.

@@ -44,6 +44,18 @@ class InvalidTrackingCode(ParcelError):
     default_message = _("Scan the parcel's barcode again: nothing readable was scanned.")
 
 
+class NotACarrierCode(InvalidTrackingCode):
+    """At intake: no carrier's tracking codes look like this (an order number, two scans run together, …)."""
+
+    default_message = _("This is not a carrier's tracking code. Scan the barcode with the tracking number.")
+
+
+class SlotLabelScanned(ParcelError):
+    """At intake, a slot's label where a parcel's barcode was expected (or a label of no slot here)."""
+
+    default_message = _("This is a slot label, not a parcel. Scan the parcel's barcode first.")
+
+
 class RecipientRequired(ParcelError):
     """An unknown parcel: the desk asks for the recipient's name and e-mail from the label."""
 

@@ -83,7 +83,10 @@ def scan_for_handover(*, handover: Handover, raw_code: str, by, device: str = ""
     if not code:
         raise InvalidTrackingCode()
     candidates = list(
-        Parcel.objects.select_related("carrier").filter(point=handover.point, tracking_code=code).order_by("pk")
+        # The latest arrival of a code first: an earlier one (picked up, then here again) is not what leaves now.
+        Parcel.objects.select_related("carrier")
+        .filter(point=handover.point, tracking_code=code)
+        .order_by("-arrival", "pk")
     )
     parcel = next((p for p in candidates if p.carrier_id == handover.carrier_id), None)
     if parcel is None:

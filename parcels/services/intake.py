@@ -5,8 +5,13 @@
   else the desk asks "which carrier?" (`IntakeResult.needs_carrier_choice`); the answer comes back as
   `carrier_code=` and its prefix is remembered for the next parcel (`LearnedCarrierPrefix`).
 - A second scan of a parcel returns it (`is_duplicate`), never a second parcel: the unique constraint on
-  (point, carrier, code) decides, also when two desks scan it at once. A retried request (same
-  `request_key`) returns the parcel of the first.
+  (point, carrier, code, arrival) decides, also when two desks scan it at once. A retried request (same
+  `request_key`) returns the parcel of the first. Only when staff say so (`again=True`) is a parcel that left
+  (picked up, refused, handed to the carrier, lost) taken in once more: a new row, the next `arrival`, the old
+  one's history untouched; undoing a refusal so is recorded on the refused parcel (`EventKind.REFUSAL_UNDONE`).
+- At the desk (`strict`), a code no carrier's format fits is not asked about: a slot label says so
+  (`SlotLabelScanned`), anything else is `NotACarrierCode`; an uncertain code is offered only to the carriers
+  whose codes look like it (`barcodes.possible_carriers`), never to the webshop unless it is one of its codes.
 - One pickup code (and QR token) per recipient per point: a new parcel for someone who already has parcels
   waiting takes their code, so one code releases them all.
 - The recipient is told after the commit (`tasks.notify_parcel_ready_task`).
@@ -15,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -22,11 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ..exceptions import (
     InvalidRecipient,
@@ -34,7 +43,9 @@ from ..exceptions import (
     InvalidTransition,
     LocationFull,
     LocationTooSmall,
+    NotACarrierCode,
     RecipientRequired,
+    SlotLabelScanned,
     UnknownCarrier,
     UnknownLocation,
 )
@@ -43,6 +54,7 @@ from ..models import (
     Carrier,
     CarrierAgreement,
     Direction,
+    EventKind,
     LearnedCarrierPrefix,
     Parcel,
     ParcelEvent,
@@ -52,7 +64,7 @@ from ..models import (
     size_rank,
 )
 from ..selectors import location_occupancy, suggest_location
-from ..states import IN_HOUSE_STATES, ParcelState
+from ..states import IN_HOUSE_STATES, TERMINAL_STATES, ParcelState
 from .access import require_desk
 from .transitions import lock_parcels, record_move, transition
 
@@ -69,7 +81,7 @@ class IntakeResult:
     `candidate_names`, then scan again with `carrier_code=`); `reason` is the barcode module's (e.g. a wrong
     check digit: better scan again).
     `is_duplicate`: the parcel was scanned in before (or this was a retry). A parcel whose `state` is refused was
-    recorded but must not be taken.
+    recorded but must not be taken. `may_take_again`: it left the point, so staff may take it in again (`again=`).
     """
 
     parcel: Parcel | None
@@ -84,6 +96,10 @@ class IntakeResult:
     @property
     def is_refused(self) -> bool:
         return self.parcel is not None and self.parcel.state == ParcelState.REFUSED
+
+    @property
+    def may_take_again(self) -> bool:
+        return self.parcel is not None and self.parcel.state in TERMINAL_STATES
 
     @property
     def announcement(self) -> Announcement | None:
@@ -104,20 +120,23 @@ def receive_parcel(
     recipient_name: str | None = None,
     recipient_email: str | None = None,
     location: StorageLocation | None = None,
+    again: bool = False,
     now: datetime | None = None,
 ) -> IntakeResult:
     """Scan a parcel in (see the module docstring). Beyond the carrier's size or weight it is refused and
-    recorded as such, unless the agreement takes oversize parcels (then marked oversize). With `location`,
-    it goes straight onto that slot.
+    recorded as such (which limit: `refused_reason`), unless the agreement takes oversize parcels (then marked
+    oversize). With `location`, it goes straight onto that slot. With `again`, a parcel of this code that left
+    the point is taken in as a new arrival (a refused one: its refusal undone); without, it is only shown.
 
-    Raises NotAllowed, PointClosed, InvalidTrackingCode, UnknownCarrier, RecipientRequired (an unannounced
-    parcel: ask for the name and e-mail on the label), InvalidRecipient, LocationTooSmall, LocationFull.
+    Raises NotAllowed, PointClosed, InvalidTrackingCode (NotACarrierCode), SlotLabelScanned, UnknownCarrier,
+    RecipientRequired (an unannounced parcel: ask for the name and e-mail on the label), InvalidRecipient,
+    LocationTooSmall, LocationFull.
     """
     now = now or timezone.now()
     with transaction.atomic():
         require_desk(by, point)
         try:
-            settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now)
+            settled = settle_carrier(point, raw_code, carrier_code=carrier_code, by=by, now=now, strict=True)
         except UnknownCarrier:
             # A retry of a scan taken in before the point's agreement with its carrier ended: the first answer.
             retried_id = ParcelEvent.objects.filter(request_key=request_key).values_list("parcel_id", flat=True).first()
@@ -141,12 +160,16 @@ def receive_parcel(
             if parcel is None or parcel.pk != scan.retried_parcel_id:
                 parcel = Parcel.objects.get(pk=scan.retried_parcel_id)
             return _result(parcel, is_duplicate=True)
-        if scan.parcel is not None:
-            return _result(scan.parcel, is_duplicate=True)
+        previous = scan.parcel
+        if previous is not None and not (again and previous.state in TERMINAL_STATES):
+            return _result(previous, is_duplicate=True)
         try:
             # A savepoint: a desk scanning the same parcel at this moment wins the unique constraint, and this
             # scan shows its parcel instead of failing.
             with transaction.atomic():
+                note = ""
+                if previous is not None:
+                    note = _came_back(previous, by=by, device=device, now=now)
                 parcel = _take_in(
                     point=point,
                     agreement=agreement,
@@ -159,10 +182,16 @@ def receive_parcel(
                     recipient_name=recipient_name,
                     recipient_email=recipient_email,
                     announcement=scan.announcement,
+                    arrival=previous.arrival + 1 if previous is not None else 1,
+                    note=note,
                     now=now,
                 )
         except IntegrityError:
-            existing = Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code).first()
+            existing = (
+                Parcel.objects.filter(point=point, carrier=agreement.carrier, tracking_code=code)
+                .order_by("-arrival")
+                .first()
+            )
             if existing is None:
                 raise
             return _result(existing, is_duplicate=True)
@@ -181,7 +210,7 @@ class _Scan:
     """What the database knows of a scan before it is taken in (`_look_up_scan`)."""
 
     retried_parcel_id: int | None  # the parcel an earlier request with this request key answered with
-    parcel: Parcel | None  # the parcel with this code from this carrier at the point (a second scan)
+    parcel: Parcel | None  # the (latest) parcel with this code from this carrier at the point (a second scan)
     announcement: Announcement | None  # its open pre-announcement (one no parcel took yet)
 
 
@@ -197,6 +226,9 @@ SELECT parcel.*,
 FROM (SELECT 1 AS one) one_row
 LEFT JOIN {parcels} parcel
     ON parcel.point_id = %s AND parcel.carrier_id = %s AND parcel.tracking_code = %s
+    AND NOT EXISTS (SELECT 1 FROM {parcels} later WHERE later.point_id = parcel.point_id
+                    AND later.carrier_id = parcel.carrier_id AND later.tracking_code = parcel.tracking_code
+                    AND later.arrival > parcel.arrival)
 LEFT JOIN {announcements} announcement
     ON announcement.point_id = %s AND announcement.carrier_id = %s AND announcement.tracking_code = %s
     AND NOT EXISTS (SELECT 1 FROM {parcels} taken WHERE taken.announcement_id = announcement.id)
@@ -205,7 +237,8 @@ LEFT JOIN {announcements} announcement
 
 def _look_up_scan(*, point: ParcelPoint, agreement: CarrierAgreement, code: str, request_key: uuid.UUID) -> _Scan:
     """In one query: the parcel of an earlier request with `request_key` (a retry returns the first answer), the
-    parcel already in with this code (a second scan shows it, never a duplicate) and the open pre-announcement
+    parcel already in with this code, its latest arrival (a second scan shows it, never a duplicate) and the open
+    pre-announcement
     of the code (the recipient to take it in for), each through its unique index."""
     quote = connection.ops.quote_name
     sql = _SCAN_SQL.format(
@@ -251,11 +284,18 @@ class SettledCarrier:
     names: Mapping[str, str] = field(default_factory=dict)
 
 
-def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | None, by, now: datetime) -> SettledCarrier:
+def settle_carrier(
+    point: ParcelPoint, raw_code: str, *, carrier_code: str | None, by, now: datetime, strict: bool = False
+) -> SettledCarrier:
     """The carrier of a scan at the point (intake and return drop-off share it): the staff's answer (its prefix
     learned), a certain recognition, or an earlier announcement or parcel with the code; else the question.
 
-    Raises InvalidTrackingCode (nothing readable), UnknownCarrier (no active agreement with that carrier).
+    `strict` (intake): the question offers only the point's carriers whose codes look like this one, and the
+    answer must be one of them; a code that looks like no carrier's is refused (a slot label as such). Without
+    it (a return's code may be anything, e.g. a printerless return's QR) every carrier of the point is offered.
+
+    Raises InvalidTrackingCode (nothing readable; strict: NotACarrierCode), SlotLabelScanned (strict),
+    UnknownCarrier (no active agreement with that carrier).
     """
     agreements = {
         agreement.carrier.code: agreement
@@ -270,6 +310,14 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
     if carrier_code:
         if carrier_code not in agreements:
             raise UnknownCarrier()
+        # An answer the question would not have offered (a forged or stale form) is refused as such.
+        if (
+            strict
+            and not recognition.is_certain
+            and not _known_as(point, code, carrier_code)
+            and carrier_code not in _possible(point, code, agreements, reason=recognition.reason)
+        ):
+            raise UnknownCarrier()
         if not (recognition.is_certain and tuple(recognition.candidates) == (carrier_code,)):
             _learn_prefix(point, code, agreements[carrier_code].carrier, by=by, now=now)
     elif recognition.is_certain and recognition.candidates:
@@ -277,7 +325,12 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
     else:
         carrier_code = _carrier_known_for(point, code, candidates=recognition.candidates)
         if carrier_code is None:
-            candidates = tuple(c for c in recognition.candidates if c in agreements) or tuple(sorted(agreements))
+            candidates = tuple(c for c in recognition.candidates if c in agreements)
+            if strict:
+                possible = _possible(point, code, agreements, reason=recognition.reason)
+                candidates = tuple(dict.fromkeys([*candidates, *possible]))
+            else:
+                candidates = candidates or tuple(sorted(agreements))
             names = {carrier: agreement.carrier.name for carrier, agreement in agreements.items()}
             return SettledCarrier(
                 code=code, agreement=None, candidates=candidates, reason=recognition.reason, names=names
@@ -286,6 +339,51 @@ def settle_carrier(point: ParcelPoint, raw_code: str, *, carrier_code: str | Non
     if agreement is None:
         raise UnknownCarrier()
     return SettledCarrier(code=code, agreement=agreement, candidates=(carrier_code,), reason=recognition.reason)
+
+
+def _known_as(point: ParcelPoint, code: str, carrier_code: str) -> bool:
+    """Whether the code was announced or taken in here as this carrier's (whatever it looks like)."""
+    lookup = {"point": point, "tracking_code": code, "carrier__code": carrier_code}
+    return Announcement.objects.filter(**lookup).exists() or Parcel.objects.filter(**lookup).exists()
+
+
+def _possible(point: ParcelPoint, code: str, agreements: dict, *, reason: str) -> tuple[str, ...]:
+    """The point's carriers whose codes look like `code` (strict intake). None: a slot label says so, a misread
+    (`reason`: a wrong check digit) says scan again, a carrier the point has no agreement with says that, anything
+    else is not a carrier's code."""
+    from .. import barcodes
+
+    possible = barcodes.possible_carriers(code)
+    if offered := tuple(carrier for carrier in possible if carrier in agreements):
+        return offered
+    _refuse_slot_label(point, code)
+    if reason == barcodes.INVALID_CHECK_DIGIT:
+        raise InvalidTrackingCode(_("Wrong check digit: this is probably a misread. Scan the barcode again."))
+    if possible:
+        names = Carrier.objects.filter(code__in=possible).order_by("name").values_list("name", flat=True)
+        raise UnknownCarrier(
+            _("This code looks like %(carriers)s's, and this point takes no parcels from them. Give it back.")
+            % {"carriers": " / ".join(names) or ", ".join(possible)}
+        )
+    raise NotACarrierCode()
+
+
+#: The code of a slot label made by `models.default_label_code` ("LOC-<point>-<zone><shelf>-<slot>").
+_LABEL_CODE = re.compile(r"LOC-\d+(-[0-9A-Z-]*)?", re.ASCII)
+
+
+def _refuse_slot_label(point: ParcelPoint, code: str) -> None:
+    """A slot's label scanned where a parcel's barcode was expected: say so (a label of no slot here too)."""
+    location = StorageLocation.objects.filter(label_code=code.upper()).first()
+    if location is not None and location.point_id == point.pk:
+        raise SlotLabelScanned(
+            _("This is the label of slot %(slot)s, not a parcel. Scan the parcel's barcode first.")
+            % {"slot": location.name}
+        )
+    if location is not None or _LABEL_CODE.fullmatch(code.upper()):
+        raise SlotLabelScanned(
+            _("This is a slot label, but of no slot at this point. Scan the parcel's barcode, or a slot label here.")
+        )
 
 
 def _recognise(point: ParcelPoint, raw_code: str, *, agreements: dict):
@@ -335,24 +433,28 @@ def _take_in(
     recipient_email: str | None,
     announcement: Announcement | None,
     now: datetime,
+    arrival: int = 1,
+    note: str = "",
 ) -> Parcel:
     """A new parcel in the received state (or refused, when too large or heavy), for the recipient given or
-    else the one of `announcement` (the code's open pre-announcement, read by the caller)."""
+    else the one of `announcement` (the code's open pre-announcement, read by the caller). `arrival`: the how
+    many-th time this code comes in here; `note` goes on its first event."""
     parcel = Parcel(
         point=point,
         carrier=agreement.carrier,
         tracking_code=code,
+        arrival=arrival,
         direction=Direction.INBOUND,
         size_class=size_class,
         weight_grams=weight_grams,
         received_at=now,
     )
-    if _is_oversize(agreement, size_class, weight_grams):
+    if limit := _limit_exceeded(agreement, size_class, weight_grams):
         parcel.is_oversize = True
         if not agreement.accept_oversize:
-            parcel.refused_reason = RefusalReason.OVERSIZE
+            parcel.refused_reason = limit
             parcel.left_at = now
-            transition(parcel, ParcelState.REFUSED, by=by, device=device, at=now, request_key=request_key)
+            transition(parcel, ParcelState.REFUSED, by=by, device=device, at=now, request_key=request_key, note=note)
             return parcel
     name = (recipient_name or "").strip() or (announcement.recipient_name if announcement else "")
     email = ((recipient_email or "").strip() or (announcement.recipient_email if announcement else "")).lower()
@@ -369,14 +471,57 @@ def _take_in(
     parcel.recipient_id = announcement.member_id if announcement else None
     parcel.storage_until = storage_until(now, days=agreement.effective_storage_days, zone=point.area.tz)
     parcel.pickup_code, parcel.pickup_token = _pickup_credentials(point, email=email, member_id=parcel.recipient_id)
-    transition(parcel, ParcelState.RECEIVED, by=by, device=device, at=now, request_key=request_key, agreement=agreement)
+    transition(
+        parcel,
+        ParcelState.RECEIVED,
+        by=by,
+        device=device,
+        at=now,
+        request_key=request_key,
+        agreement=agreement,
+        note=note,
+    )
     return parcel
 
 
-def _is_oversize(agreement: CarrierAgreement, size_class: str, weight_grams: int | None) -> bool:
+def _came_back(previous: Parcel, *, by, device: str, now: datetime) -> str:
+    """A parcel that left is taken in again: the note for the new arrival's first event. Undoing a refusal is
+    also an event of the refused parcel (who, which desk, when): its own row and events stay as they were."""
+    if previous.state == ParcelState.REFUSED:
+        ParcelEvent.objects.create(
+            parcel=previous,
+            kind=EventKind.REFUSAL_UNDONE,
+            from_state=previous.state,
+            to_state=previous.state,
+            at=now,
+            by=by,
+            device=(device or "")[:64],
+            note=_in_area_language(previous.point, gettext_noop("Taken in after all, as arrival %(number)d"))
+            % {"number": previous.arrival + 1},
+        )
+        text = gettext_noop("Refused by mistake: taken in after all (arrival %(number)d)")
+    else:
+        text = gettext_noop("Here again after it left: arrival %(number)d of this code")
+    return _in_area_language(previous.point, text) % {"number": previous.arrival + 1}
+
+
+def _in_area_language(point: ParcelPoint, text: str) -> str:
+    """`text` translated into the area's language (a note stays in the parcel's history as written)."""
+    with translation.override((point.area.languages or [settings.LANGUAGE_CODE])[0]):
+        return _(text)
+
+
+def _limit_exceeded(agreement: CarrierAgreement, size_class: str, weight_grams: int | None) -> str:
+    """Which of the carrier's limits the parcel is beyond here: a `RefusalReason`, or "" within both."""
     too_big = bool(size_class) and size_rank(size_class) > size_rank(agreement.effective_max_size_class)
     too_heavy = weight_grams is not None and weight_grams > agreement.effective_max_weight_grams
-    return too_big or too_heavy
+    if too_big and too_heavy:
+        return RefusalReason.OVERSIZE
+    return RefusalReason.TOO_LARGE if too_big else RefusalReason.TOO_HEAVY if too_heavy else ""
+
+
+def _is_oversize(agreement: CarrierAgreement, size_class: str, weight_grams: int | None) -> bool:
+    return bool(_limit_exceeded(agreement, size_class, weight_grams))
 
 
 def storage_until(received_at: datetime, *, days: int, zone) -> datetime:

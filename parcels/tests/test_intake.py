@@ -138,9 +138,9 @@ def test_a_retry_after_the_carriers_agreement_ended_still_gets_its_first_answer(
     )
 
     assert retry.is_duplicate and retry.parcel == first.parcel and ParcelEvent.objects.count() == 1
-    # a new scan of that carrier's code is not taken in for it: the desk is asked which carrier it is
-    new = scan(point, staff, UPS_CODES[3], now=now, recipient_name="Bo", recipient_email="bo@example.org")
-    assert new.parcel is None and new.needs_carrier_choice and "ups" not in new.candidates
+    # a new scan of that carrier's code is not taken in, for it nor for another carrier
+    with pytest.raises(UnknownCarrier):
+        scan(point, staff, UPS_CODES[3], now=now, recipient_name="Bo", recipient_email="bo@example.org")
 
 
 def test_a_retry_answers_with_the_first_parcel_whatever_was_scanned(point, staff, now):
@@ -224,14 +224,15 @@ def test_a_carrier_without_an_agreement_is_refused(area, staff, now):
         scan(
             point, staff, UPS_CODES[0], now=now, carrier_code="ups", recipient_name="A", recipient_email="a@example.org"
         )
-    asked = scan(point, staff, UPS_CODES[0], now=now)  # not one of the point's carriers: staff must decide
-    assert asked.needs_carrier_choice and asked.candidates == ("webshop",)
+    # not one of the point's carriers, and never offered to the webshop: its codes are the platform's own
+    with pytest.raises(UnknownCarrier, match=r"(?i)looks like ups"):
+        scan(point, staff, UPS_CODES[0], now=now)
 
 
 def test_oversize_is_refused_or_recorded_per_the_agreement(point, staff, now):
     agree(point, "ups", max_size_class=SizeClass.L, max_weight_grams=20_000)
     refused = scan(point, staff, UPS_CODES[0], now=now, size_class=SizeClass.XL)
-    assert refused.is_refused and refused.parcel.refused_reason == RefusalReason.OVERSIZE
+    assert refused.is_refused and refused.parcel.refused_reason == RefusalReason.TOO_LARGE
     assert refused.parcel.is_oversize and refused.parcel.recipient_email == ""
     assert refused.parcel.events.get().billable == Billable.NONE
     again = scan(point, staff, UPS_CODES[0], now=now)
