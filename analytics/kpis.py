@@ -369,7 +369,9 @@ def _lengths(starts: np.ndarray, total: int) -> np.ndarray:
 def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     """One row per (scope_id, period_start) with visits, n (= unique visitors), spend_cents, spend_cents_top
     (the largest single subject's spend), first_time_visitors, repeat_visitors, combination_days and
-    member_days. `visits` is an `extract.visits_frame` (its whole history: first visits are found in it)."""
+    member_days, and the people of the combination part (`CELL_PARTS`): combination_people (members with a
+    combination day in the cell) and single_day_people (members with a day at one merchant). `visits` is an
+    `extract.visits_frame` (its whole history: first visits are found in it)."""
     columns = [
         "scope_id",
         "period_start",
@@ -381,6 +383,8 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
         "repeat_visitors",
         "combination_days",
         "member_days",
+        "combination_people",
+        "single_day_people",
     ]
     if visits.empty:
         return pd.DataFrame(columns=columns)
@@ -421,6 +425,13 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     scoped_member_day = scoped % (n_subjects * n_days)
     is_combination = combination_day[scoped_member_day]
     at = cell_at[(scoped // (n_subjects * n_days)) * n_periods + period_of_day[scoped_member_day % n_days]]
+    day_subject = scoped_member_day // n_days
+
+    def people(mask: np.ndarray) -> np.ndarray:
+        """Per cell, the distinct members with a member-day in `mask`."""
+        pairs = _distinct(at[mask] * n_subjects + day_subject[mask])
+        return np.bincount(pairs // n_subjects, minlength=len(cell)).astype(np.int64)
+
     cells = pd.DataFrame(
         {
             "scope_id": names[cell_key // n_periods],
@@ -433,6 +444,8 @@ def visit_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
             "repeat_visitors": n - first_time,
             "combination_days": np.bincount(at[is_combination], minlength=len(cell)).astype(np.int64),
             "member_days": np.bincount(at, minlength=len(cell)).astype(np.int64),
+            "combination_people": people(is_combination),
+            "single_day_people": people(~is_combination),
         }
     )
     return cells[columns]
@@ -455,6 +468,85 @@ def derive(cells: pd.DataFrame) -> dict[str, pd.Series]:
             "spend_per_visitor_cents": spend / n,
             "combination_share": cells["combination_days"].astype(float) / cells["member_days"].astype(float),
         }
+
+
+@dataclass(frozen=True)
+class Part:
+    """KPIs of a cell that rest on a part of its people, not on all its visitors: they are published only when
+    the part (`part_people`) and the rest of the cell (`rest_people`) each hold at least K people, and the
+    part's `count`, which adds up in time as the visits do, gets secondary suppression of its own
+    (`suppression.suppress_part`). The KPIs of one part are hidden together: one gives the other away against
+    the cell's unique visitors (repeat = unique − first-time)."""
+
+    kpis: tuple[str, ...]
+    count: str
+    part_people: str
+    rest_people: str
+
+
+CELL_PARTS = (
+    Part(
+        ("first_time_visitors", "repeat_visitors"),
+        count="first_time_visitors",
+        part_people="first_time_visitors",
+        rest_people="repeat_visitors",
+    ),
+    Part(
+        ("combination_share",),
+        count="combination_days",
+        part_people="combination_people",
+        rest_people="single_day_people",
+    ),
+)
+
+
+def reason_column(kpi: str) -> str:
+    """The column of a suppressed cell table holding the reasons of a part's KPI (`suppress_parts`)."""
+    return f"suppressed_reason:{kpi}"
+
+
+def suppress_parts(table: pd.DataFrame, published: pd.DataFrame, *, k: int, relations_of) -> pd.DataFrame:
+    """`published` (the suppressed copy of `table`, rows in the same order) with the rules of `CELL_PARTS`: a
+    `reason_column` per part KPI (the cell's reason, `small_group` or `secondary`), and the part's columns
+    emptied where it is hidden. Only the main cells (`kind == "cell"`) have parts. `relations_of(rows)` gives
+    the time relations of the rows of one scope (cells of one scope as `services.relations_for` takes them;
+    positions are `table["pos"]`): parts do not add up over scopes (a first visit to the area is not a first
+    visit to each of its sectors), but they do in time."""
+    from .suppression import Relation, suppress_part
+
+    published = published.copy()
+    for part in CELL_PARTS:
+        for kpi in part.kpis:
+            published[reason_column(kpi)] = published["suppressed_reason"]
+    main = np.flatnonzero((table["kind"] == "cell").to_numpy())
+    if len(main) == 0 or CELL_PARTS[-1].part_people not in table.columns:
+        return published
+    local = {int(pos): i for i, pos in enumerate(table["pos"].to_numpy()[main])}
+    relations = []
+    for _scope, rows in table.iloc[main].groupby("scope", sort=False):
+        for relation in relations_of(rows):
+            if all(int(c) in local for c in relation.cells):
+                relations.append(Relation(tuple(local[int(c)] for c in relation.cells), relation.coefficients))
+    cell_reasons = published["suppressed_reason"].to_numpy()[main]
+    tie = (table["order"] - table["n"]).to_numpy(dtype=float)[main] if "order" in table.columns else 0.0
+    for part in CELL_PARTS:
+        part_people = table[part.part_people].to_numpy(dtype=float)[main]
+        rest_people = table[part.rest_people].to_numpy(dtype=float)[main]
+        reasons = suppress_part(
+            cell_reasons,
+            k=k,
+            part_people=part_people,
+            rest_people=rest_people,
+            relations=relations,
+            order=np.minimum(part_people, rest_people) + tie,
+        )
+        hidden_rows = main[reasons != ""]
+        for kpi in part.kpis:
+            published.iloc[main, published.columns.get_loc(reason_column(kpi))] = reasons
+        for column in {part.count, *part.kpis} & set(published.columns):
+            published[column] = published[column].astype(float)
+            published.iloc[hidden_rows, published.columns.get_loc(column)] = np.nan
+    return published
 
 
 def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
@@ -503,9 +595,11 @@ def active_members(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFra
 
 
 def pickup_cells(pickups: pd.DataFrame, visits: pd.DataFrame, *, kind: str, hours: int = PICKUP_WINDOW_HOURS):
-    """Area-level pickups and their conversion per period: rows (scope_id, period_start, pickups, converted, n)
-    where `converted` counts pickups followed by a visit of the same subject within `hours`."""
-    columns = ["scope_id", "period_start", "pickups", "converted", "n"]
+    """Area-level pickups and their conversion per period: rows (scope_id, period_start, pickups, converted, n,
+    converting_people, other_pickup_people) where `converted` counts pickups followed by a visit of the same
+    subject within `hours`; the conversion rests on the members with such a pickup (`converting_people`) and on
+    those with a pickup not followed by a visit (`other_pickup_people`): `suppression.suppress_part`."""
+    columns = ["scope_id", "period_start", "pickups", "converted", "n", "converting_people", "other_pickup_people"]
     if pickups.empty:
         return pd.DataFrame(columns=columns)
     left = pickups[["subject", "picked_up_at", "local_date"]].sort_values("picked_up_at").copy()
@@ -525,8 +619,14 @@ def pickup_cells(pickups: pd.DataFrame, visits: pd.DataFrame, *, kind: str, hour
     )
     matched["converted"] = matched["occurred_at"].notna()
     matched["period_start"] = period_start(matched["local_date"], kind)
+    matched["converted_subject"] = matched["subject"].where(matched["converted"])
+    matched["other_subject"] = matched["subject"].where(~matched["converted"])
     cells = matched.groupby("period_start").agg(
-        pickups=("subject", "size"), converted=("converted", "sum"), n=("subject", "nunique")
+        pickups=("subject", "size"),
+        converted=("converted", "sum"),
+        n=("subject", "nunique"),
+        converting_people=("converted_subject", "nunique"),
+        other_pickup_people=("other_subject", "nunique"),
     )
     cells = cells.reset_index()
     cells.insert(0, "scope_id", "area")
@@ -577,9 +677,19 @@ def age_cells(visits: pd.DataFrame, *, scope: str, kind: str) -> pd.DataFrame:
     return profile_cells(visits, scope=scope, kind=kind, column="age_band")
 
 
-def profile_cells(visits: pd.DataFrame, *, scope: str, kind: str, column: str, prefix: str = "") -> pd.DataFrame:
+#: The breakdown of the values under `profile_cells(other_below=…)`, counted together ("other municipalities").
+OTHER = "other"
+
+
+def profile_cells(
+    visits: pd.DataFrame, *, scope: str, kind: str, column: str, prefix: str = "", other_below: int | None = None
+) -> pd.DataFrame:
     """Unique visitors per (scope_id, period_start, value of a profile column): breakdown `<prefix><value>`,
-    'unknown' where the column is empty. A subject has one value, so the cells add up to the unique visitors."""
+    'unknown' where the column is empty. A subject has one value, so the cells add up to the unique visitors.
+    With `other_below` (K, for open lists such as municipalities), the values with fewer subjects than that in a
+    cell's period are counted together as `<prefix>other`: a place is named only where K of its people are in
+    the figure, so a hidden count never says "someone from here came" (the fixed categories of age and
+    distance need no such merging)."""
     columns = ["scope_id", "period_start", "breakdown", "value", "n"]
     if visits.empty:
         return pd.DataFrame(columns=columns)
@@ -588,7 +698,18 @@ def profile_cells(visits: pd.DataFrame, *, scope: str, kind: str, column: str, p
     values = raw.where(raw.notna() & (raw != ""), "unknown").astype(str)
     labels, renumber = np.unique((prefix + values).to_numpy(dtype=object), return_inverse=True)
     breakdown = renumber[codes].astype(np.int64)
-    return _distinct_subject_cells(visits, scope=scope, kind=kind, breakdown=breakdown, labels=labels, count_rows=False)
+    cells = _distinct_subject_cells(
+        visits, scope=scope, kind=kind, breakdown=breakdown, labels=labels, count_rows=False
+    )
+    if other_below is None:
+        return cells
+    small = (cells["n"] < other_below) & (cells["breakdown"] != prefix + "unknown")
+    if not small.any():
+        return cells
+    cells.loc[small, "breakdown"] = prefix + OTHER
+    # A subject has one value: the merged cell's subjects are the sum of its parts'.
+    merged = cells.groupby(["scope_id", "period_start", "breakdown"], sort=True, as_index=False)[["value", "n"]].sum()
+    return merged[columns]
 
 
 def with_origin(visits: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from . import extract, kpis, origin, selectors, selectors_sensors
 from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
 from .models import KpiRun, KpiValue, RunStatus, Scope
 from .quality import codes_of
-from .suppression import SECONDARY, Relation, area_k, suppress
+from .suppression import SECONDARY, Relation, area_k, suppress, suppress_part
 
 #: The version written into each figure's provenance when git cannot tell (an installed copy).
 CODE_VERSION = "analytics-1"
@@ -277,8 +277,13 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
             if column not in visits.columns:
                 continue
 
-            def builder(frame, *, scope, kind, column=column, prefix=prefix):
-                return kpis.profile_cells(frame, scope=scope, kind=kind, column=column, prefix=prefix)
+            # An open list (municipalities) names a place only with K people in it; the rest are counted together.
+            other_below = k if kpi == "visitors_by_municipality" else None
+
+            def builder(frame, *, scope, kind, column=column, prefix=prefix, other_below=other_below):
+                return kpis.profile_cells(
+                    frame, scope=scope, kind=kind, column=column, prefix=prefix, other_below=other_below
+                )
 
             parts.append(_breakdown_cells(visits, builder, kpi).assign(kind=kind_name))
         table = pd.concat(parts, ignore_index=True)
@@ -291,6 +296,7 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
     relations = relations_for(table, sector_of, window)
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order")
+    published = kpis.suppress_parts(table, published, k=k, relations_of=lambda rows: relations_for(rows, {}, window))
     numeric = [
         c
         for c in ("visits", "first_time_visitors", "repeat_visitors", "combination_days", "member_days", "value")
@@ -339,8 +345,10 @@ def _value_rows(raw: pd.DataFrame, published: pd.DataFrame, *, purpose: str) -> 
         raw_kpis, pub_kpis = kpis.derive(raw_main), kpis.derive(pub_main)
         base = pub_main[["scope", "scope_id", "period_kind", "period_start", "suppressed_reason"]]
         for code in kpis.CELL_KPIS:
+            reasons = pub_main.get(kpis.reason_column(code), pub_main["suppressed_reason"])
             frames.append(
                 base.assign(
+                    suppressed_reason=reasons.to_numpy(),
                     kpi=code,
                     breakdown="",
                     value=pub_kpis[code].to_numpy(),
@@ -405,9 +413,19 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
     relations = relations_for(table, {}, window)
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", relations=relations, order_col="order")
-    hidden = published["is_suppressed"].to_numpy()
     conversion = table["converted"].astype(float) / table["pickups"].astype(float)
-    for kpi, raw in (("pickups", table["pickups"].astype(float)), ("pickup_conversion", conversion)):
+    conversion_reasons = suppress_part(
+        published["suppressed_reason"].to_numpy(),
+        k=k,
+        part_people=table["converting_people"].to_numpy(),
+        rest_people=table["other_pickup_people"].to_numpy(),
+        relations=relations,
+    )
+    for kpi, raw, reasons in (
+        ("pickups", table["pickups"].astype(float), published["suppressed_reason"].to_numpy()),
+        ("pickup_conversion", conversion, conversion_reasons),
+    ):
+        hidden = reasons != ""
         frames.append(
             pd.DataFrame(
                 {
@@ -415,7 +433,7 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
                     "scope_id": "area",
                     "period_kind": table["period_kind"].to_numpy(),
                     "period_start": table["period_start"].to_numpy(),
-                    "suppressed_reason": published["suppressed_reason"].to_numpy(),
+                    "suppressed_reason": reasons,
                     "kpi": kpi,
                     "breakdown": "",
                     "value": np.where(hidden, np.nan, raw.to_numpy()),

@@ -12,7 +12,14 @@ Three rules, applied in this order (CBS practice, `docs/analytics-kpis.md` §Sup
    too; then an exact audit solves the relations for the hidden cells (null space of the relation matrix,
    per connected group of relations) and, while any hidden cell is still determined, hides one more cell next
    to it. A hidden cell is never determined by the published cells and relations (`test_suppression.py`
-   attacks it with an independent exact solver over many overlapping groupings).
+   attacks it with an independent exact solver over many overlapping groupings). Nor is a small group: where
+   the hidden cells of a relation all stand on the same side of it (the parts of a published total), the
+   relation publishes their sum, so they must together rest on at least K subjects; otherwise the smallest
+   visible part is hidden too (or, with no part left, the total).
+
+A figure that rests on a part of a cell's subjects (the first-time visitors among its visitors, the pickups
+followed by a visit) has rules of its own (`suppress_part`): it is hidden with its cell, when the part or the
+rest of the cell is below K, and where its counts would give a hidden one away along the same relations.
 
 Hidden cells keep their row; their values become NaN and `suppressed_reason` says why. The platform admin may
 see unsuppressed figures; every other viewer sees only suppressed ones.
@@ -119,7 +126,7 @@ def suppress(
         reasons[(reasons == "") & dominant] = DOMINANCE
     all_relations = [*relations_from_totals(result, totals), *relations]
     order = result[order_col or count_col].fillna(0).to_numpy(dtype=float)
-    hidden = protect(reasons != "", all_relations, order=order)
+    hidden = protect(reasons != "", all_relations, order=order, counts=counts, k=k)
     reasons[hidden & (reasons == "")] = SECONDARY
     result["suppressed_reason"] = reasons
     result["is_suppressed"] = hidden
@@ -130,13 +137,24 @@ def suppress(
     return result
 
 
-def protect(hidden: np.ndarray, relations: Sequence[Relation], *, order: np.ndarray) -> np.ndarray:
-    """The hidden cells after secondary suppression: no relation holds exactly one hidden cell, and no hidden
-    cell is determined by the relations (exact audit). `order`: hide the smallest visible cell first."""
+def protect(
+    hidden: np.ndarray,
+    relations: Sequence[Relation],
+    *,
+    order: np.ndarray,
+    counts: np.ndarray | None = None,
+    k: int | None = None,
+) -> np.ndarray:
+    """The hidden cells after secondary suppression: no relation holds exactly one hidden cell; with `counts`
+    (each cell's subjects) and `k`, no relation publishes the sum of hidden cells resting on fewer than K
+    subjects; and no hidden cell is determined by the relations (exact audit). `order`: hide the smallest
+    visible cell first."""
     hidden = np.asarray(hidden, dtype=bool).copy()
     relations = [r for r in relations if len(r.cells) > 0]
     while True:
         _single_hidden_pass(hidden, relations, order)
+        if counts is not None and k is not None and _small_sum_pass(hidden, relations, order, counts, k):
+            continue
         determined = determined_cells(hidden, relations)
         if not determined:
             return hidden
@@ -160,6 +178,36 @@ def _single_hidden_pass(hidden: np.ndarray, relations: Sequence[Relation], order
                     continue
                 hidden[visible[np.argmin(order[visible])]] = True
                 changed = True
+
+
+def _small_sum_pass(
+    hidden: np.ndarray, relations: Sequence[Relation], order: np.ndarray, counts: np.ndarray, k: int
+) -> bool:
+    """Where the hidden cells of a relation have coefficients of one sign, the relation gives their sum (a total
+    minus its visible parts: "7 of the 98 visitors live outside the region"). Such a group must rest on at least
+    K subjects: else hide the smallest visible cell of the same sign (the group grows), or, when none is left,
+    of the other sign (the total: then only a difference is published). The subjects of a group are counted as
+    the sum of its cells' counts: exact for a breakdown (everyone is in one part), an upper bound where one
+    subject can be in several cells (visitors on several days). Returns whether it hid anything."""
+    counts = np.nan_to_num(np.asarray(counts, dtype=float))
+    changed_any, changed = False, True
+    while changed:
+        changed = False
+        for relation in relations:
+            cells = np.fromiter(relation.cells, dtype=int)
+            coefficients = np.fromiter(relation.coefficients, dtype=float)
+            shut = hidden[cells]
+            if not shut.any() or shut.all():
+                continue
+            signs = np.sign(coefficients[shut])
+            if (signs != signs[0]).any() or counts[cells[shut]].sum() >= k:
+                continue
+            visible = ~shut
+            same = visible & (np.sign(coefficients) == signs[0])
+            pool = cells[same] if same.any() else cells[visible]
+            hidden[pool[np.argmin(order[pool])]] = True
+            changed = changed_any = True
+    return changed_any
 
 
 def _hide_neighbour(cell: int, hidden: np.ndarray, relations: Sequence[Relation], order: np.ndarray) -> bool:
@@ -312,6 +360,34 @@ def _free_sparse(group_rows, local, *, tries: int = 2) -> np.ndarray:
             return np.zeros(len(local), dtype=bool)
         free &= np.abs(v) > 1e-6 * scale
     return free
+
+
+def suppress_part(
+    cell_reasons: np.ndarray,
+    *,
+    k: int,
+    part_people: np.ndarray,
+    rest_people: np.ndarray,
+    relations: Sequence[Relation] = (),
+    order: np.ndarray | None = None,
+) -> np.ndarray:
+    """The reasons ("" = shown) for a figure resting on a part of each cell's subjects: the first-time visitors
+    among a cell's visitors, the pickups followed by a visit. Hidden with its cell (the cell's own reason); as
+    a `small_group` when the part or the rest of the cell (`part_people`, `rest_people`: distinct subjects) is
+    below K, since against the cell's published total a figure of the one gives the other away; `secondary`
+    where the part's counts, which add up along `relations` (a month's first-time visitors are its days'),
+    would give a hidden one or a small group away (`protect`; a group's subjects: the smaller side where the
+    cell is shown, the part where the cell is hidden and its rest therefore unknown)."""
+    reasons = np.asarray(cell_reasons, dtype=object).copy()
+    part_people = np.nan_to_num(np.asarray(part_people, dtype=float))
+    smaller = np.minimum(part_people, np.nan_to_num(np.asarray(rest_people, dtype=float)))
+    cell_hidden = reasons != ""
+    reasons[~cell_hidden & (smaller < k)] = SMALL_GROUP
+    counts = np.where(cell_hidden, part_people, smaller)
+    order = smaller if order is None else np.asarray(order, dtype=float)
+    hidden = protect(reasons != "", list(relations), order=order, counts=counts, k=k)
+    reasons[hidden & (reasons == "")] = SECONDARY
+    return reasons
 
 
 def percentage_allowed(denominator: float | None, *, k: int) -> bool:

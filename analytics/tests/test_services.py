@@ -32,10 +32,14 @@ def test_recompute_stores_the_figures_with_provenance(area, world):
     # 12 bakery + 4 boutique + 1 florist visits in March by 12 members.
     assert (march.value, march.n, march.is_suppressed) == (17.0, 12, False)
     assert value(area, "unique_visitors").value == 12
-    assert value(area, "first_time_visitors").value == 12
+    # Everyone is new in March and no one in April: "12 new, 0 returning" says it of each of them, so the split
+    # rests on a group of 0 and is hidden (docs/analytics-kpis.md, parts of a cell).
+    first_time = value(area, "first_time_visitors")
+    assert (first_time.value, first_time.raw_value, first_time.suppressed_reason) == (None, 12, "small_group")
     april = value(area, "visits", start=date(2026, 4, 1))
     assert april.value == 12 and april.previous_value == 17
-    assert value(area, "repeat_visitors", start=date(2026, 4, 1)).value == 12
+    repeat = value(area, "repeat_visitors", start=date(2026, 4, 1))
+    assert (repeat.value, repeat.raw_value, repeat.is_suppressed) == (None, 12, True)
     spend = sum(1_000 + i * 10 for i in range(12)) + 4 * 5_000 + 2_000
     assert value(area, "spend_cents").value == spend
     assert march.provenance["source"] == "loyalty.selectors.visits"
