@@ -230,7 +230,7 @@ def _open_items(person) -> list[OpenItem]:
         until = _until(voucher.expires_at, area)
         if voucher.kind == VoucherKind.REWARD:
             text = _("Reward “%(title)s”, chosen for %(points)s points and not collected yet, valid until %(date)s") % {
-                "title": voucher.reward.title,
+                "title": voucher.reward.shown_title,  # in the page's language, as the wallet shows it
                 "points": voucher.reward.cost_points,
                 "date": until,
             }
