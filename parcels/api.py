@@ -4,10 +4,18 @@
 nothing. Callers are the point's desk staff and area managers (`parcels.operate_desk`), signed in or with an
 API token — a carrier or a shop gets a token of an account holding such a role. Announcing a parcel again
 (same point, carrier and code) returns the first announcement: retries are safe.
+
+Every message is in the request's language (`Accept-Language`, else the site's default), ours and the framework's:
+where the framework's own text is English or half translated (an empty body, bad JSON, a date) the fields and the
+view give their own. Errors of the point's checks number the list's items from 1 ("item 2"); `index` counts from 0.
 """
 
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +25,7 @@ from accounts.permissions import get_for_action_or_404
 from . import exceptions, services
 from .barcodes import CARRIERS
 from .models import AnnouncementSource, ParcelPoint
-from .services.imports import MAX_BATCH
+from .services.imports import EMAIL_MAX_LENGTH, MAX_BATCH
 
 DESK = "parcels.operate_desk"
 
@@ -41,8 +49,15 @@ class AnnouncementInputSerializer(serializers.Serializer):
         help_text="Empty: recognised from the tracking code (refused when the code fits several carriers).",
     )
     recipient_name = serializers.CharField(max_length=150)
-    recipient_email = serializers.EmailField()
-    expected_on = serializers.DateField(required=False, allow_null=True, default=None)
+    recipient_email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
+    expected_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="YYYY-MM-DD, from the first of January last year to the end of next year.",
+        # The framework's Dutch reads "Date heeft het verkeerde formaat…".
+        error_messages={"invalid": gettext_lazy("Give the date as YYYY-MM-DD, for example 2026-06-12.")},
+    )
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     class Meta:
@@ -67,8 +82,9 @@ class AnnouncementsApi(ApiAuthMixin, APIView):
             201: OpenApiResponse(AnnouncementOutputSerializer, description="At least one parcel was new."),
             200: OpenApiResponse(AnnouncementOutputSerializer, description="All were announced before (a retry)."),
             400: OpenApiResponse(
-                description="Errors per field (per item for a list), or `errors`: a list of "
-                "{index, field, message} for rows the point refuses (bad code for the carrier, conflict)."
+                description="Errors per field (per item for a list, by index from 0), or `errors`: a list of "
+                "{index (from 0), item (from 1), field, message} for items the point refuses (bad code for the "
+                "carrier, an implausible date, a conflict). Messages are in the request's language."
             ),
             403: OpenApiResponse(description="Not staff of this parcel point, or the point is closed."),
             404: OpenApiResponse(description="No such parcel point, or not one you work at."),
@@ -89,13 +105,29 @@ class AnnouncementsApi(ApiAuthMixin, APIView):
         ],
     )
     def post(self, request, pk: int):
-        point = get_for_action_or_404(
-            request.user, DESK, ParcelPoint.objects.select_related("area"), view_action=DESK, pk=pk
-        )
-        many = isinstance(request.data, list)
-        if many and len(request.data) > MAX_BATCH:
-            return Response({"detail": f"At most {MAX_BATCH} parcels per request."}, status=status.HTTP_400_BAD_REQUEST)
-        data = self.InputSerializer(data=request.data, many=many)
+        try:
+            point = get_for_action_or_404(
+                request.user, DESK, ParcelPoint.objects.select_related("area"), view_action=DESK, pk=pk
+            )
+        except Http404 as error:  # Django's text names the model, in English
+            raise NotFound(_("No such parcel point, or not one you work at.")) from error
+        try:
+            payload = request.data
+        except ParseError as error:  # the parser's own text is English
+            raise ParseError(_("The request body is not valid JSON.")) from error
+        many = isinstance(payload, list)
+        if not many and not isinstance(payload, dict):
+            return Response(
+                {"detail": _("Send one parcel (an object) or a list of parcels.")}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if many and not payload:
+            return Response({"detail": _("The list of parcels is empty.")}, status=status.HTTP_400_BAD_REQUEST)
+        if many and len(payload) > MAX_BATCH:
+            message = ngettext(
+                "At most %(count)d parcel per request.", "At most %(count)d parcels per request.", MAX_BATCH
+            )
+            return Response({"detail": message % {"count": MAX_BATCH}}, status=status.HTTP_400_BAD_REQUEST)
+        data = self.InputSerializer(data=payload, many=many)
         data.is_valid(raise_exception=True)
         items = data.validated_data if many else [data.validated_data]
         rows = [
@@ -106,17 +138,20 @@ class AnnouncementsApi(ApiAuthMixin, APIView):
                 carrier_code=item["carrier"],
                 expected_on=item["expected_on"],
                 reference=item["reference"],
-                line=index,
+                line=number,
             )
-            for index, item in enumerate(items)
+            for number, item in enumerate(items, start=1)
         ]
         try:
             result = services.announce_batch(point=point, rows=rows, source=AnnouncementSource.API, by=request.user)
         except exceptions.AnnouncementsRejected as error:
             return Response(
                 {
-                    "detail": error.message,
-                    "errors": [{"index": e.line, "field": e.field, "message": e.message} for e in error.errors],
+                    "detail": _("Nothing was announced: correct the items listed under “errors” and send them again."),
+                    "errors": [
+                        {"index": e.line - 1, "item": e.line, "field": e.field, "message": e.message}
+                        for e in error.errors
+                    ],
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )

@@ -50,6 +50,7 @@ from .models import (
     ParcelEvent,
     ParcelNotice,
     ParcelPoint,
+    ParcelWatch,
     RefusalReason,
     StorageLocation,
     default_label_code,
@@ -252,7 +253,7 @@ def _inbound(area: _Area, rng: random.Random, carrier: str, received_at: datetim
     if carrier == "webshop":
         announced = AnnouncementSource.WEBSHOP
     elif recipient[0] and rng.random() < 0.25:
-        announced = AnnouncementSource.MEMBER
+        announced = ""  # the member's own note is no announcement: the desk typed the label
     else:
         announced = rng.choice([AnnouncementSource.CSV, AnnouncementSource.API, "", "", ""])
     plan = _Plan(carrier, code, Direction.INBOUND, size, received_at, steps, recipient, announced, until)
@@ -566,8 +567,8 @@ def _write(ctx: DemoContext, area: _Area, handovers, batch: int = 5_000) -> None
 
 
 def _expected(ctx: DemoContext, area: _Area, rng: random.Random, per_day: float, numbers) -> None:
-    """Parcels announced for today (and tomorrow, and undated) that have not come in yet."""
-    rows = []
+    """Parcels announced for today (and tomorrow, and undated) that have not come in yet, and members' notes."""
+    rows, notes = [], []
     walk_ins: list = []
     today = area.now.astimezone(area.zone).date()
     for expected_on, count in ((today, max(3, round(per_day * 0.25))), (today + timedelta(days=1), 2), (None, 2)):
@@ -581,21 +582,35 @@ def _expected(ctx: DemoContext, area: _Area, rng: random.Random, per_day: float,
                     [AnnouncementSource.CSV, AnnouncementSource.API, AnnouncementSource.MEMBER if member_id else "api"]
                 )
             )
+            code = tracking_code(carrier, next(numbers), rng)
+            created_at = area.now - timedelta(hours=rng.randint(2, 40))
+            if source == AnnouncementSource.MEMBER:
+                notes.append(
+                    ParcelWatch(
+                        point=area.point,
+                        member_id=member_id,
+                        carrier=area.agreements[carrier].carrier,
+                        tracking_code=code,
+                        created_at=created_at,
+                    )
+                )
+                continue
             rows.append(
                 Announcement(
                     point=area.point,
                     carrier=area.agreements[carrier].carrier,
-                    tracking_code=tracking_code(carrier, next(numbers), rng),
+                    tracking_code=code,
                     recipient_name=name,
                     recipient_email=email,
-                    member_id=member_id if source == AnnouncementSource.MEMBER else None,
                     source=source,
                     expected_on=expected_on,
-                    created_at=area.now - timedelta(hours=rng.randint(2, 40)),
+                    created_at=created_at,
                 )
             )
     Announcement.objects.bulk_create(rows)
+    ParcelWatch.objects.bulk_create(notes)
     ctx.count("pre-announcements", len(rows))
+    ctx.count("parcels members expect", len(notes))
 
 
 def _numbers(seed: int, stream: str):
@@ -681,6 +696,7 @@ def wipe_parcel_points(scope: WipeScope) -> None:
     delete_many(ParcelNotice.objects.filter(parcel__point__in=point_ids))
     delete_many(parcels)
     delete_many(Announcement.objects.filter(point__in=point_ids))
+    delete_many(ParcelWatch.objects.filter(Q(point__in=point_ids) | Q(member__in=scope.users)))
     delete_many(StorageLocation.objects.filter(point__in=point_ids))
     delete_many(CarrierAgreement.objects.filter(point__in=point_ids))
     delete_many(points)

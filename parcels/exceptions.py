@@ -100,6 +100,23 @@ class TooManyWrongCodes(ParcelError):
     default_message = _("Too many wrong pickup codes at this desk. Wait a few minutes and try again.")
 
 
+class AlreadyPickedUp(ParcelError):
+    """The code is right, but its parcels were handed out already (`picked_up_at`: the last handout). Not counted as
+    a wrong code: staff need to tell a typo from a second visit."""
+
+    default_message = _("The parcels of this pickup code were picked up already.")
+
+
+class NameDoesNotMatch(ParcelError):
+    """The code releases parcels, but not for the name given."""
+
+    default_message = _("The pickup code is right, but the name does not match. Check the name, or leave it empty.")
+
+
+class NothingToHandOut(ParcelError):
+    default_message = _("Scan or tick the parcels you hand out first.")
+
+
 class IdCheckRequired(ParcelError):
     default_message = _("This carrier requires an ID check: check the recipient's ID and tick the box.")
 

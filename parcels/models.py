@@ -7,7 +7,8 @@
   agreed with one carrier — storage days, ID check, size and weight limits, and the fee per billable scan.
 - `LearnedCarrierPrefix`: the answer staff gave to "which carrier?" for an ambiguous code ("3S…"), so the
   next parcel with that prefix is recognised without the question.
-- `Announcement`: a parcel expected at the point (from the webshop, a CSV, the API or a member).
+- `Announcement`: a parcel expected at the point (from the webshop, a CSV or the API): who it is for.
+- `ParcelWatch`: a member's "let me know when it arrives": a request to be told, never who a parcel is for.
 - `Parcel`: one physical parcel, inbound or a return; its `state` follows `states.TRANSITIONS` and is only
   changed by `services.transitions.transition`, which writes a `ParcelEvent`.
 - `ParcelEvent`: append-only (the ORM refuses changes; on PostgreSQL a trigger does too). Who, which desk
@@ -331,6 +332,7 @@ class AnnouncementSource(models.TextChoices):
     WEBSHOP = "webshop", _("Webshop order")
     CSV = "csv", _("CSV upload")
     API = "api", _("API")
+    # Only on old rows: a member's note is a `ParcelWatch` now, never an announcement (it named the recipient).
     MEMBER = "member", _("Registered by the member")
 
 
@@ -374,6 +376,40 @@ class Announcement(models.Model):
         indexes = [
             models.Index(fields=["point", "tracking_code"], name="parcels_announcement_code"),
             models.Index(fields=["point", "expected_on"], name="parcels_announcement_expected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id} {self.tracking_code}"
+
+
+class ParcelWatch(models.Model):
+    """A member's "let me know when this parcel arrives": a request to be told, never a claim on the parcel.
+
+    It sets no recipient and blocks no announcement: the parcel is the member's only when its own data (the
+    carrier's or shop's announcement, or the label the desk typed in) names one of the member's confirmed e-mail
+    addresses, and then `selectors.member_parcels` shows it anyway. Several members may watch the same code; none
+    learns whether anyone else did, or whether the parcel came for someone else."""
+
+    point = models.ForeignKey(ParcelPoint, verbose_name=_("parcel point"), on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="parcel_watches"
+    )
+    carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="+")
+    tracking_code = models.CharField(_("tracking code"), max_length=64)
+    created_at = models.DateTimeField(_("noted at"), default=timezone.now)
+
+    scope_area_path = "point__area"
+    scope_merchant_path = None
+    scope_owner_path = "member"
+
+    class Meta:
+        verbose_name = _("parcel a member expects")
+        verbose_name_plural = _("parcels members expect")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "point", "carrier", "tracking_code"], name="parcels_watch_once_per_member"
+            ),
         ]
 
     def __str__(self) -> str:

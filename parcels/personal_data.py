@@ -1,6 +1,7 @@
 """Registers the parcel point's personal data with the privacy registry.
 
-A parcel and its pre-announcement hold the recipient's name and e-mail (and their account, when a member).
+A parcel and its pre-announcement hold the recipient's name and e-mail (and their account, when a member); a
+member's note "let me know when it arrives" (`ParcelWatch`) holds the code they typed, and goes on erasure.
 They are the person's own when linked to the account or sent to one of its confirmed e-mail addresses (an
 address typed at sign-up but never confirmed could be someone else's: their parcels are not this person's to
 export or erase). On erasure (and by
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import BLOCKS, NOTE, OpenItem, register, register_open_items
 
-from .models import Announcement, AnnouncementSource, Direction, Parcel
+from .models import Announcement, AnnouncementSource, Direction, Parcel, ParcelWatch
 from .selectors import verified_emails
 
 
@@ -76,6 +77,15 @@ register(
     },
     order=40,
 )
+register(
+    ParcelWatch,
+    label=_("Parcels you asked us to let you know about"),
+    subject_path="member",
+    fields=["point", "carrier", "tracking_code", "created_at"],
+    on_erase="delete",
+    order=40,
+)
+
 
 # --- What erasure would cut off (the erasure page lists it before the person confirms) ---------------------------
 # A parcel waiting at the point is handed out against the recipient's pickup code and name, which erasure blanks:

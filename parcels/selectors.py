@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from .models import (
     SIZE_ORDER,
+    Direction,
     EventKind,
     Parcel,
     ParcelEvent,
@@ -15,7 +17,7 @@ from .models import (
     location_name,
     size_rank,
 )
-from .states import IN_HOUSE_STATES, LEAVING_STATES
+from .states import IN_HOUSE_STATES, LEAVING_STATES, WAITING_STATES, ParcelState
 
 #: What the QR in the recipient's e-mail encodes: this prefix and the parcel's `pickup_token`.
 QR_PREFIX = "AGORA-PARCEL:"
@@ -34,15 +36,37 @@ def normalise_pickup_code(value: str) -> str:
     return value.upper().replace(" ", "").replace("-", "")
 
 
+def is_released_by_its_code(parcel: Parcel, *, now) -> bool:
+    """Waiting for its recipient, or marked missing at an inventory and turned up before its last day: the code
+    releases it all the same (a parcel on the shelf must not be refused because a count missed it)."""
+    if parcel.state in WAITING_STATES:
+        return True
+    return (
+        parcel.state == ParcelState.MISSING
+        and parcel.direction == Direction.INBOUND
+        and parcel.storage_until is not None
+        and parcel.storage_until > now
+    )
+
+
 def find_waiting_parcels(
-    *, point: ParcelPoint, pickup_code: str | None = None, token: str | None = None, name: str | None = None
+    *,
+    point: ParcelPoint,
+    pickup_code: str | None = None,
+    token: str | None = None,
+    name: str | None = None,
+    now=None,
 ) -> QuerySet[Parcel]:
     """The parcels waiting at the point for the code (or QR token, with or without its prefix), narrowed by the
-    recipient's name when given; by name alone (at least 3 letters) for the desk's fallback search.
+    recipient's name when given; by name alone (at least 3 letters) for the desk's fallback search. Parcels marked
+    missing that are still within their storage time count too (`is_released_by_its_code`).
 
     Nothing given (or a name too short) gives nothing. Counting wrong codes is the pickup service's job.
     """
-    parcels = Parcel.objects.waiting().filter(point=point).select_related("carrier", "location")
+    released = Q(state__in=WAITING_STATES) | Q(
+        state=ParcelState.MISSING, direction=Direction.INBOUND, storage_until__gt=now or timezone.now()
+    )
+    parcels = Parcel.objects.filter(released, point=point).select_related("carrier", "location")
     if token:
         token = token.strip()
         token = token[len(QR_PREFIX) :] if token.upper().startswith(QR_PREFIX) else token
@@ -232,17 +256,37 @@ def member_parcels(user) -> QuerySet[Parcel]:
     )
 
 
-def member_expected_parcels(user):
-    """The member's pre-announcements whose parcel has not arrived yet, newest first."""
-    from .models import Announcement
+def member_expected_parcels(user, *, limit: int = 50) -> list:
+    """What the member expects, newest first (at most `limit`): what a carrier or shop announced for them (linked
+    to the account or to a confirmed address) that has not arrived, and their own notes (`ParcelWatch`) while no
+    parcel of theirs has the code. A note stays when the parcel came for someone else: it never tells them so.
+    Rows of announcements and notes: `point`, `carrier`, `tracking_code`, `expected_on` (None for a note)."""
+    from .models import Announcement, ParcelWatch
 
     if not (user and user.is_authenticated):
-        return Announcement.objects.none()
-    return (
+        return []
+    announced = list(
         Announcement.objects.filter(_of_member(user, user_field="member"), parcel__isnull=True)
         .select_related("point__area", "carrier")
-        .order_by("-created_at", "-pk")
+        .order_by("-created_at", "-pk")[:limit]
     )
+    notes = list(
+        ParcelWatch.objects.filter(member=user)
+        .select_related("point__area", "carrier")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    if notes:
+        arrived = set(
+            member_parcels(user)
+            .filter(tracking_code__in={note.tracking_code for note in notes})
+            .values_list("point_id", "carrier_id", "tracking_code")
+        )
+        known = arrived | {(a.point_id, a.carrier_id, a.tracking_code) for a in announced}
+        for note in notes:
+            if (note.point_id, note.carrier_id, note.tracking_code) not in known:
+                note.expected_on = None
+                announced.append(note)
+    return sorted(announced, key=lambda row: row.created_at, reverse=True)[:limit]
 
 
 def member_of_parcel(parcel: Parcel):

@@ -80,6 +80,10 @@ class ZoneCapacity:
     alert_percent: int
 
     @property
+    def is_full(self) -> bool:
+        return self.capacity > 0 and self.occupied >= self.capacity
+
+    @property
     def percent(self) -> int:
         return round(100 * self.occupied / self.capacity) if self.capacity else 0
 
@@ -106,8 +110,9 @@ class Dashboard:
     month_start: date
     expected_count: int
     expected: list[Announcement]  # the first LIST_LIMIT, dated ones first
-    expected_by_carrier: dict[str, int]
-    shelves_by_state: dict[str, int]  # every in-house state, zeros included
+    expected_by_carrier: dict[str, int]  # by carrier code
+    expected_carriers: list[tuple[str, int]]  # (carrier's name, count), in the carriers' order
+    shelves_by_state: dict[str, int]  # every in-house state, zeros included (on a slot or not)
     unplaced: int  # in the house without a slot (scanned in, not put on a shelf yet)
     zones: list[ZoneCapacity]
     overdue_count: int
@@ -116,8 +121,13 @@ class Dashboard:
     fees_month_cents: int
 
     @property
-    def on_shelves(self) -> int:
+    def in_house(self) -> int:
         return sum(self.shelves_by_state.values())
+
+    @property
+    def on_shelves(self) -> int:
+        """On a slot: what is in the house, less the parcels on no slot (`unplaced`)."""
+        return self.in_house - self.unplaced
 
     @property
     def has_capacity_alert(self) -> bool:
@@ -137,9 +147,12 @@ def dashboard(point: ParcelPoint, *, now: datetime | None = None) -> Dashboard:
     expected_q = Announcement.objects.filter(point=point, parcel__isnull=True).filter(
         Q(expected_on=today) | Q(expected_on__isnull=True, created_at__gte=now - timedelta(days=UNDATED_EXPECTED_DAYS))
     )
-    expected_by_carrier = {
-        row["carrier__code"]: row["n"] for row in expected_q.order_by().values("carrier__code").annotate(n=Count("pk"))
-    }
+    expected_rows = list(expected_q.order_by().values("carrier__code", "carrier__name").annotate(n=Count("pk")))
+    expected_by_carrier = {row["carrier__code"]: row["n"] for row in expected_rows}
+    expected_carriers = [
+        (row["carrier__name"], row["n"])
+        for row in sorted(expected_rows, key=lambda row: (_carrier_order(row["carrier__code"]), row["carrier__name"]))
+    ]
     expected = list(
         expected_q.select_related("carrier").order_by("expected_on", "carrier__name", "tracking_code")[:LIST_LIMIT]
     )
@@ -226,6 +239,7 @@ def dashboard(point: ParcelPoint, *, now: datetime | None = None) -> Dashboard:
         expected_count=sum(expected_by_carrier.values()),
         expected=expected,
         expected_by_carrier=expected_by_carrier,
+        expected_carriers=expected_carriers,
         shelves_by_state=shelves_by_state,
         unplaced=unplaced,
         zones=zones,
@@ -276,6 +290,11 @@ class Statement:
     @property
     def last_day(self) -> date:
         return (self.ends_at.astimezone(self.point.area.tz) - timedelta(days=1)).date()
+
+    @property
+    def is_provisional(self) -> bool:
+        """The month was not over when this was computed: its figures will still change."""
+        return self.computed_at < self.ends_at
 
     @property
     def count(self) -> int:

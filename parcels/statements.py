@@ -49,6 +49,14 @@ def filename(statement: Statement, extension: str) -> str:
     return f"afrekening-{statement.carrier.code}-{statement.point.pk}-{month}.{extension}"
 
 
+def _provisional(statement: Statement) -> str:
+    """What a statement of a month that is not over says (the figures still change)."""
+    made = formats.date_format(timezone.localtime(statement.computed_at, statement.point.area.tz), "DATETIME_FORMAT")
+    return _("Provisional: the month is not over. These are the figures up to %(date)s; they will still change.") % {
+        "date": made
+    }
+
+
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
@@ -77,6 +85,8 @@ def statement_csv(statement: Statement, events: Iterable[ParcelEvent]) -> Iterat
         yield [_("Period"), statement.first_day.isoformat(), statement.last_day.isoformat()]
         yield [_("Time zone"), point.area.time_zone]
         yield [_("Made at"), _local(statement.computed_at, zone)]
+        if statement.is_provisional:
+            yield [_("Provisional"), _provisional(statement)]
         yield []
         yield [_("Billable as"), _("Events"), _("Fees (EUR)")]
         for total in statement.totals:
@@ -139,6 +149,8 @@ def statement_pdf(statement: Statement) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
+    if statement.is_provisional:
+        story += [bold(_provisional(statement)), Spacer(1, 4 * mm)]
     totals = [[p(_("Billable as")), p(_("Events"), right), p(_("Fees"), right)]]
     for total in statement.totals:
         totals.append([p(total.label), p(total.count, right), p(format_euros(total.cents), right)])
@@ -196,7 +208,8 @@ def statement_pdf(statement: Statement) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"{_('Carrier statement')} {statement.carrier.name} {statement.year}-{statement.month:02d}",
+        title=f"{_('Carrier statement')} {statement.carrier.name} {statement.year}-{statement.month:02d}"
+        + (f" ({_('provisional')})" if statement.is_provisional else ""),
         author=point.name,
         invariant=1,
     )

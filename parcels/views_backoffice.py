@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import get_for_action_or_404
@@ -417,7 +418,7 @@ def inventory_result(request, point_pk: int, count_pk: int):
     if count.finished_at is None:
         return redirect("parcels:inventory", point.pk, count.pk)
     result = services.inventory_result(count)
-    lines = [*result.missing, *result.unexpected, *result.moved, *result.found]
+    lines = [*result.missing, *result.uncounted, *result.not_on_shelf, *result.unexpected, *result.moved, *result.found]
     _with_history([line.parcel for line in lines])
     states = dict(Parcel._meta.get_field("state").choices)
     unexpected = [
@@ -425,6 +426,10 @@ def inventory_result(request, point_pk: int, count_pk: int):
         for line in result.unexpected
     ]
     missing_now = [line for line in result.missing if line.parcel.state != "missing"]
+    uncounted = [
+        {"slot": slot, "parcels": [line.parcel for line in result.uncounted if line.location == slot]}
+        for slot in result.unscanned_slots
+    ]
     return render(
         request,
         "parcels/backoffice/inventory_result.html",
@@ -436,6 +441,8 @@ def inventory_result(request, point_pk: int, count_pk: int):
             "result": result,
             "unexpected": unexpected,
             "can_mark_missing": bool(missing_now),
+            "to_mark": len(missing_now),
+            "uncounted": uncounted,
             "form": BackofficeForm(),
             "current": "inventory",
         },
@@ -445,13 +452,21 @@ def inventory_result(request, point_pk: int, count_pk: int):
 @login_required
 @require_POST
 def inventory_mark_missing(request, point_pk: int, count_pk: int):
+    """Mark the missing parcels of the counted slots missing, once staff confirmed they looked for them."""
     point = _point(request, point_pk)
     count = _count(point, count_pk)
     device = BackofficeForm(request.POST).data.get("device", "")[:64]
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you looked for these parcels in their slots."))
+        return redirect("parcels:inventory_result", point.pk, count.pk)
     try:
         marked = services.mark_missing_parcels(count=count, by=request.user, device=device)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(count)d parcels marked missing.") % {"count": len(marked)})
+        messages.success(
+            request,
+            ngettext("%(count)d parcel marked missing.", "%(count)d parcels marked missing.", len(marked))
+            % {"count": len(marked)},
+        )
     return redirect("parcels:inventory_result", point.pk, count.pk)

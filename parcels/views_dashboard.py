@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import (
@@ -82,6 +83,8 @@ def overview(request, point: int):
     """Expected today, the shelves, capacity by zone, overdue parcels, volumes and fees per carrier."""
     point_ = _point(request, point, DASHBOARD_ACTION)
     figures = dashboard(point_)
+    for parcel in figures.overdue:
+        parcel.point = point_  # its last day is counted in the area's zone: no read of the point per row
     month = figures.today
     previous = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
     context = {
@@ -110,10 +113,14 @@ def _in_house_labels():
 
 
 def _statement(request, point: str, carrier: str, year: str, month: str):
+    """The month's statement; a month that has not begun yet (in the area's zone) has none: 404. The current month's
+    is provisional (`Statement.is_provisional`): the page and the files say so."""
     year, month = int(year), int(month)
     if not (1 <= month <= 12 and 2000 <= year <= 2999):
         raise Http404
     point_ = _point(request, int(point), STATEMENT_ACTION)
+    if date(year, month, 1) > timezone.localdate(timezone=point_.area.tz):
+        raise Http404(_("There is no statement for a month that has not begun."))
     carrier_ = get_object_or_404(Carrier, code=carrier)
     return carrier_statement(point_, carrier_, year=year, month=month)
 

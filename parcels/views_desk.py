@@ -340,6 +340,8 @@ def _shown_outcome(request, point) -> dict | None:
 def _pickup_error(error: ApplicationError) -> str:
     if isinstance(error, WrongPickupCode):
         left = getattr(error, "attempts_left", None)
+        if left == 0:
+            return error.message + " " + _("That was the last try: wait a few minutes before the next pickup code.")
         if left is not None:
             return (
                 error.message

@@ -1,6 +1,7 @@
 """The member's parcels (/<lang>/mijn/pakketten/): expected, ready for pickup (with the QR), history; and
 "I expect a parcel". Only the member's own parcels (`selectors.member_parcels`): linked to the account or sent
-to one of its confirmed e-mail addresses."""
+to one of its confirmed e-mail addresses. "I expect a parcel" is a note (`services.expect_parcel`), never a claim:
+whatever code is typed, the answer is the same, and the parcel is theirs only when its own data says so."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from loyalty.codes import qr_svg  # the one server-side QR drawer (the pass card
 from . import selectors, services
 from .exceptions import AnnouncementsRejected, ParcelError
 from .forms_member import ExpectParcelForm
-from .models import AnnouncementSource, CarrierAgreement, ParcelPoint
+from .models import CarrierAgreement, ParcelPoint
 from .services.notices import last_day
 from .states import WAITING_STATES
 
@@ -44,19 +45,20 @@ def my_parcels(request):
     points = _points(request)
     form = ExpectParcelForm(request.POST or None, points=points, carriers=_carriers(points))
     if request.method == "POST" and form.is_valid():
-        row = services.AnnouncementRow(
-            tracking_code=form.cleaned_data["tracking_code"], carrier_code=form.cleaned_data["carrier"], line=1
-        )
         try:
-            services.announce_batch(
-                point=form.cleaned_data["point"], rows=[row], source=AnnouncementSource.MEMBER, by=request.user
+            services.expect_parcel(
+                point=form.cleaned_data["point"],
+                tracking_code=form.cleaned_data["tracking_code"],
+                carrier_code=form.cleaned_data["carrier"],
+                by=request.user,
             )
         except AnnouncementsRejected as error:
             form.add_row_errors(error.errors)
         except ParcelError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Noted: we will tell you as soon as your parcel arrives."))
+            # The same words for every code: whether anything is announced under it, and for whom, is not theirs.
+            messages.success(request, _("Noted. When this parcel arrives for you, we will let you know."))
             return redirect("parcels:my_parcels")
     parcels = list(selectors.member_parcels(request.user)[:200])
     ready: dict[tuple, dict] = {}
@@ -77,7 +79,7 @@ def my_parcels(request):
         "parcels/member/parcels.html",
         {
             "area": getattr(request, "area", None),
-            "expected": list(selectors.member_expected_parcels(request.user)[:50]),
+            "expected": selectors.member_expected_parcels(request.user),
             "ready": list(ready.values()),
             "history": history,
             "form": form if points else None,

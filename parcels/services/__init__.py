@@ -9,7 +9,8 @@
   `erase_recipient_data` (after the point's retention period)
 - notices: `send_ready_notice` (at intake), `send_due_reminders` (hourly: reminders, last day),
   `send_pickup_notice` (after a handout, with the pickup voucher): rich e-mails with the QR, each once
-- imports: `announce_batch` (all-or-nothing, errors per row: the API and members), `import_announcements_csv`
+- imports: `announce_batch` (all-or-nothing, errors per row: the API), `import_announcements_csv`; a member's
+  "let me know when it arrives": `expect_parcel` (a `ParcelWatch`: never an announcement, never a recipient)
 - conversion: `set_pickup_voucher`, `issue_pickup_voucher` (loyalty's voucher service, once per handout)
 - transitions: `transition` — the only writer of `Parcel.state`, checked against `states.TRANSITIONS`; for
   the next services (returns drop-off, handover, inventory), with `lock_parcels` and `derived_key`
@@ -26,7 +27,7 @@ Reads are in `parcels.selectors` (`find_waiting_parcels`, `suggest_location`, `p
 from .announcements import announce_parcel, clean_tracking_code
 from .conversion import issue_pickup_voucher, set_pickup_voucher
 from .handover import HandoverScan, close_handover, open_handover, scan_for_handover
-from .imports import AnnouncementRow, BatchResult, announce_batch, import_announcements_csv
+from .imports import AnnouncementRow, BatchResult, announce_batch, expect_parcel, import_announcements_csv
 from .intake import IntakeResult, receive_parcel, storage_until, store_parcel
 from .inventory import (
     InventoryResult,
@@ -61,6 +62,7 @@ __all__ = [
     "derived_key",
     "drop_off_return",
     "erase_recipient_data",
+    "expect_parcel",
     "expire_overdue_parcels",
     "finish_inventory",
     "hand_out_parcels",

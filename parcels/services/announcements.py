@@ -37,8 +37,9 @@ def announce_parcel(
 
     Raises UnknownCarrier, InvalidTrackingCode, InvalidRecipient. The caller checks who may announce.
     """
-    if source not in AnnouncementSource.values:
-        raise ValueError(f"source must be one of {AnnouncementSource.values}")
+    if source not in AnnouncementSource.values or source == AnnouncementSource.MEMBER:
+        # A member's own note never says who a parcel is for: it is a ParcelWatch (`imports.expect_parcel`).
+        raise ValueError(f"source must be one of {AnnouncementSource.values} but not 'member'")
     carrier = Carrier.objects.filter(code=carrier_code).first()
     if carrier is None:
         raise UnknownCarrier()

@@ -6,10 +6,15 @@
   (past its storage date) or to the returns awaiting collection. A code that is no parcel here is kept too (it is
   "unexpected").
 - `finish_inventory` corrects the slot of every parcel found elsewhere than recorded (a `moved` event; a received
-  parcel found on a shelf is `stored` there) and returns the result (`inventory_result`): missing, unexpected,
-  moved, found again. Parcels received after the start are not expected (they may be on a shelf already counted).
-- `mark_missing_parcels`: after the finish, the missing parcels go to `missing` (with a note), except those that
-  changed since (picked up, moved at the desk). Writing one off stays the manager's `declare_lost`.
+  parcel found on a shelf is `stored` there) and returns the result (`inventory_result`). Every parcel in the house
+  is expected, on a slot or not: not scanned, it is missing (its slot was counted), uncounted (its slot was never
+  scanned: a partial count), or not on a shelf (scanned in but never put on a slot, a return dropped off). Also
+  unexpected, moved, found again. Parcels received after the start are not expected (they may be on a shelf
+  already counted).
+- `mark_missing_parcels`: after the finish, the missing parcels go to `missing` (with a note), only those of slots
+  that were counted, and not those that changed since (picked up, moved at the desk). Writing one off stays the
+  manager's `declare_lost`. A parcel marked missing that turns up is found again by a later scan, or released by
+  its pickup code (`services.pickup`).
 """
 
 from __future__ import annotations
@@ -193,8 +198,9 @@ def finish_inventory(*, count: InventoryCount, by, device: str = "", now: dateti
 
 @transaction.atomic
 def mark_missing_parcels(*, count: InventoryCount, by, device: str = "", now: datetime | None = None) -> list[Parcel]:
-    """Mark the finished inventory's missing parcels `missing`, with a note; a parcel with an event since the
-    finish (picked up, stored at the desk) is left alone, and one already missing too. Returns those marked.
+    """Mark the finished inventory's missing parcels `missing`, with a note: only those recorded in a slot that was
+    counted (the parcels of slots never scanned, and those on no slot, are not marked); a parcel with an event since
+    the finish (picked up, stored at the desk) is left alone, and one already missing too. Returns those marked.
     Raises InventoryNotFinished, NotAllowed, PointClosed."""
     now = now or timezone.now()
     locked = InventoryCount.objects.select_for_update(of=("self",)).select_related("point__area").get(pk=count.pk)
@@ -227,10 +233,11 @@ class InventoryLine:
 
 @dataclass(frozen=True)
 class InventoryResult:
-    """A finished inventory: `missing` (on a shelf at the finish, not scanned), `unexpected` (an unknown code,
-    or a parcel that had left the point), `moved` (found in another slot, or on a shelf without one: its slot
-    was corrected at the finish), `found` (missing before, scanned again), `unscanned_slots` (slots with missing
-    parcels that were never scanned: perhaps skipped)."""
+    """A finished inventory. Of the parcels in the house at the finish and not scanned: `missing` (recorded in a
+    slot that was scanned), `uncounted` (recorded in a slot never scanned: perhaps skipped; `unscanned_slots`
+    are those slots) and `not_on_shelf` (on no slot: scanned in and never put away, or a return dropped off).
+    Also `unexpected` (an unknown code, or a parcel that had left the point), `moved` (found in another slot, or
+    on a shelf without one: its slot was corrected at the finish), `found` (missing before, scanned again)."""
 
     count: object
     scans: int
@@ -239,10 +246,12 @@ class InventoryResult:
     moved: list[InventoryLine] = field(default_factory=list)
     found: list[InventoryLine] = field(default_factory=list)
     unscanned_slots: list[StorageLocation] = field(default_factory=list)
+    uncounted: list[InventoryLine] = field(default_factory=list)
+    not_on_shelf: list[InventoryLine] = field(default_factory=list)
 
     @property
     def is_clean(self) -> bool:
-        return not (self.missing or self.unexpected)
+        return not (self.missing or self.unexpected or self.uncounted or self.not_on_shelf)
 
 
 def is_slot_scan(scan) -> bool:
@@ -272,17 +281,27 @@ def inventory_result(count) -> InventoryResult:
             last_scan[scan.parcel_id] = scan
     scanned_ids = set(last_scan)
 
+    # Every parcel in the house, on a slot or not: one scanned in but never put away is the likeliest to get lost.
     expected = as_of(
         Parcel.objects.filter(Q(left_at__isnull=True) | Q(left_at__gt=at), point_id=count.point_id).filter(
             received_at__lt=count.started_at
         ),
         at,
-    ).filter(state_then__in=IN_HOUSE_STATES, location_then_id__isnull=False)
-    missing = [
-        InventoryLine(parcel, slots.get(parcel.location_then_id))
-        for parcel in expected.exclude(pk__in=scanned_ids).select_related("carrier").order_by("pk")
-    ]
-    missing.sort(key=lambda line: (line.location.name if line.location else "", line.parcel.tracking_code))
+    ).filter(state_then__in=IN_HOUSE_STATES)
+    missing, uncounted, not_on_shelf = [], [], []
+    for parcel in expected.exclude(pk__in=scanned_ids).select_related("carrier").order_by("pk"):
+        location = slots.get(parcel.location_then_id)
+        if location is None:
+            not_on_shelf.append(InventoryLine(parcel, None))
+        elif location.pk in scanned_slot_ids:
+            missing.append(InventoryLine(parcel, location))
+        else:
+            uncounted.append(InventoryLine(parcel, location))
+    for lines in (missing, uncounted):
+        lines.sort(
+            key=lambda line: ((line.location.zone, line.location.shelf, line.location.slot), line.parcel.tracking_code)
+        )
+    not_on_shelf.sort(key=lambda line: (line.parcel.received_at, line.parcel.pk))
 
     states_then = {
         parcel.pk: parcel for parcel in as_of(Parcel.objects.filter(pk__in=scanned_ids), at).select_related("carrier")
@@ -310,11 +329,7 @@ def inventory_result(count) -> InventoryResult:
     ).values_list("parcel_id", flat=True)
     found = [InventoryLine(states_then[pk], last_scan[pk].location) for pk in sorted(set(found_ids))]
     unscanned = sorted(
-        {
-            line.location.pk: line.location
-            for line in missing
-            if line.location and line.location.pk not in scanned_slot_ids
-        }.values(),
+        {line.location.pk: line.location for line in uncounted}.values(),
         key=lambda loc: (loc.zone, loc.shelf, loc.slot),
     )
     return InventoryResult(
@@ -325,4 +340,6 @@ def inventory_result(count) -> InventoryResult:
         moved=moved,
         found=found,
         unscanned_slots=unscanned,
+        uncounted=uncounted,
+        not_on_shelf=not_on_shelf,
     )

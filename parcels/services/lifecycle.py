@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.permissions import can
 
 from ..exceptions import NotAllowed, ReasonRequired
-from ..models import Announcement, Parcel, ParcelPoint
+from ..models import Announcement, Parcel, ParcelPoint, ParcelWatch
 from ..states import WAITING_STATES, ParcelState
 from .transitions import lock_parcels, transition
 
@@ -62,7 +62,8 @@ def declare_lost(*, parcel: Parcel, reason: str, by, device: str = "", now: date
 def erase_recipient_data(*, now: datetime | None = None) -> int:
     """Blank the recipient's name, e-mail, account and QR token on parcels that left their point more than its
     `recipient_retention_days` ago, and on their pre-announcements (and on announcements whose parcel never
-    came, `UNARRIVED_GRACE_DAYS` later). Events name no recipient. Idempotent; returns the parcels erased."""
+    came, `UNARRIVED_GRACE_DAYS` later; members' notes as long after they were made). Events name no recipient.
+    Idempotent; returns the parcels erased."""
     now = now or timezone.now()
     erased = 0
     blank = {"recipient_name": "", "recipient_email": "", "recipient_erased_at": now}
@@ -79,6 +80,10 @@ def erase_recipient_data(*, now: datetime | None = None) -> int:
                 created_at__lte=cutoff - timedelta(days=UNARRIVED_GRACE_DAYS),
                 recipient_erased_at__isnull=True,
             ).update(member=None, **blank)
+            # A member's notes ("let me know when it arrives") go as long after as unarrived announcements.
+            ParcelWatch.objects.filter(
+                point=point, created_at__lte=cutoff - timedelta(days=UNARRIVED_GRACE_DAYS)
+            ).delete()
     if erased:
         logger.info("Erased the recipient data of %d parcels", erased)
     return erased

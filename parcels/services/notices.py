@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 SEND_FROM_HOUR = 8
 #: The Content-ID of the inline QR image.
 QR_CID = "pickup-qr"
+#: How the e-mails and every page say a parcel's last day: the day's date with its weekday ("dinsdag 8 december
+#: 2026"), from `last_day` (the template filter `parcel_days.last_day` for the pages).
+LAST_DAY_FORMAT = "l j F Y"
 
 
 # --- Facts about a parcel -----------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ def build_notice_email(kind: str, parcels: list[Parcel], *, voucher=None) -> Ema
             "parcels": [{"carrier": p.carrier.name, "tracking_code": p.tracking_code} for p in parcels],
             "pickup_code": parcel.pickup_code,
             "qr_cid": QR_CID,
-            "last_day": date_format(min(finals), "DATE_FORMAT") if finals else "",
+            "last_day": date_format(min(finals), LAST_DAY_FORMAT) if finals else "",
             "handed_out_at": date_format(handed_out_at, "DATETIME_FORMAT") if handed_out_at else "",
             "by_proxy": parcel.picked_up_by_proxy,
             "voucher": _voucher_context(voucher, zone),

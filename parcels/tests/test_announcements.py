@@ -46,6 +46,13 @@ def test_unknown_carriers_and_recipients_are_refused(point):
     assert not Announcement.objects.exists()
 
 
-def test_a_member_announces_with_their_account(point, person):
-    announcement = announce(point, recipient_name="", recipient_email="", member=person, source="member")
+def test_a_shop_announces_for_its_customers_account(point, person):
+    announcement = announce(point, recipient_name="", recipient_email="", member=person, source="webshop")
     assert announcement.member == person and announcement.recipient_email == person.email.lower()
+
+
+def test_a_member_cannot_announce_a_parcel_for_themselves(point, person):
+    # A member's own word never says who a parcel is for: their note is `expect_parcel` (a ParcelWatch).
+    with pytest.raises(ValueError):
+        announce(point, recipient_name="", recipient_email="", member=person, source=AnnouncementSource.MEMBER)
+    assert not Announcement.objects.exists()

@@ -88,3 +88,54 @@ def test_the_endpoint_is_in_the_openapi_schema(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     schema = (tmp_path / "schema.yaml").read_text()
     assert "/api/v1/parcel-points/{id}/announcements/:" in schema and "ParcelAnnouncementRequest" in schema
+
+
+def test_a_long_address_and_an_implausible_date_are_refused_per_item(api, point):
+    long_address = "a" * 250 + "@example.org"  # 262 characters: the column takes 254
+    batch = [parcel(0), parcel(1, expected_on="1900-01-01"), parcel(2, expected_on="2026-06-12")]
+    response = api.post(url(point), batch, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["index"], error["item"], error["field"]) == (1, 2, "expected_on")
+    assert error["message"].startswith("1900-01-01 is not a plausible expected date: give one from ")
+    too_long = api.post(url(point), parcel(recipient_email=long_address), content_type="application/json")
+    assert too_long.status_code == 400 and "recipient_email" in too_long.json()
+    assert not Announcement.objects.exists()
+
+
+def test_errors_number_the_items_from_one(api, point):
+    batch = [parcel(0), parcel(1), parcel(0)]
+    response = api.post(url(point), batch, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    (error,) = response.json()["errors"]
+    assert (error["index"], error["item"]) == (2, 3)
+    assert error["message"] == "This parcel is in the list twice (also item 1)."
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "The request body is not valid JSON."),
+        ("null", "Send one parcel (an object) or a list of parcels."),
+        ("[]", "The list of parcels is empty."),
+    ],
+)
+def test_a_body_that_is_no_parcel_gets_a_message_of_ours(api, point, body, message):
+    response = api.post(url(point), body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and response.json()["detail"] == message
+
+
+def test_the_messages_are_in_the_requests_language(api, point):
+    # Dutch: the framework's own (translated) and the date's, which the framework only half translates
+    dutch = api.post(url(point), parcel(expected_on="12 juni", recipient_name=""), content_type="application/json")
+    assert dutch.json()["recipient_name"] == ["Dit veld mag niet leeg zijn."]
+    assert "Date heeft het verkeerde formaat" not in dutch.json()["expected_on"][0]
+    english = api.post(
+        url(point), parcel(expected_on="12 juni"), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["expected_on"] == ["Give the date as YYYY-MM-DD, for example 2026-06-12."]
+    too_many = api.post(url(point), [parcel(0)] * 501, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert too_many.json()["detail"] == "At most 500 parcels per request."
+    elsewhere = f"/api/v1/parcel-points/{point.pk + 1000}/announcements/"
+    missing = api.post(elsewhere, parcel(), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "No such parcel point, or not one you work at."

@@ -129,8 +129,12 @@ def test_the_inventory_screens(desk_client, point, staff, now):
     result = desk_client.get(done["Location"]).content.decode()
     assert "Missing (1)" in result and lost_track.tracking_code in result
     assert reverse("parcels:desk_parcel", args=[point.pk, lost_track.pk]) in result  # its history, one click away
-    marked = desk_client.post(url("inventory_mark_missing", point.pk, count.pk), follow=True).content.decode()
-    assert "1 parcels marked missing." in marked
+    # marking them missing needs the tick that says staff looked for them
+    unconfirmed = desk_client.post(url("inventory_mark_missing", point.pk, count.pk), follow=True).content.decode()
+    assert "Tick the box to confirm" in unconfirmed
+    assert Parcel.objects.get(pk=lost_track.pk).state == ParcelState.STORED
+    marked = desk_client.post(url("inventory_mark_missing", point.pk, count.pk), {"confirm": "yes"}, follow=True)
+    assert "1 parcel marked missing." in marked.content.decode()
     assert Parcel.objects.get(pk=lost_track.pk).state == ParcelState.MISSING
 
 

@@ -5,6 +5,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory, give_totp
@@ -111,7 +113,9 @@ def test_the_dashboard_counts_what_is_expected_on_the_shelves_and_overdue(point,
         ParcelState.EXPIRED: 0,
         ParcelState.RETURN_RECEIVED: 1,
     }
-    assert figures.on_shelves == 4 and figures.unplaced == 2  # the new one and the return
+    # On the shelves are those on a slot: not the new one, nor the return (both in the house on no slot)
+    assert figures.in_house == 4 and figures.unplaced == 2 and figures.on_shelves == 2
+    assert figures.expected_carriers == [("UPS", 1), ("Webshop", 2)]
     assert [p.pk for p in figures.overdue] == [busy_point["overdue"].pk] and figures.overdue_count == 1
 
 
@@ -243,3 +247,18 @@ def test_the_page_takes_the_same_queries_whatever_the_volume(
         receive(point, staff, at=now, email=f"p{n}@example.org")
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(url(point)).status_code == 200
+
+
+def test_the_page_names_carriers_says_full_and_the_last_day(client, point, busy_point, staff):
+    # Zone A holds 2 of 2: full, not "nearly full"; the overdue parcel came on 2 June with 7 days: its last day
+    # is Tuesday 9 June (it waits until the midnight after it).
+    login(client, staff)
+    with translation.override("nl"):
+        content = client.get(url(point)).content.decode()
+        full, nearly_full = _("Full"), _("Nearly full")
+    zone_a = content[content.index('<th scope="row">A</th>') : content.index('<th scope="row">B</th>')]
+    assert f">{full}</span>" in zone_a and nearly_full not in zone_a
+    assert "<li>Webshop: " in content and "<li>webshop:" not in content  # the page runs on today's clock
+    overdue = content[content.index('id="overdue-title"') : content.index('id="expected-list-title"')]
+    assert "dinsdag 9 juni 2026" in overdue and "00:00" not in overdue
+    assert '<strong class="dashboard-number">2</strong>' in content  # on the shelves: 2, not 4

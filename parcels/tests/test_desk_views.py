@@ -355,7 +355,8 @@ def test_wrong_codes_are_counted_and_the_desk_paused(desk, point, clerk):
         response = desk.post(url("desk_pickup", point), {"code": "XXXXXX"})
         assert response.status_code == 400
         left = MAX_WRONG_CODES - attempt - 1
-        assert f"Nog {left} poging" in response.content.decode()
+        if left:  # the last one says so (test_pickup_screens)
+            assert f"Nog {left} poging" in response.content.decode()
     page = desk.post(url("desk_pickup", point), {"code": "XXXXXX"}).content.decode()
     assert "Wacht een paar minuten" in page
 

@@ -126,3 +126,26 @@ def test_the_upload_page_is_not_found_for_other_areas_staff(client, point, flemi
     client.force_login(with_totp(desk_staff(flemish_area)))
     url = reverse("parcels:upload_announcements", kwargs={"point_pk": point.pk})
     assert client.get(url).status_code == 404
+
+
+def test_a_long_address_and_implausible_dates_are_refused_line_by_line(point, staff):
+    # The demo's clock is the real one: the window is counted from today in the area's zone.
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    data = csv_bytes(
+        f"{UPS_CODES[0]};Sanne;{'s' * 250}@example.org;;",  # line 2: 262 characters, the column takes 254
+        f"{UPS_CODES[1]};Jan;jan@example.org;1999-01-01;",  # 3: long ago
+        f"{UPS_CODES[2]};Zoë;zoe@example.org;31-12-9999;",  # 4: a placeholder
+        f"{UPS_CODES[3]};Bo;bo@example.org;{year - 1}-01-01;",  # 5: the first plausible day: fine
+    )
+    with translation.override("en"), pytest.raises(AnnouncementsRejected) as rejected:
+        services.import_announcements_csv(point=point, carrier_code="ups", data=data, by=staff)
+    problems = [(error.line, error.field, error.message) for error in rejected.value.errors]
+    window = f"give one from {year - 1}-01-01 to {year + 1}-12-31."
+    assert problems == [
+        (2, "recipient_email", "This e-mail address is too long: at most 254 characters."),
+        (3, "expected_on", f"1999-01-01 is not a plausible expected date: {window}"),
+        (4, "expected_on", f"9999-12-31 is not a plausible expected date: {window}"),
+    ]
+    assert not Announcement.objects.exists()

@@ -211,7 +211,7 @@ def test_an_announcement_settles_an_ambiguous_code(point, staff, now):
         tracking_code=THREE_S_CODE,
         recipient_name="Ada",
         recipient_email="ada@example.org",
-        source=AnnouncementSource.MEMBER,
+        source=AnnouncementSource.CSV,
     )
     result = scan(point, staff, THREE_S_CODE, now=now)
     assert result.parcel.carrier.code == "postnl" and result.announcement is not None

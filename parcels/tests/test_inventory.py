@@ -102,12 +102,14 @@ def test_missing_parcels_are_marked_and_found_again_by_a_later_scan(point, staff
     scan(count, staff, a1.label_code, now=now)
     scan(count, staff, stock["a1_first"].tracking_code, now=now)
     result = services.finish_inventory(count=count, by=staff, now=now + timedelta(minutes=5))
-    assert {line.parcel for line in result.missing} == {stock["a1_second"], stock["a2"]}
-    assert result.unscanned_slots == [a2]
+    # A1-2 was never scanned: its parcel was not counted, and is not missing
+    assert [line.parcel for line in result.missing] == [stock["a1_second"]]
+    assert [line.parcel for line in result.uncounted] == [stock["a2"]] and result.unscanned_slots == [a2]
 
     marked = services.mark_missing_parcels(count=count, by=staff, device="desk-1", now=now + timedelta(minutes=6))
-    assert {p.pk for p in marked} == {stock["a1_second"].pk, stock["a2"].pk}
-    event = stock["a2"].events.order_by("pk").last()
+    assert [p.pk for p in marked] == [stock["a1_second"].pk]
+    assert Parcel.objects.get(pk=stock["a2"].pk).state == ParcelState.STORED
+    event = stock["a1_second"].events.order_by("pk").last()
     assert (event.kind, event.to_state, event.device) == (EventKind.MISSING, ParcelState.MISSING, "desk-1")
     assert "inventaris" in event.note or "inventory" in event.note
     assert services.mark_missing_parcels(count=count, by=staff, now=now + timedelta(minutes=7)) == []
@@ -124,14 +126,16 @@ def test_missing_parcels_are_marked_and_found_again_by_a_later_scan(point, staff
     assert parcel.events.order_by("pk").last().kind == EventKind.FOUND
     result = services.finish_inventory(count=tomorrow, by=staff, now=later + timedelta(minutes=5))
     assert [line.parcel for line in result.found] == [parcel]
-    # still missing parcels are not expected on the shelves any more
-    assert {line.parcel for line in result.missing} == {stock["a1_first"]}
+    # A1-2 was counted this time: its other parcel is missing; A1-1 was not counted
+    assert {line.parcel for line in result.missing} == {stock["a2"]}
+    assert {line.parcel for line in result.uncounted} == {stock["a1_first"]}
 
 
 def test_a_missing_parcel_past_its_date_is_found_onto_the_return_list(point, staff, now, shelves):
     a1, _a2 = shelves
     parcel = receive(point, staff, at=now - timedelta(days=3), location=a1)
     count = services.start_inventory(point=point, by=staff, now=now)
+    scan(count, staff, a1.label_code, now=now)
     services.finish_inventory(count=count, by=staff, now=now)
     services.mark_missing_parcels(count=count, by=staff, now=now)
     late = now + timedelta(days=20)
@@ -147,6 +151,7 @@ def test_a_found_return_goes_back_to_the_returns(point, staff, now, shelves):
     services.store_parcel(parcel=parcel, location_label_code=a1.label_code, by=staff, now=now)
     later = now + timedelta(hours=1)
     count = services.start_inventory(point=point, by=staff, now=later)
+    scan(count, staff, a1.label_code, now=later)
     services.finish_inventory(count=count, by=staff, now=later)
     assert [p.pk for p in services.mark_missing_parcels(count=count, by=staff, now=later)] == [parcel.pk]
     count = services.start_inventory(point=point, by=staff, now=later)
@@ -157,6 +162,8 @@ def test_a_found_return_goes_back_to_the_returns(point, staff, now, shelves):
 
 def test_a_parcel_picked_up_after_the_inventory_is_not_marked_missing(point, staff, now, shelves, stock):
     count = services.start_inventory(point=point, by=staff, now=now)
+    for shelf in shelves:  # both slots counted, empty
+        scan(count, staff, shelf.label_code, now=now)
     services.finish_inventory(count=count, by=staff, now=now)
     parcel = stock["a2"]
     services.hand_out_parcels(
@@ -181,3 +188,28 @@ def test_staff_of_another_area_cannot_count(point, now, flemish_area, staff):
     with pytest.raises(NotAllowed):
         scan(count, outsider, webshop_code(), now=now)
     assert not InventoryScan.objects.exists()
+
+
+def test_every_parcel_in_the_house_is_expected_also_those_on_no_slot(point, staff, now, shelves, stock):
+    # given: a parcel scanned in and never put on a slot, and a return dropped off (returns have no slot)
+    a1, a2 = shelves
+    earlier = now - timedelta(hours=2)
+    unplaced = receive(point, staff, at=earlier)
+    dropped = services.drop_off_return(
+        point=point, raw_code=UPS_CODES[0], by=staff, request_key=key(), now=earlier
+    ).parcel
+    found_later = receive(point, staff, at=earlier)
+    # when: every slot is counted with all its parcels, and one unplaced parcel turns up in A1-2
+    count = services.start_inventory(point=point, by=staff, now=now)
+    scan(count, staff, a1.label_code, now=now)
+    scan(count, staff, stock["a1_first"].tracking_code, now=now)
+    scan(count, staff, stock["a1_second"].tracking_code, now=now)
+    scan(count, staff, a2.label_code, now=now)
+    scan(count, staff, stock["a2"].tracking_code, now=now)
+    scan(count, staff, found_later.tracking_code, now=now)
+    result = services.finish_inventory(count=count, by=staff, now=now + timedelta(minutes=5))
+    # then: the two on no slot are listed on their own, not missing, and not marked missing
+    assert [line.parcel.pk for line in result.not_on_shelf] == [unplaced.pk, dropped.pk]
+    assert not result.missing and not result.uncounted and not result.is_clean
+    assert [line.parcel.pk for line in result.moved] == [found_later.pk]  # now on A1-2
+    assert services.mark_missing_parcels(count=count, by=staff, now=now + timedelta(minutes=6)) == []

@@ -6,7 +6,7 @@ import pytest
 
 from parcels import services
 from parcels.exceptions import InvalidTransition, NotAllowed, ReasonRequired
-from parcels.models import Announcement, AnnouncementSource, Parcel, ParcelEvent
+from parcels.models import Announcement, AnnouncementSource, Parcel, ParcelEvent, ParcelWatch
 from parcels.states import ParcelState
 from privacy.services import erase_person, export_personal_data
 
@@ -101,17 +101,20 @@ def test_a_members_parcels_are_exported_and_erased_with_them(point, staff, now, 
         recipient_name="",
         recipient_email="",
         member=person,
-        source=AnnouncementSource.MEMBER,
+        source=AnnouncementSource.WEBSHOP,  # the shop's order, for its customer's account
     )
+    services.expect_parcel(point=point, tracking_code=UPS_CODES[2], by=person)  # their own note
     parcel = receive(point, staff, code=UPS_CODES[1], at=now, name="", email="")
     assert parcel.recipient == person and parcel.recipient_email == person.email
     export = export_personal_data(subject=person, requested_by=person)
     assert [row["tracking_code"] for row in export["data"]["parcels.parcel"]["rows"]] == [UPS_CODES[1]]
     assert len(export["data"]["parcels.announcement"]["rows"]) == 1
+    assert [row["tracking_code"] for row in export["data"]["parcels.parcelwatch"]["rows"]] == [UPS_CODES[2]]
     erase_person(subject=person, requested_by=person)
     parcel = Parcel.objects.get(pk=parcel.pk)
     assert (parcel.recipient_id, parcel.recipient_name, parcel.recipient_email) == (None, "", "")
     assert Announcement.objects.get().member_id is None
+    assert not ParcelWatch.objects.exists()
 
 
 def test_parcels_sent_to_an_address_count_as_the_persons_only_once_it_is_confirmed(point, staff, now, person):
@@ -133,3 +136,10 @@ def test_parcels_sent_to_an_address_count_as_the_persons_only_once_it_is_confirm
     address.save()
     rows = export_personal_data(subject=person, requested_by=person)["data"]["parcels.parcel"]["rows"]
     assert [row["tracking_code"] for row in rows] == [parcel.tracking_code]
+
+
+def test_a_members_old_notes_go_with_the_unarrived_announcements(point, person, now):
+    services.expect_parcel(point=point, tracking_code=UPS_CODES[0], by=person, now=now - timedelta(days=200))
+    services.expect_parcel(point=point, tracking_code=UPS_CODES[1], by=person, now=now - timedelta(days=5))
+    services.erase_recipient_data(now=now)
+    assert list(ParcelWatch.objects.values_list("tracking_code", flat=True)) == [UPS_CODES[1]]

@@ -58,7 +58,7 @@ def test_the_qr_in_the_email_encodes_the_pickup_payload(point, staff, now, mailo
 
 
 def test_a_member_gets_the_email_in_their_language_and_the_areas_time_zone(point, staff, person, mailoutbox):
-    # given: an English-speaking member expects a parcel, scanned in half past midnight Amsterdam time
+    # given: an English-speaking member's order from the webshop, scanned in half past midnight Amsterdam time
     person.preferred_language = "en"
     person.save()
     services.announce_parcel(
@@ -67,7 +67,7 @@ def test_a_member_gets_the_email_in_their_language_and_the_areas_time_zone(point
         tracking_code=UPS_CODES[0],
         recipient_name="",
         recipient_email="",
-        source=AnnouncementSource.MEMBER,
+        source=AnnouncementSource.WEBSHOP,
         member=person,
     )
     at = datetime(2026, 6, 10, 0, 30, tzinfo=AMSTERDAM)  # still the 9th in UTC

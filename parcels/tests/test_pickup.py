@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from parcels import selectors, services
 from parcels.exceptions import (
+    AlreadyPickedUp,
     IdCheckRequired,
+    NameDoesNotMatch,
     NotAllowed,
+    NothingToHandOut,
     ParcelNotWaiting,
     RequestKeyReused,
     TooManyWrongCodes,
@@ -110,7 +115,7 @@ def test_a_parcel_handed_out_once_cannot_be_handed_out_again(point, staff, now):
     assert parcel.events.filter(kind="picked_up").count() == 1
 
 
-def test_wrong_codes_are_limited_per_desk(point, staff, now):
+def test_wrong_codes_are_limited_per_staff_member_whatever_the_desk_is_called(point, staff, area, now):
     parcel = receive(point, staff, at=now)
     bos = receive(point, staff, at=now, name="Bo", email="bo@example.org")
     # Bo's code does not release Sanne's parcel
@@ -120,14 +125,78 @@ def test_wrong_codes_are_limited_per_desk(point, staff, now):
     for _attempt in range(MAX_WRONG_CODES - 1):
         with pytest.raises(WrongPickupCode):
             services.look_up_for_pickup(point=point, pickup_code_or_token="XXXXXX", by=staff, device="desk-1")
-    # the desk is paused, even for the right code; another desk is not
+    # paused, even for the right code, and renaming the desk (or a new browser) changes nothing
     with pytest.raises(TooManyWrongCodes):
         hand_out(point, staff, [parcel], parcel.pickup_code, now=now, device="desk-1")
-    with pytest.raises(TooManyWrongCodes):
-        services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, device="desk-1")
-    hand_out(point, staff, [parcel], parcel.pickup_code, now=now, device="desk-2")
+    for device in ("desk-1", "balie-2", ""):
+        with pytest.raises(TooManyWrongCodes):
+            services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, device=device)
+    # a colleague at the point is not paused
+    hand_out(point, desk_staff(area), [parcel], parcel.pickup_code, now=now, device="desk-1")
     parcel.refresh_from_db()
     assert parcel.state == ParcelState.PICKED_UP
+
+
+def test_a_collected_parcels_code_says_when_and_is_no_wrong_try(point, staff, now):
+    parcel = receive(point, staff, at=now)
+    hand_out(point, staff, [parcel], parcel.pickup_code, now=now)
+    later = now + timedelta(days=2)
+    for _attempt in range(MAX_WRONG_CODES + 1):
+        with translation.override("en"), pytest.raises(AlreadyPickedUp) as collected:
+            services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, now=later)
+    assert collected.value.message == "The parcels of this pickup code were picked up on 10 June 2026, 14:00."
+    assert collected.value.picked_up_at == now
+    with pytest.raises(WrongPickupCode) as wrong:  # not paused: none of those counted
+        services.look_up_for_pickup(point=point, pickup_code_or_token="XXXXXX", by=staff, now=later)
+    assert wrong.value.attempts_left == MAX_WRONG_CODES - 1
+
+
+def test_a_right_code_with_another_name_says_the_name_does_not_match(point, staff, now):
+    parcel = receive(point, staff, at=now, name="Sanne de Vries")
+    for _attempt in range(MAX_WRONG_CODES + 1):
+        with pytest.raises(NameDoesNotMatch):
+            services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, name="Jansen")
+    assert services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff) == [parcel]
+
+
+def test_handing_out_nothing_asks_to_scan_or_tick_first(point, staff, now):
+    parcel = receive(point, staff, at=now)
+    with translation.override("en"), pytest.raises(NothingToHandOut) as nothing:
+        hand_out(point, staff, [], parcel.pickup_code, now=now)
+    assert nothing.value.message == "Scan or tick the parcels you hand out first."
+
+
+def test_a_parcel_marked_missing_that_turns_up_is_found_by_its_code_and_handed_out(point, staff, now):
+    # given: a parcel on its slot that an inventory did not find, marked missing
+    shelf = slot(point)
+    parcel = receive(point, staff, at=now - timedelta(days=1), location=shelf)
+    count = services.start_inventory(point=point, by=staff, now=now)
+    services.scan_inventory(count=count, raw_code=shelf.label_code, by=staff, now=now)
+    services.finish_inventory(count=count, by=staff, now=now)
+    assert [p.pk for p in services.mark_missing_parcels(count=count, by=staff, now=now)] == [parcel.pk]
+    # when: the recipient comes with the right code
+    later = now + timedelta(hours=1)
+    found = services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, now=later)
+    hand_out(point, staff, found, parcel.pickup_code, now=later, device="desk-1")
+    # then: handed out, and its history says it turned up first
+    parcel.refresh_from_db()
+    assert [p.pk for p in found] == [parcel.pk] and parcel.state == ParcelState.PICKED_UP
+    kinds = list(parcel.events.order_by("at", "pk").values_list("kind", "to_state"))
+    assert kinds[-3:] == [("missing", "missing"), ("found", "stored"), ("picked_up", "picked_up")]
+    with translation.override("nl"):  # the area's language: the note stays in the history as written
+        assert parcel.events.get(kind="found").note == _("Marked missing, turned up at pickup")
+
+
+def test_a_missing_parcel_past_its_last_day_is_not_released(point, staff, now):
+    shelf = slot(point)
+    parcel = receive(point, staff, at=now - timedelta(days=1), location=shelf)
+    count = services.start_inventory(point=point, by=staff, now=now)
+    services.scan_inventory(count=count, raw_code=shelf.label_code, by=staff, now=now)
+    services.finish_inventory(count=count, by=staff, now=now)
+    services.mark_missing_parcels(count=count, by=staff, now=now)
+    after = parcel.storage_until + timedelta(minutes=1)
+    with pytest.raises(WrongPickupCode):
+        services.look_up_for_pickup(point=point, pickup_code_or_token=parcel.pickup_code, by=staff, now=after)
 
 
 def test_staff_of_another_area_cannot_hand_out(point, staff, now, flemish_area):

@@ -3,11 +3,12 @@
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from parcels import services
 from parcels.models import Billable, Carrier, ParcelEvent
@@ -152,3 +153,22 @@ def test_an_unknown_carrier_or_month_is_404(client, point, manager):
     login(client, manager)
     assert client.get(statement_url(point, carrier="fedex")).status_code == 404
     assert client.get(f"/nl/pakketpunt/{point.pk}/afrekening/webshop/2026-13/").status_code == 404
+
+
+def test_the_current_month_is_provisional_and_a_future_month_has_no_statement(client, point, staff, manager):
+    login(client, manager)
+    today = timezone.localdate(timezone=point.area.tz)
+    this_month = (f"{today.year:04d}", f"{today.month:02d}")
+    following = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    page = client.get(statement_url(point, period=this_month)).content.decode()
+    assert "data-provisional" in page
+    with translation.override("en"):
+        statement = carrier_statement(point, Carrier.objects.get(code="webshop"), year=today.year, month=today.month)
+        assert statement.is_provisional
+        assert "Provisional" in "".join(statement_csv(statement, []))
+    last_month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    past = client.get(statement_url(point, period=(f"{last_month.year:04d}", f"{last_month.month:02d}")))
+    assert past.status_code == 200 and "data-provisional" not in past.content.decode()
+    for name in ("statement", "statement_csv", "statement_pdf"):
+        future = (f"{following.year:04d}", f"{following.month:02d}")
+        assert client.get(statement_url(point, name, period=future)).status_code == 404
