@@ -39,6 +39,10 @@ class WrongPickupCode(MerchantShopError):
     default_message = _("This is not the pickup code of this order. Ask the customer for the code in their e-mail.")
 
 
+class PickupCodeMissing(WrongPickupCode):
+    default_message = _("Enter the pickup code from the customer's e-mail.")
+
+
 class WrongHandover(MerchantShopError):
     default_message = _("This order is not handed over that way: check how the customer chose to receive it.")
 

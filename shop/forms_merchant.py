@@ -180,20 +180,25 @@ class HandOverForm(forms.Form):
 
 class UnavailableForm(forms.Form):
     request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    quantity = forms.IntegerField(label=_("How many are unavailable"), min_value=1, max_value=999)
+    quantity = forms.IntegerField(label=_("How many are unavailable"), min_value=1, max_value=999, initial=1)
     reason = forms.CharField(label=_("Reason (shown to the customer)"), max_length=200, required=False)
+    #: set on the confirmation step: without it the view only shows what would be refunded
+    confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
 
 class PeriodForm(forms.Form):
+    """`?month=YYYY-MM`; anything else, or a month outside FIRST_YEAR..LAST_YEAR (an edited URL such as 9999-12,
+    whose next month no date can hold), is the current month."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2999
     month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False)
 
     def period(self, today):
         from datetime import date, timedelta
 
         value = self.cleaned_data.get("month") if self.is_valid() else None
-        try:
-            first = date(int(value[:4]), int(value[5:]), 1) if value else today.replace(day=1)
-        except ValueError:
-            first = today.replace(day=1)
+        first = today.replace(day=1)
+        if value and self.FIRST_YEAR <= int(value[:4]) <= self.LAST_YEAR and 1 <= int(value[5:]) <= 12:
+            first = date(int(value[:4]), int(value[5:]), 1)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         return first, last

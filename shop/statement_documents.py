@@ -63,6 +63,12 @@ def statement_csv(statement: Statement) -> Iterator[str]:
                 csv_euros(row.net_cents),
                 csv_euros(row.vat_cents),
             ]
+        yield [
+            _("Total"),
+            csv_euros(statement.vat_gross_cents),
+            csv_euros(sum(row.net_cents for row in statement.vat)),
+            csv_euros(statement.vat_cents),
+        ]
         yield []
         for label, cents in totals(statement):
             yield [label, csv_euros(cents)]
@@ -176,7 +182,7 @@ def statement_pdf(statement: Statement) -> bytes:
     )
     grid = Table(vat_table, colWidths=[40 * mm, 40 * mm, 40 * mm, 40 * mm])
     grid.setStyle(grid_style)
-    story += [Paragraph(escape(_("Goods sold per VAT rate")), styles["Heading3"]), grid, Spacer(1, 5 * mm)]
+    story += [Paragraph(escape(_("Sales per VAT rate, less refunds")), styles["Heading3"]), grid, Spacer(1, 5 * mm)]
     total_rows = [[p(label), p(format_euros(cents), right)] for label, cents in totals(statement)]
     grid = Table(total_rows, colWidths=[110 * mm, 50 * mm])
     grid.setStyle(TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))

@@ -324,11 +324,14 @@ def queue(request, merchant_pk: int):
         for s in selectors.QUEUE_STATUSES
     ]
     shop = MerchantShop.objects.filter(merchant=merchant).first()
+    from .services import onboarding
+
+    by_stripe = onboarding.connect_available()
     return _private(
         render(
             request,
             "shop/merchant/queue.html",
-            _ctx(merchant, "orders", parts=parts, tabs=tabs, status=status, shop=shop),
+            _ctx(merchant, "orders", parts=parts, tabs=tabs, status=status, shop=shop, by_stripe=by_stripe),
         )
     )
 
@@ -346,23 +349,24 @@ def part_detail(request, merchant_pk: int, part_pk: int):
     merchant = _merchant(request, merchant_pk, ORDERS)
     part = _part(request, merchant, part_pk)
     lines = list(part.lines.all())
-    forms = {
-        line.pk: UnavailableForm(
-            initial={"request_key": uuid.uuid4(), "quantity": line.quantity - line.unavailable_quantity}
-        )
-        for line in lines
-    }
     for line in lines:
-        line.unavailable_form = forms[line.pk]
+        # One at a time unless the merchant says more: a mis-tap at the counter must not refund a whole line.
+        line.unavailable_form = UnavailableForm(initial={"request_key": uuid.uuid4(), "quantity": 1})
         line.available = line.quantity - line.unavailable_quantity
+    from .services import money, onboarding
+
+    refunded = money.refunded_of_part(part).total
     context = _ctx(
         merchant,
         "orders",
         part=part,
         lines=lines,
+        refunded_cents=refunded,
+        total_cents=part.goods_cents + part.delivery_cents - refunded,
         handover_form=HandOverForm(),
         handover_to=fulfilment.HANDOVER_TO.get(part.fulfilment),
         is_open=part.status in fulfilment.OPEN_STATUSES,
+        payout_route=onboarding.payout_route(merchant) if part.status == MerchantOrderStatus.HANDED_OVER else "",
     )
     return _private(render(request, "shop/merchant/part.html", context))
 
@@ -403,10 +407,15 @@ def part_hand_over(request, merchant_pk: int, part_pk: int):
     form = HandOverForm(request.POST)
     code = form.cleaned_data["pickup_code"] if form.is_valid() else ""
     to = request.POST.get("to", "")
+    done = (
+        _("Order %(order)s is on its way to the parcel point.")
+        if to == "parcel_point"
+        else _("Order %(order)s is handed over.")
+    )
     return _part_action(
         request, merchant_pk, part_pk,
         lambda part: fulfilment.hand_over_part(part=part, by=request.user, to=to, pickup_code=code),
-        _("Order %(order)s is handed over."),
+        done,
     )  # fmt: skip
 
 
@@ -422,22 +431,37 @@ def line_unavailable(request, merchant_pk: int, part_pk: int, line_pk: int):
     if not form.is_valid():
         messages.error(request, _("Enter how many are unavailable."))
         return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
+    data = form.cleaned_data
     try:
+        if not data["confirmed"]:
+            # First step: say what goes back before anything is written; the second POST carries the same key.
+            amount = fulfilment.unavailable_refund(line=line, quantity=data["quantity"], by=request.user)
+            confirm = UnavailableForm(initial={**data, "confirmed": True})
+            context = _ctx(merchant, "orders", part=part, line=line, form=confirm, quantity=data["quantity"])
+            context["amount"] = documents.format_euros(amount)
+            return _private(render(request, "shop/merchant/unavailable_confirm.html", context))
         refund = fulfilment.mark_line_unavailable(
             line=line,
-            quantity=form.cleaned_data["quantity"],
+            quantity=data["quantity"],
             by=request.user,
-            request_key=form.cleaned_data["request_key"],
-            reason=form.cleaned_data["reason"],
+            request_key=data["request_key"],
+            reason=data["reason"],
         )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("Marked unavailable; %(amount)s is refunded to the customer.")
-            % {"amount": documents.format_euros(refund.amount_cents)},
-        )
+        from .services import refunds
+
+        amount = {"amount": documents.format_euros(refund.amount_cents)}
+        if refunds.is_sent(refund):
+            messages.success(request, _("Marked unavailable; %(amount)s is refunded to the customer.") % amount)
+        else:
+            # Written, not yet confirmed by Stripe: the reconciliation job sends it. Nothing to do again here.
+            messages.success(
+                request,
+                _("Marked unavailable; the refund of %(amount)s will be sent to the customer. Nothing more to do.")
+                % amount,
+            )
     return redirect("shop_merchant:part", merchant_pk=merchant.pk, part_pk=part.pk)
 
 
@@ -446,7 +470,8 @@ def line_unavailable(request, merchant_pk: int, part_pk: int, line_pk: int):
 def pick_list(request, merchant_pk: int):
     """Printable: one page per part (`?part=1&part=2`, or every accepted part when none is given)."""
     merchant = _merchant(request, merchant_pk, ORDERS)
-    ids = [int(value) for value in request.GET.getlist("part") if value.isdigit()][:200]
+    # ASCII digits of a size the database takes: an edited URL ("?part=²", twenty nines) is an empty list, not a 500
+    ids = [int(v) for v in request.GET.getlist("part") if v.isascii() and v.isdigit() and len(v) <= 18][:200]
     if not ids:
         ids = list(
             selectors.order_queue(merchant=merchant, status=MerchantOrderStatus.ACCEPTED).values_list("pk", flat=True)[
@@ -457,9 +482,11 @@ def pick_list(request, merchant_pk: int):
     from parcels.manifests import barcode_svg
 
     for part in parts:
-        part.barcode = barcode_svg(part.pickup_code) if part.pickup_code else ""
+        # Never the customer's pickup code: the sheet goes with the bag, and the code is the customer's proof at
+        # the handover. A parcel-point part gets the label the point's intake scans.
         if part.fulfilment == "parcel_point":
-            part.parcel_barcode = barcode_svg(fulfilment.parcel_code_for(part))
+            part.parcel_code = fulfilment.parcel_code_for(part)
+            part.parcel_barcode = barcode_svg(part.parcel_code)
     return _private(render(request, "shop/merchant/pick_list.html", _ctx(merchant, "orders", parts=parts)))
 
 
@@ -469,17 +496,18 @@ def pick_list(request, merchant_pk: int):
 @login_required
 @require_GET
 def payouts(request, merchant_pk: int):
+    from .services import onboarding
+
     merchant = _merchant(request, merchant_pk, PAYOUTS)
     shop = MerchantShop.objects.filter(merchant=merchant).first()
     if request.GET.get("returned") and shop and shop.stripe_account_id:
-        from .services import onboarding
-
         try:
             onboarding.refresh_account(merchant=merchant)
         except ApplicationError as error:
             messages.error(request, error.message)
         shop.refresh_from_db()
-    return _private(render(request, "shop/merchant/payouts.html", _ctx(merchant, "payouts", shop=shop)))
+    context = _ctx(merchant, "payouts", shop=shop, by_stripe=onboarding.connect_available())
+    return _private(render(request, "shop/merchant/payouts.html", context))
 
 
 @login_required
@@ -515,7 +543,7 @@ def statement(request, merchant_pk: int):
     from datetime import timedelta
 
     merchant, current = _statement(request, merchant_pk)
-    previous = (current.first_day - timedelta(days=1)).strftime("%Y-%m")
+    previous = (current.first_day - timedelta(days=1)).strftime("%Y-%m")  # PeriodForm keeps these in range
     following = (current.last_day + timedelta(days=1)).strftime("%Y-%m")
     totals = [{"label": label, "amount": documents.format_euros(cents)} for label, cents in documents.totals(current)]
     vat = [
@@ -527,6 +555,11 @@ def statement(request, merchant_pk: int):
         }
         for r in current.vat
     ]
+    vat_total = {
+        "gross": documents.format_euros(sum(r.gross_cents for r in current.vat)),
+        "net": documents.format_euros(sum(r.net_cents for r in current.vat)),
+        "vat": documents.format_euros(current.vat_cents),
+    }
     rows = [
         {
             "row": row,
@@ -546,6 +579,9 @@ def statement(request, merchant_pk: int):
         statement=current,
         totals=totals,
         vat=vat,
+        vat_total=vat_total,
+        sales=documents.format_euros(current.sales_cents),
+        refunded=documents.format_euros(current.refunded_cents),
         rows=rows,
         more_rows=len(current.rows) > 300,
         month=current.first_day.strftime("%Y-%m"),

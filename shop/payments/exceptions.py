@@ -53,4 +53,6 @@ class NotPayableOut(PaymentError):
 
 
 class OnboardingUnavailable(PaymentError):
-    default_message = _("Payouts cannot be set up right now. Please try again later.")
+    """Stripe Connect is not used in this deployment: there is nothing to set up, now or later."""
+
+    default_message = _("Payouts do not go through Stripe in this webshop: the collective arranges them with you.")

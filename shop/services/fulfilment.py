@@ -3,12 +3,16 @@
 - `MOVES` is the whole state machine of the merchant's steps; any other move raises InvalidPartMove. Each step
   locks the part's row (the order's first where the order changes too, in that order everywhere: order, part) so
   two people at the counter cannot both hand over.
-- Handed over: to the customer at the shop (click and collect: the pickup code must match), to the parcel point
-  (the point receives the announced parcel through `parcels.services.receive_announced_parcel`, which sends the
-  customer the point's "ready for pickup" e-mail), or to the bike courier. After commit the payout is queued
-  (`tasks_payments.pay_out_part_task`) and the customer is told (`notices.part_handed_over`).
+- Handed over: to the customer at the shop (click and collect: the pickup code must match), to the parcel point,
+  or to the bike courier. After commit the payout is queued (`tasks_payments.pay_out_part_task`) and the customer
+  is told (`notices.part_handed_over`).
+- To the parcel point the merchant's click only sends the parcel on its way: it stays announced at the point
+  (`parcels.services.announce_parcel`, under the label code on the pick list) and is taken in when the point's
+  staff scan it at intake, which tells the customer it is ready for pickup. A click before the walk over, or
+  without it, never makes a "ready" parcel that is not at the desk.
 - A line (or some of its quantity) unavailable: refunded through `refunds.refund_lines` (line gross, the
   idempotency key derived from the request key); a part whose every line is unavailable is cancelled.
+  `unavailable_refund` says what it would pay back, for the merchant's confirmation before it goes.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ..exceptions_merchant import (
     InvalidUnavailable,
     NotAllowed,
     ParcelPointMissing,
+    PickupCodeMissing,
     WrongHandover,
     WrongPickupCode,
 )
@@ -113,9 +118,10 @@ def parcel_code_for(part: MerchantOrder) -> str:
 
 
 def hand_over_part(*, part: MerchantOrder, by, to: str, pickup_code: str = "") -> MerchantOrder:
-    """Hand a ready part over `to` "customer" (with their pickup code), "parcel_point" or "courier", as its
-    fulfilment says. Then the payout is queued and the customer told. Raises InvalidPartMove, WrongHandover,
-    WrongPickupCode, ParcelPointMissing, the parcel point's errors, NotAllowed."""
+    """Hand a ready part over `to` "customer" (with their pickup code), "parcel_point" (on its way there: the
+    point's intake scan takes it in) or "courier", as its fulfilment says. Then the payout is queued and the
+    customer told. Raises InvalidPartMove, WrongHandover, PickupCodeMissing, WrongPickupCode, ParcelPointMissing,
+    the parcel point's errors, NotAllowed."""
     with transaction.atomic():
         _require(by, part)
         order = Order.objects.select_for_update().get(pk=part.order_id)  # order first, then part: as checkout
@@ -125,9 +131,9 @@ def hand_over_part(*, part: MerchantOrder, by, to: str, pickup_code: str = "") -
             raise WrongHandover()
         typed = pickup_code.strip().upper().replace(" ", "")
         if to == "customer" and part.pickup_code and typed != part.pickup_code.upper():
-            raise WrongPickupCode()
+            raise WrongPickupCode() if typed else PickupCodeMissing()
         if to == "parcel_point":
-            _deliver_to_parcel_point(part, by=by)
+            _deliver_to_parcel_point(part)
         part.status, part.handed_over_at = S.HANDED_OVER, timezone.now()
         part.save(update_fields=["status", "handed_over_at", "parcel_code"])
         _update_order_status(order)
@@ -139,7 +145,7 @@ def hand_over_part(*, part: MerchantOrder, by, to: str, pickup_code: str = "") -
     return part
 
 
-def _deliver_to_parcel_point(part: MerchantOrder, *, by) -> None:
+def _deliver_to_parcel_point(part: MerchantOrder) -> None:
     from parcels import services as parcels
 
     point = ShopSettings.for_area(part.order.area).parcel_point
@@ -147,7 +153,8 @@ def _deliver_to_parcel_point(part: MerchantOrder, *, by) -> None:
         raise ParcelPointMissing()
     part.parcel_code = parcel_code_for(part)
     # Announced when the order was paid; announcing again is a no-op that also covers an order paid before the
-    # point was set up.
+    # point was set up. Not taken in here: only the point's own intake scan puts it on the shelf and tells the
+    # customer it is ready (the merchant's click is not proof that it is at the desk).
     parcels.announce_parcel(
         point=point,
         carrier_code=WEBSHOP_CARRIER,
@@ -158,7 +165,6 @@ def _deliver_to_parcel_point(part: MerchantOrder, *, by) -> None:
         member=part.order.user,
         external_reference=part.order.public_id,
     )
-    parcels.receive_announced_parcel(point=point, carrier_code=WEBSHOP_CARRIER, tracking_code=part.parcel_code, by=by)
 
 
 def _update_order_status(order: Order) -> None:
@@ -185,11 +191,35 @@ def unavailable_key(request_key: uuid.UUID | str) -> str:
     return f"unavailable:{request_key}"
 
 
+def _check_unavailable(part: MerchantOrder, line: OrderLine, quantity: int) -> None:
+    if part.status not in OPEN_STATUSES:
+        raise InvalidUnavailable(_("This order has left the shop: its lines can no longer be marked unavailable."))
+    left = line.quantity - line.unavailable_quantity
+    if not 1 <= quantity <= left:
+        raise InvalidUnavailable(
+            _("Between 1 and %(left)s of this line can be marked unavailable.") % {"left": left}
+            if left
+            else _("This whole line is already marked unavailable.")
+        )
+
+
+def unavailable_refund(*, line: OrderLine, quantity: int, by) -> int:
+    """What marking `quantity` of `line` unavailable would refund now, in cents (its unit price × quantity, and
+    the delivery fee when it is the last of the part); nothing is written. Raises InvalidUnavailable, NotAllowed."""
+    from . import refunds
+
+    part = line.part
+    _require(by, part)
+    _check_unavailable(part, line, quantity)
+    return refunds.refund_amount_for(part=part, lines={line.pk: quantity})
+
+
 def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uuid.UUID, reason: str = ""):
     """`quantity` of the line cannot be delivered: refunded (the line's unit price × quantity) by shop-pay's
-    `refund_lines`, sent to Stripe after commit (not restocked: it is not there). A retry with the same request
-    key returns the first refund. A part whose every line is unavailable is cancelled (its delivery refunded too).
-    Raises InvalidUnavailable, NotAllowed, the refund's errors."""
+    `refund_lines`, sent to Stripe after commit (not restocked: it is not there; when Stripe cannot be reached the
+    refund stays written and the reconciliation job sends it — no error reaches the caller, who would otherwise
+    mark and refund again). A retry with the same request key returns the first refund. A part whose every line is
+    unavailable is cancelled (its delivery refunded too). Raises InvalidUnavailable, NotAllowed, the refund's errors."""
     from ..models import Refund
     from . import refunds
 
@@ -202,15 +232,7 @@ def mark_line_unavailable(*, line: OrderLine, quantity: int, by, request_key: uu
         order = Order.objects.select_for_update().get(pk=part.order_id)
         part = _lock(part)
         line = OrderLine.objects.select_for_update().get(pk=line.pk, part=part)
-        if part.status not in OPEN_STATUSES:
-            raise InvalidUnavailable(_("This order has left the shop: its lines can no longer be marked unavailable."))
-        left = line.quantity - line.unavailable_quantity
-        if not 1 <= quantity <= left:
-            raise InvalidUnavailable(
-                _("Between 1 and %(left)s of this line can be marked unavailable.") % {"left": left}
-                if left
-                else _("This whole line is already marked unavailable.")
-            )
+        _check_unavailable(part, line, quantity)
         OrderLine.objects.filter(pk=line.pk).update(unavailable_quantity=F("unavailable_quantity") + quantity)
         refund = refunds.refund_lines(
             order=order,

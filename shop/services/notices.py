@@ -116,9 +116,32 @@ def send_paid_notices(*, order_id: int) -> int:
     return sent
 
 
+def part_contents(part: MerchantOrder) -> dict:
+    """What is in the part as it leaves the shop, and what is not: `items` (quantity, title) still in it,
+    `missing` (quantity, title, amount in cents) unavailable or refunded before it left, and `refunded_cents`, the
+    part's refunds so far. Two queries."""
+    from django.db.models import Sum
+
+    from ..models import Refund, RefundLine
+
+    refunded_qty = dict(
+        RefundLine.objects.filter(line__part=part).values("line").annotate(n=Sum("quantity")).values_list("line", "n")
+    )
+    items, missing = [], []
+    for line in part.lines.all():
+        gone = min(max(line.unavailable_quantity, refunded_qty.get(line.pk, 0)), line.quantity)
+        if line.quantity > gone:
+            items.append({"quantity": line.quantity - gone, "title": line.title})
+        if gone:
+            missing.append({"quantity": gone, "title": line.title, "amount_cents": gone * line.unit_price_cents})
+    refunded = Refund.objects.filter(part=part).aggregate(total=Sum("amount_cents"))["total"] or 0
+    return {"items": items, "missing": missing, "refunded_cents": refunded}
+
+
 def part_ready(part: MerchantOrder) -> bool:
-    """The customer's "ready to collect at the shop" e-mail (click-and-collect), or "on its way" for the courier.
-    A parcel-point part is told by the parcel point itself when it arrives there (parcels' ready notice)."""
+    """The customer's "ready to collect at the shop" e-mail (click-and-collect), or "on its way" for the courier,
+    with what is in it and what was unavailable and refunded. A parcel-point part is told by the parcel point
+    itself when its staff take it in (parcels' ready notice)."""
     if part.fulfilment == Fulfilment.PARCEL_POINT:
         return False
     order = _order(part.order_id)
@@ -134,13 +157,13 @@ def part_ready(part: MerchantOrder) -> bool:
             % {"merchant": part.merchant.trade_name, "number": order.public_id}
         ),
         template="ready",
-        context={"link": order_link(order)},
+        context={"link": order_link(order), **part_contents(part)},
     )
 
 
 def part_handed_over(part: MerchantOrder) -> bool:
-    """The customer's "handed over" e-mail: collected at the shop, delivered by the courier, or (parcel point)
-    brought to the point — where the point's own notice with the pickup code follows at intake."""
+    """The customer's "handed over" e-mail: collected at the shop, delivered by the courier, or (parcel point) on
+    its way to the point — where the point's own notice with the pickup code follows when its staff take it in."""
     order = _order(part.order_id)
     return _send(
         key=f"handed_over:{part.pk}",

@@ -5,6 +5,8 @@
 - `refresh_account(merchant)` / `refresh_account_by_id(account_id)`: Stripe's `charges_enabled` and
   `payouts_enabled` onto `MerchantShop` — called on return from Stripe and by the `account.updated` webhook.
   When payouts become possible, parts handed over meanwhile are paid out.
+- `connect_available()` / `payout_route(merchant)`: whether payouts go through Stripe Connect here at all (not
+  with STRIPE_CONNECT off, as in the demo: then the collective pays its merchants itself), so the pages say so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,20 @@ from ..payments import AccountStatus, get_gateway, keys
 from ..payments.exceptions import OnboardingUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+def connect_available() -> bool:
+    """Do payouts go through Stripe Connect in this deployment (else the collective arranges them)?"""
+    return get_gateway().supports_connect
+
+
+def payout_route(merchant) -> str:
+    """How a handed-over part's money reaches `merchant`: "stripe" (paid out by itself), "not_set_up" (Stripe
+    Connect, but the merchant's payouts are not enabled yet: paid out once they are) or "collective"."""
+    if not connect_available():
+        return "collective"
+    enabled = MerchantShop.objects.filter(merchant=merchant, payouts_enabled=True).exclude(stripe_account_id="")
+    return "stripe" if enabled.exists() else "not_set_up"
 
 
 def start_onboarding(*, merchant, by, return_url: str, refresh_url: str) -> str:

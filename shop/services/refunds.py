@@ -133,12 +133,7 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
         if locked.status not in REFUNDABLE_ORDER_STATUSES:
             raise NotRefundable()
         _refuse_if_disputed(locked)
-        refunded_qty = dict(
-            RefundLine.objects.filter(line__part__order=locked)
-            .values("line")
-            .annotate(total=Sum("quantity"))
-            .values_list("line", "total")
-        )
+        refunded_qty = _refunded_quantities(locked)
         if part is not None:
             order_lines = list(OrderLine.objects.filter(part=part).order_by("pk"))
             lines = {
@@ -165,15 +160,8 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
                     _("At most %(count)d of “%(title)s” can still be refunded.")
                     % {"count": line.quantity - refunded_qty.get(line.pk, 0), "title": line.title}
                 )
-        goods = sum(line.unit_price_cents * lines[line.pk] for line in order_lines)
         already = Refund.objects.filter(part=part).aggregate(total=Sum("amount_cents"))["total"] or 0
-        delivery = 0
-        if part.status != MerchantOrderStatus.HANDED_OVER:
-            # The delivery fee goes back once every line of the part is refunded (it was never delivered).
-            remaining = sum(line.quantity - refunded_qty.get(line.pk, 0) for line in part.lines.all())
-            if remaining == sum(lines.values()) and already < part.goods_cents + part.delivery_cents:
-                delivery = part.delivery_cents
-        amount = goods + delivery
+        amount = _amount(part, order_lines, lines, refunded_qty=refunded_qty, already=already)
         if amount <= 0:
             return None
         if already + amount > part.goods_cents + part.delivery_cents:
@@ -206,8 +194,38 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
                     stock.restock(line=line, quantity=lines[line.pk])
         loyalty_bridge.reverse_for_refund(order=locked, refund=refund)
         if not refund.card_cents:  # nothing for Stripe: the customer hears now (else when Stripe confirms)
-            transaction.on_commit(lambda: notices.refunded(refund))
+            # robust: the refund is written; a mail server down must not turn that into an error page
+            transaction.on_commit(lambda: notices.refunded(refund), robust=True)
         return refund
+
+
+def _refunded_quantities(order: Order) -> dict[int, int]:
+    return dict(
+        RefundLine.objects.filter(line__part__order=order)
+        .values("line")
+        .annotate(total=Sum("quantity"))
+        .values_list("line", "total")
+    )
+
+
+def _amount(part, order_lines, lines: dict[int, int], *, refunded_qty: dict[int, int], already: int) -> int:
+    """What refunding `lines` (line id → quantity) of `part` pays back: the lines at their unit price, and the
+    delivery fee when they are the last of a part not handed over (it was never delivered)."""
+    goods = sum(line.unit_price_cents * lines[line.pk] for line in order_lines)
+    delivery = 0
+    if part.status != MerchantOrderStatus.HANDED_OVER:
+        remaining = sum(line.quantity - refunded_qty.get(line.pk, 0) for line in part.lines.all())
+        if remaining == sum(lines.values()) and already < part.goods_cents + part.delivery_cents:
+            delivery = part.delivery_cents
+    return goods + delivery
+
+
+def refund_amount_for(*, part: MerchantOrder, lines: dict[int, int]) -> int:
+    """What `refund_lines` would pay back for `lines` of `part` now (read only: the merchant's confirmation step
+    shows it before anything is written)."""
+    order_lines = list(OrderLine.objects.filter(pk__in=lines, part=part).order_by("pk"))
+    already = Refund.objects.filter(part=part).aggregate(total=Sum("amount_cents"))["total"] or 0
+    return _amount(part, order_lines, lines, refunded_qty=_refunded_quantities(part.order), already=already)
 
 
 def _refuse_if_disputed(order: Order) -> None:
@@ -227,12 +245,28 @@ def _refuse_if_disputed(order: Order) -> None:
 def _send_after_commit(refund: Refund) -> Refund:
     """Step 2 now, or — when the caller's own transaction is still open (a merchant marking a line unavailable
     holds the order's lock) — right after it commits, so no lock is held while Stripe is asked."""
-    from ..tasks_payments import send_refund_task
-
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: send_refund_task.delay(refund.pk))
+        transaction.on_commit(lambda: _queue_send(refund.pk))
         return refund
     return _send(refund)
+
+
+def _queue_send(refund_id: int) -> None:
+    """Queue step 2 after the commit. The refund is written by then, so a failure here — Stripe down while the
+    task runs in this request (CELERY_TASK_ALWAYS_EAGER: the demo, the tests), or no broker — must not reach the
+    caller as an error: the merchant would retry and refund again. It is logged, and `send_pending_refunds` (the
+    reconciliation job, every few minutes) sends it with the same key."""
+    from ..tasks_payments import send_refund_task
+
+    try:
+        send_refund_task.delay(refund_id)
+    except Exception:
+        logger.warning("refund %s not sent yet; the reconciliation job sends it", refund_id, exc_info=True)
+
+
+def is_sent(refund: Refund) -> bool:
+    """Has the money gone back: nothing for Stripe, or Stripe has confirmed the card part (read afresh)."""
+    return not refund.card_cents or Refund.objects.filter(pk=refund.pk).exclude(provider_refund_id="").exists()
 
 
 def send_refund(*, refund_id: int) -> Refund:

@@ -1,6 +1,6 @@
 """The merchant's steps on an order part: the state machine, the handover to customer, parcel point and courier
-(the payout queued after commit, the parcel point taking the parcel in and telling the customer), and a line
-unavailable: refunded for exactly its gross, and never in the merchant's transfer."""
+(the payout queued after commit; a parcel-point part on its way until the point's intake scan takes it in and tells
+the customer), and a line unavailable: refunded for exactly its gross, and never in the merchant's transfer."""
 
 import uuid
 
@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core import mail
 
 from accounts.roles import Role
-from parcels.models import Parcel
+from parcels.models import Announcement, Parcel
+from parcels.services import receive_parcel
 from parcels.states import ParcelState
-from parcels.tests.factories import agree
+from parcels.tests.factories import agree, desk_staff
 from shop.exceptions_merchant import InvalidPartMove, InvalidUnavailable, NotAllowed, WrongHandover, WrongPickupCode
 from shop.models import Fulfilment, MerchantOrderStatus, OrderStatus, Refund, Transfer
 from shop.payments import use_gateway
@@ -19,7 +20,7 @@ from shop.payments.fake import FakeGateway
 from shop.services import fulfilment, payments
 from shop.services.checkout import FulfilmentChoice
 
-from .factories import SellingMerchantFactory, place, variant_of
+from .factories import SellingMerchantFactory, contact, place, variant_of
 from .merchant_fixtures import staff_of
 
 pytestmark = pytest.mark.django_db
@@ -106,25 +107,38 @@ def test_click_and_collect_needs_the_customers_code_then_pays_out(
     assert [(m.to, order.public_id in m.subject) for m in mail.outbox] == [([order.email], True)]
 
 
-def test_handing_over_at_the_parcel_point_takes_the_parcel_in_and_tells_the_customer(
+def test_sent_to_the_parcel_point_it_is_on_its_way_until_the_points_intake_scan_takes_it_in(
     area, rules, baker, cheese, fake, django_capture_on_commit_callbacks
 ):
     agree(rules.parcel_point, "webshop")
-    order = _paid(area, [(cheese, 1)], fake, kind=Fulfilment.PARCEL_POINT)
+    order = _paid(area, [(cheese, 1)], fake, kind=Fulfilment.PARCEL_POINT, contact=contact(language="en"))
     staff = staff_of(baker, Role.MERCHANT_OWNER)
     part = _ready(order.parts.get(), staff)
     mail.outbox.clear()
+    # when: the merchant sends it on its way
     with django_capture_on_commit_callbacks(execute=True):
         fulfilment.hand_over_part(part=part, by=staff, to="parcel_point")
     part.refresh_from_db()
-    parcel = Parcel.objects.get(point=rules.parcel_point, tracking_code=part.parcel_code)
-    assert parcel.state == ParcelState.RECEIVED and parcel.recipient_email == order.email
-    assert parcel.pickup_code
-    # the parcel point's own "ready for pickup" e-mail, with its pickup code
-    assert any(parcel.pickup_code in message.body for message in mail.outbox if order.email in message.to)
-    # a second hand-over (a double click) is refused and makes no second parcel
+    # then: announced at the point under the label code, not in its stock, and no "ready for pickup" yet
+    assert part.status == S.HANDED_OVER and part.parcel_code
+    assert Announcement.objects.filter(point=rules.parcel_point, tracking_code=part.parcel_code).exists()
+    assert not Parcel.objects.filter(point=rules.parcel_point).exists()
+    assert [m.to for m in mail.outbox] == [[order.email]]
+    assert "is bringing your order to the parcel point" in mail.outbox[0].body
+    # a second click (a double click) is refused
     with pytest.raises(InvalidPartMove):
         fulfilment.hand_over_part(part=part, by=staff, to="parcel_point")
+
+    # when: the point's staff scan its label at intake
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = receive_parcel(
+            point=rules.parcel_point, raw_code=part.parcel_code, by=desk_staff(area), request_key=uuid.uuid4()
+        )
+    # then: it is in, for the customer of the announcement, who gets the point's e-mail with the pickup code
+    parcel = result.parcel
+    assert parcel.state == ParcelState.RECEIVED and parcel.recipient_email == order.email
+    assert [m.to for m in mail.outbox] == [[order.email]] and parcel.pickup_code in mail.outbox[0].body
     assert Parcel.objects.filter(tracking_code=part.parcel_code).count() == 1
 
 

@@ -4,7 +4,6 @@ more than was paid; stock back on the shelf; Stripe asked once per refund even a
 import pytest
 
 from shop.models import OrderStatus, Refund
-from shop.payments import GatewayError
 from shop.payments.exceptions import NotRefundable, RefundTooLarge
 from shop.services import refunds
 
@@ -66,7 +65,8 @@ def test_a_crash_after_stripe_refunded_is_repaired_by_the_retry_without_a_second
     cake = _line(order, goods["cake"])
     fake.crash_after_next("refund")
 
-    with pytest.raises(GatewayError), django_capture_on_commit_callbacks(execute=True):
+    # the refund is written: the failed send after the commit is logged for the retry, not raised at the caller
+    with django_capture_on_commit_callbacks(execute=True):
         refunds.refund_lines(order=order, lines={cake.pk: 1}, reason="", by=None, idempotency_key="crash")
     written = Refund.objects.get()
     assert written.provider_refund_id == ""  # our side never heard Stripe's answer

@@ -1,10 +1,11 @@
 """The webshop in a real browser (the system Chromium driven by Playwright) against a live server and localstripe
 with its stand-in Stripe.js: products of two merchants in one cart, paid by card, each merchant sees their part
-only, one hands theirs over at the parcel point, and the customer gets the parcel point's pickup e-mail."""
+only, one sends theirs to the parcel point, and once the point scans it in the customer gets its pickup e-mail."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.conf import settings
@@ -15,7 +16,8 @@ from accounts.roles import Role
 from areas.tests.factories import StaffMembershipFactory
 from cms.services import create_area_site
 from parcels.models import Parcel
-from parcels.tests.factories import ParcelPointFactory, agree
+from parcels.services import receive_parcel
+from parcels.tests.factories import ParcelPointFactory, agree, desk_staff
 from privacy.tests.factories import with_totp
 from shop.models import MerchantOrderStatus, Order, OrderStatus
 from shop.payments import use_gateway
@@ -138,10 +140,14 @@ def test_two_merchants_one_card_payment_parcel_point_and_the_pickup_notice(
         assert "Sourdough" in page.content() and "City novel" not in page.content()
         page.get_by_role("button", name="Accept the order").click()
         page.get_by_role("button", name="Packed and ready").click()
-        page.get_by_role("button", name="Handed over at the parcel point").click()
-        page.wait_for_load_state()
+        page.get_by_role("button", name="On its way to the parcel point").click()
+        page.wait_for_selector("text=is on its way to the parcel point")
 
-    # then: the parcel is in at the point and the customer has the point's e-mail with the pickup code
+    # then: it is on its way, not yet in: only the point's own intake scan takes it in
+    code = order.parts.get(merchant=baker).parcel_code
+    assert code and not Parcel.objects.filter(point=point).exists()
+    receive_parcel(point=point, raw_code=code, by=desk_staff(area), request_key=uuid.uuid4())
+    # and then the customer has the point's e-mail with the pickup code
     parcel = Parcel.objects.get(point=point)
     assert parcel.tracking_code == order.parts.get(merchant=baker).parcel_code
     pickup = [m for m in mail.outbox if m.to == ["sanne@example.org"] and parcel.pickup_code in m.body]
