@@ -1,9 +1,11 @@
 """Writes of the analytics app: recomputing an area's stored figures (the only thing pages read).
 
 `recompute(area=…)` reads the consented, pseudonymous frames (`extract`), computes every KPI cell (`kpis`),
-suppresses small groups with one relation system per purpose (`suppression`), and replaces the area's
-`KpiValue` rows in one transaction (delete + bulk insert): a reader sees the whole previous run or the whole
-new one. Consent is read when the run starts, so a member who withdrew is in no figure computed afterwards.
+suppresses small groups with one relation system per purpose (`suppression`), and stores, in one transaction,
+the figures of the periods that are due and not published yet (`publication`: a period comes out once, after its
+month, and stays as it is; a quarter and a year add up their months as stored), replacing only the sensor counts
+and whatever is not final: a reader sees the whole previous run or the whole new one. Consent is read when the run
+starts, so a member who withdrew is in no figure computed afterwards, and published figures do not change.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import functools
 import json
 import subprocess
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from agora.exceptions import ApplicationError
 from . import extract, kpis, origin, selectors, selectors_sensors
 from .kpis import DAY, MONTH, QUARTER, WEEK, YEAR
 from .models import KpiRun, KpiValue, RunStatus, Scope
+from .publication import HOURS, MAIN, ORDERS, PICKUPS, SENSOR_KPIS, Family, Publication, redemptions_family
 from .quality import codes_of
 from .suppression import SECONDARY, Relation, area_k, suppress, suppress_part
 
@@ -78,6 +81,29 @@ def request_recompute(*, area, by=None, trigger: str = "on_demand") -> KpiRun:
         run = KpiRun.objects.create(area=area, requested_by=by, trigger=trigger)
         transaction.on_commit(lambda: recompute_area_task.delay(run_id=run.pk))
     return run
+
+
+@transaction.atomic
+def reopen_periods(*, area, since) -> int:
+    """Delete the area's published figures (not the sensor counts) of every period that ends after `since`, so
+    that the next run computes them again from the members who consent then. For a platform admin correcting an
+    error (`manage.py analytics_publish --reopen-from`): whoever kept the earlier figures can compare them with
+    the new ones. Returns how many figures were deleted."""
+    stored = (
+        KpiValue.objects.filter(area=area)
+        .exclude(kpi__in=SENSOR_KPIS)
+        .values_list("period_kind", "period_start")
+        .distinct()
+    )
+    reopened: dict[str, list] = {}
+    for kind, start in stored:
+        if kpis.period_end(pd.Timestamp(start), kind).date() > since:
+            reopened.setdefault(kind, []).append(start)
+    deleted = 0
+    for kind, starts in reopened.items():
+        rows = KpiValue.objects.filter(area=area, period_kind=kind, period_start__in=starts)
+        deleted += rows.exclude(kpi__in=SENSOR_KPIS).delete()[0]
+    return deleted
 
 
 # --- The computation ------------------------------------------------------------------------------------------
@@ -267,9 +293,20 @@ PROFILE_BREAKDOWNS = (
 )
 
 
-def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_area_detail: bool, window=None):
+def _suppressed_table(
+    visits: pd.DataFrame,
+    *,
+    k: int,
+    sector_of: dict,
+    with_area_detail: bool,
+    window=None,
+    publication: Publication | None = None,
+    purpose: str = extract.ANALYTICS,
+):
     """All cells of one purpose (main cells, and for `analytics` the weekday × hour breakdown of visits and the
-    profile breakdowns of unique visitors) with their raw and suppressed values, suppressed as one system."""
+    profile breakdowns of unique visitors) with their raw and suppressed values, suppressed as one system. With a
+    `publication`, only the cells it publishes, suppressed together with the published hidden cells they relate
+    to (`analytics.publication`)."""
     table = _main_table(visits, with_area_detail=with_area_detail)
     if with_area_detail and not visits.empty:
         parts = [table, _breakdown_cells(visits, kpis.hour_cells, "visits_by_hour").assign(kind="hour")]
@@ -290,12 +327,18 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
     if table.empty:
         return table, table
     table["period_start"] = pd.to_datetime(table["period_start"])
+    if publication is not None:
+        families = (MAIN, HOURS) if with_area_detail else (MAIN,)
+        table = publication.prepare(table, purpose=purpose, families=families)
+        if table.empty:
+            return table, table
     table["pos"] = np.arange(len(table))
     if "spend_cents_top" not in table.columns:
         table["spend_cents_top"] = np.nan
-    relations = relations_for(table, sector_of, window)
+    relations = _new_relations(table, relations_for(table, sector_of, window))
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order")
+    table, published = _without_final(table, published)
     published = kpis.suppress_parts(table, published, k=k, relations_of=lambda rows: relations_for(rows, {}, window))
     numeric = [
         c
@@ -306,6 +349,29 @@ def _suppressed_table(visits: pd.DataFrame, *, k: int, sector_of: dict, with_are
         published[column] = published[column].astype(float)
         published.loc[published["is_suppressed"], column] = np.nan
     return table, published
+
+
+def _new_relations(table: pd.DataFrame, relations: list[Relation]) -> list[Relation]:
+    """The relations holding a cell published now: among cells published before, nothing is left to protect."""
+    if "is_final" not in table.columns or not table["is_final"].any():
+        return relations
+    final = table["is_final"].to_numpy(dtype=bool)
+    return [r for r in relations if not final[list(r.cells)].all()]
+
+
+def _new_only(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of a prepared table are published now (not the published hidden cells it carries)."""
+    if "is_final" not in table.columns:
+        return np.ones(len(table), dtype=bool)
+    return ~table["is_final"].to_numpy(dtype=bool)
+
+
+def _without_final(table: pd.DataFrame, published: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table and its suppressed copy without the cells published before (they are stored already)."""
+    keep = _new_only(table)
+    if keep.all():
+        return table, published
+    return table[keep].reset_index(drop=True), published[keep].reset_index(drop=True)
 
 
 KIND_RANK = {DAY: 0, WEEK: 1, MONTH: 2, QUARTER: 3, YEAR: 4}
@@ -397,7 +463,9 @@ def _simple_rows(frame: pd.DataFrame, *, kpi: str, kind: str, k: int, purpose: s
     )
 
 
-def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window: tuple) -> pd.DataFrame:
+def _pickup_rows(
+    pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window: tuple, publication: Publication | None = None
+) -> pd.DataFrame:
     frames = []
     cells = []
     for kind in AREA_KINDS:
@@ -408,9 +476,13 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
     if table.empty:
         return pd.DataFrame()
     table["period_start"] = pd.to_datetime(table["period_start"])
-    table["pos"] = np.arange(len(table))
     table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
-    relations = relations_for(table, {}, window)
+    if publication is not None:
+        table = publication.prepare(table, purpose=extract.ANALYTICS, families=(PICKUPS,))
+        if table.empty:
+            return pd.DataFrame()
+    table["pos"] = np.arange(len(table))
+    relations = _new_relations(table, relations_for(table, {}, window))
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", relations=relations, order_col="order")
     conversion = table["converted"].astype(float) / table["pickups"].astype(float)
@@ -421,6 +493,9 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
         rest_people=table["other_pickup_people"].to_numpy(),
         relations=relations,
     )
+    new = _new_only(table)
+    table, published, conversion_reasons = table[new], published[new], conversion_reasons[new]
+    conversion = conversion[new]
     for kpi, raw, reasons in (
         ("pickups", table["pickups"].astype(float), published["suppressed_reason"].to_numpy()),
         ("pickup_conversion", conversion, conversion_reasons),
@@ -446,7 +521,16 @@ def _pickup_rows(pickups: pd.DataFrame, visits: pd.DataFrame, *, k: int, window:
     return pd.concat(frames, ignore_index=True)
 
 
-def _area_cell_rows(cells_of, *, k: int, window: tuple, outputs: dict, money: str | None = None) -> pd.DataFrame:
+def _area_cell_rows(
+    cells_of,
+    *,
+    k: int,
+    window: tuple,
+    outputs: dict,
+    money: str | None = None,
+    publication: Publication | None = None,
+    family: Family | None = None,
+) -> pd.DataFrame:
     """Rows of area-level KPIs whose cells add up in time (`cells_of(kind)`: rows scope_id, period_start, …, n
     with n the distinct members), suppressed as one system: primary, dominance on `money` (with its `_top`
     column) and secondary over the time relations (week, month = Σ days, …). `outputs`: {kpi: the raw
@@ -461,13 +545,18 @@ def _area_cell_rows(cells_of, *, k: int, window: tuple, outputs: dict, money: st
         return pd.DataFrame()
     table = pd.concat(parts, ignore_index=True)
     table["period_start"] = pd.to_datetime(table["period_start"])
-    table["pos"] = np.arange(len(table))
     table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
-    relations = relations_for(table, {}, window)
+    if publication is not None:
+        table = publication.prepare(table, purpose=extract.ANALYTICS, families=(family,) if family else ())
+        if table.empty:
+            return pd.DataFrame()
+    table["pos"] = np.arange(len(table))
+    relations = _new_relations(table, relations_for(table, {}, window))
     table["order"] = _order(table)
     published = suppress(
         table, k=k, count_col="n", value_cols=[money] if money else [], relations=relations, order_col="order"
     )
+    table, published = _without_final(table, published)
     hidden = published["is_suppressed"].to_numpy()
     frames = []
     for kpi, raw_of in outputs.items():
@@ -493,7 +582,9 @@ def _area_cell_rows(cells_of, *, k: int, window: tuple, outputs: dict, money: st
     return pd.concat(frames, ignore_index=True)
 
 
-def _shop_and_voucher_rows(*, area, start, end, at, visits: pd.DataFrame, k: int, window: tuple) -> list:
+def _shop_and_voucher_rows(
+    *, area, start, end, at, visits: pd.DataFrame, k: int, window: tuple, publication: Publication | None = None
+) -> list:
     """The webshop's and the vouchers' KPIs of the area (docs/analytics-kpis.md): online orders, spend and spend
     per order; the share of members who bought both online and in a shop; vouchers and rewards used (count,
     value)."""
@@ -505,6 +596,8 @@ def _shop_and_voucher_rows(*, area, start, end, at, visits: pd.DataFrame, k: int
             k=k,
             window=window,
             money="spend_cents",
+            publication=publication,
+            family=ORDERS,
             outputs={
                 "online_orders": lambda t: t["orders"],
                 "online_spend_cents": lambda t: t["spend_cents"],
@@ -521,6 +614,8 @@ def _shop_and_voucher_rows(*, area, start, end, at, visits: pd.DataFrame, k: int
                 k=k,
                 window=window,
                 money="value_cents",
+                publication=publication,
+                family=redemptions_family(redemption_kind),
                 outputs={
                     f"{redemption_kind}_redemptions": lambda t: t["redemptions"],
                     f"{redemption_kind}_redemption_cents": lambda t: t["value_cents"],
@@ -530,10 +625,16 @@ def _shop_and_voucher_rows(*, area, start, end, at, visits: pd.DataFrame, k: int
     # A share of distinct members: not additive in time, so primary suppression only (like active members).
     for kind in AREA_KINDS:
         cells = kpis.omnichannel_cells(orders, visits, kind=kind)
-        frames.append(
-            _simple_rows(cells, kpi="omnichannel_share", kind=kind, k=k, purpose=extract.ANALYTICS, scope=Scope.AREA)
-        )
+        rows = _simple_rows(cells, kpi="omnichannel_share", kind=kind, k=k, purpose=extract.ANALYTICS, scope=Scope.AREA)
+        frames.append(_published_only(rows, publication, extract.ANALYTICS))
     return frames
+
+
+def _published_only(rows: pd.DataFrame, publication: Publication | None, purpose: str) -> pd.DataFrame:
+    """The rows of the periods `publication` publishes (all of them without one)."""
+    if publication is None or rows.empty:
+        return rows
+    return rows[publication.mask(rows, purpose)].reset_index(drop=True)
 
 
 def _sensor_rows(*, area, window: tuple, published: pd.DataFrame) -> pd.DataFrame:
@@ -618,8 +719,17 @@ def _sensor_rows(*, area, window: tuple, published: pd.DataFrame) -> pd.DataFram
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = None, progress=None) -> pd.DataFrame:
-    """Every figure of the area as long rows (no database writes): the heart of `recompute`, also for tests."""
+def compute_rows(
+    *,
+    area,
+    start: datetime,
+    end: datetime,
+    at: datetime | None = None,
+    progress=None,
+    publication: Publication | None = None,
+) -> pd.DataFrame:
+    """Every figure of the area as long rows (no database writes): the heart of `recompute`, also for tests.
+    With a `publication`, only the figures it publishes (and the sensor counts of every period)."""
     progress = progress or (lambda percent, step: None)
     k = area_k(area)
     merchants = extract.merchants_frame(area=area)
@@ -630,7 +740,9 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     visits = kpis.with_origin(visits, origin.origins_frame(area=area, pairs=pairs))
     progress(20, "cells")
     window = (start.date(), end.date())
-    raw, published = _suppressed_table(visits, k=k, sector_of=sector_of, with_area_detail=True, window=window)
+    raw, published = _suppressed_table(
+        visits, k=k, sector_of=sector_of, with_area_detail=True, window=window, publication=publication
+    )
     frames = [_value_rows(raw, published, purpose=extract.ANALYTICS)] if not raw.empty else []
     progress(50, "active members")
     hidden_cells = set()
@@ -650,18 +762,34 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
                 also &= rows["suppressed_reason"].to_numpy() == ""
                 rows.loc[also, "suppressed_reason"] = SECONDARY
                 rows.loc[also, "value"] = np.nan
-            frames.append(rows)
+            frames.append(_published_only(rows, publication, extract.ANALYTICS))
     progress(60, "pickups")
     pickups = extract.pickups_frame(area=area, start=start, end=end, purpose=extract.ANALYTICS, at=at)
-    frames.append(_pickup_rows(pickups, visits, k=k, window=window))
+    frames.append(_pickup_rows(pickups, visits, k=k, window=window, publication=publication))
     progress(62, "online orders and vouchers")
-    frames += _shop_and_voucher_rows(area=area, start=start, end=end, at=at, visits=visits, k=k, window=window)
+    frames += _shop_and_voucher_rows(
+        area=area, start=start, end=end, at=at, visits=visits, k=k, window=window, publication=publication
+    )
     progress(65, "counting points")
-    frames.append(_sensor_rows(area=area, window=window, published=published))
+    sensors = _sensor_rows(area=area, window=window, published=published)
+    if publication is not None and not sensors.empty:
+        # Entrants' conversion divides members' visits: published with them, once. The counts: every period.
+        divides = (sensors["kpi"] == "entrant_conversion").to_numpy()
+        conversion = _published_only(sensors[divides].reset_index(drop=True), publication, extract.ANALYTICS)
+        sensors = pd.concat([sensors[~divides], conversion], ignore_index=True)
+    frames.append(sensors)
     del visits, raw, published
     progress(70, "merchants' own figures")
     shared = extract.visits_frame(area=area, start=start, end=end, purpose=extract.SHARE_WITH_MERCHANTS, at=at)
-    raw, published = _suppressed_table(shared, k=k, sector_of=sector_of, with_area_detail=False, window=window)
+    raw, published = _suppressed_table(
+        shared,
+        k=k,
+        sector_of=sector_of,
+        with_area_detail=False,
+        window=window,
+        publication=publication,
+        purpose=extract.SHARE_WITH_MERCHANTS,
+    )
     if not raw.empty:
         frames.append(_value_rows(raw, published, purpose=extract.SHARE_WITH_MERCHANTS))
     frames = [f for f in frames if not f.empty]
@@ -672,10 +800,19 @@ def compute_rows(*, area, start: datetime, end: datetime, at: datetime | None = 
     rows["scope"] = rows["scope"].astype(str)
     rows["period_start"] = pd.to_datetime(rows["period_start"])
     progress(80, "comparisons")
+    if publication is not None:
+        # A new figure compares with the previous period and last year as they were published.
+        rows["is_new"] = True
+        earlier = publication.comparison_rows(rows)
+        if not earlier.empty:
+            rows = pd.concat([rows, earlier.assign(is_new=False)], ignore_index=True)
     compared = []
     for (_purpose, _kpi, kind), group in rows.groupby(["purpose", "kpi", "period_kind"], sort=False):
         compared.append(kpis.with_comparisons(group.reset_index(drop=True), kind))
-    return pd.concat(compared, ignore_index=True)
+    rows = pd.concat(compared, ignore_index=True)
+    if "is_new" in rows.columns:
+        rows = rows[rows["is_new"].astype(bool)].drop(columns="is_new").reset_index(drop=True)
+    return rows
 
 
 def _none(value):
@@ -706,9 +843,10 @@ def recompute(
 
     try:
         start, end = _window(area, today)
-        rows = compute_rows(area=area, start=start, end=end, at=at, progress=report)
+        publication = Publication.for_area(area, today)
+        rows = compute_rows(area=area, start=start, end=end, at=at, progress=report, publication=publication)
         report(90, "store")
-        written = _store(area=area, run=run, rows=rows, k=k)
+        written = _store(area=area, run=run, rows=rows, k=k, publication=publication, window_start=start.date())
     except Exception as error:
         KpiRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
@@ -719,6 +857,30 @@ def recompute(
     )
     run.refresh_from_db()
     return run
+
+
+def _drop_replaced(area, publication: Publication, window_start) -> None:
+    """Delete what a run replaces: the sensor counts, any figure that is not final (stored before the rule while
+    its period was under way), and figures of periods that ended before the run's window (later runs no longer
+    read their days, as before)."""
+    KpiValue.objects.filter(area=area, kpi__in=SENSOR_KPIS).delete()
+    stored = (
+        KpiValue.objects.filter(area=area)
+        .exclude(kpi__in=SENSOR_KPIS)
+        .values_list("purpose", "period_kind", "period_start")
+        .distinct()
+    )
+    replaced: dict[tuple[str, str], list] = {}
+    for purpose, kind, start in stored:
+        if (purpose, kind, pd.Timestamp(start)) not in publication.final:
+            replaced.setdefault((purpose, kind), []).append(start)
+    for (purpose, kind), starts in replaced.items():
+        KpiValue.objects.filter(area=area, purpose=purpose, period_kind=kind, period_start__in=starts).delete()
+    if window_start is not None:
+        # A week that starts before the window but ends in it is the window's first week: it stays.
+        KpiValue.objects.filter(area=area, period_start__lt=window_start).exclude(
+            period_kind=WEEK, period_start__gt=window_start - timedelta(days=7)
+        ).delete()
 
 
 STORED_FIELDS = ("run_id", "area_id", *selectors.FIELDS, "computed_at")  # the rows as written; read as FIELDS
@@ -774,10 +936,16 @@ def _records(*, area, run: KpiRun, rows: pd.DataFrame, k: int):
 
 
 @transaction.atomic
-def _store(*, area, run: KpiRun, rows: pd.DataFrame, k: int) -> int:
-    """Replace the area's figures with `rows`, in one transaction (PostgreSQL: COPY, a few hundred thousand rows
-    in seconds; elsewhere bulk_create)."""
-    KpiValue.objects.filter(area=area).delete()
+def _store(
+    *, area, run: KpiRun, rows: pd.DataFrame, k: int, publication: Publication | None = None, window_start=None
+) -> int:
+    """Store `rows` in one transaction (PostgreSQL: COPY, a few hundred thousand rows in seconds; elsewhere one
+    executemany). Without a `publication` they replace all the area's figures; with one, the figures published
+    for good stay (`analytics.publication`) and the rest is replaced (`_drop_replaced`)."""
+    if publication is None:
+        KpiValue.objects.filter(area=area).delete()
+    else:
+        _drop_replaced(area, publication, window_start)
     if rows.empty:
         return 0
     records = _records(area=area, run=run, rows=rows, k=k)

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True)
 def recompute_area_task(*, run_id: int) -> int:
     """Run a queued recomputation. Safe to deliver twice: a run that is no longer queued is left alone, and a
-    recomputation replaces the area's figures as a whole anyway."""
+    second run publishes nothing a first one did (published figures are final: `analytics.publication`)."""
     claimed = KpiRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING)
     if not claimed:
         return 0

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import get_for_action_or_404, is_platform_admin, visible
 from areas.models import Merchant, ShoppingArea
 
-from . import charts, exports, report, selectors, services
+from . import charts, exports, publication, report, selectors, services
 from .figures import Figure, figure, format_value
 from .kpis import CATALOGUE, CELL_KPIS, MONTH, PERIOD_KINDS, QUARTER, YEAR, period_end
 from .models import KpiRun, Scope
@@ -217,6 +217,7 @@ def overview(request, area: str):
         }
         context["report_quarter"] = _quarter_of(start)
     context["scope_headers"] = [CATALOGUE[k].label for k in exports.SCOPE_TABLE_KPIS]
+    context.update(_publication(area, context["run"]))
     return _private(render(request, "analytics/overview.html", context))
 
 
@@ -422,9 +423,17 @@ def comparison(request, area: str):
 # --- Recomputation on demand --------------------------------------------------------------------------------
 
 
+def _publication(area, run) -> dict:
+    """When figures come out (analytics.publication): the next publication's day, and whether the last one is
+    missing (then, and only then, the overview offers a run now; any other run would publish nothing)."""
+    today = timezone.localdate(timezone=area.tz)
+    return {"next_release": publication.next_release(today), "is_behind": publication.is_behind(area, run, today)}
+
+
 @login_required
 @require_POST
 def recompute(request, area: str):
+    """A run now, as the nightly one: it publishes what is due and changes no published figure."""
     area = _area(request, area)
     run = services.request_recompute(area=area, by=request.user)
     return redirect("analytics:run", area=area.slug, run_id=run.pk)
