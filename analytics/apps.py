@@ -2,6 +2,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _forget_segments_on_withdrawal(sender, instance, created, raw=False, **kwargs) -> None:
+    """The rule is the service's (`services_effects.forget_withdrawn_segments`)."""
+    if created and not raw:
+        from .services_effects import forget_withdrawn_segments
+
+        forget_withdrawn_segments(instance)
+
+
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
@@ -50,7 +58,16 @@ class AnalyticsConfig(AppConfig):
                 services_effects.segment_resolver(code),
                 group=SEGMENT_GROUP,
                 description=SEGMENT_DESCRIPTIONS[code],
+                purposes=("analytics",),  # a profile built under that consent: only while it is given
             )
+
+        # Withdrawing (or refusing) the analytics consent deletes the member's stored segments at once, in the same
+        # transaction as the decision (privacy has no hook of its own: a new ConsentEvent row is the moment).
+        from django.db.models.signals import post_save
+
+        from privacy.models import ConsentEvent
+
+        post_save.connect(_forget_segments_on_withdrawal, sender=ConsentEvent, dispatch_uid="analytics.forget_segments")
 
         self._ready_sensors()
 

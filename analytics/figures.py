@@ -7,7 +7,9 @@ re-exported by `analytics.views`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
 
 from django.utils.formats import number_format
@@ -26,16 +28,30 @@ REASON_TEXT = {
 }
 
 
+def rounded(value: float, decimals: int = 0) -> Decimal:
+    """`value` rounded half up to `decimals` places (2.519 → 2.52, 105.5 → 106, 1.5969 → 1.6). Django's
+    number_format cuts off the digits it does not show (2.519 would read "2,51", and 105.6 expected visits "105"
+    above a table saying 106), so every figure on a page is rounded here first, the same way. The float is read as
+    the shortest decimal that stands for it (2.515 → "2.515" → 2.52), as a person rounds what they read."""
+    result = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return result.copy_abs() if result.is_zero() else result  # no "-0,0"
+
+
+def format_number(value: float, decimals: int = 0, *, grouping: bool = True) -> str:
+    """`value` rounded (`rounded`) and written in the page's language, with `decimals` places."""
+    return number_format(rounded(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
+
+
 def format_value(value: float | None, unit: str) -> str:
-    if value is None or value != value:  # None or NaN
+    if value is None or not math.isfinite(value):  # None, NaN or a division by zero
         return "–"
     if unit == CENTS:
-        return "€ " + number_format(value / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
+        return "€ " + format_number(value / 100, 2)
     if unit == RATIO:
-        return number_format(value, decimal_pos=2, use_l10n=True)
+        return format_number(value, 2, grouping=False)
     if unit == SHARE:
-        return number_format(value * 100, decimal_pos=1, use_l10n=True) + " %"
-    return number_format(round(value), decimal_pos=0, use_l10n=True, force_grouping=True)
+        return format_number(value * 100, 1, grouping=False) + " %"
+    return format_number(value, 0)
 
 
 def change_text(value: float | None, base: float | None) -> tuple[str, str]:
@@ -45,7 +61,7 @@ def change_text(value: float | None, base: float | None) -> tuple[str, str]:
     change = (value - base) / abs(base) * 100
     sign = "+" if change > 0 else ""
     css = "delta--up" if change > 0 else "delta--down" if change < 0 else ""
-    return f"{sign}{number_format(change, decimal_pos=1, use_l10n=True)} %", css
+    return f"{sign}{format_number(change, 1, grouping=False)} %", css
 
 
 @dataclass

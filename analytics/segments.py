@@ -54,6 +54,17 @@ FEATURE_LABELS = {
     "sectors": _("different sectors"),
     "weekend_share": _("share of visits at the weekend"),
 }
+#: How a cluster differs from the average member in a feature, by the sign of its centroid's z-score (higher,
+#: lower): "more visits", "fewer visits" (`directions`).
+FEATURE_DIRECTIONS = {
+    "recency_days": (_("last visit longer ago"), _("last visit more recent")),
+    "frequency": (_("more visits"), _("fewer visits")),
+    "monetary_cents": (_("higher spend"), _("lower spend")),
+    "spend_per_visit_cents": (_("higher spend per visit"), _("lower spend per visit")),
+    "merchants": (_("more different merchants"), _("fewer different merchants")),
+    "sectors": (_("more different sectors"), _("fewer different sectors")),
+    "weekend_share": (_("more often at the weekend"), _("less often at the weekend")),
+}
 K_CHOICES = range(2, 7)
 #: Silhouette on a sample above this many members (its cost grows with the square of the members).
 SILHOUETTE_SAMPLE = 5_000
@@ -182,6 +193,14 @@ def cluster(table: pd.DataFrame, *, seed: int, k: int | None = None) -> Clusteri
         profiles=profiles,
         silhouettes={c: round(s, 4) for c, (s, _labels) in tried.items()},
     )
+
+
+def directions(profile: dict) -> list[str]:
+    """What sets a cluster apart, with its direction: the features that explain it (`explained_by`), each said as
+    above or below the average member by the sign of its centroid's z-score ("more visits", "lower spend")."""
+    return [
+        str(FEATURE_DIRECTIONS[feature][0 if profile["z"][feature] >= 0 else 1]) for feature in profile["explained_by"]
+    ]
 
 
 def _plain(value) -> float | None:

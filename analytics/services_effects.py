@@ -119,6 +119,30 @@ def compute_segments(
     return run
 
 
+def forget_withdrawn_segments(event) -> int:
+    """A decision against the "analytics" consent (withdrawn or refused) deletes the person's segment assignments
+    in that area at once: they are a profile of their visits built under that consent, so they are not kept
+    without it (GDPR art. 7(3), 17(1)(b)); the next run leaves the person out anyway. A back-dated decision older
+    than a later "given" changes nothing. Returns how many assignments were deleted."""
+    from privacy.models import ConsentEvent, ConsentState
+
+    from .extract import ANALYTICS, subject_of
+
+    if event.state == ConsentState.GIVEN or event.purpose.code != ANALYTICS:
+        return 0
+    given_later = ConsentEvent.objects.filter(
+        subject_id=event.subject_id,
+        area_id=event.area_id,
+        purpose_id=event.purpose_id,
+        state=ConsentState.GIVEN,
+        occurred_at__gt=event.occurred_at,
+    )
+    if given_later.exists():
+        return 0
+    subject = subject_of(event.subject.pseudonym)
+    return SegmentAssignment.objects.filter(run__area_id=event.area_id, subject=subject).delete()[0]
+
+
 def subjects_in_segment(*, area, code: str) -> set[int]:
     """The subjects of the area's latest done run in the segment (for the loyalty resolver)."""
     run = SegmentRun.objects.filter(area=area, status=EffectStatus.DONE).order_by("-computed_at", "-pk").first()
@@ -348,7 +372,7 @@ def compute_effect_report(
     pre_start = first - timedelta(days=effects.PRE_DAYS)
     try:
         if end <= first:
-            raise EffectNotComputable(_("The campaign has not started yet."))
+            raise EffectNotComputable(_("The campaign has not started yet."), reason="not_started")
         start_at, end_at = _midnight(area, pre_start), _midnight(area, end)
         visits = visits_frame(area=area, start=start_at, end=end_at, at=now)
         days = pd.date_range(pre_start, end - timedelta(days=1), freq="D")
@@ -384,7 +408,9 @@ def compute_effect_report(
         if window_members < k:
             raise EffectNotComputable(
                 _("Fewer than %(k)s members visited the participating merchants in the period: no figure is shown.")
-                % {"k": k}
+                % {"k": k},
+                reason="too_few_members",
+                k=k,
             )
         visits_estimate = effects.estimate_lift(daily, start=first, end=end, controls=controls, metric="visits")
         _progress(EffectReport, report.pk, 45)
@@ -426,7 +452,10 @@ def compute_effect_report(
         }
         status, error = EffectStatus.DONE, ""
     except (EffectNotComputable, effects.NotEnoughData) as problem:
-        result, status, error = {}, EffectStatus.FAILED, str(problem)
+        # The reason as a code (the pages say it in the reader's language: "Too few members" is no failure).
+        extra = getattr(problem, "extra", {})
+        result = {"reason": extra.get("reason", "not_enough_data"), **({"k": extra["k"]} if "k" in extra else {})}
+        status, error = EffectStatus.FAILED, str(problem)
     with transaction.atomic():
         report = EffectReport.objects.select_for_update().get(pk=report.pk)
         report.result, report.status, report.error = result, status, error

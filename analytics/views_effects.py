@@ -18,7 +18,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -30,9 +29,10 @@ from areas.sectors import Sector
 from . import selectors_effects, services_effects
 from .charts import Series, line_chart
 from .exceptions_effects import EffectNotComputable
+from .figures import format_number, rounded
 from .forms_effects import ReportRequestForm
 from .models import EffectReport, EffectStatus, SubjectKind
-from .segments import FEATURE_LABELS, FEATURES, SEGMENTS
+from .segments import FEATURE_LABELS, FEATURES, SEGMENTS, directions
 from .suppression import area_k, suppress
 
 AREA_ACTION = "analytics.view_area_dashboard"
@@ -70,21 +70,24 @@ def _area(request, area: str) -> ShoppingArea:
     )
 
 
+# Rounded half up, as every analytics figure (analytics.figures.rounded), never cut off.
+
+
 def _percent(value: float | None, *, sign: bool = True) -> str:
     if value is None:
         return "–"
-    text = number_format(value * 100, decimal_pos=1, use_l10n=True)
+    text = format_number(value * 100, 1, grouping=False)
     return f"+{text} %" if sign and value > 0 else f"{text} %"
 
 
 def _euros(cents: float | None) -> str:
     if cents is None:
         return "–"
-    return "€ " + number_format(cents / 100, decimal_pos=0, use_l10n=True, force_grouping=True)
+    return "€ " + format_number(cents / 100)
 
 
 def _number(value: float | None, decimals: int = 0) -> str:
-    return "–" if value is None else number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return "–" if value is None else format_number(value, decimals)
 
 
 def _context(area, **extra) -> dict:
@@ -110,7 +113,7 @@ def reports(request, area: str):
         | {"url": reverse("analytics_effects:event", kwargs={"area": area.slug, "occurrence_id": occurrence.id})}
         for occurrence, report in found["events"]
     ]
-    return _private(render(request, "analytics/effects/reports.html", _context(area, rows=rows)))
+    return _private(render(request, "analytics/effects/reports.html", _context(area, rows=rows, k=area_k(area))))
 
 
 def _row(report: EffectReport | None, *, title, kind, when) -> dict:
@@ -122,7 +125,49 @@ def _row(report: EffectReport | None, *, title, kind, when) -> dict:
             "low": _percent(visits.get("low")),
             "high": _percent(visits.get("high")),
         }
-    return {"title": title, "kind": kind, "when": when, "report": report, "lift": lift}
+    return {"title": title, "kind": kind, "when": when, "report": report, "lift": lift, "status": _status(report)}
+
+
+#: Why a report could not be measured (`services_effects.compute_effect_report` stores the reason): a label for
+#: the list, and the rest of the sentence after it on the report's page.
+NOT_MEASURED = {
+    "too_few_members": (
+        gettext_lazy("Too few members"),
+        gettext_lazy(
+            "fewer than %(k)s members who consented to analytics visited in the period, and a figure about fewer "
+            "people could point at someone."
+        ),
+    ),
+    "not_started": (gettext_lazy("Not started yet"), gettext_lazy("there are no days of it to measure yet.")),
+    "not_enough_data": (
+        gettext_lazy("Not measurable"),
+        gettext_lazy("there are too few days with visits before or during it to estimate an effect."),
+    ),
+}
+
+
+def _status(report: EffectReport | None) -> str:
+    """A report's state in a word or two: "Not computed", "Waiting", "Running", or why it could not be measured
+    ("Too few members" is no failure: the data are there, they are not enough to show)."""
+    if report is None:
+        return _("Not computed")
+    if report.status != EffectStatus.FAILED:
+        return report.get_status_display()
+    return str(NOT_MEASURED.get((report.result or {}).get("reason"), NOT_MEASURED["not_enough_data"])[0])
+
+
+def _problem(report: EffectReport | None) -> str:
+    """Why a failed report has no figures, as one sentence: its label, a colon, the reason in lower case."""
+    if report is None or report.status != EffectStatus.FAILED:
+        return ""
+    reason = (report.result or {}).get("reason")
+    if reason in NOT_MEASURED:
+        label, detail = NOT_MEASURED[reason]
+        detail = str(detail) % {"k": report.result.get("k", "?")}
+    else:  # stored before the reasons were: its message as it was written
+        label, text = NOT_MEASURED["not_enough_data"][0], report.error.strip()
+        detail = text[:1].lower() + text[1:]
+    return f"{label}: {detail}"
 
 
 def _report_page(
@@ -158,6 +203,10 @@ def _report_page(
         form=form,
         may_compute=may_compute,
         is_busy=report is not None and report.status in (EffectStatus.PENDING, EffectStatus.RUNNING),
+        # A first computation is "Compute"; "Compute again" once one has finished (with figures or without).
+        was_computed=report is not None and report.status in (EffectStatus.DONE, EffectStatus.FAILED),
+        problem=_problem(report),
+        k=area_k(area),
         is_event=is_event,
         **_present(report),
     )
@@ -188,14 +237,16 @@ def _present(report: EffectReport | None) -> dict:
         ],
     )
     placebo = result["placebo"]
+    # Extra visits = the visits shown minus the expected visits shown (107 − 106 = 1), each rounded once.
+    actual, expected = rounded(visits["actual"]), rounded(visits["counterfactual"])
     return {
         "visits": {
             "lift": _percent(visits["lift"]),
             "low": _percent(visits["low"]),
             "high": _percent(visits["high"]),
-            "actual": _number(visits["actual"]),
-            "counterfactual": _number(visits["counterfactual"]),
-            "incremental": _number(visits["incremental"]),
+            "actual": _number(actual),
+            "counterfactual": _number(expected),
+            "incremental": _number(actual - expected),
             "is_significant": visits["low"] > 0 or visits["high"] < 0,
             "p_value": _number(visits["p_value"], 3),
         },
@@ -223,7 +274,10 @@ def _present(report: EffectReport | None) -> dict:
             "is_worrying": placebo["share"] > 0.10,
         },
         "chart": chart,
-        "bins": [dict(item, label=label) for item, label in zip(bins, labels, strict=True)],
+        "bins": [
+            dict(item, label=label, actual_text=_number(item["actual"]), expected_text=_number(item["counterfactual"]))
+            for item, label in zip(bins, labels, strict=True)
+        ],
         "bin_days": result["chart"]["bin_days"],
         "design": DESIGNS.get(result["design"], result["design"]),
         "control": CONTROLS.get(result["control"], result["control"]),
@@ -335,7 +389,7 @@ def _segment_tables(run, *, k: int) -> dict:
                 "number": cluster["cluster"] + 1,
                 "is_suppressed": is_hidden,
                 "size": None if is_hidden else _number(cluster["size"]),
-                "explained_by": [str(FEATURE_LABELS[f]) for f in cluster["explained_by"]],
+                "explained_by": directions(cluster),
                 "features": [
                     {
                         "label": FEATURE_LABELS[f],

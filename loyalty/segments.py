@@ -11,7 +11,9 @@ must see which is which: each source is a group of its own, named, and each segm
 
 The consent gate lives here, not in the resolvers: `passes_in_segment` and `is_in_segment` only ever
 return active passes whose member has *current* consent to the "marketing" purpose, whose text tells
-members that offers may be chosen from the merchants they visit. The gate reads the current decision
+members that offers may be chosen from the merchants they visit, and to every purpose the segment itself rests on
+(`Segment.purposes`: analytics' RFM segments are a profile built under the "analytics" consent, so a member who
+withdrew that one is in none of them, whatever a stored profile says). The gate reads the current decision
 (not one as of `now`), so a withdrawal counts from the moment it is made, also for a job that runs later
 with an earlier `now`.
 """
@@ -47,21 +49,27 @@ class Segment:
     group: str = ""
     #: who is in it, in a sentence (optional)
     description: str = ""
+    #: the consents, besides marketing, a member must give to be in it (the purposes it is computed under)
+    purposes: tuple[str, ...] = ()
 
 
 _SEGMENTS: dict[str, Segment] = {}
 
 
-def register_segment(code: str, label, resolver: Resolver, *, group="", description="") -> None:
+def register_segment(
+    code: str, label, resolver: Resolver, *, group="", description="", purposes: tuple[str, ...] = ()
+) -> None:
     """Add a segment: `resolver(passes, *, area, now)` narrows `passes` (never widens it) to its members. `group`
     names where it comes from (default: the app of the resolver, "Groups from Analytics"); `description` says who
-    is in it."""
+    is in it; `purposes` are the consents it is computed under, which its members must give as well as marketing."""
     if not code or len(code) > 40:
         raise ValueError("A segment code has 1 to 40 characters (Campaign.segment).")
     existing = _SEGMENTS.get(code)
     if existing is not None and existing.resolver is not resolver:
         raise ValueError(f"Segment {code!r} is registered already.")
-    _SEGMENTS[code] = Segment(code=code, label=label, resolver=resolver, group=group, description=description)
+    _SEGMENTS[code] = Segment(
+        code=code, label=label, resolver=resolver, group=group, description=description, purposes=tuple(purposes)
+    )
 
 
 def segment_choices() -> list[tuple[str, str]]:
@@ -105,15 +113,19 @@ def get_segment(code: str) -> Segment:
         raise UnknownSegment(_("Unknown segment: %(code)s") % {"code": code}) from error
 
 
-def _gated(passes: QuerySet, area) -> QuerySet:
-    """Active passes whose member consents to marketing now: the only ones any segment may include."""
-    return passes.filter(status=PassStatus.ACTIVE, member_id__in=consented_subject_ids(area, SEGMENT_PURPOSE))
+def _gated(passes: QuerySet, area, segment: Segment) -> QuerySet:
+    """Active passes whose member consents now to marketing and to the purposes the segment rests on: the only
+    ones the segment may include."""
+    passes = passes.filter(status=PassStatus.ACTIVE)
+    for purpose in (SEGMENT_PURPOSE, *segment.purposes):
+        passes = passes.filter(member_id__in=consented_subject_ids(area, purpose))
+    return passes
 
 
 def passes_in_segment(area, code: str, *, now: datetime) -> QuerySet:
     """The area's active passes in the segment whose member consents to marketing. Raises UnknownSegment."""
     segment = get_segment(code)
-    return segment.resolver(_gated(Pass.objects.filter(area=area), area), area=area, now=now)
+    return segment.resolver(_gated(Pass.objects.filter(area=area), area, segment), area=area, now=now)
 
 
 def is_in_segment(member_pass: Pass, code: str, *, now: datetime) -> bool:
@@ -122,7 +134,7 @@ def is_in_segment(member_pass: Pass, code: str, *, now: datetime) -> bool:
     if not member_pass.is_active:
         return False
     area = member_pass.area
-    return segment.resolver(_gated(Pass.objects.filter(pk=member_pass.pk), area), area=area, now=now).exists()
+    return segment.resolver(_gated(Pass.objects.filter(pk=member_pass.pk), area, segment), area=area, now=now).exists()
 
 
 # --- Built-in segments, from till purchases that were not undone ------------------------------------------

@@ -62,4 +62,5 @@ def test_the_demo_computes_the_report_of_the_last_weekly_market(db):
     assert len(reports) == 2
     for report in reports:
         assert report.ends_on - report.starts_on == timedelta(days=1) and report.ends_on <= TODAY
-        assert report.status == EffectStatus.FAILED and "30" in report.error and report.result == {}
+        assert report.status == EffectStatus.FAILED and "30" in report.error
+        assert report.result == {"reason": "too_few_members", "k": 30}
