@@ -52,7 +52,7 @@ def release_date(start, kind: str) -> date:
 
 def next_release(today: date) -> date:
     """The day the month under way comes out (the 1st of the next month)."""
-    return release_date(pd.Timestamp(today), MONTH)
+    return release_date(pd.Timestamp(today).replace(day=1), MONTH)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.utils import translation
 from accounts.roles import Role
 from analytics import services
 from analytics.models import KpiValue
-from analytics.publication import release_date
+from analytics.publication import next_release, release_date
 from loyalty.tests.factories import person_with
 
 from .conftest import AMS, TODAY
@@ -62,6 +62,11 @@ def stored(area, kpi, *, kind, start, scope="area", scope_id="area"):
 )
 def test_a_period_comes_out_the_first_of_the_month_after_the_one_it_ends_in(kind, start, due):
     assert release_date(start, kind) == due
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 31)])
+def test_the_month_under_way_comes_out_the_first_of_the_next(today):
+    assert next_release(today) == date(2027, 1, 1)
 
 
 def test_a_closed_month_does_not_change_when_a_member_withdraws_and_a_recomputation_is_asked(area, world):
