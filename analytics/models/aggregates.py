@@ -1,7 +1,9 @@
 """Stored aggregates: what the dashboards, exports and API read. Pages never compute; `services.recompute` does.
 
-A `KpiRun` is one computation of an area's figures (nightly or on demand, with progress). Its `KpiValue` rows
-replace the previous run's in one transaction, so a reader sees one whole run or the one before.
+A `KpiRun` is one computation of an area's figures (nightly, or on demand when a month's publication is missing,
+with progress). It adds the `KpiValue` rows of the periods that are due, in one transaction; rows already published
+stay as they are (`analytics.publication`: a figure from members' data is published once, then final), except sensor
+counts, which each run refreshes.
 Every value carries its published form (`value`, NULL when suppressed, with the reason) and, for the platform
 admin only, the unsuppressed `raw_value` and `n` (the subjects behind it).
 """
