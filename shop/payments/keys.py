@@ -10,6 +10,12 @@ def payment_key(order_public_id: str) -> str:
     return f"pi:{order_public_id}"
 
 
+def fresh_payment_key(order_public_id: str, replaced_intent_id: str) -> str:
+    """A new intent for the order after `replaced_intent_id` could not be confirmed again (declined, or its
+    3-D Secure abandoned): one per replaced intent, so two tabs replacing the same one get the same new intent."""
+    return f"pi:{order_public_id}:after:{replaced_intent_id}"
+
+
 def confirm_key(intent_id: str, payment_method: str) -> str:
     return f"pic:{intent_id}:{payment_method}"
 

@@ -15,7 +15,11 @@ and a reconciliation job, all through the one idempotent `sync_payment`.
   and `cancelled` are final; the first `succeeded` calls `orders.mark_order_paid` (itself idempotent).
 - `confirm_from_redirect(order)`: the success page; re-fetches only while the payment is still open.
 - `confirm_card(order, payment_method)`: the stand-in Stripe.js's card path (localstripe confirms on the
-  server; real Stripe.js confirms in the browser).
+  server; real Stripe.js confirms in the browser). A new card for an intent that cannot be confirmed again — its
+  3-D Secure challenge was left open (`requires_action`), or a card was declined on it (localstripe keeps the failed
+  charge and refuses a second confirm) — goes on a fresh intent (`_fresh_intent`): the old one cancelled first (so
+  it can never be charged as well), a new one created (key `pi:<order>:after:<old intent>`), the order's `Payment`
+  row moved to it with a compare-and-set on the old intent id.
 - `reconcile_payments(now)`: payments still open after `SHOP_RECONCILE_AFTER_MINUTES` are re-fetched, and
   inbox events never applied are applied (a lost webhook or a lost task).
 """
@@ -33,7 +37,7 @@ from django.utils import timezone
 from ..models import Order, OrderStatus, Payment, PaymentStatus, WebhookEvent
 from ..payments import Intent, get_gateway, keys
 from ..payments import gateway as stripe_states
-from ..payments.exceptions import NotPayable, PaymentDeclined
+from ..payments.exceptions import GatewayError, NotPayable, PaymentDeclined
 
 logger = logging.getLogger(__name__)
 
@@ -134,14 +138,25 @@ def confirm_from_redirect(*, order: Order) -> Payment | None:
 
 
 def confirm_card(*, order: Order, payment_method: str) -> Intent:
-    """Confirm the order's intent on the server with a card the stand-in Stripe.js tokenised.
+    """Confirm the order's intent on the server with a card the stand-in Stripe.js tokenised; returns the intent
+    now in use (`client_secret`: what the browser needs next; `requires_action`: it runs 3-D Secure next;
+    `succeeded`: paid, also when an earlier attempt turned out to have gone through).
 
-    Returns the intent (`requires_action`: the browser runs 3-D Secure next). Raises `PaymentDeclined`.
+    Raises `PaymentDeclined`, `NotPayable` (paid, cancelled or expired meanwhile), `GatewayError`.
     """
-    payment = Payment.objects.filter(order=order).first()
-    if payment is None or payment.status in FINAL_STATUSES or order.status != OrderStatus.PENDING:
+    payment = Payment.objects.select_related("order").filter(order=order).first()
+    if payment is None or order.status != OrderStatus.PENDING or payment.status == PaymentStatus.SUCCEEDED:
         raise NotPayable()
     gateway = get_gateway()
+    current = gateway.retrieve_payment(payment.intent_id)
+    if current.status != stripe_states.CANCELED:  # a cancelled intent of a pending order is replaced, not synced
+        payment = sync_payment(payment_id=payment.pk, intent=current)
+    if current.status in (stripe_states.SUCCEEDED, stripe_states.PROCESSING, stripe_states.REQUIRES_CAPTURE):
+        return current  # an earlier attempt went through: nothing to confirm
+    if current.status in (stripe_states.CANCELED, stripe_states.REQUIRES_ACTION) or current.last_error:
+        payment, current = _fresh_intent(payment, current)
+        if current.status == stripe_states.SUCCEEDED:
+            return current
     try:
         intent = gateway.confirm_payment(
             intent_id=payment.intent_id,
@@ -153,6 +168,44 @@ def confirm_card(*, order: Order, payment_method: str) -> Intent:
         raise
     sync_payment(payment_id=payment.pk, intent=intent)
     return intent
+
+
+def _fresh_intent(payment: Payment, old: Intent) -> tuple[Payment, Intent]:
+    """Replace the order's intent `old` by a new one for the same amount (see the module doc). If cancelling finds
+    the old intent paid after all (the bank app finished its 3-D Secure meanwhile), that is the answer."""
+    gateway = get_gateway()
+    order = payment.order
+    if old.status != stripe_states.CANCELED:
+        try:
+            gateway.cancel_payment(intent_id=old.id, idempotency_key=keys.cancel_key(old.id))
+        except GatewayError:
+            again = gateway.retrieve_payment(old.id)
+            if again.status != stripe_states.CANCELED:
+                payment = sync_payment(payment_id=payment.pk, intent=again)
+                if again.status == stripe_states.SUCCEEDED:
+                    return payment, again
+                raise
+    if not Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).exists():
+        raise NotPayable()  # expired or cancelled while we asked
+    intent = gateway.create_payment(
+        order_ref=order.public_id,
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+        idempotency_key=keys.fresh_payment_key(order.public_id, old.id),
+        metadata={"order_id": order.pk, "area_id": order.area_id},
+    )
+    # Compare-and-set on the old intent: a second tab replacing the same intent got the same new one (same key).
+    Payment.objects.filter(pk=payment.pk, intent_id=old.id).update(
+        intent_id=intent.id,
+        client_secret=intent.client_secret,
+        amount_cents=intent.amount_cents,
+        status=payment_status_of(intent),
+        charge_id="",
+        method_type="",
+        updated_at=timezone.now(),
+    )
+    logger.info("Order %s: payment %s replaced by %s", order.public_id, old.id, intent.id)
+    return Payment.objects.select_related("order").get(pk=payment.pk), intent
 
 
 # --- webhooks --------------------------------------------------------------------------------------------

@@ -91,8 +91,9 @@ def test_the_card_endpoint_confirms_with_the_client_secret_only(fake, area, bake
 
     assert wrong.status_code == 403
     assert declined.status_code == 402 and declined.json()["error"]
-    assert secure.json() == {"status": "requires_action"}
     payment.refresh_from_db()
+    # after the decline the next card goes on a fresh intent: the page gets its client secret for 3-D Secure
+    assert secure.json() == {"status": "requires_action", "client_secret": payment.client_secret}
     assert payment.status == PaymentStatus.REQUIRES_PAYMENT  # the 3-D Secure attempt waits for the shopper
 
 

@@ -4,6 +4,10 @@
  * test), which only offers a card element, the card is tokenised in the browser, confirmed on our server
  * (/shop/pay/<order>/card/), 3-D Secure runs through the stand-in's confirmCardPayment, and the page goes
  * to the order's page itself. The order's page asks the server for the payment's state either way.
+ *
+ * The server call has no language prefix: it gets the page's language, and its answers carry a `code` that is
+ * shown in the page's own texts. After a declined card or a 3-D Secure challenge left open, paying again goes on a
+ * fresh PaymentIntent: the answer carries the client secret now in use.
  */
 (function () {
   "use strict";
@@ -14,7 +18,16 @@
   const errorBox = root.querySelector("[data-payment-error]");
   const button = root.querySelector("[data-payment-submit]");
   const texts = JSON.parse(document.getElementById("payment-texts").textContent);
-  const clientSecret = root.dataset.clientSecret;
+  let clientSecret = root.dataset.clientSecret;
+  const language = document.documentElement.lang || "";
+  // The server's answer codes → the page's texts (never the stand-in's or the server's own English).
+  const messages = {
+    declined: texts.declined,
+    not_payable: texts.notPayable,
+    stale: texts.stale,
+    unavailable: texts.unavailable,
+    incomplete: texts.incomplete,
+  };
   const returnUrl = root.dataset.returnUrl;
 
   function showError(message) {
@@ -54,24 +67,35 @@
   async function payWithStandIn() {
     const tokenResult = await stripe.createToken(card);
     if (tokenResult.error || !tokenResult.token) {
-      showError(tokenResult.error && tokenResult.error.message);
+      showError(texts.cardInvalid);
       return;
     }
     const response = await fetch(root.dataset.cardUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ payment_method: tokenResult.token.card.id, client_secret: clientSecret }),
+      body: JSON.stringify({
+        payment_method: tokenResult.token.card.id,
+        client_secret: clientSecret,
+        language: language,
+      }),
     });
     const body = await response.json().catch(function () { return {}; });
+    if (body.client_secret) clientSecret = body.client_secret;  // the intent now in use (a fresh one after a decline)
     if (!response.ok) {
-      showError(body.error);
+      if (body.code === "not_payable" || body.code === "stale") {
+        // Paid, cancelled or expired meanwhile, or a page older than its payment: the order's page says how it is.
+        showError(messages[body.code]);
+        window.location.assign(returnUrl);
+        return;
+      }
+      showError(messages[body.code] || texts.unavailable);
       return;
     }
     if (body.status === "requires_action") {
       const result = await stripe.confirmCardPayment(clientSecret);
       if (result.error || !result.paymentIntent || result.paymentIntent.status !== "succeeded") {
-        showError((result.error && result.error.message) || texts.notAuthorised);
+        showError(texts.notAuthorised);
         return;
       }
     }
