@@ -31,7 +31,8 @@ def _size_choices():
 
 class ScanForm(forms.Form):
     """One scan at intake: a parcel's barcode, or (with a parcel waiting for its slot) a slot label or nothing
-    (Enter: take the suggested slot). `carrier_code` is the answer to "which carrier?"."""
+    (Enter: take the suggested slot). `carrier_code` is the answer to "which carrier?"; `again` takes a parcel
+    that left in once more."""
 
     code = forms.CharField(
         label=_("Scan a parcel"),
@@ -45,6 +46,8 @@ class ScanForm(forms.Form):
     #: The parcel just scanned in and waiting for its slot, and the slot the desk suggested for it.
     pending = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     suggested = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+    #: Staff said this parcel, which left (picked up, refused, …), is here again: take it in as a new arrival.
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())

@@ -35,7 +35,7 @@ from accounts.permissions import can, is_platform_admin, memberships_of, registe
 from agora.exceptions import ApplicationError
 
 from . import barcodes, selectors, services
-from .exceptions import RecipientRequired, UnknownLocation, WrongPickupCode
+from .exceptions import RecipientRequired, SlotLabelScanned, UnknownLocation, WrongPickupCode
 from .forms_desk import (
     DeclareLostForm,
     DeviceForm,
@@ -47,12 +47,14 @@ from .forms_desk import (
     clean_device_name,
 )
 from .models import CarrierAgreement, Parcel, ParcelPoint, StorageLocation
-from .states import TRANSITIONS, ParcelState
+from .states import TERMINAL_STATES, TRANSITIONS, ParcelState
 
 DESK_ACTION = "parcels.operate_desk"
 DEVICE_COOKIE = "agora_parcel_desk"
 #: How many of this desk device's last scans the intake screen lists (read from the events, not kept anywhere).
 RECENT_SCANS = 10
+#: The shortest query `selectors.search_parcels` looks for (a shorter one finds nothing).
+SEARCH_MIN_LENGTH = 3
 #: The result panels of the intake screen (`kind` of `_intake_outcome`) that a redirect may name.
 SHOWN_AFTER_REDIRECT = ("received", "duplicate", "refused", "stored")
 
@@ -163,13 +165,32 @@ def _recent_scans(request, point: ParcelPoint) -> list[dict]:
     dict: `get_state_display` translates every state's name again for each row)."""
     names = dict(ParcelState.choices)
     rows = selectors.recent_scans(point=point, device=request.desk_device, limit=RECENT_SCANS)
-    return [{**row, "state_name": names.get(row["state"], row["state"])} for row in rows]
+    return [
+        {
+            **row,
+            "state_name": names.get(row["state"], row["state"]),
+            # A parcel that left is on no slot, whichever it was last on.
+            "location_name": "" if row["state"] in TERMINAL_STATES else row["location_name"],
+        }
+        for row in rows
+    ]
 
 
 def _outcome(kind: str, parcel: Parcel | None = None, *, suggestion=None, **extra) -> dict:
-    """What the result panel shows. `pending`: the parcel waits for its slot (Enter takes `suggestion`)."""
+    """What the result panel shows. `pending`: the parcel waits for its slot (Enter takes `suggestion`).
+    `may_take_again`: the parcel left (picked up, refused, …), so the panel offers to take it in again, with
+    `again_key` as that scan's request key."""
     pending = parcel is not None and parcel.state == ParcelState.RECEIVED and parcel.location_id is None
-    return {"kind": kind, "parcel": parcel, "suggestion": suggestion if pending else None, "pending": pending, **extra}
+    may_take_again = kind in ("duplicate", "refused") and parcel is not None and parcel.state in TERMINAL_STATES
+    return {
+        "kind": kind,
+        "parcel": parcel,
+        "suggestion": suggestion if pending else None,
+        "pending": pending,
+        "may_take_again": may_take_again,
+        "again_key": uuid.uuid4() if may_take_again else None,
+        **extra,
+    }
 
 
 def _suggestion_for(parcel: Parcel):
@@ -253,6 +274,17 @@ def desk_intake(request, point):
     return _intake_answer(request, point, _receive(request, point, form))
 
 
+def _still_pending(point, data) -> Parcel | None:
+    """The parcel waiting for its slot when something else was scanned: it still waits (and the panel says so)."""
+    if not data.get("pending"):
+        return None
+    parcel = Parcel.objects.filter(point=point, pk=data["pending"]).select_related("carrier", "location").first()
+    if parcel is None or parcel.state != ParcelState.RECEIVED or parcel.location_id is not None:
+        return None
+    parcel.point = point
+    return parcel
+
+
 def _store_pending(request, point, data) -> dict | None:
     """With a parcel waiting for its slot: Enter alone takes the suggested slot, a slot label that slot. None:
     the scan was another parcel (the one waiting stays scanned in, without a slot).
@@ -295,10 +327,16 @@ def _receive(request, point, form: ScanForm) -> dict:
             weight_grams=data.get("weight_grams") if recipient else None,
             recipient_name=data["recipient_name"] if recipient else None,
             recipient_email=data["recipient_email"] if recipient else None,
+            again=data["again"],
         )
     except RecipientRequired as error:
-        initial = {key: data[key] for key in ("code", "size_class", "request_key", "carrier_code")}
+        initial = {key: data[key] for key in ("code", "size_class", "request_key", "carrier_code", "again")}
         return _outcome("recipient", form=RecipientForm(initial=initial), code=data["code"], message=error.message)
+    except SlotLabelScanned as error:
+        # A slot label that is no slot here (mistyped, another point's): the parcel waiting for a slot still does.
+        waiting = None if recipient else _still_pending(point, data)
+        suggestion = _suggestion_for(waiting) if waiting else None
+        return _outcome("error", waiting, message=error.message, code=data["code"], suggestion=suggestion)
     except ApplicationError as error:
         if recipient:
             form.add_error(None, error.message)
@@ -314,6 +352,7 @@ def _receive(request, point, form: ScanForm) -> dict:
             request_key=data["request_key"],
             size_class=data["size_class"],
             reason=result.reason,
+            again=data["again"],
         )
     kind = "refused" if result.is_refused else "duplicate" if result.is_duplicate else "received"
     return _outcome(kind, result.parcel, suggestion=result.suggested_location)
@@ -337,14 +376,19 @@ def _shown_outcome(request, point) -> dict | None:
 # --- Pickup -------------------------------------------------------------------------------------------------
 
 
-def _pickup_error(error: ApplicationError) -> str:
+def _pickup_error(error: ApplicationError, *, looking_up: bool = False) -> str:
+    """The message of a pickup's error; `looking_up`: on the look-up screen, where no parcels are shown yet."""
     if isinstance(error, WrongPickupCode):
+        message = error.message
+        if looking_up and message == str(WrongPickupCode.default_message):
+            # The service's words are about the parcels listed at the hand-out ("these parcels").
+            message = _("No parcels are waiting here for this pickup code. Check the code with the recipient.")
         left = getattr(error, "attempts_left", None)
         if left == 0:
-            return error.message + " " + _("That was the last try: wait a few minutes before the next pickup code.")
+            return message + " " + _("That was the last try: wait a few minutes before the next pickup code.")
         if left is not None:
             return (
-                error.message
+                message
                 + " "
                 + ngettext(
                     "%(count)d more try before this desk is paused.",
@@ -353,6 +397,7 @@ def _pickup_error(error: ApplicationError) -> str:
                 )
                 % {"count": left}
             )
+        return message
     return error.message
 
 
@@ -398,7 +443,7 @@ def desk_pickup(request, point):
                 name=form.cleaned_data["name"],
             )
         except ApplicationError as error:
-            form.add_error("code", _pickup_error(error))
+            form.add_error("code", _pickup_error(error, looking_up=True))
         else:
             hand_out = HandOutForm(initial={**form.cleaned_data, "request_key": uuid.uuid4()})
             return _pickup_list(request, point, form=hand_out, parcels=parcels, ticked=set())
@@ -483,9 +528,18 @@ def desk_search(request, point):
     """Parcels of the point's area by tracking code, pickup code or recipient's name; each one click from its page."""
     form = SearchForm(request.GET if "q" in request.GET else None)
     parcels = None
+    query = ""
     if form.is_bound and form.is_valid():
-        parcels = list(selectors.search_parcels(area_id=point.area_id, query=form.cleaned_data["q"]))
-    return render(request, "parcels/desk/search.html", {"point": point, "form": form, "parcels": parcels})
+        query = form.cleaned_data["q"].strip()
+        parcels = list(selectors.search_parcels(area_id=point.area_id, query=query))
+    context = {
+        "point": point,
+        "form": form,
+        "parcels": parcels,
+        "query": query,
+        "too_short": len(query) < SEARCH_MIN_LENGTH,
+    }
+    return render(request, "parcels/desk/search.html", context)
 
 
 def _desk_parcel(point, parcel_pk: int) -> Parcel:
@@ -506,6 +560,13 @@ def desk_parcel(request, point, parcel_pk: int):
     may_declare_lost = ParcelState.LOST in TRANSITIONS.get(parcel.state, ()) and can(
         request.user, "parcels.declare_lost", parcel
     )
+    # The same code's other times here (a parcel that came back is a new arrival; each keeps its own history).
+    arrivals = (
+        Parcel.objects.filter(point=point, carrier_id=parcel.carrier_id, tracking_code=parcel.tracking_code)
+        .exclude(pk=parcel.pk)
+        .only("pk", "arrival", "state", "received_at")
+        .order_by("arrival")
+    )
     return render(
         request,
         "parcels/desk/parcel.html",
@@ -515,6 +576,7 @@ def desk_parcel(request, point, parcel_pk: int):
             "events": events,
             "tz": point.area.tz,
             "lost_form": DeclareLostForm() if may_declare_lost else None,
+            "arrivals": list(arrivals),
         },
     )
 

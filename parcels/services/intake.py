@@ -362,7 +362,10 @@ def _possible(point: ParcelPoint, code: str, agreements: dict, *, reason: str) -
     if possible:
         names = Carrier.objects.filter(code__in=possible).order_by("name").values_list("name", flat=True)
         raise UnknownCarrier(
-            _("This code looks like %(carriers)s's, and this point takes no parcels from them. Give it back.")
+            _(
+                "This code looks like %(carriers)s's, and this point takes no parcels from them. "
+                "Give it back to the driver."
+            )
             % {"carriers": " / ".join(names) or ", ".join(possible)}
         )
     raise NotACarrierCode()

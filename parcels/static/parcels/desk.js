@@ -2,9 +2,13 @@
  *
  * Intake: a keyboard-wedge scanner types the code and presses Enter. The scan goes by fetch (the server answers
  * JSON when asked for it), only the result panel and the list of recent scans change, the scan field is emptied at
- * once and keeps the focus, so the next parcel can be scanned while the answer is on its way (it is sent as soon
- * as the answer came). A question ("which carrier?": number keys 1–9; "who is it for?") takes the focus until it is
- * answered. Each scan carries the request key the server made for it; a resubmit after a lost answer reuses it.
+ * every Enter and keeps the focus, so the next parcels can be scanned while an answer is on its way: each one waits
+ * in a queue of its own and is sent, in turn, after the answer before it (never two codes run together). A question
+ * ("who is it for?", "which carrier?") holds the queue until it is answered.
+ * "Which carrier?" takes the number keys 1–9, but a scanner types a barcode too, digits first perhaps, a few
+ * milliseconds apart: a digit is an answer only when no other key follows it within SCAN_GAP ms (else it and the
+ * keys after it go to the scan field), and never a key typed within SCAN_GAP ms of the one before.
+ * Each scan carries the request key the server made for it; a resubmit after a lost answer reuses it.
  * After each answer the scan form fires "parcels:ready" (the browser test times the desk with it).
  *
  * Pickup: scanning a parcel's barcode ticks it off in the list; Enter in the empty scan field hands out.
@@ -32,17 +36,40 @@
     var size = scanForm.querySelector("select[name=size_class]");
     var panel = document.querySelector("[data-result]");
     var recent = document.querySelector("[data-recent]");
+    var waiting = scanForm.querySelector("[data-queue]");
     var busy = false;
-    var queued = false;
+    var queue = []; // codes scanned while an answer was on its way, oldest first
+    // Keys of a keyboard-wedge scanner come a few milliseconds apart; a person's, one at a time, much further.
+    var SCAN_GAP = 150;
+    var lastKeyAt = -Infinity;
+    var held = null; // a digit that may answer "which carrier?" once SCAN_GAP ms pass without another key
+
+    var asking = function () {
+      return !!panel.querySelector("[data-choices], [data-recipient-form]");
+    };
+
+    var showQueue = function () {
+      if (!waiting) return;
+      waiting.hidden = !queue.length;
+      waiting.textContent = queue.length ? scanForm.dataset.msgQueued + " " + queue.join(", ") : "";
+    };
+
+    var next = function () {
+      if (busy || !queue.length || asking()) return;
+      var code = queue.shift();
+      showQueue();
+      send(scanForm, null, code);
+    };
 
     var ready = function (kind) {
       scanForm.dispatchEvent(new CustomEvent("parcels:ready", { detail: { kind: kind } }));
     };
 
     var focusAfter = function (kind) {
+      // "Which carrier?" leaves the focus in the scan field: the next scan goes there whole, and the number keys
+      // (or a tap) answer. A focused carrier button would take a scanner's Enter as an answer.
       var target = null;
       if (kind === "recipient") target = panel.querySelector("[data-recipient-form] input:not([type=hidden])");
-      else if (kind === "choose_carrier") target = panel.querySelector("[data-choice]");
       (target || scanInput).focus();
     };
 
@@ -59,24 +86,30 @@
     };
 
     var fail = function (form, sentCode) {
-      // Keep the request key: sending the same scan again must not take the parcel twice.
-      if (form === scanForm && !scanInput.value) scanInput.value = sentCode;
+      // Keep the request key: sending the same scan again must not take the parcel twice. So it goes first: back
+      // in the field (Enter sends it again), or, with scans waiting, at the head of their queue (listed under the
+      // field; Enter sends them on).
+      if (form === scanForm && sentCode) {
+        if (queue.length || scanInput.value) queue.unshift(sentCode);
+        else scanInput.value = sentCode;
+      }
       panel.innerHTML = "";
       var note = document.createElement("p");
       note.className = "pdesk-card pdesk-card--bad";
       note.setAttribute("role", "alert");
       note.textContent = scanForm.dataset.msgFailed;
       panel.appendChild(note);
+      showQueue();
       scanInput.focus();
     };
 
-    var send = function (form, submitter) {
+    var send = function (form, submitter, code) {
       var data = new FormData(form);
       if (submitter && submitter.name) data.append(submitter.name, submitter.value);
       var sentCode = "";
       if (form === scanForm) {
-        sentCode = scanInput.value;
-        scanInput.value = ""; // ready for the next scan while this one is on its way
+        sentCode = code;
+        data.set("code", code);
       }
       busy = true;
       form.setAttribute("aria-busy", "true");
@@ -96,14 +129,10 @@
           busy = false;
           form.removeAttribute("aria-busy");
           ready(answer.kind);
-          if (queued) {
-            queued = false;
-            if (scanInput.value.trim()) send(scanForm, null);
-          }
+          next();
         })
         .catch(function () {
           busy = false;
-          queued = false;
           form.removeAttribute("aria-busy");
           fail(form, sentCode);
           ready("failed");
@@ -114,24 +143,67 @@
       var form = event.target;
       if (!form.matches || !form.matches("[data-intake-form]")) return;
       event.preventDefault();
-      if (busy) {
-        if (form === scanForm) queued = true;
+      if (form !== scanForm) {
+        if (!busy) send(form, event.submitter || null);
         return;
       }
-      send(form, event.submitter || null);
+      var code = scanInput.value.trim();
+      scanInput.value = ""; // every Enter: the next scan starts in an empty field
+      if (!code && panel.querySelector("[data-choices]")) return; // Enter is no answer to "which carrier?"
+      if (busy || queue.length) {
+        // An empty Enter means "the suggested slot" only for the answer now on screen: not queued.
+        if (code) queue.push(code);
+        showQueue();
+        next();
+        return;
+      }
+      send(scanForm, null, code);
     });
+
+    var answerCarrier = function (key) {
+      var button = panel.querySelector('[data-choices] [data-choice="' + key + '"]');
+      if (button && !busy) button.click();
+    };
+
+    // A held digit was the start of a scan after all: it goes to the scan field, before the key that followed.
+    var release = function () {
+      clearTimeout(held.timer);
+      var digit = held.key;
+      held = null;
+      if (document.activeElement !== scanInput) scanInput.focus();
+      scanInput.value += digit;
+    };
 
     // Number keys 1–9 answer "which carrier?"; any other key typed outside a field goes to the scan field.
     document.addEventListener("keydown", function (event) {
-      if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      var now = event.timeStamp || performance.now();
+      var fast = now - lastKeyAt < SCAN_GAP;
+      lastKeyAt = now;
       var target = event.target;
-      var choices = panel.querySelector("[data-choices]");
-      if (choices && /^[1-9]$/.test(event.key) && (!isTyping(target) || (target === scanInput && !scanInput.value))) {
-        var button = choices.querySelector('[data-choice="' + event.key + '"]');
-        if (button) {
+      if (held) {
+        release();
+        if (target !== scanInput) {
+          // The focus moved to the scan field: this key belongs there too (Enter sends the scan).
           event.preventDefault();
-          button.click();
+          if (event.key === "Enter") scanForm.requestSubmit();
+          else if (event.key.length === 1) scanInput.value += event.key;
+          return;
         }
+      }
+      if (event.key.length !== 1) return;
+      var choices = panel.querySelector("[data-choices]");
+      var mayAnswer = !isTyping(target) || (target === scanInput && !scanInput.value);
+      if (choices && /^[1-9]$/.test(event.key) && mayAnswer && !fast) {
+        event.preventDefault();
+        var key = event.key;
+        held = {
+          key: key,
+          timer: setTimeout(function () {
+            held = null;
+            answerCarrier(key);
+          }, SCAN_GAP),
+        };
         return;
       }
       if (!isTyping(target)) scanInput.focus();
