@@ -72,10 +72,18 @@ class ReturnDropOffForm(BackofficeForm):
         "InvalidReceiptEmail": "customer_email",
     }
 
-    def __init__(self, *args, carriers=(), **kwargs):
+    def __init__(self, *args, carriers=(), asking: bool = False, **kwargs):
+        """`asking`: "which carrier?" for the code: only `carriers` to choose from, the first chosen and focused
+        (Enter in the code field or the list sends the answer, instead of asking again)."""
         kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        if asking and carriers:
+            kwargs["initial"]["carrier"] = carriers[0][0]
         super().__init__(*args, **kwargs)
-        self.fields["carrier"].choices = [("", _("Recognise from the code")), *carriers]
+        carrier = self.fields["carrier"]
+        carrier.choices = [*carriers] if asking and carriers else [("", _("Recognise from the code")), *carriers]
+        if asking and carriers:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+            carrier.widget.attrs.update({"autofocus": True, "data-enter-submits": True})
 
 
 class HandoverOpenForm(BackofficeForm):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -96,6 +96,12 @@ def build_manifest(handover: Handover) -> Manifest:
     kept = [ManifestRow(parcel, False) for parcel in selectors.kept_back_parcels(handover)]
     closed_at = timezone.localtime(handover.closed_at, handover.point.area.tz) if handover.closed_at else None
     return Manifest(handover=handover, closed_at=closed_at, rows=handed + kept)
+
+
+def _title(manifest: Manifest) -> str:
+    """The PDF's title: "Handover manifest DHL 1 December 2026, 23:08" (in the page's language)."""
+    when = formats.date_format(manifest.closed_at, "j F Y, H:i") if manifest.closed_at else ""
+    return " ".join(part for part in (_("Handover manifest"), manifest.handover.carrier.name, when) if part)
 
 
 def _status(row: ManifestRow) -> str:
@@ -191,7 +197,7 @@ def manifest_pdf(manifest: Manifest) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"{_('Handover manifest')} {handover.carrier.name} {manifest.closed_at or ''}",
+        title=_title(manifest),
         author=handover.point.name,
         invariant=1,
     )

@@ -98,6 +98,7 @@ def returns(request, point_pk: int):
             form = ReturnDropOffForm(
                 initial={**{k: v for k, v in data.items() if k != "request_key"}, "code": result.tracking_code},
                 carriers=_carrier_choices(point, only=result.candidates),
+                asking=True,
             )
     return render(
         request,
@@ -237,10 +238,11 @@ def handover_close(request, point_pk: int, handover_pk: int):
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("parcels:handover", point.pk, handover.pk)
+    count = closed.events.count()
     messages.success(
         request,
-        _("Handed over to %(driver)s: %(count)d parcels.")
-        % {"driver": closed.driver_name, "count": closed.events.count()},
+        ngettext("Handed over to %(driver)s: %(count)d parcel.", "Handed over to %(driver)s: %(count)d parcels.", count)
+        % {"driver": closed.driver_name, "count": count},
     )
     return redirect("parcels:handover_manifest", point.pk, closed.pk)
 

@@ -1,7 +1,8 @@
 /* The parcel point's back office. Every screen works without this script; it only
  * - fills the hidden "device" fields with a random id this browser keeps (which desk scanned what),
  * - stops a second submission while the first is on its way (a double Enter from a scanner),
- * - makes the Print buttons print.
+ * - makes the Print buttons print,
+ * - sends the form on Enter in a list that asks for it (returns: "which carrier?"), as in a text field.
  */
 (function () {
   "use strict";
@@ -44,6 +45,14 @@
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
     button.addEventListener("click", function () { window.print(); });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-enter-submits]"), function (select) {
+    select.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !select.form) return;
+      event.preventDefault();
+      select.form.requestSubmit();
+    });
   });
 
   var scan = document.querySelector("[data-scan-input]");
