@@ -43,6 +43,7 @@ from .codes import group_card_number, qr_payload
 from .exceptions import UnknownSegment
 from .models import (
     NAME_PURPOSE,
+    ONLINE_REASON_PREFIX,
     WELCOME_REASON,
     Campaign,
     CorrectionStatus,
@@ -637,6 +638,37 @@ def gift_cards_for_pass(member_pass: Pass, *, now: datetime | None = None) -> li
         }
         for pk, number, balance, expires_at, status in rows
     ]
+
+
+#: Who holds gift-card value that is taken but not paid for yet: callables (member_pass) → the order references
+#: whose online spends are only reserved. The webshop registers its unpaid orders (`shop.apps`); loyalty never
+#: imports the shop.
+_GIFT_CARD_HOLDERS: list = []
+
+
+def register_gift_card_holder(holder) -> None:
+    if holder not in _GIFT_CARD_HOLDERS:
+        _GIFT_CARD_HOLDERS.append(holder)
+
+
+def gift_card_holds(member_pass: Pass) -> dict[int, list[tuple[str, int]]]:
+    """Card id → [(order reference, cents)]: the value an unpaid webshop order took from the card and has not given
+    back (the pass shows it as reserved for that order, not as spent). One query per holder, and one when any holds."""
+    refs = {ref for holder in _GIFT_CARD_HOLDERS for ref in holder(member_pass)}
+    if not refs:
+        return {}
+    reasons = {f"{ONLINE_REASON_PREFIX} {ref}": ref for ref in refs}
+    spends = (
+        GiftCardEntry.objects.filter(card__member_pass=member_pass, kind=GiftCardEntryKind.SPEND, reason__in=reasons)
+        .annotate(back=Coalesce(Sum("reversals__amount_cents"), 0))
+        .order_by("pk")
+        .values_list("card_id", "reason", "amount_cents", "back")
+    )
+    holds: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for card_id, reason, amount, back in spends:
+        if (held := -amount - back) > 0:
+            holds[card_id].append((reasons[reason], held))
+    return dict(holds)
 
 
 def _online_place(reason: str) -> str:

@@ -265,8 +265,14 @@ def pass_screen(request):
     if member_pass is None:
         return redirect("loyalty:join")
     overview = selectors.pass_overview(member_pass)
+    holds = selectors.gift_card_holds(member_pass)  # value an unpaid webshop order took: reserved, not spent
     gift_cards = [
-        {**card, "balance": format_euros(card["balance_cents"])} for card in selectors.gift_cards_for_pass(member_pass)
+        {
+            **card,
+            "balance": format_euros(card["balance_cents"]),
+            "held": [{"order": ref, "amount": format_euros(cents)} for ref, cents in holds.get(card["id"], [])],
+        }
+        for card in selectors.gift_cards_for_pass(member_pass)
     ]
     response = render(
         request,
@@ -278,7 +284,8 @@ def pass_screen(request):
             "gift_cards": gift_cards,
             # What the gift-card section says under its list: to pay with it, or why one cannot.
             "gift_cards_usable": any(card["is_usable"] for card in gift_cards),
-            "gift_cards_used_up": all(card["is_used_up"] for card in gift_cards),
+            "gift_cards_used_up": all(card["is_used_up"] and not card["held"] for card in gift_cards),
+            "gift_cards_held": any(card["held"] for card in gift_cards),
             "card_number_grouped": group_card_number(member_pass.card_number),
             "rendered_at": timezone.now(),
             "period": totp.STEP_SECONDS,

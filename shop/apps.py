@@ -35,3 +35,10 @@ class ShopConfig(AppConfig):
 
         register_entry(_("Shop"), "shop:home", shop_entry_is_visible)
         register_entry(_("My orders"), "shop:my_orders", my_orders_entry_is_visible, personal=True)
+
+        from loyalty.selectors import register_gift_card_holder
+
+        from .selectors import unpaid_order_refs
+
+        # The pass shows the gift-card value an unpaid order took as reserved for it, not as spent.
+        register_gift_card_holder(unpaid_order_refs)

@@ -56,7 +56,16 @@ class MerchantCannotSell(ShopError):
 
 
 class FulfilmentNotOffered(ShopError):
+    """`merchant` (when known) does not offer the chosen way of delivery; the message names it."""
+
     default_message = _("This shop does not offer this way of delivery.")
+
+    def __init__(self, message: str = "", merchant=None):
+        if not message and merchant is not None:
+            message = _("%(shop)s does not offer this way of delivery. Choose another for this shop.") % {
+                "shop": merchant.trade_name
+            }
+        super().__init__(message, merchant=merchant)
 
 
 class NoCourierZone(ShopError):
@@ -64,7 +73,16 @@ class NoCourierZone(ShopError):
 
 
 class InvalidSlot(ShopError):
+    """The delivery time is not one of the courier's for the postcode's zone (`postcode`, when known)."""
+
     default_message = _("Choose one of the delivery times offered.")
+
+    def __init__(self, message: str = "", postcode: str = ""):
+        if not message and postcode:
+            message = _("This delivery time is not available for postcode %(postcode)s. Choose another time.") % {
+                "postcode": postcode
+            }
+        super().__init__(message, postcode=postcode)
 
 
 class InvalidAddress(ShopError):
@@ -89,6 +107,12 @@ class VoucherNotUsable(ShopError):
 
 class RequestKeyReused(ShopError):
     default_message = _("This request was already used for another order. Reload the page and try again.")
+
+
+class OrderNotCancellable(ShopError):
+    """Only an order still waiting for its payment can be cancelled by the shopper."""
+
+    default_message = _("This order is paid or being paid and can no longer be cancelled here.")
 
 
 class OrderNotPayable(ShopError):

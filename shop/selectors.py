@@ -5,7 +5,9 @@
   `products_in_category`, `products_of_merchant` (also for the CMS's merchant page), `search_products`,
   `product_page`, `local_box`
 - cart: `cart_summary` (lines grouped per merchant, totals per merchant and in all, stock left)
-- orders: `order_for_customer` (account or signed token), `order_token`, `orders_of`, `order_detail`
+- orders: `order_for_customer` (account or signed token), `order_token`, `orders_of`, `order_detail`,
+  `unpaid_orders` (the cart's "you have an unpaid order"), `payment_deadline`, `unpaid_order_refs` (loyalty's pass
+  shows their gift-card value as reserved)
 - analytics (read-only, no personal data): `paid_order_parts`, `voucher_orders`
 """
 
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from areas.models import MerchantStatus
@@ -31,6 +33,7 @@ from .models import (
     MerchantOrder,
     Order,
     OrderLine,
+    OrderStatus,
     Product,
     ProductImage,
     RefundLine,
@@ -314,7 +317,7 @@ def order_detail(public_id: str, area=None) -> Order | None:
     )
     for part in parts:
         part.order = order
-        part.vat = vat_summary(part.lines.all())
+        part.vat = vat_summary(part.lines.all(), delivery_cents=part.delivery_cents)
     order.part_list = parts
     return order
 
@@ -342,6 +345,34 @@ def orders_of(user, area=None) -> list[Order]:
         orders.prefetch_related(Prefetch("parts", queryset=MerchantOrder.objects.select_related("merchant"))).order_by(
             "-created_at"
         )[:100]
+    )
+
+
+def unpaid_orders(area, *, user=None, public_ids=()) -> list[Order]:
+    """The visitor's orders in the area still waiting for their payment, newest first: the member's own, and those
+    placed in this browser (`public_ids`: a guest's, kept in the session). One query."""
+    wanted = Q(public_id__in=list(public_ids)[-20:])
+    if getattr(user, "is_authenticated", False):
+        wanted |= Q(user=user)
+    return list(Order.objects.filter(wanted, area=area, status=OrderStatus.PENDING).order_by("-created_at")[:5])
+
+
+def payment_deadline(order: Order):
+    """Until when the order's stock is held for its payment (the latest reservation), or None. An order not paid by
+    then is cancelled by the expiry job (`orders.expire_unpaid`)."""
+    return order.reservations.aggregate(until=Max("expires_at"))["until"]
+
+
+def unpaid_order_refs(member_pass) -> list[str]:
+    """The numbers of the member's unpaid orders in the pass's area that took gift-card value: loyalty's pass shows
+    that value as reserved for them, not spent (registered with `loyalty.selectors.register_gift_card_holder`)."""
+    return list(
+        Order.objects.filter(
+            user_id=member_pass.member_id,
+            area_id=member_pass.area_id,
+            status=OrderStatus.PENDING,
+            gift_card_cents__gt=0,
+        ).values_list("public_id", flat=True)
     )
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("winkelen/winkelwagen/", views_shop.cart, name="cart"),
     path("winkelen/afrekenen/", views_shop.checkout, name="checkout"),
     path("winkelen/bestelling/<str:public_id>/", views_shop.order, name="order"),
+    path("winkelen/bestelling/<str:public_id>/annuleren/", views_shop.cancel_order, name="cancel_order"),
     path("mijn/bestellingen/", views_shop.my_orders, name="my_orders"),
 ]

@@ -7,6 +7,13 @@ their total by up to half a cent per line; so the lines of one rate in one part 
 rounded half up, the difference goes to the lines whose rounding was furthest off (largest remainder) — every
 line's VAT is still its exact VAT rounded down or up, and the lines add up to the receipt to the cent.
 
+Delivery (the bike courier's fee, or a part's share of it) is a secondary service of the goods it brings, in NL
+and BE alike: it carries their VAT rate, and over a part with goods at several rates it is split in proportion to
+those goods, per rate, to the cent (`delivery_rows`) — the rule the merchant's statement uses too
+(`shop.services.statements`). A part's receipt (`vat_summary(lines, delivery_cents=…)`) therefore states the VAT
+of everything the part charges. The delivery's rows are derived from the frozen lines and the part's
+`delivery_cents`, so they need no column of their own.
+
 Rates are basis points (2100 = 21 %).
 """
 
@@ -70,13 +77,32 @@ class VatRow:
         return f"{whole}" if not rest else f"{whole},{rest:02d}".rstrip("0")
 
 
-def vat_summary(lines: Iterable) -> list[VatRow]:
-    """Per rate (highest first): the sums of the lines' gross and VAT. `lines` are OrderLines (or anything with
-    gross_cents, vat_cents and vat_rate_bps); lines marked unavailable count only for what was delivered is a
-    refund's business, not the receipt's: the receipt is what was bought."""
+def delivery_rows(lines: Iterable, delivery_cents: int) -> list[VatRow]:
+    """The delivery fee's VAT per rate: the fee over the rates of the goods (`lines`, anything with gross_cents and
+    vat_rate_bps) pro rata to their gross (largest remainder, ties to the higher rate), each share's VAT rounded
+    half up. Without goods there is nothing to follow: no rows."""
+    from .services.money import share_pro_rata
+
+    weights: dict[int, int] = defaultdict(int)
+    for line in lines:
+        weights[line.vat_rate_bps] += line.gross_cents
+    rates = sorted(weights, reverse=True)
+    shares = share_pro_rata(delivery_cents, [weights[rate] for rate in rates])
+    return [VatRow(rate, share, vat_of(share, rate)) for rate, share in zip(rates, shares, strict=True) if share]
+
+
+def vat_summary(lines: Iterable, *, delivery_cents: int = 0) -> list[VatRow]:
+    """Per rate (highest first): the sums of the lines' gross and VAT, and of the delivery fee's when given
+    (`delivery_rows`). `lines` are OrderLines (or anything with gross_cents, vat_cents and vat_rate_bps); lines
+    marked unavailable count only for what was delivered is a refund's business, not the receipt's: the receipt is
+    what was bought."""
+    lines = list(lines)
     gross: dict[int, int] = defaultdict(int)
     vat: dict[int, int] = defaultdict(int)
     for line in lines:
         gross[line.vat_rate_bps] += line.gross_cents
         vat[line.vat_rate_bps] += line.vat_cents
+    for row in delivery_rows(lines, delivery_cents) if delivery_cents else ():
+        gross[row.rate_bps] += row.gross_cents
+        vat[row.rate_bps] += row.vat_cents
     return [VatRow(rate, gross[rate], vat[rate]) for rate in sorted(gross, reverse=True)]

@@ -3,7 +3,12 @@
 The cart of an anonymous visitor is found by its token in the session (`SESSION_CART`, per area); once the
 visitor is signed in, the first shop page they open merges that cart into their own (`cart.merge_carts`).
 The order page works for the order's account, or with the signed token of the e-mail's link (`?t=…`); for
-anyone else it does not exist (404).
+anyone else it does not exist (404). The same goes for cancelling an unpaid order there. The orders a guest placed
+are remembered in the session (`SESSION_ORDERS`), so the cart can lead back to one left unpaid.
+
+The checkout page shows what the order will cost as the form stands (`checkout.quote_order`): on every render, and
+for the page's script as the total's fragment alone (POST with `preview`, `?fragment=total`); without the script
+the "Update the total" button posts `preview` and gets the whole page back. A preview never places an order.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .services import loyalty_bridge
 logger = logging.getLogger(__name__)
 
 SESSION_CART = "shop_cart_{area}"
+SESSION_ORDERS = "shop_orders_{area}"
 
 
 def shop_entry_is_visible(request) -> bool:
@@ -154,6 +160,22 @@ def box(request, slug):
     return render(request, "shop/shop/box.html", context)
 
 
+def _unpaid_orders(request) -> list:
+    """The visitor's orders in this area still waiting for payment: their own, and those placed in this browser."""
+    area = _area(request)
+    user = request.user if request.user.is_authenticated else None
+    orders = selectors.unpaid_orders(
+        area, user=user, public_ids=request.session.get(SESSION_ORDERS.format(area=area.pk), [])
+    )
+    return [(placed, _order_url(placed)) for placed in orders]
+
+
+def _remember_order(request, placed) -> None:
+    key = SESSION_ORDERS.format(area=placed.area_id)
+    known = [public_id for public_id in request.session.get(key, []) if public_id != placed.public_id]
+    request.session[key] = [*known, placed.public_id][-20:]
+
+
 @require_http_methods(["GET", "POST"])
 def cart(request):
     found = _cart(request)
@@ -171,7 +193,8 @@ def cart(request):
         else:
             errors.append(_("Choose a quantity from 0 to 99."))
     summary = selectors.cart_summary(found)
-    return render(request, "shop/shop/cart.html", _base(request, summary=summary, errors=errors))
+    context = _base(request, summary=summary, errors=errors, unpaid=_unpaid_orders(request))
+    return render(request, "shop/shop/cart.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,7 +207,8 @@ def checkout(request):
     user = request.user if request.user.is_authenticated else None
     gift_card_cents = loyalty_bridge.gift_card_balance(user=user, area=area) if user else 0
     form = CheckoutForm(request.POST or None, summary=summary, area=area, user=user, gift_card_cents=gift_card_cents)
-    if request.method == "POST" and form.is_valid():
+    preview = request.method == "POST" and "preview" in request.POST
+    if request.method == "POST" and not preview and form.is_valid():
         try:
             placed = checkout_service.place_order(
                 cart=found,
@@ -198,8 +222,33 @@ def checkout(request):
         except ShopError as error:
             form.add_error(None, error.message)
         else:
+            _remember_order(request, placed)
             return redirect(_order_url(placed))
-    return render(request, "shop/shop/checkout.html", _base(request, summary=summary, form=form))
+    quote = checkout_service.quote_order(
+        area=area,
+        goods_by_merchant={part.merchant: part.goods_cents for part in summary.parts},
+        fulfilment=form.draft_fulfilment(),
+        gift_card=form.draft_gift_card(),
+        voucher_code=form.draft_voucher_code(),
+        user=user,
+    )
+    context = _base(request, summary=summary, form=form, quote=quote, unpaid=_unpaid_orders(request))
+    if preview and request.GET.get("fragment") == "total":
+        return render(request, "shop/shop/_checkout_total.html", context)
+    if preview:
+        # The whole page again with the total as the form stands; its fields are not judged yet.
+        context["form"] = CheckoutForm(
+            initial=form.draft() | {"request_key": request.POST.get("request_key"), **_contact_draft(request)},
+            summary=summary,
+            area=area,
+            user=user,
+            gift_card_cents=gift_card_cents,
+        )
+    return render(request, "shop/shop/checkout.html", context)
+
+
+def _contact_draft(request) -> dict:
+    return {name: request.POST.get(name, "") for name in ("name", "email", "phone")}
 
 
 def _order_url(placed) -> str:
@@ -232,15 +281,42 @@ def order(request, public_id):
     payment = _payment_for(found)
     if payment is not None:
         found = selectors.order_for_customer(public_id, user=request.user, token=token, area=area)
+    pending = found.status == OrderStatus.PENDING
     context = _base(
         request,
         order=found,
-        payment=payment if found.status == OrderStatus.PENDING else None,
+        payment=payment if pending else None,
         return_url=request.build_absolute_uri(),
         token=token or "",
         now=timezone.now(),
+        deadline=selectors.payment_deadline(found) if pending else None,
+        shared_ride=sum(1 for part in found.part_list if part.delivery_cents) > 1,
     )
     return render(request, "shop/shop/order.html", context)
+
+
+@require_http_methods(["POST"])
+def cancel_order(request, public_id):
+    """The shopper cancels their unpaid order (the order page's button); its items go back in the cart."""
+    area = _area(request)
+    token = request.POST.get("t") or request.GET.get("t")
+    found = selectors.order_for_customer(public_id, user=request.user, token=token, area=area)
+    if found is None:
+        raise Http404
+    try:
+        checkout_service.cancel_unpaid_order(order=found, cart=_cart(request, create=True))
+    except ShopError as error:
+        messages.error(request, error.message)
+        return redirect(_order_url(found))
+    messages.success(
+        request,
+        _(
+            "Order %(number)s is cancelled. Its items are back in your cart; a voucher or gift card value "
+            "is back on your pass."
+        )
+        % {"number": found.public_id},
+    )
+    return redirect("shop:cart")
 
 
 @login_required

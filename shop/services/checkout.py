@@ -2,12 +2,22 @@
 
 `place_order` freezes the lines (title, unit price, VAT rate, VAT per line: `shop.vat`), makes one
 `MerchantOrder` per merchant with its fulfilment (parcel point by default, click-and-collect where the shop
-offers it, or the bike courier: the area's `CourierZone` for the postcode, its fee, one of its time slots on a
-coming day, the address), reserves the stock (`stock.reserve`: variant rows locked in pk order), takes the
+offers it, or the bike courier: the area's `CourierZone` for the postcode, one of its time slots on a coming
+day, the address), reserves the stock (`stock.reserve`: variant rows locked in pk order), takes the
 voucher and gift-card value (`loyalty_bridge`), shares them over the parts (`money.split_funding`: each part's
 voucher, gift-card and card share, frozen), and empties the cart. All of it or nothing. After the commit the
 payment starts (`shop.services.payments.start_payment`), or, when the voucher and gift card paid everything,
 the order is paid at once (`orders.mark_order_paid`).
+
+One ride, one fee: the parts the bike courier brings to one address in one time slot of one zone are one ride of
+the collective's delivery, charged once — the zone's fee, shared over those parts pro rata to their goods, to the
+cent (`share_courier_fees`). Each part carries its share as `delivery_cents`, so the merchants' payouts and
+statements (goods + delivery − …) add up to what the customer paid. The share's VAT follows the part's goods
+(`shop.vat.vat_summary`).
+
+`quote_order` is the same arithmetic for the checkout page before anything is held: goods, delivery, the
+voucher's discount, the gift-card value, what is left to pay. `cancel_unpaid_order` is the shopper giving up an
+unpaid order: the expiry job's release (`orders.expire_order`), and the items back in the cart.
 
 The order's `request_key` (a UUID made with the checkout form) is unique: a double-clicked "Pay" button, or a
 retry after a lost answer, returns the first order.
@@ -36,18 +46,24 @@ from ..exceptions import (
     MerchantCannotSell,
     NoCourierZone,
     NoParcelPoint,
+    OrderNotCancellable,
     ProductNotAvailable,
     RequestKeyReused,
     ShopClosed,
+    VoucherNotUsable,
 )
 from ..models import (
     Cart,
+    CartLine,
     CourierZone,
     Fulfilment,
     MerchantOrder,
     MerchantShop,
     Order,
     OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
     ShopSettings,
 )
 from ..vat import line_vat_amounts
@@ -150,13 +166,39 @@ def _fulfil(part: MerchantOrder, choice: FulfilmentChoice, *, shop: MerchantShop
             raise NoCourierZone()
         slot = next((s for s in courier_slots(zone, now=now) if s[0] == choice.slot_starts_at), None)
         if slot is None:
-            raise InvalidSlot()
+            raise InvalidSlot(postcode=postcode)
         part.courier_zone = zone
-        part.delivery_cents = zone.fee_cents
         part.slot_starts_at, part.slot_ends_at = slot
         part.delivery_street, part.delivery_postcode, part.delivery_city = street[:200], postcode[:8], city[:100]
     else:
-        raise FulfilmentNotOffered()
+        raise FulfilmentNotOffered(merchant=shop.merchant)
+
+
+def _ride(part: MerchantOrder) -> tuple:
+    """What makes parts one courier ride: the zone, the address (spaces and case aside) and the slot."""
+    return (
+        part.courier_zone_id,
+        " ".join(part.delivery_street.lower().split()),
+        "".join(part.delivery_postcode.upper().split()),
+        " ".join(part.delivery_city.lower().split()),
+        part.slot_starts_at,
+    )
+
+
+def share_courier_fees(parts: list[MerchantOrder]) -> int:
+    """Set every part's `delivery_cents` (not saved): the parts of one courier ride (`_ride`) share the zone's fee
+    once, pro rata to their goods, to the cent (`money.share_pro_rata`: floors, the cents left to the largest
+    remainders, ties to the earlier part in `parts`); other parts carry none. Returns the number of rides."""
+    rides: dict[tuple, list[MerchantOrder]] = defaultdict(list)
+    for part in parts:
+        part.delivery_cents = 0
+        if part.fulfilment == Fulfilment.BIKE_COURIER and part.courier_zone is not None:
+            rides[_ride(part)].append(part)
+    for riders in rides.values():
+        fee = riders[0].courier_zone.fee_cents
+        for part, share in zip(riders, money.share_pro_rata(fee, [p.goods_cents for p in riders]), strict=True):
+            part.delivery_cents = share
+    return len(rides)
 
 
 def _title(variant, language: str) -> str:
@@ -258,8 +300,7 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
         language=contact.language,
     )
     goods_by_merchant: dict[int, int] = {}
-    parts: list[MerchantOrder] = []
-    delivery = 0
+    built: list[tuple[MerchantOrder, list]] = []
     for merchant_id in sorted(by_merchant, key=lambda pk: shops[pk].merchant.trade_name):
         shop = shops[merchant_id]
         choice = fulfilment.get(merchant_id) if isinstance(fulfilment, dict) else fulfilment
@@ -270,14 +311,18 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
             pickup_code=_new_pickup_code(),
         )
         _fulfil(part, choice or FulfilmentChoice(), shop=shop, rules=rules, now=now)
-        merchant_lines = by_merchant[merchant_id]
         frozen = [
             (line.variant, line.quantity, line.variant.unit_price_cents, line.variant.product.vat_rate_bps, line.box_id)
-            for line in merchant_lines
+            for line in by_merchant[merchant_id]
         ]
-        vats = line_vat_amounts([(price * quantity, rate) for _v, quantity, price, rate, _b in frozen])
         part.goods_cents = sum(price * quantity for _v, quantity, price, _r, _b in frozen)
+        goods_by_merchant[merchant_id] = part.goods_cents
+        built.append((part, frozen))
+    parts = [part for part, _frozen in built]
+    share_courier_fees(parts)
+    for part, frozen in built:
         part.save()
+        vats = line_vat_amounts([(price * quantity, rate) for _v, quantity, price, rate, _b in frozen])
         OrderLine.objects.bulk_create(
             OrderLine(
                 part=part,
@@ -292,9 +337,7 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
             )
             for (variant, quantity, price, rate, box_id), vat in zip(frozen, vats, strict=True)
         )
-        goods_by_merchant[merchant_id] = part.goods_cents
-        parts.append(part)
-        delivery += part.delivery_cents
+    delivery = sum(part.delivery_cents for part in parts)
 
     stock.reserve(order=order, minutes=rules.reservation_minutes, now=now)
 
@@ -354,3 +397,138 @@ def _after_commit(order_id: int, now: datetime) -> None:
         start_payment(order=order)
     except PaymentError:
         logger.warning("The payment of order %s could not start yet", order.public_id, exc_info=True)
+
+
+# --- Before ordering: the amounts the checkout page shows ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The order as the checkout form stands: goods, delivery, voucher, gift card and what is left to pay.
+
+    `delivery_pending`: the bike courier is chosen but its fee waits for a postcode the courier serves.
+    `problems`: what `place_order` would refuse about the amounts (a voucher, a postcode), in the shopper's words.
+    """
+
+    goods_cents: int
+    delivery_cents: int = 0
+    voucher_cents: int = 0
+    gift_card_cents: int = 0
+    rides: int = 0
+    delivery_pending: bool = False
+    problems: tuple[str, ...] = ()
+
+    @property
+    def total_cents(self) -> int:
+        return self.goods_cents + self.delivery_cents - self.voucher_cents - self.gift_card_cents
+
+
+def quote_order(
+    *,
+    area,
+    goods_by_merchant: dict,
+    fulfilment: FulfilmentChoice | dict[int, FulfilmentChoice] | None = None,
+    gift_card: int = 0,
+    voucher_code: str = "",
+    user=None,
+    now: datetime | None = None,
+) -> Quote:
+    """What `place_order` would charge for these goods (merchant → goods in cents) and choices; nothing is held or
+    written. Delivery is shared per ride as `place_order` shares it (`share_courier_fees`); `gift_card` is the most
+    the member wants taken (what the cards hold), up to what is left after the voucher."""
+    now = now or timezone.now()
+    user = user if getattr(user, "is_authenticated", False) else None
+    problems: list[str] = []
+    pending = False
+    parts = []
+    for merchant, goods in sorted(goods_by_merchant.items(), key=lambda item: item[0].trade_name):
+        choice = (fulfilment.get(merchant.pk) if isinstance(fulfilment, dict) else fulfilment) or FulfilmentChoice()
+        part = MerchantOrder(merchant=merchant, goods_cents=goods)
+        if choice.kind == Fulfilment.BIKE_COURIER:
+            zone = courier_zone_for(area, choice.postcode)
+            if zone is None:
+                if len(postcode_digits(choice.postcode)) == 4:
+                    problems.append(NoCourierZone().message)
+                else:
+                    pending = True
+            else:
+                part.fulfilment, part.courier_zone = Fulfilment.BIKE_COURIER, zone
+                part.delivery_street, part.delivery_postcode = choice.street or "", choice.postcode or ""
+                part.delivery_city, part.slot_starts_at = choice.city or "", choice.slot_starts_at
+        parts.append(part)
+    rides = share_courier_fees(parts)
+    goods = sum(goods_by_merchant.values())
+    delivery = sum(part.delivery_cents for part in parts)
+    voucher = 0
+    if (voucher_code or "").strip():
+        try:
+            voucher = loyalty_bridge.voucher_discount(
+                area=area,
+                code=voucher_code.strip(),
+                user=user,
+                goods_by_merchant={merchant.pk: cents for merchant, cents in goods_by_merchant.items()},
+                now=now,
+            )
+        except VoucherNotUsable as error:
+            problems.append(error.message)
+    gift = max(0, min(int(gift_card or 0), goods + delivery - voucher))
+    return Quote(goods, delivery, voucher, gift, rides, pending, tuple(dict.fromkeys(problems)))
+
+
+# --- Giving up an unpaid order ---------------------------------------------------------------------------------
+
+
+def cancel_unpaid_order(*, order: Order, cart: Cart | None = None, now: datetime | None = None) -> Order:
+    """The shopper cancels their unpaid order: released the way the expiry job releases one (`orders.expire_order`,
+    status cancelled: the stock, the voucher and the gift-card value back, the PaymentIntent cancelled after the
+    commit), and its items back in `cart` (when given) to change and order again. Cancelling twice is a no-op.
+
+    Stripe is asked first (outside any lock): a payment that succeeded or is under way (a bank transfer being
+    processed) cannot be cancelled here — raises OrderNotCancellable. Stripe out of reach does not stop it: a payment
+    that still comes in for a cancelled order is refunded (`payments.sync_payment`).
+    """
+    from ..payments import PaymentError
+    from . import orders
+    from .payments import refresh_payment
+
+    now = now or timezone.now()
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        return order
+    if order.status != OrderStatus.PENDING:
+        raise OrderNotCancellable()
+    payment = Payment.objects.filter(order=order).first()
+    if payment is not None:
+        try:
+            payment = refresh_payment(payment=payment)
+        except PaymentError:
+            logger.warning("Order %s cancelled without asking Stripe first", order.public_id, exc_info=True)
+        if payment.status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED):
+            raise OrderNotCancellable()
+    with transaction.atomic():
+        cancelled = orders.expire_order(order=order, now=now, status=OrderStatus.CANCELLED)
+        order = Order.objects.get(pk=order.pk)
+        if not cancelled:
+            if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+                return order
+            raise OrderNotCancellable()  # paid in the meantime
+        if cart is not None:
+            _refill(cart, order)
+    return order
+
+
+def _refill(cart: Cart, order: Order) -> None:
+    """The order's items back in the cart (added to what it holds, at most 99 a line); items no longer sold are left
+    out (the cart page would only refuse them)."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    held = {line.variant_id: line for line in cart.lines.all()}
+    for line in OrderLine.objects.filter(part__order=order).select_related("variant__product").order_by("pk"):
+        variant = line.variant
+        if variant is None or not (variant.is_active and variant.product.is_active):
+            continue
+        if (existing := held.get(variant.pk)) is not None:
+            existing.quantity = min(99, existing.quantity + line.quantity)
+            existing.save(update_fields=["quantity"])
+        else:
+            held[variant.pk] = CartLine.objects.create(
+                cart=cart, variant=variant, quantity=min(99, line.quantity), box_id=line.box_id
+            )

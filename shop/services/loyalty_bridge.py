@@ -4,6 +4,9 @@ every key is derived from the order's number there, so each call is safe to repe
 
 - `take_voucher` / `take_gift_card`: inside `checkout.place_order`'s transaction (a failure rolls the order back);
   the voucher comes back with the merchants it is valid at and who funds it, for `money.split_funding`.
+  `voucher_discount` is the same check without using it (the checkout page's total). Loyalty's refusals are passed
+  on as `VoucherNotUsable` with loyalty's message, except where the till's words do not fit a webshop
+  (`_webshop_message`: a personal voucher is used by logging in, not by scanning a pass).
 - `give_back(order=…)`: the order expired or was cancelled before payment — the voucher is usable again and the
   gift-card value goes back on the cards. Idempotent.
 - `award_points(order=…)`: at payment; per merchant part, the till's rules on the part's share of the card payment
@@ -22,11 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty import services as loyalty
-from loyalty.exceptions import LoyaltyError
+from loyalty.exceptions import LoyaltyError, VoucherForAnotherPass
 
 from ..exceptions import GiftCardNotUsable, VoucherNotUsable
 from ..models import MerchantOrder, Order, Refund
@@ -54,26 +59,49 @@ class VoucherUse:
     funder_id: int | None
 
 
+def _webshop_message(error: LoyaltyError) -> str:
+    """Loyalty's message, in the webshop's words where the till's do not fit."""
+    if isinstance(error, VoucherForAnotherPass):
+        return _("This voucher belongs to someone's city pass. Log in with the account of that pass to use it.")
+    return error.message
+
+
+def _voucher_use(*, area, code: str, user, goods_by_merchant: dict[int, int], now: datetime):
+    """The voucher (locked until the caller's transaction ends) and what it takes off these goods. Raises
+    LoyaltyError, or VoucherNotUsable when it takes nothing off them."""
+    voucher = loyalty.voucher_for_order(code=code, area=area, member_pass=member_pass_for(user, area), now=now)
+    valid_at = loyalty.voucher_merchant_ids(voucher)
+    eligible = sum(
+        cents for merchant_id, cents in goods_by_merchant.items() if valid_at is None or merchant_id in valid_at
+    )
+    discount = voucher.discount_for(eligible)
+    if discount <= 0:
+        raise VoucherNotUsable()
+    return voucher, VoucherUse(cents=discount, merchant_ids=valid_at, funder_id=voucher.funded_by_merchant_id)
+
+
+def voucher_discount(*, area, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> int:
+    """What the voucher would take off these goods now (nothing is used). Raises VoucherNotUsable."""
+    try:
+        with transaction.atomic():  # the voucher's row lock, held only for this read
+            return _voucher_use(area=area, code=code, user=user, goods_by_merchant=goods_by_merchant, now=now)[1].cents
+    except LoyaltyError as error:
+        raise VoucherNotUsable(_webshop_message(error)) from error
+
+
 def take_voucher(*, order: Order, code: str, user, goods_by_merchant: dict[int, int], now: datetime) -> VoucherUse:
     """Use the voucher on the order's goods of the merchants it is valid at; returns the discount and who funds it.
 
-    Locks the voucher; call inside the checkout's transaction. Raises VoucherNotUsable with loyalty's message.
+    Locks the voucher; call inside the checkout's transaction. Raises VoucherNotUsable with loyalty's message (in
+    the webshop's words: `_webshop_message`).
     """
-    member_pass = member_pass_for(user, order.area)
     try:
-        voucher = loyalty.voucher_for_order(code=code, area=order.area, member_pass=member_pass, now=now)
-        valid_at = loyalty.voucher_merchant_ids(voucher)
-        eligible = sum(
-            cents for merchant_id, cents in goods_by_merchant.items() if valid_at is None or merchant_id in valid_at
-        )
-        discount = voucher.discount_for(eligible)
-        if discount <= 0:
-            raise VoucherNotUsable()
+        voucher, use = _voucher_use(area=order.area, code=code, user=user, goods_by_merchant=goods_by_merchant, now=now)
         loyalty.redeem_voucher_online(voucher, order_ref=order.public_id, now=now)
     except LoyaltyError as error:
-        raise VoucherNotUsable(error.message) from error
+        raise VoucherNotUsable(_webshop_message(error)) from error
     order.voucher_code = voucher.code
-    return VoucherUse(cents=discount, merchant_ids=valid_at, funder_id=voucher.funded_by_merchant_id)
+    return use
 
 
 def take_gift_card(*, order: Order, user, amount_cents: int, now: datetime) -> int:

@@ -96,7 +96,11 @@ def send_paid_notices(*, order_id: int) -> int:
         language=order.language,
         subject=lambda: _("Your order %(number)s at %(area)s") % {"number": order.public_id, "area": order.area.name},
         template="confirmation",
-        context={"parts": [(part, vat_summary(part.lines.all())) for part in parts], "link": order_link(order)},
+        context={
+            # the VAT of everything the part charges: its goods and its delivery (`shop.vat`)
+            "parts": [(part, vat_summary(part.lines.all(), delivery_cents=part.delivery_cents)) for part in parts],
+            "link": order_link(order),
+        },
     )
     for part in parts:
         merchant = part.merchant
@@ -111,7 +115,7 @@ def send_paid_notices(*, order_id: int) -> int:
             language=language,
             subject=lambda: _("New webshop order %(number)s") % {"number": order.public_id},
             template="new_order",
-            context={"vat": vat_summary(part.lines.all())},
+            context={"vat": vat_summary(part.lines.all(), delivery_cents=part.delivery_cents)},
         )
     return sent
 
