@@ -34,6 +34,17 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _whole_top(value: float) -> int:
+    """The axis top for counts: four steps of a whole number (1, 2, 5, 10, 20, 25, 50 … people), so that no
+    tick reads 2.5 people."""
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, magnitude * 5 // 2, 5 * magnitude):  # 25 but not 2.5
+            if 4 * step >= value:
+                return 4 * step
+        magnitude *= 10
+
+
 def _fmt(value: float) -> str:
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
@@ -54,10 +65,11 @@ def _frame(title: str, description: str, body: list[str], chart_id: str) -> Safe
     )
 
 
-def _axes(top: float, labels: list[str]) -> list[str]:
+def _axes(top: float, labels: list[str], *, scale: bool = True) -> list[str]:
+    """Grid lines, the value axis (left out with `scale=False`: nothing to measure) and the labels."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = []
-    for i in range(5):
+    for i in range(5 if scale else 0):
         value = top * i / 4
         y = TOP + plot_h - plot_h * i / 4
         parts.append(f'<line class="grid-line" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
@@ -118,12 +130,16 @@ def line_chart(*, title: str, labels: list[str], series: list[Series]) -> SafeSt
 
 
 def bar_chart(*, title: str, labels: list[str], values: list[float | None]) -> SafeString:
-    """One bar per label; a hidden value is a hatched stub."""
+    """One bar per label; a hidden value is a hatched stub. Whole numbers (people) get whole steps on the axis;
+    with every bar hidden there is no axis at all."""
     chart_id = f"chart{next(_ids)}"
     shown = [v for v in values if v is not None]
-    top = _nice_max(max(shown) if shown else 0)
+    if shown and all(float(v).is_integer() for v in shown):
+        top = _whole_top(max(shown))
+    else:
+        top = _nice_max(max(shown) if shown else 0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    body = _axes(top, labels)
+    body = _axes(top, labels, scale=bool(shown))
     n = max(len(labels), 1)
     width = plot_w / n * 0.7
     for i, (label, v) in enumerate(zip(labels, values, strict=True)):

@@ -29,8 +29,9 @@ from areas.models import Merchant, ShoppingArea
 
 from . import charts, exports, publication, report, selectors, services
 from .figures import Figure, figure, format_value
-from .kpis import CATALOGUE, CELL_KPIS, MONTH, PERIOD_KINDS, QUARTER, YEAR, period_end
+from .kpis import CATALOGUE, CELL_KPIS, MONTH, OTHER, PERIOD_KINDS, QUARTER, YEAR, period_end
 from .models import KpiRun, Scope
+from .suppression import area_k
 
 __all__ = ["Figure", "figure"]
 
@@ -332,11 +333,12 @@ def origin(request, area: str):
         kind, start = MONTH, selectors.latest_period(area, MONTH)
     unsuppressed = _unsuppressed(request)
     ages = _breakdown_figures(area, "visitors_by_age", kind, start, unsuppressed)
+    ages.sort(key=lambda item: _age_order().get(item[0], 99))
     bands = _breakdown_figures(area, "visitors_by_band", kind, start, unsuppressed)
     bands.sort(key=lambda item: BAND_ORDER.get(item[0], 99))
     catchment = _breakdown_figures(area, "visitors_by_catchment", kind, start, unsuppressed)
     municipalities = _breakdown_figures(area, "visitors_by_municipality", kind, start, unsuppressed)
-    municipalities.sort(key=lambda item: (item[1].is_suppressed, -(item[1].value or 0), item[0]))
+    municipalities.sort(key=_municipality_order)
 
     def chart(title, items, label):
         if not items:
@@ -357,20 +359,37 @@ def origin(request, area: str):
         ages=[{"label": _age_label(band), "figure": f} for band, f in ages],
         bands=[{"label": _band_label(band), "figure": f} for band, f in bands],
         catchment=[{"label": _catchment_label(key), "figure": f} for key, f in catchment],
-        municipalities=[{"label": _unknown(key), "figure": f} for key, f in municipalities[:25]],
+        municipalities=[{"label": _municipality_label(key), "figure": f} for key, f in municipalities],
         age_chart=chart(_("Unique visitors by age group"), ages, _age_label),
         band_chart=chart(_("Unique visitors by distance"), bands, _band_label),
         query=query,
         downloads={t: _downloads(area, t, query) for t in ("ages", "bands", "catchment", "municipalities")},
     )
+    run = context["run"]
+    context["k"] = run.k if run and run.k else area_k(area)  # the K the shown figures were suppressed with
     return _private(render(request, "analytics/origin.html", context))
 
 
 BAND_ORDER = {"0-5": 0, "5-15": 1, "15-30": 2, "30-60": 3, "60+": 4, "unknown": 5}
 
 
-def _unknown(key: str) -> str:
-    return _("not known") if key == "unknown" else key
+def _municipality_order(item: tuple[str, Figure]) -> tuple:
+    """Municipalities shown largest first, then the hidden ones (each has K visitors: fewer are counted as
+    'other'), then 'other municipalities' and 'not known'."""
+    key, shown = item
+    rank = {OTHER: 2, "unknown": 3}.get(key, 1 if shown.is_suppressed else 0)
+    return rank, -(shown.value or 0), key
+
+
+def _municipality_label(key: str) -> str:
+    return {OTHER: _("other municipalities"), "unknown": _("not known")}.get(key, key)
+
+
+def _age_order() -> dict[str, int]:
+    """Age groups young to old (as the profile form lists them), 'not given' last."""
+    from loyalty.models import AgeBand
+
+    return {band: i for i, band in enumerate(AgeBand.values)}
 
 
 def _band_label(band: str) -> str:

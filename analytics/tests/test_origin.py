@@ -42,3 +42,17 @@ def test_origins_frame_has_one_row_per_distinct_postcode(area):
     unknown = frame[frame["postcode4"] == "0000"].iloc[0]
     assert pd.isna(unknown["band"])
     assert set(frame["band"].dropna()) == {"0-5", "60+"}
+
+
+@pytest.mark.django_db
+def test_belgian_postcodes_without_a_municipality_in_the_source_name_none(flemish_area):
+    # 2801 Heffen is part of Mechelen, 1818 is the broadcaster VTM's own postcode: neither place is a
+    # municipality, and the source does not say which one they lie in (that needs a postcode → NIS table).
+    heffen = origin_of(area=flemish_area, country="BE", postcode="2801")
+    vtm = origin_of(area=flemish_area, country="BE", postcode="1818")
+    assert (heffen.place, heffen.municipality) == ("Heffen", "")
+    assert (vtm.place, vtm.municipality) == ("VTM", "")
+    assert heffen.band == DistanceBand.UNDER_5  # its distance is still known
+    frame = origins_frame(area=flemish_area, pairs=[("BE", "2800"), ("BE", "2801"), ("BE", "1818")])
+    municipality = dict(zip(frame["postcode4"], frame["municipality"].fillna("(none)"), strict=True))
+    assert municipality == {"2800": "Mechelen", "2801": "(none)", "1818": "(none)"}
