@@ -29,6 +29,16 @@ class ImportInvalid(MerchantShopError):
     default_message = _("The file was not imported: please correct the errors listed and upload it again.")
 
 
+class ImportExpired(MerchantShopError):
+    default_message = _("This import has expired: upload the file again.")
+
+
+class ImportAlreadyRun(MerchantShopError):
+    """The confirmation came a second time (a double click, a second tab): the first one imports the file."""
+
+    default_message = _("This file is being imported or has been imported already.")
+
+
 class InvalidPartMove(MerchantShopError):
     """`from_status` and `to_status` say which move was refused."""
 

@@ -9,11 +9,18 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.forms import formset_factory
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .services.products import ProductInput, VariantInput, cents_to_euros, euros_to_cents, percent
+from .services.products import (
+    MAX_PHOTO_BYTES,
+    ProductInput,
+    VariantInput,
+    cents_to_euros,
+    euros_to_cents,
+    percent,
+)
 
 
 def _with_example(text):
@@ -32,7 +39,11 @@ class EuroField(forms.CharField):
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     def prepare_value(self, value):
-        return cents_to_euros(value) if isinstance(value, int) else value
+        """Cents (the initial value) as the page's language writes an amount: "14,95" in Dutch, "14.95" in English.
+        Never with thousands separators, which `euros_to_cents` refuses."""
+        if isinstance(value, int):
+            return cents_to_euros(value).replace(",", get_format("DECIMAL_SEPARATOR"))
+        return value
 
     def clean(self, value):
         value = super().clean(value)
@@ -61,6 +72,8 @@ class ProductForm(forms.Form):
         label=_("Web address"), max_length=80, required=False, help_text=_("Empty: made from the Dutch title.")
     )
     is_active = forms.BooleanField(label=_("In the shop"), required=False, initial=True)
+    #: a new product's form carries a key: its second submit (a double click) returns the product the first made
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, vat_rates: tuple[int, ...], categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +103,7 @@ class ProductForm(forms.Form):
             "title_en": product.title_en,
             "description_nl": product.description_nl,
             "description_en": product.description_en,
-            "price": cents_to_euros(product.price_cents),
+            "price": product.price_cents,
             "vat_rate_bps": product.vat_rate_bps,
             "category": product.category_id,
             "sku": product.sku,
@@ -130,7 +143,7 @@ class VariantForm(forms.Form):
             "stock_seen": variant.stock_on_hand,
             "label": variant.label,
             "sku": variant.sku,
-            "price": cents_to_euros(variant.price_cents) if variant.price_cents is not None else "",
+            "price": variant.price_cents if variant.price_cents is not None else "",
             "stock_on_hand": variant.stock_on_hand,
             "is_active": variant.is_active,
         }
@@ -140,10 +153,20 @@ VariantFormSet = formset_factory(VariantForm, extra=2, max_num=50, validate_max=
 
 
 class PhotoForm(forms.Form):
-    image = forms.ImageField(
+    """A file of at most `products.MAX_PHOTO_BYTES`; what is in it (a JPEG, PNG or WebP photo of a size the shop can
+    show) is checked by `products.add_photo`, which reads the file itself, not its name. The page refuses a file
+    that is too large before sending it (`data-max-bytes`, shop/merchant.js)."""
+
+    image = forms.FileField(
         label=_("Photo"),
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
-        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        help_text=_("JPEG, PNG or WebP, at most 5 MB and 50 megapixels."),
+        widget=forms.FileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp",
+                "data-max-bytes": MAX_PHOTO_BYTES,
+                "data-too-large": _("The photo is larger than 5 MB."),
+            }
+        ),
     )
     alt_nl = forms.CharField(
         label=_("What is in the photo (Dutch)"),
@@ -154,7 +177,7 @@ class PhotoForm(forms.Form):
 
     def clean_image(self):
         image = self.cleaned_data["image"]
-        if image.size > 5 * 1024 * 1024:
+        if image.size > MAX_PHOTO_BYTES:
             raise forms.ValidationError(_("The photo is larger than 5 MB."))
         return image
 

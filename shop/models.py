@@ -195,6 +195,8 @@ class Product(models.Model):
     price_cents = models.PositiveIntegerField(_("price incl. VAT (cents)"), validators=[MinValueValidator(1)])
     vat_rate_bps = models.PositiveIntegerField(_("VAT rate (basis points)"), default=2100)
     is_active = models.BooleanField(_("active"), default=True)
+    #: the new-product form's key: a second submit of the same form returns this product instead of a copy
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -252,8 +254,16 @@ def product_image_path(instance: ProductImage, filename: str) -> str:
 
 
 class ProductImage(models.Model):
+    """A product's photo: the file as uploaded (`image`, checked: JPEG, PNG or WebP of at most
+    `products.MAX_PHOTO_PIXELS`) and the renditions the pages show (`renditions`: width → {"webp": name, "jpeg":
+    name}, RGB, never wider than the original; `{"refused": why}` for an older file over the limits). A photo without
+    renditions (older demo rows) is shown as stored while it is small (`templatetags/shop_photos.py`)."""
+
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(_("photo"), upload_to=product_image_path)
+    width = models.PositiveIntegerField(_("width (pixels)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height (pixels)"), null=True, blank=True)
+    renditions = models.JSONField(_("renditions"), default=dict, blank=True)
     alt_nl = models.CharField(_("description of the photo (Dutch)"), max_length=200, blank=True)
     alt_en = models.CharField(_("description of the photo (English)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -268,6 +278,45 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_nl or str(self.product)
+
+
+class ProductImportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for confirmation")
+    RUNNING = "running", _("importing")
+    DONE = "done", _("imported")
+    FAILED = "failed", _("not imported")
+
+
+class ProductImport(models.Model):
+    """A catalogue file checked by the import's preview, waiting for "Import now" under its `token`; afterwards
+    what it did. The confirmation claims it with one conditional UPDATE (pending → running) before importing, so
+    a second click (or a second tab) finds nothing left to run. The file's text is emptied once it has run."""
+
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
+    merchant = models.ForeignKey(
+        "areas.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="product_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content = models.TextField(_("file"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProductImportStatus.choices, default=ProductImportStatus.PENDING
+    )
+    products_created = models.PositiveIntegerField(_("products created"), default=0)
+    products_updated = models.PositiveIntegerField(_("products updated"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    scope_area_path = "merchant__area"
+    scope_merchant_path = "merchant"
+
+    class Meta:
+        verbose_name = _("product import")
+        verbose_name_plural = _("product imports")
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
 
 
 class LocalBox(models.Model):

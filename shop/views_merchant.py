@@ -15,11 +15,13 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import (
@@ -35,7 +37,7 @@ from areas.models import Merchant
 
 from . import selectors_merchant as selectors
 from . import statement_documents as documents
-from .exceptions_merchant import ImportInvalid, InvalidProduct
+from .exceptions_merchant import ImportAlreadyRun, ImportExpired, ImportInvalid, InvalidProduct
 from .forms_merchant import (
     ConfirmImportForm,
     HandOverForm,
@@ -55,7 +57,7 @@ ORDERS = "shop.fulfil_orders"
 STATEMENTS = "shop.view_shop_statements"
 PAYOUTS = "shop.manage_payouts"
 ACTIONS = {"orders": ORDERS, "products": PRODUCTS, "statements": STATEMENTS, "payouts": PAYOUTS}
-IMPORT_SESSION_KEY = "shop_import"
+IMPORT_PREVIEW_ROWS = 200
 
 
 def merchant_entry_is_visible(request) -> bool:
@@ -111,13 +113,23 @@ def start(request):
 # --- Products ----------------------------------------------------------------------------------------------------
 
 
+PRODUCTS_PAGE = 100
+
+
 @login_required
 @require_GET
 def product_list(request, merchant_pk: int):
+    """The merchant's products by title, a hundred a page, with how many there are in all."""
     merchant = _merchant(request, merchant_pk, PRODUCTS)
     query = request.GET.get("q", "").strip()[:80]
-    items = list(selectors.list_products(merchant=merchant, query=query)[:500])
-    return render(request, "shop/merchant/products.html", _ctx(merchant, "products", products=items, query=query))
+    page = Paginator(selectors.list_products(merchant=merchant, query=query), PRODUCTS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "shop/merchant/products.html",
+        _ctx(merchant, "products", page=page, products=page.object_list, query=query),
+    )
 
 
 def _product_forms(request, merchant, product=None):
@@ -126,7 +138,7 @@ def _product_forms(request, merchant, product=None):
     if request.method == "POST":
         return ProductForm(request.POST, **kwargs), VariantFormSet(request.POST, prefix="variants")
     if product is None:
-        initial = {"vat_rate_bps": products.vat_rates_for(merchant)[0], "is_active": True}
+        initial = {"vat_rate_bps": products.vat_rates_for(merchant)[0], "is_active": True, "request_key": uuid.uuid4()}
         return ProductForm(initial=initial, **kwargs), VariantFormSet(prefix="variants", initial=[{"stock_on_hand": 0}])
     variants = [VariantForm.initial_for(v) for v in product.variants.all()]
     return ProductForm(initial=ProductForm.initial_for(product), **kwargs), VariantFormSet(
@@ -154,7 +166,11 @@ def product_edit(request, merchant_pk: int, product_pk: int | None = None):
             variants = [products.VariantInput()]
         try:
             saved = products.save_product(
-                merchant=merchant, by=request.user, data=form.to_input(variants), product=product
+                merchant=merchant,
+                by=request.user,
+                data=form.to_input(variants),
+                product=product,
+                request_key=form.cleaned_data["request_key"] if product is None else None,
             )
         except InvalidProduct as error:
             for name, message in getattr(error, "errors", {}).items():
@@ -196,6 +212,10 @@ def photo_add(request, merchant_pk: int, product_pk: int):
     product = selectors.get_product(merchant=merchant, pk=product_pk)
     if product is None:
         raise Http404
+    if int(request.META.get("CONTENT_LENGTH") or 0) > products.MAX_PHOTO_BYTES + 64 * 1024:
+        # said before the upload is read and stored (the page's script already says so before sending it)
+        messages.error(request, _("The photo is larger than 5 MB."))
+        return redirect("shop_merchant:product_edit", merchant_pk=merchant.pk, product_pk=product.pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -233,25 +253,31 @@ def photo_remove(request, merchant_pk: int, product_pk: int, photo_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_import(request, merchant_pk: int):
-    """Upload → check → preview (nothing written yet); the file waits in the session for the confirmation."""
+    """Upload → check → preview (nothing written yet); the checked file waits for the confirmation under a token."""
     merchant = _merchant(request, merchant_pk, PRODUCTS)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = _ctx(merchant, "products", form=form, columns=imports.COLUMNS)
+    context = _ctx(merchant, "products", form=form, columns=imports.COLUMNS, preview_slice=f":{IMPORT_PREVIEW_ROWS}")
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read(imports.MAX_BYTES + 1)
-        plan = imports.parse_products_csv(merchant=merchant, content=content)
-        context["plan"] = plan
-        if not plan.errors:
-            token = str(uuid.uuid4())
-            request.session[IMPORT_SESSION_KEY] = {
-                "token": token,
-                "merchant": merchant.pk,
-                "content": imports._decode(content),
-            }
-            context["confirm_form"] = ConfirmImportForm(initial={"token": token})
-        return render(request, "shop/merchant/import.html", context, status=200 if not plan.errors else 400)
+        content = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
+        plan = imports.check_import(merchant=merchant, by=request.user, content=content)
+        context |= {"plan": plan, "more_products": max(len(plan.products) - IMPORT_PREVIEW_ROWS, 0)}
+        if plan.token:
+            context["confirm_form"] = ConfirmImportForm(initial={"token": plan.token})
+        return render(request, "shop/merchant/import.html", context, status=400 if plan.errors else 200)
     return render(request, "shop/merchant/import.html", context)
+
+
+def _import_done_message(result) -> str:
+    parts = [
+        ngettext("%(count)s new product", "%(count)s new products", result.created) % {"count": result.created},
+        ngettext("%(count)s product updated", "%(count)s products updated", result.updated) % {"count": result.updated},
+    ]
+    if result.unchanged:
+        parts.append(
+            ngettext("%(count)s product unchanged", "%(count)s products unchanged", result.unchanged)
+            % {"count": result.unchanged}
+        )
+    return _("Imported: %(what)s.") % {"what": ", ".join(parts)}
 
 
 @login_required
@@ -259,31 +285,23 @@ def product_import(request, merchant_pk: int):
 def product_import_confirm(request, merchant_pk: int):
     merchant = _merchant(request, merchant_pk, PRODUCTS)
     form = ConfirmImportForm(request.POST)
-    pending = request.session.get(IMPORT_SESSION_KEY) or {}
-    if (
-        not form.is_valid()
-        or pending.get("token") != str(form.cleaned_data["token"])
-        or pending.get("merchant") != merchant.pk
-    ):
-        messages.error(request, _("This import has expired: upload the file again."))
+    if not form.is_valid():
+        messages.error(request, ImportExpired.default_message)
         return redirect("shop_merchant:product_import", merchant_pk=merchant.pk)
     try:
-        result = imports.import_products_csv(merchant=merchant, by=request.user, content=pending["content"])
+        result = imports.run_import(merchant=merchant, by=request.user, token=form.cleaned_data["token"])
     except ImportInvalid as error:
         # the catalogue changed since the preview: show the new errors, nothing was written
         plan = imports.ImportPlan(errors=error.errors)
-        return render(
-            request,
-            "shop/merchant/import.html",
-            _ctx(merchant, "products", form=ImportForm(), plan=plan, columns=imports.COLUMNS),
-            status=400,
-        )
-    request.session.pop(IMPORT_SESSION_KEY, None)
-    messages.success(
-        request,
-        _("Imported: %(created)s new and %(updated)s updated products (%(variants)s variants).")
-        % {"created": result.created, "updated": result.updated, "variants": result.variants},
-    )
+        context = _ctx(merchant, "products", form=ImportForm(), plan=plan, columns=imports.COLUMNS)
+        return render(request, "shop/merchant/import.html", context, status=400)
+    except ImportAlreadyRun as error:  # a second click on "Import now": the first one is doing it
+        messages.info(request, error.message)
+        return redirect("shop_merchant:products", merchant_pk=merchant.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("shop_merchant:product_import", merchant_pk=merchant.pk)
+    messages.success(request, _import_done_message(result))
     return redirect("shop_merchant:products", merchant_pk=merchant.pk)
 
 

@@ -151,3 +151,51 @@ def test_a_photo_needs_its_dutch_description(merchant, settings, tmp_path):
         products.add_photo(product=product, by=staff, image=_png(), alt_nl=" ")
     photo = products.add_photo(product=product, by=staff, image=_png(), alt_nl="Een wiel oude kaas")
     assert photo.alt_nl == "Een wiel oude kaas" and photo.image.name.startswith(f"shop/products/{product.pk}/")
+
+
+# --- One set of rules for the form and the import ---------------------------------------------------------------
+
+
+def test_a_title_longer_than_its_column_is_refused(merchant):
+    errors = products.validate_product(merchant, _input(title_nl="x" * 121))
+    assert "121" in errors["title_nl"] and "120" in errors["title_nl"]
+
+
+def test_a_variants_article_number_is_one_product_only(merchant):
+    from django.utils import translation
+
+    translation.activate("en")
+    staff = staff_of(merchant)
+    products.save_product(merchant=merchant, by=staff, data=_input(sku="1-002", title_nl="Sjaal"))
+    # another product's article number, and the same number on two of one product's variants
+    with pytest.raises(InvalidProduct) as caught:
+        products.save_product(merchant=merchant, by=staff, data=_input(variants=[VariantInput(label="S", sku="1-002")]))
+    assert "article number" in caught.value.errors["variants"] and "“S”" in caught.value.errors["variants"]
+    with pytest.raises(InvalidProduct) as caught:
+        products.save_product(
+            merchant=merchant,
+            by=staff,
+            data=_input(variants=[VariantInput(label="S", sku="P-9"), VariantInput(label="M", sku="P-9")]),
+        )
+    assert "Two variants" in caught.value.errors["variants"]
+    assert Product.objects.count() == 1
+
+
+def test_the_form_path_checks_the_rules_in_three_queries_at_most(merchant, django_assert_max_num_queries):
+    category = Category.objects.create(area=merchant.area, slug="kaas", name_nl="Kaas", name_en="Cheese")
+    data = _input(sku="K-1", slug="kaas", category_id=category.pk, variants=[VariantInput(label="S", sku="K-1-S")])
+    with django_assert_max_num_queries(3):
+        assert products.validate_product(merchant, data) == {}
+
+
+def test_a_second_submit_of_the_new_product_form_returns_the_first_product(merchant):
+    import uuid
+
+    staff = staff_of(merchant)
+    key = uuid.uuid4()
+    first = products.save_product(merchant=merchant, by=staff, data=_input(), request_key=key)
+    second = products.save_product(merchant=merchant, by=staff, data=_input(), request_key=key)
+    assert second.pk == first.pk and Product.objects.count() == 1
+    # another form (another key) makes another product
+    products.save_product(merchant=merchant, by=staff, data=_input(), request_key=uuid.uuid4())
+    assert Product.objects.count() == 2
