@@ -1,6 +1,9 @@
-"""Reads of the parcel point: waiting parcels by code, QR token or name; slot occupancy and suggestions."""
+"""Reads of the parcel point: waiting parcels by code, QR token or name; slot occupancy and suggestions; where a
+point is and when it is open (`point_for_recipients`, for other apps' pages and e-mails)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
@@ -21,6 +24,26 @@ from .states import IN_HOUSE_STATES, LEAVING_STATES, WAITING_STATES, ParcelState
 
 #: What the QR in the recipient's e-mail encodes: this prefix and the parcel's `pickup_token`.
 QR_PREFIX = "AGORA-PARCEL:"
+
+
+@dataclass(frozen=True)
+class PointForRecipients:
+    """What a recipient needs to find a parcel point: its name, address, phone and opening hours (with notes)."""
+
+    name: str
+    address: str
+    phone: str
+    opening_notes: str
+
+
+def point_for_recipients(point_id: int | None) -> PointForRecipients | None:
+    """The point's name, address ("street, postcode town"), phone and opening hours as its staff wrote them, for
+    a recipient (the webshop's order page and e-mails); None for no point or one that is no longer active."""
+    point = ParcelPoint.objects.filter(pk=point_id, is_active=True).first() if point_id else None
+    if point is None:
+        return None
+    address = ", ".join(part for part in (point.street, f"{point.postcode} {point.city}".strip()) if part)
+    return PointForRecipients(point.name, address, point.phone, point.opening_notes.strip())
 
 
 def pickup_qr_payload(parcel: Parcel) -> str:

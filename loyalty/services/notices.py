@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from areas.models import ShoppingArea
+from areas.selectors import site_url
 
 from ..models import LoyaltySettings, PointLot
 from .ledger import LOTS_THAT_CAN_BE_TOLD, lock_pass
@@ -45,8 +46,7 @@ LEASE_SECONDS = 600
 
 
 def _absolute(area: ShoppingArea, url_name: str) -> str:
-    path = reverse(url_name)
-    return area.site.root_url.rstrip("/") + path if area.site_id else path
+    return site_url(area, reverse(url_name))
 
 
 def _send(*, area: ShoppingArea, member, points: int, first_expires_at: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Site
@@ -26,6 +27,16 @@ def area_for_request(request) -> ShoppingArea | None:
         if found:
             return found
     return areas.filter(site__is_default_site=True).first() or areas.order_by("pk").first()
+
+
+def site_url(area: ShoppingArea | None, path: str = "") -> str:
+    """`path` as a full URL on the area's own website (its Wagtail Site's scheme, host and port), for links that
+    leave the platform (e-mails, receipts): a Mechelen customer's link opens Mechelen's site, where their order or
+    pass is, not the platform's first site (which answers 404 for another area's order). An area without a site
+    gets the platform's base URL (WAGTAILADMIN_BASE_URL). Reads `area.site` (select it with the area)."""
+    site = area.site if area is not None and area.site_id else None
+    base = site.root_url if site is not None else getattr(settings, "WAGTAILADMIN_BASE_URL", "")
+    return base.rstrip("/") + path
 
 
 def list_areas() -> QuerySet[ShoppingArea]:

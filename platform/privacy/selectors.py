@@ -239,12 +239,11 @@ def consents_for(person, area: ShoppingArea) -> list[PurposeChoice]:
 
 
 def _absolute(area: ShoppingArea, url_name: str, language: str) -> str:
-    """A full URL on the area's own site when it has one (receipts leave the platform)."""
+    """A full URL on the area's own site (receipts leave the platform)."""
+    from areas.selectors import site_url  # areas' services import ours: not at module level
+
     with translation.override(language):
-        path = reverse(url_name)
-    if area.site_id:
-        return area.site.root_url.rstrip("/") + path
-    return path
+        return site_url(area, reverse(url_name))
 
 
 def consent_receipt(person, area: ShoppingArea, *, language: str | None = None) -> dict:

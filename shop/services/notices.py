@@ -6,6 +6,8 @@ paid in time), to each merchant ("new order") and to the area's managers (a paym
   the claim is given back so a retry sends it.
 - HTML with a plain-text alternative (`shop/email/<template>.html|.txt`), in the customer's language (the order's
   `language`; a merchant's e-mail in the area's first language), with the area's time zone.
+- Links open the order's own area site (`areas.selectors.site_url`): a Mechelen order's link goes to Mechelen's
+  host, where the order exists. The customer's e-mails say where and when to pick up (`selectors_pickup`).
 - Called after the commit of what they tell about: `send_paid_notices` by `tasks.send_paid_notices_task`;
   `part_ready`, `part_handed_over` by shop-sell's fulfilment, `refunded` by shop-pay's refunds.
 """
@@ -18,10 +20,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from areas.selectors import site_url
+
 from ..models import Fulfilment, MerchantOrder, Notice, NoticeKind, Order
+from ..selectors_pickup import pickup_place
 from ..vat import vat_summary
 
 logger = logging.getLogger(__name__)
@@ -42,11 +48,19 @@ def _send(*, key, kind, order, part=None, to: str, language: str, subject, templ
         return False
     try:
         with translation.override(language), timezone.override(order.area.tz):
-            context = {"order": order, "part": part, "area": order.area, "site_url": _site_url(), **context}
+            subject = str(subject() if callable(subject) else subject)
+            context = {
+                "order": order,
+                "part": part,
+                "area": order.area,
+                "site_url": site_url(order.area),
+                "subject": subject,  # the HTML part's <title>
+                **context,
+            }
             text = render_to_string(f"shop/email/{template}.txt", context)
             html = render_to_string(f"shop/email/{template}.html", context)
             message = EmailMultiAlternatives(
-                subject=str(subject() if callable(subject) else subject),
+                subject=subject,
                 body=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=to if isinstance(to, list) else [to],
@@ -60,12 +74,8 @@ def _send(*, key, kind, order, part=None, to: str, language: str, subject, templ
     return True
 
 
-def _site_url() -> str:
-    return getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
-
-
 def _order(order_id: int) -> Order:
-    return Order.objects.select_related("area").get(pk=order_id)
+    return Order.objects.select_related("area__site").get(pk=order_id)
 
 
 def _parts(order: Order) -> list[MerchantOrder]:
@@ -73,20 +83,28 @@ def _parts(order: Order) -> list[MerchantOrder]:
 
 
 def order_link(order: Order) -> str:
-    """The customer's link to the order page, signed (works without logging in)."""
+    """The customer's link to the order page on the order's area site, signed (works without logging in)."""
     from ..selectors import order_token
 
     with translation.override(order.language):
-        from django.urls import reverse
-
         path = reverse("shop:order", kwargs={"public_id": order.public_id})
-    return f"{_site_url()}{path}?t={order_token(order)}"
+    return site_url(order.area, f"{path}?t={order_token(order)}")
+
+
+def merchant_order_link(part: MerchantOrder, *, language: str) -> str:
+    """The merchant's link to the part in their order queue, on the area's site (they log in there)."""
+    with translation.override(language):
+        path = reverse("shop_merchant:part", kwargs={"merchant_pk": part.merchant_id, "part_pk": part.pk})
+    return site_url(part.order.area, path)
 
 
 def send_paid_notices(*, order_id: int) -> int:
     """The customer's order confirmation and each merchant's "new order" e-mail; returns how many were sent now."""
     order = _order(order_id)
     parts = _parts(order)
+    for part in parts:
+        part.order = order
+        part.pickup = pickup_place(part)
     sent = 0
     sent += _send(
         key=f"confirmation:{order.pk}",
@@ -115,7 +133,10 @@ def send_paid_notices(*, order_id: int) -> int:
             language=language,
             subject=lambda: _("New webshop order %(number)s") % {"number": order.public_id},
             template="new_order",
-            context={"vat": vat_summary(part.lines.all(), delivery_cents=part.delivery_cents)},
+            context={
+                "vat": vat_summary(part.lines.all(), delivery_cents=part.delivery_cents),
+                "link": merchant_order_link(part, language=language),
+            },
         )
     return sent
 
@@ -149,6 +170,7 @@ def part_ready(part: MerchantOrder) -> bool:
     if part.fulfilment == Fulfilment.PARCEL_POINT:
         return False
     order = _order(part.order_id)
+    part.order = order
     return _send(
         key=f"ready:{part.pk}",
         kind=NoticeKind.READY,
@@ -161,7 +183,7 @@ def part_ready(part: MerchantOrder) -> bool:
             % {"merchant": part.merchant.trade_name, "number": order.public_id}
         ),
         template="ready",
-        context={"link": order_link(order), **part_contents(part)},
+        context={"link": order_link(order), "place": pickup_place(part), **part_contents(part)},
     )
 
 

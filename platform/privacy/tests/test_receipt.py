@@ -3,6 +3,8 @@
 import json
 from datetime import timedelta
 
+from django.conf import settings
+
 from privacy import selectors, services
 from privacy.models import ConsentState, PurposeVersion
 
@@ -56,7 +58,8 @@ def test_receipt_has_the_iso_27560_fields_and_names_the_person_by_pseudonym_only
             "party_role": "https://w3id.org/dpv#DataController",
         }
     ]
-    assert receipt["withdrawal_method"]["url"] == "/en/privacy/consents/"
+    # a full URL, as the receipt leaves the platform: the platform's own, as this area has no website yet
+    assert receipt["withdrawal_method"]["url"] == f"{settings.WAGTAILADMIN_BASE_URL}/en/privacy/consents/"
     purposes = {row["purpose_id"]: row for row in receipt["processing"]}
     for row in purposes.values():
         assert set(row) >= PURPOSE_FIELDS
@@ -101,3 +104,15 @@ def test_receipt_shows_consent_to_a_replaced_text_as_expired(person, area, decid
     assert marketing["events"][0]["notice_version"] == 1
     assert marketing["events"][0]["valid_until"] is not None
     assert receipt["language"] == "nl" and marketing["purpose"] == v1.title_nl
+
+
+def test_the_receipts_links_are_on_the_areas_own_site(person, area, flemish_area):
+    from cms.services import create_area_site
+
+    create_area_site(area=area, hostname="localhost", port=8000, is_default=True)
+    create_area_site(area=flemish_area, hostname="mechelen.localhost", port=8000)
+
+    receipt = selectors.consent_receipt(person, flemish_area, language="nl")
+
+    assert receipt["withdrawal_method"]["url"] == "http://mechelen.localhost:8000/nl/privacy/consents/"
+    assert receipt["pii_controllers"][0]["party_url"] == "http://mechelen.localhost:8000"
