@@ -91,9 +91,10 @@ PRODUCT_FIELDS = (
 )  # fmt: skip
 VARIANT_FIELDS = ("label", "sku", "price_cents", "stock_on_hand", "position", "is_active")
 MAX_BYTES = 5 * 1024 * 1024
-#: 20,000 rows (10,000 products in two sizes, 2.8 MB): checked in about 1 s and imported in about 4 s on
-#: PostgreSQL on a shared 2-core machine (bench/shop_import.py, docs/benchmarks.md), far within a web request's 30 s.
-MAX_ROWS = 20_000
+#: 10,000 rows (5,000 products in two sizes, 1.4 MB) are checked in 1–2 s and imported in 2–4 s on PostgreSQL on a
+#: shared 2-core machine; 20,000 rows took up to 21 s with the machine overloaded (bench/shop_import.py,
+#: docs/benchmarks.md). Half that is far within a web request's 30 s, also on a busy day.
+MAX_ROWS = 10_000
 MAX_ERRORS = 200
 PENDING_FOR = timedelta(hours=24)
 YES = {"ja", "j", "yes", "y", "1", "true", "waar", "x"}
