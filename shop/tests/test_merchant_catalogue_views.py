@@ -106,3 +106,15 @@ def test_the_preview_of_a_utf16_file_says_how_to_save_it(client, merchant, signe
         url("product_import", merchant.pk), {"file": SimpleUploadedFile("p.csv", text.encode("utf-16"))}
     )
     assert response.status_code == 400 and "CSV UTF-8" in response.content.decode()
+
+
+def test_a_file_the_database_refuses_while_writing_shows_an_error_not_a_500(client, merchant, signed_in):
+    # two products swap their web addresses: fine as the file leaves the shop, refused row by row by the database
+    first = product(merchant, title="Pet", sku="P-1", slug="pet")
+    product(merchant, title="Muts", sku="M-1", slug="muts")
+    preview = _upload(client, merchant, "sku;slug\nP-1;muts\nM-1;pet\n")
+    token = preview.context["confirm_form"].initial["token"]
+    response = client.post(url("product_import_confirm", merchant.pk), {"token": token})
+    assert response.status_code == 400 and "two steps" in response.content.decode()
+    first.refresh_from_db()
+    assert first.slug == "pet"
