@@ -6,10 +6,11 @@ small PNG per category, shared by its products); and three months of paid orders
 Orders are simulated in memory and bulk-inserted, written as the services write them: a `Payment` for what the
 card paid; a part handed over more than a few days ago has its `Transfer` (goods + delivery − refunds − commission
 on the goods left, `money.payout_of_part`); a few lines were unavailable and refunded before the handover; a part
-whose every line was unavailable is cancelled with its delivery refunded. So `invariants.check_orders()` finds
-nothing on the demo. Members' orders earn city-pass points through the shop's loyalty bridge at their payment time,
-and refunds take them back (`_points`), so the loyalty settlement has webshop rows. The newest orders wait in the
-merchants' queues (new, accepted, ready).
+whose every line was unavailable is cancelled with its delivery refunded. An order's bike-courier parts are one ride
+(one address in a zone's postcode, in the country's form, one slot), its fee shared over them as the checkout does
+(`checkout.share_courier_fees`). So `invariants.check_orders()` finds nothing on the demo. Members' orders earn
+city-pass points through the shop's loyalty bridge at their payment time, and refunds take them back (`_points`), so
+the loyalty settlement has webshop rows. The newest orders wait in the merchants' queues (new, accepted, ready).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q
 
+from areas import geo
 from areas.demo import DemoContext, WipeScope, delete_many, demo_step, demo_wipe
 from areas.models import Merchant, MerchantStatus
 from areas.sectors import Sector
@@ -55,6 +57,7 @@ from .models import (
     Variant,
 )
 from .services import loyalty_bridge
+from .services.checkout import courier_slots, line_titles, share_courier_fees
 from .services.money import PartRefunds, payout_of_part
 
 HISTORY_DAYS = 92
@@ -64,6 +67,8 @@ COMMISSION_BPS = 800
 UNAVAILABLE_SHARE = 0.03  # of lines
 PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PICKUP_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+POSTCODE_LETTERS = "ABCEGHJKLMNPRTVWXZ"  # a Dutch postcode's two letters (no S: never SA, SD or SS)
+RAND_KM = 5  # the outer courier zone: the country's postcodes this near the centre
 
 #: slug, Dutch, English, colour of the drawn photo, the sectors whose products it holds
 CATEGORIES = (
@@ -279,24 +284,42 @@ def _setup_area(ctx: DemoContext, area, rng: random.Random, photos: dict[str, st
         ],
         batch_size=5000,
     )
-    postcodes = sorted({m.postcode[:4] for m in merchants if m.postcode[:4].isdigit()})
+    centre, rand = _zone_postcodes(area, merchants)
     zones = [
         CourierZone(
             area=area,
             name="Centrum",
-            postcodes=postcodes[:6] or ["3811"],
+            postcodes=centre,
             fee_cents=395,
             slots=[["10:00", "12:00"], ["16:00", "18:00"]],
         ),
-        CourierZone(
-            area=area, name="Rand", postcodes=postcodes[6:12] or ["3812"], fee_cents=595, slots=[["18:00", "21:00"]]
-        ),
+        CourierZone(area=area, name="Rand", postcodes=rand, fee_cents=595, slots=[["18:00", "21:00"]]),
     ]
     CourierZone.objects.bulk_create(zones)
     _boxes(area, variants, rng)
     ctx.count("shop merchants", len(merchants))
     ctx.count("shop products", len(products))
     return merchants, variants, zones
+
+
+def _zone_postcodes(area, merchants) -> tuple[list[str], list[str]]:
+    """The courier zones' postcodes, all of the area's country: the centre's are the merchants' (else the one
+    nearest the area's centre), the edge's the next nearest within RAND_KM (`areas.geo`: Mechelen 2812, 2811, 2801…,
+    Amersfoort 3814, 3817…), six at most each."""
+    near = geo.postcodes_within(area.country, float(area.centre_latitude), float(area.centre_longitude), RAND_KM)
+    centre = sorted({m.postcode[:4] for m in merchants if m.postcode[:4].isdigit()})[:6] or near[:1]
+    return centre, [postcode for postcode in near if postcode not in centre][:6]
+
+
+def _courier_address(area, zone: CourierZone, rng: random.Random) -> tuple[str, str, str]:
+    """(street, postcode, town) of a courier address in the zone, the postcode in its country's form ("3811 KN",
+    "2800")."""
+    digits = rng.choice(zone.postcodes)
+    postcode = digits
+    if area.country == "NL":
+        postcode = f"{digits} {rng.choice(POSTCODE_LETTERS)}{rng.choice(POSTCODE_LETTERS)}"
+    place = geo.lookup(area.country, digits)
+    return f"Dorpsstraat {rng.randint(1, 120)}", postcode, place.place if place else area.name
 
 
 def _boxes(area, variants: list[Variant], rng: random.Random) -> None:
@@ -379,25 +402,27 @@ def _orders(ctx: DemoContext, area, merchants, variants, zones, rng: random.Rand
             age = (now - paid_at).total_seconds() / 86400
             goods_total = delivery_total = 0
             statuses = []
+            ride = None  # one courier address and slot per order, as the checkout asks them once
+            built: list[tuple[MerchantOrder, list[OrderLine]]] = []
             for merchant_id in rng.sample(merchant_ids, min(len(merchant_ids), rng.choice((1, 1, 1, 2, 2, 3)))):
                 kinds = [Fulfilment.PARCEL_POINT] * (3 if has_point else 0) + [Fulfilment.BIKE_COURIER]
                 if shops.get(merchant_id):
                     kinds += [Fulfilment.CLICK_AND_COLLECT] * 2
                 kind = rng.choice(kinds)
-                zone = rng.choice(zones) if kind == Fulfilment.BIKE_COURIER else None
                 part = MerchantOrder(
                     merchant_id=merchant_id,
                     fulfilment=kind,
-                    courier_zone=zone,
                     commission_bps=COMMISSION_BPS,
-                    delivery_cents=zone.fee_cents if zone else 0,
                     pickup_code=_code(rng, PICKUP_ALPHABET, 6) if kind == Fulfilment.CLICK_AND_COLLECT else "",
                 )
-                if zone:
-                    part.delivery_postcode = rng.choice(zone.postcodes) + " AB"
-                    part.delivery_street, part.delivery_city = f"Dorpsstraat {rng.randint(1, 120)}", area.name
-                    part.slot_starts_at = paid_at.replace(hour=16, minute=0) + timedelta(days=1)
-                    part.slot_ends_at = part.slot_starts_at + timedelta(hours=2)
+                if kind == Fulfilment.BIKE_COURIER:
+                    if ride is None:
+                        zone = rng.choice(zones)
+                        ride = (zone, *_courier_address(area, zone, rng), rng.choice(courier_slots(zone, now=paid_at)))
+                    zone, street, postcode, city, (starts_at, ends_at) = ride
+                    part.courier_zone = zone
+                    part.delivery_street, part.delivery_postcode, part.delivery_city = street, postcode, city
+                    part.slot_starts_at, part.slot_ends_at = starts_at, ends_at
                 lines = []
                 for variant in rng.sample(
                     sellable[merchant_id], min(len(sellable[merchant_id]), rng.choice((1, 1, 2, 3)))
@@ -405,10 +430,11 @@ def _orders(ctx: DemoContext, area, merchants, variants, zones, rng: random.Rand
                     quantity = rng.choice((1, 1, 1, 2, 3))
                     unit = variant.unit_price_cents
                     rate = variant.product.vat_rate_bps
-                    title = f"{variant.product.title_nl} {variant.label}".strip()
+                    title, title_en = line_titles(variant)
                     line = OrderLine(
                         variant=variant,
                         title=title,
+                        title_en=title_en,
                         quantity=quantity,
                         unit_price_cents=unit,
                         vat_rate_bps=rate,
@@ -419,6 +445,10 @@ def _orders(ctx: DemoContext, area, merchants, variants, zones, rng: random.Rand
                         line.unavailable_quantity = quantity
                     lines.append(line)
                 part.goods_cents = sum(line.gross_cents for line in lines)
+                built.append((part, lines))
+            # one courier fee per ride, shared over its parts pro rata to their goods, as the checkout charges it
+            share_courier_fees([part for part, _lines in built])
+            for part, lines in built:
                 goods_total += part.goods_cents
                 delivery_total += part.delivery_cents
                 unavailable = [(line, line.unavailable_quantity) for line in lines if line.unavailable_quantity]

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agora.money import format_euros
 
-from .exceptions import InvalidSlot
+from .exceptions import InvalidAddress, InvalidSlot
 from .models import Fulfilment
-from .services.checkout import Contact, FulfilmentChoice, courier_slots, courier_zone_for
+from .services.checkout import Contact, FulfilmentChoice, clean_postcode, courier_slots, courier_zone_for
 
 ALL = "all"
 
@@ -87,6 +87,8 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, summary, area, user=None, gift_card_cents: int = 0, zone=None, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.summary, self.area = summary, area
+        if area.country == "BE":  # four digits: the phone's number pad
+            self.fields["postcode"].widget.attrs["inputmode"] = "numeric"
         now = now or timezone.now()
         self.zones = list(area.courier_zones.filter(is_active=True).order_by("name", "pk")) if zone is None else [zone]
         courier_label = self._courier_label()
@@ -182,11 +184,18 @@ class CheckoutForm(forms.Form):
             for name in ("street", "postcode", "city", "slot"):
                 if not data.get(name):
                     self.add_error(name, _("Needed for delivery by bike courier."))
-            zone = courier_zone_for(self.area, data["postcode"]) if data.get("postcode") else None
-            if data.get("postcode") and zone is None:
-                self.add_error("postcode", _("The bike courier does not deliver to this postcode."))
-            elif zone is not None and data.get("slot") and self.parse_slot(data["slot"])[0] != zone.pk:
-                self.add_error("slot", InvalidSlot(postcode=data["postcode"].strip().upper()).message)
+            zone = None
+            if data.get("postcode"):
+                try:  # in the form of the area's country; the message shows it ("… looks like 3811 AB.")
+                    data["postcode"] = clean_postcode(data["postcode"], country=self.area.country)
+                except InvalidAddress as error:
+                    self.add_error("postcode", error.message)
+                else:
+                    zone = courier_zone_for(self.area, data["postcode"])
+                    if zone is None:
+                        self.add_error("postcode", _("The bike courier does not deliver to this postcode."))
+            if zone is not None and data.get("slot") and self.parse_slot(data["slot"])[0] != zone.pk:
+                self.add_error("slot", InvalidSlot(postcode=data["postcode"]).message)
         return data
 
     def is_same_for_all(self, data) -> bool:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # VAT rates a merchant may choose, per country, in basis points (21 % = 2100).
@@ -588,7 +589,11 @@ class MerchantOrder(models.Model):
 
 
 class OrderLine(models.Model):
-    """A line as bought: title, price and VAT frozen at checkout (net and VAT rounded half up per line)."""
+    """A line as bought: title, price and VAT frozen at checkout (net and VAT rounded half up per line).
+
+    The title is kept in both languages as it was at the time of the order: `title` in Dutch, `title_en` in English
+    (blank where the product had none, and on lines of before 2026-12: their `title` is in the checkout's language).
+    Pages and e-mails show `shown_title`, in their own language."""
 
     part = models.ForeignKey(
         MerchantOrder, verbose_name=_("merchant order"), on_delete=models.CASCADE, related_name="lines"
@@ -600,6 +605,7 @@ class OrderLine(models.Model):
         LocalBox, verbose_name=_("from local box"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     unit_price_cents = models.PositiveIntegerField(_("unit price incl. VAT (cents)"))
     vat_rate_bps = models.PositiveIntegerField(_("VAT rate (basis points)"))
@@ -627,6 +633,16 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+    def title_in(self, language: str | None) -> str:
+        """The title in `language`: the English one in English where there is one, the stored `title` otherwise."""
+        english = self.title_en if (language or "nl")[:2] == "en" else ""
+        return english or self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language: the page's, or an e-mail's recipient's."""
+        return self.title_in(get_language())
 
     @property
     def net_cents(self) -> int:

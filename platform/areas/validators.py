@@ -84,10 +84,15 @@ def normalise_postcode(value: str, *, country: str) -> str:
     return compact
 
 
-def validate_postcode(value: str, *, country: str) -> None:
+def validate_postcode(value: str, *, country: str, address: bool = False) -> None:
+    """A postcode of the country: Dutch "3811 AB" (never SA, SD or SS) or its four digits, Belgian 1000–9999.
+    `address`: the postcode of an address to deliver to, so a Dutch one needs its two letters."""
     postcode = normalise_postcode(value, country=country)
     if country == "NL":
-        if not re.fullmatch(r"[1-9]\d{3}( (?!SA|SD|SS)[A-Z]{2})?", postcode):
+        letters = r"( (?!SA|SD|SS)[A-Z]{2})" + ("" if address else "?")
+        if not re.fullmatch(r"[1-9]\d{3}" + letters, postcode):
+            if address:
+                raise ValidationError(_("A Dutch postcode looks like 3811 AB."), code="invalid_postcode")
             raise ValidationError(
                 _("A Dutch postcode looks like 3811 AB (or the four digits 3811)."), code="invalid_postcode"
             )

@@ -1,13 +1,13 @@
 """Checkout: a cart becomes an order with a part per merchant, in one transaction.
 
-`place_order` freezes the lines (title, unit price, VAT rate, VAT per line: `shop.vat`), makes one
-`MerchantOrder` per merchant with its fulfilment (parcel point by default, click-and-collect where the shop
-offers it, or the bike courier: the area's `CourierZone` for the postcode, one of its time slots on a coming
-day, the address), reserves the stock (`stock.reserve`: variant rows locked in pk order), takes the
-voucher and gift-card value (`loyalty_bridge`), shares them over the parts (`money.split_funding`: each part's
-voucher, gift-card and card share, frozen), and empties the cart. All of it or nothing. After the commit the
-payment starts (`shop.services.payments.start_payment`), or, when the voucher and gift card paid everything,
-the order is paid at once (`orders.mark_order_paid`).
+`place_order` freezes the lines (title in Dutch and in English, unit price, VAT rate, VAT per line: `shop.vat`),
+makes one `MerchantOrder` per merchant with its fulfilment (parcel point by default, click-and-collect where the shop
+offers it, or the bike courier: the area's `CourierZone` for the postcode, in the form of the area's country
+(`clean_postcode`), one of its time slots on a coming day, the address), reserves the stock (`stock.reserve`:
+variant rows locked in pk order), takes the voucher and gift-card value (`loyalty_bridge`), shares them over the
+parts (`money.split_funding`: each part's voucher, gift-card and card share, frozen), and empties the cart. All of
+it or nothing. After the commit the payment starts (`shop.services.payments.start_payment`), or, when the voucher
+and gift card paid everything, the order is paid at once (`orders.mark_order_paid`).
 
 One ride, one fee: the parts the bike courier brings to one address in one time slot of one zone are one ride of
 the collective's delivery, charged once — the zone's fee, shared over those parts pro rata to their goods, to the
@@ -36,6 +36,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from areas import validators
 
 from ..exceptions import (
     EmptyCart,
@@ -94,15 +96,31 @@ class FulfilmentChoice:
     slot_starts_at: datetime | None = None
 
 
-def postcode_digits(postcode: str) -> str:
-    """The 4 digits a courier zone is keyed on ("3811 AB" → "3811")."""
-    digits = "".join(ch for ch in (postcode or "") if ch.isdigit())
-    return digits[:4]
+def clean_postcode(postcode: str, *, country: str) -> str:
+    """The courier address's postcode in its country's form ("3811ab" → "3811 AB" in NL, four digits 1000–9999 in
+    BE), by the platform's rule (`areas.validators.validate_postcode`; a Dutch address needs its two letters).
+    Raises InvalidAddress whose message shows the form expected ("A Belgian postcode has four digits, …")."""
+    try:
+        validators.validate_postcode(postcode, country=country, address=True)
+    except ValidationError as error:
+        raise InvalidAddress(error.messages[0], postcode=postcode) from error
+    return validators.normalise_postcode(postcode, country=country)
+
+
+def postcode_digits(postcode: str, *, country: str) -> str:
+    """The 4 digits a courier zone is keyed on, of a postcode of the country ("3811 AB" or "3811" → "3811" in NL);
+    "" for anything else ("38110", "2800 AB" or "BE-2800" in Belgium)."""
+    try:
+        validators.validate_postcode(postcode, country=country)
+    except ValidationError:
+        return ""
+    return validators.normalise_postcode(postcode, country=country)[:4]
 
 
 def courier_zone_for(area, postcode: str) -> CourierZone | None:
-    digits = postcode_digits(postcode)
-    if len(digits) != 4:
+    """The area's active courier zone for a postcode of the area's country; None for another postcode."""
+    digits = postcode_digits(postcode, country=area.country)
+    if not digits:
         return None
     for zone in CourierZone.objects.filter(area=area, is_active=True).order_by("pk"):
         if digits in {str(code)[:4] for code in zone.postcodes}:
@@ -161,6 +179,7 @@ def _fulfil(part: MerchantOrder, choice: FulfilmentChoice, *, shop: MerchantShop
         )
         if not (street and postcode and city):
             raise InvalidAddress()
+        postcode = clean_postcode(postcode, country=rules.area.country)
         zone = courier_zone_for(rules.area, postcode)
         if zone is None:
             raise NoCourierZone()
@@ -201,10 +220,16 @@ def share_courier_fees(parts: list[MerchantOrder]) -> int:
     return len(rides)
 
 
-def _title(variant, language: str) -> str:
+def line_titles(variant) -> tuple[str, str]:
+    """The order line's title as bought, in Dutch and in English ("" where the product has no English title), each
+    with the option's label ("T-shirt – M"): the line is shown in the page's language later (`OrderLine.shown_title`),
+    whichever language the checkout was in."""
     product = variant.product
-    title = (product.title_en if language == "en" and product.title_en else product.title_nl) or product.title_nl
-    return f"{title} – {variant.label}"[:200] if variant.label else title[:200]
+
+    def titled(title: str) -> str:
+        return (f"{title} – {variant.label}" if variant.label and title else title)[:200]
+
+    return titled(product.title_nl), titled(product.title_en)
 
 
 def _existing(request_key, *, cart: Cart, user) -> Order | None:
@@ -233,8 +258,8 @@ def place_order(
     `gift_card` is the most the member wants paid with the gift-card value on their pass (the service takes
     what the cards hold, up to what is left to pay). Raises ShopClosed, EmptyCart, InvalidContact,
     MerchantCannotSell (`merchant`), ProductNotAvailable, FulfilmentNotOffered, NoParcelPoint, NoCourierZone,
-    InvalidAddress, InvalidSlot, OutOfStock (`variant`, `available`), VoucherNotUsable, GiftCardNotUsable,
-    RequestKeyReused.
+    InvalidAddress (also a postcode not in the form of the area's country: `clean_postcode`), InvalidSlot,
+    OutOfStock (`variant`, `available`), VoucherNotUsable, GiftCardNotUsable, RequestKeyReused.
     """
     now = now or timezone.now()
     user = user if getattr(user, "is_authenticated", False) else None
@@ -323,20 +348,24 @@ def _place(*, cart, contact, fulfilment, gift_card, voucher_code, request_key, u
     for part, frozen in built:
         part.save()
         vats = line_vat_amounts([(price * quantity, rate) for _v, quantity, price, rate, _b in frozen])
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                part=part,
-                variant=variant,
-                box_id=box_id,
-                title=_title(variant, contact.language),
-                quantity=quantity,
-                unit_price_cents=price,
-                vat_rate_bps=rate,
-                gross_cents=price * quantity,
-                vat_cents=vat,
+        lines = []
+        for (variant, quantity, price, rate, box_id), vat in zip(frozen, vats, strict=True):
+            title, title_en = line_titles(variant)
+            lines.append(
+                OrderLine(
+                    part=part,
+                    variant=variant,
+                    box_id=box_id,
+                    title=title,
+                    title_en=title_en,
+                    quantity=quantity,
+                    unit_price_cents=price,
+                    vat_rate_bps=rate,
+                    gross_cents=price * quantity,
+                    vat_cents=vat,
+                )
             )
-            for (variant, quantity, price, rate, box_id), vat in zip(frozen, vats, strict=True)
-        )
+        OrderLine.objects.bulk_create(lines)
     delivery = sum(part.delivery_cents for part in parts)
 
     stock.reserve(order=order, minutes=rules.reservation_minutes, now=now)
@@ -447,10 +476,16 @@ def quote_order(
         if choice.kind == Fulfilment.BIKE_COURIER:
             zone = courier_zone_for(area, choice.postcode)
             if zone is None:
-                if len(postcode_digits(choice.postcode)) == 4:
+                if postcode_digits(choice.postcode, country=area.country):
                     problems.append(NoCourierZone().message)
                 else:
                     pending = True
+                    # four digits typed and still no postcode of the country ("28000", "BE-2800"): say its form
+                    if sum(ch.isdigit() for ch in choice.postcode or "") >= 4:
+                        try:
+                            clean_postcode(choice.postcode, country=area.country)
+                        except InvalidAddress as error:
+                            problems.append(error.message)
             else:
                 part.fulfilment, part.courier_zone = Fulfilment.BIKE_COURIER, zone
                 part.delivery_street, part.delivery_postcode = choice.street or "", choice.postcode or ""

@@ -144,7 +144,7 @@ def send_paid_notices(*, order_id: int) -> int:
 def part_contents(part: MerchantOrder) -> dict:
     """What is in the part as it leaves the shop, and what is not: `items` (quantity, title) still in it,
     `missing` (quantity, title, amount in cents) unavailable or refunded before it left, and `refunded_cents`, the
-    part's refunds so far. Two queries."""
+    part's refunds so far. The titles are in the customer's language (the order's). Two queries."""
     from django.db.models import Sum
 
     from ..models import Refund, RefundLine
@@ -153,12 +153,15 @@ def part_contents(part: MerchantOrder) -> dict:
         RefundLine.objects.filter(line__part=part).values("line").annotate(n=Sum("quantity")).values_list("line", "n")
     )
     items, missing = [], []
+    language = part.order.language
     for line in part.lines.all():
         gone = min(max(line.unavailable_quantity, refunded_qty.get(line.pk, 0)), line.quantity)
         if line.quantity > gone:
-            items.append({"quantity": line.quantity - gone, "title": line.title})
+            items.append({"quantity": line.quantity - gone, "title": line.title_in(language)})
         if gone:
-            missing.append({"quantity": gone, "title": line.title, "amount_cents": gone * line.unit_price_cents})
+            missing.append(
+                {"quantity": gone, "title": line.title_in(language), "amount_cents": gone * line.unit_price_cents}
+            )
     refunded = Refund.objects.filter(part=part).aggregate(total=Sum("amount_cents"))["total"] or 0
     return {"items": items, "missing": missing, "refunded_cents": refunded}
 

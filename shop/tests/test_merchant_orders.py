@@ -131,7 +131,7 @@ def test_marking_unavailable_starts_at_one_and_shows_the_amount_before_anything_
 ):
     order = _card_order(fake, area, [(shirt, 3), (socks, 1)])
     part = order.parts.get()
-    line = part.lines.get(title__startswith="Organic")
+    line = part.lines.get(title_en__startswith="Organic")
     page = client.get(url("part", baker.pk, part.pk)).content.decode()
     assert 'name="quantity" value="1"' in page
     assert "Next: check the refund" in page and "Unavailable: refund" not in page
@@ -181,7 +181,7 @@ def test_the_ready_email_and_the_part_page_name_what_was_unavailable_and_refunde
     order = _card_order(fake, area, [(shirt, 1), (socks, 2)])
     part = order.parts.get()
     with django_capture_on_commit_callbacks(execute=True):
-        _unavailable(client, part, part.lines.get(title__startswith="Organic"), 1)
+        _unavailable(client, part, part.lines.get(title_en__startswith="Organic"), 1)
         fulfilment.accept_part(part=part, by=counter)
         mail.outbox.clear()
         fulfilment.mark_ready(part=part, by=counter)
