@@ -20,16 +20,53 @@ from .services.checkout import Contact, FulfilmentChoice, clean_postcode, courie
 ALL = "all"
 
 
+class _OptionSelect(forms.Select):
+    """A select that lists the options in `sold_out` but does not let them be chosen."""
+
+    sold_out: frozenset = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if value in self.sold_out:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class AddToCartForm(forms.Form):
-    variant = forms.TypedChoiceField(label=_("Option"), coerce=int, choices=())
+    """The option (hidden when there is one) and how many. With `available` (`stock.available`), options with
+    nothing left are listed as sold out and cannot be chosen, the first one left is chosen at first, and
+    `is_sold_out` says nothing is left (the page then offers no button). An option that is not, or no longer, for
+    sale (deactivated while the page was open, or a tampered value) is refused with a message the page shows."""
+
+    variant = forms.TypedChoiceField(
+        label=_("Option"),
+        coerce=int,
+        choices=(),
+        widget=_OptionSelect,
+        error_messages={
+            "invalid_choice": _("This option is no longer for sale. Reload the page to see what is left."),
+            "required": _("Choose an option."),
+        },
+    )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=99, initial=1)
 
-    def __init__(self, *args, variants=(), **kwargs):
+    def __init__(self, *args, variants=(), available: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["variant"].choices = [(v.pk, v.label or str(_("Standard"))) for v in variants]
-        if len(self.fields["variant"].choices) == 1:
-            self.fields["variant"].widget = forms.HiddenInput()
-            self.fields["variant"].initial = self.fields["variant"].choices[0][0]
+        variants = list(variants)
+        sold_out = frozenset(v.pk for v in variants if available is not None and available.get(v.pk, 0) <= 0)
+        self.is_sold_out = not variants or len(sold_out) == len(variants)
+        field = self.fields["variant"]
+        field.choices = [(v.pk, self._option_label(v, v.pk in sold_out)) for v in variants]
+        field.widget.sold_out = sold_out
+        field.initial = next((v.pk for v in variants if v.pk not in sold_out), None)
+        if len(variants) == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = variants[0].pk
+
+    @staticmethod
+    def _option_label(variant, sold_out: bool) -> str:
+        label = variant.label or str(_("Standard"))
+        return _("%(option)s (sold out)") % {"option": label} if sold_out else label
 
 
 class CartLineForm(forms.Form):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from areas.models import MerchantStatus
@@ -37,6 +37,8 @@ from .models import (
     Product,
     ProductImage,
     RefundLine,
+    Reservation,
+    ReservationState,
     Variant,
 )
 from .services import stock
@@ -61,11 +63,34 @@ def _selling(prefix: str = "") -> Q:
     )
 
 
+def _is_sold_out() -> Exists:
+    """No active variant of the product has anything left: `stock.available` (on hand − held by ACTIVE
+    reservations) in SQL, so a list's "Sold out" badges cost no query of their own."""
+    held = (
+        Reservation.objects.filter(variant=OuterRef("pk"), state=ReservationState.ACTIVE)
+        .order_by()
+        .values("variant")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    left = Variant.objects.filter(
+        product=OuterRef("pk"),
+        is_active=True,
+        stock_on_hand__gt=Coalesce(Subquery(held, output_field=IntegerField()), 0),
+    )
+    return ~Exists(left)
+
+
 def _with_cards(products: QuerySet) -> QuerySet:
-    """What a product card shows: merchant, category, active variants, the first photo (3 queries in all)."""
-    return products.select_related("merchant", "category").prefetch_related(
-        Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "pk")),
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")),
+    """What a product card shows: merchant, category, active variants, the first photo, `is_sold_out` (3 queries
+    in all)."""
+    return (
+        products.select_related("merchant", "category")
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "pk")),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")),
+        )
+        .annotate(is_sold_out=_is_sold_out())
     )
 
 

@@ -125,7 +125,7 @@ def product(request, merchant_slug, product_slug):
     page = selectors.product_page(area, merchant_slug, product_slug)
     if page is None:
         raise Http404
-    form = AddToCartForm(request.POST or None, variants=page.variants)
+    form = AddToCartForm(request.POST or None, variants=page.variants, available=page.available)
     if request.method == "POST" and form.is_valid():
         try:
             carts.add_to_cart(
