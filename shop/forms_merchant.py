@@ -119,7 +119,7 @@ class VariantForm(forms.Form):
     sku = forms.CharField(label=_("Article number"), max_length=40, required=False)
     price = EuroField(label=_("Own price (€)"), required=False, help_text=_("Empty: the product's price."))
     stock_on_hand = forms.IntegerField(label=_("In stock"), min_value=0, max_value=1_000_000, initial=0)
-    is_active = forms.BooleanField(label=_("Sold"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("For sale"), required=False, initial=True)
     DELETE = forms.BooleanField(label=_("Remove"), required=False)
 
     def to_input(self) -> VariantInput | None:

@@ -331,11 +331,16 @@ def product_template(request, merchant_pk: int):
 @login_required
 @require_GET
 def queue(request, merchant_pk: int):
+    """One step of the merchant's order queue, a hundred parts a page, with how many there are in all (the
+    handed-over and cancelled history grows without end)."""
     merchant = _merchant(request, merchant_pk, ORDERS)
     status = request.GET.get("status", MerchantOrderStatus.NEW)
     if status not in selectors.QUEUE_STATUSES:
         status = MerchantOrderStatus.NEW
-    parts = list(selectors.order_queue(merchant=merchant, status=status)[: selectors.QUEUE_PAGE])
+    page = Paginator(selectors.order_queue(merchant=merchant, status=status), selectors.QUEUE_PAGE).get_page(
+        request.GET.get("page")
+    )
+    parts = page.object_list
     counts = selectors.queue_counts(merchant=merchant)
     tabs = [
         {"status": s, "label": MerchantOrderStatus(s).label, "count": counts[s], "current": s == status}
@@ -349,7 +354,7 @@ def queue(request, merchant_pk: int):
         render(
             request,
             "shop/merchant/queue.html",
-            _ctx(merchant, "orders", parts=parts, tabs=tabs, status=status, shop=shop, by_stripe=by_stripe),
+            _ctx(merchant, "orders", page=page, parts=parts, tabs=tabs, status=status, shop=shop, by_stripe=by_stripe),
         )
     )
 
