@@ -505,6 +505,12 @@ def reason_column(kpi: str) -> str:
     return f"suppressed_reason:{kpi}"
 
 
+def known_column(kpi: str) -> str:
+    """The column of a cell table marking the stored cells whose part KPI `kpi` is published: known constants in
+    that part's relations (`publication.Publication.prepare`)."""
+    return f"is_known:{kpi}"
+
+
 def suppress_parts(table: pd.DataFrame, published: pd.DataFrame, *, k: int, relations_of) -> pd.DataFrame:
     """`published` (the suppressed copy of `table`, rows in the same order) with the rules of `CELL_PARTS`: a
     `reason_column` per part KPI (the cell's reason, `small_group` or `secondary`), and the part's columns
@@ -532,6 +538,7 @@ def suppress_parts(table: pd.DataFrame, published: pd.DataFrame, *, k: int, rela
     for part in CELL_PARTS:
         part_people = table[part.part_people].to_numpy(dtype=float)[main]
         rest_people = table[part.rest_people].to_numpy(dtype=float)[main]
+        known_col = known_column(part.kpis[0])
         reasons = suppress_part(
             cell_reasons,
             k=k,
@@ -539,6 +546,7 @@ def suppress_parts(table: pd.DataFrame, published: pd.DataFrame, *, k: int, rela
             rest_people=rest_people,
             relations=relations,
             order=np.minimum(part_people, rest_people) + tie,
+            known=table[known_col].eq(True).to_numpy()[main] if known_col in table.columns else None,
         )
         hidden_rows = main[reasons != ""]
         for kpi in part.kpis:

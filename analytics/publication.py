@@ -58,12 +58,14 @@ def next_release(today: date) -> date:
 @dataclass(frozen=True)
 class Family:
     """How one kind of cell table is stored: `key_kpi`'s stored rows stand for its cells (which are hidden), and
-    `additive(stored)` gives its additive columns from the stored raw values of `kpis` (one column per KPI)."""
+    `additive(stored)` gives its additive columns from the stored raw values of `kpis` (one column per KPI).
+    `parts`: the KPIs resting on a part of a cell's people, per part (hidden together; `kpis.CELL_PARTS`)."""
 
     kind: str  # the table's `kind` column
     key_kpi: str
     kpis: tuple[str, ...]
     additive: Callable[[pd.DataFrame], dict[str, pd.Series]]
+    parts: tuple[tuple[str, ...], ...] = ()
 
 
 MAIN = Family(
@@ -71,6 +73,7 @@ MAIN = Family(
     "visits",
     ("visits", "spend_cents"),
     lambda s: {"visits": s["visits"], "spend_cents": s["spend_cents"]},
+    parts=tuple(part.kpis for part in kpis.CELL_PARTS),
 )
 HOURS = Family("hour", "visits_by_hour", ("visits_by_hour",), lambda s: {"value": s["visits_by_hour"]})
 PICKUPS = Family(
@@ -79,6 +82,7 @@ PICKUPS = Family(
     ("pickups", "pickup_conversion"),
     # The share is stored, not the count: converted = share × pickups (a whole number again).
     lambda s: {"pickups": s["pickups"], "converted": (s["pickup_conversion"] * s["pickups"]).round()},
+    parts=(("pickup_conversion",),),
 )
 ORDERS = Family(
     "cell",
@@ -133,6 +137,17 @@ class Publication:
 
     def publishes(self, purpose: str, kind: str, start) -> bool:
         return self.is_due(kind, start) and (purpose, kind, pd.Timestamp(start)) not in self.final
+
+    def weeks_meet_months(self) -> date:
+        """The day up to which the due weeks and the due months cover the same days: the latest 1st of a month
+        that is a Monday, no later than the 1st of the month under way. The months before the month under way are
+        due; the week that holds the last day of the latest of them is not (it ends in the month under way)
+        unless that month starts on a Monday, so after that date a scope's due weeks and due months no longer
+        add up to the same visits (`services._week_month_relations`)."""
+        day = self.today.replace(day=1)
+        while day.weekday() != 0:  # every year has a Monday the 1st: at most 11 steps back
+            day = (pd.Timestamp(day) - pd.DateOffset(months=1)).date()
+        return day
 
     def mask(self, frame: pd.DataFrame, purpose: str) -> np.ndarray:
         """Which rows of `frame` (columns period_kind, period_start) this run publishes."""
@@ -189,7 +204,13 @@ class Publication:
         """The cells of `table` (columns KEYS, kind, n and the families' columns) this run publishes, with the
         quarters and years made the sums of their months as published (`derive`), followed by the stored hidden
         cells of the same families (`is_final` True, n = 0 so they stay hidden): the new cells are suppressed as
-        one system with them, so a relation between new and published cells cannot reveal a hidden one."""
+        one system with them, so a relation between new and published cells cannot reveal a hidden one.
+
+        Then the stored cells that are shown but have a part hidden (a month's first-time visitors, say):
+        `is_final` and `is_shown` True. They are known in the cells' suppression (leave them out of it) and stand
+        only in the suppression of the parts, hidden where the part was hidden (n = 0) and known where it was
+        shown (`kpis.known_column`), so that a quarter's first-time visitors cannot give a month's hidden ones
+        away. A stored cell shown with all its parts is known throughout and is not carried."""
         fresh = table[self.mask(table, purpose)].copy()
         fresh["scope_id"] = fresh["scope_id"].astype(str)
         fresh["is_final"] = False
@@ -198,12 +219,32 @@ class Publication:
             stored = self._pivot(purpose, family)
             fresh = self.derive(fresh, stored, purpose=purpose, family=family)
             hidden = stored[stored["is_suppressed"].astype(bool)]
+            extra = {"kpi": family.key_kpi} if family.kind != MAIN.kind else {}
             if not hidden.empty:
-                extra = {"kpi": family.key_kpi} if family.kind != MAIN.kind else {}
                 hidden_parts.append(
                     hidden[KEYS].assign(kind=family.kind, n=0, is_final=True, **extra, **family.additive(hidden))
                 )
+            shown = self._shown_with_hidden_parts(purpose, family)
+            if not shown.empty:
+                hidden_parts.append(shown.assign(kind=family.kind, n=0, is_final=True, is_shown=True, **extra))
         return pd.concat([fresh, *hidden_parts], ignore_index=True) if hidden_parts else fresh.reset_index(drop=True)
+
+    def _shown_with_hidden_parts(self, purpose: str, family: Family) -> pd.DataFrame:
+        """The family's stored cells that are shown but have a part hidden: KEYS and, per part, its
+        `kpis.known_column` (the part was shown too). A part not stored at all was not published: hidden."""
+        if not family.parts:
+            return pd.DataFrame()
+        stored = self.stored(purpose, (family.key_kpi, *(kpi for part in family.parts for kpi in part)))
+        if stored.empty:
+            return pd.DataFrame()
+        hidden = stored.pivot_table(index=KEYS, columns="kpi", values="is_suppressed", aggfunc="max")
+        hidden = hidden[hidden[family.key_kpi].eq(False)] if family.key_kpi in hidden.columns else hidden.iloc[:0]
+        known = {
+            kpis.known_column(part[0]): hidden.reindex(columns=list(part)).eq(False).all(axis=1).to_numpy()
+            for part in family.parts
+        }
+        frame = hidden.reset_index()[KEYS].assign(**known)
+        return frame[~np.logical_and.reduce(list(known.values()))].reset_index(drop=True)
 
     def derive(self, fresh: pd.DataFrame, stored: pd.DataFrame, *, purpose: str, family: Family) -> pd.DataFrame:
         """The family's quarters and years published now get the sums of their months' additive figures: the

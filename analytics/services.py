@@ -216,11 +216,19 @@ def relations_for(table: pd.DataFrame, sector_of: dict[str, str], window: tuple 
 
 def _week_month_relations(main: pd.DataFrame, window: tuple) -> list[Relation]:
     """Weeks and months of a scope without day cells partition the same days: between two dates that start
-    both a week and a month (and the window's ends) their sums are equal."""
+    both a week and a month (and the window's ends) their sums are equal. `window` [start, end): the days that
+    the weeks and the months both cover, whole or both cut at `end`; periods starting at `end` or later are left
+    out (with a publication, the weeks stop earlier than the months: `Publication.weeks_meet_months`)."""
     start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    if end <= start:
+        return []
     months = pd.date_range(start.replace(day=1), end, freq="MS")
     boundaries = sorted({start, end, *(m for m in months if start < m < end and m.weekday() == 0)})
-    detail = main[(main["scope"] != Scope.AREA) & main["period_kind"].isin([WEEK, MONTH])]
+    detail = main[
+        (main["scope"] != Scope.AREA)
+        & main["period_kind"].isin([WEEK, MONTH])
+        & (pd.to_datetime(main["period_start"]) < end)
+    ]
     if detail.empty:
         return []
     # Per (scope, scope_id) in order of appearance, per segment in date order: its weeks, then its months
@@ -332,14 +340,25 @@ def _suppressed_table(
         table = publication.prepare(table, purpose=purpose, families=families)
         if table.empty:
             return table, table
+        if window is not None:
+            # The due months run to the month under way, the due weeks only to the last one ending before it: past
+            # the last Monday the 1st, "these weeks = these months" is false (it would pin the days between down).
+            window = (window[0], min(window[1], publication.weeks_meet_months()))
+    table, shown = _without_shown(table)
+    if table.empty:
+        return table, table
     table["pos"] = np.arange(len(table))
     if "spend_cents_top" not in table.columns:
         table["spend_cents_top"] = np.nan
     relations = _new_relations(table, relations_for(table, sector_of, window))
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", value_cols=["spend_cents"], relations=relations, order_col="order")
+    # The parts (first-time visitors, …) with the published ones they relate to, hidden or known as published.
+    table, published = _with_shown(table, published, shown)
+    published = kpis.suppress_parts(
+        table, published, k=k, relations_of=lambda rows: _new_relations(table, relations_for(rows, {}, window))
+    )
     table, published = _without_final(table, published)
-    published = kpis.suppress_parts(table, published, k=k, relations_of=lambda rows: relations_for(rows, {}, window))
     numeric = [
         c
         for c in ("visits", "first_time_visitors", "repeat_visitors", "combination_days", "member_days", "value")
@@ -357,6 +376,30 @@ def _new_relations(table: pd.DataFrame, relations: list[Relation]) -> list[Relat
         return relations
     final = table["is_final"].to_numpy(dtype=bool)
     return [r for r in relations if not final[list(r.cells)].all()]
+
+
+def _without_shown(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A prepared table without, and the rows of, the stored cells that were shown but have a part hidden
+    (`Publication.prepare`): known in the cells' suppression, they stand only in the parts' (`_with_shown`)."""
+    if "is_shown" not in table.columns:
+        return table, table.iloc[:0]
+    shown = table["is_shown"].eq(True).to_numpy()
+    return (
+        table[~shown].drop(columns="is_shown").reset_index(drop=True),
+        table[shown].drop(columns="is_shown").reset_index(drop=True),
+    )
+
+
+def _with_shown(table: pd.DataFrame, published: pd.DataFrame, shown: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The suppressed table with the stored shown cells whose part is hidden appended (as shown, after the
+    others: positions `pos` go on), for the suppression of the parts. `_without_final` drops them again."""
+    if shown.empty:
+        return table, published
+    shown = shown.assign(pos=np.arange(len(table), len(table) + len(shown)), order=_order(shown))
+    return (
+        pd.concat([table, shown], ignore_index=True),
+        pd.concat([published, shown.assign(suppressed_reason="", is_suppressed=False)], ignore_index=True),
+    )
 
 
 def _new_only(table: pd.DataFrame) -> np.ndarray:
@@ -479,20 +522,23 @@ def _pickup_rows(
     table["scope"], table["breakdown"], table["kind"] = Scope.AREA.value, "", "cell"
     if publication is not None:
         table = publication.prepare(table, purpose=extract.ANALYTICS, families=(PICKUPS,))
-        if table.empty:
-            return pd.DataFrame()
+    table, shown = _without_shown(table)
+    if table.empty:
+        return pd.DataFrame()
     table["pos"] = np.arange(len(table))
     relations = _new_relations(table, relations_for(table, {}, window))
     table["order"] = _order(table)
     published = suppress(table, k=k, count_col="n", relations=relations, order_col="order")
     conversion = table["converted"].astype(float) / table["pickups"].astype(float)
+    # The conversion with the published ones it relates to: hidden or known as published (`_with_shown`).
+    parts, parts_published = _with_shown(table, published, shown)
     conversion_reasons = suppress_part(
-        published["suppressed_reason"].to_numpy(),
+        parts_published["suppressed_reason"].to_numpy(),
         k=k,
-        part_people=table["converting_people"].to_numpy(),
-        rest_people=table["other_pickup_people"].to_numpy(),
-        relations=relations,
-    )
+        part_people=parts["converting_people"].to_numpy(dtype=float),
+        rest_people=parts["other_pickup_people"].to_numpy(dtype=float),
+        relations=relations if shown.empty else _new_relations(parts, relations_for(parts, {}, window)),
+    )[: len(table)]
     new = _new_only(table)
     table, published, conversion_reasons = table[new], published[new], conversion_reasons[new]
     conversion = conversion[new]

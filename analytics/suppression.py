@@ -370,6 +370,7 @@ def suppress_part(
     rest_people: np.ndarray,
     relations: Sequence[Relation] = (),
     order: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> np.ndarray:
     """The reasons ("" = shown) for a figure resting on a part of each cell's subjects: the first-time visitors
     among a cell's visitors, the pickups followed by a visit. Hidden with its cell (the cell's own reason); as
@@ -377,7 +378,10 @@ def suppress_part(
     below K, since against the cell's published total a figure of the one gives the other away; `secondary`
     where the part's counts, which add up along `relations` (a month's first-time visitors are its days'),
     would give a hidden one or a small group away (`protect`; a group's subjects: the smaller side where the
-    cell is shown, the part where the cell is hidden and its rest therefore unknown)."""
+    cell is shown, the part where the cell is hidden and its rest therefore unknown). `known`: cells whose part
+    was published before (a stored cell shown with its part): constants in the relations, never hidden now."""
+    if known is not None and np.any(known):
+        relations = without_known(relations, np.asarray(known, dtype=bool))
     reasons = np.asarray(cell_reasons, dtype=object).copy()
     part_people = np.nan_to_num(np.asarray(part_people, dtype=float))
     smaller = np.minimum(part_people, np.nan_to_num(np.asarray(rest_people, dtype=float)))
@@ -388,6 +392,17 @@ def suppress_part(
     hidden = protect(reasons != "", list(relations), order=order, counts=counts, k=k)
     reasons[hidden & (reasons == "")] = SECONDARY
     return reasons
+
+
+def without_known(relations: Iterable[Relation], known: np.ndarray) -> list[Relation]:
+    """The relations with the `known` cells taken out (a published value moves into the relation's constant). A
+    relation left with one cell or none is dropped: what it pins down follows from published figures alone."""
+    kept = []
+    for relation in relations:
+        pairs = [(c, coef) for c, coef in zip(relation.cells, relation.coefficients, strict=True) if not known[c]]
+        if len(pairs) > 1:
+            kept.append(Relation(tuple(c for c, _ in pairs), tuple(coef for _, coef in pairs)))
+    return kept
 
 
 def percentage_allowed(denominator: float | None, *, k: int) -> bool:
