@@ -159,9 +159,12 @@ def table_rows(
             area, scope=scope, period_kind=period_kind, period_start=period_start, kpis=SCOPE_TABLE_KPIS
         )
     if table in BREAKDOWN_TABLES:
-        return selectors.breakdown(
+        rows = selectors.breakdown(
             area, kpi=BREAKDOWN_TABLES[table], period_kind=period_kind, period_start=period_start
         )
+        if table == "ages":
+            rows.sort(key=_age_rank)
+        return rows
     if table == "counting_points":
         return selectors.by_scope(
             area,
@@ -171,6 +174,14 @@ def table_rows(
             kpis=("footfall", "store_entrants"),
         )
     raise UnknownTable(table)
+
+
+def _age_rank(row: dict) -> int:
+    """Age groups young to old, as the page and the profile form list them; 'unknown' last."""
+    from loyalty.models import AgeBand
+
+    values = list(AgeBand.values)
+    return values.index(row["breakdown"]) if row["breakdown"] in values else len(values)
 
 
 def render(table: pd.DataFrame, fmt: str) -> bytes:
