@@ -158,7 +158,7 @@ def _record(*, order, lines, reason, by, idempotency_key, restock, part=None) ->
             if lines[line.pk] > line.quantity - refunded_qty.get(line.pk, 0):
                 raise RefundTooLarge(
                     _("At most %(count)d of “%(title)s” can still be refunded.")
-                    % {"count": line.quantity - refunded_qty.get(line.pk, 0), "title": line.title}
+                    % {"count": line.quantity - refunded_qty.get(line.pk, 0), "title": line.shown_title}
                 )
         already = Refund.objects.filter(part=part).aggregate(total=Sum("amount_cents"))["total"] or 0
         amount = _amount(part, order_lines, lines, refunded_qty=refunded_qty, already=already)
