@@ -8,8 +8,17 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    ReferenceIndex,
+    Site,
+)
 
 from accounts.roles import Role
 from areas.models import ShoppingArea, StaffMembership
@@ -19,6 +28,9 @@ from .models import EditorGroup, HomePage, SurveyResponse
 
 #: What an area's editors may do on its page tree, and on its image and document collection.
 PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+#: Model-wide permissions of every editor group: the admin, and making a page's English translation (Wagtail's
+#: simple_translation checks it, then whether the editor may edit the page, so only their own site's pages).
+EDITOR_PERMISSIONS = (("wagtailadmin", "access_admin"), ("simple_translation", "submit_translation"))
 COLLECTION_PERMISSIONS = (
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
@@ -58,6 +70,7 @@ def create_area_site(
     )
     # The placeholder that Wagtail's first migration creates has no use once areas have sites.
     Site.objects.filter(root_page__content_type__model="page", shopping_area__isnull=True).exclude(pk=site.pk).delete()
+    remove_welcome_page()
     ShoppingArea.objects.filter(pk=area.pk).update(site=site)
     area.site = site
     ensure_editor_group(area=area)
@@ -66,21 +79,37 @@ def create_area_site(
     return site
 
 
+def remove_welcome_page() -> bool:
+    """Delete the "Welcome to your new Wagtail site!" page Wagtail's first migration makes, once no site is rooted at
+    it and nothing links to it or lies below it (it would show in the editors' tree and page chooser otherwise).
+    Returns whether it was deleted."""
+    placeholder = (
+        Page.objects.filter(depth=2, numchild=0, content_type__app_label="wagtailcore", content_type__model="page")
+        .filter(title="Welcome to your new Wagtail site!", sites_rooted_here__isnull=True)
+        .first()
+    )
+    if placeholder is None or ReferenceIndex.get_references_to(placeholder).exists():
+        return False
+    placeholder.delete()
+    return True
+
+
 # --- Editors ------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def ensure_editor_group(*, area: ShoppingArea | None) -> Group:
     """The Wagtail group that edits the area's site (None: every site), with its permissions in place: the
-    admin, the page tree of the area's home page in every language, the area's image and document collection.
-    Idempotent."""
+    admin, translating pages, the page tree of the area's home page in every language, the area's image and
+    document collection. Idempotent."""
     link = EditorGroup.objects.select_related("group").filter(area=area).first()
     if link is None:
         name = f"Website editors · {area.slug}" if area else "Website editors · all areas"
         group, _created = Group.objects.get_or_create(name=name)
         link = EditorGroup.objects.create(area=area, group=group)
     group = link.group
-    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    for app_label, codename in EDITOR_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     if area is None:
         roots = [Page.get_first_root_node()]
     elif area.site_id:
@@ -126,6 +155,16 @@ def sync_editor_groups(*, user) -> None:
         user.groups.remove(*(current - wanted))
     if wanted - current:
         user.groups.add(*(wanted - current))
+
+
+# --- Scheduled publishing ---------------------------------------------------------------------------------
+
+
+def publish_scheduled_pages() -> None:
+    """Publish the pages (and other drafts) whose "go live" time has passed and unpublish those whose expiry time
+    has: Wagtail's `publish_scheduled` command, run every minute by `tasks.publish_scheduled_pages_task`. Safe to
+    run twice: a published revision is no longer scheduled, an unpublished page no longer live."""
+    call_command("publish_scheduled")
 
 
 # --- Feedback -----------------------------------------------------------------------------------------------

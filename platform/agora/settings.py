@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "areas.middleware.CurrentAreaMiddleware",
     "accounts.middleware.RequireStaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.middleware.EditorScopeMiddleware",
 ]
 
 if PRODUCTION:
@@ -289,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "shop-release-reservations": {"task": "shop.tasks.release_lapsed_reservations_task", "schedule": 60},
     "shop-expire-unpaid": {"task": "shop.tasks.expire_unpaid_orders_task", "schedule": 60},
     "shop-erase-contacts": {"task": "shop.tasks.erase_contact_data_task", "schedule": crontab(hour=3, minute=20)},
+    # The websites: pages scheduled to go live (or to expire) are published (unpublished) within the minute.
+    "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled_pages_task", "schedule": 60},
     # Analytics: every area's figures, after the night's loyalty and parcel jobs.
     "analytics-recompute": {"task": "analytics.tasks.recompute_all_areas_task", "schedule": crontab(hour=4, minute=30)},
     # Campaign and event effects, segments and opening-hours advice, after the figures they sit beside.
@@ -306,6 +309,24 @@ WAGTAILADMIN_LOGIN_URL = "cms_login"
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]
+# Documents: at most 20 MB, and the file must be what its name says (cms.admin_forms, which names the formats).
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.admin_forms.DocumentForm"
+# Images: 40 megapixels holds a phone's or an ordinary camera's photo; a small file that unpacks to more (a
+# "decompression bomb", which stalls the server making renditions) is refused with Wagtail's "too many pixels".
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Dates typed the Dutch and Flemish way, day first (24-12-2026 14:30); both languages read them back
+# (Django's nl formats, agora/formats/en).
+WAGTAIL_DATE_FORMAT = "%d-%m-%Y"
+WAGTAIL_DATETIME_FORMAT = "%d-%m-%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
+# Autosave would create a new page as a hidden draft the moment its title is typed: an editor who leaves and starts
+# again then meets "slug already in use". Without it Wagtail asks before leaving a page with unsaved changes.
+WAGTAIL_AUTOSAVE_INTERVAL = 0
+# No avatars from gravatar.com: every admin page would send the editor's (hashed) e-mail and address there.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The admin in the languages the site itself speaks.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 # Wagtail's own background work (search index, reference index) runs through django-tasks,
 # configured on purpose apart from Celery: immediate, inside the request that caused it.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -22,6 +22,8 @@ DATETIME_INPUT_FORMATS = [
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",  # WAGTAIL_DATETIME_FORMAT: the editor's date and time fields
 ]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
