@@ -34,8 +34,8 @@ class EditorScopeMiddleware:
         if match is None or match.view_name not in PAGE_BY_ID_VIEWS | WHOLE_TREE_VIEWS:
             return None
         user = request.user
-        if not user.is_authenticated:
-            return None  # Wagtail's own check sends them to the login
+        if not user.has_perm("wagtailadmin.access_admin"):
+            return None  # Wagtail's own check sends them to the login, or refuses them the admin
         if match.view_name in WHOLE_TREE_VIEWS:
             allowed = sees_whole_tree(user)
         else:
