@@ -157,6 +157,7 @@ class MerchantDetailApi(ApiAuthMixin, APIView):
                 "phone",
                 "website",
                 "description",
+                "description_en",
                 "status",
                 "joined_on",
                 "left_on",

@@ -52,9 +52,11 @@ class MerchantForm(ServiceErrorsMixin, forms.ModelForm):
             "phone",
             "website",
             "description",
+            "description_en",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
             "joined_on": forms.DateInput(attrs={"type": "date"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }

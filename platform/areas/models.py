@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AREA_ROLES, MERCHANT_ROLES, Role
@@ -133,6 +134,9 @@ class Merchant(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(
+        _("description in English"), blank=True, help_text=_("For the English website. Empty: the description above.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
     joined_on = models.DateField(_("member since"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
@@ -156,6 +160,12 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.trade_name
+
+    @property
+    def shown_description(self) -> str:
+        """The description in the page's language: the English one on English pages where there is one."""
+        english = self.description_en if (get_language() or "nl")[:2] == "en" else ""
+        return english or self.description
 
     @property
     def pc4(self) -> str:

@@ -72,6 +72,7 @@ MERCHANT_PROFILE_FIELDS = frozenset(
         "phone",
         "website",
         "description",
+        "description_en",
     }
 )
 #: The merchant's identity in the collective's books: changed by the area's manager only.

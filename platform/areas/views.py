@@ -22,6 +22,7 @@ from . import selectors, services
 from .exceptions import InvalidInput, RoleNotGrantable
 from .forms import GrantRoleForm, MerchantForm, OpeningHoursForm
 from .models import Merchant, StaffMembership, Weekday
+from .public_pages import merchant_page_url
 
 
 def _merchant(request, pk: int, action: str) -> Merchant:
@@ -55,6 +56,7 @@ def merchant_detail(request, pk: int):
             "merchant": merchant,
             "week": [(day.label, hours[day]) for day in Weekday],
             "exceptions": selectors.upcoming_exceptions(merchant),
+            "public_url": merchant_page_url(merchant),
             "may_change": can(request.user, "merchant.change", merchant),
             "may_manage_staff": can(request.user, "merchant.manage_staff", merchant),
         },
