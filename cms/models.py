@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
@@ -51,8 +53,10 @@ class AreaPage(Page):
         return urls
 
     def get_context(self, request, *args, **kwargs):
+        from .selectors import language_versions
+
         context = super().get_context(request, *args, **kwargs)
-        context["translations"] = self.get_translations(inclusive=False).live()
+        context.update(language_versions(self, request))  # translations (alternate links), the language switch
         return context
 
 
@@ -214,12 +218,24 @@ class EventPage(AreaPage):
             end=end,
         )
 
+    @property
+    def is_multi_day(self) -> bool:
+        return bool(self.ends_on and self.starts_on and self.ends_on > self.starts_on)
+
+    def next_occurrences(self, now: dt.datetime, *, limit: int = 8) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The next `limit` occurrences from `now` (one under way included), however far ahead: a summer market
+        announced in winter shows its dates, not "over". Empty once the last one has ended."""
+        tz = self.area.tz
+        last_start = self.repeat_until if self.recurrence != Recurrence.NONE and self.repeat_until else self.starts_on
+        span = (self.ends_on - self.starts_on) if self.is_multi_day else dt.timedelta(0)
+        end = dt.datetime.combine(last_start + span + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return self.occurrences(now, end, tz=tz)[:limit] if end > now else []
+
     def get_context(self, request, *args, **kwargs):
         from .seo import event_json_ld
 
         context = super().get_context(request, *args, **kwargs)
-        now = timezone.now()
-        context["next_occurrences"] = self.occurrences(now, now + dt.timedelta(days=120))[:8]
+        context["next_occurrences"] = self.next_occurrences(timezone.now())
         context["json_ld"] = event_json_ld(self, context["next_occurrences"])
         return context
 
@@ -243,8 +259,33 @@ class OfferIndexPage(AreaPage):
         return context
 
 
+class OfferPageForm(WagtailAdminPageForm):
+    """The offer's pass campaign is chosen from its area's campaigns for every member (no number to look up)."""
+
+    def __init__(self, *args, **kwargs):
+        from .selectors import area_of_page, offer_campaign_choices
+
+        super().__init__(*args, **kwargs)
+        page = self.instance
+        if not page.path and self.parent_page is not None:
+            # A new page has no place in the tree yet: its area is its parent's (OfferPage.clean reads it).
+            page.area = area_of_page(self.parent_page)
+        if "campaign_id" in self.fields:
+            field = self.fields["campaign_id"]
+            choices = offer_campaign_choices(page.area, now=timezone.now(), keep=page.campaign_id) if page.area else []
+            self.fields["campaign_id"] = forms.TypedChoiceField(
+                label=field.label,
+                help_text=field.help_text,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("No pass campaign")), *choices],
+            )
+
+
 class OfferPage(AreaPage):
-    """An offer or campaign page; it may present a loyalty campaign (by id, read through loyalty.selectors)."""
+    """An offer or campaign page; it may present one of its area's loyalty campaigns for every member (by id, read
+    through loyalty.selectors)."""
 
     intro = models.CharField(_("summary"), max_length=250, blank=True)
     valid_from = models.DateField(_("valid from"))
@@ -253,7 +294,10 @@ class OfferPage(AreaPage):
         _("pass campaign"),
         null=True,
         blank=True,
-        help_text=_("The number of the pass campaign this page presents (Admin → Loyalty → Campaigns)."),
+        help_text=_(
+            "The area's pass campaigns for every member that have not ended; a campaign for a group of members is "
+            "shown only in their app. Campaigns are made under “Campaigns” in the site's menu."
+        ),
     )
     body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
 
@@ -267,20 +311,38 @@ class OfferPage(AreaPage):
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.OfferIndexPage"]
     subpage_types = []
+    base_form_class = OfferPageForm
 
     class Meta:
         verbose_name = _("offer")
 
     def clean(self) -> None:
+        from .selectors import offer_campaign_errors
+
         super().clean()
+        errors = {}
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValidationError({"valid_until": _("The offer cannot end before it starts.")})
+            errors["valid_until"] = _("The offer cannot end before it starts.")
+        if campaign_errors := offer_campaign_errors(self):
+            errors["campaign_id"] = campaign_errors
+        if errors:
+            raise ValidationError(errors)
+
+    def is_over(self, now: dt.datetime | None = None) -> bool:
+        """Its last day (`valid_until`, inclusive) has passed on the area's calendar."""
+        tz = self.area.tz if self.area else timezone.get_current_timezone()
+        return self.valid_until < (now or timezone.now()).astimezone(tz).date()
+
+    def get_sitemap_urls(self, request=None):
+        # An offer that has ended stays readable (with a note) but is no longer offered to search engines.
+        return [] if self.is_over() else super().get_sitemap_urls(request)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import campaign_for_offer
 
         context = super().get_context(request, *args, **kwargs)
-        context["campaign"] = campaign_for_offer(self)
+        context["is_over"] = self.is_over()
+        context["campaign"] = None if context["is_over"] else campaign_for_offer(self)
         return context
 
 
@@ -422,9 +484,13 @@ class DirectoryPage(RoutablePageMixin, AreaPage):
         from areas.selectors import list_merchants
 
         urls = super().get_sitemap_urls(request)
-        base = self.get_full_url(request)
-        if base and self.area:
-            urls.extend({"location": f"{base}{m.slug}/"} for m in list_merchants(self.area))
+        if self.area is None:
+            return urls
+        merchants = list(list_merchants(self.area))
+        # Each merchant's page in every language the directory is published in (/nl/winkels/x/, /en/winkels/x/).
+        for directory in [self, *self.get_translations().live().public()]:
+            if base := directory.get_full_url(request):
+                urls.extend({"location": f"{base}{merchant.slug}/"} for merchant in merchants)
         return urls
 
 

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Q, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page
 
 from areas import selectors as area_selectors
-from areas.models import Merchant, ShoppingArea, Weekday
+from areas.models import Merchant, MerchantStatus, ShoppingArea, Weekday
 from areas.sectors import Sector
 from loyalty import selectors as loyalty_selectors
 from shop import selectors as shop_selectors
@@ -73,6 +74,46 @@ def in_language_of(index: Page, pages):
     )
 
 
+# --- The language switch -----------------------------------------------------------------------------------
+
+
+def language_versions(page: Page, request) -> dict:
+    """The page's live translations (`translations`, for the alternate links) and where the language switch leads
+    from it (`language_switch`: [(language, path)] for each other language): to its live translation (with the
+    route and query below it: a merchant of the directory, a search), else to the live translation of its nearest
+    ancestor that has one (the section's overview, the home page), else to the language's home. Never to a path
+    that does not exist in that language, as "the same path under /en/" would be. One query."""
+    current = get_language()
+    others = [code for code, _name in settings.LANGUAGES if code != current]
+    steps = range(2, page.depth + 1)  # the area's home (depth 2) down to the page itself
+    lineage = Page.objects.filter(path__in=[page.path[: Page.steplen * depth] for depth in steps])
+    rows = list(
+        Page.objects.live()
+        .filter(translation_key__in=lineage.values("translation_key"))
+        .select_related("locale")
+        .order_by("-depth", "pk")
+    )
+    translations = [row for row in rows if row.translation_key == page.translation_key and row.pk != page.pk]
+    found: dict[str, Page] = {}
+    for row in rows:
+        if row.locale.language_code in others:
+            found.setdefault(row.locale.language_code, row)
+    own_url = page.get_url(request) or ""
+    below = request.path[len(own_url) :] if own_url and request.path.startswith(own_url) else ""
+    query = request.META.get("QUERY_STRING", "")
+    switch = []
+    for code in others:
+        target = found.get(code)
+        url = target.get_url(request) if target is not None else None
+        if not url:
+            switch.append((code, f"/{code}/"))
+        elif target.translation_key == page.translation_key:
+            switch.append((code, f"{url}{below}" + (f"?{query}" if query else "")))
+        else:
+            switch.append((code, url))
+    return {"translations": translations, "language_switch": switch}
+
+
 # --- Events -------------------------------------------------------------------------------------------------
 
 
@@ -93,6 +134,11 @@ class Occurrence:
     @property
     def category_label(self) -> str:
         return EventCategory(self.category).label
+
+    @property
+    def is_multi_day(self) -> bool:
+        """Ends on a later day than it starts (a festival weekend), on the area's wall clock."""
+        return self.ends_at.date() > self.starts_at.date()
 
 
 def _occurrences(events, *, tz, start: dt.datetime, end: dt.datetime, category: str | None = None) -> list[Occurrence]:
@@ -171,15 +217,74 @@ def latest_news(index: Page, *, limit: int) -> list[NewsPage]:
     return list(in_language_of(index, NewsPage.objects.all()).live().public().order_by("-date", "-pk")[:limit])
 
 
+#: Wide enough for any campaign: `campaigns_between` over these finds an area's campaign by its id.
+_ALL_TIME = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2200, 1, 1, tzinfo=dt.UTC))
+
+
+def _is_public(campaign) -> bool:
+    # A campaign for a segment is a personal offer, shown only in the member's app; a cancelled one is no offer.
+    return campaign.is_active and not campaign.segment
+
+
+def _offer_period(offer: OfferPage, tz) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(offer.valid_from, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(offer.valid_until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+
 def campaign_for_offer(offer: OfferPage):
-    """The loyalty campaign an offer page presents, if it belongs to the page's area and runs while the offer is
-    valid; else None. Read through loyalty.selectors (the website never writes loyalty's tables)."""
+    """The loyalty campaign an offer page presents, if it is one of the page's area's campaigns for every member
+    (not a segment's, not cancelled) and runs while the offer is valid; else None. Read through loyalty.selectors
+    (the website never writes loyalty's tables)."""
     if not offer.campaign_id or offer.area is None:
         return None
-    tz = offer.area.tz
-    start = dt.datetime.combine(offer.valid_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(offer.valid_until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return loyalty_selectors.campaigns_between(offer.area, start, end).filter(pk=offer.campaign_id).first()
+    start, end = _offer_period(offer, offer.area.tz)
+    campaign = loyalty_selectors.campaigns_between(offer.area, start, end).filter(pk=offer.campaign_id).first()
+    return campaign if campaign is not None and _is_public(campaign) else None
+
+
+def _campaign_label(campaign, tz) -> str:
+    first, last = loyalty_selectors.first_and_last_day(campaign, tz)
+    return f"{campaign.name} ({date_format(first, 'j F Y')} – {date_format(last, 'j F Y')})"
+
+
+def offer_campaign_choices(area: ShoppingArea, *, now: dt.datetime, keep: int | None = None) -> list[tuple[int, str]]:
+    """What an offer page may present: the area's campaigns for every member that have not ended, soonest first,
+    named with their first and last day; `keep` (the page's current campaign) stays in the list when it is still
+    one of the area's public ones. Two queries."""
+    wanted = Q(ends_at__gt=now) | Q(pk=keep) if keep else Q(ends_at__gt=now)
+    campaigns = loyalty_selectors.campaigns_between(area, *_ALL_TIME).filter(wanted)
+    return [(campaign.pk, _campaign_label(campaign, area.tz)) for campaign in campaigns if _is_public(campaign)]
+
+
+def offer_campaign_errors(offer: OfferPage) -> list[str]:
+    """Why the offer page cannot present its campaign (none: it can): it must be one of its area's campaigns for
+    every member, not cancelled, running while the offer is valid."""
+    if not offer.campaign_id:
+        return []
+    area = offer.area
+    campaign = (
+        loyalty_selectors.campaigns_between(area, *_ALL_TIME).filter(pk=offer.campaign_id).first() if area else None
+    )
+    if campaign is None:
+        return [_("This is not one of this area's pass campaigns.")]
+    if campaign.segment:
+        return [
+            _(
+                "This campaign is a personal offer for a group of members, shown only in their app: choose a "
+                "campaign for every member."
+            )
+        ]
+    if not campaign.is_active:
+        return [_("This campaign was cancelled.")]
+    if offer.valid_from and offer.valid_until:
+        start, end = _offer_period(offer, area.tz)
+        if not (campaign.starts_at < end and campaign.ends_at > start):
+            first, last = loyalty_selectors.first_and_last_day(campaign, area.tz)
+            return [
+                _("This campaign runs from %(first)s to %(last)s, not while the offer is valid.")
+                % {"first": date_format(first, "j F Y"), "last": date_format(last, "j F Y")}
+            ]
+    return []
 
 
 def public_campaigns_for(merchant: Merchant, *, now: dt.datetime) -> list:
@@ -245,17 +350,35 @@ def directory(area: ShoppingArea, *, sector: str = "", open_now: bool = False, n
     }
 
 
+def merchant_page_url(merchant: Merchant) -> str | None:
+    """The full address of the merchant's page in its area's directory, in the active language where the directory
+    has a live translation; None for a merchant the directory does not list, or without a live directory. Three
+    queries."""
+    if merchant.status != MerchantStatus.ACTIVE or not merchant.area.site_id:
+        return None
+    root = Page.objects.filter(sites_rooted_here__id=merchant.area.site_id).first()
+    directory = DirectoryPage.objects.child_of(root).live().first() if root else None
+    if directory is None:
+        return None
+    base = directory.localized.get_full_url()
+    return f"{base}{merchant.slug}/" if base else None
+
+
 def merchant_profile(area: ShoppingArea, *, slug: str, now: dt.datetime) -> dict | None:
-    """A merchant's public page: address, this week's hours, today's (exceptions included), upcoming exceptions
-    and current offers, and the newest products of their web shop (none when they do not sell online). None when
-    no active merchant of the area has this slug."""
+    """A merchant's public page: address, this week's hours, today's (exceptions included), upcoming exceptions,
+    current offers (campaign, last day) and the newest products of their web shop (none when they do not sell
+    online). None when no active merchant of the area has this slug."""
     merchant = area_selectors.get_listed_merchant(area, slug=slug)
     if merchant is None:
         return None
     hours = area_selectors.weekly_hours(merchant)
     local = now.astimezone(area.tz)
     today = area_selectors.opening_hours_on(merchant, local.date())
-    campaigns = public_campaigns_for(merchant, now=now)
+    # Each with its last day, as its offer page and the campaign list say it (the stored end is the next midnight).
+    campaigns = [
+        (campaign, loyalty_selectors.first_and_last_day(campaign, area.tz)[1])
+        for campaign in public_campaigns_for(merchant, now=now)
+    ]
     return {
         "merchant": merchant,
         "products": shop_selectors.products_of_merchant(merchant, limit=MERCHANT_PAGE_PRODUCTS),
@@ -275,7 +398,8 @@ SEARCH_PAGES = 20
 
 def search_site(*, home: Page, query: str) -> dict:
     """Pages of this site (in the home page's language), the area's merchants and the products of its web shop
-    matching `query` (the shop's own search: full text on PostgreSQL).
+    matching `query` (the shop's own search: full text on PostgreSQL). Offers that have ended are left out (one more
+    query when offers are found).
 
     Below a translation (/en/) also the main language's matching pages that have no live translation yet, after
     the translated ones, as the event, offer and news lists show them (`in_language_of`): `fallback_language` names
@@ -304,6 +428,13 @@ def search_site(*, home: Page, query: str) -> dict:
         pages += fallbacks
         fallback_ids = {page.pk for page in fallbacks}
     area = area_of_page(home)
+    # Offers whose last day has passed stay readable at their address, but are no longer found (nor listed).
+    today = timezone.now().astimezone(area.tz).date() if area else timezone.localdate()
+    offer_type = ContentType.objects.get_for_model(OfferPage).pk  # content types are cached
+    offers = [page.pk for page in pages if page.content_type_id == offer_type]
+    if offers:
+        ended = set(OfferPage.objects.filter(pk__in=offers, valid_until__lt=today).values_list("pk", flat=True))
+        pages = [page for page in pages if page.pk not in ended]
     merchants = area_selectors.search_merchants(area, query=query)[:20] if area else []
     products = shop_selectors.search_products(area, query, limit=12) if area else []
     directory_page = DirectoryPage.objects.child_of(home).live().first()

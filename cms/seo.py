@@ -40,8 +40,8 @@ def local_business_json_ld(merchant, week) -> SafeString:
             for opens, closes in periods
         ],
     }
-    if merchant.description:
-        data["description"] = merchant.description
+    if merchant.shown_description:
+        data["description"] = merchant.shown_description
     if merchant.phone:
         data["telephone"] = merchant.phone
     if merchant.website:
