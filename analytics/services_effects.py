@@ -124,20 +124,11 @@ def forget_withdrawn_segments(event) -> int:
     in that area at once: they are a profile of their visits built under that consent, so they are not kept
     without it (GDPR art. 7(3), 17(1)(b)); the next run leaves the person out anyway. A back-dated decision older
     than a later "given" changes nothing. Returns how many assignments were deleted."""
-    from privacy.models import ConsentEvent, ConsentState
+    from privacy.selectors import withdrawn_for_good
 
     from .extract import ANALYTICS, subject_of
 
-    if event.state == ConsentState.GIVEN or event.purpose.code != ANALYTICS:
-        return 0
-    given_later = ConsentEvent.objects.filter(
-        subject_id=event.subject_id,
-        area_id=event.area_id,
-        purpose_id=event.purpose_id,
-        state=ConsentState.GIVEN,
-        occurred_at__gt=event.occurred_at,
-    )
-    if given_later.exists():
+    if not withdrawn_for_good(event, ANALYTICS):
         return 0
     subject = subject_of(event.subject.pseudonym)
     return SegmentAssignment.objects.filter(run__area_id=event.area_id, subject=subject).delete()[0]

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import can
 from accounts.services import clean_first_name, set_first_name
 from privacy.exceptions import ConsentTextChanged, PurposeNotOffered, UnknownPurpose
-from privacy.models import AuditAction, CollectionMethod, ConsentEvent, ConsentState, Purpose, PurposeVersion
-from privacy.selectors import published_purposes
+from privacy.models import AuditAction, CollectionMethod, ConsentEvent, Purpose, PurposeVersion
+from privacy.selectors import published_purposes, withdrawn_for_good
 from privacy.services import give_consent, log_access
 
 from .. import totp
@@ -199,16 +199,7 @@ def forget_withdrawn_profile(event: ConsentEvent) -> int:
     """A decision against `PROFILE_PURPOSE` (withdrawn or refused) empties the postcode and age band of the person's
     pass in that area: they serve that purpose only, so they are not kept without it (GDPR art. 5(1)(c), 17(1)(b)).
     A back-dated decision older than a later "given" changes nothing. Returns how many passes were emptied."""
-    if event.state == ConsentState.GIVEN or event.purpose.code != PROFILE_PURPOSE:
-        return 0
-    given_later = ConsentEvent.objects.filter(
-        subject_id=event.subject_id,
-        area_id=event.area_id,
-        purpose_id=event.purpose_id,
-        state=ConsentState.GIVEN,
-        occurred_at__gt=event.occurred_at,
-    )
-    if given_later.exists():
+    if not withdrawn_for_good(event, PROFILE_PURPOSE):
         return 0
     # update(), not save(): one statement, and only where there is something to empty.
     return (

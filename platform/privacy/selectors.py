@@ -114,6 +114,21 @@ def has_consent(person, purpose_code: str, *, area: ShoppingArea, at: datetime |
     )
 
 
+def withdrawn_for_good(event: ConsentEvent, purpose_code: str) -> bool:
+    """Whether `event` is a decision against `purpose_code` (withdrawn or refused) that no later "given" of the same
+    person, area and purpose overrides: what data kept only for that purpose is forgotten on (a back-dated decision
+    older than a later "given" changes nothing)."""
+    if event.state == ConsentState.GIVEN or event.purpose.code != purpose_code:
+        return False
+    return not ConsentEvent.objects.filter(
+        subject_id=event.subject_id,
+        area_id=event.area_id,
+        purpose_id=event.purpose_id,
+        state=ConsentState.GIVEN,
+        occurred_at__gt=event.occurred_at,
+    ).exists()
+
+
 def consent_exists(purpose_code: str, *, subject_column: str, area_id: int) -> RawSQL:
     """`has_consent` (now) as an SQL expression, for a consent-based purpose: to annotate rows of
     another query (`subject_column`, e.g. `'"loyalty_pass"."member_id"'`, names the person's id in that query)

@@ -291,3 +291,14 @@ def test_consent_exists_agrees_with_has_consent(area, flemish_area, decide):
     Purpose.objects.filter(code="marketing").update(is_active=False)
     assert not any(by_sql("marketing").values())
     assert not any(by_sql("no_such_purpose").values())
+
+
+def test_a_withdrawal_is_for_good_unless_a_later_decision_gives_the_consent_again(person, area, decide):
+    # what data kept only for a purpose is forgotten on (the pass's postcode, the analytics segments)
+    given = decide(person, area, "analytics", "given")
+    withdrawn = decide(person, area, "analytics", "withdrawn")
+    assert not selectors.withdrawn_for_good(given, "analytics")
+    assert selectors.withdrawn_for_good(withdrawn, "analytics")
+    assert not selectors.withdrawn_for_good(withdrawn, "marketing")  # another purpose's decision
+    decide(person, area, "analytics", "given")
+    assert not selectors.withdrawn_for_good(withdrawn, "analytics")  # given again since: the withdrawal is over
