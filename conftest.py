@@ -35,6 +35,17 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def english():
+    """The pages' and messages' language for a test that reads them in English (`usefixtures("english")`): reverse()
+    gives /en/ URLs, and messages come in English now that the Dutch catalogues translate them. Apps may have their
+    own fixture of this name."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """The rows data migrations seed (consent purposes, carriers) are there for every database test.

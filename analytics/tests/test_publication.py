@@ -177,6 +177,7 @@ def test_the_platform_admins_command_publishes_what_is_due_and_reopens_only_when
 # --- What the manager sees ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_the_overview_says_when_figures_come_out_instead_of_offering_a_recomputation(client, area, world):
     services.recompute(area=area, today=TODAY)
     client.force_login(person_with(Role.AREA_MANAGER, area=area))

@@ -44,6 +44,7 @@ def test_a_button_refuses_other_links(url):
     assert "url" in raised.value.block_errors
 
 
+@pytest.mark.usefixtures("english")
 def test_a_button_needs_a_page_or_a_link():
     with pytest.raises(ValidationError) as raised:
         _button()

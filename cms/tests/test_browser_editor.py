@@ -58,7 +58,7 @@ def test_an_area_manager_publishes_an_event_that_appears_on_the_site_and_in_the_
     page.wait_for_url(re.compile(rf"/cms/pages/add/cms/eventpage/{agenda.pk}/"))
     page.locator("#id_title").fill("Kaasmarkt op de Hof")
     page.locator("#id_category").select_option("market")
-    page.locator("#id_starts_on").fill(day.isoformat())
+    page.locator("#id_starts_on").fill(day.strftime("%d-%m-%Y"))  # typed day first, as the editor shows dates
     page.locator("#id_start_time").fill("10:00")
     page.locator("#id_end_time").fill("15:30")
     page.locator("#id_place").fill("Hof")

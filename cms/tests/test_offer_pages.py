@@ -55,6 +55,7 @@ def _campaign_error(site_pages, campaign) -> list[str]:
     return raised.value.message_dict["campaign_id"]
 
 
+@pytest.mark.usefixtures("english")
 def test_an_offer_page_refuses_a_segment_campaign_another_areas_and_one_outside_its_dates(
     area, flemish_area, site_pages
 ):

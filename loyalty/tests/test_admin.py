@@ -179,7 +179,7 @@ def test_a_started_campaigns_terms_are_read_only_in_the_admin_and_end_now_ends_i
     campaign = make_campaign(area, now=timezone.now(), name="Zomer")
     url = reverse("admin:loyalty_campaign_change", args=[campaign.pk])
     form = client.get(url).context["adminform"].form
-    assert set(form.fields) == {"name", "description", "ends_at"}
+    assert set(form.fields) == {"name", "description", "name_en", "description_en", "ends_at"}
 
     data = {
         "name": "Zomerweek",

@@ -217,6 +217,7 @@ def test_an_announcement_settles_an_ambiguous_code(point, staff, now):
     assert result.parcel.carrier.code == "postnl" and result.announcement is not None
 
 
+@pytest.mark.usefixtures("english")
 def test_a_carrier_without_an_agreement_is_refused(area, staff, now):
     point = ParcelPointFactory(area=area)
     agree(point, "webshop")

@@ -45,6 +45,7 @@ def events_of(parcel):
     return list(ParcelEvent.objects.filter(parcel=parcel).order_by("at", "pk").values_list("kind", "note"))
 
 
+@pytest.mark.usefixtures("english")
 def test_a_picked_up_parcel_is_shown_until_staff_take_it_in_again_as_a_new_arrival(point, staff, now):
     # given a parcel that was put on a slot and handed out
     shelf = slot(point, "C", "2", "2", size_class=SizeClass.L)
@@ -70,7 +71,8 @@ def test_a_picked_up_parcel_is_shown_until_staff_take_it_in_again_as_a_new_arriv
     assert parcel.pickup_code and parcel.pickup_code != first.pickup_code
     first.refresh_from_db()
     assert (first.arrival, first.state, events_of(first)) == (1, ParcelState.PICKED_UP, history)
-    assert events_of(parcel) == [(EventKind.RECEIVED, "Here again after it left: arrival 2 of this code")]
+    # the history is written in the area's language
+    assert events_of(parcel) == [(EventKind.RECEIVED, "Opnieuw hier nadat het weg was: aankomst 2 van deze code")]
     # and the next scan shows the new arrival, not the first
     assert scan(point, staff, UPS_CODES[0], now=later).parcel == parcel
 
@@ -92,6 +94,7 @@ def test_a_retried_take_in_again_makes_one_new_arrival(point, staff, now):
     assert Parcel.objects.count() == 2
 
 
+@pytest.mark.usefixtures("english")
 def test_a_refusal_by_mistake_is_undone_with_an_event_on_the_refused_parcel(point, staff, now):
     # given an announced parcel refused for a typo in the weight (40 kg instead of 4)
     agree(point, "ups", max_weight_grams=20_000, accept_oversize=False)
@@ -124,8 +127,8 @@ def test_a_refusal_by_mistake_is_undone_with_an_event_on_the_refused_parcel(poin
         ParcelState.REFUSED,
         ParcelState.REFUSED,
     )
-    assert undone.note == "Taken in after all, as arrival 2"
-    assert events_of(taken) == [(EventKind.RECEIVED, "Refused by mistake: taken in after all (arrival 2)")]
+    assert undone.note == "Toch ingescand, als aankomst 2"  # the history is written in the area's language
+    assert events_of(taken) == [(EventKind.RECEIVED, "Per vergissing geweigerd: toch ingescand (aankomst 2)")]
 
 
 def test_an_undo_that_still_needs_the_recipient_writes_nothing(point, staff, now):

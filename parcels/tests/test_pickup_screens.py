@@ -65,6 +65,7 @@ def test_handing_out_with_nothing_ticked_asks_to_scan_or_tick_first(desk, point,
     assert "ligt niet (meer) klaar" not in page and f'value="{parcel.pk}"' in page  # the list is still there
 
 
+@pytest.mark.usefixtures("english")
 def test_a_collected_code_and_a_wrong_name_say_what_is_wrong(desk, point, clerk):
     parcel = receive(point, clerk, name="Sanne de Vries")
     wrong_name = desk.post(url("desk_pickup", point), {"code": parcel.pickup_code, "name": "Jansen"})

@@ -207,6 +207,7 @@ def test_the_preview_checks_each_product_with_the_variants_the_file_leaves_it(me
     ]  # fmt: skip
 
 
+@pytest.mark.usefixtures("english")
 def test_a_web_address_or_article_number_repeated_in_the_file_is_found_by_the_preview(merchant):
     content = _csv("A-1;zelfde;Eerste;;;;;5,00;21;ja;;;;1", "A-2;zelfde;Tweede;;;;;5,00;21;ja;;;;1")
     plan = imports.parse_products_csv(merchant=merchant, content=content)
@@ -216,6 +217,7 @@ def test_a_web_address_or_article_number_repeated_in_the_file_is_found_by_the_pr
     assert not Product.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_lengths_come_from_the_database_columns(merchant):
     long_title = "x" * 121
     plan = imports.parse_products_csv(
@@ -226,6 +228,7 @@ def test_lengths_come_from_the_database_columns(merchant):
     assert "121 characters" in title and "120" in title
 
 
+@pytest.mark.usefixtures("english")
 def test_a_column_twice_in_the_header_is_refused(merchant):
     plan = imports.parse_products_csv(merchant=merchant, content=b"sku;title_nl;price;vat_rate;price\nA;K;1;21;2\n")
     assert _errors(plan) == {(1, "price")} and "twice" in plan.errors[0].message
@@ -242,6 +245,7 @@ def test_variant_article_numbers_are_unique_in_the_file_and_the_shop(merchant):
     assert _errors(plan) == {(3, "variant_sku"), (4, "variant_sku")}
 
 
+@pytest.mark.usefixtures("english")
 def test_a_utf16_file_is_told_to_be_saved_as_utf8(merchant):
     content = "sku\tslug\ttitle_nl\r\nA\ta\tKaas\r\n"  # Excel's "Unicode text": UTF-16 with a BOM
     plan = imports.parse_products_csv(merchant=merchant, content=content.encode("utf-16"))

@@ -81,6 +81,7 @@ def test_the_ready_and_handed_over_e_mails_link_to_the_mechelen_site_too(mechele
         assert _link(message.body).startswith(f"{MECHELEN}/nl/winkelen/bestelling/{order.public_id}/?t=")
 
 
+@pytest.mark.usefixtures("english")
 def test_the_merchants_new_order_e_mail_links_to_the_order_in_their_queue(mechelen, jeweller, now):
     order = paid_order(mechelen, [(variant_of(jeweller), 1)], now=now)
     part = order.parts.get()
@@ -91,7 +92,8 @@ def test_the_merchants_new_order_e_mail_links_to_the_order_in_their_queue(mechel
     queue_link = f"{MECHELEN}/nl/winkel-beheer/{jeweller.pk}/bestellingen/{part.pk}/"
     assert queue_link in message.body
     assert f'href="{queue_link}"' in _html(message)
-    assert "Accept the order, so the customer sees on their order page that you are getting it ready:" in message.body
+    # the merchant reads it in Dutch
+    assert "Accepteer de bestelling, dan ziet de klant op de bestelpagina dat je ermee bezig bent:" in message.body
     assert "order queue" not in message.body
 
 
