@@ -20,6 +20,8 @@ from .editor_scope import may_look_at, sees_whole_tree
 PAGE_BY_ID_VIEWS = {"wagtailadmin_explore", "wagtailadmin_explore_results", "wagtailadmin_choose_page_child"}
 #: Reports over every site's pages, with no way to narrow them to the editor's own.
 WHOLE_TREE_VIEWS = {"wagtailadmin_reports:page_types_usage", "wagtailadmin_reports:page_types_usage_results"}
+#: Every view this middleware looks at; any other request (every till scan, every page) passes at one set lookup.
+SCOPED_VIEWS = frozenset(PAGE_BY_ID_VIEWS | WHOLE_TREE_VIEWS)
 
 
 class EditorScopeMiddleware:
@@ -31,7 +33,7 @@ class EditorScopeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or match.view_name not in PAGE_BY_ID_VIEWS | WHOLE_TREE_VIEWS:
+        if match is None or match.view_name not in SCOPED_VIEWS:
             return None
         user = request.user
         if not user.has_perm("wagtailadmin.access_admin"):
