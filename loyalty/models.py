@@ -22,9 +22,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from agora.languages import in_page_language
 from privacy.models import AppendOnlyModel
 
 from . import totp
@@ -549,8 +550,7 @@ class InEnglishToo:
     pages show the English text where there is one, the Dutch otherwise."""
 
     def localised(self, field: str, language: str | None = None) -> str:
-        english = getattr(self, f"{field}_en") if (language or get_language() or "nl")[:2] == "en" else ""
-        return english or getattr(self, field)
+        return in_page_language(getattr(self, field), getattr(self, f"{field}_en"), language)
 
     @property
     def shown_description(self) -> str:

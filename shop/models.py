@@ -31,6 +31,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agora.languages import in_page_language
+
 # VAT rates a merchant may choose, per country, in basis points (21 % = 2100).
 VAT_RATES = {
     "NL": (2100, 900, 0),
@@ -636,8 +638,7 @@ class OrderLine(models.Model):
 
     def title_in(self, language: str | None) -> str:
         """The title in `language`: the English one in English where there is one, the stored `title` otherwise."""
-        english = self.title_en if (language or "nl")[:2] == "en" else ""
-        return english or self.title
+        return in_page_language(self.title, self.title_en, language or "nl")
 
     @property
     def shown_title(self) -> str:

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import AREA_ROLES, MERCHANT_ROLES, Role
+from agora.languages import in_page_language
 
 from . import validators
 from .sectors import Sector, sector_group
@@ -164,8 +164,7 @@ class Merchant(models.Model):
     @property
     def shown_description(self) -> str:
         """The description in the page's language: the English one on English pages where there is one."""
-        english = self.description_en if (get_language() or "nl")[:2] == "en" else ""
-        return english or self.description
+        return in_page_language(self.description, self.description_en)
 
     @property
     def pc4(self) -> str:

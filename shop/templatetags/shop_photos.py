@@ -5,7 +5,8 @@ than sent to a phone."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
+
+from agora.languages import in_page_language
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ MAX_PLAIN_WIDTH = 2400
 
 
 def _alt(photo) -> str:
-    return photo.alt_en if (get_language() or "").startswith("en") and photo.alt_en else photo.alt_nl
+    return in_page_language(photo.alt_nl, photo.alt_en)
 
 
 def _srcset(storage, renditions: dict, kind: str) -> str:

@@ -2,7 +2,8 @@
 collective gave one, the Dutch otherwise."""
 
 from django import template
-from django.utils.translation import get_language
+
+from agora.languages import in_page_language
 
 register = template.Library()
 
@@ -10,8 +11,7 @@ register = template.Library()
 @register.filter
 def localised(obj, field: str) -> str:
     """`{{ product|localised:"title" }}`: `title_en` on English pages when it is filled, else `title_nl`."""
-    english = getattr(obj, f"{field}_en", "") if (get_language() or "nl")[:2] == "en" else ""
-    return english or getattr(obj, f"{field}_nl")
+    return in_page_language(getattr(obj, f"{field}_nl"), getattr(obj, f"{field}_en", ""))
 
 
 @register.filter
